@@ -1,0 +1,74 @@
+# cnum — `make help` lists the targets. A new machine needs Python 3.11; everything else is installed here.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+SERVICES := conventions payments compliance
+STAMP := $(VENV)/.installed-stamp
+
+# Under CI the PostgreSQL half of the suite is required, never skipped.
+ifeq ($(CI),true)
+export CNUM_REQUIRE_POSTGRES := 1
+endif
+
+.PHONY: help install lock migrate demo run test test-fast lint format typecheck clean-var
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python requirements/lock.txt shared/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
+	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements/lock.txt
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install the pinned dependencies (requirements/lock.txt)
+
+lock: $(BIN)/python ## recompile requirements/lock.txt from requirements/all.in
+	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+	$(BIN)/uv pip compile requirements/all.in --python-version 3.11 -o requirements/lock.txt
+
+migrate: install ## apply every service's migrations (SQLite under var/ unless <SVC>_DATABASE_URL is set)
+	@for service in $(SERVICES); do $(BIN)/python -m $$service.manage migrate || exit 1; done
+
+demo: migrate ## load the demo data set (only on the first start)
+	$(BIN)/python -m conventions.manage load-demo
+
+run: demo ## run the whole product in the foreground (Ctrl-C stops everything)
+	@mkdir -p var/mail
+	@echo
+	@echo "  cnum is starting:"
+	@echo "    conventions  http://127.0.0.1:5001/docs   (OpenAPI: /openapi.json)"
+	@echo "    payments     http://127.0.0.1:5002/docs"
+	@echo "    compliance   http://127.0.0.1:5003/docs"
+	@echo "  A token:   $(BIN)/cnum token --role legal      (roles: admin legal finance compliance structure auditor service)"
+	@echo "  Try:       curl -H \"Authorization: Bearer \$$($(BIN)/cnum token --role legal)\" http://127.0.0.1:5001/api/v1/structures"
+	@echo "  E-mails:   var/mail/*.eml (SMTP sink on 127.0.0.1:8025)"
+	@echo
+	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho -f infra/Procfile -d . start
+
+test: install lint typecheck ## the whole suite: ruff, mypy, then pytest on SQLite and PostgreSQL
+	$(BIN)/python -m pytest -n 2
+
+test-fast: install ## pytest without the tests that start processes
+	$(BIN)/python -m pytest -n 2 -m "not slow"
+
+lint: install ## ruff check and ruff format --check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install ## format the code and apply ruff's safe fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: install ## mypy (strict on cnum_shared, domain/ and service_layer/)
+	$(BIN)/mypy shared/cnum_shared $(foreach s,$(SERVICES),services/$(s)/$(s))
+
+clean-var: ## delete var/ (local databases, documents, mail): destructive
+	rm -rf var

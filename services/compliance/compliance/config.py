@@ -1,0 +1,21 @@
+"""Settings of the compliance service: `COMPLIANCE_*` variables, plus the common `CNUM_*` ones."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from cnum_shared.config import ServiceSettings, load_settings
+
+
+class ComplianceSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="COMPLIANCE_")
+
+    service_name: ClassVar[str] = "compliance"
+    port: int = Field(default=5003, ge=1, le=65535)
+
+
+def settings_from_environment() -> ComplianceSettings:
+    return load_settings(ComplianceSettings)

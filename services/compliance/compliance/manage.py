@@ -1,0 +1,19 @@
+"""`python -m compliance.manage migrate`: administrative commands of the compliance service."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from cnum_shared.manage import run_manage_cli
+from compliance.config import settings_from_environment
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
+
+
+def main() -> int:
+    return run_manage_cli("compliance", settings_from_environment, MIGRATIONS_DIR)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

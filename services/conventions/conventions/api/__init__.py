@@ -1,0 +1,13 @@
+"""HTTP API of the conventions service, mounted under /api/v1."""
+
+from __future__ import annotations
+
+import flask_smorest
+
+from cnum_shared.events.api import outbox_blueprint
+from conventions.adapters.orm import event_tables
+from conventions.api import structures
+
+
+def blueprints() -> list[flask_smorest.Blueprint]:
+    return [structures.blp, outbox_blueprint(event_tables)]

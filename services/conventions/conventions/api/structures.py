@@ -1,0 +1,136 @@
+"""`/api/v1/structures`: host structures, created and changed by legal officers."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask.views import MethodView
+from marshmallow import Schema, fields, validate
+
+from cnum_shared.auth import READERS, Role
+from cnum_shared.events.schemas import STRUCTURE_KINDS, STRUCTURE_TYPES
+from cnum_shared.web import (
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
+    Blueprint,
+    abort,
+    current_principal,
+    ensure_structure_visible,
+    service_context,
+)
+from conventions.domain.structures import InvalidStructure
+from conventions.service_layer import structures as use_cases
+
+blp = Blueprint("structures", __name__, url_prefix="/structures", description="Structures d'accueil")
+
+
+class StructureFieldsSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    siret = fields.String(required=True, validate=validate.Regexp(r"^\d{14}$", error="14 chiffres attendus."))
+    kind = fields.String(required=True, validate=validate.OneOf(STRUCTURE_KINDS))
+    structure_type = fields.String(required=True, validate=validate.OneOf(STRUCTURE_TYPES))
+    department = fields.String(required=True, validate=validate.Length(min=2, max=3))
+    address = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    postcode = fields.String(
+        required=True, validate=validate.Regexp(r"^\d{5}$", error="5 chiffres attendus.")
+    )
+    city = fields.String(required=True, validate=validate.Length(min=1, max=150))
+    email = fields.Email(required=True)
+    qpv_zrr = fields.Boolean(
+        required=True, metadata={"description": "en quartier prioritaire (QPV) ou en ZRR"}
+    )
+    iban = fields.String(required=True, validate=validate.Length(min=15, max=42))
+    bic = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=8, max=11))
+
+
+class StructureSchema(StructureFieldsSchema):
+    id = fields.UUID(dump_only=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+    updated_at = fields.AwareDateTime(dump_only=True)
+
+
+class StructureChangesSchema(Schema):
+    """No bank details here: a new IBAN goes through the bank-details procedure (two officers)."""
+
+    name = fields.String(validate=validate.Length(min=1, max=300))
+    siret = fields.String(validate=validate.Regexp(r"^\d{14}$", error="14 chiffres attendus."))
+    kind = fields.String(validate=validate.OneOf(STRUCTURE_KINDS))
+    structure_type = fields.String(validate=validate.OneOf(STRUCTURE_TYPES))
+    department = fields.String(validate=validate.Length(min=2, max=3))
+    address = fields.String(validate=validate.Length(min=1, max=300))
+    postcode = fields.String(validate=validate.Regexp(r"^\d{5}$", error="5 chiffres attendus."))
+    city = fields.String(validate=validate.Length(min=1, max=150))
+    email = fields.Email()
+    qpv_zrr = fields.Boolean()
+
+
+class StructureQuerySchema(Schema):
+    department = fields.String(validate=validate.Length(min=2, max=3))
+    kind = fields.String(validate=validate.OneOf(STRUCTURE_KINDS))
+    q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "nom ou SIRET"})
+
+
+def _refuse(error: Exception) -> Any:
+    if isinstance(error, InvalidStructure):
+        return abort(422, "Structure invalide.", errors={"json": error.problems})
+    if isinstance(error, use_cases.DuplicateSiret):
+        return abort(409, str(error))
+    return abort(404, "Structure introuvable.")
+
+
+@blp.route("")
+class Structures(MethodView):
+    @blp.roles(Role.LEGAL, Role.ADMIN)
+    @blp.arguments(StructureFieldsSchema)
+    @blp.response(201, StructureSchema)
+    @blp.alt_response(409, description="SIRET déjà enregistré")
+    def post(self, fields: dict[str, Any]) -> Any:
+        """Register a host structure (SIRET, IBAN, department and postcode checked)."""
+        with service_context().database.unit_of_work() as uow:
+            try:
+                return use_cases.create_structure(uow, fields)
+            except (InvalidStructure, use_cases.DuplicateSiret) as error:
+                return _refuse(error)
+
+    @blp.roles(Role.LEGAL, *READERS)
+    @blp.arguments(StructureQuerySchema, location="query")
+    @blp.response(200, StructureSchema(many=True))
+    @blp.paginate(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
+    def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
+        """Structures by name, filtered by department, kind or a search on name and SIRET."""
+        with service_context().database.unit_of_work() as uow:
+            page, total = use_cases.list_structures(
+                uow,
+                use_cases.StructureFilters(**query),
+                pagination_parameters.first_item,
+                pagination_parameters.page_size,
+            )
+        pagination_parameters.item_count = total
+        return page
+
+
+@blp.route("/<uuid:structure_id>")
+class StructureById(MethodView):
+    @blp.roles(Role.LEGAL, Role.STRUCTURE, *READERS)
+    @blp.response(200, StructureSchema)
+    def get(self, structure_id: uuid.UUID) -> Any:
+        """One structure; a structure user sees only its own."""
+        if current_principal().is_structure():
+            ensure_structure_visible(structure_id)
+        with service_context().database.unit_of_work() as uow:
+            try:
+                return use_cases.get_structure(uow, structure_id)
+            except use_cases.StructureNotFound as error:
+                return _refuse(error)
+
+    @blp.roles(Role.LEGAL, Role.ADMIN)
+    @blp.arguments(StructureChangesSchema)
+    @blp.response(200, StructureSchema)
+    def patch(self, changes: dict[str, Any], structure_id: uuid.UUID) -> Any:
+        """Change a structure's identity, address or contact (not its bank details)."""
+        with service_context().database.unit_of_work() as uow:
+            try:
+                return use_cases.update_structure(uow, structure_id, changes)
+            except (InvalidStructure, use_cases.DuplicateSiret, use_cases.StructureNotFound) as error:
+                return _refuse(error)

@@ -1,0 +1,38 @@
+"""Fixtures of the conventions tests: an app on a fresh database of each backend."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from cnum_shared.testing import TEST_JWT_SECRET, TestDatabases
+from conventions import create_app
+from conventions.manage import MIGRATIONS_DIR
+
+
+@pytest.fixture
+def database_url(db_backend: str, test_databases: TestDatabases) -> str:
+    return test_databases.fresh("conventions", db_backend, MIGRATIONS_DIR)
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(
+        {
+            "database_url": database_url,
+            "var_dir": tmp_path,
+            "environment": "test",
+            "jwt_secret": TEST_JWT_SECRET,
+        }
+    )
+    yield app
+    app.extensions["cnum"].database.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()

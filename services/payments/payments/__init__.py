@@ -1,0 +1,37 @@
+"""The payments service of cnum (see DESCRIPTION below)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from cnum_shared.config import load_settings
+from cnum_shared.db import Database
+from cnum_shared.web import ServiceContext, build_app
+from payments.api import blueprints
+from payments.config import PaymentsSettings
+
+SERVICE_NAME = "payments"
+DESCRIPTION = (
+    "Tranche schedules, SMIC checks, approval and idempotent payment of tranches, SEPA payment runs,"
+    " clawback."
+)
+
+
+def make_context(config: Mapping[str, Any] | None = None) -> ServiceContext:
+    """Settings (validated now, so that a bad environment stops the start) and the database."""
+    settings = load_settings(PaymentsSettings, config)
+    return ServiceContext(SERVICE_NAME, settings, Database(settings.database_url))
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """The WSGI app; `config` overrides environment settings by field name (tests pass a mapping)."""
+    return build_app(
+        __name__,
+        context=make_context(config),
+        title="cnum — payments",
+        description=DESCRIPTION,
+        blueprints=blueprints(),
+    )

@@ -1,0 +1,127 @@
+"""Settings read from the environment, validated once at start-up.
+
+Each service subclasses `ServiceSettings` with its own prefix (`CONVENTIONS_`, `PAYMENTS_`,
+`COMPLIANCE_`); what the three share is read from `CNUM_` variables. Every setting has a default that
+works for `make run`, so a new machine needs no configuration at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar, Literal, TypeVar
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The development secret is public (it is in this file): production refuses to start with it.
+DEVELOPMENT_JWT_SECRET = "cnum-development-secret-change-me-in-production-0123456789"  # noqa: S105
+
+
+class ConfigurationError(RuntimeError):
+    """The environment does not describe a valid configuration; the message says what to fix."""
+
+
+def _common(name: str) -> Any:
+    """A field read from `CNUM_<NAME>`, whatever the service's own prefix."""
+    return AliasChoices(name.lower(), f"CNUM_{name}")
+
+
+class ServiceSettings(BaseSettings):
+    """What every service reads; subclasses set `env_prefix` and add their own fields."""
+
+    model_config = SettingsConfigDict(extra="forbid", populate_by_name=True, validate_default=True)
+
+    # Own settings (prefixed by the service).
+    database_url: str = ""
+    port: int = Field(default=5000, ge=1, le=65535)
+    max_content_length: int = Field(default=20 * 1024 * 1024, ge=1024)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # Common settings (CNUM_*).
+    environment: Literal["development", "test", "production"] = Field(
+        default="development", validation_alias=_common("ENVIRONMENT")
+    )
+    jwt_secret: str = Field(default=DEVELOPMENT_JWT_SECRET, validation_alias=_common("JWT_SECRET"))
+    var_dir: Path = Field(default=Path("var"), validation_alias=_common("VAR_DIR"))
+    conventions_url: str = Field(default="http://127.0.0.1:5001", validation_alias=_common("CONVENTIONS_URL"))
+    payments_url: str = Field(default="http://127.0.0.1:5002", validation_alias=_common("PAYMENTS_URL"))
+    compliance_url: str = Field(default="http://127.0.0.1:5003", validation_alias=_common("COMPLIANCE_URL"))
+    smtp_host: str = Field(default="127.0.0.1", validation_alias=_common("SMTP_HOST"))
+    smtp_port: int = Field(default=8025, ge=1, le=65535, validation_alias=_common("SMTP_PORT"))
+    mail_from: str = Field(
+        default="Conseiller numérique <ne-pas-repondre@conseiller-numerique.example>",
+        validation_alias=_common("MAIL_FROM"),
+    )
+    compliance_officer_email: str = Field(
+        default="conformite@conseiller-numerique.example",
+        validation_alias=_common("COMPLIANCE_OFFICER_EMAIL"),
+    )
+    # Outbox relay: how often the scheduler delivers, and the back-off between failed attempts.
+    relay_interval_seconds: float = Field(
+        default=2.0, gt=0, validation_alias=_common("RELAY_INTERVAL_SECONDS")
+    )
+    relay_batch_size: int = Field(default=200, ge=1, validation_alias=_common("RELAY_BATCH_SIZE"))
+    relay_timeout_seconds: float = Field(
+        default=10.0, gt=0, validation_alias=_common("RELAY_TIMEOUT_SECONDS")
+    )
+    relay_backoff_base_seconds: float = Field(
+        default=2.0, ge=0, validation_alias=_common("RELAY_BACKOFF_BASE_SECONDS")
+    )
+    relay_backoff_max_seconds: float = Field(
+        default=600.0, ge=0, validation_alias=_common("RELAY_BACKOFF_MAX_SECONDS")
+    )
+
+    #: Service name, set by each subclass; used for default paths and as the events' `producer`.
+    service_name: ClassVar[str] = "service"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("only sqlite:/// and postgresql:// URLs are supported")
+        return value
+
+    @field_validator("conventions_url", "payments_url", "compliance_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _defaults_and_production_rules(self) -> ServiceSettings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.var_dir / f'{self.service_name}.sqlite3').resolve()}"
+        if self.environment == "production" and self.jwt_secret == DEVELOPMENT_JWT_SECRET:
+            raise ValueError("CNUM_JWT_SECRET must be set to a secret of your own in production")
+        if len(self.jwt_secret) < 32:
+            raise ValueError("CNUM_JWT_SECRET must be at least 32 characters long (HS256 key)")
+        return self
+
+    def service_url(self, service: str) -> str:
+        """Base URL of a sibling service, as configured by `CNUM_<SERVICE>_URL`."""
+        urls = {
+            "conventions": self.conventions_url,
+            "payments": self.payments_url,
+            "compliance": self.compliance_url,
+        }
+        return urls[service]
+
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+
+def load_settings(cls: type[SettingsT], overrides: Mapping[str, Any] | None = None) -> SettingsT:
+    """Read the environment (overridden by `overrides`, keyed by field name) or fail with a clear message."""
+    try:
+        return cls(**{key.lower(): value for key, value in (overrides or {}).items()})
+    except ValidationError as error:
+        prefix = cls.model_config.get("env_prefix", "")
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in item['loc']) or 'settings'}: {item['msg']}"
+            for item in error.errors()
+        )
+        raise ConfigurationError(
+            f"invalid configuration ({prefix}* / CNUM_* variables): {problems}"
+        ) from None

@@ -1,0 +1,146 @@
+"""Wire schemas: the event envelope and the `data` of each event type, shared by producers and consumers.
+
+Changing a `data` schema in a way old consumers cannot read means a new `version`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from fnmatch import fnmatchcase
+from typing import Any
+from uuid import UUID
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+PRODUCERS = ("conventions", "payments", "compliance")
+STRUCTURE_KINDS = ("public", "private")
+STRUCTURE_TYPES = (
+    "commune",
+    "epci",
+    "departement",
+    "region",
+    "collectivite_statut_particulier",
+    "gip",
+    "etablissement_public",
+    "association",
+    "entreprise_ess",
+    "fondation",
+    "autre_prive",
+)
+
+
+class WireSchema(Schema):
+    """Unknown fields are refused: a producer and its consumers must agree on every field."""
+
+
+class StructureDetailsSchema(WireSchema):
+    """The copy of a structure that events carry so that consumers never call back (DESIGN §2)."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    kind = fields.String(required=True, validate=validate.OneOf(STRUCTURE_KINDS))
+    department = fields.String(required=True, validate=validate.Length(min=2, max=3))
+    qpv_zrr = fields.Boolean(required=True)
+    email = fields.Email(required=True)
+    iban = fields.String(required=True, validate=validate.Length(min=15, max=34))
+    bic = fields.String(required=True, allow_none=True, validate=validate.Length(min=8, max=11))
+
+
+class StructureUpdatedSchema(StructureDetailsSchema):
+    """`structure.updated`: the whole structure after each change (creation included)."""
+
+    structure_id = fields.UUID(required=True)
+    siret = fields.String(required=True, validate=validate.Regexp(r"^\d{14}$"))
+    structure_type = fields.String(required=True, validate=validate.OneOf(STRUCTURE_TYPES))
+    address = fields.String(required=True)
+    postcode = fields.String(required=True, validate=validate.Regexp(r"^\d{5}$"))
+    city = fields.String(required=True)
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    version: int
+    data_schema: type[Schema]
+
+
+#: Every event type of the programme, with the current version of its `data` schema.
+EVENT_TYPES: dict[str, EventType] = {
+    event.name: event for event in (EventType("structure.updated", 1, StructureUpdatedSchema),)
+}
+
+#: Which service consumes which events (DESIGN §2); patterns as in `fnmatch`.
+CONSUMES: dict[str, tuple[str, ...]] = {
+    "payments": ("structure.updated", "convention.*", "contract.*", "structure.standing_changed"),
+    "compliance": ("convention.*", "candidate.*", "contract.*"),
+}
+
+
+def consumers_of(event_type: str) -> tuple[str, ...]:
+    """The services an event of this type is delivered to."""
+    return tuple(
+        service
+        for service, patterns in CONSUMES.items()
+        if any(fnmatchcase(event_type, pattern) for pattern in patterns)
+    )
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """An event as it travels: `{id, type, version, occurred_at, producer, data}`."""
+
+    id: UUID
+    type: str
+    version: int
+    occurred_at: datetime
+    producer: str
+    #: The data as loaded by the type's schema (UUIDs, dates and Decimals, not strings).
+    data: Mapping[str, Any]
+
+
+class EnvelopeSchema(WireSchema):
+    id = fields.UUID(required=True)
+    type = fields.String(required=True, validate=validate.OneOf(sorted(EVENT_TYPES)))
+    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    occurred_at = fields.AwareDateTime(required=True, default_timezone=UTC)
+    producer = fields.String(required=True, validate=validate.OneOf(PRODUCERS))
+    data = fields.Dict(required=True)
+
+    @validates_schema
+    def _data_matches_its_type(self, envelope: dict[str, Any], **kwargs: Any) -> None:
+        event_type = EVENT_TYPES.get(envelope.get("type", ""))
+        if event_type is None:
+            return
+        if envelope.get("version") != event_type.version:
+            raise ValidationError(f"unsupported version for {event_type.name}", "version")
+        errors = event_type.data_schema().validate(envelope.get("data", {}))
+        if errors:
+            raise ValidationError(errors, "data")
+
+
+def load_envelope(payload: Mapping[str, Any]) -> Envelope:
+    """Validate a received envelope and its data; raises marshmallow's ValidationError."""
+    loaded = EnvelopeSchema().load(payload)
+    data_schema = EVENT_TYPES[loaded["type"]].data_schema()
+    return Envelope(
+        id=loaded["id"],
+        type=loaded["type"],
+        version=loaded["version"],
+        occurred_at=loaded["occurred_at"],
+        producer=loaded["producer"],
+        data=data_schema.load(loaded["data"]),
+    )
+
+
+def dump_data(event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON-ready `data` of an event, validated against its schema before it is stored."""
+    try:
+        schema = EVENT_TYPES[event_type].data_schema()
+    except KeyError:
+        raise ValueError(f"unknown event type {event_type!r}") from None
+    dumped: dict[str, Any] = schema.dump(data)
+    errors = schema.validate(dumped)
+    if errors:
+        raise ValueError(f"invalid data for {event_type}: {errors}")
+    return dumped

@@ -1,0 +1,443 @@
+"""Typed accessors to the legal parameters, the rules the three services call (DESIGN §3).
+
+Each function takes the date the law attaches to the case (convention start, contract start, tranche
+due date, approval day) and never reads the clock. Values come from the dated YAML under
+`shared/parameters/`; the only numbers here are the calendar's (52 weeks, 12 months).
+Errors a user can cause (a start before the wave, a duration the wave does not allow) carry a French
+message, ready for a 422.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from cnum_shared.dates import add_period
+from cnum_shared.money import format_date_fr, format_decimal_fr, quantize_cents
+from cnum_shared.parameters import (
+    Parameter,
+    ParameterNode,
+    ParameterNotInForce,
+    ParameterValue,
+    parameters,
+)
+from cnum_shared.territories import SmicZone, Territory, UpliftGroup
+
+# The monthly SMIC is hourly × weekly hours × 52 weeks / 12 months (the mensualisation formula the
+# décrets apply: 35 h a week is 151.666… h a month, never the rounded 151.67).
+WEEKS_PER_YEAR = 52
+MONTHS_PER_YEAR = 12
+
+
+class Wave(StrEnum):
+    INITIAL = "initial"
+    RENEWAL = "renewal"
+
+
+class StructureKind(StrEnum):
+    PUBLIC = "public"
+    PRIVATE = "private"
+
+
+_WAVE_LABELS = {Wave.INITIAL: "vague initiale", Wave.RENEWAL: "vague de renouvellement"}
+_KIND_LABELS = {StructureKind.PUBLIC: "structure publique", StructureKind.PRIVATE: "structure privée"}
+_UPLIFT_PARAMETERS = {
+    UpliftGroup.NONE: "standard",
+    UpliftGroup.ANTILLES_GUYANE: "antilles_guyane",
+    UpliftGroup.REUNION_MAYOTTE: "reunion_mayotte",
+}
+
+#: The obligation kinds of DESIGN §3, each a node under `obligations` with a `delay_months` or a
+#: `delay_days` parameter.
+OBLIGATION_KINDS = (
+    "candidate_selection",
+    "contract_signature",
+    "training_entry",
+    "certification_exams",
+    "thematic_modules",
+    "equipment",
+    "activity_reporting",
+    "post_refill",
+    "final_report",
+)
+
+
+class OutsideWave(ValueError):
+    """The convention starts before the wave's first date."""
+
+    def __init__(self, wave: Wave, start: date, first_date: date | None) -> None:
+        since = f" : ses montants s'appliquent à partir du {format_date_fr(first_date)}" if first_date else ""
+        label = _WAVE_LABELS[wave]
+        super().__init__(
+            f"Une convention de la {label} ne peut pas commencer le {format_date_fr(start)}{since}."
+        )
+        self.wave = wave
+        self.start = start
+        self.first_date = first_date
+
+
+class InvalidDuration(ValueError):
+    """The wave does not allow that convention length for that kind of structure."""
+
+    def __init__(
+        self, wave: Wave, kind: StructureKind, duration_months: int, allowed: tuple[int, ...]
+    ) -> None:
+        super().__init__(
+            f"Durée de convention non autorisée : {duration_months} mois pour une {_KIND_LABELS[kind]} "
+            f"({_WAVE_LABELS[wave]}) ; durées possibles : {_list_months(allowed)}."
+        )
+        self.wave = wave
+        self.kind = kind
+        self.duration_months = duration_months
+        self.allowed = allowed
+
+
+class UnknownObligationKind(ValueError):
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"Type d'obligation inconnu : {kind!r}")
+        self.kind = kind
+
+
+class InconsistentParameters(RuntimeError):
+    """Parameters that hold together (tranche shares and offsets) disagree: a parameter file is wrong."""
+
+
+@dataclass(frozen=True)
+class Smic:
+    """The gross full-time SMIC of a zone on a date."""
+
+    zone: SmicZone
+    hourly: Decimal
+    monthly: Decimal
+    effective_from: date
+    reference: str
+
+    def describe_fr(self) -> str:
+        """The figure and its date, as a refusal message states them."""
+        return (
+            f"SMIC brut mensuel de {format_decimal_fr(self.monthly)} € "
+            f"({format_decimal_fr(self.hourly)} € de l'heure) en vigueur depuis le "
+            f"{format_date_fr(self.effective_from)}"
+        )
+
+
+@dataclass(frozen=True)
+class PlannedTranche:
+    """One tranche of a convention's plan, per post: due `offset_months` after the convention start."""
+
+    number: int
+    offset_months: int
+    amount_per_post: Decimal
+
+    def amount_for(self, posts: int) -> Decimal:
+        """The tranche of a convention of `posts` posts (exact: the per-post amount is in cents)."""
+        if isinstance(posts, bool) or not isinstance(posts, int) or posts < 1:
+            raise ValueError(f"a convention has at least one post, not {posts!r}")
+        return quantize_cents(self.amount_per_post * posts)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """How long a structure has to fulfil an obligation, from the event that creates it."""
+
+    months: Decimal
+    days: int
+    reference: str
+
+    def due_on(self, start: date) -> date:
+        """The due date: on time on that day, overdue from the next."""
+        return add_period(start, self.months, self.days)
+
+
+@dataclass(frozen=True)
+class AgeRange:
+    """Completed years, both ends included."""
+
+    minimum: int
+    maximum: int
+
+    def __contains__(self, age: object) -> bool:
+        return isinstance(age, int) and self.minimum <= age <= self.maximum
+
+
+@dataclass(frozen=True)
+class ActivityReportingCadence:
+    """The programme's reminders when no activity report (CRA) is filed."""
+
+    reminder_months: tuple[Decimal, ...]
+    escalation_days: int
+
+
+@dataclass(frozen=True)
+class ThematicModuleRules:
+    count: int
+    allowed_hours: tuple[int, ...]
+
+
+# --- SMIC ---------------------------------------------------------------------------------------------
+
+
+def smic_on(zone: SmicZone, on: date, *, tree: ParameterNode | None = None) -> Smic:
+    """The SMIC of `zone` in force on `on` (ParameterNotInForce before the first known value)."""
+    root = _tree(tree)
+    hourly = root.get(f"smic.hourly.{SmicZone(zone).value}").at(on)
+    return _smic(SmicZone(zone), hourly, _weekly_hours(root, hourly.effective_from))
+
+
+def smic_changes(
+    zone: SmicZone, after: date, until: date, *, tree: ParameterNode | None = None
+) -> list[Smic]:
+    """Every SMIC of `zone` that took effect in (after, until]: the re-checks a contract needs."""
+    root = _tree(tree)
+    parameter = root.get(f"smic.hourly.{SmicZone(zone).value}")
+    return [
+        _smic(SmicZone(zone), value, _weekly_hours(root, value.effective_from))
+        for value in parameter.history()
+        if after < value.effective_from <= until
+    ]
+
+
+def full_time_weekly_hours(on: date, *, tree: ParameterNode | None = None) -> int:
+    """The legal full-time week (35 h): a contract must be full time, and the SMIC is computed on it."""
+    return _weekly_hours(_tree(tree), on)
+
+
+def _smic(zone: SmicZone, hourly: ParameterValue, weekly_hours: int) -> Smic:
+    rate = hourly.as_decimal()
+    # Multiply before dividing so that only the final rounding touches the figure.
+    monthly = quantize_cents(rate * weekly_hours * WEEKS_PER_YEAR / MONTHS_PER_YEAR)
+    return Smic(zone, rate, monthly, hourly.effective_from, hourly.reference)
+
+
+def _weekly_hours(root: ParameterNode, on: date) -> int:
+    return root.get("smic.weekly_hours").at(on).as_int()
+
+
+# --- Waves, subsidy and tranches ----------------------------------------------------------------------
+
+
+def wave_first_date(wave: Wave, *, tree: ParameterNode | None = None) -> date:
+    """The first convention start date the wave's amounts apply to."""
+    return _tree(tree).get(f"waves.{Wave(wave).value}.first_date").history()[0].as_date()
+
+
+def funding_freeze(on: date, *, tree: ParameterNode | None = None) -> bool:
+    """Whether the 2025 funding freeze was announced on `on` (noted only: no rule enforces it)."""
+    return _tree(tree).get("waves.funding_freeze").at(on).as_bool()
+
+
+def allowed_durations(
+    wave: Wave, kind: StructureKind, on: date, *, tree: ParameterNode | None = None
+) -> tuple[int, ...]:
+    """The convention lengths (months) the wave allows a kind of structure, for a start on `on`."""
+    root = _tree(tree)
+    _check_wave(root, wave, on)
+    value = root.get(f"{_durations_node(wave, kind)}.allowed_months").at(on)
+    return tuple(_whole_months(value, item) for item in value.as_decimals())
+
+
+def funded_months(
+    wave: Wave, kind: StructureKind, duration_months: int, on: date, *, tree: ParameterNode | None = None
+) -> int:
+    """How many months of the convention the subsidy covers (public initial wave: 24 of up to 36)."""
+    root = _tree(tree)
+    _check_duration(root, wave, kind, duration_months, on)
+    value = root.get(f"{_durations_node(wave, kind)}.funded_months_maximum").at(on)
+    return min(duration_months, _whole_months(value, value.as_decimal()))
+
+
+def subsidy_per_post(
+    wave: Wave,
+    kind: StructureKind,
+    territory: Territory,
+    duration_months: int,
+    qpv_zrr: bool,
+    on: date,
+    *,
+    tree: ParameterNode | None = None,
+) -> Decimal:
+    """The subsidy per post for the whole convention, for a convention starting on `on`.
+
+    Initial wave: public by overseas group (50 000 / 70 000 / 67 500), private by duration; the QPV/ZRR
+    flag plays no part. Renewal wave: the sum of the yearly amounts, public with or without the QPV/ZRR
+    bonus, private without (DESIGN §3 gives the bonus to public structures only).
+    """
+    root = _tree(tree)
+    _check_duration(root, wave, kind, duration_months, on)
+    if Wave(wave) is Wave.RENEWAL:
+        return quantize_cents(sum(_yearly_amounts(root, kind, qpv_zrr, on), Decimal(0)))
+    return _initial_amount(root, kind, territory, duration_months, on)
+
+
+def tranche_plan(
+    wave: Wave,
+    kind: StructureKind,
+    territory: Territory,
+    duration_months: int,
+    qpv_zrr: bool,
+    on: date,
+    *,
+    tree: ParameterNode | None = None,
+) -> list[PlannedTranche]:
+    """The tranches of one post, in order; their amounts always add up to `subsidy_per_post` exactly.
+
+    Initial wave: the total is split by the parameter shares, each rounded to the cent, and the last
+    tranche takes whatever rounding left. Renewal wave: one tranche per convention year, of that year's
+    amount. Offsets count months from the convention start (tranche 1, at 0, is due on signature).
+    """
+    root = _tree(tree)
+    total = subsidy_per_post(wave, kind, territory, duration_months, qpv_zrr, on, tree=root)
+    funded = funded_months(wave, kind, duration_months, on, tree=root)
+    offsets_name = f"subsidy.{Wave(wave).value}.tranches.offsets_months.funded_{funded}_months"
+    offsets_value = root.get(offsets_name).at(on)
+    offsets = [_whole_months(offsets_value, item) for item in offsets_value.as_decimals()]
+    if Wave(wave) is Wave.RENEWAL:
+        parts = list(_yearly_amounts(root, kind, qpv_zrr, on))
+    else:
+        shares_value = root.get("subsidy.initial.tranches.shares").at(on)
+        shares = shares_value.as_decimals()
+        if sum(shares, Decimal(0)) != 1:
+            raise InconsistentParameters(f"{shares_value.name}: the shares add up to {sum(shares)}, not 1")
+        parts = [quantize_cents(total * share) for share in shares]
+    if len(parts) != len(offsets):
+        raise InconsistentParameters(
+            f"{offsets_value.name}: {len(offsets)} offsets for {len(parts)} tranches on {on.isoformat()}"
+        )
+    # The last tranche absorbs the rounding, so the plan always pays exactly the total.
+    parts[-1] = total - sum(parts[:-1], Decimal(0))
+    return [
+        PlannedTranche(number, offset, amount)
+        for number, (offset, amount) in enumerate(zip(offsets, parts, strict=True), start=1)
+    ]
+
+
+def _initial_amount(
+    root: ParameterNode, kind: StructureKind, territory: Territory, duration_months: int, on: date
+) -> Decimal:
+    if StructureKind(kind) is StructureKind.PUBLIC:
+        name = f"subsidy.initial.amount_per_post.public.{_UPLIFT_PARAMETERS[territory.uplift_group]}"
+    else:
+        name = f"subsidy.initial.amount_per_post.private.months_{duration_months}"
+    return root.get(name).at(on).as_decimal()
+
+
+def _yearly_amounts(root: ParameterNode, kind: StructureKind, qpv_zrr: bool, on: date) -> tuple[Decimal, ...]:
+    public = StructureKind(kind) is StructureKind.PUBLIC
+    category = ("public_qpv_zrr" if qpv_zrr else "public") if public else "private"
+    return root.get(f"subsidy.renewal.yearly_amounts.{category}").at(on).as_decimals()
+
+
+def _check_wave(root: ParameterNode, wave: Wave, on: date) -> None:
+    first_date = root.get(f"waves.{Wave(wave).value}.first_date")
+    try:
+        first_date.at(on)
+    except ParameterNotInForce:
+        raise OutsideWave(Wave(wave), on, _first_value_date(first_date)) from None
+
+
+def _check_duration(
+    root: ParameterNode, wave: Wave, kind: StructureKind, duration_months: int, on: date
+) -> None:
+    if isinstance(duration_months, bool) or not isinstance(duration_months, int):
+        raise TypeError(f"a duration is a whole number of months, not {duration_months!r}")
+    allowed = allowed_durations(wave, kind, on, tree=root)
+    if duration_months not in allowed:
+        raise InvalidDuration(Wave(wave), StructureKind(kind), duration_months, allowed)
+
+
+def _durations_node(wave: Wave, kind: StructureKind) -> str:
+    return f"subsidy.{Wave(wave).value}.durations.{StructureKind(kind).value}"
+
+
+def _first_value_date(parameter: Parameter) -> date | None:
+    history = parameter.history()
+    return history[0].as_date() if history else None
+
+
+def _whole_months(value: ParameterValue, months: Decimal) -> int:
+    if months != months.to_integral_value():
+        raise InconsistentParameters(f"{value.name}: {months} is not a whole number of months")
+    return int(months)
+
+
+# --- Obligations --------------------------------------------------------------------------------------
+
+
+def deadline(kind: str, on: date, *, tree: ParameterNode | None = None) -> Deadline:
+    """The delay of an obligation kind, read on the date of the event that creates it."""
+    if kind not in OBLIGATION_KINDS:
+        raise UnknownObligationKind(kind)
+    node = _tree(tree).node(f"obligations.{kind}")
+    months = days = None
+    if "delay_months" in node:
+        months = node.get("delay_months").at(on)
+    if "delay_days" in node:
+        days = node.get("delay_days").at(on)
+    if months is None and days is None:
+        raise InconsistentParameters(f"obligations.{kind} has neither delay_months nor delay_days")
+    references = "; ".join(value.reference for value in (months, days) if value is not None)
+    return Deadline(
+        months=months.as_decimal() if months is not None else Decimal(0),
+        days=days.as_int() if days is not None else 0,
+        reference=references,
+    )
+
+
+def due_soon_window_days(on: date, *, tree: ParameterNode | None = None) -> int:
+    """An obligation is `due_soon` from this many days before its due date."""
+    return _tree(tree).get("obligations.due_soon_days").at(on).as_int()
+
+
+def escalation_delay_days(on: date, *, tree: ParameterNode | None = None) -> int:
+    """After this many days overdue, the digest copies the compliance officer."""
+    return _tree(tree).get("obligations.escalation_days").at(on).as_int()
+
+
+def candidate_selection_reminder_days(on: date, *, tree: ParameterNode | None = None) -> int:
+    """Days after a candidate's presentation when the selection reminder goes (the 2020 AMI's 15 days)."""
+    return _tree(tree).get("obligations.candidate_selection.reminder_days").at(on).as_int()
+
+
+def activity_reporting_cadence(on: date, *, tree: ParameterNode | None = None) -> ActivityReportingCadence:
+    root = _tree(tree)
+    return ActivityReportingCadence(
+        reminder_months=root.get("obligations.activity_reporting.reminder_months").at(on).as_decimals(),
+        escalation_days=root.get("obligations.activity_reporting.escalation_days").at(on).as_int(),
+    )
+
+
+def thematic_module_rules(on: date, *, tree: ParameterNode | None = None) -> ThematicModuleRules:
+    root = _tree(tree)
+    return ThematicModuleRules(
+        count=root.get("obligations.thematic_modules.count").at(on).as_int(),
+        allowed_hours=root.get("obligations.thematic_modules.allowed_hours").at(on).as_ints(),
+    )
+
+
+# --- People and data ----------------------------------------------------------------------------------
+
+
+def advisor_age_range(on: date, *, tree: ParameterNode | None = None) -> AgeRange:
+    """The ages (completed years) at which an advisor may start a contract on `on`."""
+    root = _tree(tree)
+    return AgeRange(
+        minimum=root.get("eligibility.advisor.minimum_age").at(on).as_int(),
+        maximum=root.get("eligibility.advisor.maximum_age").at(on).as_int(),
+    )
+
+
+def personal_data_retention_years(on: date, *, tree: ParameterNode | None = None) -> int:
+    """Years personal data is kept after the convention closed on `on` (an assumption, see the YAML)."""
+    return _tree(tree).get("personal_data.retention_years_after_closing").at(on).as_int()
+
+
+def _tree(tree: ParameterNode | None) -> ParameterNode:
+    return tree if tree is not None else parameters()
+
+
+def _list_months(months: tuple[int, ...]) -> str:
+    if len(months) > 2 and months == tuple(range(months[0], months[-1] + 1)):
+        return f"de {months[0]} à {months[-1]} mois"
+    return " ou ".join(str(month) for month in months) + " mois"

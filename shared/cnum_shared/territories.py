@@ -1,0 +1,120 @@
+"""French departments and overseas codes: their SMIC zone, overseas-uplift group and postcodes.
+
+The programme's money depends on where a structure is: Mayotte has its own SMIC, and a public structure
+of the initial wave in the Antilles, Guyane, La Réunion or Mayotte gets a larger subsidy per post
+(DESIGN §3). The postcode rule of DESIGN §4 catches a department typed by mistake.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class SmicZone(StrEnum):
+    """Which SMIC applies; the values name the parameters `smic.hourly.<zone>`."""
+
+    #: The national SMIC: metropolitan France, 971-974, Saint-Pierre-et-Miquelon, Saint-Barthélemy and
+    #: Saint-Martin (each relèvement décret lists them together).
+    METROPOLE = "metropole"
+    #: Mayotte has its own, lower SMIC, converging by law towards the national one.
+    MAYOTTE = "mayotte"
+
+
+class UpliftGroup(StrEnum):
+    """Which overseas amount a public structure of the initial wave gets."""
+
+    NONE = "none"
+    ANTILLES_GUYANE = "antilles_guyane"
+    REUNION_MAYOTTE = "reunion_mayotte"
+
+
+class UnknownTerritory(ValueError):
+    """Not a French department or overseas code the programme knows."""
+
+    def __init__(self, code: object) -> None:
+        super().__init__(f"Code de département inconnu : {code!r}")
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Territory:
+    """A department (or overseas collectivity) as the programme's rules see it."""
+
+    code: str
+    name: str
+    smic_zone: SmicZone
+    uplift_group: UpliftGroup
+    is_overseas: bool
+    #: A postcode of the territory starts with this; a five-digit prefix is the one postcode it has
+    #: (Saint-Barthélemy 97133, Saint-Martin 97150).
+    postcode_prefix: str
+
+    def accepts_postcode(self, postcode: str) -> bool:
+        """Whether a five-digit postcode belongs to this territory (DESIGN §4)."""
+        if not isinstance(postcode, str) or len(postcode) != 5 or not postcode.isascii():
+            return False
+        return postcode.isdigit() and postcode.startswith(self.postcode_prefix)
+
+
+_METROPOLITAN_NAMES = {
+    "01": "Ain", "02": "Aisne", "03": "Allier", "04": "Alpes-de-Haute-Provence", "05": "Hautes-Alpes",
+    "06": "Alpes-Maritimes", "07": "Ardèche", "08": "Ardennes", "09": "Ariège", "10": "Aube", "11": "Aude",
+    "12": "Aveyron", "13": "Bouches-du-Rhône", "14": "Calvados", "15": "Cantal", "16": "Charente",
+    "17": "Charente-Maritime", "18": "Cher", "19": "Corrèze", "2A": "Corse-du-Sud", "2B": "Haute-Corse",
+    "21": "Côte-d'Or", "22": "Côtes-d'Armor", "23": "Creuse", "24": "Dordogne", "25": "Doubs",
+    "26": "Drôme", "27": "Eure", "28": "Eure-et-Loir", "29": "Finistère", "30": "Gard",
+    "31": "Haute-Garonne", "32": "Gers", "33": "Gironde", "34": "Hérault", "35": "Ille-et-Vilaine",
+    "36": "Indre", "37": "Indre-et-Loire", "38": "Isère", "39": "Jura", "40": "Landes",
+    "41": "Loir-et-Cher", "42": "Loire", "43": "Haute-Loire", "44": "Loire-Atlantique", "45": "Loiret",
+    "46": "Lot", "47": "Lot-et-Garonne", "48": "Lozère", "49": "Maine-et-Loire", "50": "Manche",
+    "51": "Marne", "52": "Haute-Marne", "53": "Mayenne", "54": "Meurthe-et-Moselle", "55": "Meuse",
+    "56": "Morbihan", "57": "Moselle", "58": "Nièvre", "59": "Nord", "60": "Oise", "61": "Orne",
+    "62": "Pas-de-Calais", "63": "Puy-de-Dôme", "64": "Pyrénées-Atlantiques", "65": "Hautes-Pyrénées",
+    "66": "Pyrénées-Orientales", "67": "Bas-Rhin", "68": "Haut-Rhin", "69": "Rhône", "70": "Haute-Saône",
+    "71": "Saône-et-Loire", "72": "Sarthe", "73": "Savoie", "74": "Haute-Savoie", "75": "Paris",
+    "76": "Seine-Maritime", "77": "Seine-et-Marne", "78": "Yvelines", "79": "Deux-Sèvres", "80": "Somme",
+    "81": "Tarn", "82": "Tarn-et-Garonne", "83": "Var", "84": "Vaucluse", "85": "Vendée", "86": "Vienne",
+    "87": "Haute-Vienne", "88": "Vosges", "89": "Yonne", "90": "Territoire de Belfort", "91": "Essonne",
+    "92": "Hauts-de-Seine", "93": "Seine-Saint-Denis", "94": "Val-de-Marne", "95": "Val-d'Oise",
+}  # fmt: skip
+
+_OVERSEAS = (
+    Territory("971", "Guadeloupe", SmicZone.METROPOLE, UpliftGroup.ANTILLES_GUYANE, True, "971"),
+    Territory("972", "Martinique", SmicZone.METROPOLE, UpliftGroup.ANTILLES_GUYANE, True, "972"),
+    Territory("973", "Guyane", SmicZone.METROPOLE, UpliftGroup.ANTILLES_GUYANE, True, "973"),
+    Territory("974", "La Réunion", SmicZone.METROPOLE, UpliftGroup.REUNION_MAYOTTE, True, "974"),
+    Territory("975", "Saint-Pierre-et-Miquelon", SmicZone.METROPOLE, UpliftGroup.NONE, True, "975"),
+    Territory("976", "Mayotte", SmicZone.MAYOTTE, UpliftGroup.REUNION_MAYOTTE, True, "976"),
+    Territory("977", "Saint-Barthélemy", SmicZone.METROPOLE, UpliftGroup.NONE, True, "97133"),
+    Territory("978", "Saint-Martin", SmicZone.METROPOLE, UpliftGroup.NONE, True, "97150"),
+)
+
+
+def _metropolitan(code: str, name: str) -> Territory:
+    # Corsica kept the postcodes of the single department (20) it was before 1976.
+    prefix = "20" if code in ("2A", "2B") else code
+    return Territory(code, name, SmicZone.METROPOLE, UpliftGroup.NONE, False, prefix)
+
+
+_TERRITORIES: dict[str, Territory] = {
+    **{code: _metropolitan(code, name) for code, name in _METROPOLITAN_NAMES.items()},
+    **{place.code: place for place in _OVERSEAS},
+}
+
+
+def territory(code: str) -> Territory:
+    """The territory of a department code ("01", "2A", "974"…); "2a" is read as "2A".
+
+    Codes are taken as written otherwise ("1" is not "01"): a department code is an identifier, not a
+    number, and guessing would hide a typing mistake.
+    """
+    found = _TERRITORIES.get(code.upper()) if isinstance(code, str) else None
+    if found is None:
+        raise UnknownTerritory(code)
+    return found
+
+
+def all_territories() -> tuple[Territory, ...]:
+    """Every known territory: metropolitan departments in code order, then the overseas codes."""
+    return tuple(_TERRITORIES.values())

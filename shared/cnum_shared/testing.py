@@ -1,0 +1,248 @@
+"""pytest plugin shared by every test suite of the repository (loaded by the root conftest.py).
+
+Databases: every test that asks for `db_backend` runs twice, on SQLite and on PostgreSQL. Each service
+database is migrated once per session into a template; each test gets a fresh copy of it (a file copy on
+SQLite, `CREATE DATABASE … TEMPLATE` on PostgreSQL, about 20 ms), so tests never see each other's rows and
+may start real processes against their database.
+
+PostgreSQL is `CNUM_TEST_POSTGRES_URL` (default postgresql://postgres@127.0.0.1:5432/test). When it is
+unreachable its half of the suite is skipped, unless `CNUM_REQUIRE_POSTGRES=1` (set by `make test` under
+CI=true), where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import requests
+from psycopg import sql
+
+from cnum_shared.auth import Role, issue_token
+from cnum_shared.config import DEVELOPMENT_JWT_SECRET
+from cnum_shared.db import upgrade_database
+
+BACKENDS = ("sqlite", "postgresql")
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+#: The JWT secret every test app uses, so that tests can mint tokens.
+TEST_JWT_SECRET = DEVELOPMENT_JWT_SECRET
+
+
+def postgres_admin_url() -> str:
+    return os.environ.get("CNUM_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
+def postgres_required() -> bool:
+    return os.environ.get("CNUM_REQUIRE_POSTGRES", "") in ("1", "true", "yes")
+
+
+@cache
+def postgres_unavailable_reason() -> str | None:
+    try:
+        with psycopg.connect(postgres_admin_url(), connect_timeout=3) as connection:
+            connection.execute("SELECT 1")
+    except psycopg.Error as error:
+        return f"PostgreSQL unreachable at {postgres_admin_url()}: {error}".strip()
+    return None
+
+
+def _database_url(admin_url: str, name: str) -> str:
+    base, _, _ = admin_url.rpartition("/")
+    return f"{base}/{name}"
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (never 5000-5003 or 8025: the OS picks from its ephemeral range)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class TestDatabases:
+    """Migrated templates per (service, backend), and fresh databases cloned from them."""
+
+    root: Path
+    run_id: str
+    _templates: dict[tuple[str, str], str] = field(default_factory=dict)
+    _created: list[str] = field(default_factory=list)
+
+    __test__ = False  # not a test class, whatever pytest thinks of its name
+
+    def fresh(self, service: str, backend: str, migrations_dir: Path) -> str:
+        """The URL of a new, migrated, empty database of `service` on `backend`."""
+        template = self._template(service, backend, migrations_dir)
+        name = f"cnum_{self.run_id}_{service}_{uuid.uuid4().hex[:10]}"
+        if backend == "sqlite":
+            target = self.root / f"{name}.sqlite3"
+            shutil.copyfile(template, target)
+            return f"sqlite:///{target}"
+        with psycopg.connect(postgres_admin_url(), autocommit=True) as connection:
+            connection.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(name), sql.Identifier(template)
+                )
+            )
+        self._created.append(name)
+        return _database_url(postgres_admin_url(), name)
+
+    def empty(self, backend: str) -> str:
+        """The URL of a new database with no table at all (for the shared kernel's own tests)."""
+        name = f"cnum_{self.run_id}_empty_{uuid.uuid4().hex[:10]}"
+        if backend == "sqlite":
+            return f"sqlite:///{self.root / f'{name}.sqlite3'}"
+        with psycopg.connect(postgres_admin_url(), autocommit=True) as connection:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        self._created.append(name)
+        return _database_url(postgres_admin_url(), name)
+
+    def _template(self, service: str, backend: str, migrations_dir: Path) -> str:
+        key = (service, backend)
+        if key in self._templates:
+            return self._templates[key]
+        if backend == "sqlite":
+            path = self.root / f"template_{service}.sqlite3"
+            upgrade_database(f"sqlite:///{path}", migrations_dir)
+            self._templates[key] = str(path)
+            return str(path)
+        name = f"cnum_{self.run_id}_{service}_template"
+        with psycopg.connect(postgres_admin_url(), autocommit=True) as connection:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        self._created.append(name)
+        upgrade_database(_database_url(postgres_admin_url(), name), migrations_dir)
+        self._templates[key] = name
+        return name
+
+    def drop_all(self) -> None:
+        if not self._created:
+            return
+        with psycopg.connect(postgres_admin_url(), autocommit=True) as connection:
+            # Clones first, templates last: a template cannot be dropped while it is being copied.
+            for name in sorted(self._created, key=lambda n: n.endswith("_template")):
+                connection.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                )
+
+
+@pytest.fixture(scope="session")
+def test_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabases]:
+    # xdist's worker id keeps the databases of parallel workers apart.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    databases = TestDatabases(
+        root=tmp_path_factory.mktemp("databases"), run_id=f"{worker}_{uuid.uuid4().hex[:6]}"
+    )
+    yield databases
+    databases.drop_all()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_backend(request: pytest.FixtureRequest) -> str:
+    """The database a test runs on: every test using it runs once per backend."""
+    backend: str = request.param
+    if backend == "postgresql":
+        reason = postgres_unavailable_reason()
+        if reason is not None:
+            if postgres_required():
+                pytest.fail(f"{reason} (required: CNUM_REQUIRE_POSTGRES is set)")
+            pytest.skip(reason)
+    return backend
+
+
+def bearer(
+    role: Role | str, *, structure_id: Any = None, sub: str | None = None, ttl_seconds: int = 3600
+) -> dict[str, str]:
+    """Authorization header for a role, signed with the test secret."""
+    token = issue_token(TEST_JWT_SECRET, role, sub=sub, structure_id=structure_id, ttl_seconds=ttl_seconds)
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def auth() -> Callable[..., dict[str, str]]:
+    """`auth("legal")` or `auth("structure", structure_id=…)`: headers with a valid token."""
+    return bearer
+
+
+@dataclass
+class ServiceProcess:
+    """A service running as a real gunicorn process on 127.0.0.1, for tests across processes."""
+
+    service: str
+    env: dict[str, str]
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout_seconds: float = 30.0) -> ServiceProcess:
+        if self.process is not None:
+            raise RuntimeError(f"{self.service} is already running")
+        command = [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "--bind", f"127.0.0.1:{self.port}",
+            "--workers", "1",
+            "--graceful-timeout", "5",
+            f"{self.service}:create_app()",
+        ]  # fmt: skip
+        self.process = subprocess.Popen(  # noqa: S603 (our own executable and arguments)
+            command, env={**os.environ, **self.env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        deadline = time.monotonic() + timeout_seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                _, stderr = self.process.communicate()
+                raise RuntimeError(
+                    f"{self.service} exited at start: {stderr.decode(errors='replace')[-3000:]}"
+                )
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass  # not listening yet, or the worker is still booting
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"{self.service} did not answer /healthz within {timeout_seconds} s")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+        if self.process.stderr is not None:
+            self.process.stderr.close()
+        self.process = None
+
+
+def run_command(*arguments: str, env: dict[str, str], timeout_seconds: float = 120) -> str:
+    """Run a project command (`python -m …`) with the test environment; fail with its output if it fails."""
+    completed = subprocess.run(  # noqa: S603 (our own interpreter and arguments)
+        [sys.executable, *arguments],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout_seconds,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(arguments)} failed ({completed.returncode}):\n{completed.stderr[-3000:]}"
+        )
+    return completed.stdout

@@ -1,0 +1,242 @@
+"""What every service's Flask app has in common: the JSON error shape, health probes, OpenAPI docs, auth.
+
+A service's `create_app` builds its settings and database, then calls `build_app` with its blueprints.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+import flask_smorest
+import swagger_ui_bundle
+from flask import Flask, current_app, g, request, send_from_directory
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from cnum_shared.auth import AuthenticationError, Principal, Role, decode_token
+from cnum_shared.config import ServiceSettings
+from cnum_shared.db import Database, ping
+
+logger = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+#: Lists answer 20 items a page by default, 100 at most (DESIGN §5).
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class ServiceContext:
+    """What a request or a job needs from the running service."""
+
+    name: str
+    settings: ServiceSettings
+    database: Database
+
+
+def service_context() -> ServiceContext:
+    return cast(ServiceContext, current_app.extensions["cnum"])
+
+
+def abort(
+    code: int, message: str, *, errors: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+) -> Any:
+    """Stop the request with the project's JSON error body: `{code, status, message, errors}`."""
+    kwargs: dict[str, Any] = {"message": message}
+    if errors is not None:
+        kwargs["errors"] = errors
+    if headers is not None:
+        kwargs["headers"] = headers
+    flask_smorest.abort(code, **kwargs)
+
+
+def current_principal() -> Principal:
+    """The authenticated caller of this request (only inside a view protected by `Blueprint.roles`)."""
+    principal = g.get("cnum_principal")
+    if principal is None:
+        raise RuntimeError("current_principal() outside a view protected by Blueprint.roles")
+    return cast(Principal, principal)
+
+
+def authenticate() -> Principal:
+    """Read and verify the bearer token of the current request, or answer 401."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        abort(
+            401,
+            "Authentification requise : en-tête « Authorization: Bearer <jeton> » manquant.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    try:
+        principal = decode_token(token.strip(), service_context().settings.jwt_secret)
+    except AuthenticationError as error:
+        abort(401, str(error), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    g.cnum_principal = principal
+    return principal
+
+
+def ensure_structure_visible(structure_id: object) -> None:
+    """A structure user asking for another structure's resource gets a 404, as if it did not exist."""
+    if not current_principal().may_see_structure(str(structure_id)):
+        abort(404, "Ressource introuvable.")
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint with a `roles` decorator that authenticates, authorizes and documents."""
+
+    def roles(self, *roles: Role) -> Callable[[F], F]:
+        """Only these roles may call the view (401 without a valid token, 403 for another role).
+
+        Put it above `@arguments` so that an unauthenticated caller never learns about validation.
+        """
+        allowed = frozenset(roles)
+
+        def decorator(view: F) -> F:
+            @wraps(view)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                principal = authenticate()
+                if principal.role not in allowed:
+                    abort(403, f"Le rôle « {principal.role.value} » ne permet pas cette opération.")
+                return view(*args, **kwargs)
+
+            documented = self.alt_response(401, description="Jeton absent ou invalide")(
+                self.alt_response(403, description="Rôle non autorisé")(wrapper)
+            )
+            return cast(
+                F,
+                self.doc(security=[{"bearerAuth": []}], **{"x-roles": sorted(r.value for r in allowed)})(
+                    documented
+                ),
+            )
+
+        return decorator
+
+
+#: What the caller reads when the code raised no message of its own.
+_DEFAULT_MESSAGES = {
+    400: "Requête invalide.",
+    401: "Authentification requise.",
+    403: "Accès refusé.",
+    404: "Ressource introuvable.",
+    405: "Méthode non autorisée pour cette adresse.",
+    409: "Conflit avec l'état actuel de la ressource.",
+    413: "Requête trop volumineuse.",
+    415: "Type de contenu non pris en charge.",
+    422: "Données invalides.",
+    429: "Trop de requêtes ; réessayez plus tard.",
+    503: "Service momentanément indisponible ; réessayez plus tard.",
+}
+
+
+def _error_response(error: HTTPException) -> ResponseReturnValue:
+    """Every error, 404/405/413 and unexpected exceptions included, in one JSON shape."""
+    code = error.code or 500
+    payload: dict[str, Any] = {"code": code, "status": error.name}
+    data = getattr(error, "data", None) or {}
+    headers: dict[str, str] = dict(data.get("headers") or {})
+    if code >= 500 and isinstance(error, InternalServerError):
+        message = (
+            "Erreur interne du serveur. L'incident est journalisé ; réessayez ou contactez l'assistance."
+        )
+    else:
+        message = data.get("message") or _DEFAULT_MESSAGES.get(code) or error.description or error.name
+    payload["message"] = message
+    if "errors" in data:
+        payload["errors"] = data["errors"]
+    elif "messages" in data:  # webargs puts validation errors there
+        payload["errors"] = data["messages"]
+    valid_methods = getattr(error, "valid_methods", None)
+    if code == 405 and valid_methods:
+        headers.setdefault("Allow", ", ".join(valid_methods))
+    return payload, code, headers
+
+
+def _unexpected_error(error: Exception) -> ResponseReturnValue:
+    logger.exception("unexpected error on %s %s", request.method, request.path)
+    return _error_response(InternalServerError())
+
+
+def build_app(
+    import_name: str,
+    *,
+    context: ServiceContext,
+    title: str,
+    description: str,
+    blueprints: Iterable[flask_smorest.Blueprint],
+    version: str = "1.0.0",
+) -> Flask:
+    """A Flask app with the project's common parts; `blueprints` are mounted under `/api/v1`."""
+    app = Flask(import_name)
+    app.config.update(
+        API_TITLE=title,
+        API_VERSION=version,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="/docs/static/",
+        MAX_CONTENT_LENGTH=context.settings.max_content_length,
+        # Unexpected exceptions become our JSON 500, in tests too.
+        PROPAGATE_EXCEPTIONS=False,
+        JSON_SORT_KEYS=False,
+    )
+    app.extensions["cnum"] = context
+    api = flask_smorest.Api(
+        app,
+        spec_kwargs={
+            "info": {"description": description},
+            "servers": [{"url": "/"}],
+        },
+    )
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    )
+    app.register_error_handler(HTTPException, _error_response)
+    app.register_error_handler(Exception, _unexpected_error)
+
+    api.register_blueprint(_health_blueprint())
+    for blueprint in blueprints:
+        api.register_blueprint(blueprint, url_prefix=API_PREFIX + (blueprint.url_prefix or ""))
+
+    static_dir = swagger_ui_bundle.swagger_ui_path
+
+    @app.get("/docs/static/<path:filename>")
+    def swagger_ui_static(filename: str) -> ResponseReturnValue:
+        # Served locally so that the docs work on a machine without Internet access.
+        return send_from_directory(static_dir, filename)
+
+    @app.teardown_appcontext
+    def _forget_principal(_: BaseException | None) -> None:
+        g.pop("cnum_principal", None)
+
+    return app
+
+
+def _health_blueprint() -> flask_smorest.Blueprint:
+    blp = flask_smorest.Blueprint("health", __name__, description="Sondes de vie et de disponibilité")
+
+    @blp.route("/healthz")
+    @blp.response(200, description="Le processus répond.")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": service_context().name}
+
+    @blp.route("/readyz")
+    @blp.response(200, description="La base de données répond.")
+    @blp.alt_response(503, description="La base de données ne répond pas.")
+    def readyz() -> dict[str, str]:
+        context = service_context()
+        try:
+            ping(context.database.engine)
+        except Exception as error:  # any driver error means "not ready"
+            logger.warning("readiness check failed: %s", type(error).__name__)
+            abort(503, "Base de données injoignable.", headers={"Retry-After": "5"})
+        return {"status": "ready", "service": context.name}
+
+    return blp

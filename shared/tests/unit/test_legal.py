@@ -1,0 +1,411 @@
+"""Every table of DESIGN.md §3 read through cnum_shared.legal, row by row, with the SMIC boundary dates."""
+
+import shutil
+from datetime import date, timedelta
+from decimal import Decimal
+from itertools import pairwise
+
+import pytest
+
+from cnum_shared import legal
+from cnum_shared.legal import InvalidDuration, OutsideWave, StructureKind, Wave
+from cnum_shared.parameters import ParameterNotInForce, default_directory, load_parameters
+from cnum_shared.territories import SmicZone, territory
+
+# (effective date, hourly, monthly = hourly × 35 × 52 / 12 rounded to the cent), from the décrets and
+# arrêtés cited in shared/parameters/smic/hourly/. Mayotte 2023-01-01 is 8.51 (décret 2022-1608), not the
+# 8.50 of DESIGN.md: see docs/decisions/0005-legal-parameters.md.
+METROPOLE = [
+    (date(2020, 1, 1), "10.15", "1539.42"),
+    (date(2021, 1, 1), "10.25", "1554.58"),
+    (date(2021, 10, 1), "10.48", "1589.47"),
+    (date(2022, 1, 1), "10.57", "1603.12"),
+    (date(2022, 5, 1), "10.85", "1645.58"),
+    (date(2022, 8, 1), "11.07", "1678.95"),
+    (date(2023, 1, 1), "11.27", "1709.28"),
+    (date(2023, 5, 1), "11.52", "1747.20"),
+    (date(2024, 1, 1), "11.65", "1766.92"),
+    (date(2024, 11, 1), "11.88", "1801.80"),
+    (date(2026, 1, 1), "12.02", "1823.03"),
+]
+MAYOTTE = [
+    (date(2020, 1, 1), "7.66", "1161.77"),
+    (date(2021, 1, 1), "7.74", "1173.90"),
+    (date(2021, 10, 1), "7.91", "1199.68"),
+    (date(2022, 1, 1), "7.98", "1210.30"),
+    (date(2022, 5, 1), "8.19", "1242.15"),
+    (date(2022, 8, 1), "8.35", "1266.42"),
+    (date(2023, 1, 1), "8.51", "1290.68"),
+    (date(2023, 5, 1), "8.70", "1319.50"),
+    (date(2024, 1, 1), "8.80", "1334.67"),
+    (date(2024, 11, 1), "8.98", "1361.97"),
+    (date(2026, 1, 1), "9.33", "1415.05"),
+]
+
+
+def smic_rows(zone, table):
+    return [(zone, *row) for row in table]
+
+
+SMIC_ROWS = smic_rows(SmicZone.METROPOLE, METROPOLE) + smic_rows(SmicZone.MAYOTTE, MAYOTTE)
+SMIC_CHANGES = [
+    (zone, before, after)
+    for zone, table in ((SmicZone.METROPOLE, METROPOLE), (SmicZone.MAYOTTE, MAYOTTE))
+    for before, after in pairwise(table)
+]
+
+
+@pytest.mark.parametrize(("zone", "effective", "hourly", "monthly"), SMIC_ROWS)
+def test_each_smic_row_gives_its_hourly_and_monthly_figure(zone, effective, hourly, monthly):
+    smic = legal.smic_on(zone, effective)
+
+    assert smic.hourly == Decimal(hourly)
+    assert smic.monthly == Decimal(monthly)
+    assert smic.effective_from == effective
+    assert smic.reference and smic.reference != "assumption"
+
+
+@pytest.mark.parametrize(("zone", "before", "after"), SMIC_CHANGES)
+def test_the_day_before_a_smic_change_has_the_old_figure_and_the_day_of_it_the_new(zone, before, after):
+    change = after[0]
+
+    assert legal.smic_on(zone, change - timedelta(days=1)).monthly == Decimal(before[2])
+    assert legal.smic_on(zone, change).monthly == Decimal(after[2])
+
+
+@pytest.mark.parametrize("zone", [SmicZone.METROPOLE, SmicZone.MAYOTTE])
+def test_there_is_no_smic_before_the_first_row(zone):
+    with pytest.raises(ParameterNotInForce):
+        legal.smic_on(zone, date(2019, 12, 31))
+
+
+def test_the_smic_stays_in_force_after_its_last_change():
+    assert legal.smic_on(SmicZone.METROPOLE, date(2026, 11, 25)).monthly == Decimal("1823.03")
+    assert legal.smic_on(SmicZone.MAYOTTE, date(2026, 11, 25)).monthly == Decimal("1415.05")
+
+
+def test_january_2025_brought_no_change_of_its_own():
+    assert legal.smic_on(SmicZone.METROPOLE, date(2025, 1, 1)).effective_from == date(2024, 11, 1)
+
+
+def test_a_contract_is_rechecked_at_each_smic_change_during_it():
+    changes = legal.smic_changes(SmicZone.MAYOTTE, date(2023, 1, 1), date(2024, 12, 31))
+
+    assert [(smic.effective_from, smic.monthly) for smic in changes] == [
+        (date(2023, 5, 1), Decimal("1319.50")),
+        (date(2024, 1, 1), Decimal("1334.67")),
+        (date(2024, 11, 1), Decimal("1361.97")),
+    ]
+
+
+def test_the_smic_refusal_text_states_the_figure_and_its_date():
+    text = legal.smic_on(SmicZone.METROPOLE, date(2026, 3, 1)).describe_fr()
+
+    assert text == (
+        "SMIC brut mensuel de 1\u202f823,03 € (12,02 € de l'heure) en vigueur depuis le 1er janvier 2026"
+    )
+
+
+def test_full_time_is_35_hours_a_week():
+    assert legal.full_time_weekly_hours(date(2024, 1, 1)) == 35
+
+
+# --- Subsidy and tranches -----------------------------------------------------------------------------
+
+INITIAL = date(2021, 3, 1)
+RENEWAL = date(2023, 6, 1)
+# (wave, kind, department, duration, qpv/zrr, start, [(offset months, amount per post)], total per post)
+SUBSIDY_ROWS = [
+    (
+        Wave.INITIAL,
+        StructureKind.PUBLIC,
+        "69",
+        24,
+        False,
+        INITIAL,
+        [(0, "20000"), (12, "20000"), (24, "10000")],
+        "50000",
+    ),
+    (
+        Wave.INITIAL,
+        StructureKind.PUBLIC,
+        "2A",
+        36,
+        True,
+        INITIAL,
+        [(0, "20000"), (12, "20000"), (24, "10000")],
+        "50000",
+    ),
+    (
+        Wave.INITIAL,
+        StructureKind.PUBLIC,
+        "975",
+        24,
+        False,
+        INITIAL,
+        [(0, "20000"), (12, "20000"), (24, "10000")],
+        "50000",
+    ),
+    (
+        Wave.INITIAL,
+        StructureKind.PUBLIC,
+        "971",
+        24,
+        False,
+        INITIAL,
+        [(0, "28000"), (12, "28000"), (24, "14000")],
+        "70000",
+    ),
+    (
+        Wave.INITIAL,
+        StructureKind.PUBLIC,
+        "972",
+        30,
+        False,
+        INITIAL,
+        [(0, "28000"), (12, "28000"), (24, "14000")],
+        "70000",
+    ),
+    (
+        Wave.INITIAL,
+        StructureKind.PUBLIC,
+        "973",
+        24,
+        False,
+        INITIAL,
+        [(0, "28000"), (12, "28000"), (24, "14000")],
+        "70000",
+    ),
+    (
+        Wave.INITIAL,
+        StructureKind.PUBLIC,
+        "974",
+        24,
+        False,
+        INITIAL,
+        [(0, "27000"), (12, "27000"), (24, "13500")],
+        "67500",
+    ),
+    (
+        Wave.INITIAL,
+        StructureKind.PUBLIC,
+        "976",
+        24,
+        False,
+        INITIAL,
+        [(0, "27000"), (12, "27000"), (24, "13500")],
+        "67500",
+    ),
+    (
+        Wave.INITIAL,
+        StructureKind.PRIVATE,
+        "974",
+        24,
+        False,
+        INITIAL,
+        [(0, "16000"), (12, "16000"), (24, "8000")],
+        "40000",
+    ),
+    (
+        Wave.INITIAL,
+        StructureKind.PRIVATE,
+        "33",
+        18,
+        False,
+        INITIAL,
+        [(0, "12800"), (9, "12800"), (18, "6400")],
+        "32000",
+    ),
+    (
+        Wave.RENEWAL,
+        StructureKind.PUBLIC,
+        "59",
+        36,
+        False,
+        RENEWAL,
+        [(0, "17500"), (12, "12500"), (24, "12500")],
+        "42500",
+    ),
+    (
+        Wave.RENEWAL,
+        StructureKind.PUBLIC,
+        "59",
+        36,
+        True,
+        RENEWAL,
+        [(0, "20000"), (12, "17500"), (24, "12500")],
+        "50000",
+    ),
+    (
+        Wave.RENEWAL,
+        StructureKind.PRIVATE,
+        "976",
+        36,
+        False,
+        RENEWAL,
+        [(0, "20000"), (12, "14000"), (24, "10000")],
+        "44000",
+    ),
+    (
+        Wave.RENEWAL,
+        StructureKind.PRIVATE,
+        "13",
+        36,
+        True,
+        RENEWAL,
+        [(0, "20000"), (12, "14000"), (24, "10000")],
+        "44000",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("wave", "kind", "department", "duration", "qpv_zrr", "start", "tranches", "total"), SUBSIDY_ROWS
+)
+@pytest.mark.parametrize("posts", [1, 3, 7])
+def test_each_subsidy_row_gives_its_tranches_to_the_cent(
+    wave, kind, department, duration, qpv_zrr, start, tranches, total, posts
+):
+    where = territory(department)
+    plan = legal.tranche_plan(wave, kind, where, duration, qpv_zrr, start)
+
+    assert legal.subsidy_per_post(wave, kind, where, duration, qpv_zrr, start) == Decimal(total)
+    assert [(tranche.offset_months, tranche.amount_for(posts)) for tranche in plan] == [
+        (offset, Decimal(amount) * posts) for offset, amount in tranches
+    ]
+    assert sum(tranche.amount_for(posts) for tranche in plan) == Decimal(total) * posts
+
+
+def test_the_last_tranche_takes_the_rounding_remainder(tmp_path):
+    copy = tmp_path / "parameters"
+    shutil.copytree(default_directory(), copy)
+    initial = copy / "subsidy" / "initial.yaml"
+    initial.write_text(
+        initial.read_text(encoding="utf-8").replace("value: 50000.00", "value: 50000.01"), encoding="utf-8"
+    )
+    tree = load_parameters(copy)
+
+    plan = legal.tranche_plan(
+        Wave.INITIAL, StructureKind.PUBLIC, territory("75"), 24, False, INITIAL, tree=tree
+    )
+
+    assert [tranche.amount_per_post for tranche in plan] == [
+        Decimal("20000.00"),
+        Decimal("20000.00"),
+        Decimal("10000.01"),
+    ]
+
+
+def test_a_public_initial_convention_longer_than_24_months_is_funded_for_24():
+    assert legal.funded_months(Wave.INITIAL, StructureKind.PUBLIC, 36, INITIAL) == 24
+    assert legal.funded_months(Wave.INITIAL, StructureKind.PRIVATE, 18, INITIAL) == 18
+    assert legal.funded_months(Wave.RENEWAL, StructureKind.PUBLIC, 36, RENEWAL) == 36
+
+
+@pytest.mark.parametrize(
+    ("wave", "kind", "duration", "allowed"),
+    [
+        (Wave.INITIAL, StructureKind.PUBLIC, 23, "de 24 à 36 mois"),
+        (Wave.INITIAL, StructureKind.PUBLIC, 37, "de 24 à 36 mois"),
+        (Wave.INITIAL, StructureKind.PRIVATE, 20, "18 ou 24 mois"),
+        (Wave.INITIAL, StructureKind.PRIVATE, 36, "18 ou 24 mois"),
+        (Wave.RENEWAL, StructureKind.PUBLIC, 24, "36 mois"),
+        (Wave.RENEWAL, StructureKind.PRIVATE, 18, "36 mois"),
+    ],
+)
+def test_a_duration_the_wave_does_not_allow_is_refused_in_french(wave, kind, duration, allowed):
+    start = INITIAL if wave is Wave.INITIAL else RENEWAL
+
+    with pytest.raises(InvalidDuration) as refused:
+        legal.subsidy_per_post(wave, kind, territory("75"), duration, False, start)
+    assert f"{duration} mois" in str(refused.value)
+    assert allowed in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("wave", "last_refused", "first_accepted", "duration"),
+    [
+        (Wave.INITIAL, date(2020, 10, 31), date(2020, 11, 1), 24),
+        (Wave.RENEWAL, date(2022, 12, 31), date(2023, 1, 1), 36),
+    ],
+)
+def test_a_convention_starting_before_its_wave_is_refused(wave, last_refused, first_accepted, duration):
+    with pytest.raises(OutsideWave, match="1er"):
+        legal.tranche_plan(wave, StructureKind.PUBLIC, territory("75"), duration, False, last_refused)
+    assert legal.tranche_plan(wave, StructureKind.PUBLIC, territory("75"), duration, False, first_accepted)
+    assert legal.wave_first_date(wave) == first_accepted
+
+
+@pytest.mark.parametrize("posts", [0, -1, True, 1.5])
+def test_a_tranche_needs_at_least_one_whole_post(posts):
+    plan = legal.tranche_plan(Wave.INITIAL, StructureKind.PUBLIC, territory("75"), 24, False, INITIAL)
+
+    with pytest.raises(ValueError, match="at least one post"):
+        plan[0].amount_for(posts)
+
+
+def test_the_2025_freeze_is_noted_from_may_2025():
+    assert legal.funding_freeze(date(2025, 5, 13)) is False
+    assert legal.funding_freeze(date(2025, 5, 14)) is True
+
+
+# --- Obligations --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "event_date", "due"),
+    [
+        ("candidate_selection", date(2024, 1, 31), date(2024, 2, 29)),
+        ("contract_signature", date(2024, 3, 1), date(2024, 3, 16)),
+        ("training_entry", date(2024, 3, 20), date(2024, 4, 4)),
+        ("certification_exams", date(2024, 8, 31), date(2025, 2, 28)),
+        ("thematic_modules", date(2024, 2, 29), date(2025, 2, 28)),
+        ("equipment", date(2024, 3, 1), date(2024, 3, 31)),
+        ("activity_reporting", date(2024, 4, 30), date(2024, 5, 30)),
+        ("post_refill", date(2025, 5, 13), date(2025, 8, 13)),
+        ("post_refill", date(2025, 5, 14), date(2025, 11, 14)),
+        ("final_report", date(2026, 1, 31), date(2026, 4, 30)),
+    ],
+)
+def test_each_obligation_falls_due_by_its_delay_from_its_legal_date(kind, event_date, due):
+    deadline = legal.deadline(kind, event_date)
+
+    assert deadline.due_on(event_date) == due
+    assert deadline.reference
+
+
+def test_the_assumed_delays_say_so():
+    assert legal.deadline("equipment", date(2024, 1, 1)).reference == "assumption"
+    assert legal.deadline("final_report", date(2024, 1, 1)).reference == "assumption"
+    assert legal.deadline("contract_signature", date(2024, 1, 1)).reference != "assumption"
+
+
+def test_an_unknown_obligation_kind_is_refused():
+    with pytest.raises(legal.UnknownObligationKind):
+        legal.deadline("vacation", date(2024, 1, 1))
+
+
+def test_alert_windows_and_the_activity_report_cadence():
+    on = date(2024, 1, 1)
+
+    assert legal.due_soon_window_days(on) == 15
+    assert legal.escalation_delay_days(on) == 15
+    assert legal.candidate_selection_reminder_days(on) == 15
+    cadence = legal.activity_reporting_cadence(on)
+    assert cadence.reminder_months == (Decimal(1), Decimal("1.5"))
+    assert cadence.escalation_days == 15
+    modules = legal.thematic_module_rules(on)
+    assert (modules.count, modules.allowed_hours) == (2, (7, 14))
+
+
+def test_an_advisor_is_eligible_from_16_to_64_years_included():
+    ages = legal.advisor_age_range(date(2024, 1, 1))
+
+    assert 15 not in ages
+    assert 16 in ages
+    assert 64 in ages
+    assert 65 not in ages
+
+
+def test_personal_data_retention_is_an_assumption_of_five_years():
+    assert legal.personal_data_retention_years(date(2024, 1, 1)) == 5

@@ -1,0 +1,132 @@
+import dataclasses
+
+import pytest
+
+from cnum_shared.territories import SmicZone, UnknownTerritory, UpliftGroup, all_territories, territory
+
+METROPOLITAN = [f"{number:02d}" for number in range(1, 20)] + ["2A", "2B"] + [str(n) for n in range(21, 96)]
+OVERSEAS = ["971", "972", "973", "974", "975", "976", "977", "978"]
+
+
+def test_every_department_and_overseas_code_is_known_once():
+    codes = [place.code for place in all_territories()]
+    assert codes == METROPOLITAN + OVERSEAS
+    assert len(codes) == 104
+
+
+@pytest.mark.parametrize("code", METROPOLITAN + OVERSEAS)
+def test_every_listed_code_resolves_to_itself(code):
+    place = territory(code)
+    assert place.code == code
+    assert place.name
+
+
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [
+        ("01", "Ain"),
+        ("2A", "Corse-du-Sud"),
+        ("2B", "Haute-Corse"),
+        ("75", "Paris"),
+        ("90", "Territoire de Belfort"),
+        ("95", "Val-d'Oise"),
+        ("971", "Guadeloupe"),
+        ("972", "Martinique"),
+        ("973", "Guyane"),
+        ("974", "La Réunion"),
+        ("975", "Saint-Pierre-et-Miquelon"),
+        ("976", "Mayotte"),
+        ("977", "Saint-Barthélemy"),
+        ("978", "Saint-Martin"),
+    ],
+)
+def test_names_are_the_french_names(code, name):
+    assert territory(code).name == name
+
+
+@pytest.mark.parametrize(
+    ("code", "zone", "group", "overseas"),
+    [
+        ("01", SmicZone.METROPOLE, UpliftGroup.NONE, False),
+        ("75", SmicZone.METROPOLE, UpliftGroup.NONE, False),
+        ("2A", SmicZone.METROPOLE, UpliftGroup.NONE, False),
+        ("971", SmicZone.METROPOLE, UpliftGroup.ANTILLES_GUYANE, True),
+        ("972", SmicZone.METROPOLE, UpliftGroup.ANTILLES_GUYANE, True),
+        ("973", SmicZone.METROPOLE, UpliftGroup.ANTILLES_GUYANE, True),
+        ("974", SmicZone.METROPOLE, UpliftGroup.REUNION_MAYOTTE, True),
+        ("975", SmicZone.METROPOLE, UpliftGroup.NONE, True),
+        ("976", SmicZone.MAYOTTE, UpliftGroup.REUNION_MAYOTTE, True),
+        ("977", SmicZone.METROPOLE, UpliftGroup.NONE, True),
+        ("978", SmicZone.METROPOLE, UpliftGroup.NONE, True),
+    ],
+)
+def test_smic_zone_uplift_group_and_overseas_flag(code, zone, group, overseas):
+    place = territory(code)
+    assert (place.smic_zone, place.uplift_group, place.is_overseas) == (zone, group, overseas)
+
+
+def test_only_mayotte_has_its_own_smic_and_only_five_codes_an_uplift():
+    assert [p.code for p in all_territories() if p.smic_zone is SmicZone.MAYOTTE] == ["976"]
+    uplifted = [p.code for p in all_territories() if p.uplift_group is not UpliftGroup.NONE]
+    assert uplifted == ["971", "972", "973", "974", "976"]
+
+
+@pytest.mark.parametrize(
+    ("code", "postcode", "accepted"),
+    [
+        ("15", "15100", True),
+        ("15", "16100", False),
+        ("01", "01000", True),
+        ("01", "10000", False),
+        ("2A", "20000", True),
+        ("2A", "20090", True),
+        ("2B", "20200", True),
+        ("2B", "20600", True),
+        ("2A", "21000", False),
+        ("2B", "02000", False),
+        ("971", "97110", True),
+        ("972", "97200", True),
+        ("973", "97300", True),
+        ("974", "97430", True),
+        ("974", "97130", False),
+        ("975", "97500", True),
+        ("976", "97600", True),
+        ("976", "97500", False),
+        ("977", "97133", True),
+        ("977", "97134", False),
+        ("977", "97150", False),
+        ("978", "97150", True),
+        ("978", "97100", False),
+        ("75", "75001", True),
+        ("75", "7500", False),
+        ("75", "750011", False),
+        ("75", "75OO1", False),
+        ("75", "７５００１", False),
+        ("75", "", False),
+    ],
+)
+def test_the_postcode_must_belong_to_the_department(code, postcode, accepted):
+    assert territory(code).accepts_postcode(postcode) is accepted
+
+
+def test_codes_are_read_case_insensitively():
+    assert territory("2a").name == "Corse-du-Sud"
+    assert territory("2b").code == "2B"
+
+
+@pytest.mark.parametrize("code", ["20", "99", "979", "", "1", "988", "00", "96", " 75", "2C", "9710"])
+def test_an_unknown_code_is_a_clear_error(code):
+    with pytest.raises(UnknownTerritory) as caught:
+        territory(code)
+    assert str(caught.value) == f"Code de département inconnu : {code!r}"
+    assert isinstance(caught.value, ValueError)
+
+
+def test_the_message_names_the_code():
+    with pytest.raises(UnknownTerritory, match=r"^Code de département inconnu : '99'$"):
+        territory("99")
+
+
+def test_a_territory_is_immutable():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        territory("75").name = "Lutèce"  # type: ignore[misc]

@@ -1,0 +1,40 @@
+"""`python -m <svc>.jobs`: list the jobs, run one once for a date, refuse what it does not know."""
+
+import subprocess
+import sys
+
+import pytest
+
+from cnum_shared.testing import TEST_JWT_SECRET, run_command
+
+SERVICES = ("conventions", "payments", "compliance")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_jobs_list_names_relay_outbox(service):
+    assert "relay_outbox" in run_command("-m", f"{service}.jobs", "list", env={})
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_job_runs_once_for_a_given_date(service, db_backend, test_databases, tmp_path):
+    import importlib
+
+    migrations_dir = importlib.import_module(f"{service}.manage").MIGRATIONS_DIR
+    env = {
+        f"{service.upper()}_DATABASE_URL": test_databases.fresh(service, db_backend, migrations_dir),
+        "CNUM_JWT_SECRET": TEST_JWT_SECRET,
+        "CNUM_VAR_DIR": str(tmp_path),
+    }
+    output = run_command("-m", f"{service}.jobs", "run", "relay_outbox", "--as-of", "2026-01-01", env=env)
+    assert output.strip() == "delivered 0, to retry 0, dead 0"
+
+
+@pytest.mark.parametrize(
+    "arguments", [["run", "no_such_job"], ["run", "relay_outbox", "--as-of", "01/01/2026"]]
+)
+def test_the_jobs_command_refuses_what_it_does_not_know(arguments):
+    completed = subprocess.run(
+        [sys.executable, "-m", "conventions.jobs", *arguments], capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 2
+    assert "invalid" in completed.stderr or "not a date" in completed.stderr
