@@ -21,6 +21,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -29,6 +30,7 @@ from typing import Any
 import psycopg
 import pytest
 import requests
+from flask import Flask
 from psycopg import sql
 
 from cnum_shared.auth import Role, issue_token
@@ -173,6 +175,25 @@ def bearer(
 def auth() -> Callable[..., dict[str, str]]:
     """`auth("legal")` or `auth("structure", structure_id=…)`: headers with a valid token."""
     return bearer
+
+
+@contextmanager
+def service_app(
+    create_app: Callable[[dict[str, Any]], Flask], database_url: str, var_dir: Path
+) -> Iterator[Flask]:
+    """A service's app on a test database, with the test secret; its connections closed afterwards."""
+    app = create_app(
+        {
+            "database_url": database_url,
+            "var_dir": var_dir,
+            "environment": "test",
+            "jwt_secret": TEST_JWT_SECRET,
+        }
+    )
+    try:
+        yield app
+    finally:
+        app.extensions["cnum"].database.dispose()
 
 
 @dataclass

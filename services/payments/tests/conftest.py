@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from cnum_shared.testing import TEST_JWT_SECRET, TestDatabases
+from cnum_shared.testing import TestDatabases, service_app
 from payments import create_app
 from payments.manage import MIGRATIONS_DIR
 
@@ -21,16 +21,8 @@ def database_url(db_backend: str, test_databases: TestDatabases) -> str:
 
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    app = create_app(
-        {
-            "database_url": database_url,
-            "var_dir": tmp_path,
-            "environment": "test",
-            "jwt_secret": TEST_JWT_SECRET,
-        }
-    )
-    yield app
-    app.extensions["cnum"].database.dispose()
+    with service_app(create_app, database_url, tmp_path) as app:
+        yield app
 
 
 @pytest.fixture

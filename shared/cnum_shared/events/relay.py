@@ -89,7 +89,8 @@ def relay_outbox(
     return RelayReport(delivered=outcome["delivered"], retried=outcome["retry"], dead=outcome["dead"])
 
 
-def _envelope(row: Any) -> dict[str, Any]:
+def envelope_of(row: Any) -> dict[str, Any]:
+    """The JSON envelope an outbox row is delivered as (contract tests post exactly this)."""
     return {
         "id": str(row["id"]),
         "type": row["type"],
@@ -103,7 +104,7 @@ def _envelope(row: Any) -> dict[str, Any]:
 def _post(http: requests.Session, url: str, token: str, row: Any, timeout: float) -> tuple[str, str | None]:
     try:
         response = http.post(
-            url, json=_envelope(row), headers={"Authorization": f"Bearer {token}"}, timeout=timeout
+            url, json=envelope_of(row), headers={"Authorization": f"Bearer {token}"}, timeout=timeout
         )
     except requests.RequestException as error:
         return "retry", f"{type(error).__name__}: {error}"[:2000]
