@@ -175,6 +175,30 @@ class UnitOfWork:
         self.session.rollback()
 
 
+def run_migrations_online(target_metadata: MetaData, default_url: Callable[[], str]) -> None:
+    """The body of every service's migrations/env.py: migrate the configured database.
+
+    The URL set by `upgrade_database` wins; otherwise the service's settings give it. SQLite runs in
+    batch mode, since it cannot ALTER most of a table in place.
+    """
+    from alembic import context
+
+    url = context.config.get_main_option("sqlalchemy.url") or default_url()
+    engine = create_database_engine(url)
+    try:
+        with engine.connect() as connection:
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata,
+                render_as_batch=connection.dialect.name == "sqlite",
+                compare_type=True,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        engine.dispose()
+
+
 def upgrade_database(url: str, migrations_dir: Path, revision: str = "head") -> None:
     """Apply a service's Alembic migrations to `url` (used by `make run`, the jobs and the test fixtures)."""
     from alembic import command
