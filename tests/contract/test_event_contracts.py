@@ -34,16 +34,30 @@ CONSUMER_APPS = {"payments": create_payments, "compliance": create_compliance}
 CONSUMER_MIGRATIONS = {"payments": PAYMENTS_MIGRATIONS, "compliance": COMPLIANCE_MIGRATIONS}
 
 
+def test_a_consumer_handles_only_event_types_it_subscribes_to():
+    for consumer, handlers in HANDLERS.items():
+        for event_type in handlers:
+            assert consumer in consumers_of(event_type), (
+                f"{consumer} handles {event_type} but never receives it"
+            )
+
+
 @pytest.mark.parametrize("event_type", sorted(EVENT_TYPES))
-def test_every_consumer_of_an_event_type_has_a_handler_for_it(event_type):
-    for consumer in consumers_of(event_type):
-        assert event_type in HANDLERS[consumer], f"{consumer} subscribes to {event_type} but has no handler"
+def test_every_event_type_has_a_consumer(event_type):
+    assert consumers_of(event_type)
 
 
 @pytest.fixture
 def conventions(db_backend: str, test_databases: TestDatabases, tmp_path: Path):
     url = test_databases.fresh("conventions", db_backend, CONVENTIONS_MIGRATIONS)
     with service_app(create_conventions, url, tmp_path / "conventions") as app:
+        yield app
+
+
+@pytest.fixture
+def compliance(db_backend: str, test_databases: TestDatabases, tmp_path: Path):
+    url = test_databases.fresh("compliance", db_backend, COMPLIANCE_MIGRATIONS)
+    with service_app(create_compliance, url, tmp_path / "compliance") as app:
         yield app
 
 
@@ -120,3 +134,140 @@ def test_a_consumer_refuses_an_envelope_that_breaks_the_schema(
 
     assert refused.status_code == 422
     assert "data" in refused.get_json()["errors"]["json"]
+
+
+def _ok(response, status=200):
+    assert response.status_code == status, response.get_json()
+    return response.get_json()
+
+
+def test_every_event_of_the_recruiting_journey_is_accepted_by_its_consumers(
+    conventions, payments, compliance
+):
+    """One run through conventions' API produces every event type; each consumer acknowledges each."""
+    client = conventions.test_client()
+    legal = bearer("legal")
+    structure = _ok(client.post("/api/v1/structures", json=DEMO_STRUCTURES[3], headers=legal), 201)
+    ids = []
+    for _ in range(2):
+        convention = _ok(
+            client.post(
+                "/api/v1/conventions",
+                json={
+                    "structure_id": structure["id"],
+                    "wave": "initial",
+                    "posts": 2,
+                    "start_date": "2021-03-01",
+                    "duration_months": 24,
+                },
+                headers=legal,
+            ),
+            201,
+        )
+        _ok(
+            client.post(
+                f"/api/v1/conventions/{convention['id']}/sign",
+                json={"signed_on": "2021-03-15"},
+                headers=legal,
+            )
+        )
+        ids.append(convention["id"])
+    kept, ended = ids
+    amendment = _ok(
+        client.post(
+            f"/api/v1/conventions/{kept}/amendments",
+            json={"posts": 3, "effective_date": "2022-03-01", "reason": "Un poste de plus"},
+            headers=legal,
+        ),
+        201,
+    )
+    _ok(
+        client.post(
+            f"/api/v1/conventions/{kept}/amendments/{amendment['id']}/sign",
+            json={"signed_on": "2022-02-20"},
+            headers=legal,
+        )
+    )
+    advisor = _ok(
+        client.post(
+            "/api/v1/advisors",
+            json={
+                "first_name": "Inès",
+                "last_name": "Payet",
+                "birth_date": "1995-06-12",
+                "email": "ines.payet@example.org",
+            },
+            headers=legal,
+        ),
+        201,
+    )
+    candidate = _ok(
+        client.post(
+            f"/api/v1/conventions/{kept}/candidates",
+            json={"advisor_id": advisor["id"], "presented_on": "2021-04-01"},
+            headers=legal,
+        ),
+        201,
+    )
+    _ok(
+        client.post(
+            f"/api/v1/candidates/{candidate['id']}/select", json={"selected_on": "2021-04-10"}, headers=legal
+        )
+    )
+    contract = _ok(
+        client.post(
+            f"/api/v1/conventions/{kept}/contracts",
+            json={
+                "advisor_id": advisor["id"],
+                "contract_type": "cdd",
+                "start_date": "2021-05-01",
+                "end_date": "2023-02-28",
+                "weekly_hours": "35",
+                "gross_monthly_salary": "1700.00",
+                "signed_on": "2021-04-20",
+            },
+            headers=legal,
+        ),
+        201,
+    )
+    _ok(
+        client.post(
+            f"/api/v1/contracts/{contract['id']}/salary",
+            json={"gross_monthly_salary": "1750.00", "effective_on": "2022-01-01"},
+            headers=legal,
+        ),
+        201,
+    )
+    _ok(
+        client.post(
+            f"/api/v1/contracts/{contract['id']}/end",
+            json={"ended_on": "2022-06-30", "reason": "resignation"},
+            headers=legal,
+        )
+    )
+    _ok(
+        client.post(
+            f"/api/v1/conventions/{kept}/close", json={"on": "2023-02-28", "reason": "Terme"}, headers=legal
+        )
+    )
+    _ok(
+        client.post(
+            f"/api/v1/conventions/{ended}/terminate",
+            json={"on": "2022-01-31", "reason": "Renonciation"},
+            headers=legal,
+        )
+    )
+
+    envelopes = outbox_envelopes(conventions)
+    assert {envelope["type"] for envelope in envelopes} == set(EVENT_TYPES)
+    consumers = {"payments": payments, "compliance": compliance}
+    for envelope in envelopes:
+        load_envelope(envelope)
+        for consumer in consumers_of(envelope["type"]):
+            answer = _ok(
+                consumers[consumer]
+                .test_client()
+                .post("/api/v1/events", json=envelope, headers=bearer("service"))
+            )
+            expected = "processed" if envelope["type"] in HANDLERS[consumer] else "ignored"
+            assert answer["status"] == expected, (consumer, envelope["type"])

@@ -58,6 +58,121 @@ class StructureUpdatedSchema(StructureDetailsSchema):
     city = fields.String(required=True)
 
 
+WAVES = ("initial", "renewal")
+CONTRACT_TYPES = ("cdi", "cdd", "contrat_de_projet", "titulaire", "pec")
+CONTRACT_END_REASONS = (
+    "non_renewal_cdd",
+    "dismissal",
+    "resignation",
+    "end_of_funding",
+    "mutual_agreement",
+    "trial_period",
+)
+
+
+def money_field(*, required: bool = True, **kwargs: Any) -> fields.Decimal:
+    """An amount on the wire: a string with two decimals ("50000.00"), never a float (DESIGN §5)."""
+    return fields.Decimal(required=required, as_string=True, places=2, **kwargs)
+
+
+class PlannedTrancheSchema(WireSchema):
+    number = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    due_on = fields.Date(required=True)
+    amount = money_field()
+
+
+class ConventionEventSchema(WireSchema):
+    """What every `convention.*` event carries: the convention and a copy of its structure (DESIGN §2)."""
+
+    convention_id = fields.UUID(required=True)
+    structure_id = fields.UUID(required=True)
+    reference = fields.String(required=True)
+    structure = fields.Nested(StructureDetailsSchema, required=True)
+
+
+class ConventionSignedSchema(ConventionEventSchema):
+    """`convention.signed`: the terms payments schedules from, tranche 1 due on `signed_on`."""
+
+    wave = fields.String(required=True, validate=validate.OneOf(WAVES))
+    posts = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    start_date = fields.Date(required=True)
+    end_date = fields.Date(required=True)
+    duration_months = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=36))
+    funded_months = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=36))
+    signed_on = fields.Date(required=True)
+    amount_per_post = money_field()
+    total_amount = money_field()
+    tranches = fields.List(
+        fields.Nested(PlannedTrancheSchema), required=True, validate=validate.Length(min=1)
+    )
+
+
+class ConventionAmendedSchema(ConventionEventSchema):
+    """`convention.amended`: new posts from `effective_date`, the new total spread on unpaid tranches."""
+
+    amendment_id = fields.UUID(required=True)
+    number = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    posts_before = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    posts = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    effective_date = fields.Date(required=True)
+    signed_on = fields.Date(required=True)
+    total_amount = money_field()
+    reason = fields.String(required=True)
+
+
+class ConventionEndedSchema(ConventionEventSchema):
+    """`convention.terminated` and `convention.closed`: unpaid tranches are cancelled from `on`."""
+
+    on = fields.Date(required=True)
+    reason = fields.String(required=True)
+
+
+class CandidateEventSchema(WireSchema):
+    """`candidate.presented` and `candidate.selected` (with `selected_on`): the selection clocks."""
+
+    candidate_id = fields.UUID(required=True)
+    convention_id = fields.UUID(required=True)
+    structure_id = fields.UUID(required=True)
+    advisor_id = fields.UUID(required=True)
+    presented_on = fields.Date(required=True)
+    selected_on = fields.Date(required=True, allow_none=True)
+    structure = fields.Nested(StructureDetailsSchema, required=True)
+
+
+class ContractSignedSchema(WireSchema):
+    """`contract.signed`: the compliance clocks start at `signed_on`; payments checks the salary."""
+
+    contract_id = fields.UUID(required=True)
+    convention_id = fields.UUID(required=True)
+    structure_id = fields.UUID(required=True)
+    advisor_id = fields.UUID(required=True)
+    contract_type = fields.String(required=True, validate=validate.OneOf(CONTRACT_TYPES))
+    start_date = fields.Date(required=True)
+    end_date = fields.Date(required=True, allow_none=True)
+    weekly_hours = fields.Decimal(required=True, as_string=True)
+    gross_monthly_salary = money_field()
+    signed_on = fields.Date(required=True)
+    existing_cdi_employee = fields.Boolean(required=True)
+    structure = fields.Nested(StructureDetailsSchema, required=True)
+
+
+class ContractSalaryChangedSchema(WireSchema):
+    contract_id = fields.UUID(required=True)
+    structure_id = fields.UUID(required=True)
+    gross_monthly_salary = money_field()
+    effective_on = fields.Date(required=True)
+
+
+class ContractEndedSchema(WireSchema):
+    """`contract.ended`: a post falls vacant (refill clock, pro rata recovery)."""
+
+    contract_id = fields.UUID(required=True)
+    convention_id = fields.UUID(required=True)
+    structure_id = fields.UUID(required=True)
+    ended_on = fields.Date(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(CONTRACT_END_REASONS))
+
+
 @dataclass(frozen=True)
 class EventType:
     name: str
@@ -67,7 +182,19 @@ class EventType:
 
 #: Every event type of the programme, with the current version of its `data` schema.
 EVENT_TYPES: dict[str, EventType] = {
-    event.name: event for event in (EventType("structure.updated", 1, StructureUpdatedSchema),)
+    event.name: event
+    for event in (
+        EventType("structure.updated", 1, StructureUpdatedSchema),
+        EventType("convention.signed", 1, ConventionSignedSchema),
+        EventType("convention.amended", 1, ConventionAmendedSchema),
+        EventType("convention.terminated", 1, ConventionEndedSchema),
+        EventType("convention.closed", 1, ConventionEndedSchema),
+        EventType("candidate.presented", 1, CandidateEventSchema),
+        EventType("candidate.selected", 1, CandidateEventSchema),
+        EventType("contract.signed", 1, ContractSignedSchema),
+        EventType("contract.salary_changed", 1, ContractSalaryChangedSchema),
+        EventType("contract.ended", 1, ContractEndedSchema),
+    )
 }
 
 #: Which service consumes which events (DESIGN §2); patterns as in `fnmatch`.

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, String, UniqueConstraint, Uuid
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint, Uuid
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from cnum_shared.db import MONEY, UtcDateTime, new_metadata
 from cnum_shared.events.tables import define_event_tables
@@ -52,3 +52,165 @@ class Structure(Base):
     bic: Mapped[str | None] = mapped_column(String(11))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class Convention(Base):
+    """A subsidy convention between the paying agency and a structure, for a number of posts."""
+
+    __tablename__ = "conventions"
+    __table_args__ = (
+        UniqueConstraint("reference"),
+        CheckConstraint("wave IN ('initial', 'renewal')", name="wave"),
+        CheckConstraint("status IN ('draft', 'signed', 'amended', 'closed', 'terminated')", name="status"),
+        CheckConstraint("posts >= 0", name="posts"),
+        CheckConstraint("duration_months BETWEEN 1 AND 36", name="duration_months"),
+        CheckConstraint("total_amount >= 0 AND amount_per_post >= 0", name="amounts"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    reference: Mapped[str] = mapped_column(String(40))
+    structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.id"), index=True)
+    wave: Mapped[str] = mapped_column(String(16))
+    #: The posts in force (changed by signed avenants); `initial_posts` is what was signed.
+    posts: Mapped[int]
+    initial_posts: Mapped[int]
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    duration_months: Mapped[int]
+    funded_months: Mapped[int]
+    amount_per_post: Mapped[Decimal]
+    total_amount: Mapped[Decimal]
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    signed_on: Mapped[date | None]
+    ended_on: Mapped[date | None]
+    end_reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    structure: Mapped[Structure] = relationship(lazy="joined", innerjoin=True)
+    tranches: Mapped[list[PlannedTrancheRow]] = relationship(
+        order_by="PlannedTrancheRow.number", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class PlannedTrancheRow(Base):
+    """The tranches as the convention (and its avenants) state them; payments owns the real ones."""
+
+    __tablename__ = "planned_tranches"
+    __table_args__ = (
+        UniqueConstraint("convention_id", "number"),
+        CheckConstraint("amount >= 0", name="amount"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    convention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conventions.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    #: None for tranche 1 until signature (it falls due on the signing date).
+    due_on: Mapped[date | None]
+    amount: Mapped[Decimal]
+
+
+class ConventionAmendment(Base):
+    """A convention avenant: the posts change from `effective_date`, in force once signed."""
+
+    __tablename__ = "convention_amendments"
+    __table_args__ = (
+        UniqueConstraint("convention_id", "number"),
+        CheckConstraint("status IN ('draft', 'signed')", name="status"),
+        CheckConstraint("posts >= 0", name="posts"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    convention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conventions.id"), index=True)
+    number: Mapped[int]
+    posts_before: Mapped[int]
+    posts: Mapped[int]
+    effective_date: Mapped[date]
+    reason: Mapped[str] = mapped_column(String(1000))
+    total_before: Mapped[Decimal]
+    total_amount: Mapped[Decimal]
+    status: Mapped[str] = mapped_column(String(16))
+    signed_on: Mapped[date | None]
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class Advisor(Base):
+    """A person who may become an advisor; personal data shown to legal officers and their structure."""
+
+    __tablename__ = "advisors"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    #: The structure that registered the person (None when a legal officer did): who may see them.
+    structure_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("structures.id"), index=True)
+    first_name: Mapped[str] = mapped_column(String(150))
+    last_name: Mapped[str] = mapped_column(String(150))
+    birth_date: Mapped[date]
+    email: Mapped[str] = mapped_column(String(254))
+    is_retired: Mapped[bool]
+    in_civic_service: Mapped[bool]
+    is_france_services_agent: Mapped[bool]
+    created_at: Mapped[datetime]
+
+
+class Candidate(Base):
+    """A candidate presented to a structure for a convention's post, and selected or not."""
+
+    __tablename__ = "candidates"
+    __table_args__ = (UniqueConstraint("convention_id", "advisor_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    convention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conventions.id"), index=True)
+    structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.id"), index=True)
+    advisor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("advisors.id"))
+    presented_on: Mapped[date]
+    selected_on: Mapped[date | None]
+    created_at: Mapped[datetime]
+
+
+class Contract(Base):
+    """An advisor's employment contract on one of a convention's posts."""
+
+    __tablename__ = "contracts"
+    __table_args__ = (
+        CheckConstraint(
+            "contract_type IN ('cdi', 'cdd', 'contrat_de_projet', 'titulaire', 'pec')", name="contract_type"
+        ),
+        CheckConstraint("gross_monthly_salary > 0", name="salary"),
+        CheckConstraint(
+            "end_reason IS NULL OR end_reason IN ('non_renewal_cdd', 'dismissal', 'resignation',"
+            " 'end_of_funding', 'mutual_agreement', 'trial_period')",
+            name="end_reason",
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    convention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conventions.id"), index=True)
+    structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.id"), index=True)
+    advisor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("advisors.id"), index=True)
+    contract_type: Mapped[str] = mapped_column(String(20))
+    start_date: Mapped[date]
+    end_date: Mapped[date | None]
+    weekly_hours: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    #: The salary in force now; each raise is also in salary_changes.
+    gross_monthly_salary: Mapped[Decimal]
+    existing_cdi_employee: Mapped[bool]
+    signed_on: Mapped[date]
+    ended_on: Mapped[date | None]
+    end_reason: Mapped[str | None] = mapped_column(String(30))
+    created_at: Mapped[datetime]
+
+    advisor: Mapped[Advisor] = relationship(lazy="joined", innerjoin=True)
+
+
+class SalaryChange(Base):
+    """A raise of a contract's salary from a date (the SMIC checks read the salary on each date)."""
+
+    __tablename__ = "salary_changes"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    contract_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contracts.id"), index=True)
+    gross_monthly_salary: Mapped[Decimal]
+    effective_on: Mapped[date]
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]

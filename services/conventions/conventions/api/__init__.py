@@ -6,8 +6,8 @@ import flask_smorest
 
 from cnum_shared.events.api import outbox_blueprint
 from conventions.adapters.orm import event_tables
-from conventions.api import structures
+from conventions.api import contracts, conventions, structures
 
 
 def blueprints() -> list[flask_smorest.Blueprint]:
-    return [structures.blp, outbox_blueprint(event_tables)]
+    return [structures.blp, conventions.blp, contracts.blp, outbox_blueprint(event_tables)]

@@ -33,7 +33,7 @@ class StructureFilters:
     q: str | None = None
 
 
-def _event_data(structure: Structure) -> dict[str, Any]:
+def structure_event_data(structure: Structure) -> dict[str, Any]:
     return {
         "structure_id": structure.id,
         "name": structure.name,
@@ -59,7 +59,7 @@ def _save(uow: UnitOfWork, structure: Structure) -> Structure:
             event_tables,
             producer="conventions",
             event_type="structure.updated",
-            data=_event_data(structure),
+            data=structure_event_data(structure),
         )
         uow.commit()
     except IntegrityError:

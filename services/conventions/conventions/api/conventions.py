@@ -1,0 +1,244 @@
+"""`/api/v1/conventions`: subsidy conventions, their signature, end and avenants (legal officers)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask.views import MethodView
+from marshmallow import Schema, fields, validate
+
+from cnum_shared.auth import READERS, Role
+from cnum_shared.events.schemas import WAVES, money_field
+from cnum_shared.web import (
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
+    Blueprint,
+    abort,
+    current_principal,
+    ensure_structure_visible,
+    service_context,
+)
+from conventions.domain.conventions import (
+    ConventionAction,
+    ConventionConflict,
+    ConventionStatus,
+    InvalidConvention,
+)
+from conventions.service_layer import conventions as use_cases
+from conventions.service_layer.structures import StructureNotFound
+
+blp = Blueprint("conventions", __name__, url_prefix="/conventions", description="Conventions de subvention")
+
+
+class ConventionFieldsSchema(Schema):
+    structure_id = fields.UUID(required=True)
+    wave = fields.String(required=True, validate=validate.OneOf(WAVES))
+    posts = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1000))
+    start_date = fields.Date(required=True)
+    duration_months = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=36))
+
+
+class PlannedTrancheSchema(Schema):
+    number = fields.Integer()
+    due_on = fields.Date(
+        allow_none=True, metadata={"description": "vide avant la signature (due à la signature)"}
+    )
+    amount = money_field(required=False)
+
+
+class ConventionSchema(ConventionFieldsSchema):
+    id = fields.UUID(dump_only=True)
+    reference = fields.String(dump_only=True)
+    status = fields.String(dump_only=True, metadata={"enum": [status.value for status in ConventionStatus]})
+    initial_posts = fields.Integer(dump_only=True)
+    end_date = fields.Date(dump_only=True)
+    funded_months = fields.Integer(dump_only=True)
+    amount_per_post = money_field(required=False, dump_only=True)
+    total_amount = money_field(required=False, dump_only=True)
+    signed_on = fields.Date(dump_only=True, allow_none=True)
+    ended_on = fields.Date(dump_only=True, allow_none=True)
+    end_reason = fields.String(dump_only=True, allow_none=True)
+    tranches = fields.List(fields.Nested(PlannedTrancheSchema), dump_only=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+    updated_at = fields.AwareDateTime(dump_only=True)
+
+
+class ConventionQuerySchema(Schema):
+    structure_id = fields.UUID()
+    status = fields.String(validate=validate.OneOf([status.value for status in ConventionStatus]))
+    wave = fields.String(validate=validate.OneOf(WAVES))
+
+
+class SignatureSchema(Schema):
+    signed_on = fields.Date(required=True)
+
+
+class EndSchema(Schema):
+    on = fields.Date(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class AmendmentFieldsSchema(Schema):
+    posts = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=1000))
+    effective_date = fields.Date(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class AmendmentSchema(AmendmentFieldsSchema):
+    id = fields.UUID(dump_only=True)
+    convention_id = fields.UUID(dump_only=True)
+    number = fields.Integer(dump_only=True)
+    posts_before = fields.Integer(dump_only=True)
+    total_before = money_field(required=False, dump_only=True)
+    total_amount = money_field(required=False, dump_only=True)
+    status = fields.String(dump_only=True)
+    signed_on = fields.Date(dump_only=True, allow_none=True)
+    created_by = fields.String(dump_only=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+
+
+def refuse(error: Exception) -> Any:
+    """The HTTP answer of a refused use case (shared by the views of this service)."""
+    if isinstance(error, InvalidConvention):
+        return abort(422, "Convention invalide.", errors={"json": error.problems})
+    if isinstance(error, ConventionConflict):
+        return abort(409, str(error))
+    if isinstance(error, StructureNotFound):
+        return abort(422, "Structure inconnue.", errors={"json": {"structure_id": ["Structure inconnue."]}})
+    if isinstance(error, use_cases.AmendmentNotFound):
+        return abort(404, "Avenant introuvable.")
+    return abort(404, "Convention introuvable.")
+
+
+_REFUSED = (
+    InvalidConvention,
+    ConventionConflict,
+    StructureNotFound,
+    use_cases.ConventionNotFound,
+    use_cases.AmendmentNotFound,
+)
+
+
+def visible_convention(uow: Any, convention_id: uuid.UUID) -> Any:
+    """The convention, or a 404 when it does not exist or belongs to another structure."""
+    try:
+        convention = use_cases.get_convention(uow, convention_id)
+    except use_cases.ConventionNotFound as error:
+        return refuse(error)
+    ensure_structure_visible(convention.structure_id)
+    return convention
+
+
+@blp.route("")
+class Conventions(MethodView):
+    @blp.roles(Role.LEGAL, Role.ADMIN)
+    @blp.arguments(ConventionFieldsSchema)
+    @blp.response(201, ConventionSchema)
+    def post(self, fields: dict[str, Any]) -> Any:
+        """A draft convention: amount per post, total and tranches from the parameters at its start date."""
+        with service_context().database.unit_of_work() as uow:
+            try:
+                return use_cases.create_convention(uow, fields)
+            except _REFUSED as error:
+                return refuse(error)
+
+    @blp.roles(Role.LEGAL, Role.STRUCTURE, *READERS)
+    @blp.arguments(ConventionQuerySchema, location="query")
+    @blp.response(200, ConventionSchema(many=True))
+    @blp.paginate(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
+    def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
+        """Conventions, newest first; a structure user sees only its own."""
+        principal = current_principal()
+        if principal.is_structure():
+            query["structure_id"] = principal.structure_id
+        with service_context().database.unit_of_work() as uow:
+            page, total = use_cases.list_conventions(
+                uow,
+                use_cases.ConventionFilters(**query),
+                pagination_parameters.first_item,
+                pagination_parameters.page_size,
+            )
+        pagination_parameters.item_count = total
+        return page
+
+
+@blp.route("/<uuid:convention_id>")
+class ConventionById(MethodView):
+    @blp.roles(Role.LEGAL, Role.STRUCTURE, *READERS)
+    @blp.response(200, ConventionSchema)
+    def get(self, convention_id: uuid.UUID) -> Any:
+        """One convention with its planned tranches."""
+        with service_context().database.unit_of_work() as uow:
+            return visible_convention(uow, convention_id)
+
+
+def _run(action: Any, *arguments: Any) -> Any:
+    with service_context().database.unit_of_work() as uow:
+        try:
+            return action(uow, *arguments)
+        except _REFUSED as error:
+            return refuse(error)
+
+
+@blp.route("/<uuid:convention_id>/sign")
+class SignConvention(MethodView):
+    @blp.roles(Role.LEGAL, Role.ADMIN)
+    @blp.arguments(SignatureSchema)
+    @blp.response(200, ConventionSchema)
+    @blp.alt_response(409, description="Déjà signée")
+    def post(self, body: dict[str, Any], convention_id: uuid.UUID) -> Any:
+        """Sign the convention: tranche 1 falls due on the signing date; emits `convention.signed`."""
+        return _run(use_cases.sign_convention, convention_id, body["signed_on"])
+
+
+@blp.route("/<uuid:convention_id>/terminate")
+class TerminateConvention(MethodView):
+    @blp.roles(Role.LEGAL, Role.ADMIN)
+    @blp.arguments(EndSchema)
+    @blp.response(200, ConventionSchema)
+    def post(self, body: dict[str, Any], convention_id: uuid.UUID) -> Any:
+        """Terminate early (résiliation); payments cancels the unpaid tranches."""
+        return _run(
+            use_cases.end_convention, convention_id, ConventionAction.TERMINATE, body["on"], body["reason"]
+        )
+
+
+@blp.route("/<uuid:convention_id>/close")
+class CloseConvention(MethodView):
+    @blp.roles(Role.LEGAL, Role.ADMIN)
+    @blp.arguments(EndSchema)
+    @blp.response(200, ConventionSchema)
+    def post(self, body: dict[str, Any], convention_id: uuid.UUID) -> Any:
+        """Close the convention at its end (clôture)."""
+        return _run(
+            use_cases.end_convention, convention_id, ConventionAction.CLOSE, body["on"], body["reason"]
+        )
+
+
+@blp.route("/<uuid:convention_id>/amendments")
+class Amendments(MethodView):
+    @blp.roles(Role.LEGAL, Role.ADMIN)
+    @blp.arguments(AmendmentFieldsSchema)
+    @blp.response(201, AmendmentSchema)
+    def post(self, fields: dict[str, Any], convention_id: uuid.UUID) -> Any:
+        """Draft a convention avenant: the new number of posts from an effective date, and the new total."""
+        return _run(use_cases.create_amendment, convention_id, fields, current_principal().sub)
+
+    @blp.roles(Role.LEGAL, Role.STRUCTURE, *READERS)
+    @blp.response(200, AmendmentSchema(many=True))
+    def get(self, convention_id: uuid.UUID) -> Any:
+        """The avenants of a convention, in order."""
+        with service_context().database.unit_of_work() as uow:
+            convention = visible_convention(uow, convention_id)
+            return use_cases.list_amendments(uow, convention.id)
+
+
+@blp.route("/<uuid:convention_id>/amendments/<uuid:amendment_id>/sign")
+class SignAmendment(MethodView):
+    @blp.roles(Role.LEGAL, Role.ADMIN)
+    @blp.arguments(SignatureSchema)
+    @blp.response(200, AmendmentSchema)
+    def post(self, body: dict[str, Any], convention_id: uuid.UUID, amendment_id: uuid.UUID) -> Any:
+        """Sign an avenant: the posts and total change; emits `convention.amended`."""
+        return _run(use_cases.sign_amendment, convention_id, amendment_id, body["signed_on"])

@@ -1,0 +1,218 @@
+"""Subsidy conventions: their terms from the dated parameters, their states, and their avenants.
+
+Pure rules: dates and parameter trees come in as arguments; nothing here reads the clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from cnum_shared import legal
+from cnum_shared.dates import add_months, months_started
+from cnum_shared.legal import StructureKind, Wave
+from cnum_shared.money import format_date_fr, quantize_cents
+from cnum_shared.parameters import ParameterNode
+from cnum_shared.territories import Territory
+
+#: DESIGN §4: a convention lasts at most 36 months, whatever its wave.
+MAX_DURATION_MONTHS = 36
+
+
+class ConventionStatus(StrEnum):
+    DRAFT = "draft"
+    SIGNED = "signed"
+    AMENDED = "amended"
+    CLOSED = "closed"
+    TERMINATED = "terminated"
+
+
+class ConventionAction(StrEnum):
+    SIGN = "sign"
+    AMEND = "amend"
+    CLOSE = "close"
+    TERMINATE = "terminate"
+
+
+#: The one table of the convention's life: (state, action) → next state.
+TRANSITIONS: dict[tuple[ConventionStatus, ConventionAction], ConventionStatus] = {
+    (ConventionStatus.DRAFT, ConventionAction.SIGN): ConventionStatus.SIGNED,
+    (ConventionStatus.SIGNED, ConventionAction.AMEND): ConventionStatus.AMENDED,
+    (ConventionStatus.AMENDED, ConventionAction.AMEND): ConventionStatus.AMENDED,
+    (ConventionStatus.SIGNED, ConventionAction.CLOSE): ConventionStatus.CLOSED,
+    (ConventionStatus.AMENDED, ConventionAction.CLOSE): ConventionStatus.CLOSED,
+    (ConventionStatus.SIGNED, ConventionAction.TERMINATE): ConventionStatus.TERMINATED,
+    (ConventionStatus.AMENDED, ConventionAction.TERMINATE): ConventionStatus.TERMINATED,
+}
+
+_STATUS_LABELS = {
+    ConventionStatus.DRAFT: "en projet",
+    ConventionStatus.SIGNED: "signée",
+    ConventionStatus.AMENDED: "modifiée par avenant",
+    ConventionStatus.CLOSED: "clôturée",
+    ConventionStatus.TERMINATED: "résiliée",
+}
+_ACTION_LABELS = {
+    ConventionAction.SIGN: "signer",
+    ConventionAction.AMEND: "modifier par avenant",
+    ConventionAction.CLOSE: "clôturer",
+    ConventionAction.TERMINATE: "résilier",
+}
+
+
+class ConventionConflict(Exception):
+    """The action is not possible in the convention's state (a 409)."""
+
+
+class InvalidConvention(ValueError):
+    """The terms break a rule (a 422); `problems` maps each field to its French messages."""
+
+    def __init__(self, problems: dict[str, list[str]]) -> None:
+        super().__init__("; ".join(f"{field}: {' '.join(messages)}" for field, messages in problems.items()))
+        self.problems = problems
+
+
+def next_status(current: ConventionStatus, action: ConventionAction) -> ConventionStatus:
+    """The state after `action`, or ConventionConflict naming the state."""
+    try:
+        return TRANSITIONS[(ConventionStatus(current), action)]
+    except KeyError:
+        status = _STATUS_LABELS[ConventionStatus(current)]
+        raise ConventionConflict(f"Impossible de {_ACTION_LABELS[action]} une convention {status}.") from None
+
+
+@dataclass(frozen=True)
+class PlannedTranche:
+    number: int
+    #: None for tranche 1 until the convention is signed: it falls due on the signing date.
+    due_on: date | None
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class ConventionTerms:
+    """What a convention commits to, computed from the parameters in force at its start date."""
+
+    wave: Wave
+    posts: int
+    start_date: date
+    end_date: date
+    duration_months: int
+    funded_months: int
+    amount_per_post: Decimal
+    total_amount: Decimal
+    tranche_offsets: tuple[int, ...]
+    tranche_amounts: tuple[Decimal, ...]
+
+    def tranches(self, signed_on: date | None) -> list[PlannedTranche]:
+        """Tranche 1 is due on the signing date; the others by their offset from the start date."""
+        return [
+            PlannedTranche(
+                number,
+                signed_on if number == 1 else add_months(self.start_date, offset),
+                amount,
+            )
+            for number, (offset, amount) in enumerate(
+                zip(self.tranche_offsets, self.tranche_amounts, strict=True), start=1
+            )
+        ]
+
+
+def end_date_of(start_date: date, duration_months: int) -> date:
+    """The last day of the convention: 1 March + 24 months ends on 28 or 29 February two years on."""
+    return add_months(start_date, duration_months) - timedelta(days=1)
+
+
+def convention_terms(
+    *,
+    wave: Wave,
+    kind: StructureKind,
+    territory: Territory,
+    qpv_zrr: bool,
+    posts: int,
+    start_date: date,
+    duration_months: int,
+    tree: ParameterNode | None = None,
+) -> ConventionTerms:
+    """The amount per post, total and tranches of a convention, or InvalidConvention in French."""
+    problems: dict[str, list[str]] = {}
+    if posts < 1:
+        problems["posts"] = ["Au moins un poste."]
+    if not 1 <= duration_months <= MAX_DURATION_MONTHS:
+        problems["duration_months"] = [f"Une convention dure au plus {MAX_DURATION_MONTHS} mois."]
+    if problems:
+        raise InvalidConvention(problems)
+    try:
+        plan = legal.tranche_plan(wave, kind, territory, duration_months, qpv_zrr, start_date, tree=tree)
+        funded = legal.funded_months(wave, kind, duration_months, start_date, tree=tree)
+        per_post = legal.subsidy_per_post(
+            wave, kind, territory, duration_months, qpv_zrr, start_date, tree=tree
+        )
+    except legal.OutsideWave as error:
+        raise InvalidConvention({"start_date": [str(error)]}) from None
+    except legal.InvalidDuration as error:
+        raise InvalidConvention({"duration_months": [str(error)]}) from None
+    amounts = tuple(tranche.amount_for(posts) for tranche in plan)
+    return ConventionTerms(
+        wave=Wave(wave),
+        posts=posts,
+        start_date=start_date,
+        end_date=end_date_of(start_date, duration_months),
+        duration_months=duration_months,
+        funded_months=funded,
+        amount_per_post=per_post,
+        total_amount=quantize_cents(per_post * posts),
+        tranche_offsets=tuple(tranche.offset_months for tranche in plan),
+        tranche_amounts=amounts,
+    )
+
+
+def amended_total(
+    *,
+    amount_per_post: Decimal,
+    funded_months: int,
+    start_date: date,
+    posts_before: int,
+    posts_after: int,
+    effective_date: date,
+) -> Decimal:
+    """DESIGN §4: Σ over periods of posts × amount per post × months ÷ funded months.
+
+    The months before the avenant are those started from the convention start up to the day before its
+    effective date, capped at the funded months; the rest of the funded months count the new posts.
+    """
+    months_before = min(months_started(start_date, effective_date - timedelta(days=1)), funded_months)
+    months_after = funded_months - months_before
+    weighted = posts_before * months_before + posts_after * months_after
+    return quantize_cents(amount_per_post * weighted / funded_months)
+
+
+def check_amendment(
+    *,
+    start_date: date,
+    end_date: date,
+    signed_on: date | None,
+    effective_date: date,
+    posts: int,
+    current_posts: int,
+) -> None:
+    """An avenant changes the posts from a date inside the convention, after its signature."""
+    problems: dict[str, list[str]] = {}
+    if posts < 0:
+        problems["posts"] = ["Le nombre de postes ne peut pas être négatif."]
+    elif posts == current_posts:
+        problems["posts"] = [f"La convention compte déjà {current_posts} poste(s)."]
+    if not start_date <= effective_date <= end_date:
+        problems["effective_date"] = [
+            f"La date d'effet doit être comprise entre le {format_date_fr(start_date)} "
+            f"et le {format_date_fr(end_date)}."
+        ]
+    elif signed_on is not None and effective_date < signed_on:
+        problems["effective_date"] = [
+            "La date d'effet ne peut pas précéder la signature de la convention "
+            f"({format_date_fr(signed_on)})."
+        ]
+    if problems:
+        raise InvalidConvention(problems)
