@@ -9,7 +9,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from cnum_shared.auth import READERS, Role
-from cnum_shared.events.schemas import CONTRACT_END_REASONS, CONTRACT_TYPES
+from cnum_shared.events.schemas import CONTRACT_END_REASONS, CONTRACT_TYPES, money_field
 from cnum_shared.money import money_str
 from cnum_shared.web import Blueprint, abort, current_principal, ensure_structure_visible, service_context
 from conventions.api.conventions import refuse as refuse_convention
@@ -56,13 +56,10 @@ class ContractFieldsSchema(Schema):
     contract_type = fields.String(required=True, validate=validate.OneOf(CONTRACT_TYPES))
     start_date = fields.Date(required=True)
     end_date = fields.Date(load_default=None, allow_none=True)
-    weekly_hours = fields.Decimal(required=True, as_string=True, validate=validate.Range(min=1, max=48))
-    gross_monthly_salary = fields.Decimal(
-        required=True,
-        as_string=True,
-        places=2,
-        validate=validate.Range(min=0, min_inclusive=False, max=100000),
+    weekly_hours = fields.Decimal(
+        required=True, as_string=True, places=2, validate=validate.Range(min=1, max=48)
     )
+    gross_monthly_salary = money_field(validate=validate.Range(min=0, min_inclusive=False, max=100000))
     existing_cdi_employee = fields.Boolean(load_default=False)
     signed_on = fields.Date(required=True)
 
@@ -82,12 +79,7 @@ class ContractEndSchema(Schema):
 
 
 class SalarySchema(Schema):
-    gross_monthly_salary = fields.Decimal(
-        required=True,
-        as_string=True,
-        places=2,
-        validate=validate.Range(min=0, min_inclusive=False, max=100000),
-    )
+    gross_monthly_salary = money_field(validate=validate.Range(min=0, min_inclusive=False, max=100000))
     effective_on = fields.Date(required=True)
 
 
