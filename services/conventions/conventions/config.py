@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import ClassVar
 
 from pydantic import Field
@@ -15,6 +16,16 @@ class ConventionsSettings(ServiceSettings):
 
     service_name: ClassVar[str] = "conventions"
     port: int = Field(default=5001, ge=1, le=65535)
+    #: The warm LibreOffice pool (services/conventions/converter), started by `make run`.
+    converter_url: str = "http://127.0.0.1:2002"
+    #: How long a request waits for its PDF: the queue wait plus one conversion.
+    converter_timeout_seconds: float = Field(default=120.0, gt=0)
+    #: Documents a batch renders at once: as many as the converter has workers.
+    batch_concurrency: int = Field(default=os.cpu_count() or 1, ge=1, le=64)
+    #: Largest countersigned PDF accepted (larger: 413).
+    signed_copy_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    #: Largest template DOCX accepted (larger: 413).
+    template_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
 
 
 def settings_from_environment() -> ConventionsSettings:

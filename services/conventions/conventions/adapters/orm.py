@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint, Uuid
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, Numeric, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from cnum_shared.db import MONEY, UtcDateTime, new_metadata
@@ -214,3 +214,125 @@ class SalaryChange(Base):
     effective_on: Mapped[date]
     recorded_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
+
+
+class TemplateVersion(Base):
+    """One uploaded version of a document template; its id is the SHA-256 of its bytes."""
+
+    __tablename__ = "template_versions"
+    __table_args__ = (
+        CheckConstraint(
+            "template_name IN ('convention', 'convention_avenant', 'contract_avenant')", name="template_name"
+        ),
+    )
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    template_name: Mapped[str] = mapped_column(String(40), index=True)
+    #: The version applies to documents whose legal date is on or after this day.
+    effective_from: Mapped[date]
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    size_bytes: Mapped[int]
+    uploaded_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class GeneratedDocument(Base):
+    """A document rendered once and stored: downloading it again gives the same bytes."""
+
+    __tablename__ = "generated_documents"
+    __table_args__ = (
+        UniqueConstraint("subject_id", "template_name", "format", "template_sha256", "data_sha256"),
+        CheckConstraint("format IN ('pdf', 'docx')", name="format"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    template_name: Mapped[str] = mapped_column(String(40))
+    #: The convention, avenant or contract the document is about.
+    subject_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    convention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conventions.id"), index=True)
+    format: Mapped[str] = mapped_column(String(4))
+    template_sha256: Mapped[str] = mapped_column(String(64))
+    data_sha256: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64))
+    #: Relative to the service's var directory.
+    path: Mapped[str] = mapped_column(String(300))
+    size_bytes: Mapped[int]
+    created_at: Mapped[datetime]
+
+
+class DocumentDownload(Base):
+    """Who downloaded which document, when, from where (DESIGN §5)."""
+
+    __tablename__ = "document_downloads"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("generated_documents.id"))
+    convention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conventions.id"), index=True)
+    template_name: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[uuid.UUID]
+    downloaded_by: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    format: Mapped[str] = mapped_column(String(4))
+    sha256: Mapped[str] = mapped_column(String(64))
+    template_sha256: Mapped[str] = mapped_column(String(64))
+    client_address: Mapped[str | None] = mapped_column(String(64))
+    downloaded_at: Mapped[datetime]
+
+
+class SignedCopy(Base):
+    """The countersigned convention, uploaded as a PDF and checked."""
+
+    __tablename__ = "signed_copies"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    convention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conventions.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(String(255))
+    size_bytes: Mapped[int]
+    pages: Mapped[int]
+    path: Mapped[str] = mapped_column(String(300))
+    uploaded_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class DocumentBatch(Base):
+    """Many documents rendered in the background by the `run_document_batches` job, zipped at the end."""
+
+    __tablename__ = "document_batches"
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
+        CheckConstraint("format IN ('pdf', 'docx')", name="format"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    status: Mapped[str] = mapped_column(String(10), index=True)
+    format: Mapped[str] = mapped_column(String(4))
+    total: Mapped[int]
+    done: Mapped[int]
+    failed: Mapped[int]
+    archive_path: Mapped[str | None] = mapped_column(String(300))
+    error: Mapped[str | None] = mapped_column(String(2000))
+    requested_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    items: Mapped[list[DocumentBatchItem]] = relationship(
+        order_by="DocumentBatchItem.position", cascade="all, delete-orphan", lazy="raise"
+    )
+
+
+class DocumentBatchItem(Base):
+    __tablename__ = "document_batch_items"
+    __table_args__ = (
+        UniqueConstraint("batch_id", "position"),
+        CheckConstraint("status IN ('pending', 'done', 'failed')", name="status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    batch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("document_batches.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    convention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conventions.id"))
+    status: Mapped[str] = mapped_column(String(10))
+    document_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("generated_documents.id"))
+    error: Mapped[str | None] = mapped_column(String(1000))
