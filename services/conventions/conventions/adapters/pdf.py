@@ -15,7 +15,7 @@ PROVENANCE_KEYS = ("/CnumTemplate", "/CnumTemplateSha256", "/CnumDataSha256", "/
 
 #: Names that make a PDF act rather than show: scripts, launched programs, actions run on opening.
 _ACTIVE_NAMES = frozenset(
-    {"/JavaScript", "/JS", "/Launch", "/OpenAction", "/AA", "/EmbeddedFile", "/RichMedia"}
+    {"/JavaScript", "/JS", "/Launch", "/OpenAction", "/AA", "/EmbeddedFiles", "/EF", "/RichMedia", "/XFA"}
 )
 #: A scan of a signed convention has a few pages; this guards the walk of a hostile file.
 _MAX_OBJECTS_WALKED = 200_000
