@@ -14,7 +14,9 @@ ifeq ($(CI),true)
 export CNUM_REQUIRE_POSTGRES := 1
 endif
 
-.PHONY: help install lock migrate demo run test test-fast lint format typecheck clean-var
+LIBREOFFICE_PACKAGES := libreoffice-writer-nogui python3-uno fonts-liberation2
+
+.PHONY: help install libreoffice lock migrate demo run test test-fast lint format typecheck clean-var
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}'
@@ -28,7 +30,17 @@ $(STAMP): $(BIN)/python requirements/lock.txt shared/pyproject.toml $(foreach s,
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements/lock.txt
 	touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install the pinned dependencies (requirements/lock.txt)
+install: $(STAMP) libreoffice ## create .venv, install the pinned dependencies (requirements/lock.txt) and LibreOffice
+
+libreoffice: ## install LibreOffice and its Python bridge from Debian when missing (the PDF converter)
+	@if [ -x /usr/lib/libreoffice/program/soffice.bin ] && /usr/bin/python3 -c 'import uno' 2>/dev/null; then :; \
+	else \
+	  echo "Installing LibreOffice for the PDF converter: $(LIBREOFFICE_PACKAGES)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  if $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $(LIBREOFFICE_PACKAGES); then :; \
+	  elif [ "$(CI)" = true ]; then echo "LibreOffice could not be installed"; exit 1; \
+	  else echo "WARNING: LibreOffice could not be installed: PDF documents will answer 503."; fi; \
+	fi
 
 lock: $(BIN)/python ## recompile requirements/lock.txt from requirements/all.in
 	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"

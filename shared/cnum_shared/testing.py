@@ -179,7 +179,7 @@ def auth() -> Callable[..., dict[str, str]]:
 
 @contextmanager
 def service_app(
-    create_app: Callable[[dict[str, Any]], Flask], database_url: str, var_dir: Path
+    create_app: Callable[[dict[str, Any]], Flask], database_url: str, var_dir: Path, **settings: Any
 ) -> Iterator[Flask]:
     """A service's app on a test database, with the test secret; its connections closed afterwards."""
     app = create_app(
@@ -188,6 +188,7 @@ def service_app(
             "var_dir": var_dir,
             "environment": "test",
             "jwt_secret": TEST_JWT_SECRET,
+            **settings,
         }
     )
     try:
