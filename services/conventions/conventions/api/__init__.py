@@ -6,8 +6,15 @@ import flask_smorest
 
 from cnum_shared.events.api import outbox_blueprint
 from conventions.adapters.orm import event_tables
-from conventions.api import contracts, conventions, structures
+from conventions.api import batches, contracts, conventions, documents, structures
 
 
 def blueprints() -> list[flask_smorest.Blueprint]:
-    return [structures.blp, conventions.blp, contracts.blp, outbox_blueprint(event_tables)]
+    return [
+        structures.blp,
+        conventions.blp,
+        contracts.blp,
+        documents.blp,
+        batches.blp,
+        outbox_blueprint(event_tables),
+    ]

@@ -48,3 +48,15 @@ class Api:
 @pytest.fixture
 def api(client):
     return Api(client)
+
+
+@pytest.fixture
+def documents_api(documents_app):
+    """The same calls, on an app wired to the session's PDF converter."""
+    return Api(documents_app.test_client())
+
+
+@pytest.fixture
+def api_for():
+    """`api_for(client)`: the same helper for an app a test builds itself."""
+    return Api

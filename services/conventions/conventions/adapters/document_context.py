@@ -1,0 +1,470 @@
+"""What a document template sees: raw values of a convention, an avenant or a contract, written in French.
+
+A template only ever receives strings, lists and dicts. Every amount, date, count and code is formatted
+here, once, with the project's helpers (`cnum_shared.money`): the template cannot format an amount on its
+own, so two templates can never write the same amount differently. The schemas also say which variables
+a template may use (`declared_variables`), which is what the template linter checks an upload against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from marshmallow import Schema, fields, missing
+from num2words import num2words
+
+from cnum_shared.money import (
+    amount_in_words_fr,
+    format_date_fr,
+    format_decimal_fr,
+    format_eur_fr,
+    quantize_cents,
+)
+from cnum_shared.territories import UnknownTerritory, territory
+
+#: Written where a date is not known yet (a signature to come): the signatory fills it in by hand.
+BLANK = "____________"
+#: The first tranche is paid on signature; before signature it has no date yet.
+ON_SIGNATURE = "à la signature"
+#: A structure whose legal representative is not on file.
+TO_BE_COMPLETED = "son représentant légal (nom et qualité à compléter)"
+#: A structure whose BIC is not on file (the IBAN is enough for a SEPA transfer).
+NOT_PROVIDED = "non communiqué"
+
+KIND_LABELS = {"public": "structure publique", "private": "structure privée"}
+STRUCTURE_TYPE_LABELS = {
+    "commune": "commune",
+    "epci": "établissement public de coopération intercommunale (EPCI)",
+    "departement": "département",
+    "region": "région",
+    "collectivite_statut_particulier": "collectivité à statut particulier",
+    "gip": "groupement d'intérêt public (GIP)",
+    "etablissement_public": "établissement public",
+    "association": "association déclarée (loi du 1er juillet 1901)",
+    "entreprise_ess": "entreprise de l'économie sociale et solidaire",
+    "fondation": "fondation",
+    "autre_prive": "personne morale de droit privé poursuivant une mission d'intérêt général",
+}
+WAVE_LABELS = {
+    "initial": "conventionnement initial (France Relance)",
+    "renewal": "renouvellement (conventions de 36 mois, 2023)",
+}
+CONTRACT_TYPE_LABELS = {
+    "cdi": "contrat à durée indéterminée (CDI)",
+    "cdd": "contrat à durée déterminée (CDD)",
+    "contrat_de_projet": "contrat de projet",
+    "titulaire": "emploi de fonctionnaire titulaire",
+    "pec": "contrat Parcours emploi compétences (PEC)",
+}
+
+
+class InvalidDocumentData(ValueError):
+    """The raw values cannot be written in a document (an unknown code, a missing amount…)."""
+
+
+# --- Fields: one raw value in, one French string out --------------------------------------------------
+
+
+class _Field(fields.Field[Any]):
+    """A field that may write another key's value: `kind_label` is written from `kind`.
+
+    marshmallow refuses two fields with the same `attribute`, hence `source`.
+    """
+
+    def __init__(self, *, source: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.source = source
+
+    def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = missing) -> Any:
+        return super().get_value(obj, self.source or attr, accessor=accessor, default=default)
+
+
+class Text(_Field):
+    """A string as the user typed it; the renderer makes it XML-safe, never the template."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str:
+        if value is None:
+            raise InvalidDocumentData(f"{attr} : valeur manquante")
+        return str(value)
+
+
+class OptionalText(_Field):
+    """A string that may be absent; `when_absent` is written instead."""
+
+    def __init__(self, when_absent: str, **kwargs: Any) -> None:
+        super().__init__(dump_default=None, **kwargs)
+        self.when_absent = when_absent
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str:
+        text = "" if value is None else str(value).strip()
+        return text or self.when_absent
+
+
+class Iban(_Field):
+    """An IBAN in groups of four, as a bank statement prints it ("FR76 3000 1000 …")."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str:
+        compact = "".join(str(value or "").split()).upper()
+        if not compact:
+            raise InvalidDocumentData(f"{attr} : IBAN manquant")
+        return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+
+class Count(_Field):
+    """A whole number in figures."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str:
+        return str(_whole(value, attr))
+
+
+class CountOf(_Field):
+    """A count with its noun, in figures and words, as a legal text writes it: "2 (deux) postes"."""
+
+    def __init__(self, noun: str, plural: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.noun, self.plural = noun, plural
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str:
+        number = _whole(value, attr)
+        return f"{number} ({_words(number)}) {self.noun if number <= 1 else self.plural}"
+
+
+class FrenchDate(_Field):
+    """A date as a French legal text writes it ("1er janvier 2026"); `when_absent` when there is none."""
+
+    def __init__(self, when_absent: str | None = None, **kwargs: Any) -> None:
+        if when_absent is not None:
+            kwargs.setdefault("dump_default", None)
+        super().__init__(**kwargs)
+        self.when_absent = when_absent
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str:
+        if value is None:
+            if self.when_absent is None:
+                raise InvalidDocumentData(f"{attr} : date manquante")
+            return self.when_absent
+        if not isinstance(value, date):
+            raise InvalidDocumentData(f"{attr} : une date est attendue, pas {type(value).__name__}")
+        return format_date_fr(value)
+
+
+class Euros(_Field):
+    """An amount in figures ("67 500,00 €", with Babel's no-break spaces)."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str:
+        return format_eur_fr(_amount(value, attr))
+
+
+class EurosInWords(_Field):
+    """An amount in words ("soixante-sept mille cinq cents euros")."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str:
+        return amount_in_words_fr(_amount(value, attr))
+
+
+class Hours(_Field):
+    """A number of hours in French notation, without useless decimals ("35", "17,5")."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str:
+        if isinstance(value, bool) or not isinstance(value, Decimal | int):
+            raise InvalidDocumentData(f"{attr} : un nombre d'heures est attendu")
+        number = Decimal(value)
+        return format_decimal_fr(int(number) if number == number.to_integral_value() else number.normalize())
+
+
+class Label(_Field):
+    """The French label of a code ("public" → "structure publique")."""
+
+    def __init__(self, labels: Mapping[str, str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.labels = labels
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str:
+        try:
+            return self.labels[str(value)]
+        except KeyError:
+            raise InvalidDocumentData(f"{attr} : code inconnu {value!r}") from None
+
+
+class DepartmentName(_Field):
+    """The department's name from its code ("974" → "La Réunion")."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str:
+        try:
+            return territory(str(value)).name
+        except UnknownTerritory as error:
+            raise InvalidDocumentData(str(error)) from None
+
+
+def _whole(value: Any, attr: str | None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidDocumentData(f"{attr} : un nombre entier est attendu")
+    return value
+
+
+def _amount(value: Any, attr: str | None) -> Decimal:
+    # Floats are refused by quantize_cents; a missing amount must not become "0,00 €" on a signed page.
+    if value is None:
+        raise InvalidDocumentData(f"{attr} : montant manquant")
+    try:
+        return quantize_cents(value)
+    except (TypeError, ValueError) as error:
+        raise InvalidDocumentData(f"{attr} : {error}") from None
+
+
+def _words(number: int) -> str:
+    words = num2words(number, lang="fr")
+    return str(words)
+
+
+# --- Schemas: one per part of a document --------------------------------------------------------------
+
+
+class DocumentSchema(Schema):
+    reference = Text()
+    generated_on = FrenchDate()
+
+
+class StructureSchema(Schema):
+    name = Text()
+    siret = Text()
+    kind = Text()
+    kind_label = Label(KIND_LABELS, source="kind")
+    structure_type = Text()
+    structure_type_label = Label(STRUCTURE_TYPE_LABELS, source="structure_type")
+    address = Text()
+    postcode = Text()
+    city = Text()
+    department = Text()
+    department_name = DepartmentName(source="department")
+    email = Text()
+    iban = Iban()
+    bic = OptionalText(NOT_PROVIDED)
+    legal_representative = OptionalText(TO_BE_COMPLETED)
+
+
+class ConventionSchema(Schema):
+    reference = Text()
+    wave = Text()
+    wave_label = Label(WAVE_LABELS, source="wave")
+    posts = Count()
+    posts_text = CountOf("poste", "postes", source="posts")
+    start_date = FrenchDate()
+    end_date = FrenchDate()
+    duration_months = Count()
+    funded_months = Count()
+    amount_per_post = Euros()
+    amount_per_post_words = EurosInWords(source="amount_per_post")
+    monthly_amount_per_post = fields.Method("_monthly_amount_per_post")
+    total_amount = Euros()
+    total_amount_words = EurosInWords(source="total_amount")
+    signed_on = FrenchDate(when_absent=BLANK)
+
+    def _monthly_amount_per_post(self, convention: Mapping[str, Any]) -> str:
+        """The amount per post for one funded month: the unit of the pro rata of article 6."""
+        try:
+            amount = _amount(convention["amount_per_post"], "amount_per_post")
+            months = _whole(convention["funded_months"], "funded_months")
+        except KeyError as error:
+            raise InvalidDocumentData(f"{error.args[0]} : valeur manquante") from None
+        if months <= 0:
+            raise InvalidDocumentData("funded_months : doit être positif")
+        return format_eur_fr(quantize_cents(amount / months))
+
+
+class AmendedConventionSchema(ConventionSchema):
+    posts_before = Count()
+    posts_before_text = CountOf("poste", "postes", source="posts_before")
+
+
+class TrancheSchema(Schema):
+    number = Count()
+    due_on = FrenchDate(when_absent=ON_SIGNATURE)
+    amount = Euros()
+    amount_words = EurosInWords(source="amount")
+
+
+class AmendmentSchema(Schema):
+    number = Count()
+    effective_date = FrenchDate()
+    posts = Count()
+    posts_text = CountOf("poste", "postes", source="posts")
+    reason = Text()
+    new_total_amount = Euros()
+    new_total_amount_words = EurosInWords(source="new_total_amount")
+    signed_on = FrenchDate(when_absent=BLANK)
+
+
+class EmployeeSchema(Schema):
+    first_name = Text()
+    last_name = Text()
+    birth_date = FrenchDate()
+
+
+class ContractSchema(Schema):
+    contract_type = Text()
+    contract_type_label = Label(CONTRACT_TYPE_LABELS, source="contract_type")
+    #: When the employee's current contract began: not on file in cnum, so usually left blank to fill in.
+    original_start_date = FrenchDate(when_absent=BLANK)
+    start_date = FrenchDate()
+    weekly_hours = Hours()
+    gross_monthly_salary = Euros()
+    gross_monthly_salary_words = EurosInWords(source="gross_monthly_salary")
+    signed_on = FrenchDate(when_absent=BLANK)
+
+
+class ConventionContextSchema(Schema):
+    """The convention: the parties, the posts, the amount, the tranches."""
+
+    document = fields.Nested(DocumentSchema)
+    structure = fields.Nested(StructureSchema)
+    convention = fields.Nested(ConventionSchema)
+    tranches = fields.List(fields.Nested(TrancheSchema))
+
+
+class ConventionAvenantContextSchema(Schema):
+    """A convention avenant: the new number of posts, the new total, the revised unpaid tranches."""
+
+    document = fields.Nested(DocumentSchema)
+    structure = fields.Nested(StructureSchema)
+    convention = fields.Nested(AmendedConventionSchema)
+    amendment = fields.Nested(AmendmentSchema)
+    tranches = fields.List(fields.Nested(TrancheSchema))
+
+
+class ContractAvenantContextSchema(Schema):
+    """The avenant moving an employee already on a CDI to the advisor post."""
+
+    document = fields.Nested(DocumentSchema)
+    structure = fields.Nested(StructureSchema)
+    employee = fields.Nested(EmployeeSchema)
+    contract = fields.Nested(ContractSchema)
+
+
+CONTEXT_SCHEMAS: dict[str, type[Schema]] = {
+    "convention": ConventionContextSchema,
+    "convention_avenant": ConventionAvenantContextSchema,
+    "contract_avenant": ContractAvenantContextSchema,
+}
+
+
+def _schema(template_name: str) -> Schema:
+    try:
+        return CONTEXT_SCHEMAS[template_name]()
+    except KeyError:
+        raise KeyError(f"modèle inconnu : {template_name!r}") from None
+
+
+def template_context(template_name: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The context a template is rendered with: `data`'s raw values as French strings.
+
+    A key missing from `data` is left out of the context, so that rendering stops on it (StrictUndefined)
+    instead of printing an empty string in a document someone will sign.
+    """
+    dumped = _schema(template_name).dump(data)
+    if not isinstance(dumped, dict):  # pragma: no cover - dump of a single object is a dict
+        raise TypeError("a context is a mapping")
+    return dumped
+
+
+def declared_variables(template_name: str) -> set[str]:
+    """The dotted names a template may use: "structure", "structure.name", "tranches", "tranches.amount"…
+
+    The fields of the items of a list are named after the list ("tranches.amount" is what a loop
+    `{% for t in tranches %}{{ t.amount }}` reads).
+    """
+    names: set[str] = set()
+    _collect(_schema(template_name), "", names)
+    return names
+
+
+def _collect(schema: Schema, prefix: str, names: set[str]) -> None:
+    for name, field in schema.dump_fields.items():
+        path = f"{prefix}{field.data_key or name}"
+        names.add(path)
+        inner = field.inner if isinstance(field, fields.List) else field
+        if isinstance(inner, fields.Nested) and isinstance(inner.schema, Schema):
+            _collect(inner.schema, f"{path}.", names)
+
+
+def _sample_data() -> dict[str, dict[str, Any]]:
+    document = {"reference": "CNUM-2026-00042", "generated_on": date(2026, 1, 5)}
+    structure = {
+        "name": "Commune du Tampon",
+        "siret": "21974222800014",
+        "kind": "public",
+        "structure_type": "commune",
+        "address": "256 rue Hubert-Delisle",
+        "postcode": "97430",
+        "city": "Le Tampon",
+        "department": "974",
+        "email": "inclusion-numerique@letampon.example",
+        "iban": "FR7619806000000097443000114",
+        "bic": "AGRIMQMX",
+        "legal_representative": None,
+    }
+    convention = {
+        "reference": "CNUM-2026-00042",
+        "wave": "initial",
+        "posts": 2,
+        "start_date": date(2026, 1, 1),
+        "end_date": date(2027, 12, 31),
+        "duration_months": 24,
+        "funded_months": 24,
+        "amount_per_post": Decimal("67500.00"),
+        "total_amount": Decimal("135000.00"),
+        "signed_on": None,
+    }
+    convention_data = {
+        "document": document,
+        "structure": structure,
+        "convention": convention,
+        "tranches": [
+            {"number": 1, "due_on": None, "amount": Decimal("54000.00")},
+            {"number": 2, "due_on": date(2027, 1, 1), "amount": Decimal("54000.00")},
+            {"number": 3, "due_on": date(2028, 1, 1), "amount": Decimal("27000.00")},
+        ],
+    }
+    # Two posts from 1 January 2026, three from 1 July 2026: 33 750 + 151 875 = 185 625 €.
+    avenant_data = {
+        "document": {**document, "reference": "CNUM-2026-00042-AV1"},
+        "structure": structure,
+        "convention": {**convention, "signed_on": date(2026, 1, 15), "posts_before": 2},
+        "amendment": {
+            "number": 1,
+            "effective_date": date(2026, 7, 1),
+            "posts": 3,
+            "reason": "Attribution d'un poste supplémentaire par le comité de sélection national.",
+            "new_total_amount": Decimal("185625.00"),
+            "signed_on": None,
+        },
+        "tranches": [
+            {"number": 2, "due_on": date(2027, 1, 1), "amount": Decimal("79312.50")},
+            {"number": 3, "due_on": date(2028, 1, 1), "amount": Decimal("52312.50")},
+        ],
+    }
+    contract_data = {
+        "document": {**document, "reference": "CNUM-2026-00042-CT-3F2A1C"},
+        "structure": structure,
+        "employee": {"first_name": "Maëlle", "last_name": "Hoarau", "birth_date": date(1994, 3, 1)},
+        "contract": {
+            "contract_type": "cdi",
+            "start_date": date(2026, 2, 1),
+            "weekly_hours": Decimal("35.00"),
+            "gross_monthly_salary": Decimal("1850.00"),
+            "signed_on": None,
+        },
+    }
+    return {
+        "convention": convention_data,
+        "convention_avenant": avenant_data,
+        "contract_avenant": contract_data,
+    }
+
+
+#: A realistic example of each template's raw values: the linter renders an uploaded template with it, so
+#: that a mistake only a rendering shows (a filter applied to the wrong value…) is caught at upload.
+SAMPLE_DATA = _sample_data()

@@ -1,0 +1,468 @@
+"""Documents: template versions, rendering and storing the convention, its avenants and the contract
+avenant, the download log, the countersigned copy.
+
+A document is rendered once per (subject, template version, data) and stored under the var directory;
+downloading it again gives the same bytes. Its provenance (template, template version, data hash,
+generator) is in the PDF metadata and in the response headers.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from cnum_shared.db import UnitOfWork, utcnow
+from conventions.adapters import documents as rendering
+from conventions.adapters.document_context import template_context
+from conventions.adapters.orm import (
+    Contract,
+    Convention,
+    ConventionAmendment,
+    DocumentDownload,
+    GeneratedDocument,
+    SignedCopy,
+    Structure,
+    TemplateVersion,
+)
+from conventions.adapters.pdf import check_uploaded_pdf, stamp_provenance
+from conventions.service_layer.conventions import get_amendment, get_convention, revised_tranches
+
+TEMPLATE_NAMES = ("convention", "convention_avenant", "contract_avenant")
+#: Built-in versions apply from the first day a convention may start (the initial wave, 2020).
+BUILT_IN_EFFECTIVE_FROM = date(2020, 1, 1)
+GENERATOR = f"cnum-conventions {version('cnum-conventions')}"
+
+#: Converts a DOCX to a PDF (the warm LibreOffice pool in production, the same in tests).
+Converter = Callable[[bytes], bytes]
+
+
+class TemplateRejected(ValueError):
+    """An uploaded template cannot be used; `problems` lists why (a 422)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+class TemplateVersionExists(Exception):
+    """The same bytes are already a version of this template (a 409)."""
+
+
+class DocumentNotAvailable(LookupError):
+    """The subject has no such document (an avenant for a contract that is not a CDI move…)."""
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    record: GeneratedDocument
+    content: bytes
+    media_type: str
+    file_name: str
+
+
+# --- Template versions --------------------------------------------------------------------------------
+
+
+def _built_in(template_name: str) -> bytes:
+    return resources.files("conventions.templates").joinpath(f"{template_name}.docx").read_bytes()
+
+
+def ensure_built_in_templates(uow: UnitOfWork) -> None:
+    """Store the templates shipped with the code as the first version of each, once."""
+    for name in TEMPLATE_NAMES:
+        if uow.session.scalar(
+            select(TemplateVersion.sha256).where(TemplateVersion.template_name == name).limit(1)
+        ):
+            continue
+        content = _built_in(name)
+        uow.session.add(
+            TemplateVersion(
+                sha256=rendering.template_sha256(content),
+                template_name=name,
+                effective_from=BUILT_IN_EFFECTIVE_FROM,
+                content=content,
+                size_bytes=len(content),
+                uploaded_by="cnum (modèle livré)",
+                created_at=utcnow(),
+            )
+        )
+        try:
+            uow.commit()
+        except IntegrityError:  # another worker stored it first
+            uow.rollback()
+
+
+def upload_template_version(
+    uow: UnitOfWork, template_name: str, content: bytes, effective_from: date, uploaded_by: str
+) -> TemplateVersion:
+    """A new version, after the linter found nothing wrong; its id is the SHA-256 of its bytes."""
+    try:
+        problems = rendering.lint_template(content, template_name)
+    except rendering.TemplateNotDocx as error:
+        raise TemplateRejected([str(error)]) from None
+    if problems:
+        raise TemplateRejected(problems)
+    sha256 = rendering.template_sha256(content)
+    if uow.session.get(TemplateVersion, sha256) is not None:
+        raise TemplateVersionExists(sha256)
+    template = TemplateVersion(
+        sha256=sha256,
+        template_name=template_name,
+        effective_from=effective_from,
+        content=content,
+        size_bytes=len(content),
+        uploaded_by=uploaded_by,
+        created_at=utcnow(),
+    )
+    uow.session.add(template)
+    try:
+        uow.commit()
+    except IntegrityError:
+        uow.rollback()
+        raise TemplateVersionExists(sha256) from None
+    return template
+
+
+def list_template_versions(uow: UnitOfWork, template_name: str) -> Sequence[TemplateVersion]:
+    ensure_built_in_templates(uow)
+    return uow.session.scalars(
+        select(TemplateVersion)
+        .where(TemplateVersion.template_name == template_name)
+        .order_by(TemplateVersion.effective_from.desc(), TemplateVersion.created_at.desc())
+    ).all()
+
+
+def template_in_force(uow: UnitOfWork, template_name: str, legal_date: date) -> TemplateVersion:
+    """The latest version whose `effective_from` is on or before the document's legal date."""
+    ensure_built_in_templates(uow)
+    found = uow.session.scalars(
+        select(TemplateVersion)
+        .where(TemplateVersion.template_name == template_name, TemplateVersion.effective_from <= legal_date)
+        .order_by(TemplateVersion.effective_from.desc(), TemplateVersion.created_at.desc())
+        .limit(1)
+    ).first()
+    if found is None:
+        raise DocumentNotAvailable(f"aucune version du modèle {template_name} au {legal_date.isoformat()}")
+    return found
+
+
+# --- What each document says -------------------------------------------------------------------------
+
+
+def _structure_data(structure: Structure) -> dict[str, Any]:
+    return {
+        "name": structure.name,
+        "siret": structure.siret,
+        "kind": structure.kind,
+        "structure_type": structure.structure_type,
+        "address": structure.address,
+        "postcode": structure.postcode,
+        "city": structure.city,
+        "department": structure.department,
+        "email": structure.email,
+        "iban": structure.iban,
+        "bic": structure.bic,
+        "legal_representative": None,
+    }
+
+
+def _convention_data(convention: Convention) -> dict[str, Any]:
+    return {
+        "reference": convention.reference,
+        "wave": convention.wave,
+        "posts": convention.posts,
+        "start_date": convention.start_date,
+        "end_date": convention.end_date,
+        "duration_months": convention.duration_months,
+        "funded_months": convention.funded_months,
+        "amount_per_post": convention.amount_per_post,
+        "total_amount": convention.total_amount,
+        "signed_on": convention.signed_on,
+    }
+
+
+def _tranches(convention: Convention) -> list[dict[str, Any]]:
+    return [
+        {"number": tranche.number, "due_on": tranche.due_on, "amount": tranche.amount}
+        for tranche in convention.tranches
+    ]
+
+
+def convention_data(convention: Convention, generated_on: date) -> dict[str, Any]:
+    return {
+        "document": {"reference": convention.reference, "generated_on": generated_on},
+        "structure": _structure_data(convention.structure),
+        "convention": _convention_data(convention),
+        "tranches": _tranches(convention),
+    }
+
+
+def amendment_data(
+    convention: Convention, amendment: ConventionAmendment, generated_on: date
+) -> dict[str, Any]:
+    # A draft avenant shows the tranches it would revise; a signed one, the tranches it revised.
+    revised = dict(revised_tranches(convention, amendment.total_amount, amendment.effective_date))
+    if amendment.status == "signed":
+        revised = {
+            tranche.number: tranche.amount for tranche in convention.tranches if tranche.number in revised
+        }
+    return {
+        "document": {
+            "reference": f"{convention.reference}-AV{amendment.number}",
+            "generated_on": generated_on,
+        },
+        "structure": _structure_data(convention.structure),
+        "convention": {**_convention_data(convention), "posts_before": amendment.posts_before},
+        "amendment": {
+            "number": amendment.number,
+            "effective_date": amendment.effective_date,
+            "posts": amendment.posts,
+            "reason": amendment.reason,
+            "new_total_amount": amendment.total_amount,
+            "signed_on": amendment.signed_on,
+        },
+        "tranches": [
+            {"number": tranche.number, "due_on": tranche.due_on, "amount": revised[tranche.number]}
+            for tranche in convention.tranches
+            if tranche.number in revised
+        ],
+    }
+
+
+def contract_avenant_data(convention: Convention, contract: Contract, generated_on: date) -> dict[str, Any]:
+    advisor = contract.advisor
+    return {
+        "document": {
+            "reference": f"{convention.reference}-CT-{contract.id.hex[:6].upper()}",
+            "generated_on": generated_on,
+        },
+        "structure": _structure_data(convention.structure),
+        "employee": {
+            "first_name": advisor.first_name,
+            "last_name": advisor.last_name,
+            "birth_date": advisor.birth_date,
+        },
+        "contract": {
+            "contract_type": contract.contract_type,
+            "start_date": contract.start_date,
+            "weekly_hours": contract.weekly_hours,
+            "gross_monthly_salary": contract.gross_monthly_salary,
+            "signed_on": contract.signed_on,
+        },
+    }
+
+
+# --- Rendering and storing ----------------------------------------------------------------------------
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    temporary.write_bytes(content)
+    os.replace(temporary, path)
+
+
+def _media(fmt: str) -> str:
+    if fmt == "pdf":
+        return "application/pdf"
+    return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def render_document(
+    uow: UnitOfWork,
+    *,
+    template_name: str,
+    subject_id: uuid.UUID,
+    convention_id: uuid.UUID,
+    legal_date: date,
+    data: dict[str, Any],
+    fmt: str,
+    var_dir: Path,
+    converter: Converter,
+    file_stem: str,
+) -> StoredDocument:
+    """The stored document for this data and template version, rendered and stored the first time."""
+    template = template_in_force(uow, template_name, legal_date)
+    # The generation date is not part of what the document says: leave it out of the data hash.
+    data_sha256 = rendering.data_sha256({key: value for key, value in data.items() if key != "document"})
+    key = (
+        GeneratedDocument.subject_id == subject_id,
+        GeneratedDocument.template_name == template_name,
+        GeneratedDocument.format == fmt,
+        GeneratedDocument.template_sha256 == template.sha256,
+        GeneratedDocument.data_sha256 == data_sha256,
+    )
+    existing = uow.session.scalars(select(GeneratedDocument).where(*key)).first()
+    if existing is not None and (var_dir / existing.path).is_file():
+        content = (var_dir / existing.path).read_bytes()
+        return StoredDocument(existing, content, _media(fmt), f"{file_stem}.{fmt}")
+    docx = rendering.render_docx(template.content, template_context(template_name, data))
+    content = docx
+    if fmt == "pdf":
+        content = stamp_provenance(
+            converter(docx),
+            template_name=template_name,
+            template_sha256=template.sha256,
+            data_sha256=data_sha256,
+            generator=GENERATOR,
+        )
+    sha256 = rendering.template_sha256(content)
+    relative = f"documents/{template_name}/{sha256}.{fmt}"
+    _write_atomically(var_dir / relative, content)
+    if existing is not None:  # the row survived but its file was lost: point it at the new file
+        existing.path, existing.sha256, existing.size_bytes = relative, sha256, len(content)
+        uow.commit()
+        return StoredDocument(existing, content, _media(fmt), f"{file_stem}.{fmt}")
+    record = GeneratedDocument(
+        id=uuid.uuid4(),
+        template_name=template_name,
+        subject_id=subject_id,
+        convention_id=convention_id,
+        format=fmt,
+        template_sha256=template.sha256,
+        data_sha256=data_sha256,
+        sha256=sha256,
+        path=relative,
+        size_bytes=len(content),
+        created_at=utcnow(),
+    )
+    uow.session.add(record)
+    try:
+        uow.commit()
+    except IntegrityError:
+        # Another request rendered the same document meanwhile: serve the one stored first.
+        uow.rollback()
+        record = uow.session.scalars(select(GeneratedDocument).where(*key)).one()
+        content = (var_dir / record.path).read_bytes()
+    return StoredDocument(record, content, _media(fmt), f"{file_stem}.{fmt}")
+
+
+def convention_document(
+    uow: UnitOfWork, convention_id: uuid.UUID, fmt: str, var_dir: Path, converter: Converter, today: date
+) -> StoredDocument:
+    convention = get_convention(uow, convention_id)
+    return render_document(
+        uow,
+        template_name="convention",
+        subject_id=convention.id,
+        convention_id=convention.id,
+        legal_date=convention.signed_on or convention.start_date,
+        data=convention_data(convention, today),
+        fmt=fmt,
+        var_dir=var_dir,
+        converter=converter,
+        file_stem=f"convention-{convention.reference}",
+    )
+
+
+def amendment_document(
+    uow: UnitOfWork,
+    convention_id: uuid.UUID,
+    amendment_id: uuid.UUID,
+    fmt: str,
+    var_dir: Path,
+    converter: Converter,
+    today: date,
+) -> StoredDocument:
+    convention = get_convention(uow, convention_id)
+    amendment = get_amendment(uow, convention_id, amendment_id)
+    return render_document(
+        uow,
+        template_name="convention_avenant",
+        subject_id=amendment.id,
+        convention_id=convention.id,
+        legal_date=amendment.signed_on or amendment.effective_date,
+        data=amendment_data(convention, amendment, today),
+        fmt=fmt,
+        var_dir=var_dir,
+        converter=converter,
+        file_stem=f"avenant-{amendment.number}-{convention.reference}",
+    )
+
+
+def contract_avenant_document(
+    uow: UnitOfWork, contract: Contract, fmt: str, var_dir: Path, converter: Converter, today: date
+) -> StoredDocument:
+    """Only a CDI employee moved to the advisor post has an employment-contract avenant."""
+    if not (contract.existing_cdi_employee and contract.contract_type == "cdi"):
+        raise DocumentNotAvailable("ce contrat n'est pas un avenant à un CDI existant")
+    convention = get_convention(uow, contract.convention_id)
+    return render_document(
+        uow,
+        template_name="contract_avenant",
+        subject_id=contract.id,
+        convention_id=convention.id,
+        legal_date=contract.signed_on,
+        data=contract_avenant_data(convention, contract, today),
+        fmt=fmt,
+        var_dir=var_dir,
+        converter=converter,
+        file_stem=f"avenant-contrat-{contract.advisor.last_name.lower()}-{convention.reference}",
+    )
+
+
+def record_download(
+    uow: UnitOfWork, document: GeneratedDocument, *, who: str, role: str, client_address: str | None
+) -> DocumentDownload:
+    download = DocumentDownload(
+        id=uuid.uuid4(),
+        document_id=document.id,
+        convention_id=document.convention_id,
+        template_name=document.template_name,
+        subject_id=document.subject_id,
+        downloaded_by=who,
+        role=role,
+        format=document.format,
+        sha256=document.sha256,
+        template_sha256=document.template_sha256,
+        client_address=client_address,
+        downloaded_at=utcnow(),
+    )
+    uow.session.add(download)
+    uow.commit()
+    return download
+
+
+def list_downloads(uow: UnitOfWork, convention_id: uuid.UUID) -> Sequence[DocumentDownload]:
+    get_convention(uow, convention_id)
+    return uow.session.scalars(
+        select(DocumentDownload)
+        .where(DocumentDownload.convention_id == convention_id)
+        .order_by(DocumentDownload.downloaded_at.desc(), DocumentDownload.id)
+    ).all()
+
+
+def store_signed_copy(
+    uow: UnitOfWork, convention_id: uuid.UUID, content: bytes, file_name: str, uploaded_by: str, var_dir: Path
+) -> SignedCopy:
+    """Keep the countersigned PDF after checking it is a plain, readable PDF (InvalidPdf otherwise)."""
+    convention = get_convention(uow, convention_id)
+    facts = check_uploaded_pdf(content)
+    sha256 = rendering.template_sha256(content)
+    # The stored name is ours; the name the user gave is kept as text only, never as a path.
+    relative = f"signed-copies/{convention.id}/{sha256}.pdf"
+    _write_atomically(var_dir / relative, content)
+    copy = SignedCopy(
+        id=uuid.uuid4(),
+        convention_id=convention.id,
+        sha256=sha256,
+        file_name=file_name,
+        size_bytes=len(content),
+        pages=facts.pages,
+        path=relative,
+        uploaded_by=uploaded_by,
+        created_at=utcnow(),
+    )
+    uow.session.add(copy)
+    uow.commit()
+    return copy
