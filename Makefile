@@ -59,6 +59,7 @@ run: demo ## run the whole product in the foreground (Ctrl-C stops everything)
 	@echo "    conventions  http://127.0.0.1:5001/docs   (OpenAPI: /openapi.json)"
 	@echo "    payments     http://127.0.0.1:5002/docs"
 	@echo "    compliance   http://127.0.0.1:5003/docs"
+	@echo "    PDF converter http://127.0.0.1:2002/healthz (LibreOffice pool)"
 	@echo "  A token:   $(BIN)/cnum token --role legal      (roles: admin legal finance compliance structure auditor service)"
 	@echo "  Try:       curl -H \"Authorization: Bearer \$$($(BIN)/cnum token --role legal)\" http://127.0.0.1:5001/api/v1/structures"
 	@echo "  E-mails:   var/mail/*.eml (SMTP sink on 127.0.0.1:8025)"

@@ -1,4 +1,5 @@
-"""The demo data set of `make run`: a few host structures across metropolitan France and overseas.
+"""The demo data set of `make run`: host structures across metropolitan France and overseas, one signed
+convention each, and two advisors in post (La Réunion, and Mayotte between its SMIC and the national one).
 
 Loaded once, through the use cases (so `structure.updated` reaches payments as in real life). The SIRETs
 and IBANs are made up but valid (check digits computed), so that every rule accepts them.
@@ -6,6 +7,8 @@ and IBANs are made up but valid (check digits computed), so that every rule acce
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -13,6 +16,8 @@ from sqlalchemy import func, select
 from cnum_shared.config import ServiceSettings
 from cnum_shared.db import Database
 from conventions.adapters.orm import Structure
+from conventions.service_layer.contracts import create_advisor, sign_contract
+from conventions.service_layer.conventions import create_convention, sign_convention
 from conventions.service_layer.structures import create_structure
 
 DEMO_STRUCTURES: list[dict[str, Any]] = [
@@ -89,16 +94,127 @@ DEMO_STRUCTURES: list[dict[str, Any]] = [
 ]
 
 
+#: One signed convention per demo structure (by SIRET), and a contract where the post is filled.
+DEMO_CONVENTIONS: list[dict[str, Any]] = [
+    {
+        "siret": "21150187900012",
+        "wave": "initial",
+        "posts": 2,
+        "start_date": date(2021, 3, 1),
+        "duration_months": 24,
+        "signed_on": date(2021, 3, 15),
+    },
+    {
+        "siret": "77566202600027",
+        "wave": "renewal",
+        "posts": 1,
+        "start_date": date(2023, 6, 1),
+        "duration_months": 36,
+        "signed_on": date(2023, 6, 1),
+    },
+    {
+        "siret": "21971128000012",
+        "wave": "initial",
+        "posts": 1,
+        "start_date": date(2021, 6, 1),
+        "duration_months": 30,
+        "signed_on": date(2021, 6, 10),
+    },
+    {
+        "siret": "21974222800014",
+        "wave": "renewal",
+        "posts": 2,
+        "start_date": date(2025, 9, 1),
+        "duration_months": 36,
+        "signed_on": date(2025, 9, 1),
+        "contract": {
+            "first_name": "Inès",
+            "last_name": "Payet",
+            "birth_date": date(1994, 5, 4),
+            "email": "ines.payet@example.org",
+            "contract_type": "cdd",
+            "start_date": date(2026, 1, 5),
+            "end_date": date(2028, 1, 4),
+            "gross_monthly_salary": Decimal("1900.00"),
+            "signed_on": date(2025, 12, 15),
+        },
+    },
+    {
+        "siret": "21976011300015",
+        "wave": "renewal",
+        "posts": 1,
+        "start_date": date(2024, 1, 1),
+        "duration_months": 36,
+        "signed_on": date(2024, 1, 10),
+        "contract": {
+            "first_name": "Anfane",
+            "last_name": "Madi",
+            "birth_date": date(1998, 2, 10),
+            "email": "anfane.madi@example.org",
+            "contract_type": "cdi",
+            "start_date": date(2026, 3, 2),
+            "end_date": None,
+            "gross_monthly_salary": Decimal("1500.00"),
+            "signed_on": date(2026, 2, 20),
+        },
+    },
+]
+
+
+def _load_conventions(database: Database, structures: dict[str, Structure]) -> int:
+    for fields in DEMO_CONVENTIONS:
+        structure = structures.get(fields["siret"])
+        if structure is None:
+            continue
+        with database.unit_of_work() as uow:
+            convention = create_convention(
+                uow,
+                {key: fields[key] for key in ("wave", "posts", "start_date", "duration_months")}
+                | {"structure_id": structure.id},
+            )
+        with database.unit_of_work() as uow:
+            sign_convention(uow, convention.id, fields["signed_on"])
+        hire = fields.get("contract")
+        if hire:
+            with database.unit_of_work() as uow:
+                advisor = create_advisor(
+                    uow,
+                    {key: hire[key] for key in ("first_name", "last_name", "birth_date", "email")}
+                    | {"is_retired": False, "in_civic_service": False, "is_france_services_agent": False},
+                    None,
+                )
+            with database.unit_of_work() as uow:
+                sign_contract(
+                    uow,
+                    convention.id,
+                    {
+                        key: hire[key]
+                        for key in (
+                            "contract_type",
+                            "start_date",
+                            "end_date",
+                            "gross_monthly_salary",
+                            "signed_on",
+                        )
+                    }
+                    | {"advisor_id": advisor.id, "weekly_hours": Decimal(35), "existing_cdi_employee": False},
+                )
+    return len(DEMO_CONVENTIONS)
+
+
 def load_demo(settings: ServiceSettings) -> str:
-    """Load the demo structures when there is none yet; a second call changes nothing."""
+    """Load the demo structures, their conventions and two contracts when there is no structure yet;
+    a second call changes nothing."""
     database = Database(settings.database_url)
     try:
         with database.session() as session:
             if session.scalar(select(func.count()).select_from(Structure)):
                 return "demo data: structures already present, nothing loaded"
+        structures = {}
         for fields in DEMO_STRUCTURES:
             with database.unit_of_work() as uow:
-                create_structure(uow, fields)
-        return f"demo data: {len(DEMO_STRUCTURES)} structures loaded"
+                structures[fields["siret"]] = create_structure(uow, fields)
+        conventions = _load_conventions(database, structures)
+        return f"demo data: {len(DEMO_STRUCTURES)} structures and {conventions} signed conventions loaded"
     finally:
         database.dispose()

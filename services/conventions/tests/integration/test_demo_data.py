@@ -1,15 +1,27 @@
 from sqlalchemy import func, select
 
-from conventions.adapters.orm import Structure, event_tables
-from conventions.demo import DEMO_STRUCTURES, load_demo
+from conventions.adapters.orm import Contract, Convention, Structure, event_tables
+from conventions.demo import DEMO_CONVENTIONS, DEMO_STRUCTURES, load_demo
 
 
-def test_the_demo_data_is_loaded_once_with_one_event_per_structure(app):
+def test_the_demo_data_is_loaded_once_through_the_use_cases(app):
     settings = app.extensions["cnum"].settings
-    assert load_demo(settings) == f"demo data: {len(DEMO_STRUCTURES)} structures loaded"
+    assert load_demo(settings) == "demo data: 5 structures and 5 signed conventions loaded"
     assert load_demo(settings) == "demo data: structures already present, nothing loaded"
     with app.extensions["cnum"].database.session() as session:
         departments = set(session.scalars(select(Structure.department)))
-        events = session.scalar(select(func.count()).select_from(event_tables.outbox))
+        statuses = list(session.scalars(select(Convention.status)))
+        salaries = sorted(str(salary) for salary in session.scalars(select(Contract.gross_monthly_salary)))
+        events = dict(
+            session.execute(
+                select(event_tables.outbox.c.type, func.count()).group_by(event_tables.outbox.c.type)
+            ).all()
+        )
     assert departments == {"15", "94", "971", "974", "976"}
-    assert events == len(DEMO_STRUCTURES)
+    assert statuses == ["signed"] * len(DEMO_CONVENTIONS)
+    assert salaries == ["1500.00", "1900.00"]
+    assert events == {
+        "structure.updated": len(DEMO_STRUCTURES),
+        "convention.signed": len(DEMO_CONVENTIONS),
+        "contract.signed": 2,
+    }
