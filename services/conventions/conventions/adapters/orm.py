@@ -336,3 +336,27 @@ class DocumentBatchItem(Base):
     status: Mapped[str] = mapped_column(String(10))
     document_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("generated_documents.id"))
     error: Mapped[str | None] = mapped_column(String(1000))
+
+
+class BankDetailsChange(Base):
+    """A new IBAN for a structure: in force for payments only once a second officer confirmed it
+    against the uploaded RIB (DESIGN §4)."""
+
+    __tablename__ = "bank_details_changes"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'confirmed')", name="status"),
+        CheckConstraint("confirmed_by IS NULL OR confirmed_by <> requested_by", name="four_eyes"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.id"), index=True)
+    iban: Mapped[str] = mapped_column(String(34))
+    bic: Mapped[str | None] = mapped_column(String(11))
+    rib_sha256: Mapped[str] = mapped_column(String(64))
+    rib_media_type: Mapped[str] = mapped_column(String(40))
+    rib_path: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(10))
+    requested_by: Mapped[str] = mapped_column(String(200))
+    requested_at: Mapped[datetime]
+    confirmed_by: Mapped[str | None] = mapped_column(String(200))
+    confirmed_at: Mapped[datetime | None]

@@ -6,12 +6,13 @@ import flask_smorest
 
 from cnum_shared.events.api import outbox_blueprint
 from conventions.adapters.orm import event_tables
-from conventions.api import batches, contracts, conventions, documents, structures
+from conventions.api import bank_details, batches, contracts, conventions, documents, structures
 
 
 def blueprints() -> list[flask_smorest.Blueprint]:
     return [
         structures.blp,
+        bank_details.blp,
         conventions.blp,
         contracts.blp,
         documents.blp,

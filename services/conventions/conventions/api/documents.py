@@ -221,7 +221,7 @@ class Downloads(MethodView):
                 return refuse_convention(error)
 
 
-def _upload(limit: int) -> tuple[bytes, str]:
+def read_upload(limit: int) -> tuple[bytes, str]:
     """The uploaded file's bytes and the name given, refusing what is too large with a 413."""
     storage = request.files.get("file")
     if storage is None:
@@ -243,7 +243,7 @@ class SignedCopyUpload(MethodView):
     def post(self, files: dict[str, Any], convention_id: uuid.UUID) -> Any:
         """Upload the countersigned convention: a plain PDF (not encrypted, no scripts), hashed and kept."""
         settings = _settings()
-        content, name = _upload(settings.signed_copy_max_bytes)
+        content, name = read_upload(settings.signed_copy_max_bytes)
         with service_context().database.unit_of_work() as uow:
             visible_convention(uow, convention_id)
             try:
@@ -285,7 +285,7 @@ class TemplateVersions(MethodView):
     def post(self, form: dict[str, Any], files: dict[str, Any], template_name: str) -> Any:
         """Upload a DOCX as a new version: linted against the data the template receives."""
         _known_template(template_name)
-        content, _ = _upload(_settings().template_max_bytes)
+        content, _ = read_upload(_settings().template_max_bytes)
         with service_context().database.unit_of_work() as uow:
             use_cases.ensure_built_in_templates(uow)
             try:

@@ -265,7 +265,7 @@ def contract_avenant_data(convention: Convention, contract: Contract, generated_
 # --- Rendering and storing ----------------------------------------------------------------------------
 
 
-def _write_atomically(path: Path, content: bytes) -> None:
+def write_atomically(path: Path, content: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     temporary.write_bytes(content)
@@ -318,7 +318,7 @@ def render_document(
         )
     sha256 = rendering.template_sha256(content)
     relative = f"documents/{template_name}/{sha256}.{fmt}"
-    _write_atomically(var_dir / relative, content)
+    write_atomically(var_dir / relative, content)
     if existing is not None:  # the row survived but its file was lost: point it at the new file
         existing.path, existing.sha256, existing.size_bytes = relative, sha256, len(content)
         uow.commit()
@@ -451,7 +451,7 @@ def store_signed_copy(
     sha256 = rendering.template_sha256(content)
     # The stored name is ours; the name the user gave is kept as text only, never as a path.
     relative = f"signed-copies/{convention.id}/{sha256}.pdf"
-    _write_atomically(var_dir / relative, content)
+    write_atomically(var_dir / relative, content)
     copy = SignedCopy(
         id=uuid.uuid4(),
         convention_id=convention.id,

@@ -51,7 +51,7 @@ def structure_event_data(structure: Structure) -> dict[str, Any]:
     }
 
 
-def _save(uow: UnitOfWork, structure: Structure) -> Structure:
+def save_structure(uow: UnitOfWork, structure: Structure) -> Structure:
     """Commit the structure with its `structure.updated` event; a SIRET taken meanwhile is a duplicate."""
     try:
         emit(
@@ -81,7 +81,7 @@ def create_structure(uow: UnitOfWork, fields: Mapping[str, Any]) -> Structure:
     now = utcnow()
     structure = Structure(id=uuid.uuid4(), created_at=now, updated_at=now, **values)
     uow.session.add(structure)
-    return _save(uow, structure)
+    return save_structure(uow, structure)
 
 
 def update_structure(uow: UnitOfWork, structure_id: uuid.UUID, changes: Mapping[str, Any]) -> Structure:
@@ -102,7 +102,7 @@ def update_structure(uow: UnitOfWork, structure_id: uuid.UUID, changes: Mapping[
     for key, value in changes.items():
         setattr(structure, key, str(value).upper() if key == "department" else value)
     structure.updated_at = utcnow()
-    return _save(uow, structure)
+    return save_structure(uow, structure)
 
 
 def get_structure(uow: UnitOfWork, structure_id: uuid.UUID) -> Structure:

@@ -70,10 +70,12 @@ def wait_for_health(url, condition, seconds=60):
 
 @pytest.fixture
 def own_converter(tmp_path):
-    """A converter of its own (1 worker, a queue of 1) for the tests that hurt it."""
+    """A converter of its own (1 worker, a queue of 1, 3 s per conversion) for the tests that hurt it."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    process = start_converter(port, 1, tmp_path / "profiles", queue_size=1, queue_timeout=0.5)
+    process = start_converter(
+        port, 1, tmp_path / "profiles", queue_size=1, queue_timeout=0.5, conversion_timeout=3
+    )
     try:
         wait_until_ready(url, process=process)
         yield url, process, tmp_path / "profiles"
@@ -92,6 +94,22 @@ def test_a_killed_worker_is_restarted_and_the_pool_heals(own_converter):
 
     assert PARAGRAPH in text_of(pdf)
     assert after["pids"] != before["pids"]
+
+
+def test_a_hung_worker_is_killed_after_the_conversion_timeout_and_replaced(own_converter):
+    url, _, _ = own_converter
+    before = requests.get(f"{url}/healthz", timeout=5).json()
+
+    os.kill(before["pids"][0], signal.SIGSTOP)  # the worker stops answering, as a hung LibreOffice does
+    started = time.monotonic()
+    hung = requests.post(f"{url}/convert", data=a_docx(), timeout=30)
+    waited = time.monotonic() - started
+    after = wait_for_health(url, lambda health: health["alive"] == 1 and health["restarts"] >= 1)
+
+    assert hung.status_code == 504
+    assert 3 <= waited < 15
+    assert after["pids"] != before["pids"]
+    assert PARAGRAPH in text_of(PdfConverter(url, 60).convert(a_docx()))
 
 
 def test_more_requests_than_the_worker_and_its_queue_get_a_503_with_retry_after(own_converter):

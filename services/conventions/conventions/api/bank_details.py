@@ -1,0 +1,116 @@
+"""`/api/v1/structures/{id}/bank-details`: a new IBAN, asked with the RIB, confirmed by another officer."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest.fields import Upload
+from marshmallow import Schema, fields, validate
+
+from cnum_shared.auth import READERS, Role
+from cnum_shared.web import Blueprint, abort, current_principal, service_context
+from conventions.api.documents import read_upload
+from conventions.config import ConventionsSettings
+from conventions.domain.structures import InvalidStructure
+from conventions.service_layer import bank_details as use_cases
+from conventions.service_layer.structures import StructureNotFound
+
+blp = Blueprint("bank_details", __name__, url_prefix="/structures", description="Coordonnées bancaires")
+
+
+class BankDetailsFormSchema(Schema):
+    iban = fields.String(required=True, validate=validate.Length(min=15, max=42))
+    bic = fields.String(load_default=None, validate=validate.Length(min=8, max=11))
+
+
+class RibSchema(Schema):
+    file = Upload(required=True, metadata={"description": "le RIB : PDF, PNG ou JPEG"})
+
+
+class BankDetailsChangeSchema(Schema):
+    id = fields.UUID()
+    structure_id = fields.UUID()
+    iban = fields.String()
+    bic = fields.String(allow_none=True)
+    rib_sha256 = fields.String()
+    rib_media_type = fields.String()
+    status = fields.String(metadata={"enum": ["pending", "confirmed"]})
+    requested_by = fields.String()
+    requested_at = fields.AwareDateTime()
+    confirmed_by = fields.String(allow_none=True)
+    confirmed_at = fields.AwareDateTime(allow_none=True)
+
+
+def _refuse(error: Exception) -> Any:
+    if isinstance(error, InvalidStructure):
+        return abort(422, "Coordonnées bancaires invalides.", errors={"form": error.problems})
+    if isinstance(error, use_cases.InvalidRib):
+        return abort(422, str(error), errors={"files": {"file": [str(error)]}})
+    if isinstance(error, use_cases.SameOfficer):
+        return abort(403, str(error))
+    if isinstance(error, use_cases.BankDetailsConflict):
+        return abort(409, str(error))
+    if isinstance(error, StructureNotFound):
+        return abort(404, "Structure introuvable.")
+    return abort(404, "Changement de coordonnées bancaires introuvable.")
+
+
+_REFUSED = (
+    InvalidStructure,
+    use_cases.InvalidRib,
+    use_cases.SameOfficer,
+    use_cases.BankDetailsConflict,
+    use_cases.BankDetailsChangeNotFound,
+    StructureNotFound,
+)
+
+
+@blp.route("/<uuid:structure_id>/bank-details")
+class BankDetails(MethodView):
+    @blp.roles(Role.LEGAL, Role.FINANCE)
+    @blp.arguments(BankDetailsFormSchema, location="form")
+    @blp.arguments(RibSchema, location="files")
+    @blp.response(201, BankDetailsChangeSchema)
+    def post(self, form: dict[str, Any], files: dict[str, Any], structure_id: uuid.UUID) -> Any:
+        """Ask for a new IBAN with the RIB; it applies once another officer confirms it."""
+        settings = service_context().settings
+        assert isinstance(settings, ConventionsSettings)
+        rib, _ = read_upload(settings.signed_copy_max_bytes)
+        with service_context().database.unit_of_work() as uow:
+            try:
+                return use_cases.request_change(
+                    uow,
+                    structure_id,
+                    form["iban"],
+                    form["bic"],
+                    rib,
+                    current_principal().sub,
+                    settings.var_dir,
+                )
+            except _REFUSED as error:
+                return _refuse(error)
+
+    @blp.roles(Role.LEGAL, Role.FINANCE, *READERS)
+    @blp.response(200, BankDetailsChangeSchema(many=True))
+    def get(self, structure_id: uuid.UUID) -> Any:
+        """The bank-details changes of a structure, the newest first."""
+        with service_context().database.unit_of_work() as uow:
+            try:
+                return use_cases.list_changes(uow, structure_id)
+            except _REFUSED as error:
+                return _refuse(error)
+
+
+@blp.route("/<uuid:structure_id>/bank-details/<uuid:change_id>/confirm")
+class ConfirmBankDetails(MethodView):
+    @blp.roles(Role.LEGAL, Role.FINANCE)
+    @blp.response(200, BankDetailsChangeSchema)
+    def post(self, structure_id: uuid.UUID, change_id: uuid.UUID) -> Any:
+        """Confirm a change asked by another officer: the IBAN changes and payments are told."""
+        with service_context().database.unit_of_work() as uow:
+            try:
+                return use_cases.confirm_change(uow, structure_id, change_id, current_principal().sub)
+            except _REFUSED as error:
+                return _refuse(error)
