@@ -7,9 +7,11 @@ from typing import Any
 
 from flask import Flask
 
+from cnum_shared.audit import audit_blueprint, install_audit
 from cnum_shared.config import load_settings
 from cnum_shared.db import Database
 from cnum_shared.web import ServiceContext, build_app
+from payments.adapters.orm import audit_table
 from payments.api import blueprints
 from payments.config import PaymentsSettings
 
@@ -28,10 +30,13 @@ def make_context(config: Mapping[str, Any] | None = None) -> ServiceContext:
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The WSGI app; `config` overrides environment settings by field name (tests pass a mapping)."""
-    return build_app(
+    context = make_context(config)
+    app = build_app(
         __name__,
-        context=make_context(config),
+        context=context,
         title="cnum — payments",
         description=DESCRIPTION,
-        blueprints=blueprints(),
+        blueprints=[*blueprints(), audit_blueprint(audit_table)],
     )
+    install_audit(app, context, audit_table)
+    return app

@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, Numeric, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from cnum_shared.audit import define_audit_table
 from cnum_shared.db import MONEY, UtcDateTime, new_metadata
 from cnum_shared.events.tables import define_event_tables
 
@@ -20,6 +21,8 @@ class Base(DeclarativeBase):
 
 #: Outbox (events this service emits) and inbox (events it has consumed), in this service's database.
 event_tables = define_event_tables(Base.metadata)
+#: Every write through the API: who, what, when, and the answer (DESIGN §4).
+audit_table = define_audit_table(Base.metadata)
 
 
 class Structure(Base):
