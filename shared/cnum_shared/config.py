@@ -8,6 +8,7 @@ works for `make run`, so a new machine needs no configuration at all.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar
 
@@ -72,6 +73,9 @@ class ServiceSettings(BaseSettings):
         default=600.0, ge=0, validation_alias=_common("RELAY_BACKOFF_MAX_SECONDS")
     )
 
+    #: Tests only: the instant the service's clock shows (refused outside CNUM_ENVIRONMENT=test).
+    fake_now: datetime | None = Field(default=None, validation_alias=_common("FAKE_NOW"))
+
     #: Service name, set by each subclass; used for default paths and as the events' `producer`.
     service_name: ClassVar[str] = "service"
 
@@ -93,6 +97,10 @@ class ServiceSettings(BaseSettings):
     def _defaults_and_production_rules(self) -> ServiceSettings:
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.var_dir / f'{self.service_name}.sqlite3').resolve()}"
+        if self.fake_now is not None and self.environment != "test":
+            raise ValueError("CNUM_FAKE_NOW is for tests only (CNUM_ENVIRONMENT=test)")
+        if self.fake_now is not None and self.fake_now.tzinfo is None:
+            self.fake_now = self.fake_now.replace(tzinfo=UTC)
         if self.environment == "production" and self.jwt_secret == DEVELOPMENT_JWT_SECRET:
             raise ValueError("CNUM_JWT_SECRET must be set to a secret of your own in production")
         if len(self.jwt_secret) < 32:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from functools import wraps
 from typing import Any, TypeVar, cast
 
@@ -18,6 +19,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from cnum_shared.auth import AuthenticationError, Principal, Role, decode_token
+from cnum_shared.clock import Clock, FixedClock, SystemClock, today
 from cnum_shared.config import ServiceSettings
 from cnum_shared.db import Database, ping
 
@@ -38,6 +40,16 @@ class ServiceContext:
     name: str
     settings: ServiceSettings
     database: Database
+    #: Where the service reads the time (fixed in tests by CNUM_FAKE_NOW or by the test itself).
+    clock: Clock = field(default_factory=SystemClock)
+
+    def __post_init__(self) -> None:
+        if self.settings.fake_now is not None and isinstance(self.clock, SystemClock):
+            self.clock = FixedClock(self.settings.fake_now)
+
+    def today(self) -> date:
+        """Today in Europe/Paris, on the service's clock."""
+        return today(self.clock)
 
 
 def service_context() -> ServiceContext:

@@ -173,11 +173,40 @@ class ContractEndedSchema(WireSchema):
     reason = fields.String(required=True, validate=validate.OneOf(CONTRACT_END_REASONS))
 
 
+class OverdueObligationSchema(WireSchema):
+    obligation_id = fields.UUID(required=True)
+    kind = fields.String(required=True)
+    due_on = fields.Date(required=True)
+
+
+class StandingChangedSchema(WireSchema):
+    """`structure.standing_changed` (compliance): blocking while an obligation is overdue (DESIGN §4)."""
+
+    structure_id = fields.UUID(required=True)
+    blocking = fields.Boolean(required=True)
+    overdue = fields.List(fields.Nested(OverdueObligationSchema), required=True)
+    as_of = fields.Date(required=True)
+
+
+class TrancheEventSchema(WireSchema):
+    """`tranche.due` and `tranche.paid` (payments)."""
+
+    tranche_id = fields.UUID(required=True)
+    convention_id = fields.UUID(required=True)
+    structure_id = fields.UUID(required=True)
+    number = fields.Integer(required=True, strict=True)
+    amount = money_field()
+    due_on = fields.Date(required=True)
+    paid_on = fields.Date(required=True, allow_none=True)
+
+
 @dataclass(frozen=True)
 class EventType:
     name: str
     version: int
     data_schema: type[Schema]
+    #: The service that emits it.
+    producer: str = "conventions"
 
 
 #: Every event type of the programme, with the current version of its `data` schema.
@@ -194,6 +223,9 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("contract.signed", 1, ContractSignedSchema),
         EventType("contract.salary_changed", 1, ContractSalaryChangedSchema),
         EventType("contract.ended", 1, ContractEndedSchema),
+        EventType("structure.standing_changed", 1, StandingChangedSchema, producer="compliance"),
+        EventType("tranche.due", 1, TrancheEventSchema, producer="payments"),
+        EventType("tranche.paid", 1, TrancheEventSchema, producer="payments"),
     )
 }
 

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import String, Uuid
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from cnum_shared.audit import define_audit_table
@@ -41,3 +51,240 @@ class StructureCopy(Base):
     bic: Mapped[str | None] = mapped_column(String(11))
     #: When the change this copy reflects happened at the producer: an older event never overwrites it.
     last_event_at: Mapped[datetime]
+
+
+class ConventionCopy(Base):
+    """A signed convention as payments schedules it (from `convention.*` events)."""
+
+    __tablename__ = "conventions"
+    __table_args__ = (CheckConstraint("status IN ('active', 'terminated', 'closed')", name="status"),)
+
+    convention_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.structure_id"), index=True)
+    reference: Mapped[str] = mapped_column(String(40))
+    wave: Mapped[str] = mapped_column(String(16))
+    posts: Mapped[int]
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    funded_months: Mapped[int]
+    amount_per_post: Mapped[Decimal]
+    total_amount: Mapped[Decimal]
+    signed_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(12))
+    ended_on: Mapped[date | None]
+
+
+class Tranche(Base):
+    """One of a convention's three payments."""
+
+    __tablename__ = "tranches"
+    __table_args__ = (
+        UniqueConstraint("convention_id", "number"),
+        CheckConstraint(
+            "status IN ('scheduled', 'due', 'approved', 'paid', 'blocked', 'cancelled')", name="status"
+        ),
+        CheckConstraint("amount >= 0", name="amount"),
+        Index("ix_tranches_status_due_on", "status", "due_on"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    convention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conventions.convention_id"), index=True)
+    structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.structure_id"), index=True)
+    number: Mapped[int]
+    amount: Mapped[Decimal]
+    due_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(12))
+    approved_by: Mapped[str | None] = mapped_column(String(200))
+    approved_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class TrancheHistory(Base):
+    """Every change of a tranche's state: from, to, who, why, when."""
+
+    __tablename__ = "tranche_history"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    tranche_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tranches.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(12))
+    to_status: Mapped[str] = mapped_column(String(12))
+    actor: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]
+
+
+class ContractCopy(Base):
+    """An advisor's contract as payments checks it against the SMIC (from `contract.*` events)."""
+
+    __tablename__ = "contracts"
+
+    contract_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    convention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conventions.convention_id"), index=True)
+    structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.structure_id"), index=True)
+    start_date: Mapped[date]
+    end_date: Mapped[date | None]
+    ended_on: Mapped[date | None]
+    end_reason: Mapped[str | None] = mapped_column(String(30))
+
+
+class SalaryPeriod(Base):
+    """A contract's gross monthly salary from a date (the signed salary, then each raise)."""
+
+    __tablename__ = "salary_periods"
+    __table_args__ = (UniqueConstraint("contract_id", "effective_on"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    contract_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contracts.contract_id"), index=True)
+    effective_on: Mapped[date]
+    salary: Mapped[Decimal]
+
+
+class SmicCheck(Base):
+    """One comparison of a contract's salary with the SMIC of its zone on a date."""
+
+    __tablename__ = "smic_checks"
+    __table_args__ = (UniqueConstraint("contract_id", "checked_on", "trigger"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    contract_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contracts.contract_id"), index=True)
+    structure_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    checked_on: Mapped[date]
+    #: contract_signed, salary_changed, contract_ended, smic_revaluation or approval.
+    trigger: Mapped[str] = mapped_column(String(20))
+    zone: Mapped[str] = mapped_column(String(12))
+    smic_monthly: Mapped[Decimal]
+    smic_from: Mapped[date]
+    salary: Mapped[Decimal]
+    passed: Mapped[bool]
+    created_at: Mapped[datetime]
+
+
+class StandingCopy(Base):
+    """What compliance last published of a structure (`structure.standing_changed`)."""
+
+    __tablename__ = "standings"
+
+    structure_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    blocking: Mapped[bool]
+    #: [{obligation_id, kind, due_on}] as published.
+    overdue: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    as_of: Mapped[date]
+    last_event_at: Mapped[datetime]
+
+
+class Hold(Base):
+    """Payments suspended by an admin, programme-wide (no structure) or for one structure."""
+
+    __tablename__ = "holds"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    structure_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    reason: Mapped[str] = mapped_column(String(1000))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    released_by: Mapped[str | None] = mapped_column(String(200))
+    released_at: Mapped[datetime | None]
+
+
+class Payment(Base):
+    """A tranche paid: at most one per tranche, whatever the requests (the unique constraint)."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        UniqueConstraint("tranche_id"),
+        CheckConstraint("approved_by <> paid_by", name="four_eyes"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    tranche_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tranches.id"))
+    amount: Mapped[Decimal]
+    paid_on: Mapped[date]
+    reference: Mapped[str] = mapped_column(String(140))
+    approved_by: Mapped[str] = mapped_column(String(200))
+    paid_by: Mapped[str] = mapped_column(String(200))
+    payment_run_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("payment_runs.id"))
+    created_at: Mapped[datetime]
+
+
+class IdempotencyKey(Base):
+    """A request made with an `Idempotency-Key`: its body's hash and, once done, the answer to replay."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("principal", "method", "path", "key"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    principal: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(10))
+    path: Mapped[str] = mapped_column(String(300))
+    key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    #: None while the first request runs.
+    response_status: Mapped[int | None]
+    response_body: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class PaymentRun(Base):
+    """A batch of approved tranches sent to the bank as one SEPA file."""
+
+    __tablename__ = "payment_runs"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'exported', 'confirmed', 'cancelled')", name="status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    status: Mapped[str] = mapped_column(String(10))
+    execution_date: Mapped[date]
+    message_id: Mapped[str] = mapped_column(String(35), unique=True)
+    number_of_transactions: Mapped[int]
+    control_sum: Mapped[Decimal]
+    sepa_xml: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    exported_at: Mapped[datetime | None]
+    confirmed_by: Mapped[str | None] = mapped_column(String(200))
+    confirmed_at: Mapped[datetime | None]
+
+
+class PaymentRunLine(Base):
+    __tablename__ = "payment_run_lines"
+    __table_args__ = (
+        UniqueConstraint("payment_run_id", "tranche_id"),
+        CheckConstraint("status IN ('included', 'paid', 'rejected')", name="status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    payment_run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payment_runs.id"), index=True)
+    tranche_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tranches.id"), index=True)
+    amount: Mapped[Decimal]
+    creditor_name: Mapped[str] = mapped_column(String(300))
+    creditor_iban: Mapped[str] = mapped_column(String(34))
+    creditor_bic: Mapped[str | None] = mapped_column(String(11))
+    end_to_end_id: Mapped[str] = mapped_column(String(35))
+    status: Mapped[str] = mapped_column(String(10))
+    rejection_reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class Recovery(Base):
+    """What a structure must pay back when a post ends early (pro rata of the months funded)."""
+
+    __tablename__ = "recoveries"
+    __table_args__ = (
+        UniqueConstraint("contract_id"),
+        CheckConstraint(
+            "status IN ('provisional', 'issued', 'received', 'offset', 'cancelled')", name="status"
+        ),
+        CheckConstraint("amount >= 0", name="amount"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    contract_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contracts.contract_id"))
+    convention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conventions.convention_id"), index=True)
+    structure_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    amount: Mapped[Decimal]
+    months_started: Mapped[int]
+    status: Mapped[str] = mapped_column(String(12))
+    #: A refill before this day cancels the recovery (DESIGN §4).
+    refill_deadline: Mapped[date]
+    created_at: Mapped[datetime]

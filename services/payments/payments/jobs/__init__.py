@@ -2,10 +2,41 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from cnum_shared.events.relay import relay_outbox_job
 from cnum_shared.jobs import Job
+from cnum_shared.web import ServiceContext
 from payments.adapters.orm import event_tables
+from payments.service_layer import smic_checks, tranches
+
+
+def _mark_due(context: ServiceContext, as_of: date) -> str:
+    with context.database.unit_of_work() as uow:
+        return f"{tranches.mark_due(uow, as_of)} tranche(s) échue(s)"
+
+
+def _smic_recheck(context: ServiceContext, as_of: date) -> str:
+    with context.database.unit_of_work() as uow:
+        made = smic_checks.recheck_at_revaluations(uow.session, as_of)
+        uow.commit()
+    return f"{made} contrôle(s) SMIC aux revalorisations"
+
 
 JOBS: list[Job] = [
     relay_outbox_job(event_tables),
+    Job(
+        name="mark_due",
+        function=_mark_due,
+        description="scheduled tranches whose date has come fall due (tranche.due)",
+        trigger={"trigger": "cron", "hour": 5, "minute": 30},
+        run_at_start=True,
+    ),
+    Job(
+        name="smic_recheck",
+        function=_smic_recheck,
+        description="check every running contract against each SMIC revaluation up to the date",
+        trigger={"trigger": "cron", "hour": 5, "minute": 45},
+        run_at_start=True,
+    ),
 ]

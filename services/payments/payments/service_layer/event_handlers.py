@@ -1,16 +1,35 @@
-"""How the payments service reacts to the events of the other services (each in the inbox's transaction)."""
+"""How the payments service reacts to the events of the other services (each in the inbox's transaction).
+
+Handlers are idempotent on their own too (a convention already scheduled is not scheduled again), so a
+replay after a lost acknowledgement changes nothing.
+"""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cnum_shared.events.api import EventHandler
 from cnum_shared.events.schemas import Envelope
-from payments.adapters.orm import StructureCopy
+from payments.adapters.orm import (
+    ContractCopy,
+    ConventionCopy,
+    SalaryPeriod,
+    StandingCopy,
+    StructureCopy,
+    Tranche,
+)
+from payments.domain.tranches import UNPAID, TrancheEvent, TrancheStatus, reshape
+from payments.service_layer import clawback, history, smic_checks
 
 _COPIED = ("name", "siret", "kind", "department", "qpv_zrr", "email", "iban", "bic")
+PRODUCER = "conventions"
 
 
 def record_structure(session: Session, event: Envelope) -> None:
@@ -27,4 +46,208 @@ def record_structure(session: Session, event: Envelope) -> None:
     copy.last_event_at = event.occurred_at
 
 
-EVENT_HANDLERS: Mapping[str, EventHandler] = {"structure.updated": record_structure}
+def _structure_from_details(session: Session, event: Envelope) -> None:
+    """`convention.*` events carry the structure's details: enough to pay it, should its own event lag."""
+    data = event.data
+    copy = session.get(StructureCopy, data["structure_id"])
+    details: Mapping[str, Any] = data["structure"]
+    if copy is None:
+        session.add(
+            StructureCopy(
+                structure_id=data["structure_id"], siret="", last_event_at=event.occurred_at, **details
+            )
+        )
+    session.flush()
+
+
+def schedule_convention(session: Session, event: Envelope) -> None:
+    """`convention.signed`: the three tranches, scheduled on their due dates."""
+    data = event.data
+    if session.get(ConventionCopy, data["convention_id"]) is not None:
+        return
+    _structure_from_details(session, event)
+    session.add(
+        ConventionCopy(
+            convention_id=data["convention_id"],
+            structure_id=data["structure_id"],
+            reference=data["reference"],
+            wave=data["wave"],
+            posts=data["posts"],
+            start_date=data["start_date"],
+            end_date=data["end_date"],
+            funded_months=data["funded_months"],
+            amount_per_post=data["amount_per_post"],
+            total_amount=data["total_amount"],
+            signed_on=data["signed_on"],
+            status="active",
+            ended_on=None,
+        )
+    )
+    session.flush()
+    for planned in data["tranches"]:
+        tranche = Tranche(
+            id=uuid.uuid4(),
+            convention_id=data["convention_id"],
+            structure_id=data["structure_id"],
+            number=planned["number"],
+            amount=planned["amount"],
+            due_on=planned["due_on"],
+            status=TrancheStatus.SCHEDULED.value,
+            approved_by=None,
+            approved_at=None,
+            updated_at=event.occurred_at,
+        )
+        session.add(tranche)
+        history.record(
+            session, tranche.id, None, tranche.status, PRODUCER, f"convention {data['reference']} signée"
+        )
+
+
+def _tranches(session: Session, convention_id: uuid.UUID) -> list[Tranche]:
+    return list(
+        session.scalars(
+            select(Tranche).where(Tranche.convention_id == convention_id).order_by(Tranche.number)
+        )
+    )
+
+
+def reshape_convention(session: Session, event: Envelope) -> None:
+    """`convention.amended`: the unpaid tranches take the new total (DESIGN §4)."""
+    data = event.data
+    convention = session.get(ConventionCopy, data["convention_id"])
+    if convention is None:
+        raise LookupError(f"convention {data['convention_id']} was never signed here")
+    if convention.total_amount == data["total_amount"] and convention.posts == data["posts"]:
+        return
+    tranches = _tranches(session, convention.convention_id)
+    unpaid = [(t.number, t.amount) for t in tranches if TrancheStatus(t.status) in UNPAID]
+    settled = {status: Decimal(0) for status in ("paid", "approved")}
+    for tranche in tranches:
+        if tranche.status in settled:
+            settled[tranche.status] += tranche.amount
+    try:
+        amounts = reshape(unpaid, settled["paid"], settled["approved"], data["total_amount"])
+    except ValueError:
+        # The reduction exceeds what is left to pay: nothing more is paid, the rest is a recovery.
+        amounts = {number: Decimal(0) for number, _ in unpaid}
+    for tranche in tranches:
+        if tranche.number in amounts and amounts[tranche.number] != tranche.amount:
+            history.record(
+                session,
+                tranche.id,
+                tranche.status,
+                tranche.status,
+                PRODUCER,
+                f"avenant n° {data['number']} : montant {tranche.amount} → {amounts[tranche.number]}",
+            )
+            tranche.amount = amounts[tranche.number]
+    convention.posts = data["posts"]
+    convention.total_amount = data["total_amount"]
+
+
+def end_convention(session: Session, event: Envelope) -> None:
+    """`convention.terminated` / `convention.closed`: the unpaid tranches are cancelled."""
+    data = event.data
+    convention = session.get(ConventionCopy, data["convention_id"])
+    if convention is None or convention.status != "active":
+        return
+    convention.status = "terminated" if event.type == "convention.terminated" else "closed"
+    convention.ended_on = data["on"]
+    label = "résiliée" if convention.status == "terminated" else "clôturée"
+    for tranche in _tranches(session, convention.convention_id):
+        if TrancheStatus(tranche.status) in UNPAID:
+            history.move(
+                session, tranche, TrancheEvent.CANCEL, PRODUCER, f"convention {label} : {data['reason']}"
+            )
+
+
+def record_contract(session: Session, event: Envelope) -> None:
+    """`contract.signed`: the salary is checked against the SMIC on the start date."""
+    data = event.data
+    if session.get(ContractCopy, data["contract_id"]) is not None:
+        return
+    contract = ContractCopy(
+        contract_id=data["contract_id"],
+        convention_id=data["convention_id"],
+        structure_id=data["structure_id"],
+        start_date=data["start_date"],
+        end_date=data["end_date"],
+        ended_on=None,
+        end_reason=None,
+    )
+    session.add(contract)
+    _add_salary(session, data["contract_id"], data["start_date"], data["gross_monthly_salary"])
+    smic_checks.check(session, contract, data["start_date"], "contract_signed")
+    clawback.cancel_on_refill(session, contract)
+
+
+def _add_salary(session: Session, contract_id: uuid.UUID, effective_on: date, salary: Decimal) -> None:
+    existing = session.scalar(
+        select(SalaryPeriod).where(
+            SalaryPeriod.contract_id == contract_id, SalaryPeriod.effective_on == effective_on
+        )
+    )
+    if existing is None:
+        session.add(
+            SalaryPeriod(id=uuid.uuid4(), contract_id=contract_id, effective_on=effective_on, salary=salary)
+        )
+    else:
+        existing.salary = salary
+    session.flush()
+
+
+def record_salary(session: Session, event: Envelope) -> None:
+    """`contract.salary_changed`: the new salary from its date, checked on that date."""
+    data = event.data
+    contract = session.get(ContractCopy, data["contract_id"])
+    if contract is None:
+        raise LookupError(f"contract {data['contract_id']} unknown here")
+    _add_salary(session, contract.contract_id, data["effective_on"], data["gross_monthly_salary"])
+    smic_checks.check(session, contract, data["effective_on"], "salary_changed")
+
+
+def end_contract(session: Session, event: Envelope) -> None:
+    """`contract.ended`: a last check on the end date, and what may have to be paid back."""
+    data = event.data
+    contract = session.get(ContractCopy, data["contract_id"])
+    if contract is None or contract.ended_on is not None:
+        return
+    contract.ended_on = data["ended_on"]
+    contract.end_reason = data["reason"]
+    smic_checks.check(session, contract, data["ended_on"], "contract_ended")
+    clawback.record_recovery(session, contract)
+
+
+def record_standing(session: Session, event: Envelope) -> None:
+    """`structure.standing_changed`: the approval gate reads it (unknown until the first one)."""
+    data = event.data
+    copy = session.get(StandingCopy, data["structure_id"])
+    if copy is not None and copy.last_event_at >= event.occurred_at:
+        return
+    if copy is None:
+        copy = StandingCopy(structure_id=data["structure_id"])
+        session.add(copy)
+    copy.blocking = data["blocking"]
+    copy.overdue = [
+        {
+            "obligation_id": str(item["obligation_id"]),
+            "kind": item["kind"],
+            "due_on": item["due_on"].isoformat(),
+        }
+        for item in data["overdue"]
+    ]
+    copy.as_of = data["as_of"]
+    copy.last_event_at = event.occurred_at
+
+
+EVENT_HANDLERS: Mapping[str, EventHandler] = {
+    "structure.updated": record_structure,
+    "convention.signed": schedule_convention,
+    "convention.amended": reshape_convention,
+    "convention.terminated": end_convention,
+    "convention.closed": end_convention,
+    "contract.signed": record_contract,
+    "contract.salary_changed": record_salary,
+    "contract.ended": end_contract,
+    "structure.standing_changed": record_standing,
+}

@@ -1,0 +1,294 @@
+"""Use cases on tranches: falling due, approval behind its gates, payment (four eyes), holds."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from cnum_shared import legal
+from cnum_shared.db import UnitOfWork, utcnow
+from cnum_shared.events.outbox import emit
+from payments.adapters.orm import (
+    ConventionCopy,
+    Hold,
+    Payment,
+    PaymentRun,
+    PaymentRunLine,
+    StandingCopy,
+    Tranche,
+    TrancheHistory,
+    event_tables,
+)
+from payments.domain.gates import BlockingReason, ContractPay, OverdueObligation, Standing, blocking_reasons
+from payments.domain.gates import Hold as HoldFact
+from payments.domain.tranches import TrancheConflict, TrancheEvent, TrancheStatus, next_status
+from payments.service_layer import history, smic_checks
+
+SYSTEM = "cnum (échéancier)"
+
+
+class TrancheNotFound(LookupError):
+    pass
+
+
+class ApprovalRefused(Exception):
+    """The gates hold the tranche (a 409 listing every reason)."""
+
+    def __init__(self, reasons: list[BlockingReason]) -> None:
+        super().__init__("; ".join(reason.message for reason in reasons))
+        self.reasons = reasons
+
+
+class FourEyes(Exception):
+    """The officer who approved a tranche cannot pay it (a 403)."""
+
+
+@dataclass(frozen=True)
+class TrancheFilters:
+    status: str | None = None
+    due_before: date | None = None
+    structure_id: uuid.UUID | None = None
+    convention_id: uuid.UUID | None = None
+
+
+def _event_data(tranche: Tranche, paid_on: date | None) -> dict[str, Any]:
+    return {
+        "tranche_id": tranche.id,
+        "convention_id": tranche.convention_id,
+        "structure_id": tranche.structure_id,
+        "number": tranche.number,
+        "amount": tranche.amount,
+        "due_on": tranche.due_on,
+        "paid_on": paid_on,
+    }
+
+
+def mark_due(uow: UnitOfWork, as_of: date) -> int:
+    """The `mark_due` job: every scheduled tranche whose date has come falls due (and says so)."""
+    tranches = uow.session.scalars(
+        select(Tranche)
+        .where(Tranche.status == TrancheStatus.SCHEDULED.value, Tranche.due_on <= as_of)
+        .order_by(Tranche.due_on, Tranche.id)
+    ).all()
+    for tranche in tranches:
+        history.move(
+            uow.session, tranche, TrancheEvent.FALL_DUE, SYSTEM, f"échéance du {tranche.due_on.isoformat()}"
+        )
+        emit(
+            uow.session,
+            event_tables,
+            producer="payments",
+            event_type="tranche.due",
+            data=_event_data(tranche, None),
+        )
+    uow.commit()
+    return len(tranches)
+
+
+def get_tranche(uow: UnitOfWork, tranche_id: uuid.UUID, *, for_update: bool = False) -> Tranche:
+    statement = select(Tranche).where(Tranche.id == tranche_id)
+    if for_update:
+        statement = statement.with_for_update()
+    tranche = uow.session.scalar(statement)
+    if tranche is None:
+        raise TrancheNotFound(tranche_id)
+    return tranche
+
+
+def list_tranches(
+    uow: UnitOfWork, filters: TrancheFilters, offset: int, limit: int
+) -> tuple[Sequence[Tranche], int]:
+    statement = select(Tranche)
+    if filters.status:
+        statement = statement.where(Tranche.status == filters.status)
+    if filters.due_before:
+        statement = statement.where(Tranche.due_on <= filters.due_before)
+    if filters.structure_id:
+        statement = statement.where(Tranche.structure_id == filters.structure_id)
+    if filters.convention_id:
+        statement = statement.where(Tranche.convention_id == filters.convention_id)
+    total = uow.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    page = uow.session.scalars(
+        statement.order_by(Tranche.due_on, Tranche.convention_id, Tranche.number).offset(offset).limit(limit)
+    ).all()
+    return page, total
+
+
+def tranche_history(uow: UnitOfWork, tranche_id: uuid.UUID) -> Sequence[TrancheHistory]:
+    get_tranche(uow, tranche_id)
+    return uow.session.scalars(
+        select(TrancheHistory)
+        .where(TrancheHistory.tranche_id == tranche_id)
+        .order_by(TrancheHistory.at, TrancheHistory.id)
+    ).all()
+
+
+def schedule(uow: UnitOfWork, convention_id: uuid.UUID) -> tuple[ConventionCopy, Sequence[Tranche]]:
+    convention = uow.session.get(ConventionCopy, convention_id)
+    if convention is None:
+        raise TrancheNotFound(convention_id)
+    tranches = uow.session.scalars(
+        select(Tranche).where(Tranche.convention_id == convention_id).order_by(Tranche.number)
+    ).all()
+    return convention, tranches
+
+
+def gates(uow: UnitOfWork, tranche: Tranche, on: date) -> list[BlockingReason]:
+    """Every reason the tranche cannot be approved or paid on `on`; each SMIC comparison is stored."""
+    session = uow.session
+    earlier = session.scalars(
+        select(Tranche.number).where(
+            Tranche.convention_id == tranche.convention_id,
+            Tranche.number < tranche.number,
+            Tranche.status.not_in((TrancheStatus.PAID.value, TrancheStatus.CANCELLED.value)),
+        )
+    ).all()
+    copy = session.get(StandingCopy, tranche.structure_id)
+    standing = (
+        None
+        if copy is None
+        else Standing(
+            blocking=copy.blocking,
+            overdue=tuple(
+                OverdueObligation(item["kind"], date.fromisoformat(item["due_on"])) for item in copy.overdue
+            ),
+            as_of=copy.as_of,
+        )
+    )
+    holds = [
+        HoldFact(hold.reason, hold.structure_id is None)
+        for hold in session.scalars(
+            select(Hold).where(
+                Hold.released_at.is_(None),
+                (Hold.structure_id.is_(None)) | (Hold.structure_id == tranche.structure_id),
+            )
+        )
+    ]
+    contracts: list[ContractPay] = []
+    smic = None
+    for contract in smic_checks.active_contracts(session, tranche.structure_id, on):
+        checked = smic_checks.check(session, contract, on, "approval")
+        if checked is not None:
+            contracts.append(ContractPay(str(contract.contract_id)[:8], checked.salary))
+    if contracts:
+        smic = legal.smic_on(smic_checks.zone_of(session, tranche.structure_id), on)
+    return blocking_reasons(
+        status=tranche.status,
+        earlier_unsettled=list(earlier),
+        standing=standing,
+        contracts=contracts,
+        smic=smic,
+        holds=holds,
+    )
+
+
+def approve(uow: UnitOfWork, tranche_id: uuid.UUID, approver: str, on: date, comment: str | None) -> Tranche:
+    """Approve a due (or blocked) tranche when every gate passes; a refusal blocks it with the reasons."""
+    tranche = get_tranche(uow, tranche_id, for_update=True)
+    if TrancheStatus(tranche.status) not in (
+        TrancheStatus.DUE,
+        TrancheStatus.BLOCKED,
+        TrancheStatus.SCHEDULED,
+    ):
+        next_status(TrancheStatus(tranche.status), TrancheEvent.APPROVE)  # raises the conflict with its code
+    reasons = gates(uow, tranche, on)
+    if reasons:
+        if tranche.status != TrancheStatus.SCHEDULED.value:
+            history.move(
+                uow.session, tranche, TrancheEvent.REFUSE, approver, " ; ".join(r.message for r in reasons)
+            )
+        uow.commit()
+        raise ApprovalRefused(reasons)
+    history.move(uow.session, tranche, TrancheEvent.APPROVE, approver, comment or "approuvée")
+    tranche.approved_by = approver
+    tranche.approved_at = utcnow()
+    uow.commit()
+    return tranche
+
+
+def pay(
+    uow: UnitOfWork, tranche_id: uuid.UUID, payer: str, paid_on: date, reference: str, today: date
+) -> Payment:
+    """Pay an approved tranche once: four eyes, the gates again, not inside an open payment run."""
+    tranche = get_tranche(uow, tranche_id, for_update=True)
+    if tranche.status == TrancheStatus.APPROVED.value and tranche.approved_by == payer:
+        raise FourEyes("L'agent qui a approuvé la tranche ne peut pas la payer (double contrôle).")
+    in_run = uow.session.scalar(
+        select(PaymentRun.id)
+        .join(PaymentRunLine, PaymentRunLine.payment_run_id == PaymentRun.id)
+        .where(PaymentRunLine.tranche_id == tranche.id, PaymentRun.status.in_(("draft", "exported")))
+        .limit(1)
+    )
+    if in_run is not None:
+        raise TrancheConflict("in_payment_run", "La tranche fait partie d'un ordre de virement en cours.")
+    history.move(
+        uow.session, tranche, TrancheEvent.PAY, payer, f"payée le {paid_on.isoformat()} ({reference})"
+    )
+    reasons = [
+        reason
+        for reason in gates(uow, tranche, today)
+        if reason.code.value not in ("not_due", "out_of_order")
+    ]
+    if reasons:
+        uow.rollback()
+        raise ApprovalRefused(reasons)
+    payment = Payment(
+        id=uuid.uuid4(),
+        tranche_id=tranche.id,
+        amount=tranche.amount,
+        paid_on=paid_on,
+        reference=reference,
+        approved_by=tranche.approved_by or "",
+        paid_by=payer,
+        payment_run_id=None,
+        created_at=utcnow(),
+    )
+    uow.session.add(payment)
+    emit(
+        uow.session,
+        event_tables,
+        producer="payments",
+        event_type="tranche.paid",
+        data=_event_data(tranche, paid_on),
+    )
+    try:
+        uow.commit()
+    except IntegrityError:
+        # Another request paid it between our read and our write: the database kept one payment.
+        uow.rollback()
+        raise TrancheConflict("already_paid", "La tranche est déjà payée.") from None
+    return payment
+
+
+def place_hold(uow: UnitOfWork, structure_id: uuid.UUID | None, reason: str, by: str) -> Hold:
+    hold = Hold(
+        id=uuid.uuid4(),
+        structure_id=structure_id,
+        reason=reason,
+        created_by=by,
+        created_at=utcnow(),
+        released_by=None,
+        released_at=None,
+    )
+    uow.session.add(hold)
+    uow.commit()
+    return hold
+
+
+def release_hold(uow: UnitOfWork, hold_id: uuid.UUID, by: str) -> Hold:
+    hold = uow.session.get(Hold, hold_id)
+    if hold is None or hold.released_at is not None:
+        raise TrancheNotFound(hold_id)
+    hold.released_at, hold.released_by = utcnow(), by
+    uow.commit()
+    return hold
+
+
+def list_holds(uow: UnitOfWork) -> Sequence[Hold]:
+    return uow.session.scalars(select(Hold).where(Hold.released_at.is_(None)).order_by(Hold.created_at)).all()
