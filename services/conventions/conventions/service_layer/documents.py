@@ -306,13 +306,17 @@ def render_document(
     if existing is not None and (var_dir / existing.path).is_file():
         content = (var_dir / existing.path).read_bytes()
         return StoredDocument(existing, content, _media(fmt), f"{file_stem}.{fmt}")
-    docx = rendering.render_docx(template.content, template_context(template_name, data))
+    template_content, template_sha256 = template.content, template.sha256
+    # End the read transaction before rendering and converting: on SQLite a transaction holds the write
+    # lock, and a conversion takes a tenth of a second or more (batches render several at once).
+    uow.commit()
+    docx = rendering.render_docx(template_content, template_context(template_name, data))
     content = docx
     if fmt == "pdf":
         content = stamp_provenance(
             converter(docx),
             template_name=template_name,
-            template_sha256=template.sha256,
+            template_sha256=template_sha256,
             data_sha256=data_sha256,
             generator=GENERATOR,
         )
@@ -329,7 +333,7 @@ def render_document(
         subject_id=subject_id,
         convention_id=convention_id,
         format=fmt,
-        template_sha256=template.sha256,
+        template_sha256=template_sha256,
         data_sha256=data_sha256,
         sha256=sha256,
         path=relative,
