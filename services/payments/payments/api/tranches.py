@@ -158,6 +158,44 @@ def _json(body: dict[str, Any], status: int) -> Response:
     return response
 
 
+def run_idempotently(
+    body: dict[str, Any],
+    action: Callable[[], Any],
+    schema: Schema,
+    refused: tuple[type[Exception], ...],
+    refuse: Callable[[Exception], Any],
+) -> Any:
+    """Run `action` once per Idempotency-Key (DESIGN §4): replay the stored 201, refuse another body."""
+    context = service_context()
+    try:
+        claimed = idempotency.claim(
+            context.database,
+            principal=current_principal().sub,
+            method=request.method,
+            path=request.path,
+            key=request.headers["Idempotency-Key"].strip(),
+            request_hash=idempotency.body_hash(body),
+            now=context.clock.now(),
+        )
+    except idempotency.KeyReusedWithAnotherBody:
+        return abort(422, "Cette clé d'idempotence a déjà servi pour une autre demande.")
+    except idempotency.KeyInProgress:
+        return abort(409, "Une demande avec cette clé est en cours.", headers={"Retry-After": "1"})
+    if isinstance(claimed, idempotency.Replay):
+        return _json(claimed.body, claimed.status)
+    try:
+        result = action()
+    except refused as error:
+        idempotency.release(context.database, claimed)
+        return refuse(error)
+    except Exception:
+        idempotency.release(context.database, claimed)
+        raise
+    answer: dict[str, Any] = schema.dump(result)
+    idempotency.complete(context.database, claimed, 201, answer)
+    return _json(answer, 201)
+
+
 def requires_idempotency_key(view: F) -> F:
     """400 without an `Idempotency-Key`, checked right after authentication (before the body)."""
 
@@ -272,36 +310,14 @@ class Pay(MethodView):
         """Pay an approved tranche, once whatever the retries (Idempotency-Key), by another officer."""
         context = service_context()
         principal = current_principal()
-        try:
-            claimed = idempotency.claim(
-                context.database,
-                principal=principal.sub,
-                method=request.method,
-                path=request.path,
-                key=request.headers["Idempotency-Key"].strip(),
-                request_hash=idempotency.body_hash(body),
-                now=context.clock.now(),
-            )
-        except idempotency.KeyReusedWithAnotherBody:
-            return abort(422, "Cette clé d'idempotence a déjà servi pour une autre demande.")
-        except idempotency.KeyInProgress:
-            return abort(409, "Une demande avec cette clé est en cours.", headers={"Retry-After": "1"})
-        if isinstance(claimed, idempotency.Replay):
-            return _json(claimed.body, claimed.status)
-        try:
+
+        def pay_once() -> Any:
             with context.database.unit_of_work() as uow:
-                payment = use_cases.pay(
+                return use_cases.pay(
                     uow, tranche_id, principal.sub, body["paid_on"], body["reference"], context.today()
                 )
-        except _REFUSED as error:
-            idempotency.release(context.database, claimed)
-            return _refuse(error)
-        except Exception:
-            idempotency.release(context.database, claimed)
-            raise
-        answer: dict[str, Any] = PaymentSchema().dump(payment)
-        idempotency.complete(context.database, claimed, 201, answer)
-        return _json(answer, 201)
+
+        return run_idempotently(body, pay_once, PaymentSchema(), _REFUSED, _refuse)
 
 
 @blp.route("/holds")
