@@ -6,13 +6,14 @@ import flask_smorest
 
 from cnum_shared.events.api import event_consumer_blueprint, outbox_blueprint
 from payments.adapters.orm import event_tables
-from payments.api import tranches
+from payments.api import payment_runs, tranches
 from payments.service_layer.event_handlers import EVENT_HANDLERS
 
 
 def blueprints() -> list[flask_smorest.Blueprint]:
     return [
         tranches.blp,
+        payment_runs.blp,
         event_consumer_blueprint(event_tables, EVENT_HANDLERS),
         outbox_blueprint(event_tables),
     ]

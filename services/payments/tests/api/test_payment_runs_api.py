@@ -1,0 +1,117 @@
+"""Payment runs over HTTP: built from approved tranches, exported as a valid SEPA file, confirmed by a
+second officer, rejected lines returned to `approved`."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from cnum_shared.testing import bearer
+from payments.adapters.orm import Payment
+from payments.adapters.sepa import summary, validate_pain001
+
+
+@pytest.fixture
+def two_approved(feed):
+    """Two structures, each with its first tranche approved on 10 January 2026."""
+    approved = []
+    for department in ("974", "15"):
+        structure = feed.structure(department)
+        convention = feed.convention(
+            structure, wave="renewal", start=date(2025, 9, 1), months=36, signed_on=date(2025, 9, 1)
+        )
+        feed.standing(structure["id"])
+        approved.append(feed.tranches(convention)[0])
+    feed.run("mark_due", date(2026, 1, 10))
+    feed.on(date(2026, 1, 10))
+    for tranche in approved:
+        feed.call("POST", f"/tranches/{tranche['id']}/approve", 200, {}, sub="alice")
+    return approved
+
+
+def create(feed, key="run-1", body=None, expected=201, sub="bruno"):
+    return feed.call(
+        "POST",
+        "/payment-runs",
+        expected,
+        body or {"execution_date": "2026-01-15"},
+        sub=sub,
+        headers={"Idempotency-Key": key} if key else None,
+    )
+
+
+def test_a_run_is_exported_as_a_valid_sepa_file_and_confirmed_by_another_officer(feed, two_approved, app):
+    run = create(feed)
+    assert create(feed) == run  # idempotent on its key
+    sepa = feed.client.get(f"/api/v1/payment-runs/{run['id']}/sepa", headers=bearer("finance", sub="bruno"))
+    again = feed.client.get(f"/api/v1/payment-runs/{run['id']}/sepa", headers=bearer("finance", sub="chloe"))
+
+    assert (run["status"], run["number_of_transactions"], run["control_sum"]) == ("draft", 2, "70000.00")
+    assert sepa.status_code == 200 and sepa.mimetype == "application/xml"
+    validate_pain001(sepa.data)
+    facts = summary(sepa.data)
+    assert (facts["number_of_transactions"], str(facts["control_sum"])) == (2, "70000.00")
+    assert sorted(facts["end_to_end_ids"]) == sorted(line["end_to_end_id"] for line in run["lines"])
+    assert again.data == sepa.data
+    pay_alone = feed.call(
+        "POST",
+        f"/tranches/{two_approved[0]['id']}/pay",
+        409,
+        {"paid_on": "2026-01-15", "reference": "x"},
+        sub="chloe",
+        headers={"Idempotency-Key": "alone"},
+    )
+    assert pay_alone["errors"]["reasons"][0]["code"] == "in_payment_run"
+    feed.call("POST", f"/payment-runs/{run['id']}/confirm", 403, {"paid_on": "2026-01-16"}, sub="bruno")
+    confirmed = feed.call(
+        "POST", f"/payment-runs/{run['id']}/confirm", 200, {"paid_on": "2026-01-16"}, sub="chloe"
+    )
+
+    assert confirmed["status"] == "confirmed"
+    assert [feed.call("GET", f"/tranches/{t['id']}", 200)["status"] for t in two_approved] == ["paid", "paid"]
+    with app.extensions["cnum"].database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Payment)) == 2
+
+
+def test_a_rejected_line_returns_its_tranche_to_approved(feed, two_approved):
+    run = create(feed)
+    feed.client.get(f"/api/v1/payment-runs/{run['id']}/sepa", headers=bearer("finance", sub="bruno"))
+    feed.call("POST", f"/payment-runs/{run['id']}/confirm", 200, {"paid_on": "2026-01-16"}, sub="chloe")
+
+    after = feed.call(
+        "POST",
+        f"/payment-runs/{run['id']}/rejections",
+        200,
+        {"lines": [{"tranche_id": two_approved[0]["id"], "reason": "AC04 compte clôturé"}]},
+        sub="chloe",
+    )
+
+    assert [line["status"] for line in after["lines"] if line["tranche_id"] == two_approved[0]["id"]] == [
+        "rejected"
+    ]
+    assert feed.call("GET", f"/tranches/{two_approved[0]['id']}", 200)["status"] == "approved"
+    assert feed.call("GET", f"/tranches/{two_approved[1]['id']}", 200)["status"] == "paid"
+
+
+def test_a_run_needs_approved_tranches_a_key_and_clear_gates(feed, two_approved):
+    feed.call("POST", "/payment-runs", 400, {"execution_date": "2026-01-15"})
+    unknown = create(
+        feed,
+        key="run-x",
+        body={"execution_date": "2026-01-15", "tranche_ids": ["00000000-0000-0000-0000-000000000009"]},
+        expected=409,
+    )
+    feed.call("POST", "/holds", 201, {"reason": "Gel budgétaire"}, role="admin")
+    held = create(feed, key="run-y", expected=409)
+
+    assert "00000000-0000-0000-0000-000000000009" in unknown["errors"]["tranches"]
+    assert all("Gel budgétaire" in " ".join(messages) for messages in held["errors"]["tranches"].values())
+
+
+def test_a_cancelled_run_frees_its_tranches(feed, two_approved):
+    run = create(feed)
+    feed.call("POST", f"/payment-runs/{run['id']}/cancel", 200)
+    second = create(feed, key="run-2")
+
+    assert second["number_of_transactions"] == 2
+    feed.call("POST", f"/payment-runs/{run['id']}/confirm", 409, {"paid_on": "2026-01-16"}, sub="chloe")
