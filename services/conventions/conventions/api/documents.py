@@ -11,8 +11,6 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from cnum_shared.auth import READERS, Role
-from cnum_shared.dates import paris_today
-from cnum_shared.db import utcnow
 from cnum_shared.web import Blueprint, abort, current_principal, ensure_structure_visible, service_context
 from conventions.adapters.converter import ConversionFailed, ConverterBusy, ConverterUnavailable, PdfConverter
 from conventions.adapters.pdf import InvalidPdf
@@ -137,7 +135,7 @@ def _serve(uow: Any, render: Any) -> Any:
 
 
 def _today() -> Any:
-    return paris_today(utcnow())
+    return service_context().today()
 
 
 @blp.route("/conventions/<uuid:convention_id>/document")

@@ -241,3 +241,34 @@ def test_a_refilled_post_owes_nothing_back(feed, due):
     assert (
         feed.call("GET", f"/conventions/{convention['convention_id']}/balance", 200)["recoverable"] == "0.00"
     )
+
+
+def test_a_key_whose_first_request_is_still_running_gets_a_409_with_retry_after(feed, approved, app):
+    from payments.service_layer import idempotency
+
+    body = {"paid_on": "2026-01-12", "reference": "VIR-2026-001"}
+    idempotency.claim(
+        app.extensions["cnum"].database,
+        principal="bruno",
+        method="POST",
+        path=f"/api/v1/tranches/{approved['id']}/pay",
+        key="in-flight",
+        request_hash=idempotency.body_hash(body),
+        now=feed.clock.now(),
+    )
+
+    response = feed.client.post(
+        f"/api/v1/tranches/{approved['id']}/pay",
+        json=body,
+        headers={**bearer("finance", sub="bruno"), "Idempotency-Key": "in-flight"},
+    )
+
+    assert response.status_code == 409
+    assert response.headers["Retry-After"] == "1"
+    assert feed.call("GET", f"/tranches/{approved['id']}", 200)["status"] == "approved"
+
+
+def test_approving_twice_is_a_conflict(feed, approved):
+    again = approve(feed, approved, 409)
+
+    assert codes(again) == ["invalid_transition"]
