@@ -29,7 +29,9 @@ JOBS: list[Job] = [
         name="mark_due",
         function=_mark_due,
         description="scheduled tranches whose date has come fall due (tranche.due)",
-        trigger={"trigger": "cron", "hour": 5, "minute": 30},
+        # Often rather than daily: it is idempotent and cheap, and a newly signed convention whose first
+        # tranche is already due shows as due within minutes.
+        trigger={"trigger": "interval", "minutes": 10},
         run_at_start=True,
     ),
     Job(
