@@ -15,6 +15,8 @@ class ComplianceSettings(ServiceSettings):
 
     service_name: ClassVar[str] = "compliance"
     port: int = Field(default=5003, ge=1, le=65535)
+    #: Largest evidence file accepted (larger: 413).
+    evidence_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
 
 
 def settings_from_environment() -> ComplianceSettings:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Uuid
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, Uuid
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from cnum_shared.audit import define_audit_table
 from cnum_shared.db import MONEY, UtcDateTime, new_metadata
@@ -23,3 +23,180 @@ class Base(DeclarativeBase):
 event_tables = define_event_tables(Base.metadata)
 #: Every write through the API: who, what, when, and the answer (DESIGN §4).
 audit_table = define_audit_table(Base.metadata)
+
+
+class StructureContact(Base):
+    """Whom to write to about a structure (from the details that conventions' events carry)."""
+
+    __tablename__ = "structures"
+
+    structure_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    email: Mapped[str] = mapped_column(String(254))
+    last_event_at: Mapped[datetime]
+
+
+class ConventionCopy(Base):
+    __tablename__ = "conventions"
+
+    convention_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.structure_id"), index=True)
+    reference: Mapped[str] = mapped_column(String(40))
+    end_date: Mapped[date]
+    status: Mapped[str] = mapped_column(String(12))
+
+
+class ContractCopy(Base):
+    __tablename__ = "contracts"
+
+    contract_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    convention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conventions.convention_id"), index=True)
+    structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.structure_id"), index=True)
+    start_date: Mapped[date]
+    end_date: Mapped[date | None]
+    signed_on: Mapped[date]
+    ended_on: Mapped[date | None]
+
+
+class Obligation(Base):
+    """Something a structure owes by a date (DESIGN §3), created by an event of its legal date."""
+
+    __tablename__ = "obligations"
+    __table_args__ = (
+        UniqueConstraint("natural_key"),
+        CheckConstraint("status IN ('open', 'due_soon', 'overdue', 'fulfilled', 'waived')", name="status"),
+        Index("ix_obligations_status_due_on", "status", "due_on"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    #: kind:subject[:period]: one obligation per case, whatever the replays of its event.
+    natural_key: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(30), index=True)
+    structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.structure_id"), index=True)
+    convention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conventions.convention_id"), index=True)
+    contract_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    candidate_id: Mapped[uuid.UUID | None]
+    #: The first day of the month an activity-reporting obligation is about.
+    period: Mapped[date | None]
+    status: Mapped[str] = mapped_column(String(10))
+    due_on: Mapped[date]
+    #: The legal source of the delay (the parameter's reference).
+    source: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ObligationHistory(Base):
+    __tablename__ = "obligation_history"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    obligation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("obligations.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(10))
+    to_status: Mapped[str] = mapped_column(String(10))
+    actor: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]
+
+
+class Evidence(Base):
+    """One revision of a file a structure uploaded for an obligation (never served back as active content)."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (UniqueConstraint("obligation_id", "revision"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    obligation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("obligations.id"), index=True)
+    revision: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(40))
+    size_bytes: Mapped[int]
+    path: Mapped[str] = mapped_column(String(300))
+    uploaded_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class TrainingRecord(Base):
+    __tablename__ = "training_records"
+    __table_args__ = (
+        CheckConstraint("kind IN ('training_entry', 'training_end', 'pix', 'ccp1', 'module')", name="kind"),
+        CheckConstraint("kind <> 'module' OR hours IN (7, 14)", name="module_hours"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    contract_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contracts.contract_id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    date: Mapped[date]
+    hours: Mapped[int | None]
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class ActivityReport(Base):
+    """A compte rendu d'activité (CRA), imported once per external id."""
+
+    __tablename__ = "activity_reports"
+    __table_args__ = (
+        UniqueConstraint("external_id"),
+        Index("ix_activity_reports_contract_date", "contract_id", "date"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    external_id: Mapped[str] = mapped_column(String(100))
+    contract_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contracts.contract_id"))
+    date: Mapped[date]
+    kind: Mapped[str] = mapped_column(String(40))
+    duration_minutes: Mapped[int]
+    participants: Mapped[int]
+    created_at: Mapped[datetime]
+
+
+class Standing(Base):
+    """What was last published of a structure's standing (`structure.standing_changed`)."""
+
+    __tablename__ = "standings"
+
+    structure_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    blocking: Mapped[bool]
+    #: Sorted ids of the overdue obligations: a change of this set is published.
+    overdue_ids: Mapped[list[str]] = mapped_column(JSON)
+    as_of: Mapped[date]
+    published_at: Mapped[datetime]
+
+
+class Alert(Base):
+    """One digest e-mail to a structure for a day (at most one a day)."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("structure_id", "digest_date"),
+        CheckConstraint("status IN ('pending', 'sent')", name="status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.structure_id"), index=True)
+    digest_date: Mapped[date]
+    recipients: Mapped[list[str]] = mapped_column(JSON)
+    cc: Mapped[list[str]] = mapped_column(JSON)
+    subject: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(10), index=True)
+    attempts: Mapped[int]
+    last_error: Mapped[str | None] = mapped_column(String(1000))
+    message_id: Mapped[str] = mapped_column(String(200))
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class AlertItem(Base):
+    """An (obligation, step) an alert told about: each is told once."""
+
+    __tablename__ = "alert_items"
+    __table_args__ = (
+        UniqueConstraint("obligation_id", "step"),
+        CheckConstraint("step IN ('due_soon', 'overdue', 'escalation')", name="step"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    alert_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("alerts.id"), index=True)
+    obligation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("obligations.id"))
+    step: Mapped[str] = mapped_column(String(12))

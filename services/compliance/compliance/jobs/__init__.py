@@ -2,10 +2,45 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from cnum_shared.events.relay import relay_outbox_job
 from cnum_shared.jobs import Job
+from cnum_shared.web import ServiceContext
 from compliance.adapters.orm import event_tables
+from compliance.service_layer import alerts, obligations
+
+
+def _scan(context: ServiceContext, as_of: date) -> str:
+    with context.database.unit_of_work() as uow:
+        counts = obligations.scan(uow.session, as_of)
+        uow.commit()
+    return (
+        f"{counts['created']} obligation(s) de compte rendu créée(s), "
+        f"{counts['due_soon']} à échéance proche, {counts['overdue']} en retard, "
+        f"{counts['standings']} situation(s) publiée(s)"
+    )
+
+
+def _send_alerts(context: ServiceContext, as_of: date) -> str:
+    run = alerts.run_alerts(context.database, context.settings, as_of, context.clock.now())
+    return f"{run.created} récapitulatif(s) préparé(s), {run.sent} envoyé(s), {run.failed} en attente de SMTP"
+
 
 JOBS: list[Job] = [
     relay_outbox_job(event_tables),
+    Job(
+        name="scan",
+        function=_scan,
+        description="obligations to due soon and overdue, monthly reporting ones, standings published",
+        trigger={"trigger": "cron", "hour": 6, "minute": 0},
+        run_at_start=True,
+    ),
+    Job(
+        name="send_alerts",
+        function=_send_alerts,
+        description="e-mail today's digests (one per structure) and retry those SMTP refused",
+        trigger={"trigger": "cron", "hour": 7, "minute": 0},
+        run_at_start=True,
+    ),
 ]

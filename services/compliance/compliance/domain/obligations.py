@@ -1,0 +1,89 @@
+"""Obligations of host structures: their kinds, their states and the one table of allowed changes."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from enum import StrEnum
+
+
+class ObligationKind(StrEnum):
+    CANDIDATE_SELECTION = "candidate_selection"
+    CONTRACT_SIGNATURE = "contract_signature"
+    TRAINING_ENTRY = "training_entry"
+    CERTIFICATION_EXAMS = "certification_exams"
+    THEMATIC_MODULES = "thematic_modules"
+    EQUIPMENT = "equipment"
+    ACTIVITY_REPORTING = "activity_reporting"
+    POST_REFILL = "post_refill"
+    FINAL_REPORT = "final_report"
+
+
+class ObligationStatus(StrEnum):
+    OPEN = "open"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    FULFILLED = "fulfilled"
+    WAIVED = "waived"
+
+
+class ObligationEvent(StrEnum):
+    COME_CLOSE = "come_close"  # the due-soon window opens
+    LAPSE = "lapse"  # the due date passed
+    FULFIL = "fulfil"
+    WAIVE = "waive"
+    EXTEND = "extend"  # a later due date, with a reason: back to open
+
+
+S, E = ObligationStatus, ObligationEvent
+PENDING = frozenset({S.OPEN, S.DUE_SOON, S.OVERDUE})
+
+TRANSITIONS: dict[tuple[ObligationStatus, ObligationEvent], ObligationStatus] = {
+    (S.OPEN, E.COME_CLOSE): S.DUE_SOON,
+    (S.OPEN, E.LAPSE): S.OVERDUE,
+    (S.DUE_SOON, E.LAPSE): S.OVERDUE,
+    **{(status, E.FULFIL): S.FULFILLED for status in PENDING},
+    **{(status, E.WAIVE): S.WAIVED for status in PENDING},
+    **{(status, E.EXTEND): S.OPEN for status in PENDING},
+}
+
+LABELS = {
+    ObligationKind.CANDIDATE_SELECTION: "Sélectionner un candidat présenté",
+    ObligationKind.CONTRACT_SIGNATURE: "Signer le contrat de travail du candidat retenu",
+    ObligationKind.TRAINING_ENTRY: "Faire entrer le conseiller en formation initiale",
+    ObligationKind.CERTIFICATION_EXAMS: "Présenter le conseiller à Pix et au CCP1",
+    ObligationKind.THEMATIC_MODULES: "Faire suivre deux modules thématiques",
+    ObligationKind.EQUIPMENT: "Équiper le conseiller (ordinateur, téléphone, espace de travail)",
+    ObligationKind.ACTIVITY_REPORTING: "Transmettre les comptes rendus d'activité du mois",
+    ObligationKind.POST_REFILL: "Recruter sur le poste vacant ou le restituer",
+    ObligationKind.FINAL_REPORT: "Justifier l'emploi de la subvention",
+}
+
+
+class ObligationConflict(Exception):
+    """The change is not allowed from the obligation's state (a 409)."""
+
+
+def next_status(current: ObligationStatus, event: ObligationEvent) -> ObligationStatus:
+    try:
+        return TRANSITIONS[(ObligationStatus(current), event)]
+    except KeyError:
+        raise ObligationConflict(
+            f"Obligation déjà {'remplie' if current is S.FULFILLED else 'levée'}."
+        ) from None
+
+
+def status_on(due_on: date, as_of: date, due_soon_days: int) -> ObligationStatus:
+    """Where a pending obligation stands on `as_of`: on time on its due day, overdue from the next."""
+    if as_of > due_on:
+        return S.OVERDUE
+    if as_of >= due_on - timedelta(days=due_soon_days):
+        return S.DUE_SOON
+    return S.OPEN
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)

@@ -1,0 +1,327 @@
+"""What fulfils obligations: training records, activity reports (CRA), an officer's decision, evidence."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, insert, select
+
+from cnum_shared import legal
+from cnum_shared.db import UnitOfWork, utcnow
+from compliance.adapters.orm import ActivityReport, ContractCopy, Evidence, Obligation, TrainingRecord
+from compliance.domain.obligations import (
+    ObligationEvent,
+    ObligationKind,
+    month_start,
+)
+from compliance.service_layer.obligations import move, open_obligation, publish_standings, settle
+
+CRA_COLUMNS = ("external_id", "contract_id", "date", "kind", "duration_minutes", "participants")
+_SIGNATURES = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+
+
+class NotFound(LookupError):
+    pass
+
+
+class InvalidRecord(ValueError):
+    """A record a user sent is wrong; `problems` names each field or line."""
+
+    def __init__(self, problems: dict[str, list[str]]) -> None:
+        super().__init__("; ".join(f"{key}: {' '.join(value)}" for key, value in problems.items()))
+        self.problems = problems
+
+
+def contract_of(uow: UnitOfWork, contract_id: uuid.UUID) -> ContractCopy:
+    contract = uow.session.get(ContractCopy, contract_id)
+    if contract is None:
+        raise InvalidRecord({"contract_id": ["Contrat inconnu du suivi des obligations."]})
+    return contract
+
+
+def record_training(
+    uow: UnitOfWork, contract_id: uuid.UUID, kind: str, on: date, hours: int | None, by: str, today: date
+) -> TrainingRecord:
+    """A training step of the advisor; it settles or opens the obligations it concerns."""
+    session = uow.session
+    contract = contract_of(uow, contract_id)
+    if kind == "module" and hours not in legal.thematic_module_rules(on).allowed_hours:
+        allowed = " ou ".join(str(h) for h in legal.thematic_module_rules(on).allowed_hours)
+        raise InvalidRecord({"hours": [f"Un module thématique dure {allowed} heures."]})
+    if on < contract.start_date:
+        raise InvalidRecord({"date": ["Antérieure au début du contrat."]})
+    if on > today:
+        raise InvalidRecord({"date": ["Une formation se déclare une fois suivie, pas à l'avance."]})
+    record = TrainingRecord(
+        id=uuid.uuid4(),
+        contract_id=contract_id,
+        kind=kind,
+        date=on,
+        hours=hours if kind == "module" else None,
+        recorded_by=by,
+        created_at=utcnow(),
+    )
+    session.add(record)
+    session.flush()
+    of_contract = [Obligation.contract_id == contract_id]
+    reason = f"{kind} le {on.isoformat()}"
+
+    def open_next(next_kind: ObligationKind) -> None:
+        open_obligation(
+            session,
+            next_kind,
+            subject=contract_id,
+            structure_id=contract.structure_id,
+            convention_id=contract.convention_id,
+            contract_id=contract_id,
+            legal_date=on,
+            actor=by,
+            reason=reason,
+        )
+
+    if kind == "training_entry":
+        settle(
+            session,
+            [*of_contract, Obligation.kind == ObligationKind.TRAINING_ENTRY.value],
+            ObligationEvent.FULFIL,
+            by,
+            reason,
+        )
+        open_next(ObligationKind.THEMATIC_MODULES)
+    elif kind == "training_end":
+        open_next(ObligationKind.CERTIFICATION_EXAMS)
+    elif kind in ("pix", "ccp1"):
+        kinds = set(
+            session.scalars(select(TrainingRecord.kind).where(TrainingRecord.contract_id == contract_id))
+        )
+        if {"pix", "ccp1"} <= kinds:
+            settle(
+                session,
+                [*of_contract, Obligation.kind == ObligationKind.CERTIFICATION_EXAMS.value],
+                ObligationEvent.FULFIL,
+                by,
+                "Pix et CCP1 passés",
+            )
+    elif kind == "module":
+        modules = (
+            session.scalar(
+                select(func.count()).where(
+                    TrainingRecord.contract_id == contract_id, TrainingRecord.kind == "module"
+                )
+            )
+            or 0
+        )
+        if modules >= legal.thematic_module_rules(on).count:
+            settle(
+                session,
+                [*of_contract, Obligation.kind == ObligationKind.THEMATIC_MODULES.value],
+                ObligationEvent.FULFIL,
+                by,
+                f"{modules} modules thématiques suivis",
+            )
+    publish_standings(session, today, [contract.structure_id])
+    uow.commit()
+    return record
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    imported: int
+    already_known: int
+    fulfilled: int
+
+
+def parse_csv(content: bytes) -> list[dict[str, Any]]:
+    """CRA rows from a UTF-8 CSV with the documented header; a wrong header or encoding is refused."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidRecord({"file": ["Le fichier n'est pas en UTF-8."]}) from None
+    reader = csv.DictReader(io.StringIO(text))
+    if tuple(reader.fieldnames or ()) != CRA_COLUMNS:
+        raise InvalidRecord({"file": [f"En-tête attendu : {','.join(CRA_COLUMNS)}"]})
+    return [dict(row) for row in reader]
+
+
+def _row_problems(row: dict[str, Any], contracts: dict[str, ContractCopy], today: date) -> list[str]:
+    problems = []
+    external_id = str(row.get("external_id") or "").strip()
+    if not external_id or len(external_id) > 100:
+        problems.append("external_id manquant ou trop long")
+    contract = contracts.get(str(row.get("contract_id") or "").strip())
+    if contract is None:
+        problems.append("contrat inconnu")
+    try:
+        day = date.fromisoformat(str(row.get("date")))
+    except ValueError:
+        problems.append("date invalide (AAAA-MM-JJ)")
+    else:
+        if day > today:
+            problems.append("date dans le futur")
+        elif contract is not None and (
+            day < contract.start_date or day > (contract.ended_on or contract.end_date or day)
+        ):
+            problems.append("date hors du contrat")
+    if not str(row.get("kind") or "").strip():
+        problems.append("type d'accompagnement manquant")
+    for field, low, high in (("duration_minutes", 1, 24 * 60), ("participants", 1, 1000)):
+        try:
+            value = int(str(row.get(field)))
+        except ValueError:
+            problems.append(f"{field} n'est pas un entier")
+        else:
+            if not low <= value <= high:
+                problems.append(f"{field} hors des bornes ({low}-{high})")
+    return problems
+
+
+def import_activity_reports(uow: UnitOfWork, rows: Sequence[dict[str, Any]], today: date) -> ImportReport:
+    """All the rows or none: a bad row is refused with its line number (line 2 is the first after the
+    header of a CSV); a row whose external id is known is skipped (idempotent re-import)."""
+    session = uow.session
+    wanted = {str(row.get("contract_id") or "").strip() for row in rows}
+    contracts = {
+        str(contract.contract_id): contract
+        for contract in session.scalars(select(ContractCopy))
+        if str(contract.contract_id) in wanted
+    }
+    problems: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    for line, row in enumerate(rows, start=2):
+        row_problems = _row_problems(row, contracts, today)
+        external_id = str(row.get("external_id") or "").strip()
+        if external_id in seen:
+            row_problems.append("external_id en double dans le fichier")
+        seen.add(external_id)
+        if row_problems:
+            problems[f"ligne {line}"] = row_problems
+    if problems:
+        raise InvalidRecord(problems)
+    known = set(
+        session.scalars(select(ActivityReport.external_id).where(ActivityReport.external_id.in_(list(seen))))
+    )
+    fresh = [row for row in rows if str(row["external_id"]).strip() not in known]
+    now = utcnow()
+    if fresh:
+        session.execute(
+            insert(ActivityReport),
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "external_id": str(row["external_id"]).strip(),
+                    "contract_id": uuid.UUID(str(row["contract_id"]).strip()),
+                    "date": date.fromisoformat(str(row["date"])),
+                    "kind": str(row["kind"]).strip()[:40],
+                    "duration_minutes": int(row["duration_minutes"]),
+                    "participants": int(row["participants"]),
+                    "created_at": now,
+                }
+                for row in fresh
+            ],
+        )
+    fulfilled = 0
+    for contract_id, month in {
+        (str(row["contract_id"]).strip(), month_start(date.fromisoformat(str(row["date"])))) for row in fresh
+    }:
+        fulfilled += len(
+            settle(
+                session,
+                [
+                    Obligation.contract_id == uuid.UUID(contract_id),
+                    Obligation.kind == ObligationKind.ACTIVITY_REPORTING.value,
+                    Obligation.period == month,
+                ],
+                ObligationEvent.FULFIL,
+                "import CRA",
+                f"compte rendu d'activité de {month.strftime('%m/%Y')}",
+            )
+        )
+    publish_standings(
+        session, today, {contracts[str(row["contract_id"]).strip()].structure_id for row in fresh}
+    )
+    uow.commit()
+    return ImportReport(imported=len(fresh), already_known=len(rows) - len(fresh), fulfilled=fulfilled)
+
+
+def get_obligation(uow: UnitOfWork, obligation_id: uuid.UUID) -> Obligation:
+    obligation = uow.session.get(Obligation, obligation_id)
+    if obligation is None:
+        raise NotFound(obligation_id)
+    return obligation
+
+
+def decide(
+    uow: UnitOfWork,
+    obligation_id: uuid.UUID,
+    event: ObligationEvent,
+    by: str,
+    reason: str,
+    today: date,
+    due_on: date | None = None,
+) -> Obligation:
+    """A compliance officer fulfils, waives or extends an obligation, with a reason kept in its history."""
+    obligation = get_obligation(uow, obligation_id)
+    if event is ObligationEvent.EXTEND:
+        if due_on is None or due_on <= obligation.due_on:
+            raise InvalidRecord({"due_on": ["La nouvelle échéance doit être postérieure à l'actuelle."]})
+        reason = f"échéance reportée du {obligation.due_on.isoformat()} au {due_on.isoformat()} : {reason}"
+        obligation.due_on = due_on
+    move(uow.session, obligation, event, by, reason)
+    publish_standings(uow.session, today, [obligation.structure_id])
+    uow.commit()
+    return obligation
+
+
+def media_type_of(content: bytes) -> str | None:
+    """PDF, PNG or JPEG, read from the content (never the name or the client's claim)."""
+    for signature, media_type in _SIGNATURES.items():
+        if content.startswith(signature):
+            return media_type
+    return None
+
+
+def add_evidence(
+    uow: UnitOfWork, obligation_id: uuid.UUID, content: bytes, file_name: str, by: str, var_dir: Path
+) -> Evidence:
+    """A new revision of the evidence; it never fulfils by itself (an officer accepts it)."""
+    obligation = get_obligation(uow, obligation_id)
+    media_type = media_type_of(content)
+    if media_type is None:
+        raise InvalidRecord(
+            {"file": ["Seuls les fichiers PDF, PNG et JPEG sont acceptés (contenu vérifié)."]}
+        )
+    sha256 = hashlib.sha256(content).hexdigest()
+    revision = (
+        uow.session.scalar(select(func.max(Evidence.revision)).where(Evidence.obligation_id == obligation.id))
+        or 0
+    ) + 1
+    relative = f"evidence/{obligation.id}/{revision}-{sha256}"
+    target = var_dir / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.tmp")
+    temporary.write_bytes(content)
+    os.replace(temporary, target)
+    evidence = Evidence(
+        id=uuid.uuid4(),
+        obligation_id=obligation.id,
+        revision=revision,
+        sha256=sha256,
+        file_name=file_name,
+        media_type=media_type,
+        size_bytes=len(content),
+        path=relative,
+        uploaded_by=by,
+        created_at=utcnow(),
+    )
+    uow.session.add(evidence)
+    uow.commit()
+    return evidence

@@ -1,0 +1,1 @@
+"""E-mail templates of the compliance service (Jinja2: plain text and HTML)."""
