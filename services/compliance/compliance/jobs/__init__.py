@@ -33,14 +33,19 @@ JOBS: list[Job] = [
         name="scan",
         function=_scan,
         description="obligations to due soon and overdue, monthly reporting ones, standings published",
-        trigger={"trigger": "cron", "hour": 6, "minute": 0},
+        # Every few minutes rather than once a day: it is idempotent and takes about a second for the
+        # whole programme, and an obligation created late (an event that waited for its relay) is moved
+        # the same day.
+        trigger={"trigger": "interval", "minutes": 5},
         run_at_start=True,
     ),
     Job(
         name="send_alerts",
         function=_send_alerts,
         description="e-mail today's digests (one per structure) and retry those SMTP refused",
-        trigger={"trigger": "cron", "hour": 7, "minute": 0},
+        # A digest is made at most once a day per structure (unique in the database); running often only
+        # sends it sooner in the day, and retries what SMTP refused.
+        trigger={"trigger": "interval", "minutes": 10},
         run_at_start=True,
     ),
 ]
