@@ -119,9 +119,42 @@ def product(db_backend, test_databases, tmp_path, converter_url):
             product.stop()
 
 
-def test_a_public_structure_in_la_reunion_from_convention_to_payment(product):
-    # A legal officer registers the structure and signs its convention for 2 posts.
-    structure = product.call("conventions", "POST", "/structures", 201, json=DEMO_STRUCTURES[3]).json()
+JOURNEYS = {
+    # a public structure in La Réunion, 2 posts: 2 × (17 500, 12 500, 12 500)
+    "la-reunion-public": (
+        3,
+        2,
+        "1900.00",
+        ["35000.00", "25000.00", "25000.00"],
+        "85 000,00 €",
+        "quatre-vingt-cinq mille euros",
+    ),
+    # a private association on a renewal convention, 1 post: 20 000, 14 000, 10 000
+    "private-renewal": (
+        1,
+        1,
+        "1900.00",
+        ["20000.00", "14000.00", "10000.00"],
+        "44 000,00 €",
+        "quarante-quatre mille euros",
+    ),
+    # Mayotte (public, QPV): a salary between the Mayotte SMIC (1 415,05 €) and the national one is accepted
+    "mayotte": (
+        4,
+        1,
+        "1500.00",
+        ["20000.00", "17500.00", "12500.00"],
+        "50 000,00 €",
+        "cinquante mille euros",
+    ),
+}
+
+
+@pytest.mark.parametrize("journey", sorted(JOURNEYS))
+def test_a_structure_from_convention_to_payment(product, journey):
+    index, posts, salary, tranches, total_fr, total_words = JOURNEYS[journey]
+    # A legal officer registers the structure and signs its convention.
+    structure = product.call("conventions", "POST", "/structures", 201, json=DEMO_STRUCTURES[index]).json()
     convention = product.call(
         "conventions",
         "POST",
@@ -130,7 +163,7 @@ def test_a_public_structure_in_la_reunion_from_convention_to_payment(product):
         json={
             "structure_id": structure["id"],
             "wave": "renewal",
-            "posts": 2,
+            "posts": posts,
             "start_date": "2025-09-01",
             "duration_months": 36,
         },
@@ -161,7 +194,7 @@ def test_a_public_structure_in_la_reunion_from_convention_to_payment(product):
             "start_date": "2026-01-05",
             "end_date": "2027-12-31",
             "weekly_hours": "35",
-            "gross_monthly_salary": "1900.00",
+            "gross_monthly_salary": salary,
             "signed_on": "2026-01-05",
         },
     )
@@ -169,7 +202,7 @@ def test_a_public_structure_in_la_reunion_from_convention_to_payment(product):
 
     # Its tranches appear in payments, with the right amounts; its obligations in compliance.
     schedule = product.call("payments", "GET", f"/schedules/{convention['id']}", 200, role="finance").json()
-    assert [t["amount"] for t in schedule["tranches"]] == ["35000.00", "25000.00", "25000.00"]
+    assert [t["amount"] for t in schedule["tranches"]] == tranches
     obligations = product.call("compliance", "GET", "/obligations", 200, role="compliance").json()
     training = next(o for o in obligations if o["kind"] == "training_entry")
     assert training["due_on"] == "2026-01-20"
@@ -179,7 +212,7 @@ def test_a_public_structure_in_la_reunion_from_convention_to_payment(product):
     assert "1 envoyé(s)" in product.job("compliance", "send_alerts", "2026-01-25")
     product.relay()
     (mail,) = product.smtp.messages()
-    assert mail["To"] == DEMO_STRUCTURES[3]["email"]
+    assert mail["To"] == DEMO_STRUCTURES[index]["email"]
     assert (
         "Faire entrer le conseiller en formation initiale : en retard"
         in mail.get_body(("plain",)).get_content()
@@ -237,7 +270,7 @@ def test_a_public_structure_in_la_reunion_from_convention_to_payment(product):
         "payments", "GET", f"/payment-runs/{run['id']}/sepa", 200, role="finance", sub="bruno"
     ).content
     validate_pain001(sepa)
-    assert summary(sepa)["control_sum"] == 35000
+    assert str(summary(sepa)["control_sum"]) == tranches[0]
     product.call(
         "payments",
         "POST",
@@ -254,7 +287,7 @@ def test_a_public_structure_in_la_reunion_from_convention_to_payment(product):
     balance = product.call(
         "payments", "GET", f"/conventions/{convention['id']}/balance", 200, role="finance"
     ).json()
-    assert (balance["paid"], balance["total"]) == ("35000.00", "85000.00")
+    assert (balance["paid"], balance["total"]) == (tranches[0], convention["total_amount"])
 
     # The legal officer downloads the convention: the amounts are in it, the download in the log.
     pdf = product.call(
@@ -267,13 +300,7 @@ def test_a_public_structure_in_la_reunion_from_convention_to_payment(product):
         .replace("\xa0", " ")
         .replace("\u202f", " "),
     )
-    for expected in (
-        "Commune du Tampon",
-        "42 500,00 €",
-        "85 000,00 €",
-        "quatre-vingt-cinq mille euros",
-        "35 000,00 €",
-    ):
+    for expected in (DEMO_STRUCTURES[index]["name"], structure["siret"], total_fr, total_words):
         assert expected in text, expected
     log = product.call("conventions", "GET", f"/conventions/{convention['id']}/downloads", 200).json()
     assert [(entry["role"], entry["format"]) for entry in log] == [("legal", "pdf")]
