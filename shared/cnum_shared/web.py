@@ -13,6 +13,8 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 import flask_smorest
+import flask_smorest.pagination
+import marshmallow as ma
 import swagger_ui_bundle
 from flask import Flask, current_app, g, request, send_from_directory
 from flask.typing import ResponseReturnValue
@@ -29,6 +31,22 @@ API_PREFIX = "/api/v1"
 #: Lists answer 20 items a page by default, 100 at most (DESIGN §5).
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+#: flask-smorest bounds the page size, not the page: a page of 10**30 overflows the database's OFFSET
+#: (a 500). Past this page there is nothing to list anyway.
+MAX_PAGE = 1_000_000
+_smorest_pagination_schema = flask_smorest.pagination._pagination_parameters_schema_factory
+
+
+def _bounded_pagination_schema(def_page: int, def_page_size: int, def_max_page_size: int) -> Any:
+    base = _smorest_pagination_schema(def_page, def_page_size, def_max_page_size)
+
+    class BoundedPaginationParametersSchema(base):  # type: ignore[misc, valid-type]
+        page = ma.fields.Integer(load_default=def_page, validate=ma.validate.Range(min=1, max=MAX_PAGE))
+
+    return BoundedPaginationParametersSchema
+
+
+flask_smorest.pagination._pagination_parameters_schema_factory = _bounded_pagination_schema
 
 F = TypeVar("F", bound=Callable[..., Any])
 

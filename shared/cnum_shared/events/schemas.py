@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from fnmatch import fnmatchcase
 from typing import Any
 from uuid import UUID
@@ -68,6 +69,20 @@ CONTRACT_END_REASONS = (
     "mutual_agreement",
     "trial_period",
 )
+
+
+def amount_between(low: Decimal, high: Decimal) -> Any:
+    """A validator for an amount field: strictly above `low`, at most `high`.
+
+    A function rather than `validate.Range`, which apispec would document as a string bound ("100000.00")
+    on a string field, an invalid OpenAPI schema.
+    """
+
+    def check(value: Decimal) -> None:
+        if not low < value <= high:
+            raise ValidationError(f"Valeur attendue entre {low} (exclu) et {high}.")
+
+    return check
 
 
 def money_field(*, required: bool = True, **kwargs: Any) -> fields.Decimal:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from cnum_shared.auth import READERS, Role
-from cnum_shared.events.schemas import CONTRACT_END_REASONS, CONTRACT_TYPES, money_field
+from cnum_shared.events.schemas import CONTRACT_END_REASONS, CONTRACT_TYPES, amount_between, money_field
 from cnum_shared.money import money_str
 from cnum_shared.web import Blueprint, abort, current_principal, ensure_structure_visible, service_context
 from conventions.api.conventions import refuse as refuse_convention
@@ -57,9 +58,9 @@ class ContractFieldsSchema(Schema):
     start_date = fields.Date(required=True)
     end_date = fields.Date(load_default=None, allow_none=True)
     weekly_hours = fields.Decimal(
-        required=True, as_string=True, places=2, validate=validate.Range(min=1, max=48)
+        required=True, as_string=True, places=2, validate=amount_between(Decimal(0), Decimal(48))
     )
-    gross_monthly_salary = money_field(validate=validate.Range(min=0, min_inclusive=False, max=100000))
+    gross_monthly_salary = money_field(validate=amount_between(Decimal(0), Decimal(100_000)))
     existing_cdi_employee = fields.Boolean(load_default=False)
     signed_on = fields.Date(required=True)
 
@@ -79,7 +80,7 @@ class ContractEndSchema(Schema):
 
 
 class SalarySchema(Schema):
-    gross_monthly_salary = money_field(validate=validate.Range(min=0, min_inclusive=False, max=100000))
+    gross_monthly_salary = money_field(validate=amount_between(Decimal(0), Decimal(100_000)))
     effective_on = fields.Date(required=True)
 
 
