@@ -18,7 +18,8 @@ import marshmallow as ma
 import swagger_ui_bundle
 from flask import Flask, current_app, g, request, send_from_directory
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import DisconnectionError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from cnum_shared.auth import AuthenticationError, Principal, Role, decode_token
 from cnum_shared.clock import Clock, FixedClock, SystemClock, today
@@ -189,6 +190,16 @@ def _error_response(error: HTTPException) -> ResponseReturnValue:
 
 
 def _unexpected_error(error: Exception) -> ResponseReturnValue:
+    if isinstance(error, OperationalError | DisconnectionError):
+        # The database is unreachable (restarting, network cut): say so and when to retry, rather than a
+        # 500. The pool checks connections before use, so the service recovers by itself.
+        logger.error("database unavailable on %s %s: %s", request.method, request.path, error)
+        unavailable = ServiceUnavailable()
+        unavailable.data = {  # type: ignore[attr-defined]
+            "message": "Base de données momentanément indisponible ; réessayez dans un instant.",
+            "headers": {"Retry-After": "5"},
+        }
+        return _error_response(unavailable)
     logger.exception("unexpected error on %s %s", request.method, request.path)
     return _error_response(InternalServerError())
 

@@ -255,6 +255,7 @@ class Pool:
         self.queue_timeout = queue_timeout
         self.conversion_timeout = conversion_timeout
         self.waiting = 0
+        self.busy = 0
         self.conversions = 0
         self.counter_lock = threading.Lock()
         self.stopping = threading.Event()
@@ -296,6 +297,8 @@ class Pool:
         """Convert on the first idle worker; a worker that died is restarted and the document tried once
         more; a hung one is restarted and the request answered 504."""
         worker = self._take()
+        with self.counter_lock:
+            self.busy += 1
         try:
             with worker.lock:
                 for attempt in (1, 2):
@@ -317,6 +320,8 @@ class Pool:
                     return pdf
                 raise WorkerFailed("unreachable")
         finally:
+            with self.counter_lock:
+                self.busy -= 1
             self.idle.put(worker)
 
     def health(self) -> dict[str, object]:
@@ -324,6 +329,7 @@ class Pool:
             "workers": len(self.workers),
             "alive": sum(worker.alive() for worker in self.workers),
             "queued": self.waiting,
+            "busy": self.busy,
             "pids": [worker.pid for worker in self.workers],
             "conversions": self.conversions,
             "restarts": sum(worker.restarts for worker in self.workers),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from fnmatch import fnmatchcase
 from typing import Any
@@ -83,6 +83,24 @@ def amount_between(low: Decimal, high: Decimal) -> Any:
             raise ValidationError(f"Valeur attendue entre {low} (exclu) et {high}.")
 
     return check
+
+
+#: The dates a user may send: the programme's rules and calendars make no sense outside them, and a
+#: year 9999 would overflow the date arithmetic (a 500 instead of a 422).
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+
+
+def _plausible(value: date) -> None:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValidationError(
+            f"Date attendue entre {EARLIEST_DATE.isoformat()} et {LATEST_DATE.isoformat()}."
+        )
+
+
+def legal_date(**kwargs: Any) -> fields.Date:
+    """A date a user sends (a start, a signature, an effective date), within plausible years."""
+    return fields.Date(validate=_plausible, **kwargs)
 
 
 def money_field(*, required: bool = True, **kwargs: Any) -> fields.Decimal:

@@ -12,6 +12,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
 from cnum_shared.auth import READERS, Role
+from cnum_shared.events.schemas import legal_date
 from cnum_shared.web import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
@@ -66,7 +67,7 @@ class DecisionSchema(Schema):
 
 
 class ExtensionSchema(DecisionSchema):
-    due_on = fields.Date(required=True)
+    due_on = legal_date(required=True)
 
 
 class EvidenceSchema(Schema):
@@ -90,7 +91,7 @@ class TrainingRecordSchema(Schema):
     kind = fields.String(
         required=True, validate=validate.OneOf(("training_entry", "training_end", "pix", "ccp1", "module"))
     )
-    date = fields.Date(required=True)
+    date = legal_date(required=True)
     hours = fields.Integer(
         load_default=None, strict=True, metadata={"description": "7 ou 14, pour un module"}
     )

@@ -10,7 +10,13 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from cnum_shared.auth import READERS, Role
-from cnum_shared.events.schemas import CONTRACT_END_REASONS, CONTRACT_TYPES, amount_between, money_field
+from cnum_shared.events.schemas import (
+    CONTRACT_END_REASONS,
+    CONTRACT_TYPES,
+    amount_between,
+    legal_date,
+    money_field,
+)
 from cnum_shared.money import money_str
 from cnum_shared.web import Blueprint, abort, current_principal, ensure_structure_visible, service_context
 from conventions.api.conventions import refuse as refuse_convention
@@ -27,7 +33,7 @@ class AdvisorSchema(Schema):
     id = fields.UUID(dump_only=True)
     first_name = fields.String(required=True, validate=validate.Length(min=1, max=150))
     last_name = fields.String(required=True, validate=validate.Length(min=1, max=150))
-    birth_date = fields.Date(required=True)
+    birth_date = legal_date(required=True)
     email = fields.Email(required=True)
     is_retired = fields.Boolean(load_default=False)
     in_civic_service = fields.Boolean(load_default=False)
@@ -38,7 +44,7 @@ class AdvisorSchema(Schema):
 
 class CandidateFieldsSchema(Schema):
     advisor_id = fields.UUID(required=True)
-    presented_on = fields.Date(required=True)
+    presented_on = legal_date(required=True)
 
 
 class CandidateSchema(CandidateFieldsSchema):
@@ -49,20 +55,20 @@ class CandidateSchema(CandidateFieldsSchema):
 
 
 class SelectionSchema(Schema):
-    selected_on = fields.Date(required=True)
+    selected_on = legal_date(required=True)
 
 
 class ContractFieldsSchema(Schema):
     advisor_id = fields.UUID(required=True)
     contract_type = fields.String(required=True, validate=validate.OneOf(CONTRACT_TYPES))
-    start_date = fields.Date(required=True)
-    end_date = fields.Date(load_default=None, allow_none=True)
+    start_date = legal_date(required=True)
+    end_date = legal_date(load_default=None, allow_none=True)
     weekly_hours = fields.Decimal(
         required=True, as_string=True, places=2, validate=amount_between(Decimal(0), Decimal(48))
     )
     gross_monthly_salary = money_field(validate=amount_between(Decimal(0), Decimal(100_000)))
     existing_cdi_employee = fields.Boolean(load_default=False)
-    signed_on = fields.Date(required=True)
+    signed_on = legal_date(required=True)
 
 
 class ContractSchema(ContractFieldsSchema):
@@ -75,13 +81,13 @@ class ContractSchema(ContractFieldsSchema):
 
 
 class ContractEndSchema(Schema):
-    ended_on = fields.Date(required=True)
+    ended_on = legal_date(required=True)
     reason = fields.String(required=True, validate=validate.OneOf(CONTRACT_END_REASONS))
 
 
 class SalarySchema(Schema):
     gross_monthly_salary = money_field(validate=amount_between(Decimal(0), Decimal(100_000)))
-    effective_on = fields.Date(required=True)
+    effective_on = legal_date(required=True)
 
 
 class SalaryChangeSchema(SalarySchema):

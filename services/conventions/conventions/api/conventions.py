@@ -9,7 +9,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from cnum_shared.auth import READERS, Role
-from cnum_shared.events.schemas import WAVES, money_field
+from cnum_shared.events.schemas import WAVES, legal_date, money_field
 from cnum_shared.web import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
@@ -35,7 +35,7 @@ class ConventionFieldsSchema(Schema):
     structure_id = fields.UUID(required=True)
     wave = fields.String(required=True, validate=validate.OneOf(WAVES))
     posts = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1000))
-    start_date = fields.Date(required=True)
+    start_date = legal_date(required=True)
     duration_months = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=36))
 
 
@@ -71,17 +71,17 @@ class ConventionQuerySchema(Schema):
 
 
 class SignatureSchema(Schema):
-    signed_on = fields.Date(required=True)
+    signed_on = legal_date(required=True)
 
 
 class EndSchema(Schema):
-    on = fields.Date(required=True)
+    on = legal_date(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
 class AmendmentFieldsSchema(Schema):
     posts = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=1000))
-    effective_date = fields.Date(required=True)
+    effective_date = legal_date(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
 
 

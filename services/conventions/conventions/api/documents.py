@@ -11,6 +11,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from cnum_shared.auth import READERS, Role
+from cnum_shared.events.schemas import legal_date
 from cnum_shared.web import Blueprint, abort, current_principal, ensure_structure_visible, service_context
 from conventions.adapters.converter import ConversionFailed, ConverterBusy, ConverterUnavailable, PdfConverter
 from conventions.adapters.pdf import InvalidPdf
@@ -48,7 +49,7 @@ class FileSchema(Schema):
 
 
 class TemplateVersionFormSchema(Schema):
-    effective_from = fields.Date(required=True, metadata={"description": "première date juridique couverte"})
+    effective_from = legal_date(required=True, metadata={"description": "première date juridique couverte"})
 
 
 class TemplateVersionSchema(Schema):

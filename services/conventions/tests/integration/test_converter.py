@@ -4,6 +4,7 @@ import io
 import os
 import signal
 import subprocess
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -16,6 +17,7 @@ from cnum_shared.testing import free_port
 from conventions.adapters.converter import (
     ConversionFailed,
     ConverterBusy,
+    ConverterUnavailable,
     PdfConverter,
     start_converter,
     stop_converter,
@@ -94,6 +96,30 @@ def test_a_killed_worker_is_restarted_and_the_pool_heals(own_converter):
 
     assert PARAGRAPH in text_of(pdf)
     assert after["pids"] != before["pids"]
+
+
+def test_a_worker_killed_during_a_conversion_finishes_it_on_its_restart_or_says_503(own_converter):
+    url, _, _ = own_converter
+    big = a_docx(paragraphs=4000)
+    outcome = {}
+
+    def convert():
+        try:
+            outcome["pdf"] = PdfConverter(url, 60).convert(big)
+        except (ConverterBusy, ConverterUnavailable) as error:
+            outcome["refused"] = error
+
+    request = threading.Thread(target=convert)
+    request.start()
+    busy = wait_for_health(url, lambda health: health["busy"] == 1, seconds=30)
+    os.kill(busy["pids"][0], signal.SIGKILL)
+    request.join(timeout=60)
+    healed = wait_for_health(url, lambda health: health["alive"] == 1 and health["busy"] == 0)
+
+    assert not request.is_alive()
+    assert ("pdf" in outcome and outcome["pdf"].startswith(b"%PDF-")) or "refused" in outcome
+    assert healed["restarts"] >= 1
+    assert PARAGRAPH in text_of(PdfConverter(url, 60).convert(a_docx()))
 
 
 def test_a_hung_worker_is_killed_after_the_conversion_timeout_and_replaced(own_converter):

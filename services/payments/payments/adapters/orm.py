@@ -237,6 +237,8 @@ class PaymentRun(Base):
     status: Mapped[str] = mapped_column(String(10))
     execution_date: Mapped[date]
     message_id: Mapped[str] = mapped_column(String(35), unique=True)
+    #: (caller, Idempotency-Key) of the request that made it: a retry after a crash finds this run.
+    request_key: Mapped[str | None] = mapped_column(String(500), unique=True)
     number_of_transactions: Mapped[int]
     control_sum: Mapped[Decimal]
     sepa_xml: Mapped[bytes | None] = mapped_column(LargeBinary)

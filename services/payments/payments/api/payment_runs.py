@@ -6,12 +6,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Response
+from flask import Response, request
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from cnum_shared.auth import READERS, Role
-from cnum_shared.events.schemas import money_field
+from cnum_shared.events.schemas import legal_date, money_field
 from cnum_shared.web import Blueprint, abort, current_principal, service_context
 from payments.adapters import sepa
 from payments.api.tranches import requires_idempotency_key, run_idempotently
@@ -24,7 +24,7 @@ blp = Blueprint("payment_runs", __name__, url_prefix="/payment-runs", descriptio
 
 
 class RunRequestSchema(Schema):
-    execution_date = fields.Date(required=True)
+    execution_date = legal_date(required=True)
     tranche_ids = fields.List(
         fields.UUID(),
         load_default=None,
@@ -63,7 +63,7 @@ class RunWithLinesSchema(RunSchema):
 
 
 class ConfirmationSchema(Schema):
-    paid_on = fields.Date(required=True)
+    paid_on = legal_date(required=True)
 
 
 class RejectionSchema(Schema):
@@ -134,6 +134,7 @@ class PaymentRuns(MethodView):
                     principal.sub,
                     context.today(),
                     _debtor(),
+                    request_key=f"{principal.sub}:{request.headers['Idempotency-Key'].strip()}",
                 )
                 return _with_lines(uow, run)
 

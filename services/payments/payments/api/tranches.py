@@ -13,7 +13,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from cnum_shared.auth import READERS, Role
-from cnum_shared.events.schemas import money_field
+from cnum_shared.events.schemas import legal_date, money_field
 from cnum_shared.web import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
@@ -81,7 +81,7 @@ class ApprovalSchema(Schema):
 
 
 class PaymentRequestSchema(Schema):
-    paid_on = fields.Date(required=True)
+    paid_on = legal_date(required=True)
     reference = fields.String(required=True, validate=validate.Length(min=1, max=140))
 
 

@@ -63,9 +63,18 @@ def create_run(
     created_by: str,
     today: date,
     debtor: sepa.Debtor,
+    request_key: str | None = None,
 ) -> PaymentRun:
-    """A draft run of the approved tranches given (all of them by default), after the gates and IBANs."""
+    """A draft run of the approved tranches given (all of them by default), after the gates and IBANs.
+
+    With a `request_key`, a run already made by that request is returned as it is: a retry after a
+    crash between the run's commit and the answer gets the same run, not a second one.
+    """
     session = uow.session
+    if request_key is not None:
+        made = session.scalar(select(PaymentRun).where(PaymentRun.request_key == request_key))
+        if made is not None:
+            return made
     tranches = _eligible(session, tranche_ids)
     problems: dict[str, list[str]] = {}
     if tranche_ids:
@@ -127,6 +136,7 @@ def create_run(
         status="draft",
         execution_date=execution_date,
         message_id=f"CNUM-{run_id.hex[:27].upper()}",
+        request_key=request_key,
         number_of_transactions=len(lines),
         control_sum=sum((line.amount for line in lines), Decimal(0)),
         sepa_xml=None,

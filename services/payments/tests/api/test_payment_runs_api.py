@@ -115,3 +115,49 @@ def test_a_cancelled_run_frees_its_tranches(feed, two_approved):
 
     assert second["number_of_transactions"] == 2
     feed.call("POST", f"/payment-runs/{run['id']}/confirm", 409, {"paid_on": "2026-01-16"}, sub="chloe")
+
+
+def test_a_run_whose_process_died_is_retried_with_its_key_and_made_once(feed, two_approved, app):
+    """The process died twice: once after claiming the key, once after committing the run."""
+    from datetime import timedelta
+
+    from payments.adapters.orm import PaymentRun
+    from payments.service_layer import idempotency, payment_runs
+
+    context = app.extensions["cnum"]
+    body = {"execution_date": "2026-01-15"}
+    path = "/api/v1/payment-runs"
+    # 1. Died right after claiming the key: a retry at once is told to wait, a retry later takes it over.
+    idempotency.claim(
+        context.database,
+        principal="bruno",
+        method="POST",
+        path=path,
+        key="run-crash",
+        request_hash=idempotency.body_hash({**body, "tranche_ids": None}),
+        now=feed.clock.now(),
+    )
+    waiting = feed.client.post(
+        path, json=body, headers={**bearer("finance", sub="bruno"), "Idempotency-Key": "run-crash"}
+    )
+    assert (waiting.status_code, waiting.headers["Retry-After"]) == (409, "1")
+    feed.clock.advance(timedelta(seconds=61))
+    # 2. Then it died after committing the run but before answering: the run exists, the key has no answer.
+    with context.database.unit_of_work() as uow:
+        made = payment_runs.create_run(
+            uow,
+            None,
+            date(2026, 1, 15),
+            "bruno",
+            date(2026, 1, 10),
+            payment_runs.sepa.Debtor("Caisse des depots", "FR7640031000010000001234555", "CDCGFRPPXXX"),
+            request_key="bruno:run-crash",
+        )
+
+    retried = create(feed, key="run-crash")
+
+    assert retried["id"] == str(made.id)
+    assert retried["number_of_transactions"] == 2
+    with context.database.session() as session:
+        assert session.scalar(select(func.count()).select_from(PaymentRun)) == 1
+    assert create(feed, key="run-crash") == retried
