@@ -16,7 +16,7 @@ endif
 
 LIBREOFFICE_PACKAGES := libreoffice-writer-nogui python3-uno fonts-liberation2
 
-.PHONY: help install libreoffice lock migrate demo run test test-fast lint format typecheck clean-var
+.PHONY: bench help install libreoffice lock migrate demo run test test-fast lint format typecheck clean-var
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}'
@@ -85,3 +85,6 @@ typecheck: install ## mypy (strict on cnum_shared, domain/ and service_layer/)
 
 clean-var: ## delete var/ (local databases, documents, mail): destructive
 	rm -rf var
+
+bench: install ## the performance targets of DESIGN §7, as ratios in one run (writes docs/benchmarks.md)
+	$(BIN)/python bench/run.py

@@ -1,0 +1,383 @@
+"""`make bench`: the performance targets of DESIGN.md §7, each a ratio against a baseline measured in the
+same run on the same machine. Prints a table and writes docs/benchmarks.md.
+
+    .venv/bin/python bench/run.py [--only docx,scheduling,scan,api,pdf] [--batch N]
+
+Outside the test suite: timings are not assertions, they are read by people.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Result:
+    name: str
+    measured: str
+    baseline: str
+    ratio: float
+    target: str
+    holds: bool
+
+
+def timed(function: Callable[[], object], repeat: int = 1) -> float:
+    """Best of `repeat` runs, in seconds (the least disturbed by the rest of the machine)."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def bench_docx(documents: int = 200) -> Result:
+    """Convention DOCX through the service code path against bare docxtpl, same template, same process."""
+    from docxtpl import DocxTemplate
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    from conventions.adapters.document_context import SAMPLE_DATA, template_context
+    from conventions.adapters.documents import render_docx
+    from conventions.service_layer.documents import _built_in
+
+    template = _built_in("convention")
+    data = SAMPLE_DATA["convention"]
+    context = template_context("convention", data)
+
+    def service_path() -> None:
+        for _ in range(documents):
+            render_docx(template, template_context("convention", data))
+
+    def bare() -> None:
+        for _ in range(documents):
+            document = DocxTemplate(io.BytesIO(template))
+            document.render(context, jinja_env=ImmutableSandboxedEnvironment(autoescape=True))
+            document.save(io.BytesIO())
+
+    ours, theirs = timed(service_path, 3), timed(bare, 3)
+    ratio = (documents / ours) / (documents / theirs)
+    return Result(
+        "DOCX generation (docs/s)",
+        f"{documents / ours:.0f}",
+        f"{documents / theirs:.0f}",
+        ratio,
+        "≥ 0.8",
+        ratio >= 0.8,
+    )
+
+
+def bench_pdf(documents: int = 20) -> Result:
+    """Warm LibreOffice pool against one cold `soffice --convert-to pdf` per document."""
+    from conventions.adapters.converter import PdfConverter, start_converter, stop_converter, wait_until_ready
+    from conventions.adapters.document_context import SAMPLE_DATA, template_context
+    from conventions.adapters.documents import render_docx
+    from conventions.service_layer.documents import _built_in
+
+    docx = render_docx(_built_in("convention"), template_context("convention", SAMPLE_DATA["convention"]))
+    work = Path(tempfile.mkdtemp(prefix="cnum-bench-pdf-"))
+    (work / "convention.docx").write_bytes(docx)
+    port = _free_port()
+    process = start_converter(port, 1, work / "profiles")
+    try:
+        wait_until_ready(f"http://127.0.0.1:{port}", process=process)
+        converter = PdfConverter(f"http://127.0.0.1:{port}", 120)
+        converter.convert(docx)  # warm
+        warm = timed(lambda: [converter.convert(docx) for _ in range(documents)]) / documents
+    finally:
+        stop_converter(process)
+
+    def cold() -> None:
+        for number in range(max(3, documents // 5)):
+            subprocess.run(
+                [
+                    "soffice",
+                    f"-env:UserInstallation=file://{work}/cold-{number}",
+                    "--headless",
+                    "--convert-to",
+                    "pdf",
+                    "--outdir",
+                    str(work / "out"),
+                    str(work / "convention.docx"),
+                ],
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
+
+    cold_each = timed(cold) / max(3, documents // 5)
+    ratio = cold_each / warm
+    return Result(
+        "PDF, one worker (ms/doc)",
+        f"{warm * 1000:.0f}",
+        f"{cold_each * 1000:.0f} (cold soffice)",
+        ratio,
+        "≥ 5×",
+        ratio >= 5,
+    )
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def bench_scheduling(conventions: int = 4000) -> Result:
+    """Scheduling the tranches of 4,000 signed conventions (the event handler, batched in one unit of
+    work) against a naive loop that commits each tranche with the ORM."""
+    from sqlalchemy import select
+
+    from cnum_shared.db import Database, upgrade_database
+    from cnum_shared.events.schemas import Envelope
+    from payments.adapters.orm import StructureCopy, Tranche
+    from payments.manage import MIGRATIONS_DIR
+    from payments.service_layer.event_handlers import schedule_convention
+
+    def fresh() -> Database:
+        url = f"sqlite:///{tempfile.mkdtemp(prefix='cnum-bench-sched-')}/p.sqlite3"
+        upgrade_database(url, MIGRATIONS_DIR)
+        return Database(url)
+
+    structure = uuid.uuid4()
+    details = {
+        "name": "Commune",
+        "kind": "public",
+        "department": "974",
+        "qpv_zrr": False,
+        "email": "c@example.org",
+        "iban": "FR7619806000000097443000114",
+        "bic": "AGRIMQMX",
+    }
+    events = [
+        Envelope(
+            uuid.uuid4(),
+            "convention.signed",
+            1,
+            datetime.now(UTC),
+            "conventions",
+            {
+                "convention_id": uuid.uuid4(),
+                "structure_id": structure,
+                "reference": f"CNUM-{n}",
+                "structure": details,
+                "wave": "renewal",
+                "posts": 2,
+                "start_date": date(2025, 9, 1),
+                "end_date": date(2028, 8, 31),
+                "duration_months": 36,
+                "funded_months": 36,
+                "signed_on": date(2025, 9, 1),
+                "amount_per_post": Decimal("42500.00"),
+                "total_amount": Decimal("85000.00"),
+                "tranches": [
+                    {"number": i + 1, "due_on": date(2025 + i, 9, 1), "amount": Decimal(a)}
+                    for i, a in enumerate(("35000.00", "25000.00", "25000.00"))
+                ],
+            },
+        )
+        for n in range(conventions)
+    ]
+
+    def seed(database: Database) -> None:
+        with database.unit_of_work() as uow:
+            uow.session.add(
+                StructureCopy(structure_id=structure, siret="", last_event_at=datetime.now(UTC), **details)
+            )
+            uow.commit()
+
+    ours_db = fresh()
+    seed(ours_db)
+
+    def ours() -> None:
+        with ours_db.unit_of_work() as uow:
+            for event in events:
+                schedule_convention(uow.session, event)
+            uow.commit()
+
+    naive_db = fresh()
+    seed(naive_db)
+
+    def naive() -> None:
+        for event in events:
+            with naive_db.unit_of_work() as uow:
+                schedule_convention(uow.session, event)
+                uow.commit()
+
+    ours_time, naive_time = timed(ours), timed(naive)
+    with ours_db.session() as session:
+        count = len(session.scalars(select(Tranche.id)).all())
+    ratio = ours_time / naive_time
+    return Result(
+        f"Scheduling {conventions} conventions ({count} tranches, s)",
+        f"{ours_time:.2f}",
+        f"{naive_time:.2f} (one commit each)",
+        ratio,
+        "≤ 0.05",
+        ratio <= 0.05,
+    )
+
+
+def bench_api(seconds: float = 5.0, clients: int = 8) -> list[Result]:
+    """GET /api/v1/tranches under gunicorn against a bare Flask JSON endpoint, same settings."""
+    from cnum_shared.testing import TEST_JWT_SECRET, bearer
+
+    work = Path(tempfile.mkdtemp(prefix="cnum-bench-api-"))
+    bare_app = work / "bare_app.py"
+    bare_app.write_text(
+        "from flask import Flask, jsonify\napp = Flask(__name__)\n"
+        "@app.get('/items')\ndef items():\n"
+        "    return jsonify([{'id': i, 'amount': '35000.00'} for i in range(20)])\n"
+    )
+    url = f"sqlite:///{work}/p.sqlite3"
+    subprocess.run(
+        [sys.executable, "-m", "payments.manage", "migrate"],
+        check=True,
+        capture_output=True,
+        env={"PAYMENTS_DATABASE_URL": url, "PATH": ""},
+    )
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    ports = {"ours": _free_port(), "bare": _free_port()}
+    env = {"PAYMENTS_DATABASE_URL": url, "CNUM_JWT_SECRET": TEST_JWT_SECRET, "CNUM_ENVIRONMENT": "test"}
+    processes = [
+        subprocess.Popen(
+            [gunicorn, "--bind", f"127.0.0.1:{ports['ours']}", "--workers", "2", "payments:create_app()"],
+            env={**env, "PATH": ""},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        ),
+        subprocess.Popen(
+            [
+                gunicorn,
+                "--bind",
+                f"127.0.0.1:{ports['bare']}",
+                "--workers",
+                "2",
+                "--chdir",
+                str(work),
+                "bare_app:app",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        ),
+    ]
+    headers = bearer("finance")
+    try:
+        for port in ports.values():
+            for _ in range(200):
+                try:
+                    requests.get(
+                        f"http://127.0.0.1:{port}/healthz"
+                        if port == ports["ours"]
+                        else f"http://127.0.0.1:{port}/items",
+                        timeout=1,
+                    )
+                    break
+                except requests.RequestException:
+                    time.sleep(0.05)
+        ours = _load(f"http://127.0.0.1:{ports['ours']}/api/v1/tranches", headers, seconds, clients)
+        bare = _load(f"http://127.0.0.1:{ports['bare']}/items", {}, seconds, clients)
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=10)
+    ratio = ours[0] / bare[0]
+    return [
+        Result(
+            "Tranche list (requests/s)",
+            f"{ours[0]:.0f}",
+            f"{bare[0]:.0f} (bare Flask)",
+            ratio,
+            "≥ 0.5",
+            ratio >= 0.5,
+        ),
+        Result(
+            "Tranche list p99 (ms)", f"{ours[1]:.1f}", f"{bare[1]:.1f}", ours[1] / bare[1], "reported", True
+        ),
+    ]
+
+
+def _load(url: str, headers: dict[str, str], seconds: float, clients: int) -> tuple[float, float]:
+    """A bounded load: `clients` threads for `seconds`; requests per second and p99 latency in ms."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def client() -> None:
+        session = requests.Session()
+        while time.monotonic() < deadline:
+            start = time.perf_counter()
+            response = session.get(url, headers=headers, timeout=10)
+            elapsed = time.perf_counter() - start
+            assert response.status_code == 200, response.text[:200]
+            with lock:
+                latencies.append(elapsed)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    duration = time.monotonic() - started
+    p99 = statistics.quantiles(latencies, n=100)[98] * 1000
+    return len(latencies) / duration, p99
+
+
+BENCHES: dict[str, Callable[[], Result | list[Result]]] = {
+    "docx": bench_docx,
+    "pdf": bench_pdf,
+    "scheduling": bench_scheduling,
+    "api": bench_api,
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default=",".join(BENCHES))
+    arguments = parser.parse_args()
+    results: list[Result] = []
+    for name in arguments.only.split(","):
+        print(f"… {name}", flush=True)
+        outcome = BENCHES[name]()
+        results.extend(outcome if isinstance(outcome, list) else [outcome])
+    lines = [
+        "| measure | cnum | baseline (same run) | ratio | target | holds |",
+        "|---|---|---|---|---|---|",
+        *[
+            f"| {r.name} | {r.measured} | {r.baseline} | {r.ratio:.2f} | {r.target} | "
+            f"{'yes' if r.holds else 'NO'} |"
+            for r in results
+        ],
+    ]
+    table = "\n".join(lines)
+    print(table)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    (ROOT / "docs" / "benchmarks.md").write_text(
+        f"# Benchmarks\n\nWritten by `make bench` on {stamp}; each ratio is against a baseline measured in "
+        f"the same run on the same machine (DESIGN §7).\n\n{table}\n",
+        encoding="utf-8",
+    )
+    return 0 if all(r.holds for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
