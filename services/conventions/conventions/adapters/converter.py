@@ -1,11 +1,16 @@
-"""The service's side of the PDF converter (services/conventions/converter): an HTTP client, and how to
-start the converter process (for `make run`, the scheduler's batches and the tests)."""
+"""The service's side of the PDF converter (services/conventions/converter): an HTTP client, and how to start
+the converter process (for `make run`-style launching, the scheduler's batches and the tests).
+
+The converter is a separate program run by Debian's /usr/bin/python3, the only interpreter with LibreOffice's
+`uno` module; this module never imports `uno` and only speaks HTTP to it.
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import time
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import IO
 
@@ -16,10 +21,12 @@ CONVERTER_SCRIPT = Path(__file__).resolve().parents[2] / "converter" / "cnum_con
 SYSTEM_PYTHON = "/usr/bin/python3"
 SOFFICE = "/usr/lib/libreoffice/program/soffice.bin"
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+#: What the converter's own docstring promises when it is busy; used when Retry-After cannot be read.
+DEFAULT_RETRY_AFTER_SECONDS = 1
 
 
 class ConverterBusy(Exception):
-    """Every worker is busy and the queue is full: retry after `retry_after` seconds."""
+    """Every worker is busy and the queue is full (or the wait ran out): retry after `retry_after` s."""
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"converter busy, retry after {retry_after} s")
@@ -27,18 +34,32 @@ class ConverterBusy(Exception):
 
 
 class ConverterUnavailable(Exception):
-    """The converter cannot be reached, or failed (hung worker, crash)."""
+    """The converter cannot be reached, or failed (a worker overran or crashed, another 5xx)."""
 
 
 class ConversionFailed(Exception):
-    """LibreOffice cannot read the document."""
+    """LibreOffice cannot read the document (422): trying again will not help."""
+
+
+def _retry_after_seconds(header: str | None) -> int:
+    """Retry-After is seconds or an HTTP date; anything unreadable means the converter's default."""
+    if not header:
+        return DEFAULT_RETRY_AFTER_SECONDS
+    if header.strip().isdigit():
+        return max(int(header), 0)
+    try:
+        moment = parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return DEFAULT_RETRY_AFTER_SECONDS
+    return max(int(moment.timestamp() - time.time()), 0)
 
 
 class PdfConverter:
-    """Converts DOCX to PDF through the warm LibreOffice pool."""
+    """Converts DOCX to PDF through the warm LibreOffice pool, and turns its answers into exceptions."""
 
     def __init__(self, base_url: str, timeout_seconds: float) -> None:
         self.base_url = base_url.rstrip("/")
+        #: Covers the converter's queue wait and its conversion: keep it above both of the converter's.
         self.timeout_seconds = timeout_seconds
 
     def convert(self, docx: bytes) -> bytes:
@@ -54,14 +75,30 @@ class PdfConverter:
         if response.status_code == 200:
             return response.content
         if response.status_code == 503:
-            raise ConverterBusy(int(response.headers.get("Retry-After", "1") or 1))
+            raise ConverterBusy(_retry_after_seconds(response.headers.get("Retry-After")))
         if response.status_code == 422:
-            raise ConversionFailed(response.text[:500])
-        raise ConverterUnavailable(f"converter answered {response.status_code}: {response.text[:200]}")
+            raise ConversionFailed(_message_of(response))
+        raise ConverterUnavailable(f"converter answered {response.status_code}: {_message_of(response)}")
 
     def health(self) -> dict[str, object]:
-        answer: dict[str, object] = requests.get(f"{self.base_url}/healthz", timeout=5).json()
+        """The converter's /healthz: workers, alive, queued, busy, pids, conversions, restarts."""
+        try:
+            response = requests.get(f"{self.base_url}/healthz", timeout=5)
+            answer: dict[str, object] = response.json()
+        except (requests.RequestException, ValueError) as error:
+            raise ConverterUnavailable(f"converter unreachable at {self.base_url}: {error}") from None
         return answer
+
+
+def _message_of(response: requests.Response) -> str:
+    """The `message` of the converter's JSON error, else the start of whatever it answered."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200]
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        return str(body["message"])
+    return response.text[:200]
 
 
 def libreoffice_available() -> bool:
@@ -69,25 +106,44 @@ def libreoffice_available() -> bool:
     if not (Path(SOFFICE).exists() and Path(SYSTEM_PYTHON).exists()):
         return False
     probe = subprocess.run(  # noqa: S603 (Debian's interpreter, fixed arguments)
-        [SYSTEM_PYTHON, "-c", "import uno"], capture_output=True, check=False
+        [SYSTEM_PYTHON, "-c", "import uno"],
+        capture_output=True,
+        check=False,
+        env=_system_python_environment(),
     )
     return probe.returncode == 0
+
+
+def _system_python_environment() -> dict[str, str]:
+    """This environment without the project's virtualenv, which must not leak into Debian's Python."""
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")
+    }
 
 
 def start_converter(
     port: int,
     workers: int,
     profiles_dir: Path,
+    log_path: Path | None = None,
     *,
     queue_size: int | None = None,
     queue_timeout: float = 30.0,
     conversion_timeout: float = 60.0,
     log: IO[bytes] | None = None,
 ) -> subprocess.Popen[bytes]:
-    """Start the converter in the background on 127.0.0.1:`port` (wait_until_ready tells when it serves)."""
+    """Start the converter in the background on 127.0.0.1:`port`; wait_until_ready tells when it serves.
+
+    Its log (stderr: one line per conversion) goes to `log_path` (appended), or to the open file `log`,
+    or nowhere. Stop it with stop_converter: SIGTERM, after which it stops its LibreOffice workers.
+    """
     arguments = [
         SYSTEM_PYTHON,
         str(CONVERTER_SCRIPT),
+        "--host",
+        "127.0.0.1",
         "--port",
         str(port),
         "--workers",
@@ -101,37 +157,43 @@ def start_converter(
     ]
     if queue_size is not None:
         arguments += ["--queue-size", str(queue_size)]
-    # A clean environment: the project's virtualenv must not leak into Debian's Python.
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")
-    }
-    return subprocess.Popen(  # noqa: S603 (our converter, arguments we build)
-        arguments, stdout=log or subprocess.DEVNULL, stderr=log or subprocess.DEVNULL, env=environment
-    )
+    if log_path is None:
+        return subprocess.Popen(  # noqa: S603 (our converter, arguments we build)
+            arguments,
+            stdout=log or subprocess.DEVNULL,
+            stderr=log or subprocess.DEVNULL,
+            env=_system_python_environment(),
+        )
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    # The child keeps its own copy of the descriptor: ours can close at once.
+    with log_path.open("ab") as log_file:
+        return subprocess.Popen(  # noqa: S603 (our converter, arguments we build)
+            arguments, stdout=log_file, stderr=log_file, env=_system_python_environment()
+        )
 
 
 def wait_until_ready(
-    base_url: str, timeout_seconds: float = 90.0, process: subprocess.Popen[bytes] | None = None
+    base_url: str, timeout: float = 90.0, process: subprocess.Popen[bytes] | None = None
 ) -> None:
-    """Poll /healthz until every worker is alive (bounded); RuntimeError when it does not come up."""
-    deadline = time.monotonic() + timeout_seconds
+    """Poll /healthz until every worker is alive (bounded); RuntimeError when it does not come up, or
+    at once when `process` (the converter) exits meanwhile."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"the converter exited with code {process.returncode}")
         try:
             health = requests.get(f"{base_url}/healthz", timeout=2).json()
-            if health["alive"] == health["workers"]:
+            if health["workers"] and health["alive"] == health["workers"]:
                 return
-        except (requests.RequestException, ValueError, KeyError):
-            pass
+        except (requests.RequestException, ValueError, KeyError, TypeError):
+            pass  # not listening yet: its workers start before its HTTP server does
         time.sleep(0.2)
-    raise RuntimeError(f"the converter at {base_url} did not come up in {timeout_seconds:.0f} s")
+    raise RuntimeError(f"the converter at {base_url} did not come up in {timeout:g} s")
 
 
 def stop_converter(process: subprocess.Popen[bytes], timeout_seconds: float = 30.0) -> None:
-    """SIGTERM, then wait: the converter stops its LibreOffice workers before it exits."""
+    """SIGTERM, then wait: the converter stops its LibreOffice workers before it exits. SIGKILL only as a
+    last resort, since it would leave those workers running."""
     if process.poll() is None:
         process.terminate()
         try:
