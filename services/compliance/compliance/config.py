@@ -15,6 +15,10 @@ class ComplianceSettings(ServiceSettings):
 
     service_name: ClassVar[str] = "compliance"
     port: int = Field(default=5003, ge=1, le=65535)
+    #: How often the scheduler scans obligations and sends the day's digests (both idempotent; a
+    #: structure gets at most one digest a day whatever the interval).
+    scan_interval_minutes: int = Field(default=1, ge=1, le=1440)
+    alert_interval_minutes: int = Field(default=2, ge=1, le=1440)
     #: Largest evidence file accepted (larger: 413).
     evidence_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
 

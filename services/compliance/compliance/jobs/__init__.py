@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 
+from cnum_shared.config import ServiceSettings
 from cnum_shared.events.relay import relay_outbox_job
 from cnum_shared.jobs import Job
 from cnum_shared.web import ServiceContext
 from compliance.adapters.orm import event_tables
+from compliance.config import ComplianceSettings
 from compliance.service_layer import alerts, obligations
+
+
+def _settings(settings: ServiceSettings) -> ComplianceSettings:
+    assert isinstance(settings, ComplianceSettings)
+    return settings
 
 
 def _scan(context: ServiceContext, as_of: date) -> str:
@@ -33,10 +40,13 @@ JOBS: list[Job] = [
         name="scan",
         function=_scan,
         description="obligations to due soon and overdue, monthly reporting ones, standings published",
-        # Every few minutes rather than once a day: it is idempotent and takes about a second for the
+        # Every minute or so rather than once a day: it is idempotent and takes about a second for the
         # whole programme, and an obligation created late (an event that waited for its relay) is moved
-        # the same day.
-        trigger={"trigger": "interval", "minutes": 5},
+        # at once.
+        trigger=lambda settings: {
+            "trigger": "interval",
+            "minutes": _settings(settings).scan_interval_minutes,
+        },
         run_at_start=True,
     ),
     Job(
@@ -45,7 +55,10 @@ JOBS: list[Job] = [
         description="e-mail today's digests (one per structure) and retry those SMTP refused",
         # A digest is made at most once a day per structure (unique in the database); running often only
         # sends it sooner in the day, and retries what SMTP refused.
-        trigger={"trigger": "interval", "minutes": 10},
+        trigger=lambda settings: {
+            "trigger": "interval",
+            "minutes": _settings(settings).alert_interval_minutes,
+        },
         run_at_start=True,
     ),
 ]
