@@ -67,7 +67,8 @@ def create_digests(database: Database, as_of: date) -> int:
             if contact is None:
                 continue
             alert_id = uuid.uuid4()
-            overdue = sum(1 for _, step in found if step != "due_soon")
+            # An obligation may be told twice today (overdue and escalation): count obligations, not steps.
+            overdue = len({obligation.id for obligation, step in found if step != "due_soon"})
             subject = f"Conseiller numérique : {len({o.id for o, _ in found})} obligation(s) à traiter"
             subject += f", dont {overdue} en retard" if overdue else ""
             session.add(

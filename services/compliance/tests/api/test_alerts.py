@@ -80,3 +80,15 @@ def test_while_smtp_is_down_the_digest_waits_and_is_sent_once_when_it_is_back(
     assert after.startswith("0 récapitulatif(s) préparé(s), 0 envoyé(s)")
     assert len(received) == 1
     assert [(a["status"], a["attempts"], a["digest_date"]) for a in alerts] == [("sent", 2, "2026-01-21")]
+
+
+def test_an_obligation_told_overdue_and_escalated_the_same_day_counts_once_in_the_subject(feed, smtp):
+    convention = feed.convention()
+    feed.contract(convention, signed_on=date(2026, 1, 5))
+    feed.run("scan", date(2026, 2, 20))  # training and equipment escalated; January reporting due soon
+
+    feed.run("send_alerts", date(2026, 2, 20))
+
+    (message,) = smtp.messages()
+    assert message["Subject"] == "Conseiller numérique : 3 obligation(s) à traiter, dont 2 en retard"
+    assert message["Cc"] == "conformite@conseiller-numerique.example"
