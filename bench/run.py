@@ -142,15 +142,15 @@ def _free_port() -> int:
 
 
 def bench_scheduling(conventions: int = 4000) -> Result:
-    """Scheduling the tranches of 4,000 signed conventions (the event handler, batched in one unit of
-    work) against a naive loop that commits each tranche with the ORM."""
+    """Scheduling the tranches of 4,000 signed conventions (the handler's bulk path, one unit of work)
+    against the naive way: the ORM, one convention and one commit at a time."""
     from sqlalchemy import select
 
     from cnum_shared.db import Database, upgrade_database
     from cnum_shared.events.schemas import Envelope
-    from payments.adapters.orm import StructureCopy, Tranche
+    from payments.adapters.orm import ConventionCopy, StructureCopy, Tranche, TrancheHistory
     from payments.manage import MIGRATIONS_DIR
-    from payments.service_layer.event_handlers import schedule_convention
+    from payments.service_layer.event_handlers import schedule_conventions
 
     def fresh() -> Database:
         url = f"sqlite:///{tempfile.mkdtemp(prefix='cnum-bench-sched-')}/p.sqlite3"
@@ -209,17 +209,62 @@ def bench_scheduling(conventions: int = 4000) -> Result:
 
     def ours() -> None:
         with ours_db.unit_of_work() as uow:
-            for event in events:
-                schedule_convention(uow.session, event)
+            schedule_conventions(uow.session, events)
             uow.commit()
 
     naive_db = fresh()
     seed(naive_db)
 
     def naive() -> None:
+        """What one would write first: ORM objects, one convention and one commit at a time."""
         for event in events:
+            data = event.data
             with naive_db.unit_of_work() as uow:
-                schedule_convention(uow.session, event)
+                if uow.session.get(ConventionCopy, data["convention_id"]) is not None:
+                    continue
+                uow.session.add(
+                    ConventionCopy(
+                        convention_id=data["convention_id"],
+                        structure_id=data["structure_id"],
+                        reference=data["reference"],
+                        wave=data["wave"],
+                        posts=data["posts"],
+                        start_date=data["start_date"],
+                        end_date=data["end_date"],
+                        funded_months=data["funded_months"],
+                        amount_per_post=data["amount_per_post"],
+                        total_amount=data["total_amount"],
+                        signed_on=data["signed_on"],
+                        status="active",
+                        ended_on=None,
+                    )
+                )
+                uow.session.flush()
+                for planned in data["tranches"]:
+                    tranche = Tranche(
+                        id=uuid.uuid4(),
+                        convention_id=data["convention_id"],
+                        structure_id=data["structure_id"],
+                        number=planned["number"],
+                        amount=planned["amount"],
+                        due_on=planned["due_on"],
+                        status="scheduled",
+                        approved_by=None,
+                        approved_at=None,
+                        updated_at=event.occurred_at,
+                    )
+                    uow.session.add(tranche)
+                    uow.session.add(
+                        TrancheHistory(
+                            id=uuid.uuid4(),
+                            tranche_id=tranche.id,
+                            from_status=None,
+                            to_status="scheduled",
+                            actor="conventions",
+                            reason="signée",
+                            at=datetime.now(UTC),
+                        )
+                    )
                 uow.commit()
 
     ours_time, naive_time = timed(ours), timed(naive)
