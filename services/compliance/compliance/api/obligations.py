@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from cnum_shared.auth import READERS, Role
 from cnum_shared.events.schemas import legal_date
+from cnum_shared.uploads import safe_file_name
 from cnum_shared.web import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
@@ -285,9 +286,7 @@ class EvidenceView(MethodView):
             return abort(
                 413, f"Fichier trop volumineux : {settings.evidence_max_bytes // (1024 * 1024)} Mo au plus."
             )
-        name = "".join(
-            ch for ch in (storage.filename or "justificatif") if ch.isprintable() and ch not in "/\\"
-        )[:255]
+        name = safe_file_name(storage.filename, "justificatif")
         with service_context().database.unit_of_work() as uow:
             _visible_obligation(uow, obligation_id)
             try:
@@ -295,7 +294,7 @@ class EvidenceView(MethodView):
                     uow,
                     obligation_id,
                     content,
-                    name or "justificatif",
+                    name,
                     current_principal().sub,
                     settings.var_dir,
                 )

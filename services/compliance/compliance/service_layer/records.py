@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from sqlalchemy import func, insert, select
 
 from cnum_shared import legal
 from cnum_shared.db import UnitOfWork, utcnow
+from cnum_shared.uploads import media_type_of, write_atomically
 from compliance.adapters.orm import ActivityReport, ContractCopy, Evidence, Obligation, TrainingRecord
 from compliance.domain.obligations import (
     ObligationEvent,
@@ -26,7 +26,6 @@ from compliance.domain.obligations import (
 from compliance.service_layer.obligations import move, open_obligation, publish_standings, settle
 
 CRA_COLUMNS = ("external_id", "contract_id", "date", "kind", "duration_minutes", "participants")
-_SIGNATURES = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 
 
 class NotFound(LookupError):
@@ -281,14 +280,6 @@ def decide(
     return obligation
 
 
-def media_type_of(content: bytes) -> str | None:
-    """PDF, PNG or JPEG, read from the content (never the name or the client's claim)."""
-    for signature, media_type in _SIGNATURES.items():
-        if content.startswith(signature):
-            return media_type
-    return None
-
-
 def add_evidence(
     uow: UnitOfWork, obligation_id: uuid.UUID, content: bytes, file_name: str, by: str, var_dir: Path
 ) -> Evidence:
@@ -305,11 +296,7 @@ def add_evidence(
         or 0
     ) + 1
     relative = f"evidence/{obligation.id}/{revision}-{sha256}"
-    target = var_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.tmp")
-    temporary.write_bytes(content)
-    os.replace(temporary, target)
+    write_atomically(var_dir / relative, content)
     evidence = Evidence(
         id=uuid.uuid4(),
         obligation_id=obligation.id,

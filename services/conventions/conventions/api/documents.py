@@ -12,6 +12,7 @@ from marshmallow import Schema, fields, validate
 
 from cnum_shared.auth import READERS, Role
 from cnum_shared.events.schemas import legal_date
+from cnum_shared.uploads import safe_file_name
 from cnum_shared.web import Blueprint, abort, current_principal, ensure_structure_visible, service_context
 from conventions.adapters.converter import ConversionFailed, ConverterBusy, ConverterUnavailable, PdfConverter
 from conventions.adapters.pdf import InvalidPdf
@@ -229,9 +230,8 @@ def read_upload(limit: int) -> tuple[bytes, str]:
     content = storage.stream.read(limit + 1)
     if len(content) > limit:
         abort(413, f"Fichier trop volumineux : {limit // (1024 * 1024)} Mo au plus.")
-    # Keep the name as text only (it is never used as a path): printable, without separators.
-    name = "".join(ch for ch in (storage.filename or "document") if ch.isprintable() and ch not in "/\\")
-    return content, name[:255] or "document"
+    # The name is kept as text only: it is never used as a path.
+    return content, safe_file_name(storage.filename, "document")
 
 
 @blp.route("/conventions/<uuid:convention_id>/signed-copy")

@@ -14,13 +14,11 @@ from pathlib import Path
 from sqlalchemy import select
 
 from cnum_shared.db import UnitOfWork, utcnow
+from cnum_shared.uploads import media_type_of, write_atomically
 from conventions.adapters.orm import BankDetailsChange
 from conventions.adapters.pdf import InvalidPdf, check_uploaded_pdf
 from conventions.domain.structures import InvalidStructure, normalized_iban, structure_problems
-from conventions.service_layer.documents import write_atomically
 from conventions.service_layer.structures import get_structure, save_structure
-
-_IMAGE_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 
 
 class BankDetailsChangeNotFound(LookupError):
@@ -41,9 +39,9 @@ class InvalidRib(ValueError):
 
 def rib_media_type(content: bytes) -> str:
     """The RIB's type, read from its content (never from its name or the client's claim)."""
-    for signature, media_type in _IMAGE_SIGNATURES.items():
-        if content.startswith(signature):
-            return media_type
+    media_type = media_type_of(content)
+    if media_type is not None and media_type != "application/pdf":
+        return media_type
     try:
         check_uploaded_pdf(content)
     except InvalidPdf as error:

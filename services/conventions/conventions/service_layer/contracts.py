@@ -28,7 +28,7 @@ from conventions.domain.contracts import (
     salary_violation,
 )
 from conventions.domain.conventions import ConventionConflict, ConventionStatus
-from conventions.service_layer.conventions import get_convention
+from conventions.service_layer.conventions import get_convention, structure_details
 
 #: A contract may be recorded on a convention in these states only.
 _OPEN_STATUSES = (ConventionStatus.SIGNED.value, ConventionStatus.AMENDED.value)
@@ -77,10 +77,7 @@ def _candidate_data(candidate: Candidate, convention: Convention) -> dict[str, A
         "advisor_id": candidate.advisor_id,
         "presented_on": candidate.presented_on,
         "selected_on": candidate.selected_on,
-        "structure": {
-            key: getattr(structure, key)
-            for key in ("name", "kind", "department", "qpv_zrr", "email", "iban", "bic")
-        },
+        "structure": structure_details(structure),
     }
 
 
@@ -245,10 +242,7 @@ def sign_contract(uow: UnitOfWork, convention_id: uuid.UUID, fields: dict[str, A
             "gross_monthly_salary": contract.gross_monthly_salary,
             "signed_on": contract.signed_on,
             "existing_cdi_employee": contract.existing_cdi_employee,
-            "structure": {
-                key: getattr(structure, key)
-                for key in ("name", "kind", "department", "qpv_zrr", "email", "iban", "bic")
-            },
+            "structure": structure_details(structure),
         },
     )
     uow.commit()

@@ -134,7 +134,8 @@ def list_conventions(
     return page, total
 
 
-def _details(structure: Structure) -> dict[str, Any]:
+def structure_details(structure: Structure) -> dict[str, Any]:
+    """The copy of its structure that `convention.*`, `candidate.*` and `contract.signed` events carry."""
     return {key: getattr(structure, key) for key in _STRUCTURE_DETAILS}
 
 
@@ -143,7 +144,7 @@ def _common(convention: Convention) -> dict[str, Any]:
         "convention_id": convention.id,
         "structure_id": convention.structure_id,
         "reference": convention.reference,
-        "structure": _details(convention.structure),
+        "structure": structure_details(convention.structure),
     }
 
 

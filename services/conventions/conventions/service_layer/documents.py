@@ -8,7 +8,6 @@ generator) is in the PDF metadata and in the response headers.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from cnum_shared.db import UnitOfWork, utcnow
+from cnum_shared.uploads import write_atomically
 from conventions.adapters import documents as rendering
 from conventions.adapters.document_context import template_context
 from conventions.adapters.orm import (
@@ -263,13 +263,6 @@ def contract_avenant_data(convention: Convention, contract: Contract, generated_
 
 
 # --- Rendering and storing ----------------------------------------------------------------------------
-
-
-def write_atomically(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    temporary.write_bytes(content)
-    os.replace(temporary, path)
 
 
 def _media(fmt: str) -> str:
