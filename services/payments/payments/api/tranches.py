@@ -10,7 +10,7 @@ from typing import Any, TypeVar, cast
 from flask import Response, jsonify, request
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from cnum_shared.auth import READERS, Role
 from cnum_shared.events.schemas import legal_date, money_field
@@ -365,10 +365,14 @@ class SmicChecks(MethodView):
         if query.get("structure_id"):
             statement = statement.where(SmicCheck.structure_id == query["structure_id"])
         with service_context().database.unit_of_work() as uow:
-            rows = uow.session.scalars(statement.order_by(SmicCheck.checked_on, SmicCheck.created_at)).all()
-        pagination_parameters.item_count = len(rows)
-        first = pagination_parameters.first_item
-        return rows[first : first + pagination_parameters.page_size]
+            total = uow.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+            page = uow.session.scalars(
+                statement.order_by(SmicCheck.checked_on, SmicCheck.created_at, SmicCheck.id)
+                .offset(pagination_parameters.first_item)
+                .limit(pagination_parameters.page_size)
+            ).all()
+        pagination_parameters.item_count = total
+        return page
 
 
 @blp.route("/conventions/<uuid:convention_id>/balance")

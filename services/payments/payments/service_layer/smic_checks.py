@@ -83,21 +83,19 @@ def active_contracts(session: Session, structure_id: uuid.UUID, on: date) -> Seq
 
 def recheck_at_revaluations(session: Session, as_of: date) -> int:
     """The `smic_recheck` job: each contract active on the day of each SMIC change up to `as_of`."""
+    done = {
+        (row[0], row[1])
+        for row in session.execute(
+            select(SmicCheck.contract_id, SmicCheck.checked_on).where(SmicCheck.trigger == "smic_revaluation")
+        )
+    }
     made = 0
     for contract in session.scalars(select(ContractCopy)).all():
         zone = zone_of(session, contract.structure_id)
         last_day = contract.ended_on or contract.end_date or as_of
         for smic in legal.smic_changes(zone, contract.start_date, min(last_day, as_of)):
-            before = session.scalar(
-                select(SmicCheck.id).where(
-                    SmicCheck.contract_id == contract.contract_id,
-                    SmicCheck.checked_on == smic.effective_from,
-                    SmicCheck.trigger == "smic_revaluation",
-                )
-            )
-            if (
-                before is None
-                and check(session, contract, smic.effective_from, "smic_revaluation") is not None
-            ):
+            if (contract.contract_id, smic.effective_from) in done:
+                continue
+            if check(session, contract, smic.effective_from, "smic_revaluation") is not None:
                 made += 1
     return made
