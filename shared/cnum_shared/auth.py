@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 import jwt
 
@@ -77,8 +78,21 @@ def issue_token(
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
-def decode_token(token: str, secret: str) -> Principal:
-    """Verify a token and return its principal, or raise `AuthenticationError` saying why."""
+def decode_token(token: str, secret: str, *, now: datetime | None = None) -> Principal:
+    """Verify a token and return its principal, or raise `AuthenticationError` saying why.
+
+    A token already verified by this process is not verified again (an officer sends the same token with
+    every request until it expires); its expiry is still checked on every call.
+    """
+    principal, expires_at = _verified(token, secret)
+    if expires_at <= (now or datetime.now(UTC)).timestamp():
+        raise AuthenticationError("le jeton a expiré")
+    return principal
+
+
+@lru_cache(maxsize=4096)
+def _verified(token: str, secret: str) -> tuple[Principal, int]:
+    """The principal and expiry of a valid token; a refused token raises and is not remembered."""
     try:
         # Only HS256 is accepted: this refuses `alg: none` and algorithm-confusion tokens.
         claims = jwt.decode(
@@ -104,4 +118,4 @@ def decode_token(token: str, secret: str) -> Principal:
             raise AuthenticationError("jeton invalide : 'structure_id' n'est pas un UUID") from None
     if role is Role.STRUCTURE and structure_id is None:
         raise AuthenticationError("jeton invalide : le rôle 'structure' exige 'structure_id'")
-    return Principal(sub=sub, role=role, structure_id=structure_id)
+    return Principal(sub=sub, role=role, structure_id=structure_id), int(claims["exp"])

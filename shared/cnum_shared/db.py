@@ -7,14 +7,14 @@ schema from each service's Alembic migrations.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import DateTime, Engine, MetaData, Numeric, create_engine, event, text
+from sqlalchemy import DateTime, Engine, MetaData, Numeric, create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -33,6 +33,8 @@ NAMING_CONVENTION = {
 MONEY = Numeric(12, 2, asdecimal=True)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: Execution option of the connections of read-only units of work (see `_configure_sqlite`).
+READ_ONLY_OPTION = "cnum_read_only"
 
 
 def new_metadata() -> MetaData:
@@ -42,6 +44,16 @@ def new_metadata() -> MetaData:
 
 def new_id() -> uuid.UUID:
     return uuid.uuid4()
+
+
+def insert_rows(session: Session, model: type[Any], rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert plain rows of `model`'s table in one executemany, inside the session's transaction.
+
+    A Core insert on the table, not `insert(model)`: the ORM's bulk path walks every row against the
+    mapper again, which doubled the time of scheduling the whole programme (bench/run.py).
+    """
+    if rows:
+        session.execute(insert(model.__table__), rows)
 
 
 def utcnow() -> datetime:
@@ -58,6 +70,8 @@ class UtcDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
+        if value.tzinfo is UTC:  # the usual case, and bulk inserts bind thousands of them
+            return value
         if value.tzinfo is None:
             raise ValueError("naive datetime refused: timestamps are stored in UTC")
         return value.astimezone(UTC)
@@ -88,7 +102,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read-only unit of work takes no write lock: readers must not queue behind each other (WAL lets
+        # them read while one writer writes).
+        read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def create_database_engine(url: str, **kwargs: Any) -> Engine:
@@ -123,14 +140,20 @@ class Database:
         self.url = url
         self.engine = create_database_engine(url, **engine_kwargs)
         self.session_factory: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
+        # Same pool, marked read-only: on SQLite its transactions begin without taking the write lock.
+        self.read_session_factory: sessionmaker[Session] = sessionmaker(
+            self.engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
+        )
 
-    def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory)
+    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
+        """A business transaction; `read_only=True` for one that only reads (lists, lookups), which on
+        SQLite then runs beside the others instead of waiting for the write lock."""
+        return UnitOfWork(self.read_session_factory if read_only else self.session_factory)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A read session; nothing it does is committed."""
-        session = self.session_factory()
+        session = self.read_session_factory()
         try:
             yield session
         finally:

@@ -94,3 +94,18 @@ def test_a_structure_role_without_structure_id_is_refused():
 def test_garbage_is_refused():
     with pytest.raises(AuthenticationError):
         decode_token("not-a-jwt", SECRET)
+
+
+def test_a_token_accepted_once_is_refused_once_it_has_expired():
+    token = issue_token(SECRET, Role.FINANCE, sub="marie.durand", ttl_seconds=60)
+    assert decode_token(token, SECRET).sub == "marie.durand"  # verified, then remembered
+    later = datetime.now(UTC) + timedelta(seconds=61)
+    with pytest.raises(AuthenticationError, match="expiré"):
+        decode_token(token, SECRET, now=later)
+
+
+def test_a_remembered_token_is_not_valid_under_another_secret():
+    token = issue_token(SECRET, Role.FINANCE)
+    decode_token(token, SECRET)
+    with pytest.raises(AuthenticationError, match="invalide"):
+        decode_token(token, "another-secret-of-at-least-thirty-two-characters")

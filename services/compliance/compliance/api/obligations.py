@@ -190,7 +190,7 @@ class Obligations(MethodView):
         if query.get("due_before"):
             statement = statement.where(Obligation.due_on <= query["due_before"])
         overdue_first = (Obligation.status != ObligationStatus.OVERDUE.value).label("not_overdue")
-        with service_context().database.unit_of_work() as uow:
+        with service_context().database.unit_of_work(read_only=True) as uow:
             total = uow.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
             page = uow.session.scalars(
                 statement.order_by(overdue_first, Obligation.due_on, Obligation.id)
@@ -206,7 +206,7 @@ class ObligationById(MethodView):
     @blp.roles(Role.COMPLIANCE, Role.STRUCTURE, *READERS)
     @blp.response(200, ObligationSchema)
     def get(self, obligation_id: uuid.UUID) -> Any:
-        with service_context().database.unit_of_work() as uow:
+        with service_context().database.unit_of_work(read_only=True) as uow:
             return _visible_obligation(uow, obligation_id)
 
 
@@ -215,7 +215,7 @@ class ObligationHistoryView(MethodView):
     @blp.roles(Role.COMPLIANCE, Role.STRUCTURE, *READERS)
     @blp.response(200, HistorySchema(many=True))
     def get(self, obligation_id: uuid.UUID) -> Any:
-        with service_context().database.unit_of_work() as uow:
+        with service_context().database.unit_of_work(read_only=True) as uow:
             _visible_obligation(uow, obligation_id)
             return uow.session.scalars(
                 select(ObligationHistory)
@@ -305,7 +305,7 @@ class EvidenceView(MethodView):
     @blp.response(200, EvidenceSchema(many=True))
     def get(self, obligation_id: uuid.UUID) -> Any:
         """Every revision of the evidence, the newest first."""
-        with service_context().database.unit_of_work() as uow:
+        with service_context().database.unit_of_work(read_only=True) as uow:
             _visible_obligation(uow, obligation_id)
             return uow.session.scalars(
                 select(Evidence)
@@ -385,7 +385,7 @@ class StandingView(MethodView):
     def get(self, structure_id: uuid.UUID) -> Any:
         """Blocking while an obligation is overdue (404 for a structure compliance never heard of)."""
         ensure_structure_visible(structure_id)
-        with service_context().database.unit_of_work() as uow:
+        with service_context().database.unit_of_work(read_only=True) as uow:
             standing = uow.session.get(Standing, structure_id)
             if standing is None:
                 return abort(404, "Structure inconnue du suivi des obligations.")
@@ -412,7 +412,7 @@ class Alerts(MethodView):
     @blp.paginate(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
     def get(self, pagination_parameters: Any) -> Any:
         """The digests sent (or waiting for SMTP), with their items, recipients and delivery status."""
-        with service_context().database.unit_of_work() as uow:
+        with service_context().database.unit_of_work(read_only=True) as uow:
             total = uow.session.scalar(select(func.count()).select_from(Alert)) or 0
             alerts = uow.session.scalars(
                 select(Alert)

@@ -96,7 +96,7 @@ class BankDetails(MethodView):
     @blp.response(200, BankDetailsChangeSchema(many=True))
     def get(self, structure_id: uuid.UUID) -> Any:
         """The bank-details changes of a structure, the newest first."""
-        with service_context().database.unit_of_work() as uow:
+        with service_context().database.unit_of_work(read_only=True) as uow:
             try:
                 return use_cases.list_changes(uow, structure_id)
             except _REFUSED as error:

@@ -75,7 +75,7 @@ class BatchById(MethodView):
     @blp.response(200, BatchSchema)
     def get(self, batch_id: uuid.UUID) -> Any:
         """A batch and its progress."""
-        with service_context().database.unit_of_work() as uow:
+        with service_context().database.unit_of_work(read_only=True) as uow:
             try:
                 return use_cases.get_batch(uow, batch_id)
             except use_cases.BatchNotFound as error:
@@ -90,7 +90,7 @@ class BatchArchive(MethodView):
         """The ZIP of a finished batch (409 while it runs)."""
         settings = service_context().settings
         assert isinstance(settings, ConventionsSettings)
-        with service_context().database.unit_of_work() as uow:
+        with service_context().database.unit_of_work(read_only=True) as uow:
             try:
                 path = use_cases.archive_path(uow, batch_id, settings.var_dir)
             except (use_cases.BatchNotFound, use_cases.BatchNotReady) as error:

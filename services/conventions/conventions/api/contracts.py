@@ -170,7 +170,7 @@ class AdvisorById(MethodView):
     @blp.response(200, AdvisorSchema)
     def get(self, advisor_id: uuid.UUID) -> Any:
         """One person; a structure sees only those it registered."""
-        with service_context().database.unit_of_work() as uow:
+        with service_context().database.unit_of_work(read_only=True) as uow:
             return _visible_advisor(uow, advisor_id)
 
 
@@ -235,7 +235,7 @@ class ContractById(MethodView):
     @blp.roles(Role.LEGAL, Role.STRUCTURE, *READERS)
     @blp.response(200, ContractSchema)
     def get(self, contract_id: uuid.UUID) -> Any:
-        with service_context().database.unit_of_work() as uow:
+        with service_context().database.unit_of_work(read_only=True) as uow:
             return _visible_contract(uow, contract_id)
 
 

@@ -152,7 +152,7 @@ class Conventions(MethodView):
         principal = current_principal()
         if principal.is_structure():
             query["structure_id"] = principal.structure_id
-        with service_context().database.unit_of_work() as uow:
+        with service_context().database.unit_of_work(read_only=True) as uow:
             page, total = use_cases.list_conventions(
                 uow,
                 use_cases.ConventionFilters(**query),
@@ -169,7 +169,7 @@ class ConventionById(MethodView):
     @blp.response(200, ConventionSchema)
     def get(self, convention_id: uuid.UUID) -> Any:
         """One convention with its planned tranches."""
-        with service_context().database.unit_of_work() as uow:
+        with service_context().database.unit_of_work(read_only=True) as uow:
             return visible_convention(uow, convention_id)
 
 
@@ -229,7 +229,7 @@ class Amendments(MethodView):
     @blp.response(200, AmendmentSchema(many=True))
     def get(self, convention_id: uuid.UUID) -> Any:
         """The avenants of a convention, in order."""
-        with service_context().database.unit_of_work() as uow:
+        with service_context().database.unit_of_work(read_only=True) as uow:
             convention = visible_convention(uow, convention_id)
             return use_cases.list_amendments(uow, convention.id)
 

@@ -214,7 +214,7 @@ class Downloads(MethodView):
     @blp.response(200, DownloadSchema(many=True))
     def get(self, convention_id: uuid.UUID) -> Any:
         """Who downloaded the convention's documents: who, role, when, format, hashes, client address."""
-        with service_context().database.unit_of_work() as uow:
+        with service_context().database.unit_of_work(read_only=True) as uow:
             try:
                 return use_cases.list_downloads(uow, convention_id)
             except convention_use_cases.ConventionNotFound as error:
@@ -259,7 +259,7 @@ class Templates(MethodView):
     @blp.response(200, TemplateSchema(many=True))
     def get(self) -> Any:
         """The three templates and the version in force today."""
-        with service_context().database.unit_of_work() as uow:
+        with service_context().database.unit_of_work(read_only=True) as uow:
             return [
                 {"name": name, "version_in_force": use_cases.template_in_force(uow, name, _today())}
                 for name in use_cases.TEMPLATE_NAMES
@@ -273,7 +273,7 @@ class TemplateVersions(MethodView):
     def get(self, template_name: str) -> Any:
         """Every version of a template, the newest first."""
         _known_template(template_name)
-        with service_context().database.unit_of_work() as uow:
+        with service_context().database.unit_of_work(read_only=True) as uow:
             return use_cases.list_template_versions(uow, template_name)
 
     @blp.roles(Role.LEGAL, Role.ADMIN)

@@ -99,7 +99,7 @@ class Structures(MethodView):
     @blp.paginate(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
     def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
         """Structures by name, filtered by department, kind or a search on name and SIRET."""
-        with service_context().database.unit_of_work() as uow:
+        with service_context().database.unit_of_work(read_only=True) as uow:
             page, total = use_cases.list_structures(
                 uow,
                 use_cases.StructureFilters(**query),
@@ -118,7 +118,7 @@ class StructureById(MethodView):
         """One structure; a structure user sees only its own."""
         if current_principal().is_structure():
             ensure_structure_visible(structure_id)
-        with service_context().database.unit_of_work() as uow:
+        with service_context().database.unit_of_work(read_only=True) as uow:
             try:
                 return use_cases.get_structure(uow, structure_id)
             except use_cases.StructureNotFound as error:

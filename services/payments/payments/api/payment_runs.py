@@ -146,7 +146,7 @@ class PaymentRunById(MethodView):
     @blp.roles(Role.FINANCE, *READERS)
     @blp.response(200, RunWithLinesSchema)
     def get(self, run_id: uuid.UUID) -> Any:
-        with service_context().database.unit_of_work() as uow:
+        with service_context().database.unit_of_work(read_only=True) as uow:
             try:
                 return _with_lines(uow, use_cases.get_run(uow, run_id))
             except _REFUSED as error:

@@ -217,7 +217,7 @@ class Schedule(MethodView):
     @blp.response(200, ScheduleSchema)
     def get(self, convention_id: uuid.UUID) -> Any:
         """The tranches of a convention (a structure sees its own)."""
-        with service_context().database.unit_of_work() as uow:
+        with service_context().database.unit_of_work(read_only=True) as uow:
             try:
                 convention, tranches = use_cases.schedule(uow, convention_id)
             except use_cases.TrancheNotFound:
@@ -241,7 +241,7 @@ class Tranches(MethodView):
     @blp.paginate(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
     def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
         """Tranches by due date, filtered by status, due date, structure or convention."""
-        with service_context().database.unit_of_work() as uow:
+        with service_context().database.unit_of_work(read_only=True) as uow:
             page, total = use_cases.list_tranches(
                 uow,
                 use_cases.TrancheFilters(**query),
@@ -257,7 +257,7 @@ class TrancheById(MethodView):
     @blp.roles(Role.FINANCE, *READERS)
     @blp.response(200, TrancheSchema)
     def get(self, tranche_id: uuid.UUID) -> Any:
-        with service_context().database.unit_of_work() as uow:
+        with service_context().database.unit_of_work(read_only=True) as uow:
             try:
                 return use_cases.get_tranche(uow, tranche_id)
             except _REFUSED as error:
@@ -270,7 +270,7 @@ class TrancheHistory(MethodView):
     @blp.response(200, HistorySchema(many=True))
     def get(self, tranche_id: uuid.UUID) -> Any:
         """Every change of the tranche: from, to, who, why, when."""
-        with service_context().database.unit_of_work() as uow:
+        with service_context().database.unit_of_work(read_only=True) as uow:
             try:
                 return use_cases.tranche_history(uow, tranche_id)
             except _REFUSED as error:
@@ -334,7 +334,7 @@ class Holds(MethodView):
     @blp.response(200, HoldSchema(many=True))
     def get(self) -> Any:
         """The holds in force."""
-        with service_context().database.unit_of_work() as uow:
+        with service_context().database.unit_of_work(read_only=True) as uow:
             return use_cases.list_holds(uow)
 
 
@@ -364,7 +364,7 @@ class SmicChecks(MethodView):
             statement = statement.where(SmicCheck.contract_id == query["contract_id"])
         if query.get("structure_id"):
             statement = statement.where(SmicCheck.structure_id == query["structure_id"])
-        with service_context().database.unit_of_work() as uow:
+        with service_context().database.unit_of_work(read_only=True) as uow:
             total = uow.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
             page = uow.session.scalars(
                 statement.order_by(SmicCheck.checked_on, SmicCheck.created_at, SmicCheck.id)
@@ -381,7 +381,7 @@ class Balance(MethodView):
     @blp.response(200, BalanceSchema)
     def get(self, convention_id: uuid.UUID) -> Any:
         """Total, paid, due (due, blocked or approved) and recoverable."""
-        with service_context().database.unit_of_work() as uow:
+        with service_context().database.unit_of_work(read_only=True) as uow:
             convention = uow.session.get(ConventionCopy, convention_id)
             if convention is None:
                 return abort(404, "Convention inconnue des paiements.")

@@ -12,10 +12,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cnum_shared.db import utcnow
+from cnum_shared.db import insert_rows, utcnow
 from cnum_shared.events.api import EventHandler
 from cnum_shared.events.schemas import Envelope
 from payments.adapters.orm import (
@@ -82,9 +82,10 @@ def schedule_conventions(session: Session, events: Sequence[Envelope]) -> int:
         if structure_id not in existing
     ]
     if missing:
-        session.execute(insert(StructureCopy), missing)
-    session.execute(
-        insert(ConventionCopy),
+        insert_rows(session, StructureCopy, missing)
+    insert_rows(
+        session,
+        ConventionCopy,
         [
             {
                 "convention_id": data["convention_id"],
@@ -136,8 +137,8 @@ def schedule_conventions(session: Session, events: Sequence[Envelope]) -> int:
                     "at": now,
                 }
             )
-    session.execute(insert(Tranche), tranches)
-    session.execute(insert(TrancheHistory), rows)
+    insert_rows(session, Tranche, tranches)
+    insert_rows(session, TrancheHistory, rows)
     return len(fresh)
 
 
