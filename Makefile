@@ -25,7 +25,7 @@ $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python requirements/lock.txt shared/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
+$(STAMP): $(BIN)/python requirements/lock.txt shared/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml) services/web/pyproject.toml
 	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements/lock.txt
 	touch $(STAMP)
@@ -81,7 +81,7 @@ format: install ## format the code and apply ruff's safe fixes
 	$(BIN)/ruff check --fix .
 
 typecheck: install ## mypy (strict on cnum_shared, domain/ and service_layer/)
-	$(BIN)/mypy shared/cnum_shared $(foreach s,$(SERVICES),services/$(s)/$(s))
+	$(BIN)/mypy shared/cnum_shared $(foreach s,$(SERVICES),services/$(s)/$(s)) services/web/web
 
 clean-var: ## delete var/ (local databases, documents, mail): destructive
 	rm -rf var

@@ -68,6 +68,9 @@ class ConventionQuerySchema(Schema):
     structure_id = fields.UUID()
     status = fields.String(validate=validate.OneOf([status.value for status in ConventionStatus]))
     wave = fields.String(validate=validate.OneOf(WAVES))
+    q = fields.String(
+        validate=validate.Length(min=1, max=100), metadata={"description": "référence, nom ou SIRET"}
+    )
 
 
 class SignatureSchema(Schema):

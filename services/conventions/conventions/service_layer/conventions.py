@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from cnum_shared.db import UnitOfWork, utcnow
 from cnum_shared.events.outbox import emit
@@ -51,6 +51,8 @@ class ConventionFilters:
     structure_id: uuid.UUID | None = None
     status: str | None = None
     wave: str | None = None
+    #: A search on the reference, or on the structure's name or SIRET.
+    q: str | None = None
 
 
 def _reference(convention_id: uuid.UUID, start_date: date) -> str:
@@ -123,6 +125,17 @@ def list_conventions(
         statement = statement.where(Convention.status == filters.status)
     if filters.wave:
         statement = statement.where(Convention.wave == filters.wave)
+    if filters.q:
+        # Escape LIKE's wildcards: a search for "50%" looks for those characters, not "50" and anything.
+        escaped = filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        statement = statement.join(Structure, Structure.id == Convention.structure_id).where(
+            or_(
+                func.lower(Convention.reference).like(pattern, escape="\\"),
+                func.lower(Structure.name).like(pattern, escape="\\"),
+                Structure.siret.like(pattern, escape="\\"),
+            )
+        )
     total = uow.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
     page = (
         uow.session.scalars(

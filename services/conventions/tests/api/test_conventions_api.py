@@ -179,3 +179,19 @@ def test_an_avenant_to_a_draft_is_a_conflict(api):
         409,
         {"posts": 3, "effective_date": "2022-03-01", "reason": "Trop tôt"},
     )
+
+
+def test_conventions_are_found_by_reference_structure_name_or_siret(api):
+    cantal = api.convention(api.structure("15"))
+    reunion = api.convention(api.structure("974"))
+    found = {
+        q: [c["id"] for c in api.call("GET", f"/conventions?q={q}", 200)]
+        for q in (cantal["reference"].lower(), "Saint-Flour", reunion["reference"][-8:])
+    }
+    structure = api.call("GET", f"/structures/{cantal['structure_id']}", 200)
+
+    assert found[cantal["reference"].lower()] == [cantal["id"]]
+    assert found["Saint-Flour"] == [cantal["id"]]  # "Commune de Saint-Flour", whatever the case
+    assert found[reunion["reference"][-8:]] == [reunion["id"]]
+    assert [c["id"] for c in api.call("GET", f"/conventions?q={structure['siret']}", 200)] == [cantal["id"]]
+    assert api.call("GET", "/conventions?q=100%25", 200) == []  # a wildcard is a character, not "anything"

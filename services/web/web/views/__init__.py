@@ -1,0 +1,1 @@
+"""The pages, one blueprint per kind of officer (legal, finance, compliance, structure) plus sign-in."""

@@ -1,0 +1,111 @@
+"""What every page shares: who is signed in, the services client, role checks, error display."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import abort, current_app, flash, g, redirect, request, session, url_for
+
+from cnum_shared.auth import Role
+from cnum_shared.dates import paris_today
+from web.adapters.services import ServiceError, Services
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Where each kind of officer lands after signing in.
+HOME_OF_ROLE = {
+    Role.LEGAL: "legal.conventions",
+    Role.FINANCE: "finance.tranches",
+    Role.COMPLIANCE: "compliance.obligations",
+    Role.STRUCTURE: "structure.home",
+    Role.AUDITOR: "legal.conventions",
+    Role.ADMIN: "legal.conventions",
+}
+
+
+def signed_in_role() -> Role | None:
+    role = session.get("role")
+    return Role(role) if role else None
+
+
+def services() -> Services:
+    """The services client for the signed-in officer (one per request)."""
+    if "services" not in g:
+        settings = current_app.config["WEB_SETTINGS"]
+        g.services = Services(
+            {name: settings.service_url(name) for name in ("conventions", "payments", "compliance")},
+            session["token"],
+            current_app.extensions["cnum_web_http"],
+            settings.service_timeout_seconds,
+        )
+    return cast(Services, g.services)
+
+
+def roles(*allowed: Role) -> Callable[[F], F]:
+    """Only these roles see the page; others get a 403 page, and anonymous visitors the sign-in page."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            role = signed_in_role()
+            if role is None:
+                return redirect(url_for("auth.sign_in", next=request.full_path))
+            if role not in allowed:
+                abort(403)
+            try:
+                return view(*args, **kwargs)
+            except ServiceError as error:
+                if error.status == 401:
+                    session.clear()
+                    flash("Votre session a expiré : reconnectez-vous.", "warning")
+                    return redirect(url_for("auth.sign_in", next=request.full_path))
+                if error.status == 404:
+                    abort(404)
+                if error.status == 403:
+                    abort(403)
+                raise
+
+        return cast(F, wrapper)
+
+    return decorator
+
+
+def flash_refusal(error: ServiceError, intro: str) -> None:
+    """Show why a service refused, in its own French words, with each detail on its own line."""
+    flash(f"{intro} {error.message}", "error")
+    for detail in describe_errors(error.errors):
+        flash(detail, "error-detail")
+
+
+def describe_errors(errors: dict[str, Any]) -> list[str]:
+    """The `errors` member of a refusal as readable lines (field: message)."""
+    lines: list[str] = []
+
+    def walk(value: Any, where: str) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(
+                    inner, f"{where} › {key}" if where and key not in ("json", "query", "form") else str(key)
+                )
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner, where)
+        else:
+            lines.append(f"{where} : {value}" if where else str(value))
+
+    walk(errors, "")
+    return lines
+
+
+def new_idempotency_key() -> str:
+    """Put in a payment form when it is drawn: a double click, or a resent form, pays once."""
+    return str(uuid.uuid4())
+
+
+def today() -> date:
+    """Today in Paris: the default date of the forms (a signature, a payment)."""
+    return paris_today(datetime.now(UTC))

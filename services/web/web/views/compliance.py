@@ -1,0 +1,219 @@
+"""Pages of the compliance officers: the structures' obligations, the decisions on them, the alerts sent."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from cnum_shared.auth import Role
+from web.adapters.services import Page, ServiceError
+from web.views.common import flash_refusal, roles, services, signed_in_role
+from web.views.filters import label
+
+blp = Blueprint("compliance", __name__)
+
+READERS = (Role.COMPLIANCE, Role.ADMIN, Role.AUDITOR)
+
+#: What a structure owes, in the words of the programme (compliance.domain.obligations.ObligationKind).
+KIND_LABELS: dict[str, str] = {
+    "candidate_selection": "Sélection d'un candidat",
+    "contract_signature": "Signature du contrat de travail",
+    "training_entry": "Entrée en formation initiale",
+    "certification_exams": "Passage de Pix et du CCP1",
+    "thematic_modules": "Suivi de deux modules thématiques",
+    "equipment": "Équipement du conseiller",
+    "activity_reporting": "Comptes rendus d'activité",
+    "post_refill": "Recrutement sur le poste vacant ou restitution",
+    "final_report": "Bilan d'emploi de la subvention",
+}
+
+#: The steps an alert digest tells about (compliance.service_layer.alerts).
+STEP_LABELS: dict[str, str] = {
+    "due_soon": "échéance proche",
+    "overdue": "en retard",
+    "escalation": "relance avec copie au service conformité",
+}
+
+STATUSES = ("overdue", "due_soon", "open", "fulfilled", "waived")
+
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+#: Who may read a structure in the conventions service (its GET /structures/{id}); compliance may not.
+NAME_READERS = (Role.ADMIN, Role.AUDITOR, Role.LEGAL, Role.STRUCTURE)
+
+
+@blp.app_template_filter("obligation_kind")
+def obligation_kind(value: Any, period: Any = None) -> str:
+    """An obligation (or its kind) in plain French; a monthly report says which month it is for."""
+    if isinstance(value, dict):
+        kind, period = value.get("kind"), value.get("period")
+    else:
+        kind = value
+    text = KIND_LABELS.get(str(kind), label(kind))
+    if kind == "activity_reporting" and period:
+        try:
+            month = date.fromisoformat(str(period))
+            text += f" de {MONTHS[month.month - 1]} {month.year}"
+        except ValueError:
+            text += f" ({period})"
+    return text
+
+
+@blp.app_template_filter("alert_step")
+def alert_step(step: Any) -> str:
+    return STEP_LABELS.get(str(step), label(step))
+
+
+def structure_names(ids: Iterable[str]) -> dict[str, str]:
+    """The names of these structures, from the conventions service when the officer's role may read them.
+
+    The compliance API gives only structure ids, and conventions refuses the compliance role: for a
+    compliance officer the pages then show a short identifier instead (no name is made up)."""
+    if signed_in_role() not in NAME_READERS:
+        return {}
+    names: dict[str, str] = {}
+    for structure_id in dict.fromkeys(ids):
+        try:
+            names[structure_id] = str(services().get("conventions", f"/structures/{structure_id}")["name"])
+        except ServiceError as error:
+            if error.status == 403:
+                break
+            if error.status == 401:
+                raise
+    return names
+
+
+@blp.get("/obligations")
+@roles(*READERS)
+def obligations() -> Any:
+    filters = {
+        "status": request.args.get("status", ""),
+        "kind": request.args.get("kind", ""),
+        "structure_id": request.args.get("structure_id", "").strip(),
+    }
+    page = Page(items=[], total=0, page=1, last_page=1)
+    if filters["structure_id"] and not _is_uuid(filters["structure_id"]):
+        flash("Le filtre « structure » attend l'identifiant complet d'une structure.", "error")
+    else:
+        try:
+            page = services().page(
+                "compliance", "/obligations", page=request.args.get("page", 1, type=int), **filters
+            )
+        except ServiceError as error:
+            if error.status != 422:
+                raise
+            flash_refusal(error, "Filtre refusé :")
+    return render_template(
+        "compliance/obligations.html",
+        page=page,
+        filters=filters,
+        statuses=STATUSES,
+        kinds=KIND_LABELS,
+        names=structure_names(item["structure_id"] for item in page.items),
+    )
+
+
+@blp.get("/obligations/<uuid:obligation_id>")
+@roles(*READERS)
+def obligation(obligation_id: uuid.UUID) -> Any:
+    found = services().get("compliance", f"/obligations/{obligation_id}")
+    return render_template(
+        "compliance/obligation.html",
+        obligation=found,
+        history=services().get("compliance", f"/obligations/{obligation_id}/history"),
+        evidence=services().get("compliance", f"/obligations/{obligation_id}/evidence"),
+        names=structure_names([found["structure_id"]]),
+        can_decide=signed_in_role() is Role.COMPLIANCE and found["status"] in ("open", "due_soon", "overdue"),
+        today=date.today().isoformat(),
+    )
+
+
+@blp.post("/obligations/<uuid:obligation_id>/lever")
+@roles(Role.COMPLIANCE)
+def waive(obligation_id: uuid.UUID) -> Any:
+    return _decide(obligation_id, "waive", "L'obligation est levée.")
+
+
+@blp.post("/obligations/<uuid:obligation_id>/remplir")
+@roles(Role.COMPLIANCE)
+def fulfil(obligation_id: uuid.UUID) -> Any:
+    return _decide(obligation_id, "fulfil", "L'obligation est acceptée comme remplie.")
+
+
+@blp.post("/obligations/<uuid:obligation_id>/prolonger")
+@roles(Role.COMPLIANCE)
+def extend(obligation_id: uuid.UUID) -> Any:
+    due_on = request.form.get("due_on", "").strip()
+    if not due_on:
+        flash("Action refusée : indiquez la nouvelle date d'échéance.", "error")
+        return redirect(url_for(".obligation", obligation_id=obligation_id))
+    return _decide(obligation_id, "extend", "La nouvelle échéance est enregistrée.", due_on=due_on)
+
+
+def _decide(obligation_id: uuid.UUID, action: str, done: str, **extra: str) -> Any:
+    reason = request.form.get("reason", "").strip()
+    target = url_for(".obligation", obligation_id=obligation_id)
+    if not reason:
+        flash("Action refusée : le motif est obligatoire, il est conservé dans l'historique.", "error")
+        return redirect(target)
+    try:
+        services().post("compliance", f"/obligations/{obligation_id}/{action}", {"reason": reason, **extra})
+    except ServiceError as error:
+        if error.status == 401:
+            raise
+        flash_refusal(error, "Action refusée :")
+        return redirect(target)
+    flash(done, "success")
+    return redirect(target)
+
+
+@blp.get("/alertes")
+@roles(*READERS)
+def alerts() -> Any:
+    page = services().page("compliance", "/alerts", page=request.args.get("page", 1, type=int))
+    structures = list(dict.fromkeys(str(alert["structure_id"]) for alert in page.items))
+    return render_template(
+        "compliance/alerts.html",
+        page=page,
+        names=structure_names(structures),
+        obligations=_obligations_of(structures),
+    )
+
+
+def _obligations_of(structure_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The obligations the alerts name, by id: one list call per structure on the page (not one per item)."""
+    found: dict[str, dict[str, Any]] = {}
+    for structure_id in structure_ids:
+        number, last = 1, 1
+        while number <= last and number <= 10:
+            page = services().page(
+                "compliance", "/obligations", structure_id=structure_id, page=number, page_size=100
+            )
+            found.update({str(item["id"]): item for item in page.items})
+            number, last = number + 1, page.last_page
+    return found
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,77 @@
+"""Jinja filters: French dates, euros, and plain words for the services' codes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import Flask
+
+from cnum_shared.money import format_date_fr, format_eur_fr
+
+#: The services' codes, in the words an officer uses.
+LABELS: dict[str, str] = {
+    # convention and tranche statuses
+    "draft": "brouillon",
+    "signed": "signée",
+    "amended": "modifiée par avenant",
+    "closed": "clôturée",
+    "terminated": "résiliée",
+    "active": "en cours",
+    "scheduled": "programmée",
+    "due": "à payer",
+    "approved": "approuvée",
+    "paid": "payée",
+    "blocked": "bloquée",
+    "cancelled": "annulée",
+    "confirmed": "confirmé",
+    # obligations
+    "open": "à venir",
+    "due_soon": "échéance proche",
+    "overdue": "en retard",
+    "fulfilled": "remplie",
+    "waived": "levée",
+    # alerts and batches
+    "pending": "en attente",
+    "sent": "envoyée",
+    "failed": "échec",
+    "queued": "en file d'attente",
+    "running": "en cours",
+    "done": "terminé",
+    # waves and kinds
+    "initial": "convention initiale",
+    "renewal": "renouvellement 2023",
+    "public": "public",
+    "private": "privé",
+}
+
+
+def label(code: Any) -> str:
+    return LABELS.get(str(code), str(code).replace("_", " "))
+
+
+def french_date(value: Any) -> str:
+    if not value:
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        except ValueError:
+            return str(value)
+    if isinstance(value, datetime):
+        return f"{format_date_fr(value.date())} à {value.strftime('%H:%M')}"
+    return format_date_fr(value)
+
+
+def euros(value: Any) -> str:
+    if value in (None, ""):
+        return "—"
+    try:
+        return format_eur_fr(Decimal(str(value)))
+    except (InvalidOperation, ValueError):
+        return str(value)
+
+
+def register_filters(app: Flask) -> None:
+    app.jinja_env.filters.update(label=label, french_date=french_date, euros=euros)

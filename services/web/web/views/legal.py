@@ -1,0 +1,225 @@
+"""Pages of the legal officers: structures, conventions (create, sign, documents, downloads log) and
+document batches with their progress. Auditors and administrators read them too."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, stream_with_context, url_for
+
+from cnum_shared.auth import Role
+from web.adapters.services import ServiceError
+from web.views.common import flash_refusal, roles, services, today
+
+blp = Blueprint("legal", __name__)
+
+READERS = (Role.LEGAL, Role.ADMIN, Role.AUDITOR)
+WRITERS = (Role.LEGAL, Role.ADMIN)
+
+DEPARTMENT_CHOICES = ("", "15", "94", "971", "972", "973", "974", "975", "976", "977", "978")
+
+
+def structure_names(structure_ids: set[str]) -> dict[str, str]:
+    """The names of the structures on a page (one call each; a page holds at most 20)."""
+    names: dict[str, str] = {}
+    for structure_id in structure_ids:
+        try:
+            names[structure_id] = services().get("conventions", f"/structures/{structure_id}")["name"]
+        except ServiceError:
+            names[structure_id] = "structure inconnue"
+    return names
+
+
+@blp.get("/conventions")
+@roles(*READERS)
+def conventions() -> Any:
+    filters = {key: request.args.get(key, "") for key in ("q", "status", "wave")}
+    page = services().page(
+        "conventions", "/conventions", page=request.args.get("page", 1, type=int), page_size=20, **filters
+    )
+    names = structure_names({item["structure_id"] for item in page.items})
+    return render_template("legal/conventions.html", page=page, filters=filters, names=names)
+
+
+@blp.route("/conventions/nouvelle", methods=["GET", "POST"])
+@roles(*WRITERS)
+def convention_new() -> Any:
+    form = request.form if request.method == "POST" else request.args
+    if request.method == "POST":
+        try:
+            body = {
+                "structure_id": form.get("structure_id", ""),
+                "wave": form.get("wave", ""),
+                "posts": int(form.get("posts") or 0),
+                "start_date": form.get("start_date", ""),
+                "duration_months": int(form.get("duration_months") or 0),
+            }
+        except ValueError:
+            flash("Le nombre de postes et la durée sont des nombres entiers.", "error")
+        else:
+            try:
+                created = services().post("conventions", "/conventions", body)
+            except ServiceError as error:
+                flash_refusal(error, "Convention refusée :")
+            else:
+                flash(
+                    f"Convention {created['reference']} créée (brouillon) : vérifiez-la puis signez-la.",
+                    "success",
+                )
+                return redirect(url_for("legal.convention", convention_id=created["id"]))
+    structures = (
+        services().page("conventions", "/structures", page_size=100, q=request.args.get("q", "")).items
+    )
+    return render_template("legal/convention_new.html", structures=structures, form=form, today=today())
+
+
+@blp.get("/conventions/<uuid:convention_id>")
+@roles(*READERS)
+def convention(convention_id: uuid.UUID) -> Any:
+    found = services().get("conventions", f"/conventions/{convention_id}")
+    structure = services().get("conventions", f"/structures/{found['structure_id']}")
+    amendments = services().get("conventions", f"/conventions/{convention_id}/amendments")
+    contracts = services().page("conventions", f"/conventions/{convention_id}/contracts", page_size=100).items
+    downloads = services().page("conventions", f"/conventions/{convention_id}/downloads", page_size=50).items
+    return render_template(
+        "legal/convention.html",
+        convention=found,
+        structure=structure,
+        amendments=amendments,
+        contracts=contracts,
+        downloads=downloads,
+        today=today(),
+    )
+
+
+@blp.post("/conventions/<uuid:convention_id>/signer")
+@roles(*WRITERS)
+def convention_sign(convention_id: uuid.UUID) -> Any:
+    try:
+        signed = services().post(
+            "conventions",
+            f"/conventions/{convention_id}/sign",
+            {"signed_on": request.form.get("signed_on", "")},
+        )
+    except ServiceError as error:
+        flash_refusal(error, "Signature refusée :")
+    else:
+        flash(
+            f"Convention {signed['reference']} signée le {signed['signed_on']} : "
+            "la première tranche est due à cette date.",
+            "success",
+        )
+    return redirect(url_for("legal.convention", convention_id=convention_id))
+
+
+@blp.post("/conventions/<uuid:convention_id>/avenants/<uuid:amendment_id>/signer")
+@roles(*WRITERS)
+def amendment_sign(convention_id: uuid.UUID, amendment_id: uuid.UUID) -> Any:
+    try:
+        services().post(
+            "conventions",
+            f"/conventions/{convention_id}/amendments/{amendment_id}/sign",
+            {"signed_on": request.form.get("signed_on", "")},
+        )
+    except ServiceError as error:
+        flash_refusal(error, "Signature de l'avenant refusée :")
+    else:
+        flash("Avenant signé : le nombre de postes et le montant de la convention sont modifiés.", "success")
+    return redirect(url_for("legal.convention", convention_id=convention_id))
+
+
+@blp.get("/conventions/<uuid:convention_id>/convention.<any(pdf, docx):file_format>")
+@roles(*READERS)
+def convention_document(convention_id: uuid.UUID, file_format: str) -> Any:
+    return _stream(
+        services().download("conventions", f"/conventions/{convention_id}/document", format=file_format)
+    )
+
+
+@blp.get("/conventions/<uuid:convention_id>/avenants/<uuid:amendment_id>.<any(pdf, docx):file_format>")
+@roles(*READERS)
+def amendment_document(convention_id: uuid.UUID, amendment_id: uuid.UUID, file_format: str) -> Any:
+    return _stream(
+        services().download(
+            "conventions",
+            f"/conventions/{convention_id}/amendments/{amendment_id}/document",
+            format=file_format,
+        )
+    )
+
+
+@blp.get("/structures")
+@roles(*READERS)
+def structures() -> Any:
+    filters = {key: request.args.get(key, "") for key in ("q", "department", "kind")}
+    page = services().page(
+        "conventions", "/structures", page=request.args.get("page", 1, type=int), page_size=20, **filters
+    )
+    return render_template(
+        "legal/structures.html", page=page, filters=filters, departments=DEPARTMENT_CHOICES
+    )
+
+
+@blp.get("/structures/<uuid:structure_id>")
+@roles(*READERS)
+def structure(structure_id: uuid.UUID) -> Any:
+    found = services().get("conventions", f"/structures/{structure_id}")
+    its_conventions = (
+        services().page("conventions", "/conventions", structure_id=str(structure_id), page_size=100).items
+    )
+    return render_template("legal/structure.html", structure=found, conventions=its_conventions)
+
+
+@blp.route("/documents/lots", methods=["GET", "POST"])
+@roles(*WRITERS)
+def batches() -> Any:
+    if request.method == "POST":
+        try:
+            batch = services().post(
+                "conventions", "/document-batches", {"format": request.form.get("format", "pdf")}
+            )
+        except ServiceError as error:
+            flash_refusal(error, "Édition refusée :")
+        else:
+            flash(f"Édition lancée : {batch['total']} conventions à produire.", "success")
+            return redirect(url_for("legal.batch", batch_id=batch["id"]))
+    return render_template("legal/batches.html")
+
+
+@blp.get("/documents/lots/<uuid:batch_id>")
+@roles(*WRITERS)
+def batch(batch_id: uuid.UUID) -> Any:
+    found = services().get("conventions", f"/document-batches/{batch_id}")
+    return render_template("legal/batch.html", batch=found)
+
+
+@blp.get("/documents/lots/<uuid:batch_id>/etat")
+@roles(*WRITERS)
+def batch_state(batch_id: uuid.UUID) -> Any:
+    """What the progress bar polls: the batch as the service reports it."""
+    return services().get("conventions", f"/document-batches/{batch_id}")
+
+
+@blp.get("/documents/lots/<uuid:batch_id>/archive.zip")
+@roles(*WRITERS)
+def batch_archive(batch_id: uuid.UUID) -> Any:
+    return _stream(services().download("conventions", f"/document-batches/{batch_id}/archive"))
+
+
+def _stream(upstream: Any) -> Response:
+    """Pass a service's file to the browser as it arrives, with its name, type and provenance headers."""
+    headers = {
+        name: upstream.headers[name]
+        for name in (
+            "Content-Type",
+            "Content-Disposition",
+            "Content-Length",
+            "X-Document-SHA256",
+            "X-Template-Version",
+        )
+        if name in upstream.headers
+    }
+    return Response(
+        stream_with_context(upstream.iter_content(chunk_size=64 * 1024)), headers=headers, status=200
+    )
