@@ -16,7 +16,7 @@ endif
 
 LIBREOFFICE_PACKAGES := libreoffice-writer-nogui python3-uno fonts-liberation2
 
-.PHONY: bench help install libreoffice lock migrate demo run test test-fast lint format typecheck clean-var
+.PHONY: bench chromium help install libreoffice lock migrate demo run test test-fast lint format typecheck clean-var
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}'
@@ -40,6 +40,16 @@ libreoffice: ## install LibreOffice and its Python bridge from Debian when missi
 	  if $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $(LIBREOFFICE_PACKAGES); then :; \
 	  elif [ "$(CI)" = true ]; then echo "LibreOffice could not be installed"; exit 1; \
 	  else echo "WARNING: LibreOffice could not be installed: PDF documents will answer 503."; fi; \
+	fi
+
+chromium: ## install Debian's Chromium and ChromeDriver when missing (the web interface's browser tests)
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	else \
+	  echo "Installing Chromium for the browser tests: chromium chromium-driver"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  if $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends chromium chromium-driver; then :; \
+	  elif [ "$(CI)" = true ]; then echo "Chromium could not be installed"; exit 1; \
+	  else echo "WARNING: Chromium could not be installed: the browser tests will be skipped."; fi; \
 	fi
 
 lock: $(BIN)/python ## recompile requirements/lock.txt from requirements/all.in
@@ -66,7 +76,7 @@ run: demo ## run the whole product in the foreground (Ctrl-C stops everything)
 	@echo
 	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho -f infra/Procfile -d . start
 
-test: install lint typecheck ## the whole suite: ruff, mypy, then pytest on SQLite and PostgreSQL
+test: install chromium lint typecheck ## the whole suite: ruff, mypy, then pytest on SQLite and PostgreSQL
 	$(BIN)/python -m pytest -n 2
 
 test-fast: install ## pytest without the tests that start processes

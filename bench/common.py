@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
+import sqlite3
+import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from cnum_shared.testing import postgres_admin_url
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,3 +44,69 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+#: The databases a measure runs on: the embedded one of `make run` and the production one.
+BACKENDS = ("sqlite", "postgresql")
+
+
+class Databases:
+    """Migrated databases and identical copies of them, as SQLite files or on the local PostgreSQL
+    (CNUM_TEST_POSTGRES_URL, as the test suite); everything made is removed by `close`."""
+
+    def __init__(self, backend: str) -> None:
+        self.backend = backend
+        self.root = Path(tempfile.mkdtemp(prefix=f"cnum-bench-{backend}-"))
+        self.created: list[str] = []
+
+    def migrated(self, migrations_dir: Path) -> str:
+        from cnum_shared.db import upgrade_database
+
+        url = self._new()
+        upgrade_database(url, migrations_dir)
+        return url
+
+    def copy(self, url: str) -> str:
+        """A copy of `url` (whose connections must be closed), row for row."""
+        if self.backend == "sqlite":
+            target = self.root / f"{uuid.uuid4().hex}.sqlite3"
+            with sqlite3.connect(url.removeprefix("sqlite:///")) as origin, sqlite3.connect(target) as copy:
+                origin.backup(copy)
+            origin.close()
+            copy.close()
+            return f"sqlite:///{target}"
+        return self._new(template=url.rsplit("/", 1)[1])
+
+    def close(self) -> None:
+        if self.created:
+            with psycopg.connect(postgres_admin_url(), autocommit=True) as connection:
+                for name in self.created:
+                    connection.execute(
+                        sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                    )
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def _new(self, template: str | None = None) -> str:
+        if self.backend == "sqlite":
+            return f"sqlite:///{self.root / uuid.uuid4().hex}.sqlite3"
+        name = f"cnum_bench_{uuid.uuid4().hex[:12]}"
+        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template:
+            statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(template)
+            )
+        with psycopg.connect(postgres_admin_url(), autocommit=True) as connection:
+            connection.execute(statement)
+        self.created.append(name)
+        return f"{postgres_admin_url().rsplit('/', 1)[0]}/{name}"
+
+
+def available_backends() -> list[str]:
+    """SQLite always; PostgreSQL when it answers (the bench says so when it does not)."""
+    from cnum_shared.testing import postgres_unavailable_reason
+
+    reason = postgres_unavailable_reason()
+    if reason:
+        print(f"PostgreSQL skipped: {reason}", flush=True)
+        return ["sqlite"]
+    return list(BACKENDS)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from cnum_shared.db import utcnow
-from cnum_shared.events.schemas import EVENT_TYPES, consumers_of, dump_data
+from cnum_shared.events.schemas import EVENT_TYPES, consumers_of, dump_many
 from cnum_shared.events.tables import EventTables
 
 
@@ -29,23 +29,47 @@ def emit(
     Nothing leaves the process here: the relay job delivers after commit, so a rolled-back change never
     emits, and a committed one is never lost.
     """
+    return emit_many(
+        session, tables, producer=producer, event_type=event_type, items=[data], occurred_at=occurred_at
+    )[0]
+
+
+def emit_many(
+    session: Session,
+    tables: EventTables,
+    *,
+    producer: str,
+    event_type: str,
+    items: Sequence[Mapping[str, Any]],
+    occurred_at: datetime | None = None,
+) -> list[uuid.UUID]:
+    """`emit` for many events of one type, in two statements whatever their number (the first scan of
+    the programme publishes thousands of standings); the relay delivers them in this order."""
+    if not items:
+        return []
     now = utcnow()
-    event_id = uuid.uuid4()
-    session.execute(
-        insert(tables.outbox).values(
-            id=event_id,
-            type=event_type,
-            version=EVENT_TYPES[event_type].version,
-            occurred_at=occurred_at or now,
-            producer=producer,
-            data=dump_data(event_type, data),
-            created_at=now,
-        )
-    )
+    version = EVENT_TYPES[event_type].version
+    stored: list[dict[str, Any]] = [
+        {
+            "id": uuid.uuid4(),
+            "type": event_type,
+            "version": version,
+            "occurred_at": occurred_at or now,
+            "producer": producer,
+            "data": data,
+            "created_at": now,
+        }
+        for data in dump_many(event_type, items)
+    ]
+    session.execute(insert(tables.outbox), stored)
     consumers = consumers_of(event_type)
     if consumers:
         session.execute(
             insert(tables.deliveries),
-            [{"event_id": event_id, "consumer": consumer, "next_attempt_at": now} for consumer in consumers],
+            [
+                {"event_id": event["id"], "consumer": consumer, "next_attempt_at": now}
+                for event in stored
+                for consumer in consumers
+            ],
         )
-    return event_id
+    return [cast(uuid.UUID, event["id"]) for event in stored]

@@ -5,7 +5,7 @@ Changing a `data` schema in a way old consumers cannot read means a new `version
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -327,12 +327,17 @@ def load_envelope(payload: Mapping[str, Any]) -> Envelope:
 
 def dump_data(event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
     """The JSON-ready `data` of an event, validated against its schema before it is stored."""
+    return dump_many(event_type, [data])[0]
+
+
+def dump_many(event_type: str, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """`dump_data` for many events of one type: one schema, one pass (a scan publishes thousands)."""
     try:
         schema = EVENT_TYPES[event_type].data_schema()
     except KeyError:
         raise ValueError(f"unknown event type {event_type!r}") from None
-    dumped: dict[str, Any] = schema.dump(data)
-    errors = schema.validate(dumped)
+    dumped: list[dict[str, Any]] = schema.dump(items, many=True)
+    errors = schema.validate(dumped, many=True)
     if errors:
         raise ValueError(f"invalid data for {event_type}: {errors}")
     return dumped

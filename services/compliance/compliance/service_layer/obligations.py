@@ -6,15 +6,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import Table, and_, insert, select, update
 from sqlalchemy.orm import Session
 
 from cnum_shared import legal
 from cnum_shared.dates import add_period
 from cnum_shared.db import utcnow
-from cnum_shared.events.outbox import emit
+from cnum_shared.events.outbox import emit_many
 from compliance.adapters.orm import (
     ActivityReport,
     ContractCopy,
@@ -35,6 +35,9 @@ from compliance.domain.obligations import (
 )
 
 SCAN = "cnum (échéancier)"
+#: The tables themselves, for the scan's bulk inserts (Core: no identity map to keep, less work per row).
+_OBLIGATIONS = cast(Table, Obligation.__table__)
+_HISTORY = cast(Table, ObligationHistory.__table__)
 
 
 def _history(
@@ -129,66 +132,95 @@ def settle(
 
 def activity_reporting_obligations(session: Session, as_of: date) -> int:
     """One obligation per month a contract was active, once the month is over (set up in bulk)."""
-    existing = set(
-        session.scalars(
-            select(Obligation.natural_key).where(Obligation.kind == ObligationKind.ACTIVITY_REPORTING.value)
+    kind = ObligationKind.ACTIVITY_REPORTING.value
+    existing = set(session.scalars(select(Obligation.natural_key).where(Obligation.kind == kind)))
+    # The months still without their obligation; on most days there are none.
+    missing: list[tuple[Any, date, str]] = []
+    contracts = session.execute(
+        select(
+            ContractCopy.contract_id,
+            ContractCopy.structure_id,
+            ContractCopy.convention_id,
+            ContractCopy.start_date,
+            ContractCopy.end_date,
+            ContractCopy.ended_on,
         )
     )
-    reported = {
-        (contract_id, month_start(day))
-        for contract_id, day in session.execute(select(ActivityReport.contract_id, ActivityReport.date))
-    }
-    rows: list[dict[str, Any]] = []
-    history: list[dict[str, Any]] = []
-    now = utcnow()
-    for contract in session.scalars(select(ContractCopy)):
+    for contract in contracts:
         last_day = min(
             day for day in (contract.ended_on, contract.end_date, as_of - timedelta(days=1)) if day
         )
+        prefix = f"{kind}:{contract.contract_id}:"
         month = month_start(contract.start_date)
-        while next_month(month) - timedelta(days=1) <= last_day:
-            month_end = next_month(month) - timedelta(days=1)
-            key = f"{ObligationKind.ACTIVITY_REPORTING.value}:{contract.contract_id}:{month.isoformat()}"
+        following = next_month(month)
+        while following - timedelta(days=1) <= last_day:
+            key = prefix + month.isoformat()
             if key not in existing:
-                deadline = legal.deadline(ObligationKind.ACTIVITY_REPORTING.value, month_end)
-                status = (
-                    ObligationStatus.FULFILLED
-                    if (contract.contract_id, month) in reported
-                    else ObligationStatus.OPEN
-                )
-                obligation_id = uuid.uuid4()
-                rows.append(
-                    {
-                        "id": obligation_id,
-                        "natural_key": key,
-                        "kind": ObligationKind.ACTIVITY_REPORTING.value,
-                        "structure_id": contract.structure_id,
-                        "convention_id": contract.convention_id,
-                        "contract_id": contract.contract_id,
-                        "candidate_id": None,
-                        "period": month,
-                        "status": status.value,
-                        "due_on": add_period(month_end, deadline.months, deadline.days),
-                        "source": deadline.reference,
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                )
-                history.append(
-                    {
-                        "id": uuid.uuid4(),
-                        "obligation_id": obligation_id,
-                        "from_status": None,
-                        "to_status": status.value,
-                        "actor": SCAN,
-                        "reason": f"mois d'activité {month.strftime('%m/%Y')}",
-                        "at": now,
-                    }
-                )
-            month = next_month(month)
-    if rows:
-        session.execute(insert(Obligation), rows)
-        session.execute(insert(ObligationHistory), history)
+                missing.append((contract, month, key))
+            month, following = following, next_month(following)
+    if not missing:
+        return 0
+    # Which contracts reported in those months only (on most days, just the month that ended): one
+    # distinct contract per month, not every report of the programme's history.
+    months = {month for _, month, _ in missing}
+    reported = {
+        (contract_id, month)
+        for month in months
+        for contract_id in session.scalars(
+            select(ActivityReport.contract_id)
+            .where(ActivityReport.date >= month, ActivityReport.date < next_month(month))
+            .distinct()
+        )
+    }
+    # The same due date, legal source and reason for every contract of a month.
+    per_month: dict[date, tuple[date, str, str]] = {}
+    for month in months:
+        month_end = next_month(month) - timedelta(days=1)
+        deadline = legal.deadline(kind, month_end)
+        per_month[month] = (
+            add_period(month_end, deadline.months, deadline.days),
+            deadline.reference,
+            f"mois d'activité {month.strftime('%m/%Y')}",
+        )
+    rows: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
+    now = utcnow()
+    for contract, month, key in missing:
+        due_on, source, reason = per_month[month]
+        status = (
+            ObligationStatus.FULFILLED if (contract.contract_id, month) in reported else ObligationStatus.OPEN
+        )
+        obligation_id = uuid.uuid4()
+        rows.append(
+            {
+                "id": obligation_id,
+                "natural_key": key,
+                "kind": kind,
+                "structure_id": contract.structure_id,
+                "convention_id": contract.convention_id,
+                "contract_id": contract.contract_id,
+                "candidate_id": None,
+                "period": month,
+                "status": status.value,
+                "due_on": due_on,
+                "source": source,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        history.append(
+            {
+                "id": uuid.uuid4(),
+                "obligation_id": obligation_id,
+                "from_status": None,
+                "to_status": status.value,
+                "actor": SCAN,
+                "reason": reason,
+                "at": now,
+            }
+        )
+    session.execute(insert(_OBLIGATIONS), rows)
+    session.execute(insert(_HISTORY), history)
     return len(rows)
 
 
@@ -199,7 +231,7 @@ def _move_in_bulk(session: Session, condition: Any, to: ObligationStatus, reason
     if not moving:
         return 0
     session.execute(
-        insert(ObligationHistory),
+        insert(_HISTORY),
         [
             {
                 "id": uuid.uuid4(),
@@ -252,23 +284,32 @@ def overdue_of(session: Session, structure_id: uuid.UUID) -> Sequence[Obligation
 def publish_standings(session: Session, as_of: date, structure_ids: Iterable[uuid.UUID] | None = None) -> int:
     """Emit `structure.standing_changed` for each structure whose set of overdue obligations changed
     (or was never published)."""
-    wanted = (
-        list(structure_ids)
-        if structure_ids is not None
-        else list(session.scalars(select(StructureContact.structure_id)))
-    )
+    if structure_ids is None:
+        # The daily scan: every structure, so no filter, and one query for all their standings rather
+        # than a lookup per structure.
+        wanted = list(session.scalars(select(StructureContact.structure_id)))
+        of_obligations: list[Any] = []
+        of_standings: list[Any] = []
+    else:
+        wanted = list(structure_ids)
+        of_obligations = [Obligation.structure_id.in_(wanted)]
+        of_standings = [Standing.structure_id.in_(wanted)]
     overdue_rows = session.execute(
         select(Obligation.structure_id, Obligation.id, Obligation.kind, Obligation.due_on).where(
-            Obligation.status == ObligationStatus.OVERDUE.value, Obligation.structure_id.in_(wanted)
+            Obligation.status == ObligationStatus.OVERDUE.value, *of_obligations
         )
     ).all()
     by_structure: dict[uuid.UUID, list[Any]] = {structure_id: [] for structure_id in wanted}
     for row in overdue_rows:
-        by_structure[row.structure_id].append(row)
-    published = 0
+        if row.structure_id in by_structure:
+            by_structure[row.structure_id].append(row)
+    standings = {
+        standing.structure_id: standing for standing in session.scalars(select(Standing).where(*of_standings))
+    }
+    changes: list[dict[str, Any]] = []
     for structure_id, rows in by_structure.items():
         ids = sorted(str(row.id) for row in rows)
-        standing = session.get(Standing, structure_id)
+        standing = standings.get(structure_id)
         if standing is not None and standing.overdue_ids == ids:
             continue
         if standing is None:
@@ -280,12 +321,8 @@ def publish_standings(session: Session, as_of: date, structure_ids: Iterable[uui
             as_of,
             utcnow(),
         )
-        emit(
-            session,
-            event_tables,
-            producer="compliance",
-            event_type="structure.standing_changed",
-            data={
+        changes.append(
+            {
                 "structure_id": structure_id,
                 "blocking": bool(ids),
                 "overdue": [
@@ -293,7 +330,9 @@ def publish_standings(session: Session, as_of: date, structure_ids: Iterable[uui
                     for row in sorted(rows, key=lambda row: (row.due_on, str(row.id)))
                 ],
                 "as_of": as_of,
-            },
+            }
         )
-        published += 1
-    return published
+    emit_many(
+        session, event_tables, producer="compliance", event_type="structure.standing_changed", items=changes
+    )
+    return len(changes)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
@@ -70,7 +71,9 @@ def obligation_kind(value: Any, period: Any = None) -> str:
     if kind == "activity_reporting" and period:
         try:
             month = date.fromisoformat(str(period))
-            text += f" de {MONTHS[month.month - 1]} {month.year}"
+            name = MONTHS[month.month - 1]
+            article = "d'" if name[0] in "aeioué" else "de "
+            text += f" {article}{name} {month.year}"
         except ValueError:
             text += f" ({period})"
     return text
@@ -141,7 +144,7 @@ def obligation(obligation_id: uuid.UUID) -> Any:
         evidence=services().get("compliance", f"/obligations/{obligation_id}/evidence"),
         names=structure_names([found["structure_id"]]),
         can_decide=signed_in_role() is Role.COMPLIANCE and found["status"] in ("open", "due_soon", "overdue"),
-        today=date.today().isoformat(),
+        today=datetime.now(ZoneInfo("Europe/Paris")).date().isoformat(),
     )
 
 
@@ -161,10 +164,25 @@ def fulfil(obligation_id: uuid.UUID) -> Any:
 @roles(Role.COMPLIANCE)
 def extend(obligation_id: uuid.UUID) -> Any:
     due_on = request.form.get("due_on", "").strip()
-    if not due_on:
-        flash("Action refusée : indiquez la nouvelle date d'échéance.", "error")
+    try:
+        date.fromisoformat(due_on)
+    except ValueError:
+        flash("Action refusée : indiquez la nouvelle date d'échéance (jour, mois, année).", "error")
         return redirect(url_for(".obligation", obligation_id=obligation_id))
     return _decide(obligation_id, "extend", "La nouvelle échéance est enregistrée.", due_on=due_on)
+
+
+def said_once(error: ServiceError) -> ServiceError:
+    """A refusal whose `errors` only repeat its message ("file: …", then "files › file : file: …"), said
+    once in plain words; a refusal whose details say more is kept whole."""
+    reasons: list[str] = []
+    for location in error.errors.values():
+        for field_name, messages in location.items() if isinstance(location, dict) else []:
+            for message in messages if isinstance(messages, list) else [messages]:
+                reasons.append(str(message).removeprefix(f"{field_name}: "))
+    if not reasons or any(reason not in error.message for reason in reasons):
+        return error
+    return ServiceError(error.status, " ".join(dict.fromkeys(reasons)), {})
 
 
 def _decide(obligation_id: uuid.UUID, action: str, done: str, **extra: str) -> Any:
@@ -178,7 +196,7 @@ def _decide(obligation_id: uuid.UUID, action: str, done: str, **extra: str) -> A
     except ServiceError as error:
         if error.status == 401:
             raise
-        flash_refusal(error, "Action refusée :")
+        flash_refusal(said_once(error), "Action refusée :")
         return redirect(target)
     flash(done, "success")
     return redirect(target)
@@ -189,6 +207,12 @@ def _decide(obligation_id: uuid.UUID, action: str, done: str, **extra: str) -> A
 def alerts() -> Any:
     page = services().page("compliance", "/alerts", page=request.args.get("page", 1, type=int))
     structures = list(dict.fromkeys(str(alert["structure_id"]) for alert in page.items))
+    for alert in page.items:
+        # One line per obligation: an overdue one is often told twice the same day (overdue, escalation).
+        steps: dict[str, list[str]] = {}
+        for item in alert.get("items", []):
+            steps.setdefault(str(item["obligation_id"]), []).append(str(item["step"]))
+        alert["told"] = steps
     return render_template(
         "compliance/alerts.html",
         page=page,

@@ -1,7 +1,471 @@
-"""Pages of the finance officers (to be written)."""
+"""Pages of the finance officers: tranches to approve and pay, and SEPA payment runs (ordres de virement).
+
+Every figure comes from the payments service; the pages only draw it and send the officer's decisions.
+When the service refuses an approval or a payment (409), its reason codes are put in plain French words
+(REASONS) and shown on the page the officer comes back to.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    stream_with_context,
+    url_for,
+)
+
+from cnum_shared.auth import Role
+from cnum_shared.dates import paris_today
+from web.adapters.services import ServiceError
+from web.views.common import flash_refusal, new_idempotency_key, roles, services
+from web.views.filters import euros
 
 blp = Blueprint("finance", __name__)
+
+READERS = (Role.FINANCE, Role.ADMIN, Role.AUDITOR)
+
+#: The payments service's refusal codes, in the words of a finance officer. The service's own message,
+#: which carries the details (obligation and date, salary and SMIC figures, tranche numbers, hold
+#: reason), is shown under each sentence.
+REASONS: dict[str, str] = {
+    # the gates checked when a tranche is approved or paid
+    "not_due": "La tranche n'est pas encore échue : elle ne peut être approuvée qu'à partir de sa date "
+    "d'échéance.",
+    "out_of_order": "Une tranche précédente de la même convention n'est pas encore réglée : les tranches "
+    "se paient dans l'ordre.",
+    "on_hold": "Les paiements sont suspendus : aucune tranche ne peut être approuvée ni payée tant que la "
+    "suspension n'est pas levée.",
+    "standing_unknown": "Le service de conformité n'a pas encore transmis la situation de la structure : "
+    "ses obligations ne peuvent pas être vérifiées, l'approbation doit attendre.",
+    "overdue_obligation": "La structure est en retard sur une de ses obligations : la tranche est bloquée "
+    "jusqu'à ce que l'obligation soit remplie ou levée.",
+    "below_smic": "Un conseiller est rémunéré en dessous du SMIC : la tranche est bloquée jusqu'à la "
+    "correction du salaire.",
+    # the state of the tranche
+    "already_paid": "La tranche est déjà payée : aucun second paiement n'a été enregistré.",
+    "not_approved": "La tranche doit d'abord être approuvée avant d'être payée.",
+    "invalid_transition": "Cette action n'est pas possible dans l'état actuel de la tranche.",
+    "in_payment_run": "La tranche fait partie d'un ordre de virement en cours : elle sera payée par ce "
+    "virement (ou annulez d'abord l'ordre).",
+    "four_eyes": "Double contrôle : un autre agent que celui qui a approuvé (ou préparé) doit valider.",
+    # payment runs
+    "run_closed": "Cet ordre de virement est clos (annulé ou déjà traité) : l'action n'est plus possible.",
+    "run_not_exported": "Le fichier SEPA doit d'abord être téléchargé et transmis à la banque avant de "
+    "confirmer l'exécution.",
+    "run_not_confirmed": "Les rejets bancaires ne se déclarent que sur un ordre de virement confirmé.",
+    "in_progress": "La même demande est déjà en cours d'enregistrement : patientez un instant puis "
+    "rechargez la page.",
+}
+
+#: Statuses offered in the tranche filter, in the order of a tranche's life.
+TRANCHE_STATUSES = ("due", "blocked", "approved", "paid", "scheduled", "cancelled")
+
+#: A payment run and its lines are masculine ("un ordre", "un virement"): their own words.
+RUN_LABELS: dict[str, str] = {
+    "draft": "en préparation",
+    "exported": "fichier SEPA exporté",
+    "confirmed": "exécuté par la banque",
+    "cancelled": "annulé",
+    "included": "à virer",
+    "paid": "payé",
+    "rejected": "rejeté par la banque",
+}
+
+_REASONS_KEY = "finance_reasons"
+_MAX_REASONS = 30
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+
+def _reasons_of(error: ServiceError) -> list[dict[str, Any]]:
+    """The reasons a refusal lists (`errors.reasons` of the payments service), in plain words.
+
+    One entry per code, in the service's order: its sentence, and the service's messages that add a
+    detail to it (each overdue obligation with its date, each salary with the SMIC figure…).
+    """
+    listed = error.errors.get("reasons")
+    if not isinstance(listed, list):
+        return []
+    grouped: dict[str, dict[str, Any]] = {}
+    for item in listed:
+        if not isinstance(item, dict):
+            continue
+        code, message = str(item.get("code", "")), str(item.get("message", "")).strip()
+        sentence = REASONS.get(code)
+        if sentence is None:  # a code this page does not know yet: the service's words as they are
+            grouped[f"{code}:{len(grouped)}"] = {"text": message or "Motif non précisé.", "details": []}
+            continue
+        entry = grouped.setdefault(code, {"text": sentence, "details": []})
+        if message and message.rstrip(".").lower() not in sentence.lower():
+            entry["details"].append(message)
+    return list(grouped.values())
+
+
+def _keep_reasons(target: str, reasons: list[dict[str, Any]]) -> None:
+    """Show these reasons on the next page drawn for `target` (once, like a flashed message)."""
+    if reasons:
+        session[_REASONS_KEY] = {"target": target, "items": reasons[:_MAX_REASONS]}
+
+
+def _take_reasons(target: str) -> list[dict[str, Any]]:
+    kept = session.get(_REASONS_KEY)
+    if not isinstance(kept, dict) or kept.get("target") != target:
+        return []
+    session.pop(_REASONS_KEY, None)
+    return list(kept.get("items") or [])
+
+
+def _refuse(error: ServiceError, intro: str, target: str) -> None:
+    """Flash a refusal; its reasons, when the service lists them, go to the page in plain words."""
+    if error.status == 401:  # the session expired: `roles` sends the officer to the sign-in page
+        raise error
+    if error.status == 409 and not error.errors and "clé" in error.message:
+        flash(REASONS["in_progress"], "warning")
+        return
+    if error.status == 403 and "double contrôle" in error.message:
+        flash(f"{intro} double contrôle.", "error")
+        _keep_reasons(target, [{"text": REASONS["four_eyes"], "details": [error.message]}])
+        return
+    reasons = _reasons_of(error)
+    if reasons:
+        flash(f"{intro} les motifs sont détaillés ci-dessous.", "error")
+        _keep_reasons(target, reasons)
+        return
+    flash_refusal(error, intro)
+
+
+def _parse_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _parse_uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value.strip()) if value and value.strip() else None
+    except ValueError:
+        return None
+
+
+def _references(convention_ids: set[str]) -> dict[str, str]:
+    """The reference of each convention (CNUM-2021-…), from its payment schedule; short id if unknown."""
+    found: dict[str, str] = {}
+    for convention_id in convention_ids:
+        try:
+            found[convention_id] = str(services().get("payments", f"/schedules/{convention_id}")["reference"])
+        except (ServiceError, KeyError, TypeError):
+            found[convention_id] = convention_id[:8]
+    return found
+
+
+def _today() -> date:
+    return paris_today(datetime.now(UTC))
+
+
+def _officer_login() -> str:
+    return str(session.get("login", ""))
+
+
+def _can_act() -> bool:
+    return session.get("role") == Role.FINANCE.value
+
+
+# ---------------------------------------------------------------------------------------------- tranches
+
+
+@blp.get("/tranches")
+@roles(*READERS)
+def tranches() -> Any:
+    """Tranches by due date: those due to approve by default."""
+    status = request.args.get("status", "due") if "status" in request.args else "due"
+    if status and status not in TRANCHE_STATUSES:
+        status = ""
+    due_before_text = request.args.get("due_before", "")
+    due_before = _parse_date(due_before_text)
+    if due_before_text and due_before is None:
+        flash("La date « échéance avant le » n'est pas une date valide : filtre ignoré.", "warning")
+    structure_text = request.args.get("structure_id", "").strip()
+    structure_id = _parse_uuid(structure_text)
+    if structure_text and structure_id is None:
+        flash("L'identifiant de structure n'est pas valide : filtre ignoré.", "warning")
+    convention_id = _parse_uuid(request.args.get("convention_id"))
+    page_number = request.args.get("page", 1, type=int) or 1
+    page = services().page(
+        "payments",
+        "/tranches",
+        status=status,
+        due_before=due_before.isoformat() if due_before else None,
+        structure_id=str(structure_id) if structure_id else None,
+        convention_id=str(convention_id) if convention_id else None,
+        page=max(page_number, 1),
+    )
+    references = _references({str(item["convention_id"]) for item in page.items})
+    return render_template(
+        "finance/tranches.html",
+        page=page,
+        references=references,
+        statuses=TRANCHE_STATUSES,
+        status=status,
+        due_before=due_before.isoformat() if due_before else "",
+        structure_id=str(structure_id) if structure_id else "",
+        convention_id=str(convention_id) if convention_id else "",
+        convention_reference=references.get(str(convention_id), "") if convention_id else "",
+    )
+
+
+@blp.get("/tranches/<uuid:tranche_id>")
+@roles(*READERS)
+def tranche(tranche_id: uuid.UUID) -> Any:
+    """One tranche: its facts, its history, its convention's balance and schedule, and the actions."""
+    api = services()
+    found = api.get("payments", f"/tranches/{tranche_id}")
+    history = api.get("payments", f"/tranches/{tranche_id}/history")
+    convention_id = found["convention_id"]
+    balance: dict[str, Any] | None
+    try:
+        balance = api.get("payments", f"/conventions/{convention_id}/balance")
+    except ServiceError as error:
+        if error.status == 401:
+            raise
+        balance = None
+    try:
+        schedule: dict[str, Any] | None = api.get("payments", f"/schedules/{convention_id}")
+    except ServiceError as error:
+        if error.status == 401:
+            raise
+        schedule = None
+    try:
+        holds = [
+            hold
+            for hold in api.get("payments", "/holds")
+            if not hold.get("structure_id") or hold.get("structure_id") == found["structure_id"]
+        ]
+    except ServiceError as error:
+        if error.status == 401:
+            raise
+        holds = []
+    return render_template(
+        "finance/tranche.html",
+        tranche=found,
+        history=sorted(history, key=lambda entry: str(entry.get("at", "")), reverse=True),
+        balance=balance,
+        schedule=schedule,
+        holds=holds,
+        reasons=_take_reasons(f"tranche:{tranche_id}"),
+        can_act=_can_act(),
+        officer_login=_officer_login(),
+        idempotency_key=new_idempotency_key(),
+        today=_today().isoformat(),
+    )
+
+
+@blp.post("/tranches/<uuid:tranche_id>/approuver")
+@roles(Role.FINANCE)
+def approve(tranche_id: uuid.UUID) -> Any:
+    comment = request.form.get("comment", "").strip()[:1000] or None
+    try:
+        services().post("payments", f"/tranches/{tranche_id}/approve", {"comment": comment})
+    except ServiceError as error:
+        _refuse(error, "Approbation refusée :", f"tranche:{tranche_id}")
+    else:
+        flash("Tranche approuvée : un autre agent peut maintenant la payer.", "success")
+    return redirect(url_for("finance.tranche", tranche_id=tranche_id))
+
+
+@blp.post("/tranches/<uuid:tranche_id>/payer")
+@roles(Role.FINANCE)
+def pay(tranche_id: uuid.UUID) -> Any:
+    """Pay once: the key drawn with the form makes a double click or a resent form a replay."""
+    back = redirect(url_for("finance.tranche", tranche_id=tranche_id))
+    key = request.form.get("idempotency_key", "").strip()
+    paid_on = _parse_date(request.form.get("paid_on"))
+    reference = request.form.get("reference", "").strip()
+    problems = []
+    if not key:
+        problems.append("le formulaire est incomplet : rechargez la page")
+    if paid_on is None:
+        problems.append("la date de paiement est obligatoire")
+    if not reference:
+        problems.append("la référence bancaire est obligatoire")
+    elif len(reference) > 140:
+        problems.append("la référence bancaire dépasse 140 caractères")
+    if problems or paid_on is None:
+        flash("Paiement refusé : " + " ; ".join(problems) + ".", "error")
+        return back
+    try:
+        payment = services().post(
+            "payments",
+            f"/tranches/{tranche_id}/pay",
+            {"paid_on": paid_on.isoformat(), "reference": reference},
+            headers={"Idempotency-Key": key},
+        )
+    except ServiceError as error:
+        if error.status == 422 and "idempotence" in error.message:
+            flash(
+                "Paiement refusé : ce formulaire a déjà servi pour un autre paiement. Rechargez la page "
+                "avant de saisir un nouveau paiement.",
+                "error",
+            )
+        else:
+            _refuse(error, "Paiement refusé :", f"tranche:{tranche_id}")
+        return back
+    amount = euros(payment.get("amount")) if isinstance(payment, dict) else ""
+    flash(f"Tranche payée ({amount}, référence {reference}).", "success")
+    return back
+
+
+# ---------------------------------------------------------------------------------------------- payment runs
+
+
+@blp.get("/ordres-de-virement")
+@roles(*READERS)
+def payment_runs() -> Any:
+    """Prepare a run from the approved tranches, or open one by its number (the API lists no runs)."""
+    wanted = request.args.get("ordre", "").strip()
+    if wanted:
+        run_id = _parse_uuid(wanted)
+        if run_id is not None:
+            return redirect(url_for("finance.payment_run", run_id=run_id))
+        flash("Ce numéro d'ordre de virement n'est pas valide (identifiant attendu).", "error")
+    approved = services().page("payments", "/tranches", status="approved", page_size=100)
+    references = _references({str(item["convention_id"]) for item in approved.items})
+    return render_template(
+        "finance/payment_runs.html",
+        approved=approved,
+        approved_total=sum(float(item.get("amount") or 0) for item in approved.items),
+        references=references,
+        reasons=_take_reasons("runs"),
+        can_act=_can_act(),
+        idempotency_key=new_idempotency_key(),
+        execution_date=(_today() + timedelta(days=1)).isoformat(),
+    )
+
+
+@blp.post("/ordres-de-virement")
+@roles(Role.FINANCE)
+def create_payment_run() -> Any:
+    back = redirect(url_for("finance.payment_runs"))
+    key = request.form.get("idempotency_key", "").strip()
+    execution_date = _parse_date(request.form.get("execution_date"))
+    if not key or execution_date is None:
+        flash("Ordre de virement refusé : la date d'exécution est obligatoire.", "error")
+        return back
+    chosen = [_parse_uuid(value) for value in request.form.getlist("tranche_ids")]
+    body: dict[str, Any] = {"execution_date": execution_date.isoformat()}
+    if any(chosen):
+        body["tranche_ids"] = [str(value) for value in chosen if value]
+    try:
+        run = services().post("payments", "/payment-runs", body, headers={"Idempotency-Key": key})
+    except ServiceError as error:
+        problems = error.errors.get("tranches")
+        if error.status == 409 and isinstance(problems, dict):
+            flash(
+                "Ordre de virement refusé : certaines tranches ne peuvent pas être payées "
+                "(détail ci-dessous).",
+                "error",
+            )
+            _keep_reasons("runs", _run_problems(problems))
+        else:
+            _refuse(error, "Ordre de virement refusé :", "runs")
+        return back
+    flash(
+        f"Ordre de virement préparé : {run['number_of_transactions']} "
+        f"virement{'s' if run['number_of_transactions'] > 1 else ''} pour "
+        f"{euros(run['control_sum'])}. Téléchargez le fichier SEPA pour le transmettre à la banque.",
+        "success",
+    )
+    return redirect(url_for("finance.payment_run", run_id=run["id"]))
+
+
+def _run_problems(problems: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each tranche a run refused, named by its number and convention, with the service's reasons."""
+    lines: list[dict[str, Any]] = []
+    for key, messages in list(problems.items())[:_MAX_REASONS]:
+        details = [str(message) for message in messages] if isinstance(messages, list) else [str(messages)]
+        tranche_id = _parse_uuid(key)
+        if tranche_id is None:
+            lines.append({"text": " ".join(details), "details": []})
+            continue
+        name = f"Tranche {str(tranche_id)[:8]}"
+        try:
+            found = services().get("payments", f"/tranches/{tranche_id}")
+            reference = _references({str(found["convention_id"])})[str(found["convention_id"])]
+            name = f"Tranche n° {found['number']} de la convention {reference} ({euros(found['amount'])})"
+        except (ServiceError, KeyError, TypeError):
+            pass
+        lines.append(
+            {"text": name, "details": details, "href": url_for("finance.tranche", tranche_id=tranche_id)}
+        )
+    return lines
+
+
+@blp.get("/ordres-de-virement/<uuid:run_id>")
+@roles(*READERS)
+def payment_run(run_id: uuid.UUID) -> Any:
+    run = services().get("payments", f"/payment-runs/{run_id}")
+    return render_template(
+        "finance/payment_run.html",
+        run=run,
+        run_labels=RUN_LABELS,
+        reasons=_take_reasons(f"run:{run_id}"),
+        can_act=_can_act(),
+        officer_login=_officer_login(),
+        today=_today().isoformat(),
+    )
+
+
+@blp.get("/ordres-de-virement/<uuid:run_id>/sepa")
+@roles(Role.FINANCE)
+def payment_run_sepa(run_id: uuid.UUID) -> Any:
+    """The SEPA file (pain.001), streamed as it comes; the first download marks the run as exported."""
+    try:
+        answer = services().download("payments", f"/payment-runs/{run_id}/sepa")
+    except ServiceError as error:
+        if error.status in (401, 404):
+            raise
+        _refuse(error, "Fichier SEPA indisponible :", f"run:{run_id}")
+        return redirect(url_for("finance.payment_run", run_id=run_id))
+    return Response(
+        stream_with_context(answer.iter_content(chunk_size=64 * 1024)),
+        mimetype="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="virements-{run_id}.xml"'},
+    )
+
+
+@blp.post("/ordres-de-virement/<uuid:run_id>/confirmer")
+@roles(Role.FINANCE)
+def confirm_payment_run(run_id: uuid.UUID) -> Any:
+    paid_on = _parse_date(request.form.get("paid_on"))
+    if paid_on is None:
+        flash("Confirmation refusée : la date d'exécution par la banque est obligatoire.", "error")
+    else:
+        try:
+            services().post("payments", f"/payment-runs/{run_id}/confirm", {"paid_on": paid_on.isoformat()})
+        except ServiceError as error:
+            _refuse(error, "Confirmation refusée :", f"run:{run_id}")
+        else:
+            flash("Exécution confirmée : les tranches de l'ordre de virement sont payées.", "success")
+    return redirect(url_for("finance.payment_run", run_id=run_id))
+
+
+@blp.post("/ordres-de-virement/<uuid:run_id>/annuler")
+@roles(Role.FINANCE)
+def cancel_payment_run(run_id: uuid.UUID) -> Any:
+    try:
+        services().post("payments", f"/payment-runs/{run_id}/cancel")
+    except ServiceError as error:
+        _refuse(error, "Annulation refusée :", f"run:{run_id}")
+    else:
+        flash("Ordre de virement annulé : ses tranches peuvent entrer dans un autre ordre.", "success")
+    return redirect(url_for("finance.payment_run", run_id=run_id))

@@ -1,7 +1,161 @@
-"""Pages of the structure officers (to be written)."""
+"""The pages of a host structure's own officers: its details, conventions, tranches and obligations, and
+the files it sends (evidence for an obligation, the countersigned convention).
+
+Every call carries the structure's own token: the services scope what it sees to its own structure."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import uuid
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    stream_with_context,
+    url_for,
+)
+
+from cnum_shared.auth import Role
+from web.adapters.services import ServiceError
+from web.views.common import flash_refusal, roles, services
+from web.views.compliance import said_once
 
 blp = Blueprint("structure", __name__)
+
+PENDING = ("open", "due_soon", "overdue")
+
+#: The conventions service's structure types, as a structure names itself.
+STRUCTURE_TYPES = {
+    "commune": "commune",
+    "epci": "établissement public de coopération intercommunale (EPCI)",
+    "departement": "département",
+    "region": "région",
+    "collectivite_statut_particulier": "collectivité à statut particulier",
+    "gip": "groupement d'intérêt public (GIP)",
+    "etablissement_public": "établissement public",
+    "association": "association",
+    "entreprise_ess": "entreprise de l'économie sociale et solidaire",
+    "fondation": "fondation",
+    "autre_prive": "autre structure privée",
+}
+
+
+@blp.get("/ma-structure")
+@roles(Role.STRUCTURE)
+def home() -> Any:
+    structure_id = session["structure_id"]
+    structure = services().get("conventions", f"/structures/{structure_id}")
+    conventions = services().page("conventions", "/conventions", page_size=100).items
+    schedules = {
+        convention["id"]: _optional("payments", f"/schedules/{convention['id']}")
+        for convention in conventions
+    }
+    obligations = services().page(
+        "compliance", "/obligations", page=request.args.get("page", 1, type=int), page_size=50
+    )
+    return render_template(
+        "structure/home.html",
+        structure=structure,
+        conventions=conventions,
+        schedules=schedules,
+        obligations=obligations,
+        evidence={
+            item["id"]: services().get("compliance", f"/obligations/{item['id']}/evidence")
+            for item in obligations.items
+            if item["status"] in PENDING
+        },
+        standing=_optional("compliance", f"/structures/{structure_id}/standing"),
+        pending=PENDING,
+        structure_types=STRUCTURE_TYPES,
+        known={item["id"]: item for item in obligations.items},
+    )
+
+
+@blp.get("/ma-structure/conventions/<uuid:convention_id>/convention.pdf")
+@roles(Role.STRUCTURE)
+def convention_document(convention_id: uuid.UUID) -> Any:
+    upstream = services().download("conventions", f"/conventions/{convention_id}/document", format="pdf")
+    disposition = upstream.headers.get("Content-Disposition", "")
+    if "filename" not in disposition:
+        disposition = f'attachment; filename="convention-{convention_id}.pdf"'
+    elif not disposition.startswith("attachment"):
+        disposition = "attachment;" + disposition.partition(";")[2]
+    response = Response(
+        stream_with_context(upstream.iter_content(64 * 1024)),
+        mimetype=upstream.headers.get("Content-Type", "application/pdf"),
+        headers={"Content-Disposition": disposition},
+    )
+    response.call_on_close(upstream.close)
+    return response
+
+
+@blp.post("/ma-structure/obligations/<uuid:obligation_id>/justificatif")
+@roles(Role.STRUCTURE)
+def upload_evidence(obligation_id: uuid.UUID) -> Any:
+    return _upload(
+        "compliance",
+        f"/obligations/{obligation_id}/evidence",
+        "Justificatif refusé :",
+        "Justificatif reçu : le service conformité l'examinera avant d'accepter l'obligation comme remplie",
+        f"obligation-{obligation_id}",
+    )
+
+
+@blp.post("/ma-structure/conventions/<uuid:convention_id>/exemplaire-signe")
+@roles(Role.STRUCTURE)
+def upload_signed_copy(convention_id: uuid.UUID) -> Any:
+    return _upload(
+        "conventions",
+        f"/conventions/{convention_id}/signed-copy",
+        "Convention signée refusée :",
+        "Exemplaire contresigné de la convention reçu et conservé",
+        f"convention-{convention_id}",
+    )
+
+
+def _upload(service: str, path: str, refused: str, done: str, anchor: str) -> Any:
+    target = url_for(".home", _anchor=anchor)
+    sent = request.files.get("file")
+    if sent is None or not sent.filename:
+        flash(f"{refused} choisissez un fichier à envoyer.", "error")
+        return redirect(target)
+    try:
+        answer = services().post(
+            service,
+            path,
+            files={"file": (sent.filename, sent.stream, sent.mimetype or "application/octet-stream")},
+        )
+    except ServiceError as error:
+        if error.status == 401:
+            raise
+        flash_refusal(said_once(error), refused)
+        return redirect(target)
+    flash(f"{done}{_receipt(answer)}.", "success")
+    return redirect(target)
+
+
+def _receipt(answer: Any) -> str:
+    """What the service kept of the file, for the officer to note down."""
+    if not isinstance(answer, dict):
+        return ""
+    parts = [f"version n° {answer['revision']}"] if "revision" in answer else []
+    if "pages" in answer:
+        parts.append(f"{answer['pages']} page{'s' if answer['pages'] != 1 else ''}")
+    if answer.get("sha256"):
+        parts.append(f"empreinte SHA-256 {str(answer['sha256'])[:16]}…")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def _optional(service: str, path: str) -> Any:
+    """What a service answers, or None when it does not know the thing yet (404: unsigned, no obligation)."""
+    try:
+        return services().get(service, path)
+    except ServiceError as error:
+        if error.status == 404:
+            return None
+        raise
