@@ -18,105 +18,11 @@ import pytest
 import requests
 from pypdf import PdfReader
 
-from cnum_shared.mailsink import MailSink
-from cnum_shared.testing import TEST_JWT_SECRET, ServiceProcess, bearer, free_port, run_command
-from compliance.manage import MIGRATIONS_DIR as COMPLIANCE_MIGRATIONS
-from conventions.adapters.converter import (
-    libreoffice_available,
-    start_converter,
-    stop_converter,
-    wait_until_ready,
-)
+from cnum_shared.testing import bearer
 from conventions.demo import DEMO_STRUCTURES
-from conventions.manage import MIGRATIONS_DIR as CONVENTIONS_MIGRATIONS
 from payments.adapters.sepa import summary, validate_pain001
-from payments.manage import MIGRATIONS_DIR as PAYMENTS_MIGRATIONS
 
 pytestmark = pytest.mark.slow
-APPROVAL_DAY = "2026-03-10T09:00:00+00:00"
-
-
-class Product:
-    """The three services, the converter and the SMTP sink, with the commands of their schedulers."""
-
-    def __init__(self, databases: dict[str, str], var_dir, smtp: MailSink, converter_url: str) -> None:
-        self.processes = {
-            name: ServiceProcess(name, {}) for name in ("conventions", "payments", "compliance")
-        }
-        common = {
-            "CNUM_JWT_SECRET": TEST_JWT_SECRET,
-            "CNUM_ENVIRONMENT": "test",
-            "CNUM_FAKE_NOW": APPROVAL_DAY,
-            "CNUM_SMTP_PORT": str(smtp.port),
-            "CNUM_RELAY_BACKOFF_BASE_SECONDS": "0",
-            "CONVENTIONS_CONVERTER_URL": converter_url,
-            **{f"CNUM_{name.upper()}_URL": process.url for name, process in self.processes.items()},
-        }
-        self.env = {}
-        for name, process in self.processes.items():
-            self.env[name] = {
-                **common,
-                "CNUM_VAR_DIR": str(var_dir / name),
-                f"{name.upper()}_DATABASE_URL": databases[name],
-            }
-            process.env = self.env[name]
-
-    def start(self) -> None:
-        for process in self.processes.values():
-            process.start()
-
-    def stop(self) -> None:
-        for process in self.processes.values():
-            process.stop()
-
-    def job(self, service: str, job: str, as_of: str | None = None) -> str:
-        arguments = ["-m", f"{service}.jobs", "run", job] + (["--as-of", as_of] if as_of else [])
-        return run_command(*arguments, env=self.env[service]).strip()
-
-    def relay(self) -> None:
-        """Every service's relay once (conventions first: its events create what the others publish)."""
-        for service in ("conventions", "compliance", "payments"):
-            self.job(service, "relay_outbox")
-
-    def call(self, service, method, path, expected, role="legal", json=None, headers=None, **claims):
-        response = requests.request(
-            method,
-            f"{self.processes[service].url}/api/v1{path}",
-            json=json,
-            headers={**bearer(role, **claims), **(headers or {})},
-            timeout=60,
-        )
-        assert response.status_code == expected, (method, path, response.status_code, response.text[:500])
-        return response
-
-
-@pytest.fixture(scope="module")
-def converter_url(tmp_path_factory):
-    if not libreoffice_available():
-        pytest.skip("LibreOffice is not installed (make libreoffice)")
-    port = free_port()
-    process = start_converter(port, 1, tmp_path_factory.mktemp("converter"))
-    url = f"http://127.0.0.1:{port}"
-    wait_until_ready(url, process=process)
-    yield url
-    stop_converter(process)
-
-
-@pytest.fixture
-def product(db_backend, test_databases, tmp_path, converter_url):
-    databases = {
-        "conventions": test_databases.fresh("conventions", db_backend, CONVENTIONS_MIGRATIONS),
-        "payments": test_databases.fresh("payments", db_backend, PAYMENTS_MIGRATIONS),
-        "compliance": test_databases.fresh("compliance", db_backend, COMPLIANCE_MIGRATIONS),
-    }
-    with MailSink(tmp_path / "mail") as smtp:
-        product = Product(databases, tmp_path, smtp, converter_url)
-        product.smtp = smtp
-        product.start()
-        try:
-            yield product
-        finally:
-            product.stop()
 
 
 JOURNEYS = {

@@ -42,6 +42,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for module in (auth, legal, finance, compliance, structure):
         app.register_blueprint(module.blp)
 
+    @app.get("/healthz")
+    def healthz() -> Any:
+        """The process answers (the services it calls are not checked here)."""
+        return {"status": "ok"}
+
     @app.context_processor
     def officer() -> dict[str, Any]:
         return {"officer": dict(session) if session.get("role") else None}

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from cnum_shared.auth import Role
 from web.adapters.services import ServiceError
 from web.views.common import flash_refusal, roles, services, today
+from web.views.filters import french_date
 
 blp = Blueprint("legal", __name__)
 
@@ -106,7 +107,7 @@ def convention_sign(convention_id: uuid.UUID) -> Any:
         flash_refusal(error, "Signature refusée :")
     else:
         flash(
-            f"Convention {signed['reference']} signée le {signed['signed_on']} : "
+            f"Convention {signed['reference']} signée le {french_date(signed['signed_on'])} : "
             "la première tranche est due à cette date.",
             "success",
         )
@@ -182,7 +183,7 @@ def batches() -> Any:
         except ServiceError as error:
             flash_refusal(error, "Édition refusée :")
         else:
-            flash(f"Édition lancée : {batch['total']} conventions à produire.", "success")
+            flash(f"Édition lancée : {_documents(batch['total'])} à produire.", "success")
             return redirect(url_for("legal.batch", batch_id=batch["id"]))
     return render_template("legal/batches.html")
 
@@ -223,3 +224,7 @@ def _stream(upstream: Any) -> Response:
     return Response(
         stream_with_context(upstream.iter_content(chunk_size=64 * 1024)), headers=headers, status=200
     )
+
+
+def _documents(count: int) -> str:
+    return f"{count} convention" if count == 1 else f"{count} conventions"

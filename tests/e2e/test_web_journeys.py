@@ -1,0 +1,419 @@
+"""The web interface in a real browser (Debian's Chromium, headless, through its ChromeDriver), one
+journey per kind of officer, on the running product: the three services, the web front, the converter and
+a real SMTP server as processes on 127.0.0.1. Each journey saves screenshots under the test's directory
+(and under docs/screenshots/ when CNUM_SAVE_SCREENSHOTS=1).
+
+Data that is not the officer's own work (a structure registered, a contract signed, time passing) is set
+up through the APIs and the jobs, as in test_journey.py; what the officer does is done with clicks.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import requests
+from pypdf import PdfReader, PdfWriter
+from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from conventions.demo import DEMO_STRUCTURES
+from payments.adapters.sepa import summary, validate_pain001
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+SAINT_FLOUR = DEMO_STRUCTURES[0]  # the demo account "saint-flour" signs in as this structure
+
+
+class Browser:
+    """An officer at a browser: signs in, follows links, fills forms, reads the page."""
+
+    def __init__(self, driver: webdriver.Chrome, base_url: str, shots: Path) -> None:
+        self.driver = driver
+        self.base_url = base_url
+        self.shots = shots
+
+    def open(self, path: str) -> None:
+        self.driver.get(self.base_url + path)
+
+    def sign_in(self, login: str, password: str = "cnum-demo") -> None:
+        self.open("/connexion")
+        Select(self.driver.find_element(By.ID, "login")).select_by_value(login)
+        self.driver.find_element(By.ID, "password").send_keys(password)
+        self.click_button("Se connecter")
+
+    def click_button(self, text: str) -> None:
+        self.driver.find_element(By.XPATH, f"//button[contains(normalize-space(), {_xpath(text)})]").click()
+
+    def click_link(self, text: str) -> None:
+        self.driver.find_element(By.XPATH, f"//a[contains(normalize-space(), {_xpath(text)})]").click()
+
+    def fill(self, element_id: str, value: str) -> None:
+        """Set a field as typing would; a date is set directly (its widget's typing order is the locale's)."""
+        element = self.driver.find_element(By.ID, element_id)
+        if element.get_attribute("type") == "date":
+            self.driver.execute_script("arguments[0].value = arguments[1]", element, value)
+        else:
+            element.clear()
+            element.send_keys(value)
+
+    def text(self) -> str:
+        """The page's text, its French no-break spaces (in amounts, before colons) as plain spaces."""
+        return re.sub(r"[\s\u00a0\u202f]+", " ", self.driver.find_element(By.TAG_NAME, "body").text)
+
+    def wait_for_text(self, words: str, seconds: float = 30) -> None:
+        # The page may be replaced while it is read (a form's answer arriving): read it again then.
+        WebDriverWait(self.driver, seconds, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda _: words in self.text()
+        )
+
+    def screenshot(self, name: str) -> None:
+        self.driver.save_screenshot(str(self.shots / f"{name}.png"))
+        if os.environ.get("CNUM_SAVE_SCREENSHOTS") == "1":
+            (ROOT / "docs" / "screenshots").mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(self.shots / f"{name}.png", ROOT / "docs" / "screenshots" / f"{name}.png")
+
+    def fetch(self, href: str) -> requests.Response:
+        """What a link downloads, with the browser's session (a download is a file, not a page)."""
+        cookies = {cookie["name"]: cookie["value"] for cookie in self.driver.get_cookies()}
+        response = requests.get(href, cookies=cookies, timeout=120)
+        assert response.status_code == 200, (href, response.status_code, response.text[:300])
+        return response
+
+    def href(self, link_text: str) -> str:
+        link = self.driver.find_element(By.XPATH, f"//a[contains(normalize-space(), {_xpath(link_text)})]")
+        return str(link.get_attribute("href"))
+
+
+def _xpath(text: str) -> str:
+    """A string literal for XPath 1.0, whatever quotes `text` holds."""
+    if "'" not in text:
+        return f"'{text}'"
+    return "concat(" + ', "\'", '.join(f"'{part}'" for part in text.split("'")) + ")"
+
+
+@pytest.fixture
+def browser(product_with_web, tmp_path, request):
+    if not (CHROMIUM and CHROMEDRIVER):
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium and ChromeDriver are required under CI (make chromium)")
+        pytest.skip("Chromium is not installed (make chromium)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1366,900",
+        "--lang=fr-FR",
+    ):
+        options.add_argument(argument)
+    try:
+        # LANGUAGE: Chromium's own words (the file picker's button) in French too.
+        service = Service(CHROMEDRIVER, env={**os.environ, "LANGUAGE": "fr"})
+        driver = webdriver.Chrome(service=service, options=options)
+    except WebDriverException as error:
+        pytest.fail(f"Chromium did not start: {error}")
+    driver.implicitly_wait(5)
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    try:
+        yield Browser(driver, product_with_web.web_url, shots)
+        report = getattr(request.node, "report_call", None)
+        if report is not None and report.failed:
+            driver.save_screenshot(str(shots / "failure.png"))
+            print(f"page at failure: {driver.current_url}\n{shots / 'failure.png'}")
+    finally:
+        driver.quit()
+
+
+def a_pdf() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+def signed_convention(product, structure_fields, posts=1, signed_on="2025-09-01"):
+    """A structure and its signed renewal convention, registered by a legal officer over the API."""
+    structure = product.call("conventions", "POST", "/structures", 201, json=structure_fields).json()
+    convention = product.call(
+        "conventions",
+        "POST",
+        "/conventions",
+        201,
+        json={
+            "structure_id": structure["id"],
+            "wave": "renewal",
+            "posts": posts,
+            "start_date": "2025-09-01",
+            "duration_months": 36,
+        },
+    ).json()
+    product.call(
+        "conventions", "POST", f"/conventions/{convention['id']}/sign", 200, json={"signed_on": signed_on}
+    )
+    return structure, convention
+
+
+def contract_signed(product, convention, first_name="Inès"):
+    advisor = product.call(
+        "conventions",
+        "POST",
+        "/advisors",
+        201,
+        json={
+            "first_name": first_name,
+            "last_name": "Payet",
+            "birth_date": "1994-05-04",
+            "email": "a@example.org",
+        },
+    ).json()
+    return product.call(
+        "conventions",
+        "POST",
+        f"/conventions/{convention['id']}/contracts",
+        201,
+        json={
+            "advisor_id": advisor["id"],
+            "contract_type": "cdd",
+            "start_date": "2026-01-05",
+            "end_date": "2027-12-31",
+            "weekly_hours": "35",
+            "gross_monthly_salary": "1900.00",
+            "signed_on": "2026-01-05",
+        },
+    ).json()
+
+
+def test_a_legal_officer_creates_signs_and_downloads_a_convention_then_follows_a_batch(
+    product_with_web, browser
+):
+    product = product_with_web
+    structure = product.call("conventions", "POST", "/structures", 201, json=SAINT_FLOUR).json()
+
+    browser.sign_in("claire.martin")
+    browser.wait_for_text("Conventions de subvention")
+    browser.click_link("Nouvelle convention")
+    Select(browser.driver.find_element(By.ID, "structure_id")).select_by_value(structure["id"])
+    Select(browser.driver.find_element(By.ID, "wave")).select_by_value("renewal")
+    browser.fill("posts", "2")
+    browser.fill("start_date", "2025-09-01")
+    browser.fill("duration_months", "36")
+    browser.screenshot("legal-1-new-convention")
+    browser.click_button("Créer la convention")
+
+    browser.wait_for_text("créée (brouillon)")
+    page = browser.text()
+    assert "Commune de Saint-Flour" in page
+    assert "100 000,00 €" in page  # 2 posts × 50 000 € (renewal, QPV/ZRR)
+    browser.fill("signed_on", "2025-09-01")
+    browser.click_button("Signer la convention")
+    browser.wait_for_text("signée le 1er septembre 2025")
+
+    pdf = browser.fetch(browser.href("Télécharger la convention (PDF)"))
+    assert pdf.headers["Content-Type"] == "application/pdf"
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    text = re.sub(r"[\u00a0\u202f]", " ", text)  # French typography: no-break spaces in amounts
+    assert "Saint-Flour" in text
+    assert "100 000,00" in text
+    browser.driver.refresh()
+    browser.wait_for_text("Journal des téléchargements")
+    log = browser.driver.find_element(
+        By.XPATH, "//h2[normalize-space()='Journal des téléchargements']/following-sibling::table[1]"
+    )
+    assert "claire.martin" in log.text and "PDF" in log.text
+    browser.screenshot("legal-2-signed-convention")
+
+    # A batch of every signed convention, followed on its progress bar while the scheduler renders it.
+    browser.click_link("Édition par lots")
+    browser.click_button("Lancer l'édition")
+    browser.wait_for_text("Édition lancée : 1 convention à produire")
+    assert browser.driver.find_element(By.ID, "batch-progress").get_attribute("value") == "0"
+    product.job("conventions", "run_document_batches")
+    browser.wait_for_text("100 %")
+    assert browser.driver.find_element(By.ID, "batch-archive").is_displayed()
+    assert "1 sur 1 documents produits" in browser.text()
+    browser.screenshot("legal-3-batch-done")
+    archive = browser.fetch(browser.href("Télécharger l'archive ZIP"))
+    assert archive.content[:2] == b"PK"
+
+
+def test_a_finance_officer_reads_why_a_tranche_is_blocked_approves_it_and_a_second_officer_pays_once(
+    product_with_web, browser
+):
+    product = product_with_web
+    _, blocked = signed_convention(product, DEMO_STRUCTURES[3])  # Le Tampon, La Réunion
+    contract_signed(product, blocked)
+    _, clear = signed_convention(product, DEMO_STRUCTURES[1])  # the association in the Val-de-Marne
+    product.relay()
+    product.job("compliance", "scan", "2026-01-25")  # the training entry is overdue
+    product.relay()
+    product.job("payments", "mark_due", "2026-03-10")
+
+    browser.sign_in("alice.durand")
+    browser.wait_for_text("Tranches")
+    assert blocked["reference"] in browser.text() and clear["reference"] in browser.text()
+    browser.driver.find_element(
+        By.XPATH, f"//tr[contains(., '{blocked['reference']}')]//a[contains(@href, '/tranches/')]"
+    ).click()
+    browser.click_button("Approuver")
+    browser.wait_for_text("les motifs sont détaillés ci-dessous")
+    reasons = browser.driver.find_element(By.CSS_SELECTOR, "ul.reasons").text
+    assert "en retard sur une de ses obligations" in reasons
+    browser.screenshot("finance-1-blocking-reasons")
+
+    # The other structure owes nothing overdue: its first tranche is approved, then paid by Bruno.
+    browser.open("/tranches")
+    browser.driver.find_element(
+        By.XPATH, f"//tr[contains(., '{clear['reference']}')]//a[contains(@href, '/tranches/')]"
+    ).click()
+    tranche_url = browser.driver.current_url
+    browser.click_button("Approuver")
+    browser.wait_for_text("Tranche approuvée")
+
+    browser.sign_in("bruno.petit")
+    browser.driver.get(tranche_url)
+    key = browser.driver.find_element(By.NAME, "idempotency_key").get_attribute("value")
+    browser.fill("reference", "VIR-2026-0001")
+    browser.screenshot("finance-2-pay")
+    browser.click_button("Payer")
+    browser.wait_for_text("Tranche payée")
+    # The same form sent again (a double click that got through, a resent page) pays nothing more.
+    browser.driver.get(tranche_url)
+    browser.wait_for_text("payée")
+    tranche_id = tranche_url.rstrip("/").rsplit("/", 1)[1]
+    history = product.call("payments", "GET", f"/tranches/{tranche_id}/history", 200, role="finance").json()
+    assert [step["to_status"] for step in history].count("paid") == 1
+    session = {c["name"]: c["value"] for c in browser.driver.get_cookies()}
+    page = requests.get(tranche_url, cookies=session, timeout=30).text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    again = requests.post(
+        f"{tranche_url}/payer",
+        data={
+            "csrf_token": csrf,
+            "idempotency_key": key,
+            "paid_on": "2026-03-10",
+            "reference": "VIR-2026-0001",
+        },
+        cookies=session,
+        timeout=30,
+    )
+    assert again.status_code == 200
+    history = product.call("payments", "GET", f"/tranches/{tranche_id}/history", 200, role="finance").json()
+    assert [step["to_status"] for step in history].count("paid") == 1
+
+    # Tranche 1 of Le Tampon, once what it owed by then is waived, goes into a SEPA payment run.
+    product.job("compliance", "scan", "2026-03-10")
+    obligations = product.call(
+        "compliance", "GET", "/obligations?status=overdue", 200, role="compliance"
+    ).json()
+    for obligation in obligations:
+        product.call(
+            "compliance", "POST", f"/obligations/{obligation['id']}/waive", 200, role="compliance",
+            json={"reason": "formation reportée (arrêt maladie)"},
+        )  # fmt: skip
+    product.job("compliance", "scan", "2026-03-10")
+    product.relay()
+    browser.sign_in("alice.durand")
+    browser.open("/tranches?status=blocked")
+    browser.driver.find_element(
+        By.XPATH, f"//tr[contains(., '{blocked['reference']}')]//a[contains(@href, '/tranches/')]"
+    ).click()
+    browser.click_button("Approuver")
+    browser.wait_for_text("Tranche approuvée")
+    browser.open("/ordres-de-virement")
+    browser.click_button("Préparer l'ordre de virement")
+    browser.wait_for_text("Ordre de virement préparé : 1 virement pour 17 500,00 €")
+    sepa = browser.fetch(browser.href("Télécharger le fichier SEPA"))
+    validate_pain001(sepa.content)
+    assert summary(sepa.content)["control_sum"] == Decimal("17500.00")  # tranche 1 in La Réunion, 1 post
+    browser.driver.refresh()
+    browser.screenshot("finance-3-payment-run")
+
+
+def test_a_compliance_officer_sees_overdue_obligations_first_waives_one_and_reads_the_alert(
+    product_with_web, browser
+):
+    product = product_with_web
+    _, convention = signed_convention(product, DEMO_STRUCTURES[3])
+    contract_signed(product, convention)
+    product.relay()
+    assert "1 en retard" in product.job("compliance", "scan", "2026-01-25")
+    assert "1 envoyé(s)" in product.job("compliance", "send_alerts", "2026-01-25")
+
+    browser.sign_in("helene.robert")
+    browser.wait_for_text("Obligations")
+    rows = browser.driver.find_elements(By.CSS_SELECTOR, "main table tbody tr")
+    assert "overdue" in rows[0].get_attribute("class")
+    assert "Commune du Tampon" in rows[0].text
+    browser.screenshot("compliance-1-obligations")
+    rows[0].find_element(By.TAG_NAME, "a").click()
+    browser.fill("waive-reason", "Entrée en formation reportée : arrêt maladie du conseiller.")
+    browser.click_button("Lever")
+    browser.wait_for_text("levée")
+    assert "arrêt maladie" in browser.text()
+    browser.screenshot("compliance-2-waived")
+
+    browser.click_link("Alertes envoyées")
+    browser.wait_for_text("Commune du Tampon")
+    page = browser.text()
+    assert "envoyée" in page and "inclusion-numerique@letampon.example" in page
+    browser.screenshot("compliance-3-alerts")
+    (mail,) = product.smtp.messages()
+    assert "inclusion-numerique@letampon.example" in mail["To"]
+
+
+def test_a_structure_reads_its_convention_and_uploads_evidence_and_its_signed_convention(
+    product_with_web, browser, tmp_path
+):
+    product = product_with_web
+    _, convention = signed_convention(product, SAINT_FLOUR)
+    contract_signed(product, convention)
+    product.relay()
+    product.job("compliance", "scan", "2026-01-25")
+    evidence = tmp_path / "attestation-entree-formation.pdf"
+    evidence.write_bytes(a_pdf())
+    not_a_pdf = tmp_path / "notes.pdf"
+    not_a_pdf.write_text("ceci n'est pas un PDF")
+
+    browser.sign_in("saint-flour")
+    browser.wait_for_text("Commune de Saint-Flour")
+    page = browser.text()
+    assert convention["reference"] in page and "50 000,00 €" in page
+    browser.screenshot("structure-1-home")
+
+    upload = browser.driver.find_element(By.XPATH, "//input[@type='file' and starts-with(@id, 'file-')]")
+    upload.send_keys(str(not_a_pdf))
+    upload.find_element(By.XPATH, "./ancestor::form//button").click()
+    browser.wait_for_text("Seuls les fichiers PDF, PNG et JPEG sont acceptés")
+
+    upload = browser.driver.find_element(By.XPATH, "//input[@type='file' and starts-with(@id, 'file-')]")
+    upload.send_keys(str(evidence))
+    upload.find_element(By.XPATH, "./ancestor::form//button").click()
+    browser.wait_for_text("version n° 1")
+
+    signed = browser.driver.find_element(By.XPATH, "//input[@type='file' and starts-with(@id, 'signed-')]")
+    signed.send_keys(str(evidence))
+    browser.click_button("Envoyer la convention signée")
+    browser.wait_for_text("SHA-256")
+    browser.screenshot("structure-2-uploaded")
+    revisions = product.call(
+        "compliance", "GET", "/obligations?status=overdue", 200, role="compliance"
+    ).json()
+    (overdue,) = revisions
+    stored = product.call(
+        "compliance", "GET", f"/obligations/{overdue['id']}/evidence", 200, role="compliance"
+    ).json()
+    assert [item["file_name"] for item in stored] == ["attestation-entree-formation.pdf"]
