@@ -66,6 +66,7 @@ run: demo ## run the whole product in the foreground (Ctrl-C stops everything)
 	@mkdir -p var/mail
 	@echo
 	@echo "  cnum is starting:"
+	@echo "    web interface http://127.0.0.1:5000   (sign in with a demo account, password cnum-demo)"
 	@echo "    conventions  http://127.0.0.1:5001/docs   (OpenAPI: /openapi.json)"
 	@echo "    payments     http://127.0.0.1:5002/docs"
 	@echo "    compliance   http://127.0.0.1:5003/docs"

@@ -8,12 +8,12 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, insert, select, update
+from sqlalchemy import Table, and_, select, update
 from sqlalchemy.orm import Session
 
 from cnum_shared import legal
 from cnum_shared.dates import add_period
-from cnum_shared.db import utcnow
+from cnum_shared.db import insert_rows, utcnow
 from cnum_shared.events.outbox import emit_many
 from compliance.adapters.orm import (
     ActivityReport,
@@ -219,8 +219,8 @@ def activity_reporting_obligations(session: Session, as_of: date) -> int:
                 "at": now,
             }
         )
-    session.execute(insert(_OBLIGATIONS), rows)
-    session.execute(insert(_HISTORY), history)
+    insert_rows(session, Obligation, rows)
+    insert_rows(session, ObligationHistory, history)
     return len(rows)
 
 
@@ -230,8 +230,9 @@ def _move_in_bulk(session: Session, condition: Any, to: ObligationStatus, reason
     moving = session.execute(select(Obligation.id, Obligation.status).where(condition)).all()
     if not moving:
         return 0
-    session.execute(
-        insert(_HISTORY),
+    insert_rows(
+        session,
+        ObligationHistory,
         [
             {
                 "id": uuid.uuid4(),

@@ -1,4 +1,4 @@
-"""tranche list order index
+"""tranche list order index; the convention_id index, redundant with the unique (convention_id, number)
 
 Revision ID: 0006
 Revises: 0005
@@ -17,7 +17,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_index("ix_tranches_list_order", "tranches", ["due_on", "convention_id", "number"])
+    op.drop_index("ix_tranches_convention_id", table_name="tranches")
 
 
 def downgrade() -> None:
+    op.create_index("ix_tranches_convention_id", "tranches", ["convention_id"])
     op.drop_index("ix_tranches_list_order", table_name="tranches")

@@ -90,7 +90,8 @@ class Tranche(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    convention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conventions.convention_id"), index=True)
+    # No index of its own: the unique (convention_id, number) constraint's index serves these lookups.
+    convention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conventions.convention_id"))
     structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.structure_id"), index=True)
     number: Mapped[int]
     amount: Mapped[Decimal]
