@@ -98,8 +98,8 @@ def insert_rows(session: Session, model: type[Any], rows: Sequence[Mapping[str, 
                 sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(name) for name in order)
             )
             with driver.cursor() as cursor, cursor.copy(statement) as copy:
-                for values in prepared:
-                    copy.write_row(values)
+                for prepared_row in prepared:
+                    copy.write_row(prepared_row)
         else:
             cursor = driver.cursor()
             try:
