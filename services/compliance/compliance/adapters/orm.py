@@ -6,8 +6,8 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, Uuid
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, Uuid, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column
 
 from cnum_shared.audit import define_audit_table
 from cnum_shared.db import MONEY, UtcDateTime, new_metadata
@@ -73,6 +73,12 @@ class Obligation(Base):
     natural_key: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(30), index=True)
     structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.structure_id"), index=True)
+    #: The structure's name, read with the row (lists show people names, not ids); a change of the row
+    #: does not change it, so a flush need not expire it.
+    structure_name: Mapped[str | None] = column_property(
+        select(StructureContact.name).where(StructureContact.structure_id == structure_id).scalar_subquery(),
+        expire_on_flush=False,
+    )
     convention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conventions.convention_id"), index=True)
     contract_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     candidate_id: Mapped[uuid.UUID | None]
@@ -175,6 +181,12 @@ class Alert(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.structure_id"), index=True)
+    #: The structure's name, read with the row (lists show people names, not ids); a change of the row
+    #: does not change it, so a flush need not expire it.
+    structure_name: Mapped[str | None] = column_property(
+        select(StructureContact.name).where(StructureContact.structure_id == structure_id).scalar_subquery(),
+        expire_on_flush=False,
+    )
     digest_date: Mapped[date]
     recipients: Mapped[list[str]] = mapped_column(JSON)
     cc: Mapped[list[str]] = mapped_column(JSON)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from flask import request
 from flask.views import MethodView
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
+from sqlalchemy.orm.base import NO_VALUE
 
 from cnum_shared.auth import READERS, Role
 from cnum_shared.events.schemas import legal_date
@@ -36,9 +37,18 @@ from compliance.service_layer import records
 blp = Blueprint("obligations", __name__, url_prefix="", description="Obligations des structures")
 
 
+def _loaded_structure_name(row: Any) -> str | None:
+    """The name when it was read with the row; never a query after the unit of work has ended."""
+    if isinstance(row, dict):
+        return cast(str | None, row.get("structure_name"))
+    value = inspect(row).attrs.structure_name.loaded_value
+    return None if value is NO_VALUE else cast(str | None, value)
+
+
 class ObligationSchema(Schema):
     id = fields.UUID()
     structure_id = fields.UUID()
+    structure_name = fields.Function(_loaded_structure_name, dump_only=True, allow_none=True)
     convention_id = fields.UUID()
     contract_id = fields.UUID(allow_none=True)
     kind = fields.String(metadata={"enum": [kind.value for kind in ObligationKind]})
@@ -140,6 +150,7 @@ class AlertItemSchema(Schema):
 class AlertSchema(Schema):
     id = fields.UUID()
     structure_id = fields.UUID()
+    structure_name = fields.Function(_loaded_structure_name, dump_only=True, allow_none=True)
     digest_date = fields.Date()
     items = fields.List(fields.Nested(AlertItemSchema))
     recipients = fields.List(fields.String())

@@ -38,6 +38,7 @@ def test_a_structure_gets_one_french_digest_a_day_and_each_step_once(feed, smtp)
         ("sent", 1, ["due_soon", "overdue"])
     ]
     assert alerts[0]["message_id"] == message["Message-ID"]
+    assert alerts[0]["structure_name"] == "Commune du Tampon"
 
 
 def test_fifteen_days_late_the_digest_copies_the_compliance_officer(feed, smtp):

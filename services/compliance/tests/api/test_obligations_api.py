@@ -23,6 +23,9 @@ def test_the_recruiting_events_open_each_obligation_with_its_legal_due_date(feed
         ("equipment", "2026-02-04", "open"),
     }
     assert all(o["source"] for o in feed.obligations())
+    assert {o["structure_name"] for o in feed.obligations()} == {"Commune du Tampon"}
+    one = feed.obligations()[0]
+    assert feed.call("GET", f"/obligations/{one['id']}", 200)["structure_name"] == "Commune du Tampon"
 
 
 def test_the_scan_moves_obligations_and_the_standing_follows(feed):

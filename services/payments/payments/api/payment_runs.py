@@ -12,7 +12,14 @@ from marshmallow import Schema, fields, validate
 
 from cnum_shared.auth import READERS, Role
 from cnum_shared.events.schemas import legal_date, money_field
-from cnum_shared.web import Blueprint, abort, current_principal, service_context
+from cnum_shared.web import (
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
+    Blueprint,
+    abort,
+    current_principal,
+    service_context,
+)
 from payments.adapters import sepa
 from payments.api.tranches import requires_idempotency_key, run_idempotently
 from payments.config import PaymentsSettings
@@ -109,8 +116,25 @@ def _with_lines(uow: Any, run: Any) -> dict[str, Any]:
     return data
 
 
+class RunQuerySchema(Schema):
+    status = fields.String(validate=validate.OneOf(["draft", "exported", "confirmed", "cancelled"]))
+
+
 @blp.route("")
 class PaymentRuns(MethodView):
+    @blp.roles(Role.FINANCE, *READERS)
+    @blp.arguments(RunQuerySchema, location="query")
+    @blp.response(200, RunSchema(many=True))
+    @blp.paginate(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
+    def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
+        """The payment runs, newest first, filtered by status (their lines and files: GET one run)."""
+        with service_context().database.unit_of_work(read_only=True) as uow:
+            page, total = use_cases.list_runs(
+                uow, query.get("status"), pagination_parameters.first_item, pagination_parameters.page_size
+            )
+        pagination_parameters.item_count = total
+        return page
+
     @blp.roles(Role.FINANCE)
     @requires_idempotency_key
     @blp.arguments(RunRequestSchema)

@@ -42,6 +42,9 @@ class TrancheSchema(Schema):
     status = fields.String(metadata={"enum": [status.value for status in TrancheStatus]})
     approved_by = fields.String(allow_none=True)
     approved_at = fields.AwareDateTime(allow_none=True)
+    #: In lists only: the convention's reference and the structure's name, to show people.
+    convention_reference = fields.String(dump_only=True)
+    structure_name = fields.String(dump_only=True)
 
 
 class ScheduleTrancheSchema(Schema):

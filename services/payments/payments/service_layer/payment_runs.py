@@ -12,8 +12,9 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from cnum_shared.db import UnitOfWork, utcnow
@@ -151,6 +152,18 @@ def create_run(
     session.add_all(lines)
     uow.commit()
     return run
+
+
+def list_runs(uow: UnitOfWork, status: str | None, offset: int, limit: int) -> tuple[Sequence[Any], int]:
+    """The runs, newest first, without their SEPA files (rows, not objects: a list never needs them)."""
+    statement = select(*(column for column in PaymentRun.__table__.columns if column.name != "sepa_xml"))
+    if status:
+        statement = statement.where(PaymentRun.status == status)
+    total = uow.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    page = uow.session.execute(
+        statement.order_by(PaymentRun.created_at.desc(), PaymentRun.id).offset(offset).limit(limit)
+    ).all()
+    return page, total
 
 
 def get_run(uow: UnitOfWork, run_id: uuid.UUID, *, for_update: bool = False) -> PaymentRun:

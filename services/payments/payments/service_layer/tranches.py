@@ -21,6 +21,7 @@ from payments.adapters.orm import (
     PaymentRun,
     PaymentRunLine,
     StandingCopy,
+    StructureCopy,
     Tranche,
     TrancheHistory,
     event_tables,
@@ -114,9 +115,17 @@ def list_tranches(
     if filters.convention_id:
         statement = statement.where(Tranche.convention_id == filters.convention_id)
     total = uow.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    # Plain rows rather than ORM objects: this is the finance officers' busiest page (bench/run.py).
+    # Plain rows rather than ORM objects: this is the finance officers' busiest page (bench/run.py). The
+    # page is named for people (reference, structure) by joins on primary keys, after the count.
     page = uow.session.execute(
-        statement.order_by(Tranche.due_on, Tranche.convention_id, Tranche.number).offset(offset).limit(limit)
+        statement.add_columns(
+            ConventionCopy.reference.label("convention_reference"), StructureCopy.name.label("structure_name")
+        )
+        .join(ConventionCopy, ConventionCopy.convention_id == Tranche.convention_id)
+        .join(StructureCopy, StructureCopy.structure_id == Tranche.structure_id)
+        .order_by(Tranche.due_on, Tranche.convention_id, Tranche.number)
+        .offset(offset)
+        .limit(limit)
     ).all()
     return page, total
 

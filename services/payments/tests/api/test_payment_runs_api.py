@@ -161,3 +161,19 @@ def test_a_run_whose_process_died_is_retried_with_its_key_and_made_once(feed, tw
     with context.database.session() as session:
         assert session.scalar(select(func.count()).select_from(PaymentRun)) == 1
     assert create(feed, key="run-crash") == retried
+
+
+def test_the_runs_are_listed_newest_first_without_their_files_and_filtered_by_status(feed, two_approved):
+    first = create(feed)
+    feed.call("POST", f"/payment-runs/{first['id']}/cancel", 200)
+    second = create(feed, key="run-2")
+
+    listed = feed.call("GET", "/payment-runs", 200, role="auditor")
+    assert [run["id"] for run in listed] == [second["id"], first["id"]]
+    assert [run["status"] for run in listed] == ["draft", "cancelled"]
+    assert listed[0]["control_sum"] == second["control_sum"]
+    assert "lines" not in listed[0] and "sepa_xml" not in listed[0]
+    assert [run["id"] for run in feed.call("GET", "/payment-runs?status=cancelled", 200)] == [first["id"]]
+    feed.call("GET", "/payment-runs?status=paid", 422)
+    a_structure = "00000000-0000-0000-0000-000000000001"
+    feed.call("GET", "/payment-runs", 403, role="structure", structure_id=a_structure)

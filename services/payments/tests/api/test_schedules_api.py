@@ -122,3 +122,14 @@ def test_who_reads_schedules_and_tranches(feed):
     feed.call("GET", "/tranches", 403, role="legal")
     assert len(feed.call("GET", "/tranches?status=scheduled", 200, role="auditor")) == 3
     feed.call("GET", "/schedules/00000000-0000-0000-0000-000000000002", 404)
+
+
+def test_the_tranche_list_names_the_convention_and_the_structure(feed):
+    structure = feed.structure()
+    convention = feed.convention(structure)
+
+    listed = feed.call("GET", f"/tranches?convention_id={convention['convention_id']}", 200)
+
+    assert [tranche["number"] for tranche in listed] == [1, 2, 3]
+    assert {tranche["convention_reference"] for tranche in listed} == {convention["reference"]}
+    assert {tranche["structure_name"] for tranche in listed} == {structure["details"]["name"]}
