@@ -44,7 +44,9 @@ def _bounded_pagination_schema(def_page: int, def_page_size: int, def_max_page_s
     class BoundedPaginationParametersSchema(base):  # type: ignore[misc, valid-type]
         page = ma.fields.Integer(load_default=def_page, validate=ma.validate.Range(min=1, max=MAX_PAGE))
 
-    return BoundedPaginationParametersSchema
+    # An instance, not the class: webargs would build a new schema (deep copies of its fields) on every
+    # request of every list.
+    return BoundedPaginationParametersSchema()
 
 
 flask_smorest.pagination._pagination_parameters_schema_factory = _bounded_pagination_schema
@@ -121,6 +123,11 @@ def ensure_structure_visible(structure_id: object) -> None:
 
 class Blueprint(flask_smorest.Blueprint):
     """flask-smorest's Blueprint with a `roles` decorator that authenticates, authorizes and documents."""
+
+    def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Any:
+        """As flask-smorest's, with the schema built once: given a class, webargs builds a new schema
+        (deep copies of its fields) on every request."""
+        return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
 
     def roles(self, *roles: Role) -> Callable[[F], F]:
         """Only these roles may call the view (401 without a valid token, 403 for another role).

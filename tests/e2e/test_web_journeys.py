@@ -241,10 +241,12 @@ def test_a_legal_officer_creates_signs_and_downloads_a_convention_then_follows_a
     browser.click_button("Lancer l'édition")
     browser.wait_for_text("Édition lancée : 1 convention à produire")
     assert browser.driver.find_element(By.ID, "batch-progress").get_attribute("value") == "0"
+    assert not browser.driver.find_element(By.ID, "batch-archive").is_displayed()
     product.job("conventions", "run_document_batches")
-    browser.wait_for_text("100 %")
+    browser.wait_for_text("TERMINÉ")  # the page follows the batch by itself
+    assert browser.driver.find_element(By.ID, "batch-progress").get_attribute("value") == "100"
     assert browser.driver.find_element(By.ID, "batch-archive").is_displayed()
-    assert "1 sur 1 documents produits" in browser.text()
+    assert "documents produits : 1 sur 1" in browser.text()
     browser.screenshot("legal-3-batch-done")
     archive = browser.fetch(browser.href("Télécharger l'archive ZIP"))
     assert archive.content[:2] == b"PK"
@@ -359,7 +361,7 @@ def test_a_compliance_officer_sees_overdue_obligations_first_waives_one_and_read
     assert "overdue" in rows[0].get_attribute("class")
     assert "Commune du Tampon" in rows[0].text
     browser.screenshot("compliance-1-obligations")
-    rows[0].find_element(By.TAG_NAME, "a").click()
+    rows[0].find_element(By.PARTIAL_LINK_TEXT, "Voir l'obligation").click()
     browser.fill("waive-reason", "Entrée en formation reportée : arrêt maladie du conseiller.")
     browser.click_button("Lever")
     browser.wait_for_text("levée")

@@ -11,8 +11,8 @@
         var progress = Number(batch.progress) || 0;
         document.getElementById("batch-progress").value = progress;
         document.getElementById("batch-percent").textContent = progress + " %";
-        document.getElementById("batch-count").textContent = batch.done + " sur " + batch.total +
-          " documents produits" + (batch.failed ? ", " + batch.failed + " en échec" : "");
+        document.getElementById("batch-count").textContent = "documents produits : " + batch.done +
+          " sur " + batch.total + (batch.failed ? ", " + batch.failed + " en échec" : "");
         var badge = document.querySelector("#batch-status .badge");
         badge.className = "badge badge-" + batch.status;
         badge.textContent = labels[batch.status] || batch.status;

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -56,9 +55,6 @@ MONTHS = (
     "décembre",
 )
 
-#: Who may read a structure in the conventions service (its GET /structures/{id}); compliance may not.
-NAME_READERS = (Role.ADMIN, Role.AUDITOR, Role.LEGAL, Role.STRUCTURE)
-
 
 @blp.app_template_filter("obligation_kind")
 def obligation_kind(value: Any, period: Any = None) -> str:
@@ -82,25 +78,6 @@ def obligation_kind(value: Any, period: Any = None) -> str:
 @blp.app_template_filter("alert_step")
 def alert_step(step: Any) -> str:
     return STEP_LABELS.get(str(step), label(step))
-
-
-def structure_names(ids: Iterable[str]) -> dict[str, str]:
-    """The names of these structures, from the conventions service when the officer's role may read them.
-
-    The compliance API gives only structure ids, and conventions refuses the compliance role: for a
-    compliance officer the pages then show a short identifier instead (no name is made up)."""
-    if signed_in_role() not in NAME_READERS:
-        return {}
-    names: dict[str, str] = {}
-    for structure_id in dict.fromkeys(ids):
-        try:
-            names[structure_id] = str(services().get("conventions", f"/structures/{structure_id}")["name"])
-        except ServiceError as error:
-            if error.status == 403:
-                break
-            if error.status == 401:
-                raise
-    return names
 
 
 @blp.get("/obligations")
@@ -129,7 +106,6 @@ def obligations() -> Any:
         filters=filters,
         statuses=STATUSES,
         kinds=KIND_LABELS,
-        names=structure_names(item["structure_id"] for item in page.items),
     )
 
 
@@ -142,7 +118,6 @@ def obligation(obligation_id: uuid.UUID) -> Any:
         obligation=found,
         history=services().get("compliance", f"/obligations/{obligation_id}/history"),
         evidence=services().get("compliance", f"/obligations/{obligation_id}/evidence"),
-        names=structure_names([found["structure_id"]]),
         can_decide=signed_in_role() is Role.COMPLIANCE and found["status"] in ("open", "due_soon", "overdue"),
         today=datetime.now(ZoneInfo("Europe/Paris")).date().isoformat(),
     )
@@ -216,7 +191,6 @@ def alerts() -> Any:
     return render_template(
         "compliance/alerts.html",
         page=page,
-        names=structure_names(structures),
         obligations=_obligations_of(structures),
     )
 

@@ -158,15 +158,14 @@ def _parse_uuid(value: str | None) -> uuid.UUID | None:
         return None
 
 
-def _references(convention_ids: set[str]) -> dict[str, str]:
-    """The reference of each convention (CNUM-2021-…), from its payment schedule; short id if unknown."""
-    found: dict[str, str] = {}
-    for convention_id in convention_ids:
-        try:
-            found[convention_id] = str(services().get("payments", f"/schedules/{convention_id}")["reference"])
-        except (ServiceError, KeyError, TypeError):
-            found[convention_id] = convention_id[:8]
-    return found
+def _reference(convention_id: str) -> str:
+    """The reference of one convention (CNUM-2021-…), from its payment schedule; short id if unknown.
+
+    Lists of tranches carry it already (`convention_reference`): this is for a tranche read alone."""
+    try:
+        return str(services().get("payments", f"/schedules/{convention_id}")["reference"])
+    except (ServiceError, KeyError, TypeError):
+        return convention_id[:8]
 
 
 def _today() -> date:
@@ -210,17 +209,19 @@ def tranches() -> Any:
         convention_id=str(convention_id) if convention_id else None,
         page=max(page_number, 1),
     )
-    references = _references({str(item["convention_id"]) for item in page.items})
+    # The list names each tranche's convention and structure; a filtered convention is named by its rows.
+    convention_reference = next(
+        (str(item["convention_reference"]) for item in page.items if item.get("convention_reference")), ""
+    )
     return render_template(
         "finance/tranches.html",
         page=page,
-        references=references,
         statuses=TRANCHE_STATUSES,
         status=status,
         due_before=due_before.isoformat() if due_before else "",
         structure_id=str(structure_id) if structure_id else "",
         convention_id=str(convention_id) if convention_id else "",
-        convention_reference=references.get(str(convention_id), "") if convention_id else "",
+        convention_reference=convention_reference if convention_id else "",
     )
 
 
@@ -331,20 +332,22 @@ def pay(tranche_id: uuid.UUID) -> Any:
 @blp.get("/ordres-de-virement")
 @roles(*READERS)
 def payment_runs() -> Any:
-    """Prepare a run from the approved tranches, or open one by its number (the API lists no runs)."""
+    """The runs, newest first; prepare one from the approved tranches, or open one by its number."""
     wanted = request.args.get("ordre", "").strip()
     if wanted:
         run_id = _parse_uuid(wanted)
         if run_id is not None:
             return redirect(url_for("finance.payment_run", run_id=run_id))
         flash("Ce numéro d'ordre de virement n'est pas valide (identifiant attendu).", "error")
-    approved = services().page("payments", "/tranches", status="approved", page_size=100)
-    references = _references({str(item["convention_id"]) for item in approved.items})
+    api = services()
+    runs = api.page("payments", "/payment-runs", page=max(request.args.get("page", 1, type=int) or 1, 1))
+    approved = api.page("payments", "/tranches", status="approved", page_size=100)
     return render_template(
         "finance/payment_runs.html",
+        runs=runs,
+        run_labels=RUN_LABELS,
         approved=approved,
         approved_total=sum(float(item.get("amount") or 0) for item in approved.items),
-        references=references,
         reasons=_take_reasons("runs"),
         can_act=_can_act(),
         idempotency_key=new_idempotency_key(),
@@ -400,7 +403,7 @@ def _run_problems(problems: dict[str, Any]) -> list[dict[str, Any]]:
         name = f"Tranche {str(tranche_id)[:8]}"
         try:
             found = services().get("payments", f"/tranches/{tranche_id}")
-            reference = _references({str(found["convention_id"])})[str(found["convention_id"])]
+            reference = found.get("convention_reference") or _reference(str(found["convention_id"]))
             name = f"Tranche n° {found['number']} de la convention {reference} ({euros(found['amount'])})"
         except (ServiceError, KeyError, TypeError):
             pass
