@@ -1,0 +1,127 @@
+"""The web interface's own rules, without the services: sign-in, sessions, CSRF, roles, redirects and the
+production settings. (The journeys against the running services are in tests/e2e/test_web_journeys.py.)"""
+
+import html
+import re
+
+import pytest
+
+from cnum_shared.auth import decode_token
+from cnum_shared.testing import TEST_JWT_SECRET
+from web import create_app
+from web.config import ConfigurationError
+
+
+@pytest.fixture
+def app():
+    return create_app(
+        {"environment": "test", "jwt_secret": TEST_JWT_SECRET, "conventions_url": "http://127.0.0.1:9"}
+    )
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_token(client, path="/connexion"):
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+
+
+def sign_in(client, login, password="cnum-demo", **query):
+    return client.post(
+        "/connexion",
+        query_string=query,
+        data={"login": login, "password": password, "csrf_token": csrf_token(client)},
+    )
+
+
+def test_an_officer_signs_in_and_the_services_receive_a_token_in_their_name(client):
+    response = sign_in(client, "alice.durand")
+
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    with client.session_transaction() as session:
+        principal = decode_token(session["token"], TEST_JWT_SECRET)
+    assert (principal.sub, principal.role.value) == ("alice.durand", "finance")
+    assert client.get("/").headers["Location"] == "/tranches"
+
+
+def test_a_wrong_password_or_an_unknown_account_is_refused_with_the_same_words(client):
+    for login, password in (("alice.durand", "nope"), ("mallory", "cnum-demo")):
+        response = sign_in(client, login, password)
+        assert response.status_code == 401
+        assert "Identifiant ou mot de passe incorrect." in response.get_data(as_text=True)
+    with client.session_transaction() as session:
+        assert "token" not in session
+
+
+def test_a_form_without_its_csrf_token_is_refused(client):
+    response = client.post("/connexion", data={"login": "alice.durand", "password": "cnum-demo"})
+
+    assert response.status_code == 400
+    assert "Formulaire expiré" in response.get_data(as_text=True)
+
+
+def test_a_page_asks_for_sign_in_then_brings_the_officer_back_but_never_to_another_site(client):
+    response = client.get("/tranches?status=due")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/connexion?next=/tranches")
+
+    assert (
+        sign_in(client, "alice.durand", next="/tranches?status=due").headers["Location"]
+        == "/tranches?status=due"
+    )
+    assert sign_in(client, "alice.durand", next="//evil.example/x").headers["Location"] == "/"
+    assert sign_in(client, "alice.durand", next="https://evil.example").headers["Location"] == "/"
+
+
+def test_a_page_of_another_kind_of_officer_is_a_403_page(client):
+    sign_in(client, "claire.martin")
+
+    response = client.get("/tranches")
+
+    assert response.status_code == 403
+    assert "Votre rôle ne permet pas d'ouvrir cette page." in html.unescape(response.get_data(as_text=True))
+
+
+def test_a_service_that_does_not_answer_is_a_clear_503_page(client):
+    sign_in(client, "claire.martin")
+
+    response = client.get("/conventions")
+
+    assert response.status_code == 503
+    assert "ne répond pas" in response.get_data(as_text=True)
+
+
+def test_a_structure_account_cannot_sign_in_while_conventions_is_unreachable(client):
+    response = sign_in(client, "saint-flour")
+
+    assert response.status_code == 503
+    assert "Connexion impossible" in response.get_data(as_text=True)
+
+
+def test_signing_out_forgets_the_token(client):
+    sign_in(client, "alice.durand")
+    client.post("/deconnexion", data={"csrf_token": csrf_token(client, "/connexion")})
+
+    assert client.get("/tranches").status_code == 302
+    with client.session_transaction() as session:
+        assert "token" not in session
+
+
+def test_pages_forbid_framing_and_foreign_scripts(client):
+    headers = client.get("/connexion").headers
+
+    assert headers["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+
+
+def test_production_refuses_the_demo_accounts_and_the_development_secrets():
+    with pytest.raises(ConfigurationError, match="WEB_DEMO_ACCOUNTS"):
+        create_app({"environment": "production", "jwt_secret": "x" * 40, "secret_key": "y" * 40})
+    with pytest.raises(ConfigurationError, match="WEB_SECRET_KEY"):
+        create_app({"environment": "production", "demo_accounts": False})
+    production = create_app(
+        {"environment": "production", "demo_accounts": False, "jwt_secret": "x" * 40, "secret_key": "y" * 40}
+    )
+    assert production.config["SESSION_COOKIE_SECURE"] is True
