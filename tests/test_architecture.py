@@ -79,3 +79,17 @@ def test_a_framework_import_in_a_domain_would_be_caught(tmp_path):
     module = tmp_path / "rules.py"
     module.write_text("from sqlalchemy import select\nimport flask.json\n", encoding="utf-8")
     assert {m.split(".")[0] for m in _imported_modules(module)} & FRAMEWORKS == {"sqlalchemy", "flask"}
+
+
+def test_the_web_interface_reaches_the_services_only_over_http():
+    # It holds no data: it imports no service's code and no database layer (docs/decisions/0009).
+    web = ROOT / "services" / "web" / "web"
+    offenders = {
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in _python_files(web)
+        for module in _imported_modules(path)
+        if module.split(".")[0] in {*SERVICES, "sqlalchemy", "alembic", "psycopg"}
+        or module in {"cnum_shared.db", "cnum_shared.events.outbox"}
+    }
+    assert _python_files(web)
+    assert not offenders, sorted(offenders)
