@@ -27,10 +27,11 @@ import zipfile
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 from uuid import UUID
 
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.pkgwriter import PackageWriter
 from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -139,9 +140,57 @@ def render_docx(template_bytes: bytes, context: Mapping[str, Any]) -> bytes:
         properties = template.docx.core_properties
         properties.created = FIXED_TIMESTAMP
         properties.modified = FIXED_TIMESTAMP
+    return _save_deterministically(template)
+
+
+def _save_deterministically(template: Any) -> bytes:
+    """The rendered DOCX, zipped once with fixed dates and attributes (the same inputs, the same bytes).
+
+    python-docx's own writer dates each entry with the current time, so its output would have to be
+    unzipped and zipped again (a third of a render); its package parts are written here instead, in the
+    same order. A template whose media docxtpl must replace goes the long way.
+    """
+    if (
+        template.pics_to_replace
+        or template.crc_to_new_media
+        or template.crc_to_new_embedded
+        or (template.zipname_to_replace)
+    ):
+        output = io.BytesIO()
+        template.save(output)
+        return deterministic_zip(output.getvalue())
+    package = template.docx.part.package
+    for part in package.parts:
+        part.before_marshal()
     output = io.BytesIO()
-    template.save(output)
-    return deterministic_zip(output.getvalue())
+    writer: Any = _DeterministicZipWriter(output)  # what PackageWriter calls: write(pack_uri, blob)
+    steps: Any = PackageWriter  # its helpers are untyped
+    steps._write_content_types_stream(writer, package.parts)
+    steps._write_pkg_rels(writer, package.rels)
+    steps._write_parts(writer, package.parts)
+    writer.close()
+    return output.getvalue()
+
+
+class _DeterministicZipWriter:
+    """What python-docx's PackageWriter writes to, with every entry dated ZIP_EPOCH."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self._zip = zipfile.ZipFile(file, "w")
+
+    def write(self, pack_uri: Any, blob: bytes) -> None:
+        self._zip.writestr(_entry(pack_uri.membername), blob, compresslevel=1)
+
+    def close(self) -> None:
+        self._zip.close()
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    entry = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
+    entry.compress_type = zipfile.ZIP_DEFLATED
+    entry.create_system = 0  # not the platform's default: the bytes must not depend on the host
+    entry.external_attr = 0
+    return entry
 
 
 def deterministic_zip(content: bytes) -> bytes:
@@ -149,10 +198,7 @@ def deterministic_zip(content: bytes) -> bytes:
     output = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(output, "w") as target:
         for member in source.infolist():
-            entry = zipfile.ZipInfo(member.filename, date_time=ZIP_EPOCH)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.create_system = 0  # not the platform's default: the bytes must not depend on the host
-            entry.external_attr = 0
+            entry = _entry(member.filename)
             # The fastest deflate level: the document is compressed a second time here, and level 1 costs
             # a third of the default's time for a few per cent more bytes.
             target.writestr(entry, source.read(member), compresslevel=1)
