@@ -125,3 +125,13 @@ def test_production_refuses_the_demo_accounts_and_the_development_secrets():
         {"environment": "production", "demo_accounts": False, "jwt_secret": "x" * 40, "secret_key": "y" * 40}
     )
     assert production.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_dates_and_times_are_written_the_french_way_in_paris_time():
+    from web.views.filters import euros, french_date, label
+
+    assert french_date("2026-01-01") == "1er janvier 2026"
+    assert french_date("2026-11-25T09:39:00+00:00") == "25 novembre 2026 à 10:39"  # winter: UTC+1
+    assert french_date("2026-07-01T22:30:00+00:00") == "2 juillet 2026 à 00:30"  # summer: UTC+2
+    assert euros("35000.00").replace("\u202f", " ").replace("\xa0", " ") == "35 000,00 €"
+    assert label("overdue") == "en retard"

@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 
 from cnum_shared.money import format_date_fr, format_eur_fr
+
+PARIS = ZoneInfo("Europe/Paris")
 
 #: The services' codes, in the words an officer uses.
 LABELS: dict[str, str] = {
@@ -60,6 +63,9 @@ def french_date(value: Any) -> str:
         except ValueError:
             return str(value)
     if isinstance(value, datetime):
+        # The services answer in UTC; officers read the time of Paris.
+        if value.tzinfo is not None:
+            value = value.astimezone(PARIS)
         return f"{format_date_fr(value.date())} à {value.strftime('%H:%M')}"
     return format_date_fr(value)
 
