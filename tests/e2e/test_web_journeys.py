@@ -50,6 +50,11 @@ class Browser:
         Select(self.driver.find_element(By.ID, "login")).select_by_value(login)
         self.driver.find_element(By.ID, "password").send_keys(password)
         self.click_button("Se connecter")
+        # Wait for the officer's first page: opening another one while the sign-in's redirects are still
+        # on their way would be overtaken by them.
+        WebDriverWait(self.driver, 30, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda driver: "/connexion" not in driver.current_url and "Se déconnecter" in self.text()
+        )
 
     def click_button(self, text: str) -> None:
         self.driver.find_element(By.XPATH, f"//button[contains(normalize-space(), {_xpath(text)})]").click()
@@ -364,12 +369,12 @@ def test_a_compliance_officer_sees_overdue_obligations_first_waives_one_and_read
     rows[0].find_element(By.PARTIAL_LINK_TEXT, "Voir l'obligation").click()
     browser.fill("waive-reason", "Entrée en formation reportée : arrêt maladie du conseiller.")
     browser.click_button("Lever")
-    browser.wait_for_text("levée")
+    browser.wait_for_text("L'obligation est levée.")
     assert "arrêt maladie" in browser.text()
     browser.screenshot("compliance-2-waived")
 
     browser.click_link("Alertes envoyées")
-    browser.wait_for_text("Commune du Tampon")
+    browser.wait_for_text("Alertes envoyées aux structures")
     page = browser.text()
     assert "envoyée" in page and "inclusion-numerique@letampon.example" in page
     browser.screenshot("compliance-3-alerts")
@@ -409,7 +414,7 @@ def test_a_structure_reads_its_convention_and_uploads_evidence_and_its_signed_co
     signed = browser.driver.find_element(By.XPATH, "//input[@type='file' and starts-with(@id, 'signed-')]")
     signed.send_keys(str(evidence))
     browser.click_button("Envoyer la convention signée")
-    browser.wait_for_text("SHA-256")
+    browser.wait_for_text("Exemplaire contresigné de la convention reçu et conservé")
     browser.screenshot("structure-2-uploaded")
     revisions = product.call(
         "compliance", "GET", "/obligations?status=overdue", 200, role="compliance"
