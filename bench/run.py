@@ -416,7 +416,7 @@ def main() -> int:
         "| measure | cnum | baseline (same run) | ratio | target | holds |",
         "|---|---|---|---|---|---|",
         *[
-            f"| {r.name} | {r.measured} | {r.baseline} | {r.ratio:.2f} | {r.target} | "
+            f"| {r.name} | {r.measured} | {r.baseline} | {r.ratio:.3f} | {r.target} | "
             f"{'yes' if r.holds else 'NO'} |"
             for r in results
         ],
