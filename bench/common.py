@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import sqlite3
 import tempfile
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from cnum_shared.testing import free_port as free_port  # the same free port as the tests
 from cnum_shared.testing import postgres_admin_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,12 +38,6 @@ def timed(function: Callable[[], object], repeat: int = 1) -> float:
         function()
         best = min(best, time.perf_counter() - start)
     return best
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 #: The databases a measure runs on: the embedded one of `make run` and the production one.

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from cnum_shared.auth import Role
 from web.adapters.services import Page, ServiceError
-from web.views.common import flash_refusal, roles, services, signed_in_role
+from web.views.common import flash_refusal, roles, services, signed_in_role, today
 from web.views.filters import label
 
 blp = Blueprint("compliance", __name__)
@@ -119,7 +118,7 @@ def obligation(obligation_id: uuid.UUID) -> Any:
         history=services().get("compliance", f"/obligations/{obligation_id}/history"),
         evidence=services().get("compliance", f"/obligations/{obligation_id}/evidence"),
         can_decide=signed_in_role() is Role.COMPLIANCE and found["status"] in ("open", "due_soon", "overdue"),
-        today=datetime.now(ZoneInfo("Europe/Paris")).date().isoformat(),
+        today=today().isoformat(),
     )
 
 

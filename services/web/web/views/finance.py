@@ -8,7 +8,7 @@ When the service refuses an approval or a payment (409), its reason codes are pu
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask import (
@@ -24,9 +24,8 @@ from flask import (
 )
 
 from cnum_shared.auth import Role
-from cnum_shared.dates import paris_today
 from web.adapters.services import ServiceError
-from web.views.common import flash_refusal, new_idempotency_key, roles, services
+from web.views.common import flash_refusal, new_idempotency_key, roles, services, today
 from web.views.filters import euros
 
 blp = Blueprint("finance", __name__)
@@ -168,10 +167,6 @@ def _reference(convention_id: str) -> str:
         return convention_id[:8]
 
 
-def _today() -> date:
-    return paris_today(datetime.now(UTC))
-
-
 def _officer_login() -> str:
     return str(session.get("login", ""))
 
@@ -267,7 +262,7 @@ def tranche(tranche_id: uuid.UUID) -> Any:
         can_act=_can_act(),
         officer_login=_officer_login(),
         idempotency_key=new_idempotency_key(),
-        today=_today().isoformat(),
+        today=today().isoformat(),
     )
 
 
@@ -351,7 +346,7 @@ def payment_runs() -> Any:
         reasons=_take_reasons("runs"),
         can_act=_can_act(),
         idempotency_key=new_idempotency_key(),
-        execution_date=(_today() + timedelta(days=1)).isoformat(),
+        execution_date=(today() + timedelta(days=1)).isoformat(),
     )
 
 
@@ -424,7 +419,7 @@ def payment_run(run_id: uuid.UUID) -> Any:
         reasons=_take_reasons(f"run:{run_id}"),
         can_act=_can_act(),
         officer_login=_officer_login(),
-        today=_today().isoformat(),
+        today=today().isoformat(),
     )
 
 
