@@ -20,7 +20,12 @@ import pytest
 import requests
 from pypdf import PdfReader, PdfWriter
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+from selenium.common.exceptions import (
+    JavascriptException,
+    NoSuchElementException,
+    StaleElementReferenceException,
+    WebDriverException,
+)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -31,6 +36,8 @@ from payments.adapters.sepa import summary, validate_pain001
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+#: What reading a page may meet while the browser moves to the next one: read it again then.
+BETWEEN_PAGES = (StaleElementReferenceException, NoSuchElementException, JavascriptException)
 SAINT_FLOUR = DEMO_STRUCTURES[0]  # the demo account "saint-flour" signs in as this structure
 
 
@@ -52,7 +59,7 @@ class Browser:
         self.click_button("Se connecter")
         # Wait for the officer's first page: opening another one while the sign-in's redirects are still
         # on their way would be overtaken by them.
-        WebDriverWait(self.driver, 30, ignored_exceptions=(StaleElementReferenceException,)).until(
+        WebDriverWait(self.driver, 30, ignored_exceptions=BETWEEN_PAGES).until(
             lambda driver: "/connexion" not in driver.current_url and "Se déconnecter" in self.text()
         )
 
@@ -73,13 +80,21 @@ class Browser:
 
     def text(self) -> str:
         """The page's text, its French no-break spaces (in amounts, before colons) as plain spaces."""
-        return re.sub(r"[\s\u00a0\u202f]+", " ", self.driver.find_element(By.TAG_NAME, "body").text)
+        # Read in one script, not through an element handle that a page arriving may detach meanwhile.
+        rendered = self.driver.execute_script("return document.body ? document.body.innerText : ''")
+        return re.sub(r"[\s\u00a0\u202f]+", " ", str(rendered))
 
     def wait_for_text(self, words: str, seconds: float = 30) -> None:
-        # The page may be replaced while it is read (a form's answer arriving): read it again then.
-        WebDriverWait(self.driver, seconds, ignored_exceptions=(StaleElementReferenceException,)).until(
-            lambda _: words in self.text()
-        )
+        waiting = WebDriverWait(self.driver, seconds, ignored_exceptions=BETWEEN_PAGES)
+        waiting.until(lambda _: words in self.text())
+
+    def open_row(self, words: str, path: str) -> str:
+        """Follow the link to `path` in the table row that mentions `words`; the address it opened."""
+        before = self.driver.current_url
+        row_link = f"//tr[contains(., {_xpath(words)})]//a[contains(@href, '{path}')]"
+        self.driver.find_element(By.XPATH, row_link).click()
+        WebDriverWait(self.driver, 30).until(lambda driver: driver.current_url != before)
+        return str(self.driver.current_url)
 
     def screenshot(self, name: str) -> None:
         self.driver.save_screenshot(str(self.shots / f"{name}.png"))
@@ -272,9 +287,7 @@ def test_a_finance_officer_reads_why_a_tranche_is_blocked_approves_it_and_a_seco
     browser.sign_in("alice.durand")
     browser.wait_for_text("Tranches")
     assert blocked["reference"] in browser.text() and clear["reference"] in browser.text()
-    browser.driver.find_element(
-        By.XPATH, f"//tr[contains(., '{blocked['reference']}')]//a[contains(@href, '/tranches/')]"
-    ).click()
+    browser.open_row(blocked["reference"], "/tranches/")
     browser.click_button("Approuver")
     browser.wait_for_text("les motifs sont détaillés ci-dessous")
     reasons = browser.driver.find_element(By.CSS_SELECTOR, "ul.reasons").text
@@ -283,10 +296,7 @@ def test_a_finance_officer_reads_why_a_tranche_is_blocked_approves_it_and_a_seco
 
     # The other structure owes nothing overdue: its first tranche is approved, then paid by Bruno.
     browser.open("/tranches")
-    browser.driver.find_element(
-        By.XPATH, f"//tr[contains(., '{clear['reference']}')]//a[contains(@href, '/tranches/')]"
-    ).click()
-    tranche_url = browser.driver.current_url
+    tranche_url = browser.open_row(clear["reference"], "/tranches/")
     browser.click_button("Approuver")
     browser.wait_for_text("Tranche approuvée")
 
@@ -335,9 +345,7 @@ def test_a_finance_officer_reads_why_a_tranche_is_blocked_approves_it_and_a_seco
     product.relay()
     browser.sign_in("alice.durand")
     browser.open("/tranches?status=blocked")
-    browser.driver.find_element(
-        By.XPATH, f"//tr[contains(., '{blocked['reference']}')]//a[contains(@href, '/tranches/')]"
-    ).click()
+    browser.open_row(blocked["reference"], "/tranches/")
     browser.click_button("Approuver")
     browser.wait_for_text("Tranche approuvée")
     browser.open("/ordres-de-virement")
