@@ -6,15 +6,30 @@ schema from each service's Alembic migrations.
 
 from __future__ import annotations
 
+import functools
+import gc
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, ParamSpec, Self, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, Numeric, create_engine, event, insert, text
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Engine,
+    MetaData,
+    Numeric,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+    insert,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -45,6 +60,50 @@ def new_metadata() -> MetaData:
 
 def new_id() -> uuid.UUID:
     return uuid.uuid4()
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def nogc(function: Callable[P, R]) -> Callable[P, R]:
+    """Run `function` with Python's cycle collector paused, for the bulk work that builds tens of
+    thousands of rows at once (scheduling the whole programme, the first compliance scan).
+
+    The collector runs after every 700 new container objects and walks every object the process holds;
+    the rows, dicts and UUIDs built here hold no cycles, so those passes free nothing and cost a fifth of
+    the scheduling's time in a large process (bench/run.py). Mercurial's `util.nogc` does the same.
+    Reference counting still frees memory meanwhile. The collector is global to the process: only the
+    outermost call, which found it running, restarts it, so a concurrent call never leaves it off.
+    """
+
+    @functools.wraps(function)
+    def paused(*args: P.args, **kwargs: P.kwargs) -> R:
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    return paused
+
+
+def among(session: Session, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
+    """`column IN values`, for a few or for thousands of values.
+
+    On PostgreSQL the values travel as one array parameter (`= ANY(%s)`): an IN list of 4,000 values is
+    4,000 parameters, which psycopg parses out of the query text on every call (a tenth of a second when
+    scheduling the whole programme, bench/run.py). SQLite has no arrays and takes the IN list.
+    """
+    values = list(values)
+    clause: ColumnElement[bool]
+    if session.get_bind().dialect.name == "postgresql":
+        clause = column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    else:
+        clause = column.in_(values)
+    return clause
 
 
 def insert_rows(session: Session, model: type[Any], rows: Sequence[Mapping[str, Any]]) -> None:

@@ -1,6 +1,8 @@
-"""`insert_rows`, the bulk insert of the scheduling and the scan: COPY on PostgreSQL, a ready-made
-executemany on SQLite; on both, the values read back are the values given, inside the caller's transaction."""
+"""The bulk helpers of the scheduling and the scan. `insert_rows`: COPY on PostgreSQL, a ready-made
+executemany on SQLite; on both, the values read back are the values given, inside the caller's transaction.
+`among`: an IN list, or one array parameter on PostgreSQL, selecting the same rows. `nogc`."""
 
+import gc
 import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -10,7 +12,7 @@ from sqlalchemy import Date, ForeignKey, Integer, String, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from cnum_shared.db import MONEY, Database, UtcDateTime, insert_rows, new_metadata
+from cnum_shared.db import MONEY, Database, UtcDateTime, among, insert_rows, new_metadata, nogc
 
 
 class Base(DeclarativeBase):
@@ -117,3 +119,45 @@ def test_a_naive_timestamp_is_refused_on_both_databases(database):
         insert_rows(uow.session, Parent, [{"id": parent}])
         with pytest.raises(ValueError, match="naive"):
             insert_rows(uow.session, Row, naive)
+
+
+@pytest.mark.parametrize("count", [0, 1, 5000])
+def test_among_selects_exactly_the_given_rows(database, count):
+    parent = uuid.uuid4()
+    given = rows(parent, 6000)
+    with database.unit_of_work() as uow:
+        insert_rows(uow.session, Parent, [{"id": parent}])
+        insert_rows(uow.session, Row, given)
+        uow.commit()
+    wanted = [row["id"] for row in given[:count]]
+    notes = {row["note"] for row in given[:count]}
+    with database.session() as session:
+        assert set(session.scalars(select(Row.id).where(among(session, Row.id, wanted)))) == set(wanted)
+        # Strings too, and any iterable (here a set).
+        found = session.scalars(select(Row.note).where(among(session, Row.note, {"l'été"}))).all()
+        assert len(found) == 3000
+        assert set(session.scalars(select(Row.note).where(among(session, Row.note, notes)))) == notes - {None}
+
+
+def test_nogc_pauses_the_cycle_collector_for_the_call_only():
+    seen = []
+
+    @nogc
+    def bulk(fail):
+        seen.append(gc.isenabled())
+        if fail:
+            raise RuntimeError("refused")
+        return "done"
+
+    assert gc.isenabled()
+    assert bulk(False) == "done"
+    assert seen == [False] and gc.isenabled()
+    with pytest.raises(RuntimeError):
+        bulk(True)
+    assert gc.isenabled()  # restarted after a failure too
+    gc.disable()
+    try:
+        bulk(False)
+        assert not gc.isenabled()  # an inner call leaves the collector as it found it
+    finally:
+        gc.enable()

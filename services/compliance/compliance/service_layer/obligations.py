@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from cnum_shared import legal
 from cnum_shared.dates import add_period
-from cnum_shared.db import insert_rows, utcnow
+from cnum_shared.db import among, insert_rows, nogc, utcnow
 from cnum_shared.events.outbox import emit_many
 from compliance.adapters.orm import (
     ActivityReport,
@@ -248,12 +248,13 @@ def _move_in_bulk(session: Session, condition: Any, to: ObligationStatus, reason
     )
     session.execute(
         update(Obligation)
-        .where(Obligation.id.in_([row[0] for row in moving]))
+        .where(among(session, Obligation.id, [row[0] for row in moving]))
         .values(status=to.value, updated_at=now)
     )
     return len(moving)
 
 
+@nogc
 def scan(session: Session, as_of: date) -> dict[str, int]:
     """The daily scan for `as_of`: monthly reporting obligations, then open → due soon → overdue."""
     created = activity_reporting_obligations(session, as_of)
@@ -293,8 +294,8 @@ def publish_standings(session: Session, as_of: date, structure_ids: Iterable[uui
         of_standings: list[Any] = []
     else:
         wanted = list(structure_ids)
-        of_obligations = [Obligation.structure_id.in_(wanted)]
-        of_standings = [Standing.structure_id.in_(wanted)]
+        of_obligations = [among(session, Obligation.structure_id, wanted)]
+        of_standings = [among(session, Standing.structure_id, wanted)]
     overdue_rows = session.execute(
         select(Obligation.structure_id, Obligation.id, Obligation.kind, Obligation.due_on).where(
             Obligation.status == ObligationStatus.OVERDUE.value, *of_obligations

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 from cnum_shared import legal
-from cnum_shared.db import UnitOfWork, utcnow
+from cnum_shared.db import UnitOfWork, among, utcnow
 from cnum_shared.uploads import media_type_of, write_atomically
 from compliance.adapters.orm import ActivityReport, ContractCopy, Evidence, Obligation, TrainingRecord
 from compliance.domain.obligations import (
@@ -206,7 +206,9 @@ def import_activity_reports(uow: UnitOfWork, rows: Sequence[dict[str, Any]], tod
     if problems:
         raise InvalidRecord(problems)
     known = set(
-        session.scalars(select(ActivityReport.external_id).where(ActivityReport.external_id.in_(list(seen))))
+        session.scalars(
+            select(ActivityReport.external_id).where(among(session, ActivityReport.external_id, seen))
+        )
     )
     fresh = [row for row in rows if str(row["external_id"]).strip() not in known]
     now = utcnow()

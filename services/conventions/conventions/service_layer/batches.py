@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select, update
 
-from cnum_shared.db import Database, UnitOfWork, utcnow
+from cnum_shared.db import Database, UnitOfWork, among, utcnow
 from conventions.adapters.orm import Convention, DocumentBatch, DocumentBatchItem, GeneratedDocument
 from conventions.domain.conventions import ConventionStatus
 from conventions.service_layer.documents import Converter, convention_document
@@ -50,7 +50,9 @@ def request_batch(
     """Queue a batch of the given conventions, or of every signed or amended one when none are given."""
     if convention_ids:
         wanted = list(dict.fromkeys(convention_ids))
-        known = set(uow.session.scalars(select(Convention.id).where(Convention.id.in_(wanted))))
+        known = set(
+            uow.session.scalars(select(Convention.id).where(among(uow.session, Convention.id, wanted)))
+        )
         unknown = [str(convention_id) for convention_id in wanted if convention_id not in known]
         if unknown:
             raise InvalidBatch({"convention_ids": [f"Conventions inconnues : {', '.join(unknown[:20])}"]})

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cnum_shared.db import insert_rows, utcnow
+from cnum_shared.db import among, insert_rows, nogc, utcnow
 from cnum_shared.events.api import EventHandler
 from cnum_shared.events.schemas import Envelope
 from payments.adapters.orm import (
@@ -48,6 +48,7 @@ def record_structure(session: Session, event: Envelope) -> None:
     copy.last_event_at = event.occurred_at
 
 
+@nogc
 def schedule_conventions(session: Session, events: Sequence[Envelope]) -> int:
     """`convention.signed`, for one event or many: each convention's tranches, scheduled on their due
     dates, with their history rows. Conventions already scheduled are skipped (a replay changes nothing).
@@ -58,7 +59,7 @@ def schedule_conventions(session: Session, events: Sequence[Envelope]) -> int:
     wanted = {event.data["convention_id"]: event for event in events}
     known = set(
         session.scalars(
-            select(ConventionCopy.convention_id).where(ConventionCopy.convention_id.in_(list(wanted)))
+            select(ConventionCopy.convention_id).where(among(session, ConventionCopy.convention_id, wanted))
         )
     )
     fresh = [event for convention_id, event in wanted.items() if convention_id not in known]
@@ -67,7 +68,7 @@ def schedule_conventions(session: Session, events: Sequence[Envelope]) -> int:
     structures = {event.data["structure_id"]: event for event in fresh}
     existing = set(
         session.scalars(
-            select(StructureCopy.structure_id).where(StructureCopy.structure_id.in_(list(structures)))
+            select(StructureCopy.structure_id).where(among(session, StructureCopy.structure_id, structures))
         )
     )
     # `convention.*` events carry the structure's details: enough to pay it, should its own event lag.

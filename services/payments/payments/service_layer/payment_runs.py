@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from cnum_shared.db import UnitOfWork, utcnow
+from cnum_shared.db import UnitOfWork, among, utcnow
 from cnum_shared.events.outbox import emit
 from payments.adapters import sepa
 from payments.adapters.orm import Payment, PaymentRun, PaymentRunLine, StructureCopy, Tranche, event_tables
@@ -53,7 +53,7 @@ def _eligible(session: Session, tranche_ids: Sequence[uuid.UUID] | None) -> list
         .with_for_update()
     )
     if tranche_ids:
-        statement = statement.where(Tranche.id.in_(list(tranche_ids)))
+        statement = statement.where(among(session, Tranche.id, tranche_ids))
     return list(session.scalars(statement))
 
 
