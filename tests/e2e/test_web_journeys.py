@@ -357,6 +357,27 @@ def test_a_finance_officer_reads_why_a_tranche_is_blocked_approves_it_and_a_seco
     browser.driver.refresh()
     browser.screenshot("finance-3-payment-run")
 
+    # Bruno confirms the bank's execution (Alice prepared the run); then the bank returns the transfer.
+    run_url = browser.driver.current_url
+    run_id = run_url.rstrip("/").rsplit("/", 1)[1]
+    browser.sign_in("bruno.petit")
+    browser.driver.get(run_url)
+    browser.click_button("Confirmer l'exécution par la banque")
+    browser.wait_for_text("Exécution confirmée")
+    browser.click_button("Enregistrer les rejets")  # nothing ticked: refused, nothing changes
+    browser.wait_for_text("cochez au moins un virement rejeté")
+    line = product.call("payments", "GET", f"/payment-runs/{run_id}", 200, role="finance").json()["lines"][0]
+    assert line["status"] == "paid"
+    browser.driver.find_element(By.ID, f"rejected-{line['tranche_id']}").click()
+    browser.fill(f"reason-{line['tranche_id']}", "AC04 compte clôturé")
+    browser.screenshot("finance-4-bank-rejection")
+    browser.click_button("Enregistrer les rejets")
+    browser.wait_for_text("1 virement rejeté enregistré")
+    line = product.call("payments", "GET", f"/payment-runs/{run_id}", 200, role="finance").json()["lines"][0]
+    assert (line["status"], line["rejection_reason"]) == ("rejected", "AC04 compte clôturé")
+    tranche = product.call("payments", "GET", f"/tranches/{line['tranche_id']}", 200, role="finance").json()
+    assert tranche["status"] == "approved"  # to be paid again once the bank details are right
+
 
 def test_a_compliance_officer_sees_overdue_obligations_first_waives_one_and_reads_the_alert(
     product_with_web, browser

@@ -50,6 +50,9 @@ class PlannedTrancheSchema(Schema):
 class ConventionSchema(ConventionFieldsSchema):
     id = fields.UUID(dump_only=True)
     reference = fields.String(dump_only=True)
+    structure_name = fields.String(
+        attribute="structure.name", dump_only=True, metadata={"description": "le nom de la structure"}
+    )
     status = fields.String(dump_only=True, metadata={"enum": [status.value for status in ConventionStatus]})
     initial_posts = fields.Integer(dump_only=True)
     end_date = fields.Date(dump_only=True)

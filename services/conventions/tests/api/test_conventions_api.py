@@ -195,3 +195,12 @@ def test_conventions_are_found_by_reference_structure_name_or_siret(api):
     assert found[reunion["reference"][-8:]] == [reunion["id"]]
     assert [c["id"] for c in api.call("GET", f"/conventions?q={structure['siret']}", 200)] == [cantal["id"]]
     assert api.call("GET", "/conventions?q=100%25", 200) == []  # a wildcard is a character, not "anything"
+
+
+def test_conventions_name_their_structure(api):
+    cantal = api.convention(api.structure("15"))
+    structure = api.call("GET", f"/structures/{cantal['structure_id']}", 200)
+
+    listed = api.call("GET", f"/conventions?structure_id={cantal['structure_id']}", 200)
+    assert [c["structure_name"] for c in listed] == [structure["name"]]
+    assert api.call("GET", f"/conventions/{cantal['id']}", 200)["structure_name"] == structure["name"]

@@ -457,6 +457,48 @@ def confirm_payment_run(run_id: uuid.UUID) -> Any:
     return redirect(url_for("finance.payment_run", run_id=run_id))
 
 
+#: The longest reason the payments service keeps for a rejected line.
+MAX_REJECTION_REASON = 500
+
+
+@blp.post("/ordres-de-virement/<uuid:run_id>/rejets")
+@roles(Role.FINANCE)
+def reject_payment_run_lines(run_id: uuid.UUID) -> Any:
+    """The lines the bank returned (closed account, wrong IBAN…): each with the bank's reason. Their
+    tranches go back to `approved`, to be paid again once the structure's bank details are right."""
+    chosen = list(dict.fromkeys(request.form.getlist("rejected")))
+    lines = []
+    for tranche_id in chosen:
+        reason = request.form.get(f"reason-{tranche_id}", "").strip()
+        if _parse_uuid(tranche_id) is None:
+            continue
+        if not reason or len(reason) > MAX_REJECTION_REASON:
+            flash(
+                "Rejets refusés : chaque virement rejeté doit avoir le motif donné par la banque "
+                f"({MAX_REJECTION_REASON} caractères au plus).",
+                "error",
+            )
+            return redirect(url_for("finance.payment_run", run_id=run_id))
+        lines.append({"tranche_id": tranche_id, "reason": reason})
+    if not lines:
+        flash("Rejets refusés : cochez au moins un virement rejeté par la banque.", "error")
+        return redirect(url_for("finance.payment_run", run_id=run_id))
+    try:
+        services().post("payments", f"/payment-runs/{run_id}/rejections", {"lines": lines})
+    except ServiceError as error:
+        _refuse(error, "Rejets refusés :", f"run:{run_id}")
+    else:
+        if len(lines) == 1:
+            done = "1 virement rejeté enregistré : sa tranche repasse au statut « approuvée » et pourra"
+        else:
+            done = (
+                f"{len(lines)} virements rejetés enregistrés : leurs tranches repassent au statut "
+                "« approuvée » et pourront"
+            )
+        flash(f"{done} entrer dans un nouvel ordre de virement.", "success")
+    return redirect(url_for("finance.payment_run", run_id=run_id))
+
+
 @blp.post("/ordres-de-virement/<uuid:run_id>/annuler")
 @roles(Role.FINANCE)
 def cancel_payment_run(run_id: uuid.UUID) -> Any:

@@ -21,17 +21,6 @@ WRITERS = (Role.LEGAL, Role.ADMIN)
 DEPARTMENT_CHOICES = ("", "15", "94", "971", "972", "973", "974", "975", "976", "977", "978")
 
 
-def structure_names(structure_ids: set[str]) -> dict[str, str]:
-    """The names of the structures on a page (one call each; a page holds at most 20)."""
-    names: dict[str, str] = {}
-    for structure_id in structure_ids:
-        try:
-            names[structure_id] = services().get("conventions", f"/structures/{structure_id}")["name"]
-        except ServiceError:
-            names[structure_id] = "structure inconnue"
-    return names
-
-
 @blp.get("/conventions")
 @roles(*READERS)
 def conventions() -> Any:
@@ -39,8 +28,7 @@ def conventions() -> Any:
     page = services().page(
         "conventions", "/conventions", page=request.args.get("page", 1, type=int), page_size=20, **filters
     )
-    names = structure_names({item["structure_id"] for item in page.items})
-    return render_template("legal/conventions.html", page=page, filters=filters, names=names)
+    return render_template("legal/conventions.html", page=page, filters=filters)
 
 
 @blp.route("/conventions/nouvelle", methods=["GET", "POST"])
