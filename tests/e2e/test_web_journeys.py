@@ -453,3 +453,16 @@ def test_a_structure_reads_its_convention_and_uploads_evidence_and_its_signed_co
         "compliance", "GET", f"/obligations/{overdue['id']}/evidence", 200, role="compliance"
     ).json()
     assert [item["file_name"] for item in stored] == ["attestation-entree-formation.pdf"]
+
+    # The countersigned copy is listed under its convention and reads back as sent, for the structure
+    # and for a legal officer; both downloads are in the convention's log.
+    link = browser.driver.find_element(By.XPATH, "//a[contains(@href, '/exemplaires-signes/')]")
+    assert link.text == "attestation-entree-formation.pdf"
+    assert browser.fetch(str(link.get_attribute("href"))).content == evidence.read_bytes()
+    browser.sign_in("claire.martin")
+    browser.open(f"/conventions/{convention['id']}")
+    browser.wait_for_text("Exemplaires contresignés")
+    link = browser.driver.find_element(By.XPATH, "//a[contains(@href, '/exemplaires-signes/')]")
+    assert browser.fetch(str(link.get_attribute("href"))).content == evidence.read_bytes()
+    log = product.call("conventions", "GET", f"/conventions/{convention['id']}/downloads", 200).json()
+    assert [line["role"] for line in log if line["template_name"] == "signed_copy"] == ["legal", "structure"]

@@ -264,12 +264,17 @@ class GeneratedDocument(Base):
 
 
 class DocumentDownload(Base):
-    """Who downloaded which document, when, from where (DESIGN §5)."""
+    """Who downloaded which document, when, from where (DESIGN §5): a generated document, or the
+    countersigned copy a structure uploaded (then `template_name` is `signed_copy`, with no template)."""
 
     __tablename__ = "document_downloads"
+    __table_args__ = (
+        CheckConstraint("(document_id IS NULL) <> (signed_copy_id IS NULL)", name="one_document"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("generated_documents.id"))
+    document_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("generated_documents.id"))
+    signed_copy_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("signed_copies.id"))
     convention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conventions.id"), index=True)
     template_name: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[uuid.UUID]
@@ -277,7 +282,7 @@ class DocumentDownload(Base):
     role: Mapped[str] = mapped_column(String(20))
     format: Mapped[str] = mapped_column(String(4))
     sha256: Mapped[str] = mapped_column(String(64))
-    template_sha256: Mapped[str] = mapped_column(String(64))
+    template_sha256: Mapped[str | None] = mapped_column(String(64))
     client_address: Mapped[str | None] = mapped_column(String(64))
     downloaded_at: Mapped[datetime]
 

@@ -40,7 +40,9 @@ class DownloadSchema(Schema):
     role = fields.String()
     format = fields.String()
     sha256 = fields.String(metadata={"description": "SHA-256 du document téléchargé"})
-    template_sha256 = fields.String(metadata={"description": "version du modèle (SHA-256)"})
+    template_sha256 = fields.String(
+        allow_none=True, metadata={"description": "version du modèle (SHA-256) ; vide pour une copie signée"}
+    )
     client_address = fields.String(allow_none=True)
     downloaded_at = fields.AwareDateTime()
 
@@ -251,6 +253,52 @@ class SignedCopyUpload(MethodView):
                 )
             except InvalidPdf as error:
                 return abort(422, str(error), errors={"files": {"file": [str(error)]}})
+
+
+@blp.route("/conventions/<uuid:convention_id>/signed-copies")
+class SignedCopies(MethodView):
+    @blp.roles(Role.LEGAL, Role.STRUCTURE, *READERS)
+    @blp.response(200, SignedCopySchema(many=True))
+    def get(self, convention_id: uuid.UUID) -> Any:
+        """The countersigned copies uploaded for the convention, the newest first."""
+        with service_context().database.unit_of_work(read_only=True) as uow:
+            visible_convention(uow, convention_id)
+            return use_cases.list_signed_copies(uow, convention_id)
+
+
+@blp.route("/conventions/<uuid:convention_id>/signed-copies/<uuid:copy_id>")
+class SignedCopyFile(MethodView):
+    @blp.roles(Role.LEGAL, Role.STRUCTURE, *READERS)
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "La copie signée (PDF), avec X-Document-SHA256",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    )
+    def get(self, convention_id: uuid.UUID, copy_id: uuid.UUID) -> Any:
+        """A countersigned copy as uploaded, checked against its SHA-256; every download is logged."""
+        with service_context().database.unit_of_work() as uow:
+            visible_convention(uow, convention_id)
+            try:
+                copy, content = use_cases.read_signed_copy(uow, convention_id, copy_id, _settings().var_dir)
+            except use_cases.DocumentNotAvailable as error:
+                return abort(404, f"Copie signée indisponible : {error}.")
+            principal = current_principal()
+            use_cases.record_signed_copy_download(
+                uow, copy, who=principal.sub, role=principal.role.value, client_address=request.remote_addr
+            )
+        return Response(
+            content,
+            mimetype="application/pdf",
+            headers={
+                "Content-Disposition": f'attachment; filename="convention-signee-{copy.sha256[:12]}.pdf"',
+                "X-Document-SHA256": copy.sha256,
+                "Cache-Control": "private, no-store",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
 
 
 @blp.route("/templates")

@@ -8,6 +8,7 @@ generator) is in the PDF metadata and in the response headers.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ from conventions.adapters.orm import (
 from conventions.adapters.pdf import check_uploaded_pdf, stamp_provenance
 from conventions.service_layer.conventions import get_amendment, get_convention, revised_tranches
 
+logger = logging.getLogger(__name__)
+
 TEMPLATE_NAMES = ("convention", "convention_avenant", "contract_avenant")
 #: Built-in versions apply from the first day a convention may start (the initial wave, 2020).
 BUILT_IN_EFFECTIVE_FROM = date(2020, 1, 1)
@@ -60,6 +63,10 @@ class TemplateVersionExists(Exception):
 
 class DocumentNotAvailable(LookupError):
     """The subject has no such document (an avenant for a contract that is not a CDI move…)."""
+
+
+#: The template name of a countersigned copy's lines in the download log (it has no template).
+SIGNED_COPY = "signed_copy"
 
 
 @dataclass(frozen=True)
@@ -430,6 +437,28 @@ def record_download(
     return download
 
 
+def record_signed_copy_download(
+    uow: UnitOfWork, copy: SignedCopy, *, who: str, role: str, client_address: str | None
+) -> DocumentDownload:
+    download = DocumentDownload(
+        id=uuid.uuid4(),
+        signed_copy_id=copy.id,
+        convention_id=copy.convention_id,
+        template_name=SIGNED_COPY,
+        subject_id=copy.convention_id,
+        downloaded_by=who,
+        role=role,
+        format="pdf",
+        sha256=copy.sha256,
+        template_sha256=None,
+        client_address=client_address,
+        downloaded_at=utcnow(),
+    )
+    uow.session.add(download)
+    uow.commit()
+    return download
+
+
 def list_downloads(uow: UnitOfWork, convention_id: uuid.UUID) -> Sequence[DocumentDownload]:
     get_convention(uow, convention_id)
     return uow.session.scalars(
@@ -463,3 +492,34 @@ def store_signed_copy(
     uow.session.add(copy)
     uow.commit()
     return copy
+
+
+def list_signed_copies(uow: UnitOfWork, convention_id: uuid.UUID) -> Sequence[SignedCopy]:
+    """The countersigned copies of a convention, the newest first."""
+    get_convention(uow, convention_id)
+    return uow.session.scalars(
+        select(SignedCopy)
+        .where(SignedCopy.convention_id == convention_id)
+        .order_by(SignedCopy.created_at.desc(), SignedCopy.id)
+    ).all()
+
+
+def read_signed_copy(
+    uow: UnitOfWork, convention_id: uuid.UUID, copy_id: uuid.UUID, var_dir: Path
+) -> tuple[SignedCopy, bytes]:
+    """A countersigned copy and its bytes, checked against the SHA-256 taken at upload.
+
+    Unlike a generated document, it cannot be made again: a missing or altered file is reported (logged
+    as an error) rather than served.
+    """
+    copy = uow.session.get(SignedCopy, copy_id)
+    if copy is None or copy.convention_id != convention_id:
+        raise DocumentNotAvailable("copie signée introuvable")
+    try:
+        content = (var_dir / copy.path).read_bytes()
+    except OSError:
+        content = b""
+    if rendering.template_sha256(content) != copy.sha256:
+        logger.error("countersigned copy %s: file %s missing or altered", copy.id, copy.path)
+        raise DocumentNotAvailable("le fichier conservé manque ou ne correspond plus à son empreinte")
+    return copy, content

@@ -324,6 +324,56 @@ def test_the_countersigned_copy_is_checked_hashed_and_kept(api, tmp_path):
     assert (tmp_path / "signed-copies" / convention["id"] / f"{body['sha256']}.pdf").read_bytes() == content
 
 
+def test_a_countersigned_copy_is_read_back_as_uploaded_and_each_download_is_logged(api, tmp_path):
+    structure = api.structure("974")
+    convention = api.convention(structure, signed_on="2021-03-15")
+    first, second = a_pdf(pages=2), a_pdf(pages=3)
+    older = upload_copy(
+        api, convention["id"], first, role="structure", structure_id=structure["id"]
+    ).get_json()
+    newer = upload_copy(api, convention["id"], second).get_json()
+
+    listed = api.call("GET", f"/conventions/{convention['id']}/signed-copies", 200)
+    own = api.call(
+        "GET",
+        f"/conventions/{convention['id']}/signed-copies",
+        200,
+        role="structure",
+        structure_id=structure["id"],
+    )
+    read = download(api, f"/conventions/{convention['id']}/signed-copies/{older['id']}", role="auditor")
+
+    assert [copy["id"] for copy in listed] == [newer["id"], older["id"]] == [copy["id"] for copy in own]
+    assert read.status_code == 200 and read.mimetype == "application/pdf"
+    assert read.data == first
+    assert read.headers["X-Document-SHA256"] == hashlib.sha256(first).hexdigest()
+    log = api.call("GET", f"/conventions/{convention['id']}/downloads", 200)
+    assert [
+        (line["template_name"], line["role"], line["sha256"], line["template_sha256"]) for line in log
+    ] == [("signed_copy", "auditor", older["sha256"], None)]
+
+
+def test_a_countersigned_copy_is_refused_to_another_structure_and_when_its_file_was_altered(api, tmp_path):
+    structure, other = api.structure("974"), api.structure("15")
+    convention = api.convention(structure, signed_on="2021-03-15")
+    copy = upload_copy(api, convention["id"], a_pdf()).get_json()
+    path = f"/conventions/{convention['id']}/signed-copies"
+
+    api.call("GET", path, 404, role="structure", structure_id=other["id"])
+    assert (
+        download(api, f"{path}/{copy['id']}", role="structure", structure_id=other["id"]).status_code == 404
+    )
+    assert download(api, f"{path}/{convention['id']}").status_code == 404  # no such copy
+    (tmp_path / "signed-copies" / convention["id"] / f"{copy['sha256']}.pdf").write_bytes(a_pdf(pages=2))
+    altered = download(api, f"{path}/{copy['id']}")
+
+    assert altered.status_code == 404
+    assert "empreinte" in altered.get_json()["message"]
+    assert (
+        api.call("GET", f"/conventions/{convention['id']}/downloads", 200) == []
+    )  # nothing served, nothing logged
+
+
 @pytest.mark.parametrize(
     ("content", "status"),
     [

@@ -47,6 +47,8 @@ LABELS: dict[str, str] = {
     "renewal": "renouvellement 2023",
     "public": "public",
     "private": "privé",
+    # documents in the download log
+    "signed_copy": "exemplaire contresigné",
 }
 
 

@@ -71,6 +71,7 @@ def convention(convention_id: uuid.UUID) -> Any:
     amendments = services().get("conventions", f"/conventions/{convention_id}/amendments")
     contracts = services().page("conventions", f"/conventions/{convention_id}/contracts", page_size=100).items
     downloads = services().page("conventions", f"/conventions/{convention_id}/downloads", page_size=50).items
+    signed_copies = services().get("conventions", f"/conventions/{convention_id}/signed-copies")
     return render_template(
         "legal/convention.html",
         convention=found,
@@ -78,6 +79,7 @@ def convention(convention_id: uuid.UUID) -> Any:
         amendments=amendments,
         contracts=contracts,
         downloads=downloads,
+        signed_copies=signed_copies,
         today=today(),
     )
 
@@ -123,6 +125,15 @@ def amendment_sign(convention_id: uuid.UUID, amendment_id: uuid.UUID) -> Any:
 def convention_document(convention_id: uuid.UUID, file_format: str) -> Any:
     return _stream(
         services().download("conventions", f"/conventions/{convention_id}/document", format=file_format)
+    )
+
+
+@blp.get("/conventions/<uuid:convention_id>/exemplaires-signes/<uuid:copy_id>.pdf")
+@roles(*READERS)
+def signed_copy(convention_id: uuid.UUID, copy_id: uuid.UUID) -> Any:
+    """A countersigned copy, as the structure sent it (the service checks its hash and logs the download)."""
+    return _stream(
+        services().download("conventions", f"/conventions/{convention_id}/signed-copies/{copy_id}")
     )
 
 

@@ -55,6 +55,10 @@ def home() -> Any:
         convention["id"]: _optional("payments", f"/schedules/{convention['id']}")
         for convention in conventions
     }
+    signed_copies = {
+        convention["id"]: services().get("conventions", f"/conventions/{convention['id']}/signed-copies")
+        for convention in conventions
+    }
     obligations = services().page(
         "compliance", "/obligations", page=request.args.get("page", 1, type=int), page_size=50
     )
@@ -63,6 +67,7 @@ def home() -> Any:
         structure=structure,
         conventions=conventions,
         schedules=schedules,
+        signed_copies=signed_copies,
         obligations=obligations,
         evidence={
             item["id"]: services().get("compliance", f"/obligations/{item['id']}/evidence")
@@ -89,6 +94,20 @@ def convention_document(convention_id: uuid.UUID) -> Any:
         stream_with_context(upstream.iter_content(64 * 1024)),
         mimetype=upstream.headers.get("Content-Type", "application/pdf"),
         headers={"Content-Disposition": disposition},
+    )
+    response.call_on_close(upstream.close)
+    return response
+
+
+@blp.get("/ma-structure/conventions/<uuid:convention_id>/exemplaires-signes/<uuid:copy_id>.pdf")
+@roles(Role.STRUCTURE)
+def signed_copy(convention_id: uuid.UUID, copy_id: uuid.UUID) -> Any:
+    """A countersigned copy the structure sent, read back as it was kept."""
+    upstream = services().download("conventions", f"/conventions/{convention_id}/signed-copies/{copy_id}")
+    response = Response(
+        stream_with_context(upstream.iter_content(64 * 1024)),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": upstream.headers.get("Content-Disposition", "attachment")},
     )
     response.call_on_close(upstream.close)
     return response
