@@ -418,42 +418,50 @@ def contract_avenant_document(
 def record_download(
     uow: UnitOfWork, document: GeneratedDocument, *, who: str, role: str, client_address: str | None
 ) -> DocumentDownload:
-    download = DocumentDownload(
-        id=uuid.uuid4(),
-        document_id=document.id,
-        convention_id=document.convention_id,
-        template_name=document.template_name,
-        subject_id=document.subject_id,
-        downloaded_by=who,
+    return _log_download(
+        uow,
+        DocumentDownload(
+            document_id=document.id,
+            convention_id=document.convention_id,
+            template_name=document.template_name,
+            subject_id=document.subject_id,
+            format=document.format,
+            sha256=document.sha256,
+            template_sha256=document.template_sha256,
+        ),
+        who=who,
         role=role,
-        format=document.format,
-        sha256=document.sha256,
-        template_sha256=document.template_sha256,
         client_address=client_address,
-        downloaded_at=utcnow(),
     )
-    uow.session.add(download)
-    uow.commit()
-    return download
 
 
 def record_signed_copy_download(
     uow: UnitOfWork, copy: SignedCopy, *, who: str, role: str, client_address: str | None
 ) -> DocumentDownload:
-    download = DocumentDownload(
-        id=uuid.uuid4(),
-        signed_copy_id=copy.id,
-        convention_id=copy.convention_id,
-        template_name=SIGNED_COPY,
-        subject_id=copy.convention_id,
-        downloaded_by=who,
+    return _log_download(
+        uow,
+        DocumentDownload(
+            signed_copy_id=copy.id,
+            convention_id=copy.convention_id,
+            template_name=SIGNED_COPY,
+            subject_id=copy.convention_id,
+            format="pdf",
+            sha256=copy.sha256,
+            template_sha256=None,  # a countersigned copy has no template
+        ),
+        who=who,
         role=role,
-        format="pdf",
-        sha256=copy.sha256,
-        template_sha256=None,
         client_address=client_address,
-        downloaded_at=utcnow(),
     )
+
+
+def _log_download(
+    uow: UnitOfWork, download: DocumentDownload, *, who: str, role: str, client_address: str | None
+) -> DocumentDownload:
+    """Who, in which role, from where and when, for a line of the download log; committed at once."""
+    download.id = uuid.uuid4()
+    download.downloaded_by, download.role, download.client_address = who, role, client_address
+    download.downloaded_at = utcnow()
     uow.session.add(download)
     uow.commit()
     return download
