@@ -135,3 +135,34 @@ def test_dates_and_times_are_written_the_french_way_in_paris_time():
     assert french_date("2026-07-01T22:30:00+00:00") == "2 juillet 2026 à 00:30"  # summer: UTC+2
     assert euros("35000.00").replace("\u202f", " ").replace("\xa0", " ") == "35 000,00 €"
     assert label("overdue") == "en retard"
+
+
+@pytest.mark.parametrize(
+    ("form", "refusal"),
+    [
+        ({}, "cochez au moins un virement"),
+        ({"rejected": "RUN_LINE"}, "le motif donné par la banque"),
+        ({"rejected": "RUN_LINE", "reason-RUN_LINE": "x" * 501}, "500 caractères au plus"),
+    ],
+    ids=["nothing-ticked", "no-reason", "reason-too-long"],
+)
+def test_bank_rejections_without_a_line_or_its_reason_are_refused_before_any_call(form, refusal):
+    # The payments service is unreachable: a call would answer the 503 page, not this redirect.
+    client = create_app(
+        {"environment": "test", "jwt_secret": TEST_JWT_SECRET, "payments_url": "http://127.0.0.1:9"}
+    ).test_client()
+    sign_in(client, "bruno.petit")
+    tranche_id, run_id = "0b7a4a57-3f0e-4c2f-9a57-5d1c2b9e8f10", "5f1d7c1e-8c55-4a8e-9a8f-1f6f4e2b7c3d"
+    data = {
+        key.replace("RUN_LINE", tranche_id): value.replace("RUN_LINE", tranche_id)
+        for key, value in form.items()
+    }
+    response = client.post(
+        f"/ordres-de-virement/{run_id}/rejets",
+        data={**data, "csrf_token": csrf_token(client, "/connexion")},
+    )
+
+    assert response.status_code == 302 and response.headers["Location"] == f"/ordres-de-virement/{run_id}"
+    with client.session_transaction() as session:
+        messages = [message for _, message in session.get("_flashes", [])]
+    assert any(refusal in message for message in messages), messages
