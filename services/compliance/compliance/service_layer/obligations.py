@@ -6,9 +6,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, and_, select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
 from cnum_shared import legal
@@ -35,9 +35,6 @@ from compliance.domain.obligations import (
 )
 
 SCAN = "cnum (échéancier)"
-#: The tables themselves, for the scan's bulk inserts (Core: no identity map to keep, less work per row).
-_OBLIGATIONS = cast(Table, Obligation.__table__)
-_HISTORY = cast(Table, ObligationHistory.__table__)
 
 
 def _history(
