@@ -3,30 +3,11 @@ second officer, rejected lines returned to `approved`."""
 
 from datetime import date
 
-import pytest
 from sqlalchemy import func, select
 
 from cnum_shared.testing import bearer
 from payments.adapters.orm import Payment
 from payments.adapters.sepa import summary, validate_pain001
-
-
-@pytest.fixture
-def two_approved(feed):
-    """Two structures, each with its first tranche approved on 10 January 2026."""
-    approved = []
-    for department in ("974", "15"):
-        structure = feed.structure(department)
-        convention = feed.convention(
-            structure, wave="renewal", start=date(2025, 9, 1), months=36, signed_on=date(2025, 9, 1)
-        )
-        feed.standing(structure["id"])
-        approved.append(feed.tranches(convention)[0])
-    feed.run("mark_due", date(2026, 1, 10))
-    feed.on(date(2026, 1, 10))
-    for tranche in approved:
-        feed.call("POST", f"/tranches/{tranche['id']}/approve", 200, {}, sub="alice")
-    return approved
 
 
 def create(feed, key="run-1", body=None, expected=201, sub="bruno"):

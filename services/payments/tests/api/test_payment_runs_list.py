@@ -2,29 +2,8 @@
 the readers."""
 
 import json
-from datetime import date
-
-import pytest
 
 from cnum_shared.testing import bearer
-
-
-@pytest.fixture
-def approved(feed):
-    """Two structures, each with its first tranche approved on 10 January 2026."""
-    tranches = []
-    for department in ("974", "15"):
-        structure = feed.structure(department)
-        convention = feed.convention(
-            structure, wave="renewal", start=date(2025, 9, 1), months=36, signed_on=date(2025, 9, 1)
-        )
-        feed.standing(structure["id"])
-        tranches.append(feed.tranches(convention)[0])
-    feed.run("mark_due", date(2026, 1, 10))
-    feed.on(date(2026, 1, 10))
-    for tranche in tranches:
-        feed.call("POST", f"/tranches/{tranche['id']}/approve", 200, {}, sub="alice")
-    return tranches
 
 
 def run_of(feed, tranche, key):
@@ -46,9 +25,9 @@ def test_no_run_yet_is_an_empty_page(feed):
     assert json.loads(response.headers["X-Pagination"])["total"] == 0
 
 
-def test_the_runs_come_a_page_at_a_time_newest_first_as_summaries(feed, approved):
-    older = run_of(feed, approved[0], "run-a")
-    newer = run_of(feed, approved[1], "run-b")
+def test_the_runs_come_a_page_at_a_time_newest_first_as_summaries(feed, two_approved):
+    older = run_of(feed, two_approved[0], "run-a")
+    newer = run_of(feed, two_approved[1], "run-b")
 
     first = feed.client.get("/api/v1/payment-runs?page_size=1", headers=bearer("finance"))
     second = feed.client.get("/api/v1/payment-runs?page=2&page_size=1", headers=bearer("admin"))
@@ -66,10 +45,10 @@ def test_the_runs_come_a_page_at_a_time_newest_first_as_summaries(feed, approved
     assert "lines" not in summary
 
 
-def test_the_status_filter_keeps_the_runs_in_that_status(feed, approved):
-    cancelled = run_of(feed, approved[0], "run-a")
+def test_the_status_filter_keeps_the_runs_in_that_status(feed, two_approved):
+    cancelled = run_of(feed, two_approved[0], "run-a")
     feed.call("POST", f"/payment-runs/{cancelled['id']}/cancel", 200)
-    draft = run_of(feed, approved[1], "run-b")
+    draft = run_of(feed, two_approved[1], "run-b")
 
     assert [run["id"] for run in feed.call("GET", "/payment-runs?status=draft", 200)] == [draft["id"]]
     assert [run["id"] for run in feed.call("GET", "/payment-runs?status=cancelled", 200)] == [cancelled["id"]]
