@@ -8,7 +8,19 @@ from datetime import UTC, date, datetime
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import abort, current_app, flash, g, redirect, request, session, url_for
+import requests
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    request,
+    session,
+    stream_with_context,
+    url_for,
+)
 
 from cnum_shared.auth import Role
 from cnum_shared.dates import paris_today
@@ -43,6 +55,30 @@ def services() -> Services:
             settings.service_timeout_seconds,
         )
     return cast(Services, g.services)
+
+
+#: What the browser keeps of a service's file answer, besides its name: type, length and provenance.
+FILE_HEADERS = ("Content-Type", "Content-Length", "X-Document-SHA256", "X-Template-Version")
+
+
+def stream_file(upstream: requests.Response, file_name: str, media_type: str) -> Response:
+    """Pass a service's file (PDF, DOCX, ZIP, SEPA XML) to the browser as it arrives.
+
+    Always as a download, never shown inline on the web front's own origin; under the service's file
+    name, or `file_name` when it gives none; as `media_type` when it gives no type. The connection to the
+    service is released once the browser has it all.
+    """
+    headers = {name: upstream.headers[name] for name in FILE_HEADERS if name in upstream.headers}
+    headers.setdefault("Content-Type", media_type)
+    disposition = upstream.headers.get("Content-Disposition", "")
+    if "filename" not in disposition:
+        disposition = f'attachment; filename="{file_name}"'
+    elif not disposition.startswith("attachment"):
+        disposition = "attachment;" + disposition.partition(";")[2]
+    headers["Content-Disposition"] = disposition
+    response = Response(stream_with_context(upstream.iter_content(chunk_size=64 * 1024)), headers=headers)
+    response.call_on_close(upstream.close)
+    return response
 
 
 def roles(*allowed: Role) -> Callable[[F], F]:

@@ -13,19 +13,17 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     flash,
     redirect,
     render_template,
     request,
     session,
-    stream_with_context,
     url_for,
 )
 
 from cnum_shared.auth import Role
 from web.adapters.services import ServiceError
-from web.views.common import flash_refusal, new_idempotency_key, roles, services, today
+from web.views.common import flash_refusal, new_idempotency_key, roles, services, stream_file, today
 from web.views.filters import euros
 
 blp = Blueprint("finance", __name__)
@@ -434,11 +432,7 @@ def payment_run_sepa(run_id: uuid.UUID) -> Any:
             raise
         _refuse(error, "Fichier SEPA indisponible :", f"run:{run_id}")
         return redirect(url_for("finance.payment_run", run_id=run_id))
-    return Response(
-        stream_with_context(answer.iter_content(chunk_size=64 * 1024)),
-        mimetype="application/xml",
-        headers={"Content-Disposition": f'attachment; filename="virements-{run_id}.xml"'},
-    )
+    return stream_file(answer, f"virements-{run_id}.xml", "application/xml")
 
 
 @blp.post("/ordres-de-virement/<uuid:run_id>/confirmer")

@@ -6,17 +6,24 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from cnum_shared.auth import Role
 from web.adapters.services import ServiceError
-from web.views.common import flash_refusal, roles, services, today
+from web.views.common import flash_refusal, roles, services, stream_file, today
 from web.views.filters import french_date
 
 blp = Blueprint("legal", __name__)
 
 READERS = (Role.LEGAL, Role.ADMIN, Role.AUDITOR)
 WRITERS = (Role.LEGAL, Role.ADMIN)
+
+#: The type of each file the legal pages pass on, should the service not say it.
+MEDIA_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "zip": "application/zip",
+}
 
 DEPARTMENT_CHOICES = ("", "15", "94", "971", "972", "973", "974", "975", "976", "977", "978")
 
@@ -123,8 +130,10 @@ def amendment_sign(convention_id: uuid.UUID, amendment_id: uuid.UUID) -> Any:
 @blp.get("/conventions/<uuid:convention_id>/convention.<any(pdf, docx):file_format>")
 @roles(*READERS)
 def convention_document(convention_id: uuid.UUID, file_format: str) -> Any:
-    return _stream(
-        services().download("conventions", f"/conventions/{convention_id}/document", format=file_format)
+    return stream_file(
+        services().download("conventions", f"/conventions/{convention_id}/document", format=file_format),
+        f"convention-{convention_id}.{file_format}",
+        MEDIA_TYPES[file_format],
     )
 
 
@@ -132,20 +141,24 @@ def convention_document(convention_id: uuid.UUID, file_format: str) -> Any:
 @roles(*READERS)
 def signed_copy(convention_id: uuid.UUID, copy_id: uuid.UUID) -> Any:
     """A countersigned copy, as the structure sent it (the service checks its hash and logs the download)."""
-    return _stream(
-        services().download("conventions", f"/conventions/{convention_id}/signed-copies/{copy_id}")
+    return stream_file(
+        services().download("conventions", f"/conventions/{convention_id}/signed-copies/{copy_id}"),
+        f"convention-signee-{copy_id}.pdf",
+        MEDIA_TYPES["pdf"],
     )
 
 
 @blp.get("/conventions/<uuid:convention_id>/avenants/<uuid:amendment_id>.<any(pdf, docx):file_format>")
 @roles(*READERS)
 def amendment_document(convention_id: uuid.UUID, amendment_id: uuid.UUID, file_format: str) -> Any:
-    return _stream(
+    return stream_file(
         services().download(
             "conventions",
             f"/conventions/{convention_id}/amendments/{amendment_id}/document",
             format=file_format,
-        )
+        ),
+        f"avenant-{amendment_id}.{file_format}",
+        MEDIA_TYPES[file_format],
     )
 
 
@@ -204,24 +217,10 @@ def batch_state(batch_id: uuid.UUID) -> Any:
 @blp.get("/documents/lots/<uuid:batch_id>/archive.zip")
 @roles(*WRITERS)
 def batch_archive(batch_id: uuid.UUID) -> Any:
-    return _stream(services().download("conventions", f"/document-batches/{batch_id}/archive"))
-
-
-def _stream(upstream: Any) -> Response:
-    """Pass a service's file to the browser as it arrives, with its name, type and provenance headers."""
-    headers = {
-        name: upstream.headers[name]
-        for name in (
-            "Content-Type",
-            "Content-Disposition",
-            "Content-Length",
-            "X-Document-SHA256",
-            "X-Template-Version",
-        )
-        if name in upstream.headers
-    }
-    return Response(
-        stream_with_context(upstream.iter_content(chunk_size=64 * 1024)), headers=headers, status=200
+    return stream_file(
+        services().download("conventions", f"/document-batches/{batch_id}/archive"),
+        f"documents-{batch_id}.zip",
+        MEDIA_TYPES["zip"],
     )
 
 

@@ -10,19 +10,17 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     flash,
     redirect,
     render_template,
     request,
     session,
-    stream_with_context,
     url_for,
 )
 
 from cnum_shared.auth import Role
 from web.adapters.services import ServiceError
-from web.views.common import flash_refusal, roles, services
+from web.views.common import flash_refusal, roles, services, stream_file
 from web.views.compliance import said_once
 
 blp = Blueprint("structure", __name__)
@@ -84,33 +82,22 @@ def home() -> Any:
 @blp.get("/ma-structure/conventions/<uuid:convention_id>/convention.pdf")
 @roles(Role.STRUCTURE)
 def convention_document(convention_id: uuid.UUID) -> Any:
-    upstream = services().download("conventions", f"/conventions/{convention_id}/document", format="pdf")
-    disposition = upstream.headers.get("Content-Disposition", "")
-    if "filename" not in disposition:
-        disposition = f'attachment; filename="convention-{convention_id}.pdf"'
-    elif not disposition.startswith("attachment"):
-        disposition = "attachment;" + disposition.partition(";")[2]
-    response = Response(
-        stream_with_context(upstream.iter_content(64 * 1024)),
-        mimetype=upstream.headers.get("Content-Type", "application/pdf"),
-        headers={"Content-Disposition": disposition},
+    return stream_file(
+        services().download("conventions", f"/conventions/{convention_id}/document", format="pdf"),
+        f"convention-{convention_id}.pdf",
+        "application/pdf",
     )
-    response.call_on_close(upstream.close)
-    return response
 
 
 @blp.get("/ma-structure/conventions/<uuid:convention_id>/exemplaires-signes/<uuid:copy_id>.pdf")
 @roles(Role.STRUCTURE)
 def signed_copy(convention_id: uuid.UUID, copy_id: uuid.UUID) -> Any:
     """A countersigned copy the structure sent, read back as it was kept."""
-    upstream = services().download("conventions", f"/conventions/{convention_id}/signed-copies/{copy_id}")
-    response = Response(
-        stream_with_context(upstream.iter_content(64 * 1024)),
-        mimetype="application/pdf",
-        headers={"Content-Disposition": upstream.headers.get("Content-Disposition", "attachment")},
+    return stream_file(
+        services().download("conventions", f"/conventions/{convention_id}/signed-copies/{copy_id}"),
+        f"convention-signee-{copy_id}.pdf",
+        "application/pdf",
     )
-    response.call_on_close(upstream.close)
-    return response
 
 
 @blp.post("/ma-structure/obligations/<uuid:obligation_id>/justificatif")
