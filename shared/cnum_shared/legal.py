@@ -67,8 +67,15 @@ OBLIGATION_KINDS = (
 class OutsideWave(ValueError):
     """The convention starts before the wave's first date."""
 
-    def __init__(self, wave: Wave, start: date, first_date: date | None) -> None:
+    def __init__(
+        self, wave: Wave, start: date, first_date: date | None, last_date: date | None = None
+    ) -> None:
         since = f" : ses montants s'appliquent à partir du {format_date_fr(first_date)}" if first_date else ""
+        if first_date and last_date:
+            since = (
+                f" : elle couvre les conventions qui commencent du {format_date_fr(first_date)} "
+                f"au {format_date_fr(last_date)}"
+            )
         label = _WAVE_LABELS[wave]
         super().__init__(
             f"Une convention de la {label} ne peut pas commencer le {format_date_fr(start)}{since}."
@@ -92,6 +99,19 @@ class InvalidDuration(ValueError):
         self.kind = kind
         self.duration_months = duration_months
         self.allowed = allowed
+
+
+class FundingFrozen(ValueError):
+    """The 2025 funding freeze forbids signing this (a new convention, an avenant adding posts)."""
+
+    def __init__(self, what: str, signed_on: date, since: date, reference: str) -> None:
+        super().__init__(
+            f"{what} ne peut pas être signé(e) le {format_date_fr(signed_on)} : depuis le "
+            f"{format_date_fr(since)}, le financement du dispositif est gelé ({reference})."
+        )
+        self.signed_on = signed_on
+        self.since = since
+        self.reference = reference
 
 
 class UnknownObligationKind(ValueError):
@@ -136,6 +156,38 @@ class PlannedTranche:
         if isinstance(posts, bool) or not isinstance(posts, int) or posts < 1:
             raise ValueError(f"a convention has at least one post, not {posts!r}")
         return quantize_cents(self.amount_per_post * posts)
+
+
+@dataclass(frozen=True)
+class FundingPeriod:
+    """A stretch of a convention funded at one amount per post (DESIGN §4's clawback periods).
+
+    Initial wave: one period, the funded months, at the amount per post. Renewal wave: one period per
+    convention year, of twelve months, at that year's amount. A month of the convention earns
+    `amount_per_post ÷ months` per post occupied in it.
+    """
+
+    number: int
+    #: The period starts this many months after the convention's start date.
+    offset_months: int
+    months: int
+    amount_per_post: Decimal
+
+    @property
+    def monthly_rate(self) -> Decimal:
+        """The rate per month, rounded to the cent for display (computations use the exact fraction)."""
+        return quantize_cents(self.amount_per_post / self.months)
+
+    def overlap(self, first_month: int, last_month: int) -> int:
+        """How many of the convention's months `first_month`..`last_month` (1-based) fall in this period."""
+        first = max(first_month, self.offset_months + 1)
+        last = min(last_month, self.offset_months + self.months)
+        return max(0, last - first + 1)
+
+    def earned(self, months_occupied: int) -> Decimal:
+        """What one post earns for `months_occupied` months of this period (rounded once, half-up)."""
+        counted = max(0, min(months_occupied, self.months))
+        return quantize_cents(self.amount_per_post * counted / self.months)
 
 
 @dataclass(frozen=True)
@@ -224,8 +276,15 @@ def wave_first_date(wave: Wave, *, tree: ParameterNode | None = None) -> date:
 
 
 def funding_freeze(on: date, *, tree: ParameterNode | None = None) -> bool:
-    """Whether the 2025 funding freeze was announced on `on` (noted only: no rule enforces it)."""
+    """Whether the 2025 funding freeze is in force on `on`."""
     return _tree(tree).get("waves.funding_freeze").at(on).as_bool()
+
+
+def check_funding_freeze(what: str, signed_on: date, *, tree: ParameterNode | None = None) -> None:
+    """FundingFrozen when the freeze is in force on the signing date (DESIGN §3), citing its source."""
+    value = _tree(tree).get("waves.funding_freeze").at(signed_on)
+    if value.as_bool():
+        raise FundingFrozen(what, signed_on, value.effective_from, value.reference.split(" — ")[0])
 
 
 def allowed_durations(
@@ -269,6 +328,30 @@ def subsidy_per_post(
     if Wave(wave) is Wave.RENEWAL:
         return quantize_cents(sum(_yearly_amounts(root, kind, qpv_zrr, on), Decimal(0)))
     return _initial_amount(root, kind, territory, duration_months, on)
+
+
+def funding_periods(
+    wave: Wave,
+    kind: StructureKind,
+    territory: Territory,
+    duration_months: int,
+    qpv_zrr: bool,
+    on: date,
+    *,
+    tree: ParameterNode | None = None,
+) -> list[FundingPeriod]:
+    """The funded periods of one post, in order: what article 6 states and the clawback applies."""
+    root = _tree(tree)
+    if Wave(wave) is Wave.RENEWAL:
+        _check_duration(root, wave, kind, duration_months, on)
+        yearly = _yearly_amounts(root, kind, qpv_zrr, on)
+        return [
+            FundingPeriod(number, (number - 1) * MONTHS_PER_YEAR, MONTHS_PER_YEAR, amount)
+            for number, amount in enumerate(yearly, start=1)
+        ]
+    funded = funded_months(wave, kind, duration_months, on, tree=root)
+    total = _initial_amount(root, kind, territory, duration_months, on)
+    return [FundingPeriod(1, 0, funded, total)]
 
 
 def tranche_plan(
@@ -330,11 +413,17 @@ def _yearly_amounts(root: ParameterNode, kind: StructureKind, qpv_zrr: bool, on:
 
 
 def _check_wave(root: ParameterNode, wave: Wave, on: date) -> None:
-    first_date = root.get(f"waves.{Wave(wave).value}.first_date")
+    """A convention belongs to the wave in force on its start date (DESIGN §3)."""
+    node = f"waves.{Wave(wave).value}"
+    first_date = root.get(f"{node}.first_date")
     try:
         first_date.at(on)
     except ParameterNotInForce:
         raise OutsideWave(Wave(wave), on, _first_value_date(first_date)) from None
+    if "last_date" in root.node(node):
+        last = root.get(f"{node}.last_date").at(on).as_date()
+        if on > last:
+            raise OutsideWave(Wave(wave), on, _first_value_date(first_date), last)
 
 
 def _check_duration(

@@ -94,7 +94,9 @@ DEMO_STRUCTURES: list[dict[str, Any]] = [
 ]
 
 
-#: One signed convention per demo structure (by SIRET), and a contract where the post is filled.
+#: The demo structures' signed conventions (by SIRET), in order, and a contract where a post is filled.
+#: Every date is one the law allowed: initial-wave conventions start in 2021-2022, a renewal follows an
+#: earlier convention of its structure, and nothing is signed from the 2025 freeze on (DESIGN §3).
 DEMO_CONVENTIONS: list[dict[str, Any]] = [
     {
         "siret": "21150187900012",
@@ -103,6 +105,14 @@ DEMO_CONVENTIONS: list[dict[str, Any]] = [
         "start_date": date(2021, 3, 1),
         "duration_months": 24,
         "signed_on": date(2021, 3, 15),
+    },
+    {
+        "siret": "77566202600027",
+        "wave": "initial",
+        "posts": 1,
+        "start_date": date(2021, 9, 1),
+        "duration_months": 18,
+        "signed_on": date(2021, 9, 10),
     },
     {
         "siret": "77566202600027",
@@ -122,11 +132,19 @@ DEMO_CONVENTIONS: list[dict[str, Any]] = [
     },
     {
         "siret": "21974222800014",
+        "wave": "initial",
+        "posts": 2,
+        "start_date": date(2021, 9, 1),
+        "duration_months": 24,
+        "signed_on": date(2021, 9, 15),
+    },
+    {
+        "siret": "21974222800014",
         "wave": "renewal",
         "posts": 2,
-        "start_date": date(2025, 9, 1),
+        "start_date": date(2024, 9, 2),
         "duration_months": 36,
-        "signed_on": date(2025, 9, 1),
+        "signed_on": date(2024, 8, 26),
         "contract": {
             "first_name": "Inès",
             "last_name": "Payet",
@@ -134,10 +152,18 @@ DEMO_CONVENTIONS: list[dict[str, Any]] = [
             "email": "ines.payet@example.org",
             "contract_type": "cdd",
             "start_date": date(2026, 1, 5),
-            "end_date": date(2028, 1, 4),
+            "end_date": date(2027, 7, 4),
             "gross_monthly_salary": Decimal("1900.00"),
             "signed_on": date(2025, 12, 15),
         },
+    },
+    {
+        "siret": "21976011300015",
+        "wave": "initial",
+        "posts": 1,
+        "start_date": date(2021, 10, 1),
+        "duration_months": 24,
+        "signed_on": date(2021, 10, 15),
     },
     {
         "siret": "21976011300015",

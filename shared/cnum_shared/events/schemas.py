@@ -114,6 +114,26 @@ class PlannedTrancheSchema(WireSchema):
     amount = money_field()
 
 
+class FundingPeriodSchema(WireSchema):
+    """A funded period of one post (article 6): the clawback earns `amount_per_post ÷ months` a month."""
+
+    number = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    months = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=36))
+    amount_per_post = money_field()
+    #: Rounded for display; the computations use amount_per_post and months.
+    monthly_rate = money_field()
+
+
+def _schedule_field() -> fields.List[Any]:
+    return fields.List(fields.Nested(PlannedTrancheSchema), required=True, validate=validate.Length(min=1))
+
+
+def _periods_field() -> fields.List[Any]:
+    return fields.List(fields.Nested(FundingPeriodSchema), required=True, validate=validate.Length(min=1))
+
+
 class ConventionEventSchema(WireSchema):
     """What every `convention.*` event carries: the convention and a copy of its structure (DESIGN §2)."""
 
@@ -135,13 +155,14 @@ class ConventionSignedSchema(ConventionEventSchema):
     signed_on = fields.Date(required=True)
     amount_per_post = money_field()
     total_amount = money_field()
-    tranches = fields.List(
-        fields.Nested(PlannedTrancheSchema), required=True, validate=validate.Length(min=1)
-    )
+    #: The whole schedule the signed convention states: payments applies it, never recomputes it.
+    tranches = _schedule_field()
+    funding_periods = _periods_field()
 
 
 class ConventionAmendedSchema(ConventionEventSchema):
-    """`convention.amended`: new posts from `effective_date`, the new total spread on unpaid tranches."""
+    """`convention.amended`: new posts from `effective_date`, the new total and the whole schedule the
+    signed avenant states (payments keeps a tranche already approved or paid and books the difference)."""
 
     amendment_id = fields.UUID(required=True)
     number = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
@@ -151,6 +172,8 @@ class ConventionAmendedSchema(ConventionEventSchema):
     signed_on = fields.Date(required=True)
     total_amount = money_field()
     reason = fields.String(required=True)
+    tranches = _schedule_field()
+    funding_periods = _periods_field()
 
 
 class ConventionEndedSchema(ConventionEventSchema):

@@ -258,21 +258,9 @@ class ConventionSchema(Schema):
     funded_months = Count()
     amount_per_post = Euros()
     amount_per_post_words = EurosInWords(source="amount_per_post")
-    monthly_amount_per_post = fields.Method("_monthly_amount_per_post")
     total_amount = Euros()
     total_amount_words = EurosInWords(source="total_amount")
     signed_on = FrenchDate(when_absent=BLANK)
-
-    def _monthly_amount_per_post(self, convention: Mapping[str, Any]) -> str:
-        """The amount per post for one funded month: the unit of the pro rata of article 6."""
-        try:
-            amount = _amount(convention["amount_per_post"], "amount_per_post")
-            months = _whole(convention["funded_months"], "funded_months")
-        except KeyError as error:
-            raise InvalidDocumentData(f"{error.args[0]} : valeur manquante") from None
-        if months <= 0:
-            raise InvalidDocumentData("funded_months : doit être positif")
-        return format_eur_fr(quantize_cents(amount / months))
 
 
 class AmendedConventionSchema(ConventionSchema):
@@ -287,12 +275,24 @@ class TrancheSchema(Schema):
     amount_words = EurosInWords(source="amount")
 
 
+class FundingPeriodSchema(Schema):
+    """A funded period of one post and its monthly rate (article 6 of the convention)."""
+
+    number = Count()
+    starts_on = FrenchDate()
+    ends_on = FrenchDate()
+    months = Count()
+    amount_per_post = Euros()
+    monthly_rate = Euros()
+
+
 class AmendmentSchema(Schema):
     number = Count()
     effective_date = FrenchDate()
     posts = Count()
     posts_text = CountOf("poste", "postes", source="posts")
     reason = Text()
+    total_before = Euros()
     new_total_amount = Euros()
     new_total_amount_words = EurosInWords(source="new_total_amount")
     signed_on = FrenchDate(when_absent=BLANK)
@@ -323,16 +323,19 @@ class ConventionContextSchema(Schema):
     structure = fields.Nested(StructureSchema)
     convention = fields.Nested(ConventionSchema)
     tranches = fields.List(fields.Nested(TrancheSchema))
+    funding_periods = fields.List(fields.Nested(FundingPeriodSchema))
 
 
 class ConventionAvenantContextSchema(Schema):
-    """A convention avenant: the new number of posts, the new total, the revised unpaid tranches."""
+    """A convention avenant: the new number of posts, the new total, the whole schedule it sets, and
+    the funded periods whose rates the clawback applies."""
 
     document = fields.Nested(DocumentSchema)
     structure = fields.Nested(StructureSchema)
     convention = fields.Nested(AmendedConventionSchema)
     amendment = fields.Nested(AmendmentSchema)
     tranches = fields.List(fields.Nested(TrancheSchema))
+    funding_periods = fields.List(fields.Nested(FundingPeriodSchema))
 
 
 class ContractAvenantContextSchema(Schema):
@@ -391,7 +394,7 @@ def _collect(schema: Schema, prefix: str, names: set[str]) -> None:
 
 
 def _sample_data() -> dict[str, dict[str, Any]]:
-    document = {"reference": "CNUM-2026-00042", "generated_on": date(2026, 1, 5)}
+    document = {"reference": "CNUM-2021-00042", "generated_on": date(2021, 1, 5)}
     structure = {
         "name": "Commune du Tampon",
         "siret": "21974222800014",
@@ -407,44 +410,59 @@ def _sample_data() -> dict[str, dict[str, Any]]:
         "legal_representative": None,
     }
     convention = {
-        "reference": "CNUM-2026-00042",
+        "reference": "CNUM-2021-00042",
         "wave": "initial",
         "posts": 2,
-        "start_date": date(2026, 1, 1),
-        "end_date": date(2027, 12, 31),
+        "start_date": date(2021, 1, 1),
+        "end_date": date(2022, 12, 31),
         "duration_months": 24,
         "funded_months": 24,
         "amount_per_post": Decimal("67500.00"),
         "total_amount": Decimal("135000.00"),
         "signed_on": None,
     }
+    periods = [
+        {
+            "number": 1,
+            "starts_on": date(2021, 1, 1),
+            "ends_on": date(2022, 12, 31),
+            "months": 24,
+            "amount_per_post": Decimal("67500.00"),
+            "monthly_rate": Decimal("2812.50"),
+        }
+    ]
     convention_data = {
         "document": document,
         "structure": structure,
         "convention": convention,
         "tranches": [
             {"number": 1, "due_on": None, "amount": Decimal("54000.00")},
-            {"number": 2, "due_on": date(2027, 1, 1), "amount": Decimal("54000.00")},
-            {"number": 3, "due_on": date(2028, 1, 1), "amount": Decimal("27000.00")},
+            {"number": 2, "due_on": date(2022, 1, 1), "amount": Decimal("54000.00")},
+            {"number": 3, "due_on": date(2023, 1, 1), "amount": Decimal("27000.00")},
         ],
+        "funding_periods": periods,
     }
-    # Two posts from 1 January 2026, three from 1 July 2026: 33 750 + 151 875 = 185 625 €.
+    # Two posts from 1 January 2021, three from 1 July 2021: 135 000 + 1 × 67 500 × 18 ÷ 24 = 185 625 €,
+    # the 50 625 € spread over tranches 2 and 3 (54 000 and 27 000) in proportion: +33 750 and +16 875.
     avenant_data = {
-        "document": {**document, "reference": "CNUM-2026-00042-AV1"},
+        "document": {**document, "reference": "CNUM-2021-00042-AV1"},
         "structure": structure,
-        "convention": {**convention, "signed_on": date(2026, 1, 15), "posts_before": 2},
+        "convention": {**convention, "signed_on": date(2021, 1, 15), "posts_before": 2},
         "amendment": {
             "number": 1,
-            "effective_date": date(2026, 7, 1),
+            "effective_date": date(2021, 7, 1),
             "posts": 3,
             "reason": "Attribution d'un poste supplémentaire par le comité de sélection national.",
+            "total_before": Decimal("135000.00"),
             "new_total_amount": Decimal("185625.00"),
             "signed_on": None,
         },
         "tranches": [
-            {"number": 2, "due_on": date(2027, 1, 1), "amount": Decimal("79312.50")},
-            {"number": 3, "due_on": date(2028, 1, 1), "amount": Decimal("52312.50")},
+            {"number": 1, "due_on": date(2021, 1, 15), "amount": Decimal("54000.00")},
+            {"number": 2, "due_on": date(2022, 1, 1), "amount": Decimal("87750.00")},
+            {"number": 3, "due_on": date(2023, 1, 1), "amount": Decimal("43875.00")},
         ],
+        "funding_periods": periods,
     }
     contract_data = {
         "document": {**document, "reference": "CNUM-2026-00042-CT-3F2A1C"},

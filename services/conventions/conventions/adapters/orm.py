@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, Numeric, String, UniqueConstraint, Uuid
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, Numeric, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from cnum_shared.audit import define_audit_table
@@ -87,6 +87,9 @@ class Convention(Base):
     signed_on: Mapped[date | None]
     ended_on: Mapped[date | None]
     end_reason: Mapped[str | None] = mapped_column(String(500))
+    #: The funded periods of one post, as computed at creation: [{number, offset_months, months,
+    #: amount_per_post}] (article 6's monthly rates; the clawback in payments applies them).
+    funding_periods: Mapped[list[dict[str, object]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -132,6 +135,8 @@ class ConventionAmendment(Base):
     reason: Mapped[str] = mapped_column(String(1000))
     total_before: Mapped[Decimal]
     total_amount: Mapped[Decimal]
+    #: The schedule the avenant states: [{number, due_on, amount}], computed when it is drafted.
+    tranches: Mapped[list[dict[str, object]] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16))
     signed_on: Mapped[date | None]
     created_by: Mapped[str] = mapped_column(String(200))

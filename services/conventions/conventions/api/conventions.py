@@ -8,6 +8,7 @@ from typing import Any
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
+from cnum_shared import legal
 from cnum_shared.auth import READERS, Role
 from cnum_shared.events.schemas import WAVES, legal_date, money_field
 from cnum_shared.web import (
@@ -47,6 +48,18 @@ class PlannedTrancheSchema(Schema):
     amount = money_field(required=False)
 
 
+class FundingPeriodSchema(Schema):
+    number = fields.Integer()
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    months = fields.Integer()
+    amount_per_post = money_field(required=False)
+    monthly_rate = money_field(
+        required=False,
+        metadata={"description": "montant par poste ÷ mois de la période, arrondi au centime (affichage)"},
+    )
+
+
 class ConventionSchema(ConventionFieldsSchema):
     id = fields.UUID(dump_only=True)
     reference = fields.String(dump_only=True)
@@ -63,8 +76,16 @@ class ConventionSchema(ConventionFieldsSchema):
     ended_on = fields.Date(dump_only=True, allow_none=True)
     end_reason = fields.String(dump_only=True, allow_none=True)
     tranches = fields.List(fields.Nested(PlannedTrancheSchema), dump_only=True)
+    funding_periods = fields.Method(
+        "_funding_periods",
+        dump_only=True,
+        metadata={"description": "périodes financées (article 6) : dates, montant et taux mensuel par poste"},
+    )
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
+
+    def _funding_periods(self, convention: Any) -> Any:
+        return FundingPeriodSchema(many=True).dump(use_cases.funding_periods_wire(convention))
 
 
 class ConventionQuerySchema(Schema):
@@ -98,10 +119,16 @@ class AmendmentSchema(AmendmentFieldsSchema):
     posts_before = fields.Integer(dump_only=True)
     total_before = money_field(required=False, dump_only=True)
     total_amount = money_field(required=False, dump_only=True)
+    tranches = fields.Method(
+        "_tranches", dump_only=True, metadata={"description": "l'échéancier complet que l'avenant fixe"}
+    )
     status = fields.String(dump_only=True)
     signed_on = fields.Date(dump_only=True, allow_none=True)
     created_by = fields.String(dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
+
+    def _tranches(self, amendment: Any) -> Any:
+        return PlannedTrancheSchema(many=True).dump(use_cases.amendment_schedule(amendment))
 
 
 def refuse(error: Exception) -> Any:
@@ -110,6 +137,16 @@ def refuse(error: Exception) -> Any:
         return abort(422, "Convention invalide.", errors={"json": error.problems})
     if isinstance(error, ConventionConflict):
         return abort(409, str(error))
+    if isinstance(error, legal.FundingFrozen):
+        return abort(
+            422,
+            str(error),
+            errors={
+                "rules": [{"code": "funding_freeze", "message": str(error)}],
+                "funding_freeze_from": error.since.isoformat(),
+                "reference": error.reference,
+            },
+        )
     if isinstance(error, StructureNotFound):
         return abort(422, "Structure inconnue.", errors={"json": {"structure_id": ["Structure inconnue."]}})
     if isinstance(error, use_cases.AmendmentNotFound):
@@ -119,6 +156,7 @@ def refuse(error: Exception) -> Any:
 
 _REFUSED = (
     InvalidConvention,
+    legal.FundingFrozen,
     ConventionConflict,
     StructureNotFound,
     use_cases.ConventionNotFound,

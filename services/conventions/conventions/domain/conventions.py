@@ -5,6 +5,7 @@ Pure rules: dates and parameter trees come in as arguments; nothing here reads t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -105,6 +106,8 @@ class ConventionTerms:
     total_amount: Decimal
     tranche_offsets: tuple[int, ...]
     tranche_amounts: tuple[Decimal, ...]
+    #: The funded periods of one post (article 6: the clawback's monthly rates).
+    funding_periods: tuple[legal.FundingPeriod, ...]
 
     def tranches(self, signed_on: date | None) -> list[PlannedTranche]:
         """Tranche 1 is due on the signing date; the others by their offset from the start date."""
@@ -150,6 +153,9 @@ def convention_terms(
         per_post = legal.subsidy_per_post(
             wave, kind, territory, duration_months, qpv_zrr, start_date, tree=tree
         )
+        periods = legal.funding_periods(
+            wave, kind, territory, duration_months, qpv_zrr, start_date, tree=tree
+        )
     except legal.OutsideWave as error:
         raise InvalidConvention({"start_date": [str(error)]}) from None
     except legal.InvalidDuration as error:
@@ -166,27 +172,77 @@ def convention_terms(
         total_amount=quantize_cents(per_post * posts),
         tranche_offsets=tuple(tranche.offset_months for tranche in plan),
         tranche_amounts=amounts,
+        funding_periods=tuple(periods),
     )
 
 
 def amended_total(
     *,
-    amount_per_post: Decimal,
-    funded_months: int,
+    total_before: Decimal,
+    funding_periods: Sequence[legal.FundingPeriod],
     start_date: date,
     posts_before: int,
     posts_after: int,
     effective_date: date,
 ) -> Decimal:
-    """DESIGN §4: Σ over periods of posts × amount per post × months ÷ funded months.
+    """DESIGN §4: Σ over periods of posts × amount per post × months ÷ months of the period.
 
-    The months before the avenant are those started from the convention start up to the day before its
-    effective date, capped at the funded months; the rest of the funded months count the new posts.
+    The posts change from the effective date: the months of the convention started before it keep the
+    posts they had (the month in which a mid-month avenant takes effect counts at the old posts), every
+    later month of each funded period counts the new posts at that period's amount (renewal: each
+    convention year at its own amount). Earlier avenants are already in `total_before`.
     """
-    months_before = min(months_started(start_date, effective_date - timedelta(days=1)), funded_months)
-    months_after = funded_months - months_before
-    weighted = posts_before * months_before + posts_after * months_after
-    return quantize_cents(amount_per_post * weighted / funded_months)
+    first_changed = months_started(start_date, effective_date - timedelta(days=1)) + 1
+    change = sum(
+        (
+            period.amount_per_post
+            * period.overlap(first_changed, period.offset_months + period.months)
+            / period.months
+            for period in funding_periods
+        ),
+        Decimal(0),
+    )
+    return quantize_cents(total_before + (posts_after - posts_before) * change)
+
+
+def revised_tranches(
+    tranches: Sequence[tuple[int, date | None, Decimal]], new_total: Decimal, effective_date: date
+) -> dict[int, Decimal]:
+    """The tranches' amounts after an avenant; they always add up to `new_total` (DESIGN §4).
+
+    The change of total is spread over the tranches due on or after the effective date in proportion to
+    their amounts, the last taking the remainder; when none is left, the last tranche carries it. A
+    reduction those tranches cannot absorb (a tranche never goes below zero) is taken from the earlier
+    tranches, the latest first: payments then books what was already paid of them as a recovery.
+    """
+    current = {number: amount for number, _, amount in tranches}
+    difference = new_total - sum(current.values(), Decimal(0))
+    open_numbers = [
+        number for number, due_on, _ in tranches if due_on is None or due_on >= effective_date
+    ] or [tranches[-1][0]]
+    open_total = sum((current[number] for number in open_numbers), Decimal(0))
+    revised = dict(current)
+    if difference < 0 and -difference > open_total:
+        # Everything still to fall due goes to zero, and the rest comes off the earlier tranches.
+        rest = -difference - open_total
+        for number in open_numbers:
+            revised[number] = Decimal(0)
+        for number in sorted((n for n in current if n not in open_numbers), reverse=True):
+            taken = min(rest, revised[number])
+            revised[number] -= taken
+            rest -= taken
+        return revised
+    spread = Decimal(0)
+    for index, number in enumerate(open_numbers):
+        if index == len(open_numbers) - 1:
+            share = difference - spread
+        elif open_total:
+            share = quantize_cents(difference * current[number] / open_total)
+        else:
+            share = quantize_cents(difference / len(open_numbers))
+        spread += share
+        revised[number] = current[number] + share
+    return revised
 
 
 def check_amendment(

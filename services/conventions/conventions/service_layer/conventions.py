@@ -5,16 +5,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, or_, select
 
+from cnum_shared import legal
+from cnum_shared.dates import add_months
 from cnum_shared.db import UnitOfWork, utcnow
 from cnum_shared.events.outbox import emit
-from cnum_shared.legal import StructureKind, Wave
-from cnum_shared.money import quantize_cents
+from cnum_shared.legal import FundingPeriod, StructureKind, Wave
 from cnum_shared.territories import territory
 from conventions.adapters.orm import (
     Convention,
@@ -27,10 +28,12 @@ from conventions.domain.conventions import (
     ConventionAction,
     ConventionConflict,
     ConventionStatus,
+    InvalidConvention,
     amended_total,
     check_amendment,
     convention_terms,
     next_status,
+    revised_tranches,
 )
 from conventions.service_layer.structures import StructureNotFound, get_structure
 
@@ -60,6 +63,80 @@ def _reference(convention_id: uuid.UUID, start_date: date) -> str:
     return f"CNUM-{start_date.year}-{convention_id.hex[:8].upper()}"
 
 
+#: A convention that was signed (whatever became of it since).
+_SIGNED_STATUSES = (
+    ConventionStatus.SIGNED.value,
+    ConventionStatus.AMENDED.value,
+    ConventionStatus.CLOSED.value,
+    ConventionStatus.TERMINATED.value,
+)
+
+
+def _check_renewal_has_predecessor(uow: UnitOfWork, structure: Structure, start_date: date) -> None:
+    """DESIGN §3: a renewal continues an earlier signed convention of the same structure."""
+    earlier = uow.session.scalar(
+        select(func.count())
+        .select_from(Convention)
+        .where(
+            Convention.structure_id == structure.id,
+            Convention.status.in_(_SIGNED_STATUSES),
+            Convention.start_date < start_date,
+        )
+    )
+    if not earlier:
+        raise InvalidConvention(
+            {
+                "wave": [
+                    "Un renouvellement suppose une convention antérieure signée avec la même structure : "
+                    f"« {structure.name} » n'en a aucune qui commence avant le "
+                    f"{start_date.strftime('%d/%m/%Y')}."
+                ]
+            }
+        )
+
+
+def period_rows(periods: Sequence[FundingPeriod]) -> list[dict[str, Any]]:
+    """The funded periods as stored on the convention (JSON)."""
+    return [
+        {
+            "number": period.number,
+            "offset_months": period.offset_months,
+            "months": period.months,
+            "amount_per_post": str(period.amount_per_post),
+        }
+        for period in periods
+    ]
+
+
+def funding_periods_of(convention: Convention) -> list[FundingPeriod]:
+    """The convention's funded periods, as computed at its creation."""
+    return [
+        FundingPeriod(
+            number=int(row["number"]),  # type: ignore[call-overload]
+            offset_months=int(row["offset_months"]),  # type: ignore[call-overload]
+            months=int(row["months"]),  # type: ignore[call-overload]
+            amount_per_post=Decimal(str(row["amount_per_post"])),
+        )
+        for row in convention.funding_periods or []
+    ]
+
+
+def funding_periods_wire(convention: Convention) -> list[dict[str, Any]]:
+    """The periods as the events and the API carry them: dates, amount and monthly rate per post."""
+    return [
+        {
+            "number": period.number,
+            "starts_on": add_months(convention.start_date, period.offset_months),
+            "ends_on": add_months(convention.start_date, period.offset_months + period.months)
+            - timedelta(days=1),
+            "months": period.months,
+            "amount_per_post": period.amount_per_post,
+            "monthly_rate": period.monthly_rate,
+        }
+        for period in funding_periods_of(convention)
+    ]
+
+
 def create_convention(uow: UnitOfWork, fields: dict[str, Any]) -> Convention:
     """A draft convention whose amounts come from the parameters in force at its start date."""
     structure = get_structure(uow, fields["structure_id"])
@@ -72,6 +149,8 @@ def create_convention(uow: UnitOfWork, fields: dict[str, Any]) -> Convention:
         start_date=fields["start_date"],
         duration_months=fields["duration_months"],
     )
+    if terms.wave is Wave.RENEWAL:
+        _check_renewal_has_predecessor(uow, structure, terms.start_date)
     now = utcnow()
     convention_id = uuid.uuid4()
     convention = Convention(
@@ -91,6 +170,7 @@ def create_convention(uow: UnitOfWork, fields: dict[str, Any]) -> Convention:
         signed_on=None,
         ended_on=None,
         end_reason=None,
+        funding_periods=period_rows(terms.funding_periods),
         created_at=now,
         updated_at=now,
         tranches=[
@@ -165,6 +245,7 @@ def sign_convention(uow: UnitOfWork, convention_id: uuid.UUID, signed_on: date) 
     """Sign a draft: tranche 1 falls due on the signing date; emits `convention.signed`."""
     convention = get_convention(uow, convention_id, for_update=True)
     convention.status = next_status(ConventionStatus(convention.status), ConventionAction.SIGN).value
+    legal.check_funding_freeze(f"La convention {convention.reference}", signed_on)
     convention.signed_on = signed_on
     first = convention.tranches[0]
     first.due_on = signed_on
@@ -185,14 +266,20 @@ def sign_convention(uow: UnitOfWork, convention_id: uuid.UUID, signed_on: date) 
             "signed_on": signed_on,
             "amount_per_post": convention.amount_per_post,
             "total_amount": convention.total_amount,
-            "tranches": [
-                {"number": tranche.number, "due_on": tranche.due_on, "amount": tranche.amount}
-                for tranche in convention.tranches
-            ],
+            "tranches": schedule_of(convention),
+            "funding_periods": funding_periods_wire(convention),
         },
     )
     uow.commit()
     return convention
+
+
+def schedule_of(convention: Convention) -> list[dict[str, Any]]:
+    """Every tranche as the convention states it: what payments applies, never recomputes."""
+    return [
+        {"number": tranche.number, "due_on": tranche.due_on, "amount": tranche.amount}
+        for tranche in convention.tranches
+    ]
 
 
 def end_convention(
@@ -244,6 +331,7 @@ def create_amendment(
         )
         or 0
     ) + 1
+    total, schedule = _amended_terms(convention, fields["posts"], fields["effective_date"])
     amendment = ConventionAmendment(
         id=uuid.uuid4(),
         convention_id=convention.id,
@@ -253,14 +341,8 @@ def create_amendment(
         effective_date=fields["effective_date"],
         reason=fields["reason"],
         total_before=convention.total_amount,
-        total_amount=amended_total(
-            amount_per_post=convention.amount_per_post,
-            funded_months=convention.funded_months,
-            start_date=convention.start_date,
-            posts_before=convention.posts,
-            posts_after=fields["posts"],
-            effective_date=fields["effective_date"],
-        ),
+        total_amount=total,
+        tranches=schedule,
         status="draft",
         signed_on=None,
         created_by=created_by,
@@ -269,6 +351,47 @@ def create_amendment(
     uow.session.add(amendment)
     uow.commit()
     return amendment
+
+
+def _amended_terms(
+    convention: Convention, posts: int, effective_date: date
+) -> tuple[Decimal, list[dict[str, Any]]]:
+    """The new total and the whole schedule an avenant states (DESIGN §4), from the convention's
+    funded periods and its tranches as they stand."""
+    total = amended_total(
+        total_before=convention.total_amount,
+        funding_periods=funding_periods_of(convention),
+        start_date=convention.start_date,
+        posts_before=convention.posts,
+        posts_after=posts,
+        effective_date=effective_date,
+    )
+    revised = revised_tranches(
+        [(tranche.number, tranche.due_on, tranche.amount) for tranche in convention.tranches],
+        total,
+        effective_date,
+    )
+    schedule = [
+        {
+            "number": tranche.number,
+            "due_on": tranche.due_on.isoformat() if tranche.due_on else None,
+            "amount": str(revised[tranche.number]),
+        }
+        for tranche in convention.tranches
+    ]
+    return total, schedule
+
+
+def amendment_schedule(amendment: ConventionAmendment) -> list[dict[str, Any]]:
+    """The schedule an avenant states, typed: [{number, due_on, amount}]."""
+    return [
+        {
+            "number": int(row["number"]),  # type: ignore[call-overload]
+            "due_on": date.fromisoformat(str(row["due_on"])) if row.get("due_on") else None,
+            "amount": Decimal(str(row["amount"])),
+        }
+        for row in amendment.tranches or []
+    ]
 
 
 def get_amendment(uow: UnitOfWork, convention_id: uuid.UUID, amendment_id: uuid.UUID) -> ConventionAmendment:
@@ -286,32 +409,6 @@ def list_amendments(uow: UnitOfWork, convention_id: uuid.UUID) -> Sequence[Conve
     ).all()
 
 
-def revised_tranches(
-    convention: Convention, new_total: Decimal, effective_date: date
-) -> list[tuple[int, Decimal]]:
-    """Spread the change of total over the tranches not yet due at the effective date, the last taking
-    the remainder; when none is left, the last tranche carries it (DESIGN §4)."""
-    difference = new_total - convention.total_amount
-    open_tranches = [
-        tranche
-        for tranche in convention.tranches
-        if tranche.due_on is None or tranche.due_on >= effective_date
-    ] or [convention.tranches[-1]]
-    open_total = sum((tranche.amount for tranche in open_tranches), Decimal(0))
-    revised: list[tuple[int, Decimal]] = []
-    spread = Decimal(0)
-    for index, tranche in enumerate(open_tranches):
-        if index == len(open_tranches) - 1:
-            share = difference - spread
-        elif open_total:
-            share = quantize_cents(difference * tranche.amount / open_total)
-        else:
-            share = quantize_cents(difference / len(open_tranches))
-        spread += share
-        revised.append((tranche.number, tranche.amount + share))
-    return revised
-
-
 def sign_amendment(
     uow: UnitOfWork, convention_id: uuid.UUID, amendment_id: uuid.UUID, signed_on: date
 ) -> ConventionAmendment:
@@ -325,16 +422,17 @@ def sign_amendment(
             "Un autre avenant a changé le nombre de postes depuis la rédaction de celui-ci : "
             "rédigez-en un nouveau."
         )
+    if amendment.posts > amendment.posts_before:
+        legal.check_funding_freeze(f"L'avenant n° {amendment.number}, qui ajoute des postes,", signed_on)
     convention.status = next_status(ConventionStatus(convention.status), ConventionAction.AMEND).value
-    revised = dict(revised_tranches(convention, amendment.total_amount, amendment.effective_date))
-    if any(amount < 0 for amount in revised.values()):
-        raise ConventionConflict(
-            "Les tranches restant à verser ne suffisent pas à absorber la baisse : "
-            "la différence relève d'un reversement."
+    if amendment.tranches is None:
+        # Drafted before avenants stated their schedule: computed now, by the same rule.
+        amendment.total_amount, amendment.tranches = _amended_terms(
+            convention, amendment.posts, amendment.effective_date
         )
+    revised = {row["number"]: row["amount"] for row in amendment_schedule(amendment)}
     for tranche in convention.tranches:
-        if tranche.number in revised:
-            tranche.amount = revised[tranche.number]
+        tranche.amount = revised[tranche.number]
     convention.posts = amendment.posts
     convention.total_amount = amendment.total_amount
     convention.updated_at = utcnow()
@@ -355,6 +453,8 @@ def sign_amendment(
             "signed_on": signed_on,
             "total_amount": amendment.total_amount,
             "reason": amendment.reason,
+            "tranches": schedule_of(convention),
+            "funding_periods": funding_periods_wire(convention),
         },
     )
     uow.commit()

@@ -36,7 +36,12 @@ from conventions.adapters.orm import (
     TemplateVersion,
 )
 from conventions.adapters.pdf import check_uploaded_pdf, stamp_provenance
-from conventions.service_layer.conventions import get_amendment, get_convention, revised_tranches
+from conventions.service_layer.conventions import (
+    amendment_schedule,
+    funding_periods_wire,
+    get_amendment,
+    get_convention,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -211,18 +216,14 @@ def convention_data(convention: Convention, generated_on: date) -> dict[str, Any
         "structure": _structure_data(convention.structure),
         "convention": _convention_data(convention),
         "tranches": _tranches(convention),
+        "funding_periods": funding_periods_wire(convention),
     }
 
 
 def amendment_data(
     convention: Convention, amendment: ConventionAmendment, generated_on: date
 ) -> dict[str, Any]:
-    # A draft avenant shows the tranches it would revise; a signed one, the tranches it revised.
-    revised = dict(revised_tranches(convention, amendment.total_amount, amendment.effective_date))
-    if amendment.status == "signed":
-        revised = {
-            tranche.number: tranche.amount for tranche in convention.tranches if tranche.number in revised
-        }
+    """The avenant states the whole schedule it sets (computed when it was drafted, applied when signed)."""
     return {
         "document": {
             "reference": f"{convention.reference}-AV{amendment.number}",
@@ -235,14 +236,12 @@ def amendment_data(
             "effective_date": amendment.effective_date,
             "posts": amendment.posts,
             "reason": amendment.reason,
+            "total_before": amendment.total_before,
             "new_total_amount": amendment.total_amount,
             "signed_on": amendment.signed_on,
         },
-        "tranches": [
-            {"number": tranche.number, "due_on": tranche.due_on, "amount": revised[tranche.number]}
-            for tranche in convention.tranches
-            if tranche.number in revised
-        ],
+        "tranches": amendment_schedule(amendment),
+        "funding_periods": funding_periods_wire(convention),
     }
 
 

@@ -257,6 +257,34 @@ class TemplateWriter:
             self._row(table, ("Total", "", total), widths, bold=True)
         self.document.add_paragraph()
 
+    def periods_table(self) -> None:
+        """The funded periods of one post and their monthly rates: a row loop over `funding_periods`."""
+        table = self.document.add_table(rows=0, cols=4)
+        table.style = self.document.styles["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        widths = (Cm(6), Cm(2.5), Cm(4), Cm(4))
+        self._row(
+            table,
+            ("Période financée", "Mois", "Montant par poste", "Taux mensuel par poste"),
+            widths,
+            bold=True,
+            shaded=True,
+            header=True,
+        )
+        self._row(table, ("{%tr for period in funding_periods %}", "", "", ""), widths)
+        self._row(
+            table,
+            (
+                "du {{ period.starts_on }} au {{ period.ends_on }}",
+                "{{ period.months }}",
+                "{{ period.amount_per_post }}",
+                "{{ period.monthly_rate }}",
+            ),
+            widths,
+        )
+        self._row(table, ("{%tr endfor %}", "", "", ""), widths)
+        self.document.add_paragraph()
+
     def _row(
         self,
         table: Table,
@@ -276,7 +304,7 @@ class TemplateWriter:
             cell.width = widths[index]
             paragraph = cell.paragraphs[0]
             paragraph.paragraph_format.space_after = Pt(2)
-            paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT if index == 2 else WD_ALIGN_PARAGRAPH.LEFT
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT if index >= 2 else WD_ALIGN_PARAGRAPH.LEFT
             if index == 0:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
             if text:
@@ -350,6 +378,25 @@ def _structure_block(signed_on: str) -> list[str]:
         "{{ structure.legal_representative }}",
         "Signature et cachet :",
     ]
+
+
+def _clawback_rule(writer: TemplateWriter) -> None:
+    """Article 6's rule (restated by the avenant), with the rates of the convention's funded periods."""
+    writer.para(
+        "Lorsqu'un poste n'a pas été occupé pendant toute la période financée, la subvention acquise au "
+        "titre de ce poste est calculée mois par mois : pour chaque mois de la convention commencé pendant "
+        "lequel le poste a été occupé, du début à la fin du contrat du conseiller, le poste acquiert le "
+        "taux mensuel de la période financée dans laquelle tombe ce mois, soit le montant par poste de la "
+        "période divisé par le nombre de mois de la période. Le montant acquis sur chaque période est "
+        "arrondi une seule fois, au centime le plus proche. Les périodes financées et leurs taux mensuels "
+        "sont les suivants :"
+    )
+    writer.periods_table()
+    writer.para(
+        "Les sommes versées au titre d'un poste sont le total des versements de la convention divisé par "
+        "le nombre de postes. Lorsqu'elles dépassent la subvention acquise par ce poste, la différence est "
+        "reversée ou, avec l'accord de la Caisse des Dépôts, imputée sur une tranche ultérieure."
+    )
 
 
 def _generated_note(writer: TemplateWriter) -> None:
@@ -518,13 +565,7 @@ def build_convention() -> bytes:
         "Les sommes déjà versées dont le Bénéficiaire ne pourrait pas justifier de l'utilisation "
         "conformément à la présente convention sont reversées à la Caisse des Dépôts."
     )
-    writer.para(
-        "Lorsqu'un poste n'a pas été occupé pendant tout ou partie de la période financée, la subvention "
-        "acquise au titre de ce poste est calculée au prorata des mois financés : montant par poste × "
-        "nombre de mois commencés pendant lesquels le poste a été occupé ÷ {{ convention.funded_months }} "
-        "mois, soit {{ convention.monthly_amount_per_post }} par mois et par poste. Le montant versé au-delà "
-        "est reversé ou, avec l'accord de la Caisse des Dépôts, imputé sur une tranche ultérieure."
-    )
+    _clawback_rule(writer)
     writer.para(
         "En cas de fin du contrat d'un conseiller, le reversement correspondant n'est exigé qu'à "
         "l'expiration du délai de remplacement prévu à l'article 5 (11°) ; le recrutement d'un nouveau "
@@ -630,25 +671,33 @@ def build_convention_avenant() -> bytes:
 
     writer.heading("Article 2 — Montant de la subvention et échéancier")
     writer.para(
-        "Le montant total de la subvention est fixé à **{{ amendment.new_total_amount }}** "
-        "(**{{ amendment.new_total_amount_words }}**)."
+        "Le montant total de la subvention passe de {{ amendment.total_before }} à "
+        "**{{ amendment.new_total_amount }}** (**{{ amendment.new_total_amount_words }}**)."
     )
     writer.para(
-        "Ce montant est calculé période par période : nombre de postes × {{ convention.amount_per_post }} "
-        "par poste × nombre de mois de la période ÷ {{ convention.funded_months }} mois financés."
+        "La variation est calculée période financée par période financée : variation du nombre de postes "
+        "× montant par poste de la période × nombre de mois de la période comptés à partir du mois de la "
+        "date d'effet (un mois commencé avant la date d'effet garde l'ancien nombre de postes) ÷ nombre de "
+        "mois de la période."
     )
     writer.para(
-        "La différence avec le montant précédent est répartie sur les tranches non encore versées, la "
-        "dernière tranche recevant l'arrondi. Les tranches restant à verser sont désormais les suivantes :"
+        "La variation est répartie sur les tranches dont l'échéance tombe à la date d'effet ou après, au "
+        "prorata de leurs montants, la dernière recevant l'arrondi ; une baisse que ces tranches ne peuvent "
+        "absorber est imputée sur les tranches antérieures, en commençant par la plus récente. "
+        "L'échéancier de la subvention est désormais le suivant :"
     )
-    writer.tranches_table(total=None)
+    writer.tranches_table(total="{{ amendment.new_total_amount }}")
     writer.para(
-        "Les tranches déjà versées ne sont pas modifiées. Si le nouveau montant total est inférieur aux "
-        "sommes déjà versées, la différence est reversée à la Caisse des Dépôts dans les conditions de "
-        "l'article 6 de la convention."
+        "Lorsqu'une tranche déjà approuvée ou versée change de montant, elle n'est pas modifiée : la "
+        "différence fait l'objet d'un versement complémentaire si elle est positive, ou d'un reversement "
+        "à la Caisse des Dépôts dans les conditions de l'article 6 de la convention si elle est négative."
     )
 
-    writer.heading("Article 3 — Autres stipulations")
+    writer.heading("Article 3 — Reversement en cas de fin d'un poste")
+    writer.para("L'article 6 de la convention s'applique au nombre de postes issu du présent avenant :")
+    _clawback_rule(writer)
+
+    writer.heading("Article 4 — Autres stipulations")
     writer.para(
         "Toutes les stipulations de la convention qui ne sont pas modifiées par le présent avenant demeurent "
         "inchangées et applicables."

@@ -28,8 +28,23 @@ class Api:
         return self.call("POST", "/structures", 201, BY_DEPARTMENT[department])
 
     def convention(
-        self, structure, *, wave="initial", posts=2, start="2021-03-01", months=24, signed_on=None
+        self,
+        structure,
+        *,
+        wave="initial",
+        posts=2,
+        start="2021-03-01",
+        months=24,
+        signed_on=None,
+        predecessor=True,
     ):
+        """A convention (signed when `signed_on` is given). A renewal continues an initial-wave
+        convention of the same structure (DESIGN §3): one is signed first unless `predecessor=False`."""
+        if wave == "renewal" and predecessor:
+            initial_months = 24 if structure["kind"] == "public" else 18
+            self.convention(
+                structure, posts=posts, start="2021-03-01", months=initial_months, signed_on="2021-03-15"
+            )
         body = {
             "structure_id": structure["id"],
             "wave": wave,

@@ -13,7 +13,7 @@ def hiring(api):
     """A signed renewal convention of 2 posts in La Réunion, and a way to hire on it."""
     structure = api.structure("974")
     convention = api.convention(
-        structure, wave="renewal", start="2025-09-01", months=36, signed_on="2025-09-01"
+        structure, wave="renewal", start="2024-09-01", months=36, signed_on="2024-09-01"
     )
 
     class Hiring:
@@ -82,7 +82,7 @@ def test_the_smic_of_the_day_before_a_change_applies_to_a_start_that_day(hiring)
 def test_in_mayotte_a_salary_between_the_two_smics_is_accepted(api):
     structure = api.structure("976")
     convention = api.convention(
-        structure, wave="renewal", start="2025-09-01", months=36, signed_on="2025-09-01"
+        structure, wave="renewal", start="2024-09-01", months=36, signed_on="2024-09-01"
     )
     advisor = api.call(
         "POST",
@@ -185,7 +185,7 @@ def test_no_more_active_contracts_than_posts(hiring, api):
 
 
 def test_a_contract_needs_a_signed_convention(api, hiring):
-    draft = api.convention(hiring.structure, wave="renewal", start="2025-09-01", months=36)
+    draft = api.convention(hiring.structure, wave="renewal", start="2024-09-01", months=36)
 
     refused = hiring.contract(409, convention=draft)
 

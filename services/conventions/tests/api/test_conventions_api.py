@@ -51,6 +51,8 @@ def test_the_end_date_and_the_due_dates_count_from_the_start(api):
         ),
         ({"posts": 0}, "posts", None),
         ({"start_date": "2020-10-31"}, "start_date", "à partir du 1er novembre 2020"),
+        # The initial wave covers the conventions starting up to 31 December 2022 (DESIGN §3).
+        ({"start_date": "2023-01-01"}, "start_date", "au 31 décembre 2022"),
         (
             {"wave": "renewal", "start_date": "2022-12-31", "duration_months": 36},
             "start_date",
@@ -204,3 +206,118 @@ def test_conventions_name_their_structure(api):
     listed = api.call("GET", f"/conventions?structure_id={cantal['structure_id']}", 200)
     assert [c["structure_name"] for c in listed] == [structure["name"]]
     assert api.call("GET", f"/conventions/{cantal['id']}", 200)["structure_name"] == structure["name"]
+
+
+def test_a_convention_states_its_funded_periods_and_their_monthly_rates(api):
+    initial = api.convention(api.structure("974"), start="2021-03-01", months=24)
+    renewal = api.convention(api.structure("15"), wave="renewal", start="2023-06-01", months=36)
+
+    # Initial wave, La Réunion: one period of the 24 funded months at 67 500 € a post,
+    # 67 500 ÷ 24 = 2 812,50 € a month.
+    assert initial["funding_periods"] == [
+        {
+            "number": 1,
+            "starts_on": "2021-03-01",
+            "ends_on": "2023-02-28",
+            "months": 24,
+            "amount_per_post": "67500.00",
+            "monthly_rate": "2812.50",
+        }
+    ]
+    # Renewal, Saint-Flour (QPV/ZRR): one period per convention year at 20 000, 17 500 and 12 500 € a
+    # post; 20 000 ÷ 12 = 1 666,666… → 1 666,67; 17 500 ÷ 12 = 1 458,333… → 1 458,33;
+    # 12 500 ÷ 12 = 1 041,666… → 1 041,67.
+    assert [
+        (p["starts_on"], p["ends_on"], p["months"], p["amount_per_post"], p["monthly_rate"])
+        for p in renewal["funding_periods"]
+    ] == [
+        ("2023-06-01", "2024-05-31", 12, "20000.00", "1666.67"),
+        ("2024-06-01", "2025-05-31", 12, "17500.00", "1458.33"),
+        ("2025-06-01", "2026-05-31", 12, "12500.00", "1041.67"),
+    ]
+
+
+def test_a_renewal_needs_an_earlier_signed_convention_of_the_same_structure(api):
+    structure = api.structure("974")
+    body = {
+        "structure_id": structure["id"],
+        "wave": "renewal",
+        "posts": 1,
+        "start_date": "2023-06-01",
+        "duration_months": 36,
+    }
+
+    refused = api.call("POST", "/conventions", 422, body)
+    api.convention(structure, start="2021-03-01")  # a draft is not a signed convention
+    still = api.call("POST", "/conventions", 422, body)
+    api.convention(structure, start="2021-06-01", signed_on="2021-06-15")
+    accepted = api.call("POST", "/conventions", 201, body)
+
+    assert "Un renouvellement suppose une convention antérieure signée" in refused["errors"]["json"]["wave"][0]
+    assert still["errors"]["json"]["wave"] == refused["errors"]["json"]["wave"]
+    assert (accepted["wave"], accepted["amount_per_post"]) == ("renewal", "42500.00")
+
+
+def test_from_the_2025_freeze_no_convention_is_signed(api):
+    structure = api.structure("974")
+    convention = api.convention(structure, wave="renewal", start="2025-06-01", months=36)
+    path = f"/conventions/{convention['id']}/sign"
+
+    refused = api.call("POST", path, 422, {"signed_on": "2025-05-14"})
+    unchanged = api.call("GET", f"/conventions/{convention['id']}", 200)
+    signed = api.call("POST", path, 200, {"signed_on": "2025-05-13"})
+
+    assert refused["errors"]["rules"][0]["code"] == "funding_freeze"
+    assert "Loi n° 2025-127 du 14 février 2025" in refused["message"]
+    assert "depuis le 14 mai 2025" in refused["message"]
+    assert refused["errors"]["funding_freeze_from"] == "2025-05-14"
+    assert (unchanged["status"], unchanged["signed_on"]) == ("draft", None)
+    assert signed["status"] == "signed"
+
+
+def test_from_the_2025_freeze_an_avenant_may_reduce_posts_but_not_add_any(api):
+    convention = api.convention(
+        api.structure("974"), wave="renewal", start="2024-09-01", months=36, signed_on="2024-09-01"
+    )
+    path = f"/conventions/{convention['id']}/amendments"
+    more = api.call("POST", path, 201, {"posts": 3, "effective_date": "2025-09-01", "reason": "Un de plus"})
+    fewer = api.call("POST", path, 201, {"posts": 1, "effective_date": "2025-09-01", "reason": "Un de moins"})
+
+    refused = api.call("POST", f"{path}/{more['id']}/sign", 422, {"signed_on": "2025-06-02"})
+    signed = api.call("POST", f"{path}/{fewer['id']}/sign", 200, {"signed_on": "2025-06-02"})
+
+    assert refused["errors"]["rules"][0]["code"] == "funding_freeze"
+    assert "L'avenant n° 1, qui ajoute des postes," in refused["message"]
+    assert signed["status"] == "signed"
+    assert api.call("GET", f"/conventions/{convention['id']}", 200)["posts"] == 1
+
+
+def test_a_renewal_avenant_counts_each_convention_year_at_its_own_amount(api):
+    convention = api.convention(
+        api.structure("974"), wave="renewal", start="2023-06-01", months=36, signed_on="2023-06-15"
+    )
+    path = f"/conventions/{convention['id']}/amendments"
+
+    draft = api.call(
+        "POST", path, 201, {"posts": 3, "effective_date": "2024-01-01", "reason": "Un poste de plus"}
+    )
+
+    # La Réunion, public, renewal: 17 500 / 12 500 / 12 500 € a post; 2 posts = 85 000 €.
+    # The third post counts from month 8 (January 2024): year 1, 5 of 12 months: 17 500 × 5 ÷ 12 =
+    # 7 291,666…; years 2 and 3 whole: 12 500 + 12 500. 85 000 + 32 291,666… = 117 291,67 €.
+    assert (draft["total_before"], draft["total_amount"]) == ("85000.00", "117291.67")
+    # The 32 291,67 € go to tranches 2 and 3 (due 2024-06-01 and 2025-06-01, 25 000 € each), half each:
+    # 16 145,835 → 16 145,84, and the last takes the remainder, 16 145,83.
+    assert [(t["number"], t["due_on"], t["amount"]) for t in draft["tranches"]] == [
+        (1, "2023-06-15", "35000.00"),
+        (2, "2024-06-01", "41145.84"),
+        (3, "2025-06-01", "41145.83"),
+    ]
+    api.call("POST", f"{path}/{draft['id']}/sign", 200, {"signed_on": "2024-01-10"})
+    after = api.call("GET", f"/conventions/{convention['id']}", 200)
+    assert amounts(after) == [
+        ("2023-06-15", "35000.00"),
+        ("2024-06-01", "41145.84"),
+        ("2025-06-01", "41145.83"),
+    ]
+    assert after["total_amount"] == "117291.67"

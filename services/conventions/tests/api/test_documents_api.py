@@ -163,7 +163,7 @@ def test_the_avenant_document_states_the_new_posts_and_total(documents_api, sign
 def test_the_employment_contract_avenant_is_for_a_cdi_employee_moved_to_the_post(documents_api):
     structure = documents_api.structure("974")
     convention = documents_api.convention(
-        structure, wave="renewal", start="2025-09-01", months=36, signed_on="2025-09-01"
+        structure, wave="renewal", start="2024-09-01", months=36, signed_on="2024-09-01"
     )
     advisor = documents_api.call(
         "POST",
@@ -246,12 +246,12 @@ def test_a_new_template_version_applies_from_its_date(documents_api):
     structure = documents_api.structure("974")
     old = documents_api.convention(structure, signed_on="2021-03-15")
     new = documents_api.convention(
-        structure, wave="renewal", start="2026-01-01", months=36, signed_on="2026-01-05"
+        structure, wave="renewal", start="2023-06-01", months=36, signed_on="2023-06-15", predecessor=False
     )
-    content = template_variant("convention", "Clause ajoutée par la version 2026 du modèle.")
+    content = template_variant("convention", "Clause ajoutée par la version 2023 du modèle.")
 
-    uploaded = upload_template(documents_api, "convention", content)
-    again = upload_template(documents_api, "convention", content)
+    uploaded = upload_template(documents_api, "convention", content, effective_from="2023-01-01")
+    again = upload_template(documents_api, "convention", content, effective_from="2023-01-01")
 
     assert uploaded.status_code == 201, uploaded.get_json()
     assert uploaded.get_json()["sha256"] == hashlib.sha256(content).hexdigest()
@@ -260,9 +260,9 @@ def test_a_new_template_version_applies_from_its_date(documents_api):
     old_pdf = download(documents_api, f"/conventions/{old['id']}/document?format=pdf")
     assert new_pdf.headers["X-Template-Version"] == hashlib.sha256(content).hexdigest()
     assert old_pdf.headers["X-Template-Version"] == hashlib.sha256(_built_in("convention")).hexdigest()
-    assert "version 2026 du modèle" in pdf_text(new_pdf.data, pages=5)
+    assert "version 2023 du modèle" in pdf_text(new_pdf.data, pages=5)
     versions = documents_api.call("GET", "/templates/convention/versions", 200)
-    assert [version["effective_from"] for version in versions] == ["2026-01-01", "2020-01-01"]
+    assert [version["effective_from"] for version in versions] == ["2023-01-01", "2020-01-01"]
 
 
 def test_a_template_with_unknown_variables_or_that_is_not_a_docx_is_refused(documents_api):

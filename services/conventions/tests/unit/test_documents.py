@@ -85,6 +85,17 @@ def convention_data() -> dict:
             {"number": 2, "due_on": date(2027, 1, 1), "amount": Decimal("54000.00")},
             {"number": 3, "due_on": date(2028, 1, 1), "amount": Decimal("27000.00")},
         ],
+        # One funded period of 24 months at 67 500 € a post: 67 500 ÷ 24 = 2 812,50 € a month.
+        "funding_periods": [
+            {
+                "number": 1,
+                "starts_on": date(2026, 1, 1),
+                "ends_on": date(2027, 12, 31),
+                "months": 24,
+                "amount_per_post": Decimal("67500.00"),
+                "monthly_rate": Decimal("2812.50"),
+            }
+        ],
     }
 
 
@@ -97,12 +108,16 @@ def avenant_data() -> dict:
         "effective_date": date(2026, 7, 1),
         "posts": 3,
         "reason": "Attribution d'un troisième poste par le comité de sélection national.",
+        "total_before": Decimal("135000.00"),
         "new_total_amount": Decimal("185625.00"),
         "signed_on": None,
     }
+    # One more post for the 18 months from July 2026: 1 × 67 500 × 18 ÷ 24 = 50 625 €, spread over
+    # tranches 2 and 3 (54 000 + 27 000 = 81 000) in proportion: +33 750 and +16 875.
     data["tranches"] = [
-        {"number": 2, "due_on": date(2027, 1, 1), "amount": Decimal("79312.50")},
-        {"number": 3, "due_on": date(2028, 1, 1), "amount": Decimal("52312.50")},
+        {"number": 1, "due_on": date(2026, 1, 15), "amount": Decimal("54000.00")},
+        {"number": 2, "due_on": date(2027, 1, 1), "amount": Decimal("87750.00")},
+        {"number": 3, "due_on": date(2028, 1, 1), "amount": Decimal("43875.00")},
     ]
     return data
 
@@ -188,8 +203,9 @@ def test_the_convention_names_the_parties_and_states_the_amounts_in_figures_and_
     assert f"{format_eur_fr(Decimal('135000'))} (cent trente-cinq mille euros)" in text
     assert "prend effet le 1er janvier 2026 et prend fin le 31 décembre 2027" in text
     assert "soit une durée de 24 mois" in text
-    # The unit of the pro rata of article 6: 67 500 € ÷ 24 months.
-    assert f"soit {format_eur_fr(Decimal('2812.50'))} par mois et par poste" in text
+    # Article 6 states its rates: 67 500 € ÷ 24 months = 2 812,50 € a month and a post.
+    assert "calculée mois par mois" in text
+    assert format_eur_fr(Decimal("2812.50")) in text
     assert "IBAN\u00a0: FR76 1980 6000 0000 9744 3000 114" in text
     assert "BIC\u00a0: AGRIMQMX" in text
     assert "Fait à ………………, le 15 janvier 2026" in text
@@ -209,7 +225,7 @@ def test_the_convention_states_each_obligation_of_the_structure():
         "assurer la gratuité, pour le public",
         "pourvoir le poste devenu vacant dans un délai de six mois",
         "justifier de l'emploi de la subvention",
-        "au prorata des mois financés",
+        "calculée mois par mois",
         "dont le Bénéficiaire ne pourrait pas justifier de l'utilisation",
     ):
         assert obligation in text
@@ -259,11 +275,26 @@ def test_the_convention_avenant_states_the_new_posts_the_new_total_and_the_unpai
     )
     assert "Toutes les stipulations de la convention qui ne sont pas modifiées" in text
     assert f"Fait à ………………, le {BLANK}" in text
-    rows = [[cell.text for cell in row.cells] for row in Document(io.BytesIO(content)).tables[0].rows]
+    assert f"passe de {format_eur_fr(Decimal('135000'))} à" in text
+    tables = Document(io.BytesIO(content)).tables
+    rows = [[cell.text for cell in row.cells] for row in tables[0].rows]
     assert rows == [
         ["Tranche", "Échéance", "Montant"],
-        ["2", "1er janvier 2027", format_eur_fr(Decimal("79312.50"))],
-        ["3", "1er janvier 2028", format_eur_fr(Decimal("52312.50"))],
+        ["1", "15 janvier 2026", format_eur_fr(Decimal("54000"))],
+        ["2", "1er janvier 2027", format_eur_fr(Decimal("87750"))],
+        ["3", "1er janvier 2028", format_eur_fr(Decimal("43875"))],
+        ["Total", "", format_eur_fr(Decimal("185625"))],
+    ]
+    # Article 3 restates article 6 with the period's rate: 67 500 € ÷ 24 = 2 812,50 € a month.
+    periods = [[cell.text for cell in row.cells] for row in tables[1].rows]
+    assert periods == [
+        ["Période financée", "Mois", "Montant par poste", "Taux mensuel par poste"],
+        [
+            "du 1er janvier 2026 au 31 décembre 2027",
+            "24",
+            format_eur_fr(Decimal("67500")),
+            format_eur_fr(Decimal("2812.50")),
+        ],
     ]
 
 

@@ -72,10 +72,14 @@ class ConventionCopy(Base):
     signed_on: Mapped[date]
     status: Mapped[str] = mapped_column(String(12))
     ended_on: Mapped[date | None]
+    #: The funded periods the convention states (article 6), as its events carry them:
+    #: [{number, starts_on, ends_on, months, amount_per_post, monthly_rate}].
+    funding_periods: Mapped[list[dict[str, str | int]] | None] = mapped_column(JSON)
 
 
 class Tranche(Base):
-    """One of a convention's three payments."""
+    """A payable line of a convention: one of its tranches (`instalment`, as the convention states it),
+    or a supplementary line (`regularisation`) when an avenant raised a tranche already approved or paid."""
 
     __tablename__ = "tranches"
     __table_args__ = (
@@ -100,6 +104,10 @@ class Tranche(Base):
     approved_by: Mapped[str | None] = mapped_column(String(200))
     approved_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(16), server_default="instalment", default="instalment")
+    #: For a regularisation line: the number of the instalment it completes, and the avenant.
+    regularises: Mapped[int | None]
+    amendment_number: Mapped[int | None]
 
 
 class TrancheHistory(Base):
@@ -272,7 +280,8 @@ class PaymentRunLine(Base):
 
 
 class Recovery(Base):
-    """What a structure must pay back when a post ends early (pro rata of the months funded)."""
+    """What a structure must pay back: a post that ended early (pro rata of the months it was occupied,
+    DESIGN §4), or the part of an avenant's reduction that had already been paid (`regularisation`)."""
 
     __tablename__ = "recoveries"
     __table_args__ = (
@@ -281,15 +290,30 @@ class Recovery(Base):
             "status IN ('provisional', 'issued', 'received', 'offset', 'cancelled')", name="status"
         ),
         CheckConstraint("amount >= 0", name="amount"),
+        CheckConstraint("kind IN ('post_ended', 'regularisation')", name="kind"),
+        CheckConstraint(
+            "(kind = 'post_ended' AND contract_id IS NOT NULL) "
+            "OR (kind = 'regularisation' AND contract_id IS NULL)",
+            name="contract_of_a_post",
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    contract_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contracts.contract_id"))
+    contract_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("contracts.contract_id"))
     convention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conventions.convention_id"), index=True)
     structure_id: Mapped[uuid.UUID] = mapped_column(index=True)
     amount: Mapped[Decimal]
+    #: Months of the convention in which the post was occupied (post_ended; 0 for a regularisation).
     months_started: Mapped[int]
     status: Mapped[str] = mapped_column(String(12))
-    #: A refill before this day cancels the recovery (DESIGN §4).
+    #: A refill before this day cancels the recovery (DESIGN §4); a regularisation is due from its avenant.
     refill_deadline: Mapped[date]
     created_at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(16), server_default="post_ended", default="post_ended")
+    tranche_number: Mapped[int | None]
+    amendment_number: Mapped[int | None]
+    earned: Mapped[Decimal | None]
+    paid_per_post: Mapped[Decimal | None]
+    #: post_ended: [{period, months, monthly_rate, amount_per_post, period_months, earned}];
+    #: regularisation: {tranche, paid, signed, difference}.
+    computation: Mapped[dict[str, object] | list[dict[str, object]] | None] = mapped_column(JSON)

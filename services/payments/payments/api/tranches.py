@@ -42,6 +42,15 @@ class TrancheSchema(Schema):
     status = fields.String(metadata={"enum": [status.value for status in TrancheStatus]})
     approved_by = fields.String(allow_none=True)
     approved_at = fields.AwareDateTime(allow_none=True)
+    kind = fields.String(
+        metadata={
+            "enum": ["instalment", "regularisation"],
+            "description": "tranche de la convention, ou complément après un avenant",
+        }
+    )
+    regularises = fields.Integer(
+        allow_none=True, metadata={"description": "pour un complément : le numéro de la tranche complétée"}
+    )
     #: In lists only: the convention's reference and the structure's name, to show people.
     convention_reference = fields.String(dump_only=True)
     structure_name = fields.String(dump_only=True)
@@ -53,6 +62,9 @@ class ScheduleTrancheSchema(Schema):
     amount = money_field(required=False)
     due_on = fields.Date()
     status = fields.String()
+    kind = fields.String(metadata={"enum": ["instalment", "regularisation"]})
+    regularises = fields.Integer(allow_none=True)
+    amendment_number = fields.Integer(allow_none=True)
 
 
 class ScheduleSchema(Schema):
@@ -129,12 +141,48 @@ class SmicCheckQuerySchema(Schema):
     structure_id = fields.UUID()
 
 
+class PeriodEarningSchema(Schema):
+    period = fields.Integer(
+        metadata={"description": "période financée (année de convention au renouvellement)"}
+    )
+    months = fields.Integer(metadata={"description": "mois commencés occupés dans la période"})
+    monthly_rate = fields.String(metadata={"description": "taux mensuel par poste de la période"})
+    earned = fields.String(metadata={"description": "montant acquis sur la période"})
+
+
+class RecoverySchema(Schema):
+    id = fields.UUID()
+    kind = fields.String(
+        metadata={
+            "enum": ["post_ended", "regularisation"],
+            "description": "poste terminé (article 6) ou reversement après un avenant de réduction",
+        }
+    )
+    status = fields.String()
+    contract_id = fields.UUID(allow_none=True)
+    months = fields.Integer(attribute="months_started")
+    periods = fields.Method("_periods")
+    earned = money_field(required=False, allow_none=True)
+    paid = money_field(required=False, allow_none=True, attribute="paid_per_post")
+    recoverable = money_field(required=False, attribute="amount")
+    tranche_number = fields.Integer(allow_none=True)
+    amendment_number = fields.Integer(allow_none=True)
+    refill_deadline = fields.Date()
+
+    def _periods(self, recovery: Any) -> Any:
+        if recovery.kind != "post_ended":
+            return []
+        return PeriodEarningSchema(many=True).dump(recovery.computation or [])
+
+
 class BalanceSchema(Schema):
     convention_id = fields.UUID()
     total = money_field(required=False)
     paid = money_field(required=False)
     due = money_field(required=False)
     recoverable = money_field(required=False)
+    recoveries = fields.List(fields.Nested(RecoverySchema))
+    regularisations = fields.List(fields.Nested(ScheduleTrancheSchema))
 
 
 def _reasons(error: use_cases.ApprovalRefused) -> dict[str, Any]:

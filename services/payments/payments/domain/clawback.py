@@ -1,15 +1,78 @@
-"""What a structure pays back when a post ends early (DESIGN §4), as a pure rule."""
+"""What a structure pays back when a post ends early: the rule article 6 of the convention states.
+
+A post earns, for each month of the convention started in which it was occupied, the monthly rate of
+the funded period that month falls in (initial wave: amount per post ÷ funded months; renewal: that
+convention year's amount ÷ 12). The earnings of each period are rounded once, half-up to the cent.
+Recoverable = max(0, paid for the post − earned), paid for the post being what was paid ÷ posts.
+Pure rules: the periods come from the convention's events (its owner computed them).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
+from cnum_shared.dates import months_started
 from cnum_shared.money import quantize_cents
 
 
-def recoverable(
-    *, paid_per_post: Decimal, amount_per_post: Decimal, months_started: int, funded_months: int
-) -> Decimal:
-    """max(0, paid per post − amount per post × months started up to the end ÷ funded months)."""
-    earned = amount_per_post * min(months_started, funded_months) / funded_months
-    return max(Decimal(0), quantize_cents(paid_per_post - earned))
+@dataclass(frozen=True)
+class FundedPeriod:
+    """A funded period as the convention states it (dates included), for one post."""
+
+    number: int
+    starts_on: date
+    ends_on: date
+    months: int
+    amount_per_post: Decimal
+    monthly_rate: Decimal
+
+
+@dataclass(frozen=True)
+class PeriodEarning:
+    period: int
+    months: int
+    monthly_rate: Decimal
+    earned: Decimal
+
+
+@dataclass(frozen=True)
+class PostClawback:
+    months: int
+    periods: tuple[PeriodEarning, ...]
+    earned: Decimal
+    paid_per_post: Decimal
+    recoverable: Decimal
+
+
+def clawback(
+    *,
+    convention_start: date,
+    periods: list[FundedPeriod],
+    occupied_from: date,
+    occupied_until: date,
+    paid_per_post: Decimal,
+) -> PostClawback:
+    """The months a post was occupied in each funded period, what it earned and what is recoverable."""
+    # Month n of the convention starts on its start date + (n - 1) months: a post occupied on any day
+    # of a month earns that month (« chaque mois commencé »).
+    first = months_started(convention_start, max(occupied_from, convention_start))
+    last = months_started(convention_start, occupied_until)
+    earnings: list[PeriodEarning] = []
+    for period in periods:
+        period_first = months_started(convention_start, period.starts_on)
+        period_last = months_started(convention_start, period.ends_on)
+        months = max(0, min(last, period_last) - max(first, period_first) + 1)
+        if months:
+            earned = quantize_cents(period.amount_per_post * min(months, period.months) / period.months)
+            earnings.append(PeriodEarning(period.number, months, period.monthly_rate, earned))
+    earned = sum((item.earned for item in earnings), Decimal(0))
+    paid = quantize_cents(paid_per_post)
+    return PostClawback(
+        months=sum(item.months for item in earnings),
+        periods=tuple(earnings),
+        earned=earned,
+        paid_per_post=paid,
+        recoverable=max(Decimal(0), paid - earned),
+    )

@@ -1,16 +1,12 @@
-"""Tranches: their states, the one table of allowed transitions, and how an avenant reshapes them.
+"""Tranches: their kinds, their states and the one table of allowed transitions.
 
-Pure rules: amounts are Decimal quantized to the cent, dates come in as arguments.
+Payments never computes a tranche's amount: the conventions service states the whole schedule at
+signature and after each avenant, and payments applies it (service_layer/event_handlers.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 from enum import StrEnum
-
-from cnum_shared.money import quantize_cents
 
 
 class TrancheStatus(StrEnum):
@@ -20,6 +16,13 @@ class TrancheStatus(StrEnum):
     PAID = "paid"
     BLOCKED = "blocked"
     CANCELLED = "cancelled"
+
+
+class TrancheKind(StrEnum):
+    #: One of the convention's tranches, at the amount the signed convention or avenant states.
+    INSTALMENT = "instalment"
+    #: A supplementary payable line: an avenant raised a tranche that was already approved or paid.
+    REGULARISATION = "regularisation"
 
 
 class TrancheEvent(StrEnum):
@@ -84,40 +87,3 @@ def next_status(current: TrancheStatus, event: TrancheEvent) -> TrancheStatus:
                 "not_approved", f"La tranche est {label} : elle doit être approuvée."
             ) from None
         raise TrancheConflict("invalid_transition", f"Action impossible sur une tranche {label}.") from None
-
-
-@dataclass(frozen=True)
-class PlannedTranche:
-    number: int
-    due_on: date
-    amount: Decimal
-
-
-def reshape(
-    unpaid: list[tuple[int, Decimal]], paid_total: Decimal, approved_total: Decimal, new_total: Decimal
-) -> dict[int, Decimal]:
-    """New amounts of the unpaid tranches so that everything adds up to `new_total` (DESIGN §4).
-
-    The difference is spread over the unpaid tranches in proportion to their amounts, each rounded to
-    the cent, the last taking the remainder. Tranches already approved or paid keep their amount. A
-    reduction larger than what remains unpaid cannot be spread: it becomes a recovery, not a negative
-    tranche (ValueError).
-    """
-    if not unpaid:
-        return {}
-    remaining = new_total - paid_total - approved_total
-    if remaining < 0:
-        raise ValueError(f"the new total {new_total} is below what is already approved or paid")
-    current = sum((amount for _, amount in unpaid), Decimal(0))
-    shares: dict[int, Decimal] = {}
-    spread = Decimal(0)
-    for index, (number, amount) in enumerate(unpaid):
-        if index == len(unpaid) - 1:
-            share = remaining - spread
-        elif current:
-            share = quantize_cents(remaining * amount / current)
-        else:
-            share = quantize_cents(remaining / len(unpaid))
-        spread += share
-        shares[number] = share
-    return shares

@@ -27,8 +27,8 @@ from payments.adapters.orm import (
     Tranche,
     TrancheHistory,
 )
-from payments.domain.tranches import UNPAID, TrancheEvent, TrancheStatus, reshape
-from payments.service_layer import clawback, history, smic_checks
+from payments.domain.tranches import UNPAID, TrancheEvent, TrancheStatus
+from payments.service_layer import clawback, history, regularisations, smic_checks
 
 _COPIED = ("name", "siret", "kind", "department", "qpv_zrr", "email", "iban", "bic")
 PRODUCER = "conventions"
@@ -102,6 +102,7 @@ def schedule_conventions(session: Session, events: Sequence[Envelope]) -> int:
                 "signed_on": data["signed_on"],
                 "status": "active",
                 "ended_on": None,
+                "funding_periods": periods_json(data["funding_periods"]),
             }
             for data in (event.data for event in fresh)
         ],
@@ -125,6 +126,9 @@ def schedule_conventions(session: Session, events: Sequence[Envelope]) -> int:
                     "approved_by": None,
                     "approved_at": None,
                     "updated_at": event.occurred_at,
+                    "kind": "instalment",
+                    "regularises": None,
+                    "amendment_number": None,
                 }
             )
             rows.append(
@@ -156,38 +160,42 @@ def _tranches(session: Session, convention_id: uuid.UUID) -> list[Tranche]:
     )
 
 
+def periods_json(periods: Sequence[Mapping[str, Any]]) -> list[dict[str, str | int]]:
+    """The funded periods as a `convention.*` event carries them, ready for a JSON column."""
+    return [
+        {
+            "number": period["number"],
+            "starts_on": period["starts_on"].isoformat(),
+            "ends_on": period["ends_on"].isoformat(),
+            "months": period["months"],
+            "amount_per_post": str(period["amount_per_post"]),
+            "monthly_rate": str(period["monthly_rate"]),
+        }
+        for period in periods
+    ]
+
+
 def reshape_convention(session: Session, event: Envelope) -> None:
-    """`convention.amended`: the unpaid tranches take the new total (DESIGN §4)."""
+    """`convention.amended`: the schedule the signed avenant states, applied as carried (DESIGN §4).
+
+    An unpaid tranche takes its new amount; a tranche already approved or paid keeps its amount and the
+    difference is booked as a regularisation (a payable line, or a recovery).
+    """
     data = event.data
     convention = session.get(ConventionCopy, data["convention_id"])
     if convention is None:
         raise LookupError(f"convention {data['convention_id']} was never signed here")
-    if convention.total_amount == data["total_amount"] and convention.posts == data["posts"]:
-        return
-    tranches = _tranches(session, convention.convention_id)
-    unpaid = [(t.number, t.amount) for t in tranches if TrancheStatus(t.status) in UNPAID]
-    settled = {status: Decimal(0) for status in ("paid", "approved")}
-    for tranche in tranches:
-        if tranche.status in settled:
-            settled[tranche.status] += tranche.amount
-    try:
-        amounts = reshape(unpaid, settled["paid"], settled["approved"], data["total_amount"])
-    except ValueError:
-        # The reduction exceeds what is left to pay: nothing more is paid, the rest is a recovery.
-        amounts = {number: Decimal(0) for number, _ in unpaid}
-    for tranche in tranches:
-        if tranche.number in amounts and amounts[tranche.number] != tranche.amount:
-            history.record(
-                session,
-                tranche.id,
-                tranche.status,
-                tranche.status,
-                PRODUCER,
-                f"avenant n° {data['number']} : montant {tranche.amount} → {amounts[tranche.number]}",
-            )
-            tranche.amount = amounts[tranche.number]
+    regularisations.apply_schedule(
+        session,
+        convention,
+        {planned["number"]: planned["amount"] for planned in data["tranches"]},
+        amendment_number=data["number"],
+        signed_on=data["signed_on"],
+        actor=PRODUCER,
+    )
     convention.posts = data["posts"]
     convention.total_amount = data["total_amount"]
+    convention.funding_periods = periods_json(data["funding_periods"])
 
 
 def end_convention(session: Session, event: Envelope) -> None:

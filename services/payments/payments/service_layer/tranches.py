@@ -28,7 +28,7 @@ from payments.adapters.orm import (
 )
 from payments.domain.gates import BlockingReason, ContractPay, OverdueObligation, Standing, blocking_reasons
 from payments.domain.gates import Hold as HoldFact
-from payments.domain.tranches import TrancheConflict, TrancheEvent, TrancheStatus, next_status
+from payments.domain.tranches import TrancheConflict, TrancheEvent, TrancheKind, TrancheStatus, next_status
 from payments.service_layer import history, smic_checks
 
 SYSTEM = "cnum (échéancier)"
@@ -162,10 +162,18 @@ def schedule(uow: UnitOfWork, convention_id: uuid.UUID) -> tuple[ConventionCopy,
 def gates(uow: UnitOfWork, tranche: Tranche, on: date) -> list[BlockingReason]:
     """Every reason the tranche cannot be approved or paid on `on`; each SMIC comparison is stored."""
     session = uow.session
+    # Tranches are paid in order; a regularisation line waits only for the tranche it completes (and
+    # those before it), and never holds up a later tranche.
+    earlier_than = (
+        Tranche.number <= tranche.regularises
+        if tranche.kind == TrancheKind.REGULARISATION and tranche.regularises is not None
+        else Tranche.number < tranche.number
+    )
     earlier = session.scalars(
         select(Tranche.number).where(
             Tranche.convention_id == tranche.convention_id,
-            Tranche.number < tranche.number,
+            Tranche.kind == TrancheKind.INSTALMENT.value,
+            earlier_than,
             Tranche.status.not_in((TrancheStatus.PAID.value, TrancheStatus.CANCELLED.value)),
         )
     ).all()
