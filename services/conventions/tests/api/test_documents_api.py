@@ -260,7 +260,7 @@ def test_a_new_template_version_applies_from_its_date(documents_api):
     old_pdf = download(documents_api, f"/conventions/{old['id']}/document?format=pdf")
     assert new_pdf.headers["X-Template-Version"] == hashlib.sha256(content).hexdigest()
     assert old_pdf.headers["X-Template-Version"] == hashlib.sha256(_built_in("convention")).hexdigest()
-    assert "version 2023 du modèle" in pdf_text(new_pdf.data, pages=5)
+    assert "version 2023 du modèle" in pdf_text(new_pdf.data, pages=6)
     versions = documents_api.call("GET", "/templates/convention/versions", 200)
     assert [version["effective_from"] for version in versions] == ["2023-01-01", "2020-01-01"]
 
