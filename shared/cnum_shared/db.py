@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from types import TracebackType
 from typing import Any, ParamSpec, Self, TypeVar
 
 from sqlalchemy import (
+    JSON,
     ColumnElement,
     DateTime,
     Engine,
@@ -140,6 +142,9 @@ def insert_rows(session: Session, model: type[Any], rows: Sequence[Mapping[str, 
             process = (
                 (lambda value, t=column_type: t.process_bind_param(value, dialect))
                 if isinstance(column_type, TypeDecorator)
+                # COPY takes a JSON column's text: psycopg does not adapt a dict or a list by itself.
+                else json.dumps
+                if isinstance(column_type, JSON)
                 else None
             )
         else:

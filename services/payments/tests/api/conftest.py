@@ -1,48 +1,203 @@
-"""Helpers of the payments API tests: events fed to POST /api/v1/events as the relay would, a clock."""
+"""Helpers of the payments API tests: the real conventions service produces the events payments consumes.
+
+Structures, conventions, avenants and contracts are made through the conventions API as a legal officer
+would, and the conventions outbox is delivered to payments' `POST /api/v1/events` exactly as the relay
+posts it: payments' tests never hand-write what its producer says. The compliance standing is still
+posted as compliance publishes it (see `standing`).
+"""
 
 from __future__ import annotations
 
+import json
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from cnum_shared import legal
 from cnum_shared.clock import FixedClock
 from cnum_shared.dates import add_months
-from cnum_shared.territories import territory
-from cnum_shared.testing import bearer
+from cnum_shared.events.relay import envelope_of
+from cnum_shared.events.schemas import consumers_of
+from cnum_shared.testing import TestDatabases, bearer, service_app
+from conventions import create_app as create_conventions
+from conventions.adapters.orm import event_tables as conventions_events
+from conventions.demo import DEMO_STRUCTURES
+from conventions.manage import MIGRATIONS_DIR as CONVENTIONS_MIGRATIONS
 
-STRUCTURES = {
-    "974": ("Commune du Tampon", "public", "21974222800014", "FR7619806000000097443000114", "AGRIMQMX"),
-    "976": ("Commune de Mamoudzou", "public", "21976011300015", "FR7630001000000097660001028", "BDFEFRPP"),
-    "94": (
-        "Association Lien numérique",
-        "private",
-        "77566202600027",
-        "FR7642559000001000008000124",
-        "CCOPFRPP",
-    ),
-    "15": ("Commune de Saint-Flour", "public", "21150187900012", "FR7630001000000000001510029", "BDFEFRPP"),
-}
+#: The demo structures by department: 15 (QPV/ZRR) and 974 public, 94 private, 971 and 976 public.
+STRUCTURES = {fields["department"]: fields for fields in DEMO_STRUCTURES}
+_DETAILS = ("name", "kind", "department", "qpv_zrr", "email", "iban", "bic")
 
 
 class Feed:
-    """Sends the events the other services would send, and calls the API as officers."""
+    """Drives the conventions service as a legal officer, delivers its events, and calls payments."""
 
-    def __init__(self, app):
+    def __init__(self, app, conventions_app):
         self.app = app
         self.client = app.test_client()
+        self.conventions = conventions_app
         self.clock = FixedClock(datetime(2026, 1, 10, 9, tzinfo=UTC))
         app.extensions["cnum"].clock = self.clock
+        self._delivered: set[str] = set()
+        #: Every envelope delivered so far, in order (a test may replay one).
+        self.delivered: list[dict] = []
         self._sequence = 0
+        self._advisors = 0
 
     def on(self, day: date) -> None:
-        """Set the service's clock to 9:00 UTC that day."""
+        """Set the payments service's clock to 9:00 UTC that day."""
         self.clock.set(datetime(day.year, day.month, day.day, 9, tzinfo=UTC))
 
+    # --- The producer: the conventions service, over its API ------------------------------------------
+
+    def legal(self, method, path, expected, json=None):
+        response = self.conventions.test_client().open(
+            f"/api/v1{path}", method=method, json=json, headers=bearer("legal", sub="claire")
+        )
+        assert response.status_code == expected, response.get_json()
+        return response.get_json()
+
+    def deliver(self) -> list[dict]:
+        """Post the conventions outbox's new events for payments, in order, as the relay would."""
+        with self.conventions.extensions["cnum"].database.session() as session:
+            rows = session.execute(
+                select(conventions_events.outbox).order_by(conventions_events.outbox.c.sequence)
+            ).mappings()
+            envelopes = [json.loads(json.dumps(envelope_of(row))) for row in rows]
+        delivered = []
+        for envelope in envelopes:
+            if envelope["id"] in self._delivered or "payments" not in consumers_of(envelope["type"]):
+                continue
+            response = self.client.post("/api/v1/events", json=envelope, headers=bearer("service"))
+            assert response.status_code == 200, response.get_json()
+            self._delivered.add(envelope["id"])
+            delivered.append(envelope)
+        self.delivered.extend(delivered)
+        return delivered
+
+    @staticmethod
+    def service_headers():
+        return bearer("service")
+
+    def structure(self, department="974"):
+        created = self.legal("POST", "/structures", 201, STRUCTURES[department])
+        self.deliver()
+        return {"id": created["id"], "details": {key: created[key] for key in _DETAILS}, **created}
+
+    def convention(
+        self,
+        structure,
+        *,
+        wave="initial",
+        posts=2,
+        start=date(2021, 3, 1),
+        months=None,
+        signed_on=date(2021, 3, 15),
+        predecessor=True,
+    ):
+        """A convention made and signed in the conventions service, then delivered to payments.
+
+        A renewal continues an earlier convention of its structure (DESIGN §3): unless told otherwise,
+        an initial-wave convention of one post, started 1 March 2021 and signed on the 15th, comes first.
+        """
+        public = structure["details"]["kind"] == "public"
+        if wave == "renewal" and predecessor:
+            self.convention(structure, posts=1, predecessor=False)
+        if months is None:
+            months = 36 if wave == "renewal" else (24 if public else 18)
+        created = self.legal(
+            "POST",
+            "/conventions",
+            201,
+            {
+                "structure_id": structure["id"],
+                "wave": wave,
+                "posts": posts,
+                "start_date": start.isoformat(),
+                "duration_months": months,
+            },
+        )
+        signed = self.legal(
+            "POST", f"/conventions/{created['id']}/sign", 200, {"signed_on": signed_on.isoformat()}
+        )
+        self.deliver()
+        return self._as_payments_sees_it(signed, structure)
+
+    def _as_payments_sees_it(self, convention, structure):
+        return {
+            **convention,
+            "convention_id": convention["id"],
+            "structure": structure["details"],
+        }
+
+    def amend(self, convention, *, posts, effective_date, signed_on, reason="Avenant"):
+        """A convention avenant drafted and signed in the conventions service; returns the avenant."""
+        path = f"/conventions/{convention['convention_id']}/amendments"
+        draft = self.legal(
+            "POST",
+            path,
+            201,
+            {"posts": posts, "effective_date": effective_date.isoformat(), "reason": reason},
+        )
+        signed = self.legal("POST", f"{path}/{draft['id']}/sign", 200, {"signed_on": signed_on.isoformat()})
+        self.deliver()
+        return signed
+
+    def end_convention(self, convention, *, action="terminate", on, reason="Renonciation"):
+        ended = self.legal(
+            "POST",
+            f"/conventions/{convention['convention_id']}/{action}",
+            200,
+            {"on": on.isoformat(), "reason": reason},
+        )
+        self.deliver()
+        return ended
+
+    def contract(self, convention, *, salary="1900.00", start=date(2021, 4, 1), end=None, signed_on=None):
+        """An advisor hired on the convention (a CDD of 18 months unless `end` says otherwise)."""
+        self._advisors += 1
+        advisor = self.legal(
+            "POST",
+            "/advisors",
+            201,
+            {
+                "first_name": "Conseiller",
+                "last_name": f"Numéro {self._advisors}",
+                "birth_date": "1990-05-04",
+                "email": f"conseiller{self._advisors}@example.org",
+            },
+        )
+        contract = self.legal(
+            "POST",
+            f"/conventions/{convention['convention_id']}/contracts",
+            201,
+            {
+                "advisor_id": advisor["id"],
+                "contract_type": "cdd",
+                "start_date": start.isoformat(),
+                "end_date": (end or add_months(start, 18) - timedelta(days=1)).isoformat(),
+                "weekly_hours": "35.00",
+                "gross_monthly_salary": salary,
+                "signed_on": (signed_on or start).isoformat(),
+            },
+        )
+        self.deliver()
+        return contract["id"]
+
+    def end_contract(self, contract_id, *, ended_on, reason="resignation"):
+        ended = self.legal(
+            "POST", f"/contracts/{contract_id}/end", 200, {"ended_on": ended_on.isoformat(), "reason": reason}
+        )
+        self.deliver()
+        return ended
+
+    # --- Events of other producers, and payments' own API ----------------------------------------------
+
     def event(self, event_type, data, producer="conventions"):
+        """An envelope posted as is (for tests of the inbox itself, and compliance's standing)."""
         self._sequence += 1
         envelope = {
             "id": str(uuid.uuid4()),
@@ -57,98 +212,6 @@ class Feed:
         response = self.client.post("/api/v1/events", json=envelope, headers=bearer("service"))
         assert response.status_code == 200, response.get_json()
         return envelope
-
-    def structure(self, department="974"):
-        name, kind, siret, iban, bic = STRUCTURES[department]
-        structure_id = str(uuid.uuid4())
-        details = {
-            "name": name,
-            "kind": kind,
-            "department": department,
-            "qpv_zrr": False,
-            "email": "contact@example.org",
-            "iban": iban,
-            "bic": bic,
-        }
-        self.event(
-            "structure.updated",
-            {
-                "structure_id": structure_id,
-                "siret": siret,
-                "structure_type": "commune" if kind == "public" else "association",
-                "address": "1 place de la Mairie",
-                "postcode": "97430" if department == "974" else "97600",
-                "city": "Ville",
-                **details,
-            },
-        )
-        return {"id": structure_id, "details": details}
-
-    def convention(
-        self,
-        structure,
-        *,
-        wave="initial",
-        posts=2,
-        start=date(2021, 3, 1),
-        months=24,
-        signed_on=date(2021, 3, 15),
-        qpv_zrr=False,
-    ):
-        """`convention.signed` with the amounts the conventions service computes from the parameters."""
-        kind = structure["details"]["kind"]
-        place = territory(structure["details"]["department"])
-        plan = legal.tranche_plan(wave, kind, place, months, qpv_zrr, start)
-        per_post = legal.subsidy_per_post(wave, kind, place, months, qpv_zrr, start)
-        convention_id = str(uuid.uuid4())
-        data = {
-            "convention_id": convention_id,
-            "structure_id": structure["id"],
-            "reference": f"CNUM-{convention_id[:8]}",
-            "structure": structure["details"],
-            "wave": wave,
-            "posts": posts,
-            "start_date": start.isoformat(),
-            "end_date": (add_months(start, months)).isoformat(),
-            "duration_months": months,
-            "funded_months": legal.funded_months(wave, kind, months, start),
-            "signed_on": signed_on.isoformat(),
-            "amount_per_post": str(per_post),
-            "total_amount": str(per_post * posts),
-            "tranches": [
-                {
-                    "number": t.number,
-                    "amount": str(t.amount_for(posts)),
-                    "due_on": (
-                        signed_on if t.number == 1 else add_months(start, t.offset_months)
-                    ).isoformat(),
-                }
-                for t in plan
-            ],
-        }
-        self.event("convention.signed", data)
-        return data
-
-    def contract(self, convention, *, salary="1900.00", start=date(2021, 4, 1), end=None, signed_on=None):
-        contract_id = str(uuid.uuid4())
-        self.event(
-            "contract.signed",
-            {
-                "contract_id": contract_id,
-                "convention_id": convention["convention_id"],
-                "structure_id": convention["structure_id"],
-                "advisor_id": str(uuid.uuid4()),
-                "contract_type": "cdd",
-                "start_date": start.isoformat(),
-                "end_date": end.isoformat() if end else None,
-                "weekly_hours": "35",
-                "gross_monthly_salary": salary,
-                "signed_on": (signed_on or start).isoformat(),
-                "existing_cdi_employee": False,
-                "structure": convention["structure"],
-            },
-        )
-        return contract_id
 
     def standing(self, structure_id, *, overdue=(), as_of=date(2026, 1, 10)):
         self.event(
@@ -183,8 +246,16 @@ class Feed:
 
 
 @pytest.fixture
-def feed(app):
-    return Feed(app)
+def conventions_app(db_backend: str, test_databases: TestDatabases, tmp_path: Path):
+    """The conventions service, on a fresh database of the same backend: the producer of the events."""
+    url = test_databases.fresh("conventions", db_backend, CONVENTIONS_MIGRATIONS)
+    with service_app(create_conventions, url, tmp_path / "conventions") as app:
+        yield app
+
+
+@pytest.fixture
+def feed(app, conventions_app):
+    return Feed(app, conventions_app)
 
 
 @pytest.fixture
@@ -194,7 +265,7 @@ def two_approved(feed):
     for department in ("974", "15"):
         structure = feed.structure(department)
         convention = feed.convention(
-            structure, wave="renewal", start=date(2025, 9, 1), months=36, signed_on=date(2025, 9, 1)
+            structure, wave="renewal", start=date(2024, 9, 1), months=36, signed_on=date(2024, 9, 1)
         )
         feed.standing(structure["id"])
         approved.append(feed.tranches(convention)[0])

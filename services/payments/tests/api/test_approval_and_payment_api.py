@@ -12,10 +12,11 @@ from payments.adapters.orm import Payment, SmicCheck
 
 @pytest.fixture
 def due(feed):
-    """A convention in La Réunion, its first tranche due, compliance clear, on 10 January 2026."""
+    """A renewal convention in La Réunion (2 posts from 1 September 2024), its first tranches due on
+    10 January 2026."""
     structure = feed.structure("974")
     convention = feed.convention(
-        structure, wave="renewal", start=date(2025, 9, 1), months=36, signed_on=date(2025, 9, 1)
+        structure, wave="renewal", start=date(2024, 9, 1), months=36, signed_on=date(2024, 9, 1)
     )
     feed.run("mark_due", date(2026, 1, 10))
     feed.on(date(2026, 1, 10))
@@ -74,7 +75,7 @@ def test_a_tranche_not_yet_due_or_out_of_order_is_refused(feed, due):
     structure, _, tranches = due
     feed.standing(structure["id"])
 
-    assert codes(approve(feed, tranches[1], 409)) == ["not_due", "out_of_order"]
+    assert codes(approve(feed, tranches[2], 409)) == ["not_due", "out_of_order"]
 
 
 def test_approval_passes_when_the_gates_clear_and_the_approver_cannot_pay(feed, due):
@@ -179,7 +180,7 @@ def test_the_smic_is_rechecked_at_each_revaluation_during_a_contract(feed, app):
     convention = feed.convention(
         structure, wave="renewal", start=date(2024, 1, 1), months=36, signed_on=date(2024, 1, 10)
     )
-    contract = feed.contract(convention, salary="1400.00", start=date(2024, 3, 1))
+    contract = feed.contract(convention, salary="1400.00", start=date(2024, 3, 1), end=date(2026, 2, 28))
 
     assert feed.run("smic_recheck", date(2026, 2, 1)) == "2 contrôle(s) SMIC aux revalorisations"
     assert feed.run("smic_recheck", date(2026, 2, 1)) == "0 contrôle(s) SMIC aux revalorisations"
@@ -200,47 +201,35 @@ def test_a_post_that_ends_early_owes_back_what_was_paid_beyond_its_months(feed, 
     approve(feed, tranches[0], 200)
     pay(feed, tranches[0], "k", 201)
     contract = feed.contract(convention, salary="1900.00", start=date(2025, 9, 1))
-    feed.event(
-        "contract.ended",
-        {
-            "contract_id": contract,
-            "convention_id": convention["convention_id"],
-            "structure_id": structure["id"],
-            "ended_on": "2025-11-30",
-            "reason": "resignation",
-        },
-    )
+    feed.end_contract(contract, ended_on=date(2025, 11, 30))
 
     balance = feed.call("GET", f"/conventions/{convention['convention_id']}/balance", 200)
 
-    # 35 000 paid for 2 posts is 17 500 a post; 3 months of 36 at 42 500 a post earned 3 541.67.
-    assert balance == {
-        "convention_id": convention["convention_id"],
-        "total": "85000.00",
-        "paid": "35000.00",
-        "due": "0.00",
-        "recoverable": "13958.33",
-    }
+    # Renewal in La Réunion, 2 posts: 17 500 + 12 500 + 12 500 a post. Tranche 1 (2 × 17 500 = 35 000)
+    # paid: 17 500 a post. The post was occupied from 1 September to 30 November 2025, months 13 to 15 of
+    # the convention (started 1 September 2024), all in year 2: 3 × 12 500 ÷ 12 = 3 125 earned.
+    # 17 500 − 3 125 = 14 375 to pay back.
+    assert (balance["total"], balance["paid"], balance["recoverable"]) == ("85000.00", "35000.00", "14375.00")
+    [recovery] = balance["recoveries"]
+    assert (recovery["kind"], recovery["status"], recovery["months"]) == ("post_ended", "provisional", 3)
+    assert recovery["periods"] == [{"period": 2, "months": 3, "monthly_rate": "1041.67", "earned": "3125.00"}]
+    assert (recovery["earned"], recovery["paid"], recovery["recoverable"]) == (
+        "3125.00",
+        "17500.00",
+        "14375.00",
+    )
 
 
 def test_a_refilled_post_owes_nothing_back(feed, due):
     structure, convention, _ = due
     contract = feed.contract(convention, salary="1900.00", start=date(2025, 9, 1))
-    feed.event(
-        "contract.ended",
-        {
-            "contract_id": contract,
-            "convention_id": convention["convention_id"],
-            "structure_id": structure["id"],
-            "ended_on": "2025-11-30",
-            "reason": "resignation",
-        },
-    )
+    feed.end_contract(contract, ended_on=date(2025, 11, 30))
     feed.contract(convention, salary="1900.00", start=date(2026, 1, 5))
 
-    assert (
-        feed.call("GET", f"/conventions/{convention['convention_id']}/balance", 200)["recoverable"] == "0.00"
-    )
+    balance = feed.call("GET", f"/conventions/{convention['convention_id']}/balance", 200)
+
+    assert balance["recoverable"] == "0.00"
+    assert [r["status"] for r in balance["recoveries"]] == ["cancelled"]
 
 
 def test_a_key_whose_first_request_is_still_running_gets_a_409_with_retry_after(feed, approved, app):

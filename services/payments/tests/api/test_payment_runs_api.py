@@ -27,11 +27,13 @@ def test_a_run_is_exported_as_a_valid_sepa_file_and_confirmed_by_another_officer
     sepa = feed.client.get(f"/api/v1/payment-runs/{run['id']}/sepa", headers=bearer("finance", sub="bruno"))
     again = feed.client.get(f"/api/v1/payment-runs/{run['id']}/sepa", headers=bearer("finance", sub="chloe"))
 
-    assert (run["status"], run["number_of_transactions"], run["control_sum"]) == ("draft", 2, "70000.00")
+    # Tranche 1 of two renewals of 2 posts: Le Tampon 2 × 17 500 = 35 000, Saint-Flour (QPV/ZRR bonus)
+    # 2 × 20 000 = 40 000; 75 000 in all.
+    assert (run["status"], run["number_of_transactions"], run["control_sum"]) == ("draft", 2, "75000.00")
     assert sepa.status_code == 200 and sepa.mimetype == "application/xml"
     validate_pain001(sepa.data)
     facts = summary(sepa.data)
-    assert (facts["number_of_transactions"], str(facts["control_sum"])) == (2, "70000.00")
+    assert (facts["number_of_transactions"], str(facts["control_sum"])) == (2, "75000.00")
     assert sorted(facts["end_to_end_ids"]) == sorted(line["end_to_end_id"] for line in run["lines"])
     assert again.data == sepa.data
     pay_alone = feed.call(

@@ -4,13 +4,25 @@ from datetime import date
 
 import pytest
 
+from decimal import Decimal
+
+# Per post, from DESIGN §3: initial wave 40 % / 40 % / 20 % of the amount per post; renewal, one tranche
+# per convention year at that year's amount.
 ROWS = [
+    # La Réunion, public: 67 500 × 40 % = 27 000, 27 000, 67 500 × 20 % = 13 500.
     ("974", "initial", date(2021, 3, 1), 24, ["27000.00", "27000.00", "13500.00"]),
+    # Mayotte, public: the same 67 500.
     ("976", "initial", date(2021, 3, 1), 24, ["27000.00", "27000.00", "13500.00"]),
+    # Guadeloupe, public: 70 000 × 40 % = 28 000, 28 000, 14 000 (36 months, 24 funded).
+    ("971", "initial", date(2021, 6, 1), 36, ["28000.00", "28000.00", "14000.00"]),
+    # Cantal, public: 50 000 → 20 000, 20 000, 10 000.
     ("15", "initial", date(2021, 3, 1), 36, ["20000.00", "20000.00", "10000.00"]),
-    ("94", "initial", date(2021, 3, 1), 24, ["16000.00", "16000.00", "8000.00"]),
+    # Private, 18 months: 32 000 → 12 800, 12 800, 6 400.
     ("94", "initial", date(2021, 3, 1), 18, ["12800.00", "12800.00", "6400.00"]),
+    # Renewal, public: 17 500, 12 500, 12 500; with the QPV/ZRR bonus (Saint-Flour): 20 000, 17 500, 12 500.
     ("974", "renewal", date(2023, 6, 1), 36, ["17500.00", "12500.00", "12500.00"]),
+    ("15", "renewal", date(2023, 6, 1), 36, ["20000.00", "17500.00", "12500.00"]),
+    # Renewal, private: 20 000, 14 000, 10 000.
     ("94", "renewal", date(2023, 6, 1), 36, ["20000.00", "14000.00", "10000.00"]),
 ]
 
@@ -24,17 +36,24 @@ def test_each_row_is_scheduled_to_the_cent(feed, department, wave, start, months
 
     schedule = feed.call("GET", f"/schedules/{convention['convention_id']}", 200)
 
-    amounts = [tranche["amount"] for tranche in schedule["tranches"]]
-    assert amounts == [f"{int(float(amount)) * posts}.00" for amount in per_post]
-    assert sum(float(amount) for amount in amounts) == pytest.approx(float(schedule["total_amount"]))
-    assert schedule["total_amount"] == convention["total_amount"].split(".")[0] + ".00"
+    expected = [str(Decimal(amount) * posts) for amount in per_post]
+    assert [tranche["amount"] for tranche in schedule["tranches"]] == expected
+    assert schedule["total_amount"] == str(sum((Decimal(amount) for amount in expected), Decimal(0)))
+    # What payments schedules is what the conventions service states, tranche by tranche.
+    assert [(t["number"], t["amount"]) for t in schedule["tranches"]] == [
+        (t["number"], t["amount"]) for t in convention["tranches"]
+    ]
     assert [tranche["status"] for tranche in schedule["tranches"]] == ["scheduled"] * 3
 
 
 def test_a_replayed_signature_schedules_nothing_more(feed):
-    convention = feed.convention(feed.structure())
-    feed.event("convention.signed", convention)
+    structure = feed.structure()
+    convention = feed.convention(structure)
+    signed = next(e for e in feed.delivered if e["type"] == "convention.signed")
 
+    replay = feed.client.post("/api/v1/events", json=signed, headers=feed.service_headers())
+
+    assert replay.status_code == 200
     assert len(feed.tranches(convention)) == 3
 
 
@@ -61,49 +80,24 @@ def test_tranches_fall_due_on_their_date_with_a_history_row_and_an_event(feed, a
         assert list(session.scalars(select(event_tables.outbox.c.type))) == ["tranche.due"]
 
 
-def test_an_avenant_reshapes_the_unpaid_tranches_and_the_total_still_adds_up(feed):
-    convention = feed.convention(feed.structure(), posts=2)
-    feed.event(
-        "convention.amended",
-        {
-            "convention_id": convention["convention_id"],
-            "structure_id": convention["structure_id"],
-            "reference": convention["reference"],
-            "structure": convention["structure"],
-            "amendment_id": "8f7e0b5e-4d3c-4b2a-9a1b-0c1d2e3f4a5b",
-            "number": 1,
-            "posts_before": 2,
-            "posts": 3,
-            "effective_date": "2022-03-01",
-            "signed_on": "2022-02-20",
-            "total_amount": "168750.00",
-            "reason": "Un poste de plus",
-        },
-    )
+def test_an_avenant_sets_the_unpaid_tranches_as_the_conventions_service_states_them(feed):
+    convention = feed.convention(feed.structure("974"), posts=2)
+    feed.amend(convention, posts=3, effective_date=date(2022, 3, 1), signed_on=date(2022, 2, 20))
 
     amounts = [tranche["amount"] for tranche in feed.tranches(convention)]
 
-    # Nothing paid yet: the 33 750.00 more is spread on the three tranches by their weight, the last
-    # taking the remainder.
-    assert amounts == ["67500.00", "67500.00", "33750.00"]
-    assert (
-        feed.call("GET", f"/conventions/{convention['convention_id']}/balance", 200)["total"] == "168750.00"
-    )
+    # La Réunion, 67 500 a post: 2 posts = 135 000, tranches 54 000 / 54 000 / 27 000. A third post from
+    # March 2022, month 13 of 24: 67 500 × 12 ÷ 24 = 33 750 more, spread over the tranches due from the
+    # effective date (2 and 3, 54 000 and 27 000) in proportion: +22 500 and +11 250.
+    assert amounts == ["54000.00", "76500.00", "38250.00"]
+    balance = feed.call("GET", f"/conventions/{convention['convention_id']}/balance", 200)
+    assert balance["total"] == "168750.00"
+    assert balance["regularisations"] == [] and balance["recoveries"] == []
 
 
 def test_a_terminated_convention_cancels_its_unpaid_tranches(feed):
     convention = feed.convention(feed.structure())
-    feed.event(
-        "convention.terminated",
-        {
-            "convention_id": convention["convention_id"],
-            "structure_id": convention["structure_id"],
-            "reference": convention["reference"],
-            "structure": convention["structure"],
-            "on": "2021-12-31",
-            "reason": "Renonciation",
-        },
-    )
+    feed.end_convention(convention, on=date(2021, 12, 31))
 
     schedule = feed.call("GET", f"/schedules/{convention['convention_id']}", 200)
 
