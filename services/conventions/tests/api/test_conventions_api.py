@@ -253,7 +253,8 @@ def test_a_renewal_needs_an_earlier_signed_convention_of_the_same_structure(api)
     api.convention(structure, start="2021-06-01", signed_on="2021-06-15")
     accepted = api.call("POST", "/conventions", 201, body)
 
-    assert "Un renouvellement suppose une convention antérieure signée" in refused["errors"]["json"]["wave"][0]
+    message = refused["errors"]["json"]["wave"][0]
+    assert "Un renouvellement suppose une convention antérieure signée" in message
     assert still["errors"]["json"]["wave"] == refused["errors"]["json"]["wave"]
     assert (accepted["wave"], accepted["amount_per_post"]) == ("renewal", "42500.00")
 

@@ -221,7 +221,7 @@ def test_a_post_that_ends_early_owes_back_what_was_paid_beyond_its_months(feed, 
 
 
 def test_a_refilled_post_owes_nothing_back(feed, due):
-    structure, convention, _ = due
+    _, convention, _ = due
     contract = feed.contract(convention, salary="1900.00", start=date(2025, 9, 1))
     feed.end_contract(contract, ended_on=date(2025, 11, 30))
     feed.contract(convention, salary="1900.00", start=date(2026, 1, 5))

@@ -1,10 +1,9 @@
 """Schedules from `convention.signed`, every row of DESIGN.md §3 to the cent; due dates; avenants; ends."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
-
-from decimal import Decimal
 
 # Per post, from DESIGN §3: initial wave 40 % / 40 % / 20 % of the amount per post; renewal, one tranche
 # per convention year at that year's amount.
