@@ -11,18 +11,11 @@ from cnum_shared.testing import (
     TEST_JWT_SECRET,
     ServiceProcess,
     bearer,
-    free_port,
     postgres_required,
     postgres_unavailable_reason,
     run_command,
 )
 from compliance.manage import MIGRATIONS_DIR as COMPLIANCE_MIGRATIONS
-from conventions.adapters.converter import (
-    libreoffice_available,
-    start_converter,
-    stop_converter,
-    wait_until_ready,
-)
 from conventions.manage import MIGRATIONS_DIR as CONVENTIONS_MIGRATIONS
 from payments.manage import MIGRATIONS_DIR as PAYMENTS_MIGRATIONS
 
@@ -87,19 +80,6 @@ class Product:
         )
         assert response.status_code == expected, (method, path, response.status_code, response.text[:500])
         return response
-
-
-@pytest.fixture(scope="session")
-def converter_url(tmp_path_factory):
-    """One converter for the whole session (of this xdist worker), shared by every journey."""
-    if not libreoffice_available():
-        pytest.skip("LibreOffice is not installed (make libreoffice)")
-    port = free_port()
-    process = start_converter(port, 1, tmp_path_factory.mktemp("converter"))
-    url = f"http://127.0.0.1:{port}"
-    wait_until_ready(url, process=process)
-    yield url
-    stop_converter(process)
 
 
 def _databases(test_databases, backend: str) -> dict[str, str]:

@@ -262,7 +262,7 @@ class TemplateWriter:
         table = self.document.add_table(rows=0, cols=4)
         table.style = self.document.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        widths = (Cm(6), Cm(2.5), Cm(4), Cm(4))
+        widths = (Cm(7.5), Cm(1.5), Cm(3.5), Cm(3.5))
         self._row(
             table,
             ("Période financée", "Mois", "Montant par poste", "Taux mensuel par poste"),

@@ -244,6 +244,22 @@ class Feed:
     def tranches(self, convention):
         return self.call("GET", f"/schedules/{convention['convention_id']}", 200)["tranches"]
 
+    def pay_tranche(self, tranche, on: date):
+        """The tranche falls due, Alice approves it and Bruno pays it, on `on` (compliance clear)."""
+        detail = self.call("GET", f"/tranches/{tranche['id']}", 200)
+        self.standing(detail["structure_id"], as_of=on)
+        self.run("mark_due", on)
+        self.on(on)
+        self.call("POST", f"/tranches/{tranche['id']}/approve", 200, {}, sub="alice")
+        return self.call(
+            "POST",
+            f"/tranches/{tranche['id']}/pay",
+            201,
+            {"paid_on": on.isoformat(), "reference": f"VIR-{tranche['id'][:8]}"},
+            sub="bruno",
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
+
 
 @pytest.fixture
 def conventions_app(db_backend: str, test_databases: TestDatabases, tmp_path: Path):
@@ -256,6 +272,16 @@ def conventions_app(db_backend: str, test_databases: TestDatabases, tmp_path: Pa
 @pytest.fixture
 def feed(app, conventions_app):
     return Feed(app, conventions_app)
+
+
+@pytest.fixture
+def documented_feed(app, db_backend: str, test_databases: TestDatabases, tmp_path: Path, converter_url: str):
+    """The same, with the conventions service wired to the session's PDF converter (its documents)."""
+    url = test_databases.fresh("conventions", db_backend, CONVENTIONS_MIGRATIONS)
+    with service_app(
+        create_conventions, url, tmp_path / "conventions", converter_url=converter_url
+    ) as conventions_app:
+        yield Feed(app, conventions_app)
 
 
 @pytest.fixture
