@@ -215,6 +215,17 @@ class AgeRange:
 
 
 @dataclass(frozen=True)
+class ContractTypeRules:
+    """The contracts an employer of one kind may sign for the post, for a contract starting on a date."""
+
+    kind: StructureKind
+    #: Contract type codes (`cdi`, `cdd`, `contrat_de_projet`, `titulaire`, `pec`).
+    allowed_types: tuple[str, ...]
+    #: The longest CDD in months; None when the programme sets none for that kind of employer.
+    cdd_maximum_months: int | None
+
+
+@dataclass(frozen=True)
 class ActivityReportingCadence:
     """The programme's reminders when no activity report (CRA) is filed."""
 
@@ -515,6 +526,24 @@ def advisor_age_range(on: date, *, tree: ParameterNode | None = None) -> AgeRang
         minimum=root.get("eligibility.advisor.minimum_age").at(on).as_int(),
         maximum=root.get("eligibility.advisor.maximum_age").at(on).as_int(),
     )
+
+
+def contract_type_rules(
+    kind: StructureKind, on: date, *, tree: ParameterNode | None = None
+) -> ContractTypeRules:
+    """The contract types open to a public or private employer, and its longest CDD, on `on`."""
+    root = _tree(tree)
+    kind = StructureKind(kind)
+    allowed = root.get(f"eligibility.contract.allowed_types.{kind.value}").at(on).as_strings()
+    maxima = root.node("eligibility.contract.cdd_maximum_months")
+    maximum = maxima.get(kind.value).at(on).as_int() if kind.value in maxima else None
+    return ContractTypeRules(kind, allowed, maximum)
+
+
+def mediator_in_post_cases(on: date, *, tree: ParameterNode | None = None) -> tuple[str, ...]:
+    """The cases (`part_time`, `experimental_scheme`, `contract_ending`) in which someone already in post
+    as a digital mediator in the structure may take an advisor's post starting on `on`."""
+    return _tree(tree).get("eligibility.mediator_in_post.allowed_cases").at(on).as_strings()
 
 
 def personal_data_retention_years(on: date, *, tree: ParameterNode | None = None) -> int:

@@ -112,6 +112,14 @@ class ParameterValue:
     def as_ints(self) -> tuple[int, ...]:
         return tuple(_whole(self.name, item) for item in self._items())
 
+    def as_strings(self) -> tuple[str, ...]:
+        """A list of codes (contract types, cases…): every item must be a text."""
+        items = self._items()
+        for item in items:
+            if not isinstance(item, str):
+                raise ParameterTypeError(f"{self.name}: {item!r} is not a text")
+        return tuple(str(item) for item in items)
+
     def _items(self) -> tuple[ParameterScalar, ...]:
         if not isinstance(self.value, tuple):
             raise ParameterTypeError(f"{self.name}: {self.value!r} is not a list")

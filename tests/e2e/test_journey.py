@@ -98,7 +98,9 @@ def test_a_structure_from_convention_to_payment(product, journey):
             "advisor_id": advisor["id"],
             "contract_type": "cdd",
             "start_date": "2026-01-05",
-            "end_date": "2027-12-31",
+            # 18 months, the longest CDD of a private employer (the association's journey): 5 January 2026
+            # + 18 months = 5 July 2027, so the last day is 4 July 2027.
+            "end_date": "2027-07-04",
             "weekly_hours": "35",
             "gross_monthly_salary": salary,
             "signed_on": "2026-01-05",

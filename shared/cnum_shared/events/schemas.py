@@ -61,6 +61,7 @@ class StructureUpdatedSchema(StructureDetailsSchema):
 
 WAVES = ("initial", "renewal")
 CONTRACT_TYPES = ("cdi", "cdd", "contrat_de_projet", "titulaire", "pec")
+MEDIATOR_CASES = ("part_time", "experimental_scheme", "contract_ending")
 CONTRACT_END_REASONS = (
     "non_renewal_cdd",
     "dismissal",
@@ -209,6 +210,10 @@ class ContractSignedSchema(WireSchema):
     gross_monthly_salary = money_field()
     signed_on = fields.Date(required=True)
     existing_cdi_employee = fields.Boolean(required=True)
+    #: Added with issue 14 (optional, so that events emitted before still read): the person was already in
+    #: post as a digital mediator, and the case of the 2020 AMI that let them take the post.
+    already_digital_mediator = fields.Boolean(load_default=False)
+    mediator_case = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(MEDIATOR_CASES))
     structure = fields.Nested(StructureDetailsSchema, required=True)
 
 

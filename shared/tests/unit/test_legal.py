@@ -8,6 +8,7 @@ from itertools import pairwise
 import pytest
 
 from cnum_shared import legal
+from cnum_shared.events.schemas import CONTRACT_TYPES, MEDIATOR_CASES
 from cnum_shared.legal import InvalidDuration, OutsideWave, StructureKind, Wave
 from cnum_shared.parameters import ParameterNotInForce, default_directory, load_parameters
 from cnum_shared.territories import SmicZone, territory
@@ -409,3 +410,45 @@ def test_an_advisor_is_eligible_from_16_to_64_years_included():
 
 def test_personal_data_retention_is_an_assumption_of_five_years():
     assert legal.personal_data_retention_years(date(2024, 1, 1)) == 5
+
+
+# --- Contract rules (issue 14): types per employer, the private CDD, a mediator already in post ---------
+
+
+@pytest.mark.parametrize(
+    ("kind", "allowed", "cdd_maximum"),
+    [
+        # FAQ nlidw7: public-law CDI and CDD, contrat de projet, titulaires.
+        (StructureKind.PUBLIC, ("cdi", "cdd", "contrat_de_projet", "titulaire"), None),
+        # FAQ 15gvzzn and the private model contracts (CDD of 18 months, CDI); the dashboard's PEC.
+        (StructureKind.PRIVATE, ("cdi", "cdd", "pec"), 18),
+    ],
+)
+@pytest.mark.parametrize("on", [date(2020, 11, 1), date(2021, 4, 1), date(2024, 10, 1)])
+def test_the_contract_types_open_to_each_kind_of_employer(kind, allowed, cdd_maximum, on):
+    rules = legal.contract_type_rules(kind, on)
+
+    assert (rules.kind, rules.allowed_types, rules.cdd_maximum_months) == (kind, allowed, cdd_maximum)
+
+
+def test_there_are_no_contract_rules_before_the_programme():
+    with pytest.raises(ParameterNotInForce):
+        legal.contract_type_rules(StructureKind.PUBLIC, date(2020, 10, 31))
+    with pytest.raises(ParameterNotInForce):
+        legal.mediator_in_post_cases(date(2020, 10, 31))
+
+
+def test_a_mediator_in_post_may_take_the_post_in_the_three_cases_of_the_2020_ami():
+    assert legal.mediator_in_post_cases(date(2021, 4, 1)) == (
+        "part_time",
+        "experimental_scheme",
+        "contract_ending",
+    )
+
+
+def test_the_codes_in_the_parameters_are_those_the_wire_knows():
+    # A misspelt code would refuse every contract of that type: the lists must use the wire's codes.
+    on = date(2024, 10, 1)
+    for kind in StructureKind:
+        assert set(legal.contract_type_rules(kind, on).allowed_types) <= set(CONTRACT_TYPES), kind
+    assert set(legal.mediator_in_post_cases(on)) <= set(MEDIATOR_CASES)

@@ -105,6 +105,20 @@ def test_reading_a_value_as_the_wrong_type_is_refused(tmp_path):
         value.as_decimals()
     with pytest.raises(ParameterTypeError, match="not a date"):
         value.as_date()
+    with pytest.raises(ParameterTypeError, match="not a list"):
+        value.as_strings()
+
+
+def test_a_list_of_codes_is_read_as_texts_and_a_number_in_it_is_refused(tmp_path):
+    codes = (
+        "description: Codes\nvalues:\n  2021-01-01: {value: [cdi, cdd], reference: assumption}\n"
+        "  2022-01-01: {value: [cdi, 18], reference: assumption}\n"
+    )
+    parameter = load_parameters(write_tree(tmp_path, {"codes.yaml": codes})).get("codes")
+
+    assert parameter.at(date(2021, 6, 1)).as_strings() == ("cdi", "cdd")
+    with pytest.raises(ParameterTypeError, match="18 is not a text"):
+        parameter.at(date(2022, 6, 1)).as_strings()
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ from cnum_shared.money import (
     quantize_cents,
 )
 from cnum_shared.territories import UnknownTerritory, territory
+from conventions.domain.contracts import CONTRACT_TYPE_LABELS as _CONTRACT_TYPE_LABELS
 
 #: Written where a date is not known yet (a signature to come): the signatory fills it in by hand.
 BLANK = "____________"
@@ -52,13 +53,7 @@ WAVE_LABELS = {
     "initial": "conventionnement initial (France Relance)",
     "renewal": "renouvellement (conventions de 36 mois, 2023)",
 }
-CONTRACT_TYPE_LABELS = {
-    "cdi": "contrat à durée indéterminée (CDI)",
-    "cdd": "contrat à durée déterminée (CDD)",
-    "contrat_de_projet": "contrat de projet",
-    "titulaire": "emploi de fonctionnaire titulaire",
-    "pec": "contrat Parcours emploi compétences (PEC)",
-}
+CONTRACT_TYPE_LABELS: dict[str, str] = {code.value: label for code, label in _CONTRACT_TYPE_LABELS.items()}
 
 
 class InvalidDocumentData(ValueError):

@@ -190,6 +190,13 @@ class Contract(Base):
             " 'end_of_funding', 'mutual_agreement', 'trial_period')",
             name="end_reason",
         ),
+        CheckConstraint(
+            "mediator_case IS NULL"
+            " OR mediator_case IN ('part_time', 'experimental_scheme', 'contract_ending')",
+            name="mediator_case",
+        ),
+        # A mediator already in post is recorded with the case that let them take the post, and only then.
+        CheckConstraint("(mediator_case IS NOT NULL) = already_digital_mediator", name="mediator_in_post"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -203,6 +210,9 @@ class Contract(Base):
     #: The salary in force now; each raise is also in salary_changes.
     gross_monthly_salary: Mapped[Decimal]
     existing_cdi_employee: Mapped[bool]
+    #: The person was already in post as a digital mediator, and the case that let them take the post.
+    already_digital_mediator: Mapped[bool]
+    mediator_case: Mapped[str | None] = mapped_column(String(30))
     signed_on: Mapped[date]
     ended_on: Mapped[date | None]
     end_reason: Mapped[str | None] = mapped_column(String(30))

@@ -13,6 +13,7 @@ from cnum_shared.auth import READERS, Role
 from cnum_shared.events.schemas import (
     CONTRACT_END_REASONS,
     CONTRACT_TYPES,
+    MEDIATOR_CASES,
     amount_between,
     legal_date,
     money_field,
@@ -68,6 +69,22 @@ class ContractFieldsSchema(Schema):
     )
     gross_monthly_salary = money_field(validate=amount_between(Decimal(0), Decimal(100_000)))
     existing_cdi_employee = fields.Boolean(load_default=False)
+    already_digital_mediator = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "La personne est déjà médiatrice numérique en poste (AMI 2020, FAQ 14kt7ki)."
+        },
+    )
+    mediator_case = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(MEDIATOR_CASES),
+        metadata={
+            "description": "Quand already_digital_mediator : part_time (elle exerçait à temps non complet), "
+            "experimental_scheme (dans un dispositif expérimental) ou contract_ending (son contrat arrive "
+            "à terme)."
+        },
+    )
     signed_on = legal_date(required=True)
 
 
@@ -174,13 +191,18 @@ class AdvisorById(MethodView):
             return _visible_advisor(uow, advisor_id)
 
 
-def _on_convention(convention_id: uuid.UUID, action: Any, *arguments: Any) -> Any:
+def _on_convention(convention_id: uuid.UUID, action: Any, *arguments: Any, **options: Any) -> Any:
     with service_context().database.unit_of_work() as uow:
         visible_convention(uow, convention_id)
         try:
-            return action(uow, convention_id, *arguments)
+            return action(uow, convention_id, *arguments, **options)
         except _REFUSED as error:
             return _refuse(error)
+
+
+def _advisor_options() -> dict[str, bool]:
+    # A structure user gets the same answer for an unknown advisor id as for another structure's advisor.
+    return {"unknown_advisor_as_foreign": current_principal().is_structure()}
 
 
 @blp.route("/conventions/<uuid:convention_id>/candidates")
@@ -191,7 +213,11 @@ class Candidates(MethodView):
     def post(self, fields: dict[str, Any], convention_id: uuid.UUID) -> Any:
         """A candidate presented on the convention (starts the selection clock); `candidate.presented`."""
         return _on_convention(
-            convention_id, use_cases.present_candidate, fields["advisor_id"], fields["presented_on"]
+            convention_id,
+            use_cases.present_candidate,
+            fields["advisor_id"],
+            fields["presented_on"],
+            **_advisor_options(),
         )
 
 
@@ -218,8 +244,10 @@ class Contracts(MethodView):
     @blp.response(201, ContractSchema)
     @blp.alt_response(409, description="Tous les postes sont occupés")
     def post(self, fields: dict[str, Any], convention_id: uuid.UUID) -> Any:
-        """Record a signed employment contract: eligibility, full time and the SMIC on its start date."""
-        return _on_convention(convention_id, use_cases.sign_contract, fields)
+        """Record a signed employment contract: the advisor is the structure's and eligible, a mediator
+        already in post only in the programme's cases, a contract type open to the employer (a private
+        CDD of 18 months at most), full time, and the SMIC, all on its start date."""
+        return _on_convention(convention_id, use_cases.sign_contract, fields, **_advisor_options())
 
     @blp.roles(Role.LEGAL, Role.STRUCTURE, *READERS)
     @blp.response(200, ContractSchema(many=True))

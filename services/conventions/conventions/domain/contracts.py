@@ -1,17 +1,19 @@
-"""Employment contracts of advisors: eligibility, full time, the SMIC, and how a contract ends.
+"""Employment contracts of advisors: who may be recruited, on which contract, full time, at the SMIC at
+least, and how a contract ends.
 
 Every rule a contract breaks is reported at once (one 422 naming each), with a French message.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from cnum_shared.dates import age_on
-from cnum_shared.legal import AgeRange, Smic
+from cnum_shared.dates import add_months, age_on
+from cnum_shared.legal import AgeRange, ContractTypeRules, Smic, StructureKind
 from cnum_shared.money import format_date_fr, format_eur_fr
 
 
@@ -26,6 +28,39 @@ class ContractType(StrEnum):
 #: Fixed-term contracts must say when they end; open-ended ones must not.
 FIXED_TERM = frozenset({ContractType.CDD, ContractType.CONTRAT_DE_PROJET, ContractType.PEC})
 
+#: How refusals and documents name each type.
+CONTRACT_TYPE_LABELS = {
+    ContractType.CDI: "contrat à durée indéterminée (CDI)",
+    ContractType.CDD: "contrat à durée déterminée (CDD)",
+    ContractType.CONTRAT_DE_PROJET: "contrat de projet",
+    ContractType.TITULAIRE: "emploi de fonctionnaire titulaire",
+    ContractType.PEC: "contrat Parcours emploi compétences (PEC)",
+}
+
+_EMPLOYER_LABELS = {StructureKind.PUBLIC: "structure publique", StructureKind.PRIVATE: "structure privée"}
+
+
+class MediatorCase(StrEnum):
+    """Why someone already in post as a digital mediator in the structure may still take the post: the
+    three cases of the 2020 AMI (which of them are open on a date is a parameter)."""
+
+    PART_TIME = "part_time"
+    EXPERIMENTAL_SCHEME = "experimental_scheme"
+    CONTRACT_ENDING = "contract_ending"
+
+
+MEDIATOR_CASE_LABELS = {
+    MediatorCase.PART_TIME: "elle exerçait à temps non complet",
+    MediatorCase.EXPERIMENTAL_SCHEME: "elle exerçait dans le cadre d'un dispositif expérimental",
+    MediatorCase.CONTRACT_ENDING: "son contrat arrive à terme",
+}
+
+#: The only thing said about a person who is not the structure's to recruit, whoever asks: a structure
+#: must learn nothing of another structure's advisors (not even that the id exists).
+ADVISOR_OF_ANOTHER_STRUCTURE_MESSAGE = (
+    "Ce conseiller n'est pas inscrit auprès de la structure de cette convention."
+)
+
 
 class EndReason(StrEnum):
     NON_RENEWAL_CDD = "non_renewal_cdd"
@@ -37,10 +72,14 @@ class EndReason(StrEnum):
 
 
 class RuleCode(StrEnum):
+    ADVISOR_OF_ANOTHER_STRUCTURE = "advisor_of_another_structure"
     AGE_OUT_OF_RANGE = "age_out_of_range"
     RETIRED = "retired"
     CIVIC_SERVICE = "civic_service"
     FRANCE_SERVICES_AGENT = "france_services_agent"
+    MEDIATOR_ALREADY_IN_POST = "mediator_already_in_post"
+    CONTRACT_TYPE_NOT_ALLOWED = "contract_type_not_allowed"
+    CDD_TOO_LONG = "cdd_too_long"
     NOT_FULL_TIME = "not_full_time"
     BELOW_SMIC = "below_smic"
     CDD_FOR_CDI_EMPLOYEE = "cdd_for_cdi_employee"
@@ -66,13 +105,28 @@ class AdvisorFacts:
 class ContractFacts:
     contract_type: ContractType
     start_date: date
+    end_date: date | None
     weekly_hours: Decimal
     gross_monthly_salary: Decimal
     existing_cdi_employee: bool
+    #: The person is already in post as a digital mediator when recruited (2020 AMI, FAQ 14kt7ki).
+    already_digital_mediator: bool = False
+    mediator_case: MediatorCase | None = None
+
+
+@dataclass(frozen=True)
+class ContractRules:
+    """The parameters in force on the contract's start date, for the employer's kind and SMIC zone."""
+
+    ages: AgeRange
+    full_time_hours: int
+    smic: Smic
+    employer: ContractTypeRules
+    mediator_cases: tuple[MediatorCase, ...]
 
 
 class ContractRefused(ValueError):
-    """The contract breaks one or more rules; nothing is stored."""
+    """The contract (or a candidate presentation) breaks one or more rules; nothing is stored."""
 
     def __init__(self, violations: list[RuleViolation], smic: Smic | None = None) -> None:
         super().__init__(" ".join(violation.message for violation in violations))
@@ -81,12 +135,51 @@ class ContractRefused(ValueError):
         self.smic = smic
 
 
+def advisor_of_another_structure() -> RuleViolation:
+    return RuleViolation(RuleCode.ADVISOR_OF_ANOTHER_STRUCTURE, ADVISOR_OF_ANOTHER_STRUCTURE_MESSAGE)
+
+
 def contract_violations(
-    advisor: AdvisorFacts, contract: ContractFacts, *, ages: AgeRange, full_time_hours: int, smic: Smic
+    advisor: AdvisorFacts | None, contract: ContractFacts, rules: ContractRules
 ) -> list[RuleViolation]:
-    """Every rule of DESIGN §4 the contract breaks on its start date (empty when it may be signed)."""
+    """Every rule of DESIGN §4 the contract breaks on its start date (empty when it may be signed).
+
+    `advisor` is None when the person is not the structure's to recruit: then that is all that is said
+    of them, and their own eligibility is not looked at (its messages would tell their age).
+    """
     violations: list[RuleViolation] = []
-    start = contract.start_date
+    if advisor is None:
+        violations.append(advisor_of_another_structure())
+    else:
+        violations.extend(_eligibility_violations(advisor, contract.start_date, rules.ages))
+    mediator = _mediator_violation(contract, rules.mediator_cases)
+    if mediator is not None:
+        violations.append(mediator)
+    violations.extend(_contract_type_violations(contract, rules.employer))
+    if contract.weekly_hours != rules.full_time_hours:
+        violations.append(
+            RuleViolation(
+                RuleCode.NOT_FULL_TIME,
+                f"Le poste est à temps plein : {rules.full_time_hours} heures par semaine, "
+                f"et non {contract.weekly_hours.normalize():f}.",
+            )
+        )
+    below = salary_violation(contract.gross_monthly_salary, rules.smic)
+    if below is not None:
+        violations.append(below)
+    if contract.existing_cdi_employee and contract.contract_type is not ContractType.CDI:
+        violations.append(
+            RuleViolation(
+                RuleCode.CDD_FOR_CDI_EMPLOYEE,
+                "Cette personne est déjà en CDI dans la structure : elle rejoint le poste par un avenant à "
+                "son contrat de travail (type « cdi »), pas par un nouveau contrat à durée déterminée.",
+            )
+        )
+    return violations
+
+
+def _eligibility_violations(advisor: AdvisorFacts, start: date, ages: AgeRange) -> list[RuleViolation]:
+    violations: list[RuleViolation] = []
     if start < advisor.birth_date or age_on(advisor.birth_date, start) not in ages:
         age = age_on(advisor.birth_date, start) if start >= advisor.birth_date else 0
         violations.append(
@@ -113,26 +206,67 @@ def contract_violations(
                 "Un des deux agents obligatoires d'une maison France Services ne peut pas occuper le poste.",
             )
         )
-    if contract.weekly_hours != full_time_hours:
-        violations.append(
-            RuleViolation(
-                RuleCode.NOT_FULL_TIME,
-                f"Le poste est à temps plein : {full_time_hours} heures par semaine, "
-                f"et non {contract.weekly_hours.normalize():f}.",
-            )
-        )
-    below = salary_violation(contract.gross_monthly_salary, smic)
-    if below is not None:
-        violations.append(below)
-    if contract.existing_cdi_employee and contract.contract_type is not ContractType.CDI:
-        violations.append(
-            RuleViolation(
-                RuleCode.CDD_FOR_CDI_EMPLOYEE,
-                "Cette personne est déjà en CDI dans la structure : elle rejoint le poste par un avenant à "
-                "son contrat de travail (type « cdi »), pas par un nouveau contrat à durée déterminée.",
-            )
-        )
     return violations
+
+
+def _mediator_violation(contract: ContractFacts, allowed: tuple[MediatorCase, ...]) -> RuleViolation | None:
+    """Someone already in post as a digital mediator takes the post only in the cases the programme opens."""
+    if not contract.already_digital_mediator or contract.mediator_case in allowed:
+        return None
+    if allowed:
+        cases = " ; ".join(MEDIATOR_CASE_LABELS[case] for case in allowed)
+        open_cases = f"que dans l'un de ces cas : {cases}"
+    else:
+        open_cases = "dans aucun cas"
+    if contract.mediator_case is None:
+        said = "Précisez lequel (mediator_case)." if allowed else ""
+    else:
+        said = f"Le cas déclaré (« {MEDIATOR_CASE_LABELS[contract.mediator_case]} ») n'en est pas un."
+    return RuleViolation(
+        RuleCode.MEDIATOR_ALREADY_IN_POST,
+        f"Cette personne est déjà médiatrice numérique en poste : pour un contrat commençant le "
+        f"{format_date_fr(contract.start_date)}, elle ne peut occuper le poste {open_cases}. {said}".rstrip(),
+    )
+
+
+def _contract_type_violations(contract: ContractFacts, employer: ContractTypeRules) -> list[RuleViolation]:
+    violations: list[RuleViolation] = []
+    allowed = tuple(ContractType(code) for code in employer.allowed_types)
+    where = _EMPLOYER_LABELS[StructureKind(employer.kind)]
+    # An avenant to an existing CDI recruits nobody: FAQ 14kt7ki opens that path to every employer
+    # (a public one's CDI agent included), whatever the types open to a new recruitment.
+    moved_by_avenant = contract.existing_cdi_employee and contract.contract_type is ContractType.CDI
+    if contract.contract_type not in allowed and not moved_by_avenant:
+        violations.append(
+            RuleViolation(
+                RuleCode.CONTRACT_TYPE_NOT_ALLOWED,
+                f"Le type de contrat « {CONTRACT_TYPE_LABELS[contract.contract_type]} » n'est pas ouvert à "
+                f"une {where} ; types possibles : {_one_of(CONTRACT_TYPE_LABELS[code] for code in allowed)}.",
+            )
+        )
+    maximum = employer.cdd_maximum_months
+    end = contract.end_date
+    if contract.contract_type is ContractType.CDD and maximum is not None and end is not None:
+        # DESIGN §3: months are added calendar-wise; a contract of N months ends the day before the
+        # same date N months on (1 March + 18 months: 31 August), like a convention.
+        last_day = add_months(contract.start_date, maximum) - timedelta(days=1)
+        if end > last_day:
+            violations.append(
+                RuleViolation(
+                    RuleCode.CDD_TOO_LONG,
+                    f"Un CDD d'une {where} dure au plus {maximum} mois : commencé le "
+                    f"{format_date_fr(contract.start_date)}, il finit au plus tard le "
+                    f"{format_date_fr(last_day)}, et non le {format_date_fr(end)}.",
+                )
+            )
+    return violations
+
+
+def _one_of(labels: Iterable[str]) -> str:
+    items = list(labels)
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " ou " + items[-1]
 
 
 def salary_violation(salary: Decimal, smic: Smic) -> RuleViolation | None:

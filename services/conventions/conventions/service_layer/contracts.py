@@ -20,9 +20,12 @@ from conventions.domain.contracts import (
     AdvisorFacts,
     ContractFacts,
     ContractRefused,
+    ContractRules,
     ContractType,
     EndReason,
+    MediatorCase,
     RuleCode,
+    advisor_of_another_structure,
     contract_violations,
     end_date_problems,
     salary_violation,
@@ -68,6 +71,26 @@ def get_advisor(uow: UnitOfWork, advisor_id: uuid.UUID) -> Advisor:
     return advisor
 
 
+def _recruitable_advisor(
+    uow: UnitOfWork, convention: Convention, advisor_id: uuid.UUID, *, unknown_as_foreign: bool
+) -> Advisor | None:
+    """The advisor, or None when they are not the convention's structure's to recruit.
+
+    A structure recruits the people it registered. People a legal officer registered (no structure) are
+    the programme's pool, open to every structure: structures pick their candidates from it, and a
+    legal officer records hires for them. `unknown_as_foreign` (a structure user asks) answers an id
+    that does not exist as one of another structure's, so that the two cannot be told apart.
+    """
+    advisor = uow.session.get(Advisor, advisor_id)
+    if advisor is None:
+        if unknown_as_foreign:
+            return None
+        raise AdvisorNotFound(advisor_id)
+    if advisor.structure_id is not None and advisor.structure_id != convention.structure_id:
+        return None
+    return advisor
+
+
 def _candidate_data(candidate: Candidate, convention: Convention) -> dict[str, Any]:
     structure = convention.structure
     return {
@@ -89,11 +112,20 @@ def _open_convention(uow: UnitOfWork, convention_id: uuid.UUID) -> Convention:
 
 
 def present_candidate(
-    uow: UnitOfWork, convention_id: uuid.UUID, advisor_id: uuid.UUID, presented_on: date
+    uow: UnitOfWork,
+    convention_id: uuid.UUID,
+    advisor_id: uuid.UUID,
+    presented_on: date,
+    *,
+    unknown_advisor_as_foreign: bool = False,
 ) -> Candidate:
     """A candidate presented to the structure: starts the one-month selection clock."""
     convention = _open_convention(uow, convention_id)
-    get_advisor(uow, advisor_id)
+    if (
+        _recruitable_advisor(uow, convention, advisor_id, unknown_as_foreign=unknown_advisor_as_foreign)
+        is None
+    ):
+        raise ContractRefused([advisor_of_another_structure()])
     candidate = Candidate(
         id=uuid.uuid4(),
         convention_id=convention.id,
@@ -163,12 +195,23 @@ def _active_contracts(uow: UnitOfWork, convention_id: uuid.UUID, on: date) -> in
     )
 
 
-def sign_contract(uow: UnitOfWork, convention_id: uuid.UUID, fields: dict[str, Any]) -> Contract:
+def sign_contract(
+    uow: UnitOfWork,
+    convention_id: uuid.UUID,
+    fields: dict[str, Any],
+    *,
+    unknown_advisor_as_foreign: bool = False,
+) -> Contract:
     """Record a signed employment contract, after every rule of DESIGN §4; emits `contract.signed`."""
     convention = _open_convention(uow, convention_id)
-    advisor = get_advisor(uow, fields["advisor_id"])
+    advisor = _recruitable_advisor(
+        uow, convention, fields["advisor_id"], unknown_as_foreign=unknown_advisor_as_foreign
+    )
     contract_type = ContractType(fields["contract_type"])
     start = fields["start_date"]
+    already_mediator = bool(fields.get("already_digital_mediator", False))
+    case = fields.get("mediator_case")
+    mediator_case = MediatorCase(case) if case is not None else None
     problems = end_date_problems(contract_type, start, fields.get("end_date"))
     if fields["signed_on"] > start:
         problems.setdefault("signed_on", []).append(
@@ -176,6 +219,11 @@ def sign_contract(uow: UnitOfWork, convention_id: uuid.UUID, fields: dict[str, A
         )
     if not convention.start_date <= start <= convention.end_date:
         problems.setdefault("start_date", []).append("Le contrat doit commencer pendant la convention.")
+    if mediator_case is not None and not already_mediator:
+        problems.setdefault("mediator_case", []).append(
+            "Sans objet : la personne n'est pas déjà médiatrice numérique en poste "
+            "(already_digital_mediator)."
+        )
     if problems:
         raise InvalidContract(problems)
     zone = territory(convention.structure.department).smic_zone
@@ -183,22 +231,35 @@ def sign_contract(uow: UnitOfWork, convention_id: uuid.UUID, fields: dict[str, A
         smic = legal.smic_on(zone, start)
     except LookupError:
         raise InvalidContract({"start_date": ["Aucun SMIC connu à cette date."]}) from None
-    violations = contract_violations(
-        AdvisorFacts(
-            advisor.birth_date, advisor.is_retired, advisor.in_civic_service, advisor.is_france_services_agent
-        ),
-        ContractFacts(
-            contract_type,
-            start,
-            Decimal(fields["weekly_hours"]),
-            fields["gross_monthly_salary"],
-            fields["existing_cdi_employee"],
-        ),
+    rules = ContractRules(
         ages=legal.advisor_age_range(start),
         full_time_hours=legal.full_time_weekly_hours(start),
         smic=smic,
+        employer=legal.contract_type_rules(legal.StructureKind(convention.structure.kind), start),
+        mediator_cases=tuple(MediatorCase(code) for code in legal.mediator_in_post_cases(start)),
     )
-    if violations:
+    facts = (
+        AdvisorFacts(
+            advisor.birth_date, advisor.is_retired, advisor.in_civic_service, advisor.is_france_services_agent
+        )
+        if advisor is not None
+        else None
+    )
+    violations = contract_violations(
+        facts,
+        ContractFacts(
+            contract_type,
+            start,
+            fields.get("end_date"),
+            Decimal(fields["weekly_hours"]),
+            fields["gross_monthly_salary"],
+            fields["existing_cdi_employee"],
+            already_mediator,
+            mediator_case,
+        ),
+        rules,
+    )
+    if violations or advisor is None:  # a foreign advisor is always among the violations
         below = any(violation.code is RuleCode.BELOW_SMIC for violation in violations)
         raise ContractRefused(violations, smic if below else None)
     if _active_contracts(uow, convention.id, start) >= convention.posts:
@@ -217,6 +278,8 @@ def sign_contract(uow: UnitOfWork, convention_id: uuid.UUID, fields: dict[str, A
         weekly_hours=Decimal(fields["weekly_hours"]),
         gross_monthly_salary=fields["gross_monthly_salary"],
         existing_cdi_employee=fields["existing_cdi_employee"],
+        already_digital_mediator=already_mediator,
+        mediator_case=mediator_case.value if mediator_case is not None else None,
         signed_on=fields["signed_on"],
         ended_on=None,
         end_reason=None,
@@ -242,6 +305,8 @@ def sign_contract(uow: UnitOfWork, convention_id: uuid.UUID, fields: dict[str, A
             "gross_monthly_salary": contract.gross_monthly_salary,
             "signed_on": contract.signed_on,
             "existing_cdi_employee": contract.existing_cdi_employee,
+            "already_digital_mediator": contract.already_digital_mediator,
+            "mediator_case": contract.mediator_case,
             "structure": structure_details(structure),
         },
     )
