@@ -97,13 +97,13 @@ def test_negative_and_absurd_salaries_are_refused(conventions):
         "/api/v1/conventions",
         json={
             "structure_id": structure["id"],
-            "wave": "renewal",
+            "wave": "initial",
             "posts": 1,
-            "start_date": "2025-09-01",
+            "start_date": "2022-09-01",
             "duration_months": 36,
         },
     ).get_json()
-    post(conventions, f"/api/v1/conventions/{convention['id']}/sign", json={"signed_on": "2025-09-01"})
+    post(conventions, f"/api/v1/conventions/{convention['id']}/sign", json={"signed_on": "2022-09-01"})
     advisor = post(
         conventions,
         "/api/v1/advisors",
@@ -116,10 +116,10 @@ def test_negative_and_absurd_salaries_are_refused(conventions):
             json={
                 "advisor_id": advisor["id"],
                 "contract_type": "cdi",
-                "start_date": "2026-01-05",
+                "start_date": "2023-01-05",
                 "weekly_hours": "35",
                 "gross_monthly_salary": salary,
-                "signed_on": "2026-01-05",
+                "signed_on": "2023-01-05",
             },
         )
         assert_error(response, 422)

@@ -64,6 +64,16 @@ class Feed:
             "amount_per_post": "42500.00",
             "total_amount": "85000.00",
             "tranches": [{"number": 1, "due_on": signed_on.isoformat(), "amount": "35000.00"}],
+            "funding_periods": [
+                {
+                    "number": 1,
+                    "starts_on": "2025-09-01",
+                    "ends_on": "2026-08-31",
+                    "months": 12,
+                    "amount_per_post": "17500.00",
+                    "monthly_rate": "1458.33",
+                }
+            ],
         }
         self.event("convention.signed", data)
         return data
