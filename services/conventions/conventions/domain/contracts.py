@@ -44,6 +44,9 @@ class RuleCode(StrEnum):
     NOT_FULL_TIME = "not_full_time"
     BELOW_SMIC = "below_smic"
     CDD_FOR_CDI_EMPLOYEE = "cdd_for_cdi_employee"
+    #: Wallis-et-Futuna, French Polynesia, New Caledonia: a minimum wage of their own, not the SMIC, and
+    #: no table of it in the parameters, so a salary there cannot be checked (fail closed).
+    NO_SMIC_IN_TERRITORY = "no_smic_in_territory"
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,11 @@ class ContractRefused(ValueError):
         self.violations = violations
         #: The SMIC the salary was compared with, when `below_smic` is among the violations.
         self.smic = smic
+
+
+def no_smic_violation(territory_name: str, reason: str) -> RuleViolation:
+    """The refusal of a contract (or a raise) in a territory where the SMIC does not apply."""
+    return RuleViolation(RuleCode.NO_SMIC_IN_TERRITORY, f"{territory_name} : {reason}")
 
 
 def contract_violations(

@@ -79,6 +79,12 @@ def convention_data() -> dict:
             "amount_per_post": Decimal("67500.00"),
             "total_amount": Decimal("135000.00"),
             "signed_on": date(2026, 1, 15),
+            "bonus_zones": "QPV ou FRR",
+            "bonus_zones_label": (
+                "quartier prioritaire de la politique de la ville (QPV) ou zone France Ruralités "
+                "Revitalisation (FRR)"
+            ),
+            "renewal_bonus": False,
         },
         "tranches": [
             {"number": 1, "due_on": date(2026, 1, 15), "amount": Decimal("54000.00")},
