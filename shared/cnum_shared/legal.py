@@ -155,7 +155,7 @@ class BonusZones:
 
     @property
     def short_name(self) -> str:
-        """ "QPV ou ZRR", "QPV ou FRR"."""
+        """The zones in short: "QPV ou ZRR", then "QPV ou FRR"."""
         return f"{self.urban_short_name} ou {self.rural_short_name}"
 
     @property
@@ -538,18 +538,19 @@ def structure_type(code: str, on: date, *, tree: ParameterNode | None = None) ->
         raise UnknownStructureType(str(code))
     kind = node.get("kind").at(on)
     eligible = node.get("eligible").at(on)
-    refusal = node.get("refusal_rule").at(on) if "refusal_rule" in node else None
+    refused = not eligible.as_bool()
+    refusal = node.get("refusal_rule").at(on) if refused and "refusal_rule" in node else None
     if not node.description:
         raise InconsistentParameters(f"{node.name}: a structure type needs its label as description")
-    if not eligible.as_bool() and refusal is None:
+    if refused and refusal is None:
         raise InconsistentParameters(f"{node.name}: an ineligible type needs a refusal_rule")
     return StructureTypeRule(
         code=code,
         label=node.description,
         kind=StructureKind(_text(kind)),
-        eligible=eligible.as_bool(),
-        refusal_rule=_text(refusal) if refusal is not None and not eligible.as_bool() else None,
-        reference=refusal.reference if refusal is not None else eligible.reference,
+        eligible=not refused,
+        refusal_rule=_text(refusal) if refusal is not None else None,
+        reference=(refusal or eligible).reference,
     )
 
 
