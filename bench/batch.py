@@ -170,7 +170,7 @@ def _seed(database_url: str, conventions: int) -> None:
     from sqlalchemy.exc import IntegrityError
 
     from cnum_shared.db import Database
-    from conventions.demo import DEMO_CONVENTIONS, DEMO_STRUCTURES
+    from conventions.demo import DEMO_CONVENTIONS, DEMO_REGISTERED_ON, DEMO_STRUCTURES
     from conventions.service_layer.conventions import create_convention, sign_convention
     from conventions.service_layer.structures import create_structure
 
@@ -179,7 +179,7 @@ def _seed(database_url: str, conventions: int) -> None:
         structures = {}
         for fields in DEMO_STRUCTURES:
             with database.unit_of_work() as uow:
-                structures[fields["siret"]] = create_structure(uow, fields).id
+                structures[fields["siret"]] = create_structure(uow, fields, DEMO_REGISTERED_ON).id
         for number in range(conventions):
             fields = DEMO_CONVENTIONS[number % len(DEMO_CONVENTIONS)]
             wanted = {key: fields[key] for key in ("wave", "posts", "start_date", "duration_months")}

@@ -124,6 +124,26 @@ class InconsistentParameters(RuntimeError):
     """Parameters that hold together (tranche shares and offsets) disagree: a parameter file is wrong."""
 
 
+class NoSmicInZone(LookupError):
+    """The zone has no SMIC table: its minimum wage is local (Wallis-et-Futuna, Polynesia, New Caledonia).
+
+    Raised instead of applying the metropolitan SMIC there: a salary cannot be checked in such a zone.
+    """
+
+    def __init__(self, zone: SmicZone) -> None:
+        super().__init__(
+            "Le SMIC ne s'applique pas dans cette collectivité : son salaire minimum est fixé localement "
+            "et cnum n'en a pas le barème, le salaire ne peut donc pas être contrôlé."
+        )
+        self.zone = zone
+
+
+class UnknownStructureType(ValueError):
+    def __init__(self, code: str) -> None:
+        super().__init__(f"Type de structure inconnu : {code!r}")
+        self.code = code
+
+
 @dataclass(frozen=True)
 class Smic:
     """The gross full-time SMIC of a zone on a date."""
@@ -140,6 +160,47 @@ class Smic:
             f"SMIC brut mensuel de {format_decimal_fr(self.monthly)} € "
             f"({format_decimal_fr(self.hourly)} € de l'heure) en vigueur depuis le "
             f"{format_date_fr(self.effective_from)}"
+        )
+
+
+@dataclass(frozen=True)
+class BonusZones:
+    """The zones of the renewal bonus on a date: QPV, and ZRR until 30 June 2024 then FRR."""
+
+    urban_short_name: str
+    urban_label: str
+    rural_short_name: str
+    rural_label: str
+    reference: str
+
+    @property
+    def short_name(self) -> str:
+        """The zones in short: "QPV ou ZRR", then "QPV ou FRR"."""
+        return f"{self.urban_short_name} ou {self.rural_short_name}"
+
+    @property
+    def label(self) -> str:
+        """The zones as a document names them, with their acronyms."""
+        return f"{self.urban_label} ({self.urban_short_name}) ou {self.rural_label} ({self.rural_short_name})"
+
+
+@dataclass(frozen=True)
+class StructureTypeRule:
+    """A kind of host structure (commune, CCAS, ESH…): its label, public or private, and eligibility."""
+
+    code: str
+    label: str
+    kind: StructureKind
+    eligible: bool
+    #: The named rule that refuses an ineligible type (`state_service_not_eligible`); None when eligible.
+    refusal_rule: str | None
+    #: The source of the type's eligibility (or of its refusal).
+    reference: str
+
+    def refusal_message(self) -> str:
+        return (
+            f"Une structure de type « {self.label} » n'est pas éligible au dispositif Conseiller numérique "
+            "et ne peut pas être enregistrée."
         )
 
 
@@ -245,7 +306,7 @@ class ThematicModuleRules:
 def smic_on(zone: SmicZone, on: date, *, tree: ParameterNode | None = None) -> Smic:
     """The SMIC of `zone` in force on `on` (ParameterNotInForce before the first known value)."""
     root = _tree(tree)
-    hourly = root.get(f"smic.hourly.{SmicZone(zone).value}").at(on)
+    hourly = _smic_parameter(root, zone).at(on)
     return _smic(SmicZone(zone), hourly, _weekly_hours(root, hourly.effective_from))
 
 
@@ -254,7 +315,7 @@ def smic_changes(
 ) -> list[Smic]:
     """Every SMIC of `zone` that took effect in (after, until]: the re-checks a contract needs."""
     root = _tree(tree)
-    parameter = root.get(f"smic.hourly.{SmicZone(zone).value}")
+    parameter = _smic_parameter(root, zone)
     return [
         _smic(SmicZone(zone), value, _weekly_hours(root, value.effective_from))
         for value in parameter.history()
@@ -265,6 +326,17 @@ def smic_changes(
 def full_time_weekly_hours(on: date, *, tree: ParameterNode | None = None) -> int:
     """The legal full-time week (35 h): a contract must be full time, and the SMIC is computed on it."""
     return _weekly_hours(_tree(tree), on)
+
+
+def has_smic(zone: SmicZone, *, tree: ParameterNode | None = None) -> bool:
+    """Whether the parameters hold a SMIC table for the zone (not in 986, 987, 988)."""
+    return SmicZone(zone).value in _tree(tree).node("smic.hourly")
+
+
+def _smic_parameter(root: ParameterNode, zone: SmicZone) -> Parameter:
+    if not has_smic(zone, tree=root):
+        raise NoSmicInZone(SmicZone(zone))
+    return root.get(f"smic.hourly.{SmicZone(zone).value}")
 
 
 def _smic(zone: SmicZone, hourly: ParameterValue, weekly_hours: int) -> Smic:
@@ -330,9 +402,10 @@ def subsidy_per_post(
 ) -> Decimal:
     """The subsidy per post for the whole convention, for a convention starting on `on`.
 
-    Initial wave: public by overseas group (50 000 / 70 000 / 67 500), private by duration; the QPV/ZRR
-    flag plays no part. Renewal wave: the sum of the yearly amounts, public with or without the QPV/ZRR
-    bonus, private without (DESIGN §3 gives the bonus to public structures only).
+    Initial wave: public by overseas group (50 000 / 70 000 / 67 500), private 32 000 for its 18 months;
+    the QPV/ZRR flag plays no part. Renewal wave: the sum of the yearly amounts, public with or without
+    the QPV/ZRR (FRR from 1 July 2024) bonus, private without (DESIGN §3 gives the bonus to public
+    structures only).
     """
     root = _tree(tree)
     _check_duration(root, wave, kind, duration_months, on)
@@ -413,14 +486,39 @@ def _initial_amount(
     if StructureKind(kind) is StructureKind.PUBLIC:
         name = f"subsidy.initial.amount_per_post.public.{_UPLIFT_PARAMETERS[territory.uplift_group]}"
     else:
-        name = f"subsidy.initial.amount_per_post.private.months_{duration_months}"
+        # One private amount for the one duration the wave allows (18 months), checked by the caller.
+        name = "subsidy.initial.amount_per_post.private"
     return root.get(name).at(on).as_decimal()
 
 
 def _yearly_amounts(root: ParameterNode, kind: StructureKind, qpv_zrr: bool, on: date) -> tuple[Decimal, ...]:
-    public = StructureKind(kind) is StructureKind.PUBLIC
-    category = ("public_qpv_zrr" if qpv_zrr else "public") if public else "private"
+    if renewal_bonus_applies(Wave.RENEWAL, kind, qpv_zrr):
+        category = "public_qpv_zrr"
+    else:
+        category = "public" if StructureKind(kind) is StructureKind.PUBLIC else "private"
     return root.get(f"subsidy.renewal.yearly_amounts.{category}").at(on).as_decimals()
+
+
+def renewal_bonus_applies(wave: Wave, kind: StructureKind, qpv_zrr: bool) -> bool:
+    """Whether the amounts include the renewal bonus: a public renewal in a QPV or a ZRR/FRR (DESIGN §3)."""
+    return Wave(wave) is Wave.RENEWAL and StructureKind(kind) is StructureKind.PUBLIC and bool(qpv_zrr)
+
+
+def renewal_bonus_zones(on: date, *, tree: ParameterNode | None = None) -> BonusZones:
+    """The zones of the renewal bonus as named on `on` (a convention's start): "QPV ou ZRR", "QPV ou FRR"."""
+    node = _tree(tree).node("subsidy.bonus_zones")
+    values = [
+        node.get(name).at(on)
+        for name in ("urban.short_name", "urban.label", "rural.short_name", "rural.label")
+    ]
+    urban_short, urban_label, rural_short, rural_label = (_text(value) for value in values)
+    return BonusZones(
+        urban_short_name=urban_short,
+        urban_label=urban_label,
+        rural_short_name=rural_short,
+        rural_label=rural_label,
+        reference="; ".join(dict.fromkeys(value.reference for value in values)),
+    )
 
 
 def _check_wave(root: ParameterNode, wave: Wave, on: date) -> None:
@@ -516,6 +614,52 @@ def thematic_module_rules(on: date, *, tree: ParameterNode | None = None) -> The
     )
 
 
+# --- Host structures ----------------------------------------------------------------------------------
+
+
+def structure_type_codes(*, tree: ParameterNode | None = None) -> tuple[str, ...]:
+    """Every structure type the parameters name, eligible or not, in the file's order."""
+    return tuple(_tree(tree).node("structure_types").children)
+
+
+def structure_type_label(code: str, *, tree: ParameterNode | None = None) -> str:
+    """The French label of a structure type ("ccas" → "centre communal d'action sociale (CCAS)")."""
+    node = _tree(tree).node("structure_types").children.get(code) if isinstance(code, str) else None
+    if not isinstance(node, ParameterNode) or not node.description:
+        raise UnknownStructureType(str(code))
+    return node.description
+
+
+def structure_type(code: str, on: date, *, tree: ParameterNode | None = None) -> StructureTypeRule:
+    """A structure type as the parameters describe it on `on` (UnknownStructureType otherwise)."""
+    types = _tree(tree).node("structure_types")
+    node = types.children.get(code) if isinstance(code, str) else None
+    if not isinstance(node, ParameterNode):
+        raise UnknownStructureType(str(code))
+    kind = node.get("kind").at(on)
+    eligible = node.get("eligible").at(on)
+    refused = not eligible.as_bool()
+    refusal = node.get("refusal_rule").at(on) if refused and "refusal_rule" in node else None
+    if not node.description:
+        raise InconsistentParameters(f"{node.name}: a structure type needs its label as description")
+    if refused and refusal is None:
+        raise InconsistentParameters(f"{node.name}: an ineligible type needs a refusal_rule")
+    return StructureTypeRule(
+        code=code,
+        label=node.description,
+        kind=StructureKind(_text(kind)),
+        eligible=not refused,
+        refusal_rule=_text(refusal) if refusal is not None else None,
+        reference=(refusal or eligible).reference,
+    )
+
+
+def structure_types(on: date, *, tree: ParameterNode | None = None) -> tuple[StructureTypeRule, ...]:
+    """Every structure type on `on`, eligible or not, in the file's order."""
+    root = _tree(tree)
+    return tuple(structure_type(code, on, tree=root) for code in structure_type_codes(tree=root))
+
+
 # --- People and data ----------------------------------------------------------------------------------
 
 
@@ -553,6 +697,12 @@ def personal_data_retention_years(on: date, *, tree: ParameterNode | None = None
 
 def _tree(tree: ParameterNode | None) -> ParameterNode:
     return tree if tree is not None else parameters()
+
+
+def _text(value: ParameterValue) -> str:
+    if not isinstance(value.value, str) or not value.value.strip():
+        raise InconsistentParameters(f"{value.name}: {value.value!r} is not a text")
+    return value.value.strip()
 
 
 def _list_months(months: tuple[int, ...]) -> str:

@@ -1,8 +1,11 @@
-"""French departments and overseas codes: their SMIC zone, overseas-uplift group and postcodes.
+"""French departments and overseas codes: their SMIC zone, overseas-uplift group, postcodes and business
+register.
 
 The programme's money depends on where a structure is: Mayotte has its own SMIC, and a public structure
 of the initial wave in the Antilles, Guyane, La Réunion or Mayotte gets a larger subsidy per post
-(DESIGN §3). The postcode rule of DESIGN §4 catches a department typed by mistake.
+(DESIGN §3). The postcode rule of DESIGN §4 catches a department typed by mistake. Wallis-et-Futuna,
+French Polynesia and New Caledonia are outside the SMIC (their own minimum wages) and, for the last two,
+outside the SIRENE register (a numéro TAHITI, a RIDET): see docs/decisions/0012-parameters-corrected.md.
 """
 
 from __future__ import annotations
@@ -19,6 +22,10 @@ class SmicZone(StrEnum):
     METROPOLE = "metropole"
     #: Mayotte has its own, lower SMIC, converging by law towards the national one.
     MAYOTTE = "mayotte"
+    #: Wallis-et-Futuna, French Polynesia and New Caledonia: no SMIC but a minimum wage of their own
+    #: (SMIG, SMG, in CFP francs) that has no table in the parameters. A salary rule asked about this
+    #: zone says so (`legal.NoSmicInZone`) rather than applying the metropolitan SMIC.
+    LOCAL_MINIMUM_WAGE = "local_minimum_wage"
 
 
 class UpliftGroup(StrEnum):
@@ -27,6 +34,16 @@ class UpliftGroup(StrEnum):
     NONE = "none"
     ANTILLES_GUYANE = "antilles_guyane"
     REUNION_MAYOTTE = "reunion_mayotte"
+
+
+class BusinessRegister(StrEnum):
+    """Where a structure's identifier comes from: SIRENE (a SIRET) unless the territory has its own."""
+
+    SIRENE = "sirene"
+    #: New Caledonia's Répertoire d'identification des entreprises et des établissements (ISEE).
+    RIDET = "ridet"
+    #: French Polynesia's Répertoire territorial des entreprises (ISPF), numéro TAHITI.
+    TAHITI = "tahiti"
 
 
 class UnknownTerritory(ValueError):
@@ -49,6 +66,8 @@ class Territory:
     #: A postcode of the territory starts with this; a five-digit prefix is the one postcode it has
     #: (Saint-Barthélemy 97133, Saint-Martin 97150).
     postcode_prefix: str
+    #: The local register whose number stands in for a SIRET where a structure has none.
+    local_register: BusinessRegister = BusinessRegister.SIRENE
 
     def accepts_postcode(self, postcode: str) -> bool:
         """Whether a five-digit postcode belongs to this territory (DESIGN §4)."""
@@ -88,6 +107,25 @@ _OVERSEAS = (
     Territory("976", "Mayotte", SmicZone.MAYOTTE, UpliftGroup.REUNION_MAYOTTE, True, "976"),
     Territory("977", "Saint-Barthélemy", SmicZone.METROPOLE, UpliftGroup.NONE, True, "97133"),
     Territory("978", "Saint-Martin", SmicZone.METROPOLE, UpliftGroup.NONE, True, "97150"),
+    Territory("986", "Wallis-et-Futuna", SmicZone.LOCAL_MINIMUM_WAGE, UpliftGroup.NONE, True, "986"),
+    Territory(
+        "987",
+        "Polynésie française",
+        SmicZone.LOCAL_MINIMUM_WAGE,
+        UpliftGroup.NONE,
+        True,
+        "987",
+        BusinessRegister.TAHITI,
+    ),
+    Territory(
+        "988",
+        "Nouvelle-Calédonie",
+        SmicZone.LOCAL_MINIMUM_WAGE,
+        UpliftGroup.NONE,
+        True,
+        "988",
+        BusinessRegister.RIDET,
+    ),
 )
 
 

@@ -117,6 +117,29 @@ def test_structure_updated_from_conventions_is_accepted_by_payments(conventions,
         )
 
 
+def test_a_ridet_a_numero_tahiti_and_the_new_structure_types_reach_payments(conventions, payments):
+    """Issue 14: the identifier may be a RIDET (988) or a numéro TAHITI (987), the type a CCAS or an ESH."""
+    base = DEMO_STRUCTURES[0]
+    bodies = [
+        {**base, "department": "988", "postcode": "98800", "siret": "1234567.001", "structure_type": "ccas"},
+        {**base, "department": "987", "postcode": "98714", "siret": "B07465001", "structure_type": "oph"},
+        {**DEMO_STRUCTURES[1], "structure_type": "esh"},
+    ]
+    for body in bodies:
+        response = conventions.test_client().post("/api/v1/structures", json=body, headers=bearer("legal"))
+        assert response.status_code == 201, response.get_json()
+
+    for envelope in outbox_envelopes(conventions):
+        load_envelope(envelope)
+        delivered = payments.test_client().post("/api/v1/events", json=envelope, headers=bearer("service"))
+        assert delivered.status_code == 200, delivered.get_json()
+        assert delivered.get_json()["status"] == "processed"
+
+    with payments.extensions["cnum"].database.session() as session:
+        copies = sorted((copy.department, copy.siret) for copy in session.scalars(select(StructureCopy)))
+    assert copies == [("94", "77566202600027"), ("987", "B07465001"), ("988", "1234567.001")]
+
+
 @pytest.mark.parametrize("consumer", sorted(CONSUMER_APPS))
 def test_a_consumer_refuses_an_envelope_that_breaks_the_schema(
     consumer, db_backend, test_databases, tmp_path

@@ -20,6 +20,10 @@ from conventions.service_layer.contracts import create_advisor, sign_contract
 from conventions.service_layer.conventions import create_convention, sign_convention
 from conventions.service_layer.structures import create_structure
 
+#: The day the demo structures are registered: their rules (types, eligibility) are read on it, before
+#: the first demo convention starts.
+DEMO_REGISTERED_ON = date(2021, 3, 1)
+
 DEMO_STRUCTURES: list[dict[str, Any]] = [
     {
         "name": "Commune de Saint-Flour",
@@ -239,7 +243,7 @@ def load_demo(settings: ServiceSettings) -> str:
         structures = {}
         for fields in DEMO_STRUCTURES:
             with database.unit_of_work() as uow:
-                structures[fields["siret"]] = create_structure(uow, fields)
+                structures[fields["siret"]] = create_structure(uow, fields, DEMO_REGISTERED_ON)
         conventions = _load_conventions(database, structures)
         return f"demo data: {len(DEMO_STRUCTURES)} structures and {conventions} signed conventions loaded"
     finally:

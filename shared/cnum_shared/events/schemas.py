@@ -15,21 +15,35 @@ from uuid import UUID
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from cnum_shared.identifiers import STORED_IDENTIFIER
+
 PRODUCERS = ("conventions", "payments", "compliance")
 STRUCTURE_KINDS = ("public", "private")
+#: The structure types a structure may have: those of shared/parameters/structure_types.yaml that are
+#: eligible (a test checks the two agree). A State deconcentrated service is refused, never stored.
 STRUCTURE_TYPES = (
     "commune",
     "epci",
     "departement",
     "region",
     "collectivite_statut_particulier",
-    "gip",
+    "groupement_collectivites",
+    "ccas",
+    "cias",
+    "oph",
     "etablissement_public",
+    "gip",
+    "chambre_consulaire",
+    "epa",
+    "epic",
     "association",
     "entreprise_ess",
+    "esh",
     "fondation",
     "autre_prive",
 )
+#: What a client may send as `structure_type`: the eligible types, and those the rules refuse by name.
+STRUCTURE_TYPES_ACCEPTED = (*STRUCTURE_TYPES, "service_deconcentre_etat")
 
 
 class WireSchema(Schema):
@@ -52,7 +66,8 @@ class StructureUpdatedSchema(StructureDetailsSchema):
     """`structure.updated`: the whole structure after each change (creation included)."""
 
     structure_id = fields.UUID(required=True)
-    siret = fields.String(required=True, validate=validate.Regexp(r"^\d{14}$"))
+    #: A SIRET, or for a structure of New Caledonia or French Polynesia its RIDET or numéro TAHITI.
+    siret = fields.String(required=True, validate=validate.Regexp(STORED_IDENTIFIER))
     structure_type = fields.String(required=True, validate=validate.OneOf(STRUCTURE_TYPES))
     address = fields.String(required=True)
     postcode = fields.String(required=True, validate=validate.Regexp(r"^\d{5}$"))

@@ -197,15 +197,37 @@ SUBSIDY_ROWS = [
         [(0, "27000"), (12, "27000"), (24, "13500")],
         "67500",
     ),
+    # Private, 18 months, no overseas uplift: 32 000 × 40 % = 12 800 at 0 and 9 months, × 20 % = 6 400 at 18.
     (
         Wave.INITIAL,
         StructureKind.PRIVATE,
         "974",
+        18,
+        False,
+        INITIAL,
+        [(0, "12800"), (9, "12800"), (18, "6400")],
+        "32000",
+    ),
+    # Saint-Martin and the Pacific collectivities: ANCT's formula has no branch for them, 50 000 €.
+    (
+        Wave.INITIAL,
+        StructureKind.PUBLIC,
+        "978",
         24,
         False,
         INITIAL,
-        [(0, "16000"), (12, "16000"), (24, "8000")],
-        "40000",
+        [(0, "20000"), (12, "20000"), (24, "10000")],
+        "50000",
+    ),
+    (
+        Wave.INITIAL,
+        StructureKind.PUBLIC,
+        "988",
+        24,
+        False,
+        INITIAL,
+        [(0, "20000"), (12, "20000"), (24, "10000")],
+        "50000",
     ),
     (
         Wave.INITIAL,
@@ -308,8 +330,9 @@ def test_a_public_initial_convention_longer_than_24_months_is_funded_for_24():
     [
         (Wave.INITIAL, StructureKind.PUBLIC, 23, "de 24 à 36 mois"),
         (Wave.INITIAL, StructureKind.PUBLIC, 37, "de 24 à 36 mois"),
-        (Wave.INITIAL, StructureKind.PRIVATE, 20, "18 ou 24 mois"),
-        (Wave.INITIAL, StructureKind.PRIVATE, 36, "18 ou 24 mois"),
+        (Wave.INITIAL, StructureKind.PRIVATE, 20, "durées possibles : 18 mois"),
+        (Wave.INITIAL, StructureKind.PRIVATE, 24, "durées possibles : 18 mois"),
+        (Wave.INITIAL, StructureKind.PRIVATE, 36, "durées possibles : 18 mois"),
         (Wave.RENEWAL, StructureKind.PUBLIC, 24, "36 mois"),
         (Wave.RENEWAL, StructureKind.PRIVATE, 18, "36 mois"),
     ],
@@ -452,3 +475,148 @@ def test_the_codes_in_the_parameters_are_those_the_wire_knows():
     for kind in StructureKind:
         assert set(legal.contract_type_rules(kind, on).allowed_types) <= set(CONTRACT_TYPES), kind
     assert set(legal.mediator_in_post_cases(on)) <= set(MEDIATOR_CASES)
+
+
+# --- Issue 14: private initial wave, bonus zones, SMIC sources, territories without SMIC, structure types --
+
+
+def test_a_private_initial_convention_lasts_18_months_funded_18_at_32000_per_post():
+    value = load_parameters().get("subsidy.initial.amount_per_post.private").at(INITIAL)
+
+    assert legal.allowed_durations(Wave.INITIAL, StructureKind.PRIVATE, INITIAL) == (18,)
+    assert legal.funded_months(Wave.INITIAL, StructureKind.PRIVATE, 18, INITIAL) == 18
+    assert value.as_decimal() == Decimal("32000.00")
+    assert "structures-open-data.js" in value.reference
+    assert "15gvzzn" in value.reference
+    # The FAQ's other figure is kept as a noted conflict, never as a value.
+    assert "40 000 €" in value.note
+    assert "4qyt2v" in value.note
+
+
+@pytest.mark.parametrize(
+    ("on", "short_name", "rural_label"),
+    [
+        (date(2023, 1, 1), "QPV ou ZRR", "zone de revitalisation rurale"),
+        (date(2024, 6, 30), "QPV ou ZRR", "zone de revitalisation rurale"),
+        (date(2024, 7, 1), "QPV ou FRR", "zone France Ruralités Revitalisation"),
+        (date(2026, 1, 1), "QPV ou FRR", "zone France Ruralités Revitalisation"),
+    ],
+)
+def test_the_bonus_zones_are_qpv_and_zrr_until_june_2024_then_qpv_and_frr(on, short_name, rural_label):
+    zones = legal.renewal_bonus_zones(on)
+
+    assert zones.short_name == short_name
+    assert zones.rural_label == rural_label
+    assert zones.label == (
+        f"quartier prioritaire de la politique de la ville (QPV) ou {rural_label} ({short_name[-3:]})"
+    )
+
+
+def test_the_frr_cites_the_finance_law_for_2024():
+    assert "2023-1322" in legal.renewal_bonus_zones(date(2024, 7, 1)).reference
+    assert "art. 73" in legal.renewal_bonus_zones(date(2024, 7, 1)).reference
+    assert "1465 A" in legal.renewal_bonus_zones(date(2024, 6, 30)).reference
+
+
+@pytest.mark.parametrize(
+    ("wave", "kind", "qpv_zrr", "applies"),
+    [
+        (Wave.RENEWAL, StructureKind.PUBLIC, True, True),
+        (Wave.RENEWAL, StructureKind.PUBLIC, False, False),
+        (Wave.RENEWAL, StructureKind.PRIVATE, True, False),
+        (Wave.INITIAL, StructureKind.PUBLIC, True, False),
+    ],
+)
+def test_the_renewal_bonus_is_for_a_public_renewal_in_a_zone_only(wave, kind, qpv_zrr, applies):
+    assert legal.renewal_bonus_applies(wave, kind, qpv_zrr) is applies
+
+
+def test_the_bonus_amount_is_the_same_under_the_zrr_and_the_frr():
+    # 20 000 + 17 500 + 12 500 = 50 000 € per post, before and after the FRR replaced the ZRR
+    for start in (date(2024, 6, 1), date(2024, 9, 1)):
+        plan = legal.tranche_plan(Wave.RENEWAL, StructureKind.PUBLIC, territory("15"), 36, True, start)
+        assert [tranche.amount_per_post for tranche in plan] == [
+            Decimal("20000.00"),
+            Decimal("17500.00"),
+            Decimal("12500.00"),
+        ]
+
+
+def test_the_2026_smic_cites_the_decree_of_17_december_2025_and_mayotte_the_convergence_law():
+    national = legal.smic_on(SmicZone.METROPOLE, date(2026, 1, 1))
+    mayotte = legal.smic_on(SmicZone.MAYOTTE, date(2026, 1, 1))
+
+    assert "Décret du 17 décembre 2025" in national.reference
+    assert "Décret du 17 décembre 2025" in mayotte.reference
+    assert "Loi n° 2025-797 du 11 août 2025" in mayotte.reference
+
+
+def test_wallis_polynesia_and_new_caledonia_have_no_smic_table():
+    assert not legal.has_smic(SmicZone.LOCAL_MINIMUM_WAGE)
+    assert legal.has_smic(SmicZone.MAYOTTE)
+    for code in ("986", "987", "988"):
+        with pytest.raises(legal.NoSmicInZone, match="Le SMIC ne s'applique pas dans cette collectivité"):
+            legal.smic_on(territory(code).smic_zone, date(2024, 1, 1))
+        with pytest.raises(legal.NoSmicInZone):
+            legal.smic_changes(territory(code).smic_zone, date(2023, 1, 1), date(2026, 1, 1))
+
+
+# The FAQ's list (fiche programme §5.4; FAQ a27r6c and 66zk4o), type by type: (kind, eligible).
+STRUCTURE_TYPES = {
+    "commune": ("public", True),
+    "epci": ("public", True),
+    "departement": ("public", True),
+    "region": ("public", True),
+    "collectivite_statut_particulier": ("public", True),
+    "groupement_collectivites": ("public", True),
+    "ccas": ("public", True),
+    "cias": ("public", True),
+    "oph": ("public", True),
+    "etablissement_public": ("public", True),
+    "gip": ("public", True),
+    "chambre_consulaire": ("public", True),
+    "epa": ("public", True),
+    "epic": ("public", True),
+    "service_deconcentre_etat": ("public", False),
+    "association": ("private", True),
+    "entreprise_ess": ("private", True),
+    "esh": ("private", True),
+    "fondation": ("private", True),
+    "autre_prive": ("private", True),
+}
+
+
+def test_each_structure_type_has_its_kind_eligibility_label_and_source():
+    types = legal.structure_types(date(2021, 3, 1))
+
+    assert {rule.code: (rule.kind.value, rule.eligible) for rule in types} == STRUCTURE_TYPES
+    for rule in types:
+        assert rule.label and rule.label == legal.structure_type_label(rule.code)
+        assert "a27r6c" in rule.reference
+    labels = {rule.code: rule.label for rule in types}
+    assert labels["esh"] == "entreprise sociale pour l'habitat (ESH)"
+    assert labels["ccas"] == "centre communal d'action sociale (CCAS)"
+    assert labels["oph"] == "office public de l'habitat (OPH)"
+
+
+def test_the_wire_accepts_the_eligible_types_and_names_the_refused_one():
+    from cnum_shared.events.schemas import STRUCTURE_TYPES as STORED
+    from cnum_shared.events.schemas import STRUCTURE_TYPES_ACCEPTED
+
+    eligible = [code for code, (_, ok) in STRUCTURE_TYPES.items() if ok]
+    assert list(STORED) == eligible
+    assert set(STRUCTURE_TYPES_ACCEPTED) == set(STRUCTURE_TYPES)
+    assert legal.structure_type_codes() == tuple(STRUCTURE_TYPES)
+
+
+def test_a_state_deconcentrated_service_is_refused_by_a_named_rule():
+    rule = legal.structure_type("service_deconcentre_etat", date(2024, 1, 1))
+
+    assert (rule.eligible, rule.refusal_rule) == (False, "state_service_not_eligible")
+    assert "Les services déconcentrés de l'État ne sont pas éligibles" in rule.reference
+    assert legal.structure_type("commune", date(2024, 1, 1)).refusal_rule is None
+
+
+def test_an_unknown_structure_type_is_a_clear_error():
+    with pytest.raises(legal.UnknownStructureType, match="Type de structure inconnu : 'prefecture'"):
+        legal.structure_type("prefecture", date(2024, 1, 1))

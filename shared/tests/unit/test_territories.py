@@ -2,16 +2,24 @@ import dataclasses
 
 import pytest
 
-from cnum_shared.territories import SmicZone, UnknownTerritory, UpliftGroup, all_territories, territory
+from cnum_shared.territories import (
+    BusinessRegister,
+    SmicZone,
+    UnknownTerritory,
+    UpliftGroup,
+    all_territories,
+    territory,
+)
 
 METROPOLITAN = [f"{number:02d}" for number in range(1, 20)] + ["2A", "2B"] + [str(n) for n in range(21, 96)]
-OVERSEAS = ["971", "972", "973", "974", "975", "976", "977", "978"]
+OVERSEAS = ["971", "972", "973", "974", "975", "976", "977", "978", "986", "987", "988"]
 
 
 def test_every_department_and_overseas_code_is_known_once():
     codes = [place.code for place in all_territories()]
     assert codes == METROPOLITAN + OVERSEAS
-    assert len(codes) == 104
+    # 96 metropolitan departments (2A and 2B for 20) + 11 overseas codes = 107
+    assert len(codes) == 107
 
 
 @pytest.mark.parametrize("code", METROPOLITAN + OVERSEAS)
@@ -38,6 +46,9 @@ def test_every_listed_code_resolves_to_itself(code):
         ("976", "Mayotte"),
         ("977", "Saint-Barthélemy"),
         ("978", "Saint-Martin"),
+        ("986", "Wallis-et-Futuna"),
+        ("987", "Polynésie française"),
+        ("988", "Nouvelle-Calédonie"),
     ],
 )
 def test_names_are_the_french_names(code, name):
@@ -58,6 +69,10 @@ def test_names_are_the_french_names(code, name):
         ("976", SmicZone.MAYOTTE, UpliftGroup.REUNION_MAYOTTE, True),
         ("977", SmicZone.METROPOLE, UpliftGroup.NONE, True),
         ("978", SmicZone.METROPOLE, UpliftGroup.NONE, True),
+        # Outside the SMIC (their own SMIG/SMG), and no uplift in ANCT's formula (any other code: 50 k€).
+        ("986", SmicZone.LOCAL_MINIMUM_WAGE, UpliftGroup.NONE, True),
+        ("987", SmicZone.LOCAL_MINIMUM_WAGE, UpliftGroup.NONE, True),
+        ("988", SmicZone.LOCAL_MINIMUM_WAGE, UpliftGroup.NONE, True),
     ],
 )
 def test_smic_zone_uplift_group_and_overseas_flag(code, zone, group, overseas):
@@ -67,6 +82,8 @@ def test_smic_zone_uplift_group_and_overseas_flag(code, zone, group, overseas):
 
 def test_only_mayotte_has_its_own_smic_and_only_five_codes_an_uplift():
     assert [p.code for p in all_territories() if p.smic_zone is SmicZone.MAYOTTE] == ["976"]
+    outside = [p.code for p in all_territories() if p.smic_zone is SmicZone.LOCAL_MINIMUM_WAGE]
+    assert outside == ["986", "987", "988"]
     uplifted = [p.code for p in all_territories() if p.uplift_group is not UpliftGroup.NONE]
     assert uplifted == ["971", "972", "973", "974", "976"]
 
@@ -97,6 +114,11 @@ def test_only_mayotte_has_its_own_smic_and_only_five_codes_an_uplift():
         ("977", "97150", False),
         ("978", "97150", True),
         ("978", "97100", False),
+        ("986", "98600", True),
+        ("987", "98714", True),
+        ("987", "98800", False),
+        ("988", "98800", True),
+        ("988", "98714", False),
         ("75", "75001", True),
         ("75", "7500", False),
         ("75", "750011", False),
@@ -114,7 +136,7 @@ def test_codes_are_read_case_insensitively():
     assert territory("2b").code == "2B"
 
 
-@pytest.mark.parametrize("code", ["20", "99", "979", "", "1", "988", "00", "96", " 75", "2C", "9710"])
+@pytest.mark.parametrize("code", ["20", "99", "979", "", "1", "985", "989", "00", "96", " 75", "2C", "9710"])
 def test_an_unknown_code_is_a_clear_error(code):
     with pytest.raises(UnknownTerritory) as caught:
         territory(code)
@@ -130,3 +152,10 @@ def test_the_message_names_the_code():
 def test_a_territory_is_immutable():
     with pytest.raises(dataclasses.FrozenInstanceError):
         territory("75").name = "Lutèce"  # type: ignore[misc]
+
+
+def test_new_caledonia_and_french_polynesia_have_their_own_business_register():
+    registers = {
+        p.code: p.local_register for p in all_territories() if p.local_register is not BusinessRegister.SIRENE
+    }
+    assert registers == {"987": BusinessRegister.TAHITI, "988": BusinessRegister.RIDET}

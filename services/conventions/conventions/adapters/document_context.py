@@ -16,6 +16,8 @@ from typing import Any
 from marshmallow import Schema, fields, missing
 from num2words import num2words
 
+from cnum_shared import legal
+from cnum_shared.identifiers import IDENTIFIER_LABELS, InvalidIdentifier, identifier_kind
 from cnum_shared.money import (
     amount_in_words_fr,
     format_date_fr,
@@ -36,19 +38,6 @@ TO_BE_COMPLETED = "son représentant légal (nom et qualité à compléter)"
 NOT_PROVIDED = "non communiqué"
 
 KIND_LABELS = {"public": "structure publique", "private": "structure privée"}
-STRUCTURE_TYPE_LABELS = {
-    "commune": "commune",
-    "epci": "établissement public de coopération intercommunale (EPCI)",
-    "departement": "département",
-    "region": "région",
-    "collectivite_statut_particulier": "collectivité à statut particulier",
-    "gip": "groupement d'intérêt public (GIP)",
-    "etablissement_public": "établissement public",
-    "association": "association déclarée (loi du 1er juillet 1901)",
-    "entreprise_ess": "entreprise de l'économie sociale et solidaire",
-    "fondation": "fondation",
-    "autre_prive": "personne morale de droit privé poursuivant une mission d'intérêt général",
-}
 WAVE_LABELS = {
     "initial": "conventionnement initial (France Relance)",
     "renewal": "renouvellement (conventions de 36 mois, 2023)",
@@ -184,6 +173,27 @@ class Label(_Field):
             raise InvalidDocumentData(f"{attr} : code inconnu {value!r}") from None
 
 
+class StructureTypeLabel(_Field):
+    """The label of a structure type, as shared/parameters/structure_types.yaml writes it ("ccas" →
+    "centre communal d'action sociale (CCAS)")."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str:
+        try:
+            return legal.structure_type_label(str(value))
+        except legal.UnknownStructureType:
+            raise InvalidDocumentData(f"{attr} : code inconnu {value!r}") from None
+
+
+class IdentifierLabel(_Field):
+    """What the structure's identifier is called: "SIRET", or "RIDET", "TAHITI" where it has none."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str:
+        try:
+            return IDENTIFIER_LABELS[identifier_kind(str(value))]
+        except InvalidIdentifier as error:
+            raise InvalidDocumentData(f"{attr} : {error}") from None
+
+
 class DepartmentName(_Field):
     """The department's name from its code ("974" → "La Réunion")."""
 
@@ -226,10 +236,11 @@ class DocumentSchema(Schema):
 class StructureSchema(Schema):
     name = Text()
     siret = Text()
+    identifier_label = IdentifierLabel(source="siret")
     kind = Text()
     kind_label = Label(KIND_LABELS, source="kind")
     structure_type = Text()
-    structure_type_label = Label(STRUCTURE_TYPE_LABELS, source="structure_type")
+    structure_type_label = StructureTypeLabel(source="structure_type")
     address = Text()
     postcode = Text()
     city = Text()
@@ -256,6 +267,25 @@ class ConventionSchema(Schema):
     total_amount = Euros()
     total_amount_words = EurosInWords(source="total_amount")
     signed_on = FrenchDate(when_absent=BLANK)
+    #: The zones of the renewal bonus on the convention's start: "QPV ou ZRR", then "QPV ou FRR".
+    bonus_zones = Text()
+    bonus_zones_label = Text()
+    renewal_bonus_sentence = fields.Method("_renewal_bonus_sentence")
+
+    def _renewal_bonus_sentence(self, convention: Mapping[str, Any]) -> str:
+        """A sentence that follows the amount per post when it includes the renewal bonus, else nothing."""
+        try:
+            applies, zones = convention["renewal_bonus"], convention["bonus_zones_label"]
+        except KeyError as error:
+            raise InvalidDocumentData(f"{error.args[0]} : valeur manquante") from None
+        if not isinstance(applies, bool):
+            raise InvalidDocumentData("renewal_bonus : oui ou non attendu")
+        if not applies:
+            return ""
+        return (
+            " Ce montant comprend la bonification du renouvellement accordée aux structures publiques "
+            f"situées en {zones}."
+        )
 
 
 class AmendedConventionSchema(ConventionSchema):
@@ -415,6 +445,12 @@ def _sample_data() -> dict[str, dict[str, Any]]:
         "amount_per_post": Decimal("67500.00"),
         "total_amount": Decimal("135000.00"),
         "signed_on": None,
+        "bonus_zones": "QPV ou FRR",
+        "bonus_zones_label": (
+            "quartier prioritaire de la politique de la ville (QPV) ou zone France Ruralités "
+            "Revitalisation (FRR)"
+        ),
+        "renewal_bonus": False,
     }
     periods = [
         {

@@ -32,10 +32,13 @@ class Structure(Base):
     __table_args__ = (
         UniqueConstraint("siret"),
         CheckConstraint("kind IN ('public', 'private')", name="kind"),
+        # The eligible types of shared/parameters/structure_types.yaml (migration 0009): a State
+        # deconcentrated service is refused, never stored.
         CheckConstraint(
             "structure_type IN ('commune', 'epci', 'departement', 'region',"
-            " 'collectivite_statut_particulier', 'gip', 'etablissement_public',"
-            " 'association', 'entreprise_ess', 'fondation', 'autre_prive')",
+            " 'collectivite_statut_particulier', 'groupement_collectivites', 'ccas', 'cias', 'oph',"
+            " 'etablissement_public', 'gip', 'chambre_consulaire', 'epa', 'epic',"
+            " 'association', 'entreprise_ess', 'esh', 'fondation', 'autre_prive')",
             name="structure_type",
         ),
     )

@@ -9,7 +9,8 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from cnum_shared.auth import READERS, Role
-from cnum_shared.events.schemas import STRUCTURE_KINDS, STRUCTURE_TYPES
+from cnum_shared.events.schemas import STRUCTURE_KINDS, STRUCTURE_TYPES_ACCEPTED
+from cnum_shared.identifiers import identifier_kind
 from cnum_shared.web import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
@@ -25,11 +26,20 @@ from conventions.service_layer import structures as use_cases
 blp = Blueprint("structures", __name__, url_prefix="/structures", description="Structures d'accueil")
 
 
+#: What a legal officer types: a SIRET, a RIDET or a numéro TAHITI, spaces allowed; the rules check it
+#: against the department and store it in one form.
+_IDENTIFIER_LENGTH = validate.Length(min=6, max=20)
+_IDENTIFIER_HELP = {
+    "description": "SIRET (14 chiffres) ; pour une structure de Nouvelle-Calédonie (988), un RIDET "
+    "(1234567 ou 1234567.001) ; de Polynésie française (987), un numéro TAHITI (A12345 ou A12345001)"
+}
+
+
 class StructureFieldsSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    siret = fields.String(required=True, validate=validate.Regexp(r"^\d{14}$", error="14 chiffres attendus."))
+    siret = fields.String(required=True, validate=_IDENTIFIER_LENGTH, metadata=_IDENTIFIER_HELP)
     kind = fields.String(required=True, validate=validate.OneOf(STRUCTURE_KINDS))
-    structure_type = fields.String(required=True, validate=validate.OneOf(STRUCTURE_TYPES))
+    structure_type = fields.String(required=True, validate=validate.OneOf(STRUCTURE_TYPES_ACCEPTED))
     department = fields.String(required=True, validate=validate.Length(min=2, max=3))
     address = fields.String(required=True, validate=validate.Length(min=1, max=300))
     postcode = fields.String(
@@ -38,7 +48,11 @@ class StructureFieldsSchema(Schema):
     city = fields.String(required=True, validate=validate.Length(min=1, max=150))
     email = fields.Email(required=True)
     qpv_zrr = fields.Boolean(
-        required=True, metadata={"description": "en quartier prioritaire (QPV) ou en ZRR"}
+        required=True,
+        metadata={
+            "description": "en quartier prioritaire (QPV) ou en zone rurale aidée : ZRR, remplacée par la "
+            "FRR (France Ruralités Revitalisation) le 1er juillet 2024"
+        },
     )
     iban = fields.String(required=True, validate=validate.Length(min=15, max=42))
     bic = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=8, max=11))
@@ -46,6 +60,11 @@ class StructureFieldsSchema(Schema):
 
 class StructureSchema(StructureFieldsSchema):
     id = fields.UUID(dump_only=True)
+    identifier_kind = fields.Function(
+        lambda structure: identifier_kind(structure.siret).value,
+        dump_only=True,
+        metadata={"description": "nature de l'identifiant `siret` : siret, ridet ou tahiti"},
+    )
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
 
@@ -54,9 +73,9 @@ class StructureChangesSchema(Schema):
     """No bank details here: a new IBAN goes through the bank-details procedure (two officers)."""
 
     name = fields.String(validate=validate.Length(min=1, max=300))
-    siret = fields.String(validate=validate.Regexp(r"^\d{14}$", error="14 chiffres attendus."))
+    siret = fields.String(validate=_IDENTIFIER_LENGTH, metadata=_IDENTIFIER_HELP)
     kind = fields.String(validate=validate.OneOf(STRUCTURE_KINDS))
-    structure_type = fields.String(validate=validate.OneOf(STRUCTURE_TYPES))
+    structure_type = fields.String(validate=validate.OneOf(STRUCTURE_TYPES_ACCEPTED))
     department = fields.String(validate=validate.Length(min=2, max=3))
     address = fields.String(validate=validate.Length(min=1, max=300))
     postcode = fields.String(validate=validate.Regexp(r"^\d{5}$", error="5 chiffres attendus."))
@@ -73,7 +92,14 @@ class StructureQuerySchema(Schema):
 
 def _refuse(error: Exception) -> Any:
     if isinstance(error, InvalidStructure):
-        return abort(422, "Structure invalide.", errors={"json": error.problems})
+        errors: dict[str, Any] = {"json": error.problems} if error.problems else {}
+        if error.rules:
+            errors["rules"] = [
+                {"code": rule.code, "message": rule.message, "reference": rule.reference}
+                for rule in error.rules
+            ]
+        message = " ".join(rule.message for rule in error.rules) or "Structure invalide."
+        return abort(422, message, errors=errors)
     if isinstance(error, use_cases.DuplicateSiret):
         return abort(409, str(error))
     return abort(404, "Structure introuvable.")
@@ -89,7 +115,7 @@ class Structures(MethodView):
         """Register a host structure (SIRET, IBAN, department and postcode checked)."""
         with service_context().database.unit_of_work() as uow:
             try:
-                return use_cases.create_structure(uow, fields)
+                return use_cases.create_structure(uow, fields, service_context().today())
             except (InvalidStructure, use_cases.DuplicateSiret) as error:
                 return _refuse(error)
 
@@ -131,6 +157,6 @@ class StructureById(MethodView):
         """Change a structure's identity, address or contact (not its bank details)."""
         with service_context().database.unit_of_work() as uow:
             try:
-                return use_cases.update_structure(uow, structure_id, changes)
+                return use_cases.update_structure(uow, structure_id, changes, service_context().today())
             except (InvalidStructure, use_cases.DuplicateSiret, use_cases.StructureNotFound) as error:
                 return _refuse(error)

@@ -83,6 +83,9 @@ class RuleCode(StrEnum):
     NOT_FULL_TIME = "not_full_time"
     BELOW_SMIC = "below_smic"
     CDD_FOR_CDI_EMPLOYEE = "cdd_for_cdi_employee"
+    #: Wallis-et-Futuna, French Polynesia, New Caledonia: a minimum wage of their own, not the SMIC, and
+    #: no table of it in the parameters, so a salary there cannot be checked (fail closed).
+    NO_SMIC_IN_TERRITORY = "no_smic_in_territory"
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,11 @@ class ContractRefused(ValueError):
 
 def advisor_of_another_structure() -> RuleViolation:
     return RuleViolation(RuleCode.ADVISOR_OF_ANOTHER_STRUCTURE, ADVISOR_OF_ANOTHER_STRUCTURE_MESSAGE)
+
+
+def no_smic_violation(territory_name: str, reason: str) -> RuleViolation:
+    """The refusal of a contract (or a raise) in a territory where the SMIC does not apply."""
+    return RuleViolation(RuleCode.NO_SMIC_IN_TERRITORY, f"{territory_name} : {reason}")
 
 
 def contract_violations(

@@ -1,16 +1,22 @@
-"""Host structures: who may host advisors, and what makes their identity and bank details valid."""
+"""Host structures: who may host advisors, and what makes their identity and bank details valid.
+
+Which types of structure exist, whether each is public or private and whether it may host an advisor
+are legal parameters (shared/parameters/structure_types.yaml), read on the date of the registration.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
-from stdnum.exceptions import ValidationError as NumberError
-from stdnum.fr import siret as siret_numbers
 
-from cnum_shared.territories import UnknownTerritory, territory
+from cnum_shared import legal
+from cnum_shared.identifiers import InvalidIdentifier, parse_identifier
+from cnum_shared.territories import Territory, UnknownTerritory, territory
 
 
 class StructureKind(StrEnum):
@@ -18,43 +24,35 @@ class StructureKind(StrEnum):
     PRIVATE = "private"
 
 
-class StructureType(StrEnum):
-    COMMUNE = "commune"
-    EPCI = "epci"
-    DEPARTEMENT = "departement"
-    REGION = "region"
-    COLLECTIVITE_STATUT_PARTICULIER = "collectivite_statut_particulier"
-    GIP = "gip"
-    ETABLISSEMENT_PUBLIC = "etablissement_public"
-    ASSOCIATION = "association"
-    ENTREPRISE_ESS = "entreprise_ess"
-    FONDATION = "fondation"
-    AUTRE_PRIVE = "autre_prive"
+_KIND_WORDS = {StructureKind.PUBLIC: "publique", StructureKind.PRIVATE: "privée"}
 
 
-PUBLIC_TYPES = frozenset(
-    {
-        StructureType.COMMUNE,
-        StructureType.EPCI,
-        StructureType.DEPARTEMENT,
-        StructureType.REGION,
-        StructureType.COLLECTIVITE_STATUT_PARTICULIER,
-        StructureType.GIP,
-        StructureType.ETABLISSEMENT_PUBLIC,
-    }
-)
+@dataclass(frozen=True)
+class StructureRuleViolation:
+    """A rule that refuses the structure as a whole (not one field): `state_service_not_eligible`."""
+
+    code: str
+    message: str
+    reference: str
 
 
 class InvalidStructure(ValueError):
-    """One or more fields break a rule; `problems` maps each field to its French messages."""
+    """One or more fields break a rule; `problems` maps each field to its French messages, `rules` names
+    the rules that refuse the structure itself (an ineligible type)."""
 
-    def __init__(self, problems: Mapping[str, list[str]]) -> None:
-        super().__init__("; ".join(f"{field}: {' '.join(messages)}" for field, messages in problems.items()))
+    def __init__(
+        self, problems: Mapping[str, list[str]], rules: list[StructureRuleViolation] | None = None
+    ) -> None:
+        parts = [f"{field}: {' '.join(messages)}" for field, messages in problems.items()]
+        parts += [rule.message for rule in rules or []]
+        super().__init__("; ".join(parts))
         self.problems = dict(problems)
+        self.rules = list(rules or [])
 
 
-def kind_of(structure_type: StructureType) -> StructureKind:
-    return StructureKind.PUBLIC if structure_type in PUBLIC_TYPES else StructureKind.PRIVATE
+def kind_of(structure_type: str, on: date) -> StructureKind:
+    """Public or private, as the parameters class the type on `on`."""
+    return StructureKind(legal.structure_type(structure_type, on).kind.value)
 
 
 def normalized_iban(value: str) -> str:
@@ -65,28 +63,27 @@ def normalized_iban(value: str) -> str:
         raise InvalidStructure({"iban": ["IBAN invalide (clé de contrôle ou format incorrect)."]}) from None
 
 
-def structure_problems(fields: Mapping[str, object]) -> dict[str, list[str]]:
-    """Every rule a structure's fields break, by field (empty when valid). Checks only the fields given."""
+def normalized_identifier(value: str, department: str) -> str:
+    """The stored form of a SIRET, RIDET or numéro TAHITI (checked against the department)."""
+    try:
+        return parse_identifier(value, territory(department)).value
+    except (InvalidIdentifier, UnknownTerritory) as error:
+        raise InvalidStructure({"siret": [str(error)]}) from None
+
+
+def structure_problems(fields: Mapping[str, object], on: date | None = None) -> dict[str, list[str]]:
+    """Every rule a structure's fields break, by field (empty when valid). Checks only the fields given.
+
+    The identifier (`siret`) is read against the department when both are given: a RIDET belongs to
+    New Caledonia, a numéro TAHITI to French Polynesia, a SIRET to any territory. The structure types
+    are read on `on` (the registration day), needed when `kind` and `structure_type` are given.
+    """
     problems: dict[str, list[str]] = {}
 
     def problem(field: str, message: str) -> None:
         problems.setdefault(field, []).append(message)
 
-    if "siret" in fields:
-        try:
-            siret_numbers.validate(str(fields["siret"]))
-        except NumberError:
-            problem("siret", "SIRET invalide : 14 chiffres dont une clé de contrôle (algorithme de Luhn).")
-    if "iban" in fields:
-        try:
-            IBAN(str(fields["iban"]))
-        except SchwiftyException:
-            problem("iban", "IBAN invalide (clé de contrôle ou format incorrect).")
-    if fields.get("bic") is not None:
-        try:
-            BIC(str(fields["bic"]))
-        except SchwiftyException:
-            problem("bic", "BIC invalide.")
+    place: Territory | None = None
     department = fields.get("department")
     if department is not None:
         try:
@@ -99,11 +96,50 @@ def structure_problems(fields: Mapping[str, object]) -> dict[str, list[str]]:
                 problem(
                     "postcode", f"Le code postal {postcode} n'appartient pas au département {place.code}."
                 )
+    if "siret" in fields:
+        try:
+            parse_identifier(str(fields["siret"]), place)
+        except InvalidIdentifier as error:
+            problem("siret", str(error))
+    if "iban" in fields:
+        try:
+            IBAN(str(fields["iban"]))
+        except SchwiftyException:
+            problem("iban", "IBAN invalide (clé de contrôle ou format incorrect).")
+    if fields.get("bic") is not None:
+        try:
+            BIC(str(fields["bic"]))
+        except SchwiftyException:
+            problem("bic", "BIC invalide.")
     if "kind" in fields and "structure_type" in fields:
-        structure_type = StructureType(str(fields["structure_type"]))
-        if kind_of(structure_type) != StructureKind(str(fields["kind"])):
-            expected = "publique" if kind_of(structure_type) is StructureKind.PUBLIC else "privée"
-            problem(
-                "structure_type", f"Le type « {structure_type.value} » est celui d'une structure {expected}."
-            )
+        if on is None:
+            raise TypeError("the structure types are read on a date: pass `on`")
+        structure_type = str(fields["structure_type"])
+        try:
+            expected = kind_of(structure_type, on)
+        except legal.UnknownStructureType as error:
+            problem("structure_type", str(error))
+        else:
+            if expected != StructureKind(str(fields["kind"])):
+                words = _KIND_WORDS[expected]
+                problem("structure_type", f"Le type « {structure_type} » est celui d'une structure {words}.")
     return problems
+
+
+def eligibility_violations(structure_type: str, on: date) -> list[StructureRuleViolation]:
+    """The named rules that refuse a type of structure on `on` (State deconcentrated services)."""
+    try:
+        rule = legal.structure_type(structure_type, on)
+    except legal.UnknownStructureType:
+        return []  # a field problem, reported by structure_problems
+    if rule.eligible or rule.refusal_rule is None:
+        return []
+    return [StructureRuleViolation(rule.refusal_rule, rule.refusal_message(), rule.reference)]
+
+
+def check_structure(fields: Mapping[str, object], on: date) -> None:
+    """InvalidStructure naming every field problem and every refusing rule, or nothing."""
+    problems = structure_problems(fields, on)
+    rules = eligibility_violations(str(fields["structure_type"]), on) if "structure_type" in fields else []
+    if problems or rules:
+        raise InvalidStructure(problems, rules)

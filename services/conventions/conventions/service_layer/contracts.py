@@ -28,6 +28,7 @@ from conventions.domain.contracts import (
     advisor_of_another_structure,
     contract_violations,
     end_date_problems,
+    no_smic_violation,
     salary_violation,
 )
 from conventions.domain.conventions import ConventionConflict, ConventionStatus
@@ -226,9 +227,11 @@ def sign_contract(
         )
     if problems:
         raise InvalidContract(problems)
-    zone = territory(convention.structure.department).smic_zone
+    place = territory(convention.structure.department)
     try:
-        smic = legal.smic_on(zone, start)
+        smic = legal.smic_on(place.smic_zone, start)
+    except legal.NoSmicInZone as error:
+        raise ContractRefused([no_smic_violation(place.name, str(error))]) from None
     except LookupError:
         raise InvalidContract({"start_date": ["Aucun SMIC connu à cette date."]}) from None
     rules = ContractRules(
@@ -366,7 +369,11 @@ def raise_salary(
     if effective_on < contract.start_date or (last_day is not None and effective_on > last_day):
         raise InvalidContract({"effective_on": ["La date doit tomber pendant le contrat."]})
     convention = get_convention(uow, contract.convention_id)
-    smic = legal.smic_on(territory(convention.structure.department).smic_zone, effective_on)
+    place = territory(convention.structure.department)
+    try:
+        smic = legal.smic_on(place.smic_zone, effective_on)
+    except legal.NoSmicInZone as error:
+        raise ContractRefused([no_smic_violation(place.name, str(error))]) from None
     below = salary_violation(salary, smic)
     if below is not None:
         raise ContractRefused([below], smic)

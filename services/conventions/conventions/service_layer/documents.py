@@ -21,7 +21,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from cnum_shared import legal
 from cnum_shared.db import UnitOfWork, utcnow
+from cnum_shared.legal import StructureKind, Wave
 from cnum_shared.uploads import write_atomically
 from conventions.adapters import documents as rendering
 from conventions.adapters.document_context import template_context
@@ -189,6 +191,9 @@ def _structure_data(structure: Structure) -> dict[str, Any]:
 
 
 def _convention_data(convention: Convention) -> dict[str, Any]:
+    # The zones are named as on the convention's start (ZRR before 1 July 2024, FRR from then).
+    zones = legal.renewal_bonus_zones(convention.start_date)
+    structure = convention.structure
     return {
         "reference": convention.reference,
         "wave": convention.wave,
@@ -200,6 +205,11 @@ def _convention_data(convention: Convention) -> dict[str, Any]:
         "amount_per_post": convention.amount_per_post,
         "total_amount": convention.total_amount,
         "signed_on": convention.signed_on,
+        "bonus_zones": zones.short_name,
+        "bonus_zones_label": zones.label,
+        "renewal_bonus": legal.renewal_bonus_applies(
+            Wave(convention.wave), StructureKind(structure.kind), structure.qpv_zrr
+        ),
     }
 
 

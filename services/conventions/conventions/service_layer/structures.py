@@ -5,15 +5,23 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from cnum_shared import legal
 from cnum_shared.db import UnitOfWork, utcnow
 from cnum_shared.events.outbox import emit
-from conventions.adapters.orm import Structure, event_tables
-from conventions.domain.structures import InvalidStructure, normalized_iban, structure_problems
+from cnum_shared.territories import territory
+from conventions.adapters.orm import Contract, Structure, event_tables
+from conventions.domain.structures import (
+    InvalidStructure,
+    check_structure,
+    normalized_iban,
+    normalized_identifier,
+)
 
 
 class StructureNotFound(LookupError):
@@ -68,14 +76,14 @@ def save_structure(uow: UnitOfWork, structure: Structure) -> Structure:
     return structure
 
 
-def create_structure(uow: UnitOfWork, fields: Mapping[str, Any]) -> Structure:
-    """Register a host structure; refuses invalid identity or bank details and a known SIRET."""
-    problems = structure_problems(fields)
-    if problems:
-        raise InvalidStructure(problems)
+def create_structure(uow: UnitOfWork, fields: Mapping[str, Any], on: date) -> Structure:
+    """Register a host structure on `on`; refuses invalid identity or bank details, a type that is not
+    eligible, and a known identifier."""
+    check_structure(fields, on)
     values = dict(fields)
     values["iban"] = normalized_iban(str(values["iban"]))
     values["department"] = str(values["department"]).upper()
+    values["siret"] = normalized_identifier(str(values["siret"]), values["department"])
     if uow.session.scalar(select(Structure.id).where(Structure.siret == values["siret"])) is not None:
         raise DuplicateSiret(str(values["siret"]))
     now = utcnow()
@@ -84,25 +92,49 @@ def create_structure(uow: UnitOfWork, fields: Mapping[str, Any]) -> Structure:
     return save_structure(uow, structure)
 
 
-def update_structure(uow: UnitOfWork, structure_id: uuid.UUID, changes: Mapping[str, Any]) -> Structure:
-    """Change some fields; the rules are checked on the structure as it would become."""
+def update_structure(
+    uow: UnitOfWork, structure_id: uuid.UUID, changes: Mapping[str, Any], on: date
+) -> Structure:
+    """Change some fields on `on`; the rules are checked on the structure as it would become."""
     structure = uow.session.get(Structure, structure_id)
     if structure is None:
         raise StructureNotFound(structure_id)
-    # Rules that tie fields together are checked on the structure as it would become.
+    # Rules that tie fields together (kind and type, department and postcode, department and
+    # identifier: a RIDET belongs to New Caledonia) are checked on the structure as it would become.
     merged = {
         key: changes.get(key, getattr(structure, key))
-        for key in ("kind", "structure_type", "department", "postcode")
+        for key in ("kind", "structure_type", "department", "postcode", "siret")
     }
-    problems = structure_problems(merged)
-    if "siret" in changes:
-        problems.update(structure_problems({"siret": changes["siret"]}))
-    if problems:
-        raise InvalidStructure(problems)
-    for key, value in changes.items():
-        setattr(structure, key, str(value).upper() if key == "department" else value)
+    check_structure(merged, on)
+    department = str(merged["department"]).upper()
+    if department != structure.department:
+        _check_contracts_can_move(uow, structure, department)
+    values = dict(changes)
+    if "department" in values:
+        values["department"] = department
+    if "siret" in values:
+        values["siret"] = normalized_identifier(str(values["siret"]), department)
+    for key, value in values.items():
+        setattr(structure, key, value)
     structure.updated_at = utcnow()
     return save_structure(uow, structure)
+
+
+def _check_contracts_can_move(uow: UnitOfWork, structure: Structure, department: str) -> None:
+    """A structure that employs advisors cannot move where no SMIC can check their salaries (986-988)."""
+    if legal.has_smic(territory(department).smic_zone):
+        return
+    employs = uow.session.scalar(select(Contract.id).where(Contract.structure_id == structure.id).limit(1))
+    if employs is not None:
+        raise InvalidStructure(
+            {
+                "department": [
+                    f"La structure a des contrats de conseiller : elle ne peut pas être rattachée à "
+                    f"{territory(department).name}, où le SMIC ne s'applique pas et où leur salaire ne "
+                    "pourrait plus être contrôlé."
+                ]
+            }
+        )
 
 
 def get_structure(uow: UnitOfWork, structure_id: uuid.UUID) -> Structure:

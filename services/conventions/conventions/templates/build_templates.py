@@ -357,8 +357,8 @@ def _convention_parties(writer: TemplateWriter) -> None:
     writer.label("ET")
     writer.para(
         "**{{ structure.name }}**, {{ structure.kind_label }} ({{ structure.structure_type_label }}), "
-        "immatriculée sous le numéro SIRET {{ structure.siret }}, dont le siège est situé "
-        "{{ structure.address }}, {{ structure.postcode }} {{ structure.city }} "
+        "immatriculée sous le numéro {{ structure.identifier_label }} {{ structure.siret }}, "
+        "dont le siège est situé {{ structure.address }}, {{ structure.postcode }} {{ structure.city }} "
         "({{ structure.department_name }}), joignable à l'adresse électronique {{ structure.email }}, "
         "représentée par {{ structure.legal_representative }}, dûment habilité(e) à l'effet des présentes,"
     )
@@ -481,7 +481,7 @@ def build_convention() -> bytes:
     writer.heading("Article 3 — Montant de la subvention")
     writer.para(
         "Le montant de la subvention est fixé à {{ convention.amount_per_post }} "
-        "({{ convention.amount_per_post_words }}) par poste."
+        "({{ convention.amount_per_post_words }}) par poste.{{ convention.renewal_bonus_sentence }}"
     )
     writer.para(
         "Le montant total de la subvention s'élève à **{{ convention.total_amount }}** "
@@ -733,9 +733,9 @@ def build_contract_avenant() -> bytes:
     writer.label("ENTRE LES SOUSSIGNÉS")
     writer.para(
         "**{{ structure.name }}**, {{ structure.kind_label }} ({{ structure.structure_type_label }}), "
-        "immatriculée sous le numéro SIRET {{ structure.siret }}, dont le siège est situé "
-        "{{ structure.address }}, {{ structure.postcode }} {{ structure.city }}, représentée par "
-        "{{ structure.legal_representative }}, en qualité d'employeur,"
+        "immatriculée sous le numéro {{ structure.identifier_label }} {{ structure.siret }}, "
+        "dont le siège est situé {{ structure.address }}, {{ structure.postcode }} {{ structure.city }}, "
+        "représentée par {{ structure.legal_representative }}, en qualité d'employeur,"
     )
     writer.para("ci-après dénommée « l'Employeur »,", align="left")
     writer.para("d'une part,", align="right")

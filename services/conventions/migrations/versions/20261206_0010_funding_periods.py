@@ -1,7 +1,7 @@
 """funding periods of a convention and the schedule an avenant states
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-06 02:00:00
 
 The funded periods (one for the initial wave, one per convention year for the renewal) are what
@@ -22,7 +22,7 @@ from cnum_shared.legal import StructureKind, Wave
 from cnum_shared.territories import territory
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

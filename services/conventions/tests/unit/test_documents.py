@@ -79,6 +79,12 @@ def convention_data() -> dict:
             "amount_per_post": Decimal("67500.00"),
             "total_amount": Decimal("135000.00"),
             "signed_on": date(2026, 1, 15),
+            "bonus_zones": "QPV ou FRR",
+            "bonus_zones_label": (
+                "quartier prioritaire de la politique de la ville (QPV) ou zone France Ruralités "
+                "Revitalisation (FRR)"
+            ),
+            "renewal_bonus": False,
         },
         "tranches": [
             {"number": 1, "due_on": date(2026, 1, 15), "amount": Decimal("54000.00")},
@@ -655,3 +661,33 @@ def test_an_external_entity_is_not_expanded_even_past_the_archive_check():
         rendered = b"".join(archive.read(member) for member in archive.namelist())
     assert b"root:" not in rendered
     assert "Nom : Commune" in text_of(output.getvalue())
+
+
+def test_the_convention_names_a_ridet_and_the_bonus_zone_of_a_renewal_with_the_bonus():
+    data = convention_data()
+    data["structure"].update(siret="1234567.001", department="988", postcode="98800", structure_type="ccas")
+    data["convention"].update(wave="renewal", renewal_bonus=True)
+
+    text = text_of(render("convention", data))
+
+    assert "(centre communal d'action sociale (CCAS)), immatriculée sous le numéro RIDET 1234567.001" in text
+    assert (
+        "par poste. Ce montant comprend la bonification du renouvellement accordée aux structures publiques "
+        "situées en quartier prioritaire de la politique de la ville (QPV) ou zone France Ruralités "
+        "Revitalisation (FRR)."
+    ) in text
+
+
+def test_without_the_bonus_the_amount_per_post_stands_alone():
+    text = text_of(render("convention"))
+
+    assert "immatriculée sous le numéro SIRET 21974222800014" in text
+    assert "bonification" not in text
+
+
+def test_a_missing_bonus_flag_is_an_error_not_a_silent_sentence():
+    data = convention_data()
+    del data["convention"]["renewal_bonus"]
+
+    with pytest.raises(InvalidDocumentData, match="renewal_bonus"):
+        template_context("convention", data)

@@ -25,7 +25,9 @@ MEDIA_TYPES = {
     "zip": "application/zip",
 }
 
-DEPARTMENT_CHOICES = ("", "15", "94", "971", "972", "973", "974", "975", "976", "977", "978")
+DEPARTMENT_CHOICES = (
+    "", "15", "94", "971", "972", "973", "974", "975", "976", "977", "978", "986", "987", "988",
+)  # fmt: skip
 
 
 @blp.get("/conventions")
