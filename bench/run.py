@@ -139,16 +139,30 @@ def signed_conventions(conventions: int, structure: uuid.UUID) -> list[Any]:
                 "structure": details,
                 "wave": "renewal",
                 "posts": 2,
-                "start_date": date(2025, 9, 1),
-                "end_date": date(2028, 8, 31),
+                # Renewals signed in September 2024, before the 2025 freeze (DESIGN §3).
+                "start_date": date(2024, 9, 1),
+                "end_date": date(2027, 8, 31),
                 "duration_months": 36,
                 "funded_months": 36,
-                "signed_on": date(2025, 9, 1),
+                "signed_on": date(2024, 9, 1),
                 "amount_per_post": Decimal("42500.00"),
                 "total_amount": Decimal("85000.00"),
                 "tranches": [
-                    {"number": i + 1, "due_on": date(2025 + i, 9, 1), "amount": Decimal(a)}
+                    {"number": i + 1, "due_on": date(2024 + i, 9, 1), "amount": Decimal(a)}
                     for i, a in enumerate(("35000.00", "25000.00", "25000.00"))
+                ],
+                "funding_periods": [
+                    {
+                        "number": i + 1,
+                        "starts_on": date(2024 + i, 9, 1),
+                        "ends_on": date(2025 + i, 8, 31),
+                        "months": 12,
+                        "amount_per_post": Decimal(a),
+                        "monthly_rate": Decimal(r),
+                    }
+                    for i, (a, r) in enumerate(
+                        (("17500.00", "1458.33"), ("12500.00", "1041.67"), ("12500.00", "1041.67"))
+                    )
                 ],
             },
         )
@@ -164,7 +178,7 @@ def bench_scheduling(backend: str = "sqlite", conventions: int = 4000) -> Result
     from cnum_shared.db import Database
     from payments.adapters.orm import ConventionCopy, StructureCopy, Tranche, TrancheHistory
     from payments.manage import MIGRATIONS_DIR
-    from payments.service_layer.event_handlers import schedule_conventions
+    from payments.service_layer.event_handlers import periods_json, schedule_conventions
 
     databases = Databases(backend)
 
@@ -216,6 +230,7 @@ def bench_scheduling(backend: str = "sqlite", conventions: int = 4000) -> Result
                         signed_on=data["signed_on"],
                         status="active",
                         ended_on=None,
+                        funding_periods=periods_json(data["funding_periods"]),
                     )
                 )
                 uow.session.flush()

@@ -19,9 +19,9 @@ from typing import Any
 from common import Databases, Result, judged_on_postgresql, timed
 
 #: The seeded programme: conventions signed on that day, contracts signed over the following weeks.
-SIGNED_ON = date(2025, 9, 1)
-CONVENTION_END = date(2028, 8, 31)
-FIRST_CONTRACT = date(2025, 9, 1)
+SIGNED_ON = date(2024, 9, 2)  # renewals signed before the 2025 freeze (DESIGN §3)
+CONVENTION_END = date(2027, 9, 1)
+FIRST_CONTRACT = date(2024, 9, 2)
 #: The first scan after months without one, then the quiet next day.
 FIRST_SCAN = date(2026, 3, 2)
 NEXT_DAY = FIRST_SCAN + timedelta(days=1)

@@ -70,6 +70,51 @@ class Product:
         for service in ("conventions", "compliance", "payments"):
             self.job(service, "relay_outbox")
 
+    def earlier_convention_settled(self, structure) -> None:
+        """The structure's first convention (initial wave, 2021), closed at its end, and what compliance
+        followed on it settled: a renewal continues an earlier convention (DESIGN §3)."""
+        months = 24 if structure["kind"] == "public" else 18
+        earlier = self.call(
+            "conventions",
+            "POST",
+            "/conventions",
+            201,
+            json={
+                "structure_id": structure["id"],
+                "wave": "initial",
+                "posts": 1,
+                "start_date": "2021-03-01",
+                "duration_months": months,
+            },
+        ).json()
+        path = f"/conventions/{earlier['id']}"
+        self.call("conventions", "POST", f"{path}/sign", 200, json={"signed_on": "2021-03-15"})
+        self.call(
+            "conventions", "POST", f"{path}/close", 200, json={"on": earlier["end_date"], "reason": "Terme"}
+        )
+        self.relay()
+        followed = self.call(
+            "compliance",
+            "GET",
+            f"/obligations?structure_id={structure['id']}&page_size=100",
+            200,
+            role="compliance",
+        ).json()
+        for obligation in followed:
+            if obligation["convention_id"] == earlier["id"] and obligation["status"] not in (
+                "fulfilled",
+                "waived",
+            ):
+                self.call(
+                    "compliance",
+                    "POST",
+                    f"/obligations/{obligation['id']}/waive",
+                    200,
+                    role="compliance",
+                    json={"reason": "Convention de 2021 soldée avant le renouvellement."},
+                )
+        self.relay()
+
     def call(self, service, method, path, expected, role="legal", json=None, headers=None, **claims):
         response = requests.request(
             method,

@@ -56,58 +56,12 @@ JOURNEYS = {
 }
 
 
-def earlier_convention_settled(product, structure) -> None:
-    """The structure's first convention (initial wave, 2021), closed at its end, and what compliance
-    followed on it settled: a renewal continues an earlier convention (DESIGN §3)."""
-    months = 24 if structure["kind"] == "public" else 18
-    earlier = product.call(
-        "conventions",
-        "POST",
-        "/conventions",
-        201,
-        json={
-            "structure_id": structure["id"],
-            "wave": "initial",
-            "posts": 1,
-            "start_date": "2021-03-01",
-            "duration_months": months,
-        },
-    ).json()
-    path = f"/conventions/{earlier['id']}"
-    product.call("conventions", "POST", f"{path}/sign", 200, json={"signed_on": "2021-03-15"})
-    product.call(
-        "conventions", "POST", f"{path}/close", 200, json={"on": earlier["end_date"], "reason": "Terme"}
-    )
-    product.relay()
-    followed = product.call(
-        "compliance",
-        "GET",
-        f"/obligations?structure_id={structure['id']}&page_size=100",
-        200,
-        role="compliance",
-    ).json()
-    for obligation in followed:
-        if obligation["convention_id"] == earlier["id"] and obligation["status"] not in (
-            "fulfilled",
-            "waived",
-        ):
-            product.call(
-                "compliance",
-                "POST",
-                f"/obligations/{obligation['id']}/waive",
-                200,
-                role="compliance",
-                json={"reason": "Convention de 2021 soldée avant le renouvellement."},
-            )
-    product.relay()
-
-
 @pytest.mark.parametrize("journey", sorted(JOURNEYS))
 def test_a_structure_from_convention_to_payment(product, journey):
     index, posts, salary, tranches, total_fr, total_words = JOURNEYS[journey]
     # A legal officer registers the structure; its first convention of 2021 is closed and settled.
     structure = product.call("conventions", "POST", "/structures", 201, json=DEMO_STRUCTURES[index]).json()
-    earlier_convention_settled(product, structure)
+    product.earlier_convention_settled(structure)
     # The renewal, signed before the 2025 freeze.
     convention = product.call(
         "conventions",

@@ -165,9 +165,11 @@ def a_pdf() -> bytes:
     return output.getvalue()
 
 
-def signed_convention(product, structure_fields, posts=1, signed_on="2025-09-01"):
-    """A structure and its signed renewal convention, registered by a legal officer over the API."""
+def signed_convention(product, structure_fields, posts=1, signed_on="2024-09-01"):
+    """A structure and its signed renewal convention of September 2024 (its 2021 convention closed and
+    settled first), registered by a legal officer over the API."""
     structure = product.call("conventions", "POST", "/structures", 201, json=structure_fields).json()
+    product.earlier_convention_settled(structure)
     convention = product.call(
         "conventions",
         "POST",
@@ -177,7 +179,7 @@ def signed_convention(product, structure_fields, posts=1, signed_on="2025-09-01"
             "structure_id": structure["id"],
             "wave": "renewal",
             "posts": posts,
-            "start_date": "2025-09-01",
+            "start_date": "2024-09-01",
             "duration_months": 36,
         },
     ).json()
@@ -222,6 +224,7 @@ def test_a_legal_officer_creates_signs_and_downloads_a_convention_then_follows_a
 ):
     product = product_with_web
     structure = product.call("conventions", "POST", "/structures", 201, json=SAINT_FLOUR).json()
+    product.earlier_convention_settled(structure)  # a renewal continues the 2021 convention
 
     browser.sign_in("claire.martin")
     browser.wait_for_text("Conventions de subvention")
@@ -229,7 +232,7 @@ def test_a_legal_officer_creates_signs_and_downloads_a_convention_then_follows_a
     Select(browser.driver.find_element(By.ID, "structure_id")).select_by_value(structure["id"])
     Select(browser.driver.find_element(By.ID, "wave")).select_by_value("renewal")
     browser.fill("posts", "2")
-    browser.fill("start_date", "2025-09-01")
+    browser.fill("start_date", "2024-09-01")
     browser.fill("duration_months", "36")
     browser.screenshot("legal-1-new-convention")
     browser.click_button("Créer la convention")
@@ -238,9 +241,9 @@ def test_a_legal_officer_creates_signs_and_downloads_a_convention_then_follows_a
     page = browser.text()
     assert "Commune de Saint-Flour" in page
     assert "100 000,00 €" in page  # 2 posts × 50 000 € (renewal, QPV/ZRR)
-    browser.fill("signed_on", "2025-09-01")
+    browser.fill("signed_on", "2024-09-01")
     browser.click_button("Signer la convention")
-    browser.wait_for_text("signée le 1er septembre 2025")
+    browser.wait_for_text("signée le 1er septembre 2024")
 
     pdf = browser.fetch(browser.href("Télécharger la convention (PDF)"))
     assert pdf.headers["Content-Type"] == "application/pdf"
