@@ -16,6 +16,8 @@ def test_the_recruiting_events_open_each_obligation_with_its_legal_due_date(feed
 
     assert due == {
         ("final_report", "2028-11-30", "open"),
+        # the one post: signed 1 September 2025 + 3 months, settled by the presentation of 31 October
+        ("candidate_presentation", "2025-12-01", "fulfilled"),
         ("candidate_selection", "2025-11-30", "open"),  # 31 October + 1 month
         ("candidate_selection", "2025-12-03", "fulfilled"),
         ("contract_signature", "2025-12-05", "fulfilled"),  # selection + 15 days, settled by the contract
