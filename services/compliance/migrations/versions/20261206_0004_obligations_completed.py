@@ -52,12 +52,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_training_exemptions")),
         sa.UniqueConstraint("contract_id", name=op.f("uq_training_exemptions_contract_id")),
     )
-    with op.batch_alter_table("obligations", schema=None) as batch_op:
+    # `obligations` and `contracts` have rows pointing at them (history, evidence, alert items, training
+    # records, activity reports): SQLite, with foreign keys on, cannot drop them to rebuild them in batch
+    # mode, so their columns are added (and dropped by downgrade) in place, never by a rebuild.
+    with op.batch_alter_table("obligations", schema=None, recreate="never") as batch_op:
         batch_op.add_column(sa.Column("advisor_id", sa.Uuid(), nullable=True))
         batch_op.add_column(
             sa.Column("escalation_requests", sa.Integer(), server_default=sa.text("0"), nullable=False)
         )
-    with op.batch_alter_table("contracts", schema=None) as batch_op:
+    with op.batch_alter_table("contracts", schema=None, recreate="never") as batch_op:
         batch_op.add_column(sa.Column("advisor_id", sa.Uuid(), nullable=True))
     with op.batch_alter_table("alert_items", schema=None) as batch_op:
         batch_op.add_column(
@@ -98,9 +101,10 @@ def downgrade() -> None:
             op.f("uq_alert_items_obligation_id_step"), ["obligation_id", "step"]
         )
         batch_op.drop_column("officer_request")
-    with op.batch_alter_table("contracts", schema=None) as batch_op:
+    # In place (SQLite ≥ 3.35 drops a plain column): see upgrade().
+    with op.batch_alter_table("contracts", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("advisor_id")
-    with op.batch_alter_table("obligations", schema=None) as batch_op:
+    with op.batch_alter_table("obligations", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("escalation_requests")
         batch_op.drop_column("advisor_id")
     op.drop_table("training_exemptions")
