@@ -10,7 +10,7 @@ message, ready for a 422.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -52,11 +52,13 @@ _UPLIFT_PARAMETERS = {
 #: The obligation kinds of DESIGN §3, each a node under `obligations` with a `delay_months` or a
 #: `delay_days` parameter.
 OBLIGATION_KINDS = (
+    "candidate_presentation",
     "candidate_selection",
     "contract_signature",
     "training_entry",
     "certification_exams",
     "thematic_modules",
+    "continuing_training",
     "equipment",
     "activity_reporting",
     "post_refill",
@@ -287,11 +289,27 @@ class ContractTypeRules:
 
 
 @dataclass(frozen=True)
+class DueDate:
+    """A due date worked out by a rule other than a plain delay, with its legal source."""
+
+    due_on: date
+    reference: str
+
+
+@dataclass(frozen=True)
 class ActivityReportingCadence:
     """The programme's reminders when no activity report (CRA) is filed."""
 
     reminder_months: tuple[Decimal, ...]
     escalation_days: int
+
+    def reminder_dates(self, since: date) -> tuple[date, ...]:
+        """The day of each reminder for a period without any report that began on `since`."""
+        return tuple(add_period(since, months) for months in self.reminder_months)
+
+    def escalation_date(self, since: date) -> date:
+        """The day the compliance officer is brought in: this many days after the last reminder."""
+        return self.reminder_dates(since)[-1] + timedelta(days=self.escalation_days)
 
 
 @dataclass(frozen=True)
@@ -581,6 +599,29 @@ def deadline(kind: str, on: date, *, tree: ParameterNode | None = None) -> Deadl
         days=days.as_int() if days is not None else 0,
         reference=references,
     )
+
+
+def equipment_deadline(signed_on: date, start_date: date, *, tree: ParameterNode | None = None) -> DueDate:
+    """When a contract's equipment is due: the parameters in force on its signature say whether the delay
+    counts from the signature or from the contract's first day; never before the signature itself (a
+    contract signed after it started owes it on signature)."""
+    root = _tree(tree)
+    from_start = root.get("obligations.equipment.counted_from_contract_start").at(signed_on)
+    days = root.get("obligations.equipment.delay_days").at(signed_on)
+    counted_from = max(start_date, signed_on) if from_start.as_bool() else signed_on
+    references = dict.fromkeys(value.reference for value in (from_start, days))
+    return DueDate(counted_from + timedelta(days=days.as_int()), "; ".join(references))
+
+
+def continuing_training_deadline(year: int, *, tree: ParameterNode | None = None) -> DueDate | None:
+    """When the thematic module of calendar year `year` is due (read on 31 December of that year), or
+    None for a year before the continuing-training rule."""
+    year_end = date(year, 12, 31)
+    try:
+        delay = _tree(tree).get("obligations.continuing_training.delay_months").at(year_end)
+    except ParameterNotInForce:
+        return None
+    return DueDate(add_period(year_end, delay.as_decimal()), delay.reference)
 
 
 def due_soon_window_days(on: date, *, tree: ParameterNode | None = None) -> int:

@@ -122,6 +122,20 @@ def test_a_structure_from_convention_to_payment(product, journey):
     ).json()
     training = next(o for o in obligations if o["kind"] == "training_entry")
     assert training["due_on"] == "2026-01-20"
+    # Each post waits for a candidate from the signature (1 September 2024 + 3 months = 1 December 2024);
+    # the contract filled the first. The second advisor's recruitment is under way: the compliance
+    # officer extends that post's presentation, with the reason.
+    waiting = [o for o in obligations if o["kind"] == "candidate_presentation" and o["status"] == "open"]
+    assert [o["due_on"] for o in waiting] == ["2024-12-01"] * (posts - 1)
+    for post in waiting:
+        product.call(
+            "compliance",
+            "POST",
+            f"/obligations/{post['id']}/extend",
+            200,
+            role="compliance",
+            json={"due_on": "2026-06-30", "reason": "recrutement du second conseiller en cours"},
+        )
 
     # Time passes: the training obligation goes overdue and the structure gets the e-mail.
     assert "1 en retard" in product.job("compliance", "scan", "2026-01-25")

@@ -281,8 +281,21 @@ def test_a_finance_officer_reads_why_a_tranche_is_blocked_approves_it_and_a_seco
     product = product_with_web
     _, blocked = signed_convention(product, DEMO_STRUCTURES[3])  # Le Tampon, La Réunion
     contract_signed(product, blocked)
-    _, clear = signed_convention(product, DEMO_STRUCTURES[1])  # the association in the Val-de-Marne
+    association, clear = signed_convention(product, DEMO_STRUCTURES[1])  # in the Val-de-Marne
     product.relay()
+    # The association's post waits for a candidate (due 1 December 2024, 3 months after the signature);
+    # its recruitment is under way and the compliance officer extended the presentation.
+    (waiting,) = product.call(
+        "compliance",
+        "GET",
+        f"/obligations?structure_id={association['id']}&kind=candidate_presentation&status=open",
+        200,
+        role="compliance",
+    ).json()
+    product.call(
+        "compliance", "POST", f"/obligations/{waiting['id']}/extend", 200, role="compliance",
+        json={"due_on": "2026-06-30", "reason": "recrutement en cours"},
+    )  # fmt: skip
     product.job("compliance", "scan", "2026-01-25")  # the training entry is overdue
     product.relay()
     product.job("payments", "mark_due", "2026-03-10")

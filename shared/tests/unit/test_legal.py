@@ -384,7 +384,8 @@ def test_the_2025_freeze_is_noted_from_may_2025():
         ("training_entry", date(2024, 3, 20), date(2024, 4, 4)),
         ("certification_exams", date(2024, 8, 31), date(2025, 2, 28)),
         ("thematic_modules", date(2024, 2, 29), date(2025, 2, 28)),
-        ("equipment", date(2024, 3, 1), date(2024, 3, 31)),
+        # due on the contract's first day: a contract signed and starting 1 March 2024 owes it that day
+        ("equipment", date(2024, 3, 1), date(2024, 3, 1)),
         ("activity_reporting", date(2024, 4, 30), date(2024, 5, 30)),
         ("post_refill", date(2025, 5, 13), date(2025, 8, 13)),
         ("post_refill", date(2025, 5, 14), date(2025, 11, 14)),

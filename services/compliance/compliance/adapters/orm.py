@@ -6,7 +6,18 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, Uuid, select
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    select,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column
 
 from cnum_shared.audit import define_audit_table
@@ -56,6 +67,8 @@ class ContractCopy(Base):
     end_date: Mapped[date | None]
     signed_on: Mapped[date]
     ended_on: Mapped[date | None]
+    #: Whose contract it is (from `contract.signed`): a presented advisor who is then hired fills one post.
+    advisor_id: Mapped[uuid.UUID | None]
 
 
 class Obligation(Base):
@@ -82,12 +95,19 @@ class Obligation(Base):
     convention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conventions.convention_id"), index=True)
     contract_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     candidate_id: Mapped[uuid.UUID | None]
-    #: The first day of the month an activity-reporting obligation is about.
+    #: The advisor whose presentation or contract settled a post's candidate presentation (one post per
+    #: advisor and convention).
+    advisor_id: Mapped[uuid.UUID | None]
+    #: The first day of the month an activity-reporting obligation is about, or of the calendar year a
+    #: continuing-training one is about.
     period: Mapped[date | None]
     status: Mapped[str] = mapped_column(String(10))
     due_on: Mapped[date]
     #: The legal source of the delay (the parameter's reference).
     source: Mapped[str] = mapped_column(Text)
+    #: How many times an officer escalated it (`/escalate`); the next digest copies the compliance
+    #: officer for each escalation not yet told.
+    escalation_requests: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -134,6 +154,29 @@ class TrainingRecord(Base):
     kind: Mapped[str] = mapped_column(String(20))
     date: Mapped[date]
     hours: Mapped[int | None]
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class TrainingExemption(Base):
+    """An advisor who already holds the CCP1 or the whole title: no initial training, no certification
+    exams. The evidence is kept as uploaded, hashed (never served back as active content)."""
+
+    __tablename__ = "training_exemptions"
+    __table_args__ = (
+        UniqueConstraint("contract_id"),
+        CheckConstraint("qualification IN ('ccp1', 'title')", name="qualification"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    contract_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contracts.contract_id"))
+    qualification: Mapped[str] = mapped_column(String(10))
+    obtained_on: Mapped[date]
+    sha256: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(40))
+    size_bytes: Mapped[int]
+    path: Mapped[str] = mapped_column(String(300))
     recorded_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
 
@@ -200,15 +243,24 @@ class Alert(Base):
 
 
 class AlertItem(Base):
-    """An (obligation, step) an alert told about: each is told once."""
+    """An (obligation, step) an alert told about: each is told once, and each officer's escalation once.
+
+    Steps: the deadline's (`due_soon`, `overdue`, `escalation` 15 days later) and, for activity reports,
+    the programme's reminders (`reminder_1`, `reminder_2`: 1 and 1.5 months without a report) before
+    their `escalation`.
+    """
 
     __tablename__ = "alert_items"
     __table_args__ = (
-        UniqueConstraint("obligation_id", "step"),
-        CheckConstraint("step IN ('due_soon', 'overdue', 'escalation')", name="step"),
+        UniqueConstraint("obligation_id", "step", "officer_request"),
+        CheckConstraint(
+            "step IN ('due_soon', 'overdue', 'escalation', 'reminder_1', 'reminder_2')", name="step"
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     alert_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("alerts.id"), index=True)
     obligation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("obligations.id"))
     step: Mapped[str] = mapped_column(String(12))
+    #: 0 for the steps the calendar brings; n for the officer's n-th `/escalate` of the obligation.
+    officer_request: Mapped[int] = mapped_column(default=0, server_default=text("0"))

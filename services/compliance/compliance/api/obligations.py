@@ -24,7 +24,15 @@ from cnum_shared.web import (
     ensure_structure_visible,
     service_context,
 )
-from compliance.adapters.orm import Alert, AlertItem, Evidence, Obligation, ObligationHistory, Standing
+from compliance.adapters.orm import (
+    Alert,
+    AlertItem,
+    ContractCopy,
+    Evidence,
+    Obligation,
+    ObligationHistory,
+    Standing,
+)
 from compliance.config import ComplianceSettings
 from compliance.domain.obligations import (
     ObligationConflict,
@@ -79,6 +87,37 @@ class DecisionSchema(Schema):
 
 class ExtensionSchema(DecisionSchema):
     due_on = legal_date(required=True)
+
+
+class ExemptionFormSchema(Schema):
+    qualification = fields.String(
+        required=True,
+        validate=validate.OneOf(tuple(records.QUALIFICATIONS)),
+        metadata={"description": "ccp1 (le CCP1 du titre professionnel) ou title (le titre complet)"},
+    )
+    obtained_on = legal_date(required=True, metadata={"description": "date d'obtention"})
+
+
+class ExemptionFileSchema(Schema):
+    file = Upload(required=True, metadata={"description": "le justificatif : PDF, PNG ou JPEG"})
+
+
+class ExemptionSchema(Schema):
+    id = fields.UUID()
+    contract_id = fields.UUID()
+    qualification = fields.String()
+    obtained_on = fields.Date()
+    sha256 = fields.String()
+    file_name = fields.String()
+    media_type = fields.String()
+    size_bytes = fields.Integer()
+    recorded_by = fields.String()
+    created_at = fields.AwareDateTime()
+    lifted = fields.List(
+        fields.UUID(),
+        dump_only=True,
+        metadata={"description": "les obligations levées par la dispense (à l'enregistrement)"},
+    )
 
 
 class EvidenceSchema(Schema):
@@ -144,7 +183,19 @@ class StandingSchema(Schema):
 
 class AlertItemSchema(Schema):
     obligation_id = fields.UUID()
-    step = fields.String()
+    step = fields.String(
+        metadata={
+            "enum": ["due_soon", "overdue", "escalation", "reminder_1", "reminder_2"],
+            "description": (
+                "due_soon, overdue, escalation (15 jours de retard, ou demandée par un agent) ; pour les "
+                "comptes rendus d'activité : reminder_1 (1 mois sans CRA), reminder_2 (1,5 mois), puis "
+                "escalation 15 jours après"
+            ),
+        }
+    )
+    officer_request = fields.Integer(
+        metadata={"description": "0, ou n pour la n-ième escalade demandée par un agent (/escalate)"}
+    )
 
 
 class AlertSchema(Schema):
@@ -166,12 +217,12 @@ class AlertSchema(Schema):
 def _refuse(error: Exception) -> Any:
     if isinstance(error, records.InvalidRecord):
         return abort(422, str(error), errors={"json": error.problems})
-    if isinstance(error, ObligationConflict):
+    if isinstance(error, ObligationConflict | records.RecordConflict):
         return abort(409, str(error))
     return abort(404, "Obligation introuvable.")
 
 
-_REFUSED = (records.InvalidRecord, ObligationConflict, records.NotFound)
+_REFUSED = (records.InvalidRecord, ObligationConflict, records.RecordConflict, records.NotFound)
 
 
 def _visible_obligation(uow: Any, obligation_id: uuid.UUID) -> Obligation:
@@ -282,6 +333,19 @@ class Extend(MethodView):
         return _decision(obligation_id, ObligationEvent.EXTEND, body)
 
 
+@blp.route("/obligations/<uuid:obligation_id>/escalate")
+class Escalate(MethodView):
+    @blp.roles(Role.COMPLIANCE)
+    @blp.arguments(DecisionSchema)
+    @blp.response(200, ObligationSchema)
+    @blp.alt_response(404, description="Obligation introuvable")
+    @blp.alt_response(409, description="Obligation déjà remplie ou levée")
+    def post(self, body: dict[str, Any], obligation_id: uuid.UUID) -> Any:
+        """Bring the compliance officer in, with a reason kept in the history: the structure's next
+        digest copies them (CNUM_COMPLIANCE_OFFICER_EMAIL); the status does not change."""
+        return _decision(obligation_id, ObligationEvent.ESCALATE, body)
+
+
 @blp.route("/obligations/<uuid:obligation_id>/evidence")
 class EvidenceView(MethodView):
     @blp.roles(Role.COMPLIANCE, Role.STRUCTURE)
@@ -291,13 +355,7 @@ class EvidenceView(MethodView):
         """Upload a PDF, PNG or JPEG (checked by content) as a new revision; an officer then accepts it."""
         settings = service_context().settings
         assert isinstance(settings, ComplianceSettings)
-        storage = request.files["file"]
-        content = storage.stream.read(settings.evidence_max_bytes + 1)
-        if len(content) > settings.evidence_max_bytes:
-            return abort(
-                413, f"Fichier trop volumineux : {settings.evidence_max_bytes // (1024 * 1024)} Mo au plus."
-            )
-        name = safe_file_name(storage.filename, "justificatif")
+        content, name = _read_upload(settings.evidence_max_bytes)
         with service_context().database.unit_of_work() as uow:
             _visible_obligation(uow, obligation_id)
             try:
@@ -348,6 +406,80 @@ class TrainingRecords(MethodView):
                 )
             except _REFUSED as error:
                 return _refuse(error)
+
+
+def _read_upload(max_bytes: int) -> tuple[bytes, str]:
+    storage = request.files["file"]
+    content = storage.stream.read(max_bytes + 1)
+    if len(content) > max_bytes:
+        return abort(413, f"Fichier trop volumineux : {max_bytes // (1024 * 1024)} Mo au plus.")  # type: ignore[no-any-return]
+    return content, safe_file_name(storage.filename, "justificatif")
+
+
+def _visible_contract(uow: Any, contract_id: uuid.UUID) -> Any:
+    contract = uow.session.get(ContractCopy, contract_id)
+    if contract is None:
+        return abort(404, "Contrat inconnu du suivi des obligations.")
+    ensure_structure_visible(contract.structure_id)
+    return contract
+
+
+@blp.route("/contracts/<uuid:contract_id>/training-exemption")
+class TrainingExemptionView(MethodView):
+    @blp.roles(Role.COMPLIANCE)
+    @blp.arguments(ExemptionFormSchema, location="form")
+    @blp.arguments(ExemptionFileSchema, location="files")
+    @blp.response(201, ExemptionSchema)
+    @blp.alt_response(404, description="Contrat inconnu")
+    @blp.alt_response(409, description="Dispense déjà enregistrée")
+    @blp.alt_response(413, description="Justificatif trop volumineux")
+    def post(self, form: dict[str, Any], files: dict[str, Any], contract_id: uuid.UUID) -> Any:
+        """Record that the advisor already holds the CCP1 or the whole title, with the evidence (PDF,
+        PNG or JPEG, checked by content, SHA-256 kept): the contract's initial training and
+        certification exams are lifted with that reason, or never opened, and never alerted."""
+        context = service_context()
+        settings = context.settings
+        assert isinstance(settings, ComplianceSettings)
+        content, name = _read_upload(settings.evidence_max_bytes)
+        with context.database.unit_of_work() as uow:
+            _visible_contract(uow, contract_id)
+            try:
+                exemption, lifted = records.record_exemption(
+                    uow,
+                    contract_id,
+                    form["qualification"],
+                    form["obtained_on"],
+                    content,
+                    name,
+                    current_principal().sub,
+                    settings.var_dir,
+                    context.today(),
+                )
+            except records.InvalidRecord as error:
+                field = "files" if "file" in error.problems else "form"
+                return abort(422, str(error), errors={field: error.problems})
+            except _REFUSED as error:
+                return _refuse(error)
+            return {
+                **{
+                    column: getattr(exemption, column)
+                    for column in ExemptionSchema().fields
+                    if column != "lifted"
+                },
+                "lifted": [obligation.id for obligation in lifted],
+            }
+
+    @blp.roles(Role.COMPLIANCE, Role.STRUCTURE, *READERS)
+    @blp.response(200, ExemptionSchema)
+    @blp.alt_response(404, description="Contrat inconnu, ou sans dispense")
+    def get(self, contract_id: uuid.UUID) -> Any:
+        """The exemption recorded for the contract's advisor, with its evidence's SHA-256."""
+        with service_context().database.unit_of_work(read_only=True) as uow:
+            _visible_contract(uow, contract_id)
+            try:
+                return records.exemption_of(uow, contract_id)
+            except records.NotFound:
+                return abort(404, "Aucune dispense de formation initiale pour ce contrat.")
 
 
 @blp.route("/activity-reports")
@@ -432,14 +564,16 @@ class Alerts(MethodView):
                 .limit(pagination_parameters.page_size)
             ).all()
             items = uow.session.execute(
-                select(AlertItem.alert_id, AlertItem.obligation_id, AlertItem.step).where(
-                    AlertItem.alert_id.in_([alert.id for alert in alerts])
-                )
+                select(
+                    AlertItem.alert_id, AlertItem.obligation_id, AlertItem.step, AlertItem.officer_request
+                ).where(AlertItem.alert_id.in_([alert.id for alert in alerts]))
             ).all()
         pagination_parameters.item_count = total
         by_alert: dict[uuid.UUID, list[dict[str, Any]]] = {}
-        for alert_id, obligation_id, step in items:
-            by_alert.setdefault(alert_id, []).append({"obligation_id": obligation_id, "step": step})
+        for alert_id, obligation_id, step, officer_request in items:
+            by_alert.setdefault(alert_id, []).append(
+                {"obligation_id": obligation_id, "step": step, "officer_request": officer_request}
+            )
         return [
             {
                 **{column: getattr(alert, column) for column in AlertSchema().fields if column != "items"},

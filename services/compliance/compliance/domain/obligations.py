@@ -7,11 +7,13 @@ from enum import StrEnum
 
 
 class ObligationKind(StrEnum):
+    CANDIDATE_PRESENTATION = "candidate_presentation"
     CANDIDATE_SELECTION = "candidate_selection"
     CONTRACT_SIGNATURE = "contract_signature"
     TRAINING_ENTRY = "training_entry"
     CERTIFICATION_EXAMS = "certification_exams"
     THEMATIC_MODULES = "thematic_modules"
+    CONTINUING_TRAINING = "continuing_training"
     EQUIPMENT = "equipment"
     ACTIVITY_REPORTING = "activity_reporting"
     POST_REFILL = "post_refill"
@@ -32,6 +34,7 @@ class ObligationEvent(StrEnum):
     FULFIL = "fulfil"
     WAIVE = "waive"
     EXTEND = "extend"  # a later due date, with a reason: back to open
+    ESCALATE = "escalate"  # an officer brings the compliance officer in: the status stays
 
 
 S, E = ObligationStatus, ObligationEvent
@@ -44,14 +47,17 @@ TRANSITIONS: dict[tuple[ObligationStatus, ObligationEvent], ObligationStatus] = 
     **{(status, E.FULFIL): S.FULFILLED for status in PENDING},
     **{(status, E.WAIVE): S.WAIVED for status in PENDING},
     **{(status, E.EXTEND): S.OPEN for status in PENDING},
+    **{(status, E.ESCALATE): status for status in PENDING},
 }
 
 LABELS = {
+    ObligationKind.CANDIDATE_PRESENTATION: "Présenter un candidat sur le poste attribué",
     ObligationKind.CANDIDATE_SELECTION: "Sélectionner un candidat présenté",
     ObligationKind.CONTRACT_SIGNATURE: "Signer le contrat de travail du candidat retenu",
     ObligationKind.TRAINING_ENTRY: "Faire entrer le conseiller en formation initiale",
     ObligationKind.CERTIFICATION_EXAMS: "Présenter le conseiller à Pix et au CCP1",
     ObligationKind.THEMATIC_MODULES: "Faire suivre deux modules thématiques",
+    ObligationKind.CONTINUING_TRAINING: "Faire suivre le module thématique annuel de formation continue",
     ObligationKind.EQUIPMENT: "Équiper le conseiller (ordinateur, téléphone, espace de travail)",
     ObligationKind.ACTIVITY_REPORTING: "Transmettre les comptes rendus d'activité du mois",
     ObligationKind.POST_REFILL: "Recruter sur le poste vacant ou le restituer",

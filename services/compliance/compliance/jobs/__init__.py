@@ -23,7 +23,7 @@ def _scan(context: ServiceContext, as_of: date) -> str:
         counts = obligations.scan(uow.session, as_of)
         uow.commit()
     return (
-        f"{counts['created']} obligation(s) de compte rendu créée(s), "
+        f"{counts['created']} obligation(s) créée(s) (comptes rendus, formation continue), "
         f"{counts['due_soon']} à échéance proche, {counts['overdue']} en retard, "
         f"{counts['standings']} situation(s) publiée(s)"
     )
@@ -39,7 +39,10 @@ JOBS: list[Job] = [
     Job(
         name="scan",
         function=_scan,
-        description="obligations to due soon and overdue, monthly reporting ones, standings published",
+        description=(
+            "obligations to due soon and overdue, monthly reporting and yearly continuing-training ones, "
+            "standings published"
+        ),
         # Every minute or so rather than once a day: it is idempotent and takes about a second for the
         # whole programme, and an obligation created late (an event that waited for its relay) is moved
         # at once.

@@ -14,7 +14,15 @@ from cnum_shared.events.api import EventHandler
 from cnum_shared.events.schemas import Envelope
 from compliance.adapters.orm import ContractCopy, ConventionCopy, Obligation, StructureContact
 from compliance.domain.obligations import ObligationEvent, ObligationKind
-from compliance.service_layer.obligations import open_obligation, publish_standings, settle
+from compliance.service_layer.obligations import (
+    candidate_presented_on_post,
+    contract_fills_post,
+    give_back_posts,
+    open_obligation,
+    open_posts,
+    publish_standings,
+    settle,
+)
 
 ACTOR = "conventions"
 #: What a contract's end makes moot: the advisor who left will not train, sit exams or need a computer.
@@ -22,8 +30,11 @@ _MOOT_WHEN_CONTRACT_ENDS = (
     ObligationKind.TRAINING_ENTRY,
     ObligationKind.CERTIFICATION_EXAMS,
     ObligationKind.THEMATIC_MODULES,
+    ObligationKind.CONTINUING_TRAINING,
     ObligationKind.EQUIPMENT,
 )
+#: What a convention's end makes moot: no post of it is to be filled any more.
+_MOOT_WHEN_CONVENTION_ENDS = (ObligationKind.POST_REFILL, ObligationKind.CANDIDATE_PRESENTATION)
 
 
 def _contact(session: Session, event: Envelope) -> None:
@@ -40,7 +51,8 @@ def _contact(session: Session, event: Envelope) -> None:
 
 
 def convention_signed(session: Session, event: Envelope) -> None:
-    """The final report falls due after the convention's end; the structure's standing becomes known."""
+    """Each granted post waits for a candidate from the signature; the final report falls due after the
+    convention's end; the structure's standing becomes known."""
     data = event.data
     _contact(session, event)
     if session.get(ConventionCopy, data["convention_id"]) is None:
@@ -64,12 +76,51 @@ def convention_signed(session: Session, event: Envelope) -> None:
         actor=ACTOR,
         reason=f"convention {data['reference']} signée",
     )
+    open_posts(
+        session,
+        grant_id=data["convention_id"],
+        first=1,
+        last=data["posts"],
+        structure_id=data["structure_id"],
+        convention_id=data["convention_id"],
+        legal_date=data["signed_on"],
+        actor=ACTOR,
+        reason=f"convention {data['reference']} signée le {data['signed_on'].isoformat()}",
+    )
     publish_standings(session, data["signed_on"], [data["structure_id"]])
 
 
-def convention_changed(session: Session, event: Envelope) -> None:
-    """`convention.amended`: the contact may have changed; the obligations stay."""
+def convention_amended(session: Session, event: Envelope) -> None:
+    """An avenant that adds posts opens their candidate presentations; one that takes posts back lifts
+    the obligations of the posts still to fill. The contact may have changed."""
+    data = event.data
     _contact(session, event)
+    if session.get(ConventionCopy, data["convention_id"]) is None:
+        return
+    avenant = f"avenant n° {data['number']} du {data['signed_on'].isoformat()}"
+    if data["posts"] > data["posts_before"]:
+        # The added posts exist from the avenant's effective date and bind once it is signed: the
+        # recruitment clock starts at the later of the two.
+        open_posts(
+            session,
+            grant_id=data["amendment_id"],
+            first=data["posts_before"] + 1,
+            last=data["posts"],
+            structure_id=data["structure_id"],
+            convention_id=data["convention_id"],
+            legal_date=max(data["signed_on"], data["effective_date"]),
+            actor=ACTOR,
+            reason=f"{avenant} : poste ajouté",
+        )
+    elif data["posts"] < data["posts_before"]:
+        give_back_posts(
+            session,
+            data["convention_id"],
+            data["posts_before"] - data["posts"],
+            ACTOR,
+            f"poste restitué par l'{avenant} ({data['posts_before']} → {data['posts']} postes)",
+        )
+    publish_standings(session, data["signed_on"], [data["structure_id"]])
 
 
 def convention_ended(session: Session, event: Envelope) -> None:
@@ -84,7 +135,7 @@ def convention_ended(session: Session, event: Envelope) -> None:
         session,
         [
             Obligation.convention_id == convention.convention_id,
-            Obligation.kind == ObligationKind.POST_REFILL.value,
+            Obligation.kind.in_([kind.value for kind in _MOOT_WHEN_CONVENTION_ENDS]),
         ],
         ObligationEvent.WAIVE,
         ACTOR,
@@ -114,6 +165,14 @@ def candidate_presented(session: Session, event: Envelope) -> None:
         actor=ACTOR,
         reason="candidat présenté",
     )
+    candidate_presented_on_post(
+        session,
+        data["convention_id"],
+        data["advisor_id"],
+        ACTOR,
+        f"candidat présenté le {data['presented_on'].isoformat()}",
+    )
+    publish_standings(session, data["presented_on"], [data["structure_id"]])
 
 
 def candidate_selected(session: Session, event: Envelope) -> None:
@@ -143,7 +202,8 @@ def candidate_selected(session: Session, event: Envelope) -> None:
 
 
 def contract_signed(session: Session, event: Envelope) -> None:
-    """The clocks of the contract start at its signature: training entry and equipment."""
+    """The contract fills a post; its clocks start at its signature: training entry, and equipment (due
+    by the contract's first day under the rule in force on the signature)."""
     data = event.data
     _contact(session, event)
     if session.get(ContractCopy, data["contract_id"]) is None:
@@ -156,6 +216,7 @@ def contract_signed(session: Session, event: Envelope) -> None:
                 end_date=data["end_date"],
                 signed_on=data["signed_on"],
                 ended_on=None,
+                advisor_id=data["advisor_id"],
             )
         )
         session.flush()
@@ -169,13 +230,8 @@ def contract_signed(session: Session, event: Envelope) -> None:
         signed,
         first_only=True,
     )
-    settle(
-        session,
-        [*on_convention, Obligation.kind == ObligationKind.POST_REFILL.value],
-        ObligationEvent.FULFIL,
-        ACTOR,
-        signed,
-        first_only=True,
+    contract_fills_post(
+        session, data["convention_id"], data["contract_id"], data["advisor_id"], ACTOR, signed
     )
     for kind in (ObligationKind.TRAINING_ENTRY, ObligationKind.EQUIPMENT):
         open_obligation(
@@ -188,6 +244,11 @@ def contract_signed(session: Session, event: Envelope) -> None:
             legal_date=data["signed_on"],
             actor=ACTOR,
             reason=signed,
+            due=(
+                legal.equipment_deadline(data["signed_on"], data["start_date"])
+                if kind is ObligationKind.EQUIPMENT
+                else None
+            ),
         )
     publish_standings(session, data["signed_on"], [data["structure_id"]])
 
@@ -225,7 +286,7 @@ def contract_ended(session: Session, event: Envelope) -> None:
 
 EVENT_HANDLERS: Mapping[str, EventHandler] = {
     "convention.signed": convention_signed,
-    "convention.amended": convention_changed,
+    "convention.amended": convention_amended,
     "convention.terminated": convention_ended,
     "convention.closed": convention_ended,
     "candidate.presented": candidate_presented,

@@ -13,23 +13,50 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from cnum_shared import legal
 from cnum_shared.db import UnitOfWork, among, utcnow
 from cnum_shared.uploads import media_type_of, write_atomically
-from compliance.adapters.orm import ActivityReport, ContractCopy, Evidence, Obligation, TrainingRecord
+from compliance.adapters.orm import (
+    ActivityReport,
+    ContractCopy,
+    Evidence,
+    Obligation,
+    TrainingExemption,
+    TrainingRecord,
+)
 from compliance.domain.obligations import (
     ObligationEvent,
     ObligationKind,
     month_start,
 )
-from compliance.service_layer.obligations import move, open_obligation, publish_standings, settle
+from compliance.service_layer.obligations import (
+    move,
+    open_obligation,
+    publish_standings,
+    settle,
+    settle_continuing_training,
+)
 
 CRA_COLUMNS = ("external_id", "contract_id", "date", "kind", "duration_minutes", "participants")
 
 
 class NotFound(LookupError):
     pass
+
+
+class RecordConflict(Exception):
+    """The record contradicts one already kept (a 409)."""
+
+
+#: What an exemption spares the advisor: the initial training and the exams it prepares (FAQ 167v0qe,
+#: « ou en être dispensé » ; the fact sheet §5.2: an advisor holding the CCP1 or the title may be exempted).
+EXEMPTED_KINDS = (ObligationKind.TRAINING_ENTRY, ObligationKind.CERTIFICATION_EXAMS)
+QUALIFICATIONS = {
+    "ccp1": "titulaire du CCP1 du titre professionnel",
+    "title": "titulaire du titre professionnel complet",
+}
 
 
 class InvalidRecord(ValueError):
@@ -97,7 +124,12 @@ def record_training(
         )
         open_next(ObligationKind.THEMATIC_MODULES)
     elif kind == "training_end":
-        open_next(ObligationKind.CERTIFICATION_EXAMS)
+        # An exempted advisor who followed the training anyway owes no exams.
+        if (
+            session.scalar(select(TrainingExemption.id).where(TrainingExemption.contract_id == contract_id))
+            is None
+        ):
+            open_next(ObligationKind.CERTIFICATION_EXAMS)
     elif kind in ("pix", "ccp1"):
         kinds = set(
             session.scalars(select(TrainingRecord.kind).where(TrainingRecord.contract_id == contract_id))
@@ -127,6 +159,7 @@ def record_training(
                 by,
                 f"{modules} modules thématiques suivis",
             )
+        settle_continuing_training(session, contract_id, by)
     publish_standings(session, today, [contract.structure_id])
     uow.commit()
     return record
@@ -269,8 +302,13 @@ def decide(
     today: date,
     due_on: date | None = None,
 ) -> Obligation:
-    """A compliance officer fulfils, waives or extends an obligation, with a reason kept in its history."""
+    """A compliance officer fulfils, waives, extends or escalates an obligation, with a reason kept in its
+    history."""
     obligation = get_obligation(uow, obligation_id)
+    if event is ObligationEvent.ESCALATE:
+        # The next digest copies the compliance officer for this request (alerts.create_digests).
+        reason = f"escalade au chargé de conformité : {reason}"
+        obligation.escalation_requests += 1
     if event is ObligationEvent.EXTEND:
         if due_on is None or due_on <= obligation.due_on:
             raise InvalidRecord({"due_on": ["La nouvelle échéance doit être postérieure à l'actuelle."]})
@@ -287,12 +325,7 @@ def add_evidence(
 ) -> Evidence:
     """A new revision of the evidence; it never fulfils by itself (an officer accepts it)."""
     obligation = get_obligation(uow, obligation_id)
-    media_type = media_type_of(content)
-    if media_type is None:
-        raise InvalidRecord(
-            {"file": ["Seuls les fichiers PDF, PNG et JPEG sont acceptés (contenu vérifié)."]}
-        )
-    sha256 = hashlib.sha256(content).hexdigest()
+    media_type, sha256 = _checked_upload(content)
     revision = (
         uow.session.scalar(select(func.max(Evidence.revision)).where(Evidence.obligation_id == obligation.id))
         or 0
@@ -314,3 +347,87 @@ def add_evidence(
     uow.session.add(evidence)
     uow.commit()
     return evidence
+
+
+def _checked_upload(content: bytes) -> tuple[str, str]:
+    """The media type (PDF, PNG or JPEG, read from the content) and the SHA-256 of an uploaded file."""
+    media_type = media_type_of(content)
+    if media_type is None:
+        raise InvalidRecord(
+            {"file": ["Seuls les fichiers PDF, PNG et JPEG sont acceptés (contenu vérifié)."]}
+        )
+    return media_type, hashlib.sha256(content).hexdigest()
+
+
+def exemption_of(uow: UnitOfWork, contract_id: uuid.UUID) -> TrainingExemption:
+    exemption = uow.session.scalar(
+        select(TrainingExemption).where(TrainingExemption.contract_id == contract_id)
+    )
+    if exemption is None:
+        raise NotFound(contract_id)
+    return exemption
+
+
+def record_exemption(
+    uow: UnitOfWork,
+    contract_id: uuid.UUID,
+    qualification: str,
+    obtained_on: date,
+    content: bytes,
+    file_name: str,
+    by: str,
+    var_dir: Path,
+    today: date,
+) -> tuple[TrainingExemption, list[Obligation]]:
+    """The advisor already holds the CCP1 or the title, shown by its evidence: the contract's initial
+    training and certification exams are lifted (or never opened), with the reason in their history."""
+    session = uow.session
+    contract = session.get(ContractCopy, contract_id)
+    if contract is None:
+        raise NotFound(contract_id)
+    if qualification not in QUALIFICATIONS:
+        raise InvalidRecord({"qualification": ["Attendu : ccp1 ou title."]})
+    if obtained_on > today:
+        raise InvalidRecord(
+            {"obtained_on": ["Une certification se déclare une fois obtenue, pas à l'avance."]}
+        )
+    if session.scalar(select(TrainingExemption.id).where(TrainingExemption.contract_id == contract_id)):
+        raise RecordConflict("Une dispense de formation initiale est déjà enregistrée pour ce contrat.")
+    media_type, sha256 = _checked_upload(content)
+    relative = f"exemptions/{contract_id}/{sha256}"
+    write_atomically(var_dir / relative, content)
+    exemption = TrainingExemption(
+        id=uuid.uuid4(),
+        contract_id=contract_id,
+        qualification=qualification,
+        obtained_on=obtained_on,
+        sha256=sha256,
+        file_name=file_name,
+        media_type=media_type,
+        size_bytes=len(content),
+        path=relative,
+        recorded_by=by,
+        created_at=utcnow(),
+    )
+    session.add(exemption)
+    session.flush()
+    lifted = settle(
+        session,
+        [
+            Obligation.contract_id == contract_id,
+            Obligation.kind.in_([kind.value for kind in EXEMPTED_KINDS]),
+        ],
+        ObligationEvent.WAIVE,
+        by,
+        f"dispense de formation initiale : {QUALIFICATIONS[qualification]} "
+        f"(obtenu le {obtained_on.isoformat()}, justificatif SHA-256 {sha256})",
+    )
+    publish_standings(session, today, [contract.structure_id])
+    try:
+        uow.commit()
+    except IntegrityError:  # another officer recorded one at the same moment (unique per contract)
+        uow.rollback()
+        raise RecordConflict(
+            "Une dispense de formation initiale est déjà enregistrée pour ce contrat."
+        ) from None
+    return exemption, lifted

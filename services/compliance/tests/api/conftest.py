@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import UTC, date, datetime
 
@@ -48,22 +49,26 @@ class Feed:
         assert response.status_code == 200, response.get_json()
         return envelope
 
-    def convention(self, signed_on=date(2025, 9, 1), end=date(2028, 8, 31)):
+    def convention(
+        self, signed_on=date(2025, 9, 1), end=date(2028, 8, 31), posts=1, start=date(2025, 9, 1), **extra
+    ):
+        # One post by default: the contract the tests sign fills it, so that the post's candidate
+        # presentation (due 3 months after the signature) weighs only on the tests about it.
         data = {
             "convention_id": str(uuid.uuid4()),
             "structure_id": str(uuid.uuid4()),
             "reference": "CNUM-2025-TEST",
             "structure": STRUCTURE,
             "wave": "renewal",
-            "posts": 2,
-            "start_date": "2025-09-01",
+            "posts": posts,
+            "start_date": start.isoformat(),
             "end_date": end.isoformat(),
             "duration_months": 36,
             "funded_months": 36,
             "signed_on": signed_on.isoformat(),
             "amount_per_post": "42500.00",
-            "total_amount": "85000.00",
-            "tranches": [{"number": 1, "due_on": signed_on.isoformat(), "amount": "35000.00"}],
+            "total_amount": f"{42500 * posts}.00",
+            "tranches": [{"number": 1, "due_on": signed_on.isoformat(), "amount": f"{17500 * posts}.00"}],
             "funding_periods": [
                 {
                     "number": 1,
@@ -74,17 +79,18 @@ class Feed:
                     "monthly_rate": "1458.33",
                 }
             ],
+            **extra,
         }
         self.event("convention.signed", data)
         return data
 
-    def candidate(self, convention, presented_on, selected_on=None):
+    def candidate(self, convention, presented_on, selected_on=None, advisor_id=None):
         candidate_id = str(uuid.uuid4())
         data = {
             "candidate_id": candidate_id,
             "convention_id": convention["convention_id"],
             "structure_id": convention["structure_id"],
-            "advisor_id": str(uuid.uuid4()),
+            "advisor_id": advisor_id or str(uuid.uuid4()),
             "presented_on": presented_on.isoformat(),
             "selected_on": None,
             "structure": STRUCTURE,
@@ -95,7 +101,13 @@ class Feed:
         return candidate_id
 
     def contract(
-        self, convention, signed_on=date(2026, 1, 5), start=date(2026, 1, 5), end=date(2027, 12, 31)
+        self,
+        convention,
+        signed_on=date(2026, 1, 5),
+        start=date(2026, 1, 5),
+        end=date(2027, 12, 31),
+        advisor_id=None,
+        contract_type="cdd",
     ):
         contract_id = str(uuid.uuid4())
         self.event(
@@ -104,8 +116,8 @@ class Feed:
                 "contract_id": contract_id,
                 "convention_id": convention["convention_id"],
                 "structure_id": convention["structure_id"],
-                "advisor_id": str(uuid.uuid4()),
-                "contract_type": "cdd",
+                "advisor_id": advisor_id or str(uuid.uuid4()),
+                "contract_type": contract_type,
                 "start_date": start.isoformat(),
                 "end_date": end.isoformat() if end else None,
                 "weekly_hours": "35",
@@ -116,6 +128,64 @@ class Feed:
             },
         )
         return contract_id
+
+    def amended(self, convention, number, posts_before, posts, signed_on, effective_date):
+        """A convention avenant as conventions announces it (`convention.amended`)."""
+        return self.event(
+            "convention.amended",
+            {
+                "convention_id": convention["convention_id"],
+                "structure_id": convention["structure_id"],
+                "reference": convention["reference"],
+                "structure": STRUCTURE,
+                "amendment_id": str(uuid.uuid4()),
+                "number": number,
+                "posts_before": posts_before,
+                "posts": posts,
+                "effective_date": effective_date.isoformat(),
+                "signed_on": signed_on.isoformat(),
+                "total_amount": f"{42500 * posts}.00",
+                "reason": "avenant de test",
+                "tranches": [{"number": 1, "due_on": "2024-09-02", "amount": f"{17500 * posts}.00"}],
+                "funding_periods": [
+                    {
+                        "number": 1,
+                        "starts_on": "2024-09-02",
+                        "ends_on": "2025-09-01",
+                        "months": 12,
+                        "amount_per_post": "17500.00",
+                        "monthly_rate": "1458.33",
+                    }
+                ],
+            },
+        )
+
+    def contract_ended(self, convention, contract_id, ended_on, reason="resignation"):
+        self.event(
+            "contract.ended",
+            {
+                "contract_id": contract_id,
+                "convention_id": convention["convention_id"],
+                "structure_id": convention["structure_id"],
+                "ended_on": ended_on.isoformat(),
+                "reason": reason,
+            },
+        )
+
+    def training(self, contract_id, kind, day, hours=None, expected=201):
+        body = {"contract_id": contract_id, "kind": kind, "date": day.isoformat()}
+        if hours is not None:
+            body["hours"] = hours
+        return self.call("POST", "/training-records", expected, body)
+
+    def upload(self, path, fields, content, name="justificatif.pdf", role="compliance", **claims):
+        """A multipart POST (`file` and form fields), answered as a Flask response."""
+        return self.client.post(
+            f"/api/v1{path}",
+            data={**fields, "file": (io.BytesIO(content), name)},
+            headers=bearer(role, **claims),
+            content_type="multipart/form-data",
+        )
 
     def run(self, job, as_of):
         from compliance.jobs import JOBS

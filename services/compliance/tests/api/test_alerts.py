@@ -14,7 +14,7 @@ def bodies(message):
 
 def test_a_structure_gets_one_french_digest_a_day_and_each_step_once(feed, smtp):
     convention = feed.convention()
-    feed.contract(convention, signed_on=date(2026, 1, 5))
+    feed.contract(convention, signed_on=date(2026, 1, 5), start=date(2026, 2, 4))
 
     feed.run("scan", date(2026, 1, 21))
     first = feed.run("send_alerts", date(2026, 1, 21))
@@ -43,7 +43,7 @@ def test_a_structure_gets_one_french_digest_a_day_and_each_step_once(feed, smtp)
 
 def test_fifteen_days_late_the_digest_copies_the_compliance_officer(feed, smtp):
     convention = feed.convention()
-    feed.contract(convention, signed_on=date(2026, 1, 5))
+    feed.contract(convention, signed_on=date(2026, 1, 5), start=date(2026, 2, 4))
     feed.run("scan", date(2026, 1, 21))
     feed.run("send_alerts", date(2026, 1, 21))
 
@@ -63,7 +63,7 @@ def test_while_smtp_is_down_the_digest_waits_and_is_sent_once_when_it_is_back(
     with service_app(create_app, database_url, tmp_path, smtp_port=smtp_port_down) as app:
         feed = feed_for(app)
         convention = feed.convention()
-        feed.contract(convention, signed_on=date(2026, 1, 5))
+        feed.contract(convention, signed_on=date(2026, 1, 5), start=date(2026, 2, 4))
         feed.run("scan", date(2026, 1, 21))
 
         down = feed.run("send_alerts", date(2026, 1, 21))

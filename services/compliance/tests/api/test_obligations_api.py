@@ -10,17 +10,19 @@ def test_the_recruiting_events_open_each_obligation_with_its_legal_due_date(feed
     convention = feed.convention()
     feed.candidate(convention, presented_on=date(2025, 10, 31))
     feed.candidate(convention, presented_on=date(2025, 11, 3), selected_on=date(2025, 11, 20))
-    feed.contract(convention, signed_on=date(2026, 1, 5))
+    feed.contract(convention, signed_on=date(2026, 1, 5), start=date(2026, 2, 4))
 
     due = {(o["kind"], o["due_on"], o["status"]) for o in feed.obligations()}
 
     assert due == {
         ("final_report", "2028-11-30", "open"),
+        # the one post: signed 1 September 2025 + 3 months, settled by the presentation of 31 October
+        ("candidate_presentation", "2025-12-01", "fulfilled"),
         ("candidate_selection", "2025-11-30", "open"),  # 31 October + 1 month
         ("candidate_selection", "2025-12-03", "fulfilled"),
         ("contract_signature", "2025-12-05", "fulfilled"),  # selection + 15 days, settled by the contract
         ("training_entry", "2026-01-20", "open"),
-        ("equipment", "2026-02-04", "open"),
+        ("equipment", "2026-02-04", "open"),  # due on the contract's first day, 4 February 2026
     }
     assert all(o["source"] for o in feed.obligations())
     assert {o["structure_name"] for o in feed.obligations()} == {"Commune du Tampon"}
@@ -30,7 +32,7 @@ def test_the_recruiting_events_open_each_obligation_with_its_legal_due_date(feed
 
 def test_the_scan_moves_obligations_and_the_standing_follows(feed):
     convention = feed.convention()
-    feed.contract(convention, signed_on=date(2026, 1, 5))
+    feed.contract(convention, signed_on=date(2026, 1, 5), start=date(2026, 2, 4))
     structure = convention["structure_id"]
     assert feed.call("GET", f"/structures/{structure}/standing", 200, role="finance")["blocking"] is False
 
@@ -101,7 +103,7 @@ def test_a_training_record_fulfils_and_opens_the_next_obligations(feed):
     }
     assert status == {
         "training_entry": ("fulfilled", "2026-01-20"),
-        "equipment": ("open", "2026-02-04"),
+        "equipment": ("open", "2026-01-05"),  # due on the contract's first day
         "thematic_modules": ("fulfilled", "2027-01-15"),
         "certification_exams": ("fulfilled", "2026-09-01"),
     }

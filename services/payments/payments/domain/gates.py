@@ -65,6 +65,8 @@ _OBLIGATION_LABELS = {
     "activity_reporting": "comptes rendus d'activité",
     "post_refill": "remplacement sur le poste",
     "final_report": "bilan final",
+    "candidate_presentation": "présentation d'un candidat sur un poste",
+    "continuing_training": "module annuel de formation continue",
 }
 
 

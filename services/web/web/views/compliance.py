@@ -19,11 +19,13 @@ READERS = (Role.COMPLIANCE, Role.ADMIN, Role.AUDITOR)
 
 #: What a structure owes, in the words of the programme (compliance.domain.obligations.ObligationKind).
 KIND_LABELS: dict[str, str] = {
+    "candidate_presentation": "Présentation d'un candidat sur un poste attribué",
     "candidate_selection": "Sélection d'un candidat",
     "contract_signature": "Signature du contrat de travail",
     "training_entry": "Entrée en formation initiale",
     "certification_exams": "Passage de Pix et du CCP1",
     "thematic_modules": "Suivi de deux modules thématiques",
+    "continuing_training": "Module annuel de formation continue",
     "equipment": "Équipement du conseiller",
     "activity_reporting": "Comptes rendus d'activité",
     "post_refill": "Recrutement sur le poste vacant ou restitution",
@@ -35,6 +37,8 @@ STEP_LABELS: dict[str, str] = {
     "due_soon": "échéance proche",
     "overdue": "en retard",
     "escalation": "relance avec copie au service conformité",
+    "reminder_1": "1re relance (1 mois sans compte rendu)",
+    "reminder_2": "2e relance (1 mois et demi sans compte rendu)",
 }
 
 STATUSES = ("overdue", "due_soon", "open", "fulfilled", "waived")
@@ -71,6 +75,8 @@ def obligation_kind(value: Any, period: Any = None) -> str:
             text += f" {article}{name} {month.year}"
         except ValueError:
             text += f" ({period})"
+    elif kind == "continuing_training" and period:
+        text += f" {str(period)[:4]}"  # the calendar year it is about
     return text
 
 
