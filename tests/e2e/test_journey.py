@@ -99,10 +99,11 @@ def test_a_structure_from_convention_to_payment(product, journey):
         json={
             "advisor_id": advisor["id"],
             "contract_type": "cdd",
-            "start_date": "2026-01-05",
-            # 18 months, the longest CDD of a private employer (the association's journey): 5 January 2026
-            # + 18 months = 5 July 2027, so the last day is 4 July 2027.
-            "end_date": "2027-07-04",
+            # Signed on 5 January, starting on 2 February: the equipment is due on the first day.
+            "start_date": "2026-02-02",
+            # 18 months, the longest CDD of a private employer (the association's journey): 2 February
+            # 2026 + 18 months = 2 August 2027, so the last day is 1 August 2027.
+            "end_date": "2027-08-01",
             "weekly_hours": "35",
             "gross_monthly_salary": salary,
             "signed_on": "2026-01-05",

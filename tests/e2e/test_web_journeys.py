@@ -210,7 +210,8 @@ def contract_signed(product, convention, first_name="Inès"):
         json={
             "advisor_id": advisor["id"],
             "contract_type": "cdd",
-            "start_date": "2026-01-05",
+            # Signed on 5 January, starting on 2 February: the equipment is due on the first day.
+            "start_date": "2026-02-02",
             "end_date": "2027-12-31",
             "weekly_hours": "35",
             "gross_monthly_salary": "1900.00",

@@ -50,14 +50,14 @@ class Feed:
         return envelope
 
     def convention(
-        self, signed_on=date(2025, 9, 1), end=date(2028, 8, 31), posts=1, start=date(2025, 9, 1), **extra
+        self, signed_on=date(2024, 9, 2), end=date(2027, 9, 1), posts=1, start=date(2024, 9, 2), **extra
     ):
         # One post by default: the contract the tests sign fills it, so that the post's candidate
         # presentation (due 3 months after the signature) weighs only on the tests about it.
         data = {
             "convention_id": str(uuid.uuid4()),
             "structure_id": str(uuid.uuid4()),
-            "reference": "CNUM-2025-TEST",
+            "reference": "CNUM-2024-TEST",
             "structure": STRUCTURE,
             "wave": "renewal",
             "posts": posts,
@@ -72,8 +72,8 @@ class Feed:
             "funding_periods": [
                 {
                     "number": 1,
-                    "starts_on": "2025-09-01",
-                    "ends_on": "2026-08-31",
+                    "starts_on": "2024-09-02",
+                    "ends_on": "2025-09-01",
                     "months": 12,
                     "amount_per_post": "17500.00",
                     "monthly_rate": "1458.33",

@@ -15,9 +15,10 @@ def test_the_recruiting_events_open_each_obligation_with_its_legal_due_date(feed
     due = {(o["kind"], o["due_on"], o["status"]) for o in feed.obligations()}
 
     assert due == {
-        ("final_report", "2028-11-30", "open"),
-        # the one post: signed 1 September 2025 + 3 months, settled by the presentation of 31 October
-        ("candidate_presentation", "2025-12-01", "fulfilled"),
+        # the convention ends on 1 September 2027: + 3 months = 1 December 2027
+        ("final_report", "2027-12-01", "open"),
+        # the one post: signed 2 September 2024 + 3 months = 2 December 2024, settled by the presentation
+        ("candidate_presentation", "2024-12-02", "fulfilled"),
         ("candidate_selection", "2025-11-30", "open"),  # 31 October + 1 month
         ("candidate_selection", "2025-12-03", "fulfilled"),
         ("contract_signature", "2025-12-05", "fulfilled"),  # selection + 15 days, settled by the contract
