@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 from cnum_shared.config import ServiceSettings
 from cnum_shared.db import Database
 from conventions.adapters.orm import Structure
+from conventions.domain.conventions import ConventionAction
 from conventions.service_layer.contracts import create_advisor, sign_contract
-from conventions.service_layer.conventions import create_convention, sign_convention
+from conventions.service_layer.conventions import create_convention, end_convention, sign_convention
 from conventions.service_layer.structures import create_structure
 
 #: The day the demo structures are registered: their rules (types, eligibility) are read on it, before
@@ -117,6 +118,7 @@ DEMO_CONVENTIONS: list[dict[str, Any]] = [
         "start_date": date(2021, 9, 1),
         "duration_months": 18,
         "signed_on": date(2021, 9, 10),
+        "closed_on": date(2023, 2, 28),
     },
     {
         "siret": "77566202600027",
@@ -141,6 +143,7 @@ DEMO_CONVENTIONS: list[dict[str, Any]] = [
         "start_date": date(2021, 9, 1),
         "duration_months": 24,
         "signed_on": date(2021, 9, 15),
+        "closed_on": date(2023, 8, 31),
     },
     {
         "siret": "21974222800014",
@@ -168,6 +171,7 @@ DEMO_CONVENTIONS: list[dict[str, Any]] = [
         "start_date": date(2021, 10, 1),
         "duration_months": 24,
         "signed_on": date(2021, 10, 15),
+        "closed_on": date(2023, 9, 30),
     },
     {
         "siret": "21976011300015",
@@ -204,6 +208,16 @@ def _load_conventions(database: Database, structures: dict[str, Structure]) -> i
             )
         with database.unit_of_work() as uow:
             sign_convention(uow, convention.id, fields["signed_on"])
+        if fields.get("closed_on"):
+            # A convention renewed in 2023-2024 was closed at its term.
+            with database.unit_of_work() as uow:
+                end_convention(
+                    uow,
+                    convention.id,
+                    ConventionAction.CLOSE,
+                    fields["closed_on"],
+                    "Convention arrivée à son terme ; postes renouvelés par une nouvelle convention.",
+                )
         hire = fields.get("contract")
         if hire:
             with database.unit_of_work() as uow:

@@ -18,10 +18,12 @@ def test_the_demo_data_is_loaded_once_through_the_use_cases(app):
             ).all()
         )
     assert departments == {"15", "94", "971", "974", "976"}
-    assert statuses == ["signed"] * len(DEMO_CONVENTIONS)
+    # Three 2021 conventions were renewed: closed at their term; the five others are signed.
+    assert sorted(statuses) == ["closed"] * 3 + ["signed"] * 5
     assert salaries == ["1500.00", "1900.00"]
     assert events == {
         "structure.updated": len(DEMO_STRUCTURES),
         "convention.signed": len(DEMO_CONVENTIONS),
+        "convention.closed": 3,
         "contract.signed": 2,
     }
