@@ -55,11 +55,9 @@ def apply_schedule(
             continue
         if status in UNPAID:
             if tranche.amount != amount:
-                history.record(
+                _note(
                     session,
-                    tranche.id,
-                    tranche.status,
-                    tranche.status,
+                    tranche,
                     actor,
                     f"{label} : montant {format_eur_fr(tranche.amount)} → {format_eur_fr(amount)}",
                 )
@@ -92,11 +90,9 @@ def apply_schedule(
             )
             lines.append(line)
             next_number += 1
-            history.record(
+            _note(
                 session,
-                tranche.id,
-                tranche.status,
-                tranche.status,
+                tranche,
                 actor,
                 f"{label} : montant signé {format_eur_fr(amount)}, tranche déjà {settled} pour "
                 f"{format_eur_fr(stands_for)} : complément de {format_eur_fr(difference)} "
@@ -110,11 +106,9 @@ def apply_schedule(
                 continue
             taken = min(owed_back, line.amount)
             owed_back -= taken
-            history.record(
+            _note(
                 session,
-                line.id,
-                line.status,
-                line.status,
+                line,
                 actor,
                 f"{label} : montant {format_eur_fr(line.amount)} → {format_eur_fr(line.amount - taken)}",
             )
@@ -147,15 +141,18 @@ def apply_schedule(
                     },
                 )
             )
-        history.record(
+        _note(
             session,
-            tranche.id,
-            tranche.status,
-            tranche.status,
+            tranche,
             actor,
             f"{label} : montant signé {format_eur_fr(amount)}, tranche déjà {settled} pour "
             f"{format_eur_fr(stands_for)} : {format_eur_fr(-difference)} à reverser",
         )
+
+
+def _note(session: Session, tranche: Tranche, actor: str, reason: str) -> None:
+    """A history row that records a change of amount; the tranche keeps its state."""
+    history.record(session, tranche.id, tranche.status, tranche.status, actor, reason)
 
 
 def _supplementary_line(
