@@ -137,6 +137,16 @@ def test_dates_and_times_are_written_the_french_way_in_paris_time():
     assert label("overdue") == "en retard"
 
 
+def test_a_line_an_avenant_added_to_a_paid_tranche_is_named_after_the_tranche_it_completes():
+    from web.views.filters import tranche_name
+
+    assert tranche_name({"number": 2, "kind": "instalment", "regularises": None}) == "n° 2"
+    assert (
+        tranche_name({"number": 4, "kind": "regularisation", "regularises": 2})
+        == "n° 4 (complément de la tranche 2)"
+    )
+
+
 @pytest.mark.parametrize(
     ("form", "refusal"),
     [

@@ -81,5 +81,13 @@ def euros(value: Any) -> str:
         return str(value)
 
 
+def tranche_name(tranche: Any) -> str:
+    """ "n° 2", or "n° 4 (complément de la tranche 2)" for a line an avenant added to a paid tranche."""
+    name = f"n° {tranche.get('number')}"
+    if tranche.get("kind") == "regularisation" and tranche.get("regularises"):
+        name += f" (complément de la tranche {tranche['regularises']})"
+    return name
+
+
 def register_filters(app: Flask) -> None:
-    app.jinja_env.filters.update(label=label, french_date=french_date, euros=euros)
+    app.jinja_env.filters.update(label=label, french_date=french_date, euros=euros, tranche_name=tranche_name)
