@@ -7,19 +7,16 @@ Create Date: 2026-12-06 02:00:00
 The funded periods (one for the initial wave, one per convention year for the renewal) are what
 article 6 of the convention states and the clawback applies: they are computed once, at the
 convention's creation, from the parameters in force at its start date, and carried by its events.
-Existing conventions get theirs from the same parameters here.
+
+A convention that exists before this change was signed under the earlier article 6, which prorated the
+amount per post over the funded months, whatever the wave: it keeps that rule, as one period of its
+funded months at its amount per post (payments' migration 0007 does the same with its copy).
 """
 
-import uuid
 from collections.abc import Sequence
-from datetime import date
 
 import sqlalchemy as sa
 from alembic import op
-
-from cnum_shared import legal
-from cnum_shared.legal import StructureKind, Wave
-from cnum_shared.territories import territory
 
 revision: str = "0010"
 down_revision: str | None = "0009"
@@ -33,43 +30,31 @@ def upgrade() -> None:
     with op.batch_alter_table("convention_amendments", schema=None) as batch_op:
         # The schedule the avenant states (number, due date, amount of every tranche).
         batch_op.add_column(sa.Column("tranches", sa.JSON(), nullable=True))
+    conventions = sa.table(
+        "conventions",
+        sa.column("id", sa.Uuid()),
+        sa.column("funded_months", sa.Integer()),
+        sa.column("amount_per_post", sa.Numeric(12, 2)),
+        sa.column("funding_periods", sa.JSON()),
+    )
     connection = op.get_bind()
     rows = connection.execute(
-        sa.text(
-            "SELECT c.id, c.wave, c.start_date, c.duration_months, s.kind, s.department, s.qpv_zrr "
-            "FROM conventions c JOIN structures s ON s.id = c.structure_id"
-        )
+        sa.select(conventions.c.id, conventions.c.funded_months, conventions.c.amount_per_post)
     ).all()
-    conventions = sa.table("conventions", sa.column("id", sa.Uuid()), sa.column("funding_periods", sa.JSON()))
     for row in rows:
-        start = row.start_date if isinstance(row.start_date, date) else date.fromisoformat(row.start_date)
-        try:
-            periods = legal.funding_periods(
-                Wave(row.wave),
-                StructureKind(row.kind),
-                territory(row.department),
-                row.duration_months,
-                bool(row.qpv_zrr),
-                start,
-            )
-        except ValueError:
-            continue  # terms the parameters no longer allow: left without periods, shown as unknown
         connection.execute(
             conventions.update()
-            .where(conventions.c.id == sa.bindparam("row_id"))
-            .values(funding_periods=sa.bindparam("periods")),
-            {
-                "row_id": row.id if not isinstance(row.id, str) else uuid.UUID(row.id),
-                "periods": [
+            .where(conventions.c.id == row.id)
+            .values(
+                funding_periods=[
                     {
-                        "number": period.number,
-                        "offset_months": period.offset_months,
-                        "months": period.months,
-                        "amount_per_post": str(period.amount_per_post),
+                        "number": 1,
+                        "offset_months": 0,
+                        "months": row.funded_months,
+                        "amount_per_post": str(row.amount_per_post),
                     }
-                    for period in periods
-                ],
-            },
+                ]
+            )
         )
 
 

@@ -4,7 +4,10 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-06 02:00:00
 
-- `conventions.funding_periods`: the funded periods `convention.*` events carry (article 6's rates).
+- `conventions.funding_periods`: the funded periods `convention.*` events carry (article 6's rates). A
+  convention scheduled before this change was signed under the earlier article 6, which prorated the
+  amount per post over the funded months whatever the wave: it keeps that rule, as one period (the
+  conventions service's migration 0010 records the same period).
 - `tranches.kind`: `instalment` (one of the convention's tranches) or `regularisation` (a supplementary
   payable line booked when an avenant raises a tranche already approved or paid); `regularises` names
   the instalment's number and `amendment_number` the avenant. No check constraint on `kind`: on SQLite
@@ -15,11 +18,15 @@ Create Date: 2026-12-06 02:00:00
 """
 
 from collections.abc import Sequence
+from datetime import timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 from alembic import op
 
 import cnum_shared.db
+from cnum_shared.dates import add_months
+from cnum_shared.money import quantize_cents
 
 revision: str = "0007"
 down_revision: str | None = "0006"
@@ -30,6 +37,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("conventions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("funding_periods", sa.JSON(), nullable=True))
+    _earlier_conventions_keep_their_article_6()
     with op.batch_alter_table("tranches", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("kind", sa.String(length=16), nullable=False, server_default="instalment")
@@ -51,6 +59,41 @@ def upgrade() -> None:
             "contract_of_a_post",
             "(kind = 'post_ended' AND contract_id IS NOT NULL) "
             "OR (kind = 'regularisation' AND contract_id IS NULL)",
+        )
+
+
+def _earlier_conventions_keep_their_article_6() -> None:
+    conventions = sa.table(
+        "conventions",
+        sa.column("convention_id", sa.Uuid()),
+        sa.column("start_date", sa.Date()),
+        sa.column("funded_months", sa.Integer()),
+        sa.column("amount_per_post", sa.Numeric(12, 2)),
+        sa.column("funding_periods", sa.JSON()),
+    )
+    connection = op.get_bind()
+    rows = connection.execute(
+        sa.select(
+            conventions.c.convention_id,
+            conventions.c.start_date,
+            conventions.c.funded_months,
+            conventions.c.amount_per_post,
+        )
+    ).all()
+    for row in rows:
+        amount = Decimal(row.amount_per_post)
+        period = {
+            "number": 1,
+            "starts_on": row.start_date.isoformat(),
+            "ends_on": (add_months(row.start_date, row.funded_months) - timedelta(days=1)).isoformat(),
+            "months": row.funded_months,
+            "amount_per_post": str(amount),
+            "monthly_rate": str(quantize_cents(amount / row.funded_months)),
+        }
+        connection.execute(
+            conventions.update()
+            .where(conventions.c.convention_id == row.convention_id)
+            .values(funding_periods=[period])
         )
 
 
