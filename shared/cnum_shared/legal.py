@@ -108,8 +108,9 @@ class FundingFrozen(ValueError):
 
     def __init__(self, what: str, signed_on: date, since: date, reference: str) -> None:
         super().__init__(
-            f"{what} ne peut pas être signé(e) le {format_date_fr(signed_on)} : depuis le "
-            f"{format_date_fr(since)}, le financement du dispositif est gelé ({reference})."
+            f"Signature impossible le {format_date_fr(signed_on)} {what} : depuis le "
+            f"{format_date_fr(since)}, le financement du dispositif est gelé et aucune nouvelle convention "
+            f"ni aucun avenant qui ajoute des postes ne peut être signé ({reference})."
         )
         self.signed_on = signed_on
         self.since = since

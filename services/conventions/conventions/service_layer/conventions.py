@@ -245,7 +245,7 @@ def sign_convention(uow: UnitOfWork, convention_id: uuid.UUID, signed_on: date) 
     """Sign a draft: tranche 1 falls due on the signing date; emits `convention.signed`."""
     convention = get_convention(uow, convention_id, for_update=True)
     convention.status = next_status(ConventionStatus(convention.status), ConventionAction.SIGN).value
-    legal.check_funding_freeze(f"La convention {convention.reference}", signed_on)
+    legal.check_funding_freeze(f"de la convention {convention.reference}", signed_on)
     convention.signed_on = signed_on
     first = convention.tranches[0]
     first.due_on = signed_on
@@ -423,7 +423,11 @@ def sign_amendment(
             "rédigez-en un nouveau."
         )
     if amendment.posts > amendment.posts_before:
-        legal.check_funding_freeze(f"L'avenant n° {amendment.number}, qui ajoute des postes,", signed_on)
+        legal.check_funding_freeze(
+            f"de l'avenant n° {amendment.number}, qui fait passer la convention de "
+            f"{amendment.posts_before} à {amendment.posts} postes",
+            signed_on,
+        )
     convention.status = next_status(ConventionStatus(convention.status), ConventionAction.AMEND).value
     if amendment.tranches is None:
         # Drafted before avenants stated their schedule: computed now, by the same rule.

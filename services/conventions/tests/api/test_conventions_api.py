@@ -270,7 +270,7 @@ def test_from_the_2025_freeze_no_convention_is_signed(api):
 
     assert refused["errors"]["rules"][0]["code"] == "funding_freeze"
     assert "Loi n° 2025-127 du 14 février 2025" in refused["message"]
-    assert "depuis le 14 mai 2025" in refused["message"]
+    assert "depuis le 14 mai 2025, le financement du dispositif est gelé" in refused["message"]
     assert refused["errors"]["funding_freeze_from"] == "2025-05-14"
     assert (unchanged["status"], unchanged["signed_on"]) == ("draft", None)
     assert signed["status"] == "signed"
@@ -288,7 +288,9 @@ def test_from_the_2025_freeze_an_avenant_may_reduce_posts_but_not_add_any(api):
     signed = api.call("POST", f"{path}/{fewer['id']}/sign", 200, {"signed_on": "2025-06-02"})
 
     assert refused["errors"]["rules"][0]["code"] == "funding_freeze"
-    assert "L'avenant n° 1, qui ajoute des postes," in refused["message"]
+    assert refused["message"].startswith(
+        "Signature impossible le 2 juin 2025 de l'avenant n° 1, qui fait passer la convention de 2 à 3 postes"
+    )
     assert signed["status"] == "signed"
     assert api.call("GET", f"/conventions/{convention['id']}", 200)["posts"] == 1
 
