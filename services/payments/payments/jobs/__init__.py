@@ -29,9 +29,10 @@ JOBS: list[Job] = [
         name="mark_due",
         function=_mark_due,
         description="scheduled tranches whose date has come fall due (tranche.due)",
-        # Often rather than daily: it is idempotent and cheap, and a newly signed convention whose first
-        # tranche is already due shows as due within minutes.
-        trigger={"trigger": "interval", "minutes": 10},
+        # Often rather than daily: it is idempotent and cheap (one bulk update), and a newly signed
+        # convention whose first tranche is already due, or a supplementary line an avenant adds, shows as
+        # due within a minute (the demo's conventions too, relayed just after the scheduler starts).
+        trigger={"trigger": "interval", "minutes": 1},
         run_at_start=True,
     ),
     Job(
