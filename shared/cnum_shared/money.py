@@ -81,6 +81,11 @@ def format_date_fr(day: date) -> str:
     return "1er" + written[1:] if day.day == 1 else written
 
 
+def month_name_fr(day: date) -> str:
+    """The French name of the month `day` falls in: "janvier", "août"."""
+    return format_date(day, format="MMMM", locale=FRENCH_LOCALE)
+
+
 def amount_in_words_fr(amount: Decimal | int | str) -> str:
     """The amount in French words, as a convention states it ("soixante-sept mille cinq cents euros").
 

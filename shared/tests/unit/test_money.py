@@ -146,3 +146,14 @@ def test_a_float_is_not_formatted():
 )
 def test_dates_in_french(day, text):
     assert format_date_fr(day) == text
+
+
+def test_the_months_are_named_in_french():
+    from cnum_shared.money import month_name_fr
+
+    assert [month_name_fr(date(2026, month, 15)) for month in (1, 2, 8, 12)] == [
+        "janvier",
+        "février",
+        "août",
+        "décembre",
+    ]

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from cnum_shared import legal
 from cnum_shared.config import ServiceSettings
 from cnum_shared.db import Database, utcnow
-from cnum_shared.money import format_date_fr
+from cnum_shared.money import format_date_fr, month_name_fr
 from compliance.adapters import mail
 from compliance.adapters.orm import Alert, AlertItem, ContractCopy, Obligation, StructureContact
 from compliance.domain.obligations import LABELS, PENDING, ObligationKind, ObligationStatus, next_month
@@ -24,20 +24,6 @@ from compliance.domain.obligations import LABELS, PENDING, ObligationKind, Oblig
 _STATE = {"due_soon": "à échéance proche", "overdue": "en retard", "escalation": "en retard (relance)"}
 #: How strongly a step speaks for its obligation in the e-mail (the strongest is shown).
 _STRENGTH = {"due_soon": 0, "reminder_1": 1, "reminder_2": 2, "overdue": 3, "escalation": 4}
-_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 #: The steps the programme's cadence brings for activity reports, in place of due soon and overdue.
 _REMINDERS = ("reminder_1", "reminder_2")
 #: A step to tell: (step, officer_request), 0 for the calendar's steps, n for the officer's n-th request.
@@ -198,7 +184,7 @@ def _period_fr(obligation: Obligation) -> str | None:
     if obligation.period is None:
         return None
     if obligation.kind == ObligationKind.ACTIVITY_REPORTING.value:
-        return f"{_MONTHS[obligation.period.month - 1]} {obligation.period.year}"
+        return f"{month_name_fr(obligation.period)} {obligation.period.year}"
     return str(obligation.period.year)
 
 

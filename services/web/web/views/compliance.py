@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from cnum_shared.auth import Role
+from cnum_shared.money import month_name_fr
 from web.adapters.services import Page, ServiceError
 from web.views.common import flash_refusal, roles, services, signed_in_role, today
 from web.views.filters import label
@@ -43,21 +44,6 @@ STEP_LABELS: dict[str, str] = {
 
 STATUSES = ("overdue", "due_soon", "open", "fulfilled", "waived")
 
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-
 
 @blp.app_template_filter("obligation_kind")
 def obligation_kind(value: Any, period: Any = None) -> str:
@@ -70,7 +56,7 @@ def obligation_kind(value: Any, period: Any = None) -> str:
     if kind == "activity_reporting" and period:
         try:
             month = date.fromisoformat(str(period))
-            name = MONTHS[month.month - 1]
+            name = month_name_fr(month)
             article = "d'" if name[0] in "aeioué" else "de "
             text += f" {article}{name} {month.year}"
         except ValueError:
