@@ -248,11 +248,6 @@ class FundingPeriod:
         last = min(last_month, self.offset_months + self.months)
         return max(0, last - first + 1)
 
-    def earned(self, months_occupied: int) -> Decimal:
-        """What one post earns for `months_occupied` months of this period (rounded once, half-up)."""
-        counted = max(0, min(months_occupied, self.months))
-        return quantize_cents(self.amount_per_post * counted / self.months)
-
 
 @dataclass(frozen=True)
 class Deadline:

@@ -16,6 +16,7 @@ from cnum_shared.dates import add_months
 from cnum_shared.db import UnitOfWork, utcnow
 from cnum_shared.events.outbox import emit
 from cnum_shared.legal import FundingPeriod, StructureKind, Wave
+from cnum_shared.money import format_date_fr
 from cnum_shared.territories import territory
 from conventions.adapters.orm import (
     Convention,
@@ -89,7 +90,7 @@ def _check_renewal_has_predecessor(uow: UnitOfWork, structure: Structure, start_
                 "wave": [
                     "Un renouvellement suppose une convention antérieure signée avec la même structure : "
                     f"« {structure.name} » n'en a aucune qui commence avant le "
-                    f"{start_date.strftime('%d/%m/%Y')}."
+                    f"{format_date_fr(start_date)}."
                 ]
             }
         )

@@ -314,6 +314,6 @@ class Recovery(Base):
     amendment_number: Mapped[int | None]
     earned: Mapped[Decimal | None]
     paid_per_post: Mapped[Decimal | None]
-    #: post_ended: [{period, months, monthly_rate, amount_per_post, period_months, earned}];
-    #: regularisation: {tranche, paid, signed, difference}.
+    #: post_ended: [{period, months, monthly_rate, earned}] (one per funded period the post occupied);
+    #: regularisation: {tranche, signed, already, status, difference}.
     computation: Mapped[dict[str, object] | list[dict[str, object]] | None] = mapped_column(JSON)

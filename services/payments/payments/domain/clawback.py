@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 from cnum_shared.dates import months_started
+from cnum_shared.legal import FundingPeriod
 from cnum_shared.money import quantize_cents
 
 
@@ -61,11 +62,13 @@ def clawback(
     last = months_started(convention_start, occupied_until)
     earnings: list[PeriodEarning] = []
     for period in periods:
-        period_first = months_started(convention_start, period.starts_on)
-        period_last = months_started(convention_start, period.ends_on)
-        months = max(0, min(last, period_last) - max(first, period_first) + 1)
+        # The convention's months that fall in the period, counted as the conventions service counts them.
+        offset = months_started(convention_start, period.starts_on) - 1
+        months = FundingPeriod(period.number, offset, period.months, period.amount_per_post).overlap(
+            first, last
+        )
         if months:
-            earned = quantize_cents(period.amount_per_post * min(months, period.months) / period.months)
+            earned = quantize_cents(period.amount_per_post * months / period.months)
             earnings.append(PeriodEarning(period.number, months, period.monthly_rate, earned))
     earned = sum((item.earned for item in earnings), Decimal(0))
     paid = quantize_cents(paid_per_post)
