@@ -12,6 +12,7 @@ CI=true), where it fails.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -32,10 +33,13 @@ import pytest
 import requests
 from flask import Flask
 from psycopg import sql
+from sqlalchemy import select
 
 from cnum_shared.auth import Role, issue_token
 from cnum_shared.config import DEVELOPMENT_JWT_SECRET
 from cnum_shared.db import upgrade_database
+from cnum_shared.events.relay import envelope_of
+from cnum_shared.events.tables import EventTables
 
 BACKENDS = ("sqlite", "postgresql")
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -175,6 +179,13 @@ def bearer(
 def auth() -> Callable[..., dict[str, str]]:
     """`auth("legal")` or `auth("structure", structure_id=…)`: headers with a valid token."""
     return bearer
+
+
+def outbox_envelopes(app: Flask, tables: EventTables) -> list[dict[str, Any]]:
+    """The envelopes a service's relay would post from its outbox, in order, as JSON over the wire."""
+    with app.extensions["cnum"].database.session() as session:
+        rows = session.execute(select(tables.outbox).order_by(tables.outbox.c.sequence)).mappings()
+        return [json.loads(json.dumps(envelope_of(row))) for row in rows]
 
 
 @contextmanager

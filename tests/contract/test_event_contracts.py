@@ -8,15 +8,13 @@ consumer fails here, before any process is started.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from cnum_shared.events.relay import envelope_of
 from cnum_shared.events.schemas import EVENT_TYPES, consumers_of, load_envelope
-from cnum_shared.testing import TestDatabases, bearer, service_app
+from cnum_shared.testing import TestDatabases, bearer, outbox_envelopes, service_app
 from compliance import create_app as create_compliance
 from compliance.manage import MIGRATIONS_DIR as COMPLIANCE_MIGRATIONS
 from compliance.service_layer.event_handlers import EVENT_HANDLERS as COMPLIANCE_HANDLERS
@@ -69,15 +67,6 @@ def payments(db_backend: str, test_databases: TestDatabases, tmp_path: Path):
         yield app
 
 
-def outbox_envelopes(app) -> list[dict]:
-    """The envelopes the relay would post, in order, as JSON went over the wire."""
-    with app.extensions["cnum"].database.session() as session:
-        rows = session.execute(
-            select(conventions_events.outbox).order_by(conventions_events.outbox.c.sequence)
-        ).mappings()
-        return [json.loads(json.dumps(envelope_of(row))) for row in rows]
-
-
 def test_structure_updated_from_conventions_is_accepted_by_payments(conventions, payments):
     created = []
     for fields in DEMO_STRUCTURES:
@@ -92,7 +81,7 @@ def test_structure_updated_from_conventions_is_accepted_by_payments(conventions,
     )
     assert patched.status_code == 200, patched.get_json()
 
-    envelopes = outbox_envelopes(conventions)
+    envelopes = outbox_envelopes(conventions, conventions_events)
     assert [envelope["type"] for envelope in envelopes] == ["structure.updated"] * (len(DEMO_STRUCTURES) + 1)
     for envelope in envelopes:
         assert consumers_of(envelope["type"]) == ("payments",)
@@ -129,7 +118,7 @@ def test_a_ridet_a_numero_tahiti_and_the_new_structure_types_reach_payments(conv
         response = conventions.test_client().post("/api/v1/structures", json=body, headers=bearer("legal"))
         assert response.status_code == 201, response.get_json()
 
-    for envelope in outbox_envelopes(conventions):
+    for envelope in outbox_envelopes(conventions, conventions_events):
         load_envelope(envelope)
         delivered = payments.test_client().post("/api/v1/events", json=envelope, headers=bearer("service"))
         assert delivered.status_code == 200, delivered.get_json()
@@ -282,7 +271,7 @@ def test_every_event_of_the_recruiting_journey_is_accepted_by_its_consumers(
         )
     )
 
-    envelopes = outbox_envelopes(conventions)
+    envelopes = outbox_envelopes(conventions, conventions_events)
     assert {envelope["type"] for envelope in envelopes} == {
         name for name, event_type in EVENT_TYPES.items() if event_type.producer == "conventions"
     }

@@ -8,20 +8,17 @@ posted as compliance publishes it (see `standing`).
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from cnum_shared.clock import FixedClock
 from cnum_shared.dates import add_months
-from cnum_shared.events.relay import envelope_of
 from cnum_shared.events.schemas import consumers_of
-from cnum_shared.testing import TestDatabases, bearer, service_app
+from cnum_shared.testing import TestDatabases, bearer, outbox_envelopes, service_app
 from conventions import create_app as create_conventions
 from conventions.adapters.orm import event_tables as conventions_events
 from conventions.demo import DEMO_STRUCTURES
@@ -62,13 +59,8 @@ class Feed:
 
     def deliver(self) -> list[dict]:
         """Post the conventions outbox's new events for payments, in order, as the relay would."""
-        with self.conventions.extensions["cnum"].database.session() as session:
-            rows = session.execute(
-                select(conventions_events.outbox).order_by(conventions_events.outbox.c.sequence)
-            ).mappings()
-            envelopes = [json.loads(json.dumps(envelope_of(row))) for row in rows]
         delivered = []
-        for envelope in envelopes:
+        for envelope in outbox_envelopes(self.conventions, conventions_events):
             if envelope["id"] in self._delivered or "payments" not in consumers_of(envelope["type"]):
                 continue
             response = self.client.post("/api/v1/events", json=envelope, headers=bearer("service"))
