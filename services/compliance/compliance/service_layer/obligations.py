@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, select, update
@@ -201,40 +201,55 @@ def activity_reporting_obligations(session: Session, as_of: date) -> int:
         status = (
             ObligationStatus.FULFILLED if (contract.contract_id, month) in reported else ObligationStatus.OPEN
         )
-        obligation_id = uuid.uuid4()
-        rows.append(
-            {
-                "id": obligation_id,
-                "natural_key": key,
-                "kind": kind,
-                "structure_id": contract.structure_id,
-                "convention_id": contract.convention_id,
-                "contract_id": contract.contract_id,
-                "candidate_id": None,
-                "advisor_id": None,
-                "period": month,
-                "status": status.value,
-                "due_on": due_on,
-                "source": source,
-                "escalation_requests": 0,
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
-        history.append(
-            {
-                "id": uuid.uuid4(),
-                "obligation_id": obligation_id,
-                "from_status": None,
-                "to_status": status.value,
-                "actor": SCAN,
-                "reason": reason,
-                "at": now,
-            }
-        )
+        row = _scanned_obligation(kind, key, contract, month, status.value, due_on, source, now)
+        rows.append(row)
+        history.append(_opened_by_scan(row, reason, now))
     insert_rows(session, Obligation, rows)
     insert_rows(session, ObligationHistory, history)
     return len(rows)
+
+
+def _scanned_obligation(
+    kind: str,
+    key: str,
+    contract: ContractCopy,
+    period: date,
+    status: str,
+    due_on: date,
+    source: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """The row of an obligation the scan opens for a contract (a month's report, a year's module)."""
+    return {
+        "id": uuid.uuid4(),
+        "natural_key": key,
+        "kind": kind,
+        "structure_id": contract.structure_id,
+        "convention_id": contract.convention_id,
+        "contract_id": contract.contract_id,
+        "candidate_id": None,
+        "advisor_id": None,
+        "period": period,
+        "status": status,
+        "due_on": due_on,
+        "source": source,
+        "escalation_requests": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _opened_by_scan(row: dict[str, Any], reason: str, now: datetime) -> dict[str, Any]:
+    """The first history row of an obligation the scan opened: its status, the scan, why."""
+    return {
+        "id": uuid.uuid4(),
+        "obligation_id": row["id"],
+        "from_status": None,
+        "to_status": row["status"],
+        "actor": SCAN,
+        "reason": reason,
+        "at": now,
+    }
 
 
 # --- Posts: each granted post is followed until a candidate is presented or a contract signed ---------
@@ -455,29 +470,13 @@ def continuing_training_obligations(session: Session, as_of: date) -> int:
     history: list[dict[str, Any]] = []
     now = utcnow()
     for contract, year, key in missing:
-        obligation_id = uuid.uuid4()
+        row = _scanned_obligation(
+            kind, key, contract, year.period, ObligationStatus.OPEN.value, year.due_on, year.source, now
+        )
         years_of.setdefault(contract.contract_id, []).append(
-            _NewYear(obligation_id, year.period, year.due_on, ObligationStatus.OPEN.value)
+            _NewYear(row["id"], year.period, year.due_on, ObligationStatus.OPEN.value)
         )
-        rows.append(
-            {
-                "id": obligation_id,
-                "natural_key": key,
-                "kind": kind,
-                "structure_id": contract.structure_id,
-                "convention_id": contract.convention_id,
-                "contract_id": contract.contract_id,
-                "candidate_id": None,
-                "advisor_id": None,
-                "period": year.period,
-                "status": ObligationStatus.OPEN.value,
-                "due_on": year.due_on,
-                "source": year.source,
-                "escalation_requests": 0,
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
+        rows.append(row)
     settled: dict[Any, date] = {}
     for contract_id in contract_ids:
         settled.update(_settle_years(years_of.get(contract_id, []), modules.get(contract_id, [])))
@@ -486,16 +485,12 @@ def continuing_training_obligations(session: Session, as_of: date) -> int:
         if module is not None:
             row["status"] = ObligationStatus.FULFILLED.value
         history.append(
-            {
-                "id": uuid.uuid4(),
-                "obligation_id": row["id"],
-                "from_status": None,
-                "to_status": row["status"],
-                "actor": SCAN,
-                "reason": f"formation continue {row['period'].year}"
+            _opened_by_scan(
+                row,
+                f"formation continue {row['period'].year}"
                 + (f" : module thématique suivi le {module.isoformat()}" if module else ""),
-                "at": now,
-            }
+                now,
+            )
         )
     insert_rows(session, Obligation, rows)
     insert_rows(session, ObligationHistory, history)
