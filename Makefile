@@ -16,7 +16,7 @@ endif
 
 LIBREOFFICE_PACKAGES := libreoffice-writer-nogui python3-uno fonts-liberation2
 
-.PHONY: bench chromium help install libreoffice lock migrate demo run test test-fast lint format typecheck clean-var
+.PHONY: bench chromium help install keys libreoffice lock migrate demo run test test-fast lint format typecheck clean-var
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}'
@@ -56,13 +56,20 @@ lock: $(BIN)/python ## recompile requirements/lock.txt from requirements/all.in
 	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
 	$(BIN)/uv pip compile requirements/all.in --python-version 3.11 -o requirements/lock.txt
 
+# `make run` and its steps run the development environment, said explicitly: the services refuse to start
+# without CNUM_ENVIRONMENT (DESIGN §5). An environment that sets it keeps its own value.
+migrate demo keys run: export CNUM_ENVIRONMENT := $(or $(CNUM_ENVIRONMENT),development)
+
+keys: install ## make the development key pair for signing tokens, under var/keys (kept when it exists)
+	$(BIN)/cnum keys
+
 migrate: install ## apply every service's migrations (SQLite under var/ unless <SVC>_DATABASE_URL is set)
 	@for service in $(SERVICES); do $(BIN)/python -m $$service.manage migrate || exit 1; done
 
 demo: migrate ## load the demo data set (only on the first start)
 	$(BIN)/python -m conventions.manage load-demo
 
-run: demo ## run the whole product in the foreground (Ctrl-C stops everything)
+run: keys demo ## run the whole product in the foreground (Ctrl-C stops everything)
 	@mkdir -p var/mail
 	@echo
 	@echo "  cnum is starting:"
@@ -71,7 +78,7 @@ run: demo ## run the whole product in the foreground (Ctrl-C stops everything)
 	@echo "    payments     http://127.0.0.1:5002/docs"
 	@echo "    compliance   http://127.0.0.1:5003/docs"
 	@echo "    PDF converter http://127.0.0.1:2002/healthz (LibreOffice pool)"
-	@echo "  A token:   $(BIN)/cnum token --role legal      (roles: admin legal finance compliance structure auditor service)"
+	@echo "  A token:   $(BIN)/cnum token --role legal      (roles: admin legal finance compliance structure auditor service reporter)"
 	@echo "  Try:       curl -H \"Authorization: Bearer \$$($(BIN)/cnum token --role legal)\" http://127.0.0.1:5001/api/v1/structures"
 	@echo "  E-mails:   var/mail/*.eml (SMTP sink on 127.0.0.1:8025)"
 	@echo

@@ -237,7 +237,7 @@ def bench_batch(conventions: int = 4000, deadline_seconds: float = 2 * 3600) -> 
     """One batch of `conventions` signed conventions to PDF through the HTTP API, with the memory of
     every process of the service sampled while it runs."""
     from cnum_shared.db import upgrade_database
-    from cnum_shared.testing import TEST_JWT_SECRET, bearer
+    from cnum_shared.testing import TEST_KEY_ENV, bearer
     from conventions.adapters.converter import start_converter, stop_converter, wait_until_ready
     from conventions.manage import MIGRATIONS_DIR
 
@@ -259,7 +259,7 @@ def bench_batch(conventions: int = 4000, deadline_seconds: float = 2 * 3600) -> 
         "CONVENTIONS_DATABASE_URL": database_url,
         "CONVENTIONS_CONVERTER_URL": converter_url,
         "CNUM_VAR_DIR": str(var_dir),
-        "CNUM_JWT_SECRET": TEST_JWT_SECRET,
+        **TEST_KEY_ENV,
         "CNUM_ENVIRONMENT": "test",
         # Payments is not running: the outbox relay would only fail and back off; keep it out of the way.
         "CNUM_RELAY_INTERVAL_SECONDS": "3600",

@@ -284,7 +284,7 @@ def bench_scheduling(backend: str = "sqlite", conventions: int = 4000) -> Result
 def bench_api(seconds: float = 3.0, clients: int = 8, rounds_of_load: int = 3) -> list[Result]:
     """GET /api/v1/tranches under gunicorn against a bare Flask JSON endpoint, same settings: the best of
     a few rounds of `seconds` each, requests per second and the p99 of that round."""
-    from cnum_shared.testing import TEST_JWT_SECRET, bearer
+    from cnum_shared.testing import TEST_KEY_ENV, bearer
 
     work = Path(tempfile.mkdtemp(prefix="cnum-bench-api-"))
     bare_app = work / "bare_app.py"
@@ -311,7 +311,7 @@ def bench_api(seconds: float = 3.0, clients: int = 8, rounds_of_load: int = 3) -
     database.dispose()
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     ports = {"ours": free_port(), "bare": free_port()}
-    env = {"PAYMENTS_DATABASE_URL": url, "CNUM_JWT_SECRET": TEST_JWT_SECRET, "CNUM_ENVIRONMENT": "test"}
+    env = {"PAYMENTS_DATABASE_URL": url, **TEST_KEY_ENV, "CNUM_ENVIRONMENT": "test"}
     processes = [
         subprocess.Popen(
             [gunicorn, "--bind", f"127.0.0.1:{ports['ours']}", "--workers", "2", "payments:create_app()"],

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from cnum_shared.testing import TEST_JWT_SECRET, run_command
+from cnum_shared.testing import TEST_KEY_ENV, run_command
 
 SERVICES = ("conventions", "payments", "compliance")
 
@@ -22,7 +22,7 @@ def test_a_job_runs_once_for_a_given_date(service, db_backend, test_databases, t
     migrations_dir = importlib.import_module(f"{service}.manage").MIGRATIONS_DIR
     env = {
         f"{service.upper()}_DATABASE_URL": test_databases.fresh(service, db_backend, migrations_dir),
-        "CNUM_JWT_SECRET": TEST_JWT_SECRET,
+        **TEST_KEY_ENV,
         "CNUM_VAR_DIR": str(tmp_path),
     }
     output = run_command("-m", f"{service}.jobs", "run", "relay_outbox", "--as-of", "2026-01-01", env=env)

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# The development secret is public (it is in this file): production refuses to start with it.
-DEVELOPMENT_JWT_SECRET = "cnum-development-secret-change-me-in-production-0123456789"  # noqa: S105
+from cnum_shared.auth import KeyFileError, SigningKey, VerificationKeys
+
+#: Where `cnum keys` writes the development key pair, under CNUM_VAR_DIR (`make run` does it once).
+DEVELOPMENT_PRIVATE_KEY = Path("keys/development-jwt-private.pem")
+DEVELOPMENT_PUBLIC_KEY = Path("keys/development-jwt-public.pem")
+ENVIRONMENTS = ("development", "test", "production")
 
 
 class ConfigurationError(RuntimeError):
@@ -40,10 +45,21 @@ class ServiceSettings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     # Common settings (CNUM_*).
-    environment: Literal["development", "test", "production"] = Field(
-        default="development", validation_alias=_common("ENVIRONMENT")
+    #: No default: a service never guesses whether it runs in production (DESIGN §5, fail closed).
+    environment: Literal["development", "test", "production"] | None = Field(
+        default=None, validation_alias=_common("ENVIRONMENT")
     )
-    jwt_secret: str = Field(default=DEVELOPMENT_JWT_SECRET, validation_alias=_common("JWT_SECRET"))
+    #: The issuers' public key(s), PEM (several one after the other while a key is rotated). Development
+    #: and tests default to the pair `cnum keys` writes under CNUM_VAR_DIR; production must name its own.
+    jwt_public_key_file: Path | None = Field(default=None, validation_alias=_common("JWT_PUBLIC_KEY_FILE"))
+    #: The private key, for the issuers only: here, the outbox relay of the scheduler process. The web
+    #: workers of a service never load it.
+    jwt_private_key_file: Path | None = Field(default=None, validation_alias=_common("JWT_PRIVATE_KEY_FILE"))
+    #: The revocation list (cnum_shared.revocation), shared by the issuers and the services.
+    revocation_database_url: str = Field(default="", validation_alias=_common("REVOCATION_DATABASE_URL"))
+    revocation_cache_seconds: float = Field(
+        default=5.0, ge=0, le=60, validation_alias=_common("REVOCATION_CACHE_SECONDS")
+    )
     var_dir: Path = Field(default=Path("var"), validation_alias=_common("VAR_DIR"))
     conventions_url: str = Field(default="http://127.0.0.1:5001", validation_alias=_common("CONVENTIONS_URL"))
     payments_url: str = Field(default="http://127.0.0.1:5002", validation_alias=_common("PAYMENTS_URL"))
@@ -79,7 +95,7 @@ class ServiceSettings(BaseSettings):
     #: Service name, set by each subclass; used for default paths and as the events' `producer`.
     service_name: ClassVar[str] = "service"
 
-    @field_validator("database_url")
+    @field_validator("database_url", "revocation_database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
         if value and not value.startswith(("sqlite", "postgresql")):
@@ -95,17 +111,49 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _defaults_and_production_rules(self) -> ServiceSettings:
+        if self.environment is None:
+            raise ValueError(
+                "CNUM_ENVIRONMENT must be set to development, test or production (nothing starts without it)"
+            )
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.var_dir / f'{self.service_name}.sqlite3').resolve()}"
+        if not self.revocation_database_url:
+            self.revocation_database_url = f"sqlite:///{(self.var_dir / 'revocations.sqlite3').resolve()}"
         if self.fake_now is not None and self.environment != "test":
             raise ValueError("CNUM_FAKE_NOW is for tests only (CNUM_ENVIRONMENT=test)")
         if self.fake_now is not None and self.fake_now.tzinfo is None:
             self.fake_now = self.fake_now.replace(tzinfo=UTC)
-        if self.environment == "production" and self.jwt_secret == DEVELOPMENT_JWT_SECRET:
-            raise ValueError("CNUM_JWT_SECRET must be set to a secret of your own in production")
-        if len(self.jwt_secret) < 32:
-            raise ValueError("CNUM_JWT_SECRET must be at least 32 characters long (HS256 key)")
+        check_keys(self.environment, self.jwt_public_key_file, self.jwt_private_key_file)
+        if self.jwt_public_key_file is None:
+            self.jwt_public_key_file = self.var_dir / DEVELOPMENT_PUBLIC_KEY
+        if self.jwt_private_key_file is None:
+            self.jwt_private_key_file = self.var_dir / DEVELOPMENT_PRIVATE_KEY
+        if self.environment == "production" and self.revocation_database_url.startswith("sqlite"):
+            # The services and the issuers run on several machines in production: they must share one list.
+            raise ValueError("CNUM_REVOCATION_DATABASE_URL must name a PostgreSQL database in production")
         return self
+
+    def verification_keys(self) -> VerificationKeys:
+        """The public keys this service accepts, read once; refuses a development key in production."""
+        assert self.jwt_public_key_file is not None  # set by the validator
+        keys = _read_keys(self.jwt_public_key_file, public=True)
+        assert isinstance(keys, VerificationKeys)
+        if keys.development and self.environment == "production":
+            raise ConfigurationError(
+                f"{self.jwt_public_key_file} is a development key: refused in production"
+            )
+        return keys
+
+    def signing_key(self) -> SigningKey:
+        """The issuers' private key (the relay's tokens), read once."""
+        assert self.jwt_private_key_file is not None  # set by the validator
+        key = _read_keys(self.jwt_private_key_file, public=False)
+        assert isinstance(key, SigningKey)
+        if key.development and self.environment == "production":
+            raise ConfigurationError(
+                f"{self.jwt_private_key_file} is a development key: refused in production"
+            )
+        return key
 
     def service_url(self, service: str) -> str:
         """Base URL of a sibling service, as configured by `CNUM_<SERVICE>_URL`."""
@@ -115,6 +163,36 @@ class ServiceSettings(BaseSettings):
             "compliance": self.compliance_url,
         }
         return urls[service]
+
+
+def check_keys(environment: str | None, public_key_file: Path | None, private_key_file: Path | None) -> None:
+    """Production names its own key files: the development defaults under var/ are refused."""
+    if environment != "production":
+        return
+    if public_key_file is None:
+        raise ValueError("CNUM_JWT_PUBLIC_KEY_FILE must be set in production (the issuers' public key)")
+    for path in (public_key_file, private_key_file):
+        if path is not None and path.name.startswith("development-"):
+            raise ValueError(f"{path} is a development key file: refused in production")
+
+
+@lru_cache(maxsize=16)
+def _read_keys_cached(path: Path, modified: float, public: bool) -> SigningKey | VerificationKeys:
+    data = path.read_bytes()
+    return VerificationKeys.from_pem(data) if public else SigningKey.from_pem(data)
+
+
+def _read_keys(path: Path, *, public: bool) -> SigningKey | VerificationKeys:
+    """A key file, read again only when it changes (a rotated key is picked up without a restart)."""
+    what = "public key (CNUM_JWT_PUBLIC_KEY_FILE)" if public else "private key (CNUM_JWT_PRIVATE_KEY_FILE)"
+    try:
+        return _read_keys_cached(path.resolve(), path.stat().st_mtime, public)
+    except FileNotFoundError:
+        raise ConfigurationError(
+            f"the {what} {path} does not exist; for development run `cnum keys` (make run does)"
+        ) from None
+    except (OSError, KeyFileError) as error:
+        raise ConfigurationError(f"the {what} {path} cannot be used: {error}") from None
 
 
 SettingsT = TypeVar("SettingsT", bound=BaseSettings)

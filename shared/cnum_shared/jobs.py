@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import sys
 import threading
 import zlib
 from collections.abc import Callable, Mapping, Sequence
@@ -18,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from cnum_shared.config import ServiceSettings
+from cnum_shared.config import ConfigurationError, ServiceSettings
 from cnum_shared.dates import paris_today
 from cnum_shared.web import ServiceContext
 
@@ -116,7 +117,7 @@ def serve(context: ServiceContext, jobs: Sequence[Job]) -> int:
     finally:
         scheduler.shutdown(wait=True)
         lock.release()
-        context.database.dispose()
+        context.dispose()
     return 0
 
 
@@ -150,10 +151,16 @@ def run_jobs_cli(
         for job in jobs:
             print(f"{job.name}\t{job.description}")
         return 0
-    context = make_context()
+    try:
+        context = make_context()
+        # The relay signs its tokens: a scheduler without a usable private key stops now, saying why.
+        context.settings.signing_key()
+    except ConfigurationError as error:
+        print(f"{service_name}: {error}", file=sys.stderr)
+        return 2
     if arguments.command == "run":
         by_name = {job.name: job for job in jobs}
         print(run_job(context, by_name[arguments.job], arguments.as_of))
-        context.database.dispose()
+        context.dispose()
         return 0
     return serve(context, jobs)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from cnum_shared.config import ServiceSettings
+from cnum_shared.config import ConfigurationError, ServiceSettings
 from cnum_shared.db import downgrade_database, upgrade_database
 
 #: An extra command receives the service settings and returns a line to print.
@@ -30,14 +31,19 @@ def run_manage_cli(
         commands.add_parser(name, help=help_text)
     arguments = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    settings = settings_factory()
-    if arguments.command == "migrate":
-        upgrade_database(settings.database_url, migrations_dir)
-        print(f"{service_name}: database at head")
-    elif arguments.command == "downgrade":
-        downgrade_database(settings.database_url, migrations_dir, arguments.revision)
-        print(f"{service_name}: database downgraded to {arguments.revision}")
-    else:
-        _, command = (extra_commands or {})[arguments.command]
-        print(command(settings))
+    try:
+        settings = settings_factory()
+        if arguments.command == "migrate":
+            upgrade_database(settings.database_url, migrations_dir)
+            print(f"{service_name}: database at head")
+        elif arguments.command == "downgrade":
+            downgrade_database(settings.database_url, migrations_dir, arguments.revision)
+            print(f"{service_name}: database downgraded to {arguments.revision}")
+        else:
+            _, command = (extra_commands or {})[arguments.command]
+            print(command(settings))
+    except ConfigurationError as error:
+        # A wrong environment is the operator's to fix: say what, without a traceback.
+        print(f"{service_name}: {error}", file=sys.stderr)
+        return 2
     return 0

@@ -19,6 +19,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -35,16 +36,31 @@ from flask import Flask
 from psycopg import sql
 from sqlalchemy import select
 
-from cnum_shared.auth import Role, issue_token
-from cnum_shared.config import DEVELOPMENT_JWT_SECRET
+from cnum_shared.auth import Role, SigningKey, issue_token
 from cnum_shared.db import upgrade_database
 from cnum_shared.events.relay import envelope_of
 from cnum_shared.events.tables import EventTables
 
 BACKENDS = ("sqlite", "postgresql")
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
-#: The JWT secret every test app uses, so that tests can mint tokens.
-TEST_JWT_SECRET = DEVELOPMENT_JWT_SECRET
+#: The tests' own key pair, made once per test process (DESIGN §5: the tests generate their own): the
+#: tests sign with the private key, every test app and test process verifies with the public one.
+TEST_SIGNING_KEY = SigningKey.generate(development=True)
+_KEY_DIR = Path(tempfile.mkdtemp(prefix="cnum-test-keys-"))
+TEST_PRIVATE_KEY_FILE = _KEY_DIR / "development-jwt-private.pem"
+TEST_PUBLIC_KEY_FILE = _KEY_DIR / "development-jwt-public.pem"
+TEST_PRIVATE_KEY_FILE.write_bytes(TEST_SIGNING_KEY.private_pem())
+TEST_PRIVATE_KEY_FILE.chmod(0o600)
+TEST_PUBLIC_KEY_FILE.write_bytes(TEST_SIGNING_KEY.public_pem())
+#: The settings (by field name) and the environment variables that point an app or a process at them.
+TEST_KEY_SETTINGS: dict[str, Any] = {
+    "jwt_public_key_file": TEST_PUBLIC_KEY_FILE,
+    "jwt_private_key_file": TEST_PRIVATE_KEY_FILE,
+}
+TEST_KEY_ENV: dict[str, str] = {
+    "CNUM_JWT_PUBLIC_KEY_FILE": str(TEST_PUBLIC_KEY_FILE),
+    "CNUM_JWT_PRIVATE_KEY_FILE": str(TEST_PRIVATE_KEY_FILE),
+}
 
 
 def postgres_admin_url() -> str:
@@ -168,10 +184,17 @@ def db_backend(request: pytest.FixtureRequest) -> str:
 
 
 def bearer(
-    role: Role | str, *, structure_id: Any = None, sub: str | None = None, ttl_seconds: int = 3600
+    role: Role | str,
+    *,
+    structure_id: Any = None,
+    sub: str | None = None,
+    ttl_seconds: int = 3600,
+    **claims: Any,
 ) -> dict[str, str]:
-    """Authorization header for a role, signed with the test secret."""
-    token = issue_token(TEST_JWT_SECRET, role, sub=sub, structure_id=structure_id, ttl_seconds=ttl_seconds)
+    """Authorization header for a role, signed with the tests' private key."""
+    token = issue_token(
+        TEST_SIGNING_KEY, role, sub=sub, structure_id=structure_id, ttl_seconds=ttl_seconds, **claims
+    )
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -198,14 +221,16 @@ def service_app(
             "database_url": database_url,
             "var_dir": var_dir,
             "environment": "test",
-            "jwt_secret": TEST_JWT_SECRET,
+            **TEST_KEY_SETTINGS,
+            # Revocations take effect at once in tests (a few seconds' cache in production).
+            "revocation_cache_seconds": 0,
             **settings,
         }
     )
     try:
         yield app
     finally:
-        app.extensions["cnum"].database.dispose()
+        app.extensions["cnum"].dispose()
 
 
 @dataclass

@@ -5,6 +5,7 @@ A service's `create_app` builds its settings and database, then calls `build_app
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -21,10 +22,11 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from cnum_shared.auth import AuthenticationError, Principal, Role, decode_token
+from cnum_shared.auth import AuthenticationError, Principal, Role, VerificationKeys, decode_token
 from cnum_shared.clock import Clock, FixedClock, SystemClock, today
 from cnum_shared.config import ServiceSettings
 from cnum_shared.db import Database, ping
+from cnum_shared.revocation import RevocationList
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +74,23 @@ class ServiceContext:
         """Today in Europe/Paris, on the service's clock."""
         return today(self.clock)
 
+    @functools.cached_property
+    def verification_keys(self) -> VerificationKeys:
+        """The issuers' public keys (read at start-up by `build_app`: a service without them never starts)."""
+        return self.settings.verification_keys()
+
+    @functools.cached_property
+    def revocations(self) -> RevocationList:
+        return RevocationList(
+            self.settings.revocation_database_url, cache_seconds=self.settings.revocation_cache_seconds
+        )
+
+    def dispose(self) -> None:
+        """Close the connections of the database and of the revocation list."""
+        self.database.dispose()
+        if "revocations" in self.__dict__:
+            self.revocations.dispose()
+
 
 def service_context() -> ServiceContext:
     return cast(ServiceContext, current_app.extensions["cnum"])
@@ -107,8 +126,13 @@ def authenticate() -> Principal:
             "Authentification requise : en-tête « Authorization: Bearer <jeton> » manquant.",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    context = service_context()
     try:
-        principal = decode_token(token.strip(), service_context().settings.jwt_secret)
+        principal = decode_token(token.strip(), context.verification_keys)
+        if context.revocations.is_revoked(principal):
+            raise AuthenticationError(
+                "le jeton a été révoqué (déconnexion ou révocation par un administrateur)"
+            )
     except AuthenticationError as error:
         abort(401, str(error), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
     g.cnum_principal = principal
@@ -236,6 +260,8 @@ def build_app(
         JSON_SORT_KEYS=False,
     )
     app.extensions["cnum"] = context
+    # Fail at start-up, not at the first request, when the keys or the revocation list are unusable.
+    _ = context.verification_keys, context.revocations
     api = flask_smorest.Api(
         app,
         spec_kwargs={
@@ -250,7 +276,10 @@ def build_app(
     app.register_error_handler(Exception, _unexpected_error)
 
     api.register_blueprint(_health_blueprint())
-    for blueprint in blueprints:
+    # Imported here: the revocation API is built on this module's Blueprint.
+    from cnum_shared.revocation_api import revocations_blueprint
+
+    for blueprint in [*blueprints, revocations_blueprint()]:
         api.register_blueprint(blueprint, url_prefix=API_PREFIX + (blueprint.url_prefix or ""))
 
     static_dir = swagger_ui_bundle.swagger_ui_path

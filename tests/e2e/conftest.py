@@ -8,7 +8,7 @@ import requests
 
 from cnum_shared.mailsink import MailSink
 from cnum_shared.testing import (
-    TEST_JWT_SECRET,
+    TEST_KEY_ENV,
     ServiceProcess,
     bearer,
     postgres_required,
@@ -33,7 +33,7 @@ class Product:
         self.smtp = smtp
         self.processes = {name: ServiceProcess(name, {}) for name in (*SERVICES, *(("web",) if web else ()))}
         common = {
-            "CNUM_JWT_SECRET": TEST_JWT_SECRET,
+            **TEST_KEY_ENV,
             "CNUM_ENVIRONMENT": "test",
             "CNUM_FAKE_NOW": APPROVAL_DAY,
             "CNUM_SMTP_PORT": str(smtp.port),

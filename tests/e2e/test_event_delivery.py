@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from stdnum import luhn
 
 from cnum_shared.db import Database
-from cnum_shared.testing import TEST_JWT_SECRET, ServiceProcess, bearer, run_command
+from cnum_shared.testing import TEST_KEY_ENV, ServiceProcess, bearer, run_command
 from conventions.adapters.orm import event_tables as conventions_events
 from conventions.manage import MIGRATIONS_DIR as CONVENTIONS_MIGRATIONS
 from payments.adapters.orm import StructureCopy
@@ -43,7 +43,7 @@ def _structure(number: int) -> dict:
 def services(db_backend, test_databases, tmp_path):
     conventions_db = test_databases.fresh("conventions", db_backend, CONVENTIONS_MIGRATIONS)
     payments_db = test_databases.fresh("payments", db_backend, PAYMENTS_MIGRATIONS)
-    common = {"CNUM_JWT_SECRET": TEST_JWT_SECRET, "CNUM_VAR_DIR": str(tmp_path), "CNUM_ENVIRONMENT": "test"}
+    common = {**TEST_KEY_ENV, "CNUM_VAR_DIR": str(tmp_path), "CNUM_ENVIRONMENT": "test"}
     payments = ServiceProcess("payments", {**common, "PAYMENTS_DATABASE_URL": payments_db})
     conventions_env = {
         **common,

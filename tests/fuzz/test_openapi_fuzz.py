@@ -18,7 +18,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from cnum_shared.db import upgrade_database
-from cnum_shared.testing import TEST_JWT_SECRET, bearer
+from cnum_shared.testing import TEST_KEY_SETTINGS, bearer
 from compliance import create_app as create_compliance
 from compliance.manage import MIGRATIONS_DIR as COMPLIANCE_MIGRATIONS
 from conventions import create_app as create_conventions
@@ -40,11 +40,11 @@ def _app(create_app, migrations, name):
             "database_url": url,
             "var_dir": directory,
             "environment": "test",
-            "jwt_secret": TEST_JWT_SECRET,
+            **TEST_KEY_SETTINGS,
             "converter_url": "http://127.0.0.1:9",
         }
         if name == "conventions"
-        else {"database_url": url, "var_dir": directory, "environment": "test", "jwt_secret": TEST_JWT_SECRET}
+        else {"database_url": url, "var_dir": directory, "environment": "test", **TEST_KEY_SETTINGS}
     )
 
 

@@ -11,14 +11,15 @@ without `x-roles` must be one of the public probes listed here, so that a new en
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from pathlib import Path
 
 import jwt
 import pytest
 
-from cnum_shared.auth import Role
-from cnum_shared.testing import TEST_JWT_SECRET, TestDatabases, bearer, service_app
+from cnum_shared.auth import Role, SigningKey
+from cnum_shared.testing import TEST_SIGNING_KEY, TestDatabases, bearer, service_app
 from compliance import create_app as create_compliance
 from compliance.manage import MIGRATIONS_DIR as COMPLIANCE_MIGRATIONS
 from conventions import create_app as create_conventions
@@ -36,16 +37,25 @@ STRUCTURE_ID = uuid.uuid4()
 
 
 def _bad_tokens() -> dict[str, dict[str, str]]:
-    claims = {"sub": "mallory", "role": "admin", "exp": 4_102_444_800}
+    now = int(time.time())
+    claims = {"sub": "mallory", "role": "admin", "jti": uuid.uuid4().hex, "iat": now, "exp": now + 600}
+    other_key = SigningKey.generate()
+
+    def signed(key: SigningKey, **overrides: object) -> dict[str, str]:
+        token = jwt.encode(
+            {**claims, **overrides}, key.private_key, algorithm="EdDSA", headers={"kid": key.kid}
+        )
+        return {"Authorization": f"Bearer {token}"}
+
     return {
         "none": {},
         "expired": bearer(Role.ADMIN, ttl_seconds=0),
-        "forged": {"Authorization": "Bearer " + jwt.encode(claims, "not-the-secret-" * 4, algorithm="HS256")},
+        "forged": signed(other_key),
+        "hs256": {"Authorization": "Bearer " + jwt.encode(claims, "not-the-secret-" * 4, algorithm="HS256")},
         "alg-none": {"Authorization": "Bearer " + jwt.encode(claims, None, algorithm="none")},
-        "unknown-role": {
-            "Authorization": "Bearer "
-            + jwt.encode({**claims, "role": "mayor"}, TEST_JWT_SECRET, algorithm="HS256")
-        },
+        "unknown-role": signed(TEST_SIGNING_KEY, role="mayor"),
+        "hundred-years": signed(TEST_SIGNING_KEY, exp=now + 100 * 365 * 86400),
+        "no-jti": signed(TEST_SIGNING_KEY, jti=None),
         "garbage": {"Authorization": "Bearer abc.def.ghi"},
     }
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from cnum_shared.config import ServiceSettings
+from cnum_shared.config import ConfigurationError, ServiceSettings
 from cnum_shared.db import Database
 from conventions.adapters.orm import Structure
 from conventions.domain.conventions import ConventionAction
@@ -248,7 +248,9 @@ def _load_conventions(database: Database, structures: dict[str, Structure]) -> i
 
 def load_demo(settings: ServiceSettings) -> str:
     """Load the demo structures, their conventions and two contracts when there is no structure yet;
-    a second call changes nothing."""
+    a second call changes nothing. Production refuses: its structures are real ones (DESIGN §5)."""
+    if settings.environment == "production":
+        raise ConfigurationError("the demo data set is refused in production (CNUM_ENVIRONMENT=production)")
     database = Database(settings.database_url)
     try:
         with database.session() as session:

@@ -53,7 +53,8 @@ def relay_outbox(
     settings = context.settings
     now = now or utcnow()
     http = http or requests.Session()
-    token = issue_token(settings.jwt_secret, Role.SERVICE, sub=f"{context.name}-relay", ttl_seconds=600)
+    # Each service relays under its own identity: consumers believe an event only from its producer.
+    token = issue_token(settings.signing_key(), Role.SERVICE, sub=context.name, ttl_seconds=600)
     outcome: Counter[str] = Counter()
     with context.database.session() as session:
         consumers = (

@@ -11,14 +11,14 @@ from pydantic_settings import SettingsConfigDict
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from cnum_shared.auth import Role, decode_token
+from cnum_shared.auth import decode_token
 from cnum_shared.config import ServiceSettings, load_settings
 from cnum_shared.db import Database, new_metadata
 from cnum_shared.events.outbox import emit
 from cnum_shared.events.relay import backoff_delay, relay_outbox
 from cnum_shared.events.schemas import consumers_of, load_envelope
 from cnum_shared.events.tables import define_event_tables
-from cnum_shared.testing import TEST_JWT_SECRET
+from cnum_shared.testing import TEST_KEY_SETTINGS, TEST_SIGNING_KEY
 
 METADATA = new_metadata()
 TABLES = define_event_tables(METADATA)
@@ -70,7 +70,8 @@ def context(db_backend, test_databases, consumer):
         ProducerSettings,
         {
             "database_url": test_databases.empty(db_backend),
-            "jwt_secret": TEST_JWT_SECRET,
+            **TEST_KEY_SETTINGS,
+            "environment": "test",
             "payments_url": consumer.url,
             "relay_backoff_base_seconds": 10,
             "relay_backoff_max_seconds": 60,
@@ -154,7 +155,7 @@ def test_the_relay_delivers_the_envelope_with_a_service_token(context, consumer)
     envelope = load_envelope(consumer.received[0])
     assert envelope.type == "structure.updated" and envelope.producer == "conventions"
     assert envelope.data["name"] == "Structure 0"
-    assert decode_token(consumer.tokens[0], TEST_JWT_SECRET).role is Role.SERVICE
+    assert decode_token(consumer.tokens[0], TEST_SIGNING_KEY.verification_keys()).sub == "conventions"
     assert {row["status"] for row in _deliveries(context)} == {"delivered"}
     assert relay_outbox(context, TABLES).delivered == 0  # nothing left to deliver
 

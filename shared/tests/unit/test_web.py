@@ -11,7 +11,7 @@ from pydantic_settings import SettingsConfigDict
 from cnum_shared.auth import READERS, Role
 from cnum_shared.config import ServiceSettings, load_settings
 from cnum_shared.db import Database
-from cnum_shared.testing import TEST_JWT_SECRET, bearer
+from cnum_shared.testing import TEST_KEY_SETTINGS, bearer
 from cnum_shared.web import Blueprint, ServiceContext, build_app, current_principal, ensure_structure_visible
 
 
@@ -67,14 +67,16 @@ def client(tmp_path):
         DemoSettings,
         {
             "database_url": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-            "jwt_secret": TEST_JWT_SECRET,
+            "var_dir": tmp_path,
+            **TEST_KEY_SETTINGS,
+            "environment": "test",
             "max_content_length": 2048,
         },
     )
     context = ServiceContext("demo", settings, Database(settings.database_url))
     app = build_app(__name__, context=context, title="demo", description="demo", blueprints=[_blueprint()])
     yield app.test_client()
-    context.database.dispose()
+    context.dispose()
 
 
 def _assert_error_shape(response, code):
@@ -93,7 +95,15 @@ def test_healthz_and_readyz_answer_without_a_token(client):
 
 
 def test_readyz_is_503_when_the_database_cannot_answer(tmp_path):
-    settings = load_settings(DemoSettings, {"database_url": f"sqlite:///{tmp_path}/missing-dir/../"})
+    settings = load_settings(
+        DemoSettings,
+        {
+            "database_url": f"sqlite:///{tmp_path}/missing-dir/../",
+            "environment": "test",
+            "var_dir": tmp_path,
+            **TEST_KEY_SETTINGS,
+        },
+    )
     context = ServiceContext("demo", settings, Database(settings.database_url))
     app = build_app(__name__, context=context, title="demo", description="demo", blueprints=[])
     response = app.test_client().get("/readyz")
