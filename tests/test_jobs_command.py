@@ -15,8 +15,23 @@ def test_jobs_list_names_relay_outbox(service):
     assert "relay_outbox" in run_command("-m", f"{service}.jobs", "list", env={})
 
 
-@pytest.mark.parametrize("service", SERVICES)
-def test_a_job_runs_once_for_a_given_date(service, db_backend, test_databases, tmp_path):
+def test_conventions_jobs_list_names_the_personal_data_purge():
+    listed = run_command("-m", "conventions.jobs", "list", env={})
+    assert [line.split("\t")[0] for line in listed.splitlines()] == [
+        "relay_outbox",
+        "run_document_batches",
+        "purge_personal_data",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("service", "job", "summary"),
+    [
+        *((service, "relay_outbox", "delivered 0, to retry 0, dead 0") for service in SERVICES),
+        ("conventions", "purge_personal_data", "advisors anonymised 0, documents purged 0, files deleted 0"),
+    ],
+)
+def test_a_job_runs_once_for_a_given_date(service, job, summary, db_backend, test_databases, tmp_path):
     import importlib
 
     migrations_dir = importlib.import_module(f"{service}.manage").MIGRATIONS_DIR
@@ -25,8 +40,8 @@ def test_a_job_runs_once_for_a_given_date(service, db_backend, test_databases, t
         **TEST_KEY_ENV,
         "CNUM_VAR_DIR": str(tmp_path),
     }
-    output = run_command("-m", f"{service}.jobs", "run", "relay_outbox", "--as-of", "2026-01-01", env=env)
-    assert output.strip() == "delivered 0, to retry 0, dead 0"
+    output = run_command("-m", f"{service}.jobs", "run", job, "--as-of", "2026-01-01", env=env)
+    assert output.strip() == summary
 
 
 @pytest.mark.parametrize(

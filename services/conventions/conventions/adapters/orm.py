@@ -162,6 +162,27 @@ class Advisor(Base):
     in_civic_service: Mapped[bool]
     is_france_services_agent: Mapped[bool]
     created_at: Mapped[datetime]
+    #: The legal date the purge job replaced the personal data by neutral values (DESIGN §5: kept no
+    #: longer than `personal_data.retention_years_after_closing`), and that run.
+    anonymised_on: Mapped[date | None]
+    purge_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("personal_data_purges.id"), index=True)
+
+
+class PersonalDataPurge(Base):
+    """One run of `purge_personal_data` that anonymised people or deleted documents: who (the job), when,
+    how many. What it touched points back to it (`advisors.purge_id`, `generated_documents.purge_id`);
+    the personal data itself is never copied here."""
+
+    __tablename__ = "personal_data_purges"
+    __table_args__ = (CheckConstraint("advisors_anonymised >= 0 AND documents_deleted >= 0", name="counts"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    actor: Mapped[str] = mapped_column(String(200))
+    #: The legal date the run purged for (`--as-of`), and when it ran.
+    as_of: Mapped[date]
+    ran_at: Mapped[datetime]
+    advisors_anonymised: Mapped[int]
+    documents_deleted: Mapped[int]
 
 
 class Candidate(Base):
@@ -279,6 +300,10 @@ class GeneratedDocument(Base):
     path: Mapped[str] = mapped_column(String(300))
     size_bytes: Mapped[int]
     created_at: Mapped[datetime]
+    #: Set when the purge job deleted the stored file (a contract avenant past retention): the row stays,
+    #: with its SHA-256, as the record of what existed; a download answers 410.
+    purged_on: Mapped[date | None]
+    purge_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("personal_data_purges.id"), index=True)
 
 
 class DocumentDownload(Base):

@@ -6,7 +6,15 @@ import flask_smorest
 
 from cnum_shared.events.api import outbox_blueprint
 from conventions.adapters.orm import event_tables
-from conventions.api import bank_details, batches, contracts, conventions, documents, structures
+from conventions.api import (
+    bank_details,
+    batches,
+    contracts,
+    conventions,
+    documents,
+    personal_data,
+    structures,
+)
 
 
 def blueprints() -> list[flask_smorest.Blueprint]:
@@ -15,6 +23,7 @@ def blueprints() -> list[flask_smorest.Blueprint]:
         bank_details.blp,
         conventions.blp,
         contracts.blp,
+        personal_data.blp,
         documents.blp,
         batches.blp,
         outbox_blueprint(event_tables),

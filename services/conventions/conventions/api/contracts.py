@@ -41,6 +41,11 @@ class AdvisorSchema(Schema):
     is_france_services_agent = fields.Boolean(load_default=False)
     structure_id = fields.UUID(dump_only=True, allow_none=True)
     created_at = fields.AwareDateTime(dump_only=True)
+    anonymised_on = fields.Date(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "jour de l'anonymisation (durée de conservation passée)"},
+    )
 
 
 class CandidateFieldsSchema(Schema):

@@ -92,6 +92,13 @@ _DOCUMENT_RESPONSES = {
     },
     "503": {"description": "Convertisseur PDF occupé ou indisponible (Retry-After)"},
 }
+_PURGEABLE_DOCUMENT_RESPONSES = {
+    **_DOCUMENT_RESPONSES,
+    "410": {
+        "description": "Supprimé avec les données personnelles du conseiller, au terme de leur durée de "
+        "conservation : la date et l'empreinte SHA-256 du document supprimé"
+    },
+}
 
 
 def _settings() -> ConventionsSettings:
@@ -118,6 +125,15 @@ def _serve(uow: Any, render: Any) -> Any:
     except (ConverterUnavailable, ConversionFailed):
         return abort(
             503, "Le convertisseur PDF est indisponible : réessayez plus tard.", headers={"Retry-After": "5"}
+        )
+    except use_cases.DocumentPurged as error:
+        return abort(
+            410,
+            str(error),
+            errors={
+                "purged_on": error.purged_on.isoformat(),
+                "documents": [{"format": fmt, "sha256": sha256} for fmt, sha256 in error.purged],
+            },
         )
     except use_cases.DocumentNotAvailable:
         return abort(404, "Document introuvable.")
@@ -192,7 +208,7 @@ class AmendmentDocument(MethodView):
 class ContractAvenantDocument(MethodView):
     @blp.roles(Role.LEGAL, Role.STRUCTURE, *READERS)
     @blp.arguments(FormatSchema, location="query")
-    @blp.doc(responses=_DOCUMENT_RESPONSES)
+    @blp.doc(responses=_PURGEABLE_DOCUMENT_RESPONSES)
     def get(self, query: dict[str, Any], contract_id: uuid.UUID) -> Any:
         """The employment-contract avenant of a CDI employee moved to the post (404 for other contracts)."""
         settings = _settings()

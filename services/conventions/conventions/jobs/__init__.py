@@ -11,6 +11,7 @@ from conventions.adapters.converter import PdfConverter
 from conventions.adapters.orm import event_tables
 from conventions.config import ConventionsSettings
 from conventions.service_layer.batches import run_document_batches
+from conventions.service_layer.personal_data import PurgePersonalData, purge_personal_data
 
 
 def _run_document_batches(context: ServiceContext, as_of: date) -> str:
@@ -22,6 +23,13 @@ def _run_document_batches(context: ServiceContext, as_of: date) -> str:
     )
 
 
+def _purge_personal_data(context: ServiceContext, as_of: date) -> str:
+    settings = context.settings
+    assert isinstance(settings, ConventionsSettings)
+    with context.database.unit_of_work() as uow:
+        return purge_personal_data(uow, PurgePersonalData(as_of=as_of, var_dir=settings.var_dir)).summary()
+
+
 JOBS: list[Job] = [
     relay_outbox_job(event_tables),
     Job(
@@ -29,5 +37,14 @@ JOBS: list[Job] = [
         function=_run_document_batches,
         description="render the queued document batches (PDF through the converter pool) and zip them",
         trigger={"trigger": "interval", "seconds": 5},
+    ),
+    Job(
+        name="purge_personal_data",
+        function=_purge_personal_data,
+        description="anonymise the advisors past the retention period after their conventions ended and "
+        "delete their contract avenants (shared/parameters/personal_data.yaml)",
+        trigger={"trigger": "cron", "hour": 3, "minute": 15},
+        # A scheduler that was down at 03:15 catches up at start; a second run that day changes nothing.
+        run_at_start=True,
     ),
 ]

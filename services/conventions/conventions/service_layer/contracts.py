@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from cnum_shared import legal
 from cnum_shared.db import UnitOfWork, utcnow
 from cnum_shared.events.outbox import emit
+from cnum_shared.money import format_date_fr
 from cnum_shared.territories import territory
 from conventions.adapters.orm import Advisor, Candidate, Contract, Convention, SalaryChange, event_tables
 from conventions.domain.contracts import (
@@ -89,6 +90,16 @@ def _recruitable_advisor(
         raise AdvisorNotFound(advisor_id)
     if advisor.structure_id is not None and advisor.structure_id != convention.structure_id:
         return None
+    if advisor.anonymised_on is not None:
+        # Their identity is gone (past retention): eligibility could only be checked on neutral values.
+        raise InvalidContract(
+            {
+                "advisor_id": [
+                    f"Ce conseiller a été anonymisé le {format_date_fr(advisor.anonymised_on)} : il ne peut "
+                    "plus être présenté ni recruté ; enregistrez-le à nouveau."
+                ]
+            }
+        )
     return advisor
 
 

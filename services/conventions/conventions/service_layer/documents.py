@@ -38,6 +38,7 @@ from conventions.adapters.orm import (
     TemplateVersion,
 )
 from conventions.adapters.pdf import check_uploaded_pdf, stamp_provenance
+from conventions.domain.personal_data import purged_avenant_message
 from conventions.service_layer.conventions import (
     amendment_schedule,
     funding_periods_wire,
@@ -70,6 +71,18 @@ class TemplateVersionExists(Exception):
 
 class DocumentNotAvailable(LookupError):
     """The subject has no such document (an avenant for a contract that is not a CDI move…)."""
+
+
+class DocumentPurged(LookupError):
+    """The document existed but was deleted with its subject's personal data, past retention (a 410).
+
+    `purged` lists what was deleted in the asked format: (format, SHA-256) of each stored version.
+    """
+
+    def __init__(self, message: str, purged_on: date, purged: list[tuple[str, str]]) -> None:
+        super().__init__(message)
+        self.purged_on = purged_on
+        self.purged = purged
 
 
 #: The template name of a countersigned copy's lines in the download log (it has no template).
@@ -409,6 +422,22 @@ def contract_avenant_document(
     """Only a CDI employee moved to the advisor post has an employment-contract avenant."""
     if not (contract.existing_cdi_employee and contract.contract_type == "cdi"):
         raise DocumentNotAvailable("ce contrat n'est pas un avenant à un CDI existant")
+    anonymised_on = contract.advisor.anonymised_on
+    if anonymised_on is not None:
+        # Never rendered again from the neutral values: the avenant is gone with the person's data.
+        purged = uow.session.execute(
+            select(GeneratedDocument.format, GeneratedDocument.sha256)
+            .where(
+                GeneratedDocument.subject_id == contract.id,
+                GeneratedDocument.template_name == "contract_avenant",
+                GeneratedDocument.format == fmt,
+                GeneratedDocument.purged_on.is_not(None),
+            )
+            .order_by(GeneratedDocument.created_at, GeneratedDocument.id)
+        ).all()
+        raise DocumentPurged(
+            purged_avenant_message(anonymised_on), anonymised_on, [(row[0], row[1]) for row in purged]
+        )
     convention = get_convention(uow, contract.convention_id)
     return render_document(
         uow,
