@@ -1,5 +1,6 @@
 """`python -m <svc>.jobs`: list the jobs, run one once for a date, refuse what it does not know."""
 
+import os
 import subprocess
 import sys
 
@@ -39,6 +40,7 @@ def test_a_job_runs_once_for_a_given_date(service, job, summary, db_backend, tes
         f"{service.upper()}_DATABASE_URL": test_databases.fresh(service, db_backend, migrations_dir),
         **TEST_KEY_ENV,
         "CNUM_VAR_DIR": str(tmp_path),
+        "CNUM_ENVIRONMENT": "test",
     }
     output = run_command("-m", f"{service}.jobs", "run", job, "--as-of", "2026-01-01", env=env)
     assert output.strip() == summary
@@ -53,3 +55,24 @@ def test_the_jobs_command_refuses_what_it_does_not_know(arguments):
     )
     assert completed.returncode == 2
     assert "invalid" in completed.stderr or "not a date" in completed.stderr
+
+
+@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize(
+    "command", [["jobs", "run", "relay_outbox"], ["jobs", "serve"], ["manage", "migrate"]], ids=" ".join
+)
+def test_nothing_starts_without_cnum_environment(service, command, tmp_path):
+    # DESIGN §5, fail closed: before, an unset CNUM_ENVIRONMENT meant development and its public secret.
+    environment = {key: value for key, value in os.environ.items() if key != "CNUM_ENVIRONMENT"}
+    completed = subprocess.run(
+        [sys.executable, "-m", f"{service}.{command[0]}", *command[1:]],
+        env={**environment, **TEST_KEY_ENV, "CNUM_VAR_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 2, completed.stderr
+    assert "CNUM_ENVIRONMENT must be set" in completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert not list(tmp_path.glob("*.sqlite3"))  # nothing was created
