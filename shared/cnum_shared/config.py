@@ -7,6 +7,7 @@ works for `make run`, so a new machine needs no configuration at all.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,20 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The development secret is public (it is in this file): production refuses to start with it.
 DEVELOPMENT_JWT_SECRET = "cnum-development-secret-change-me-in-production-0123456789"  # noqa: S105
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(text: str) -> tuple[IPNetwork, ...]:
+    """`CNUM_TRUSTED_PROXIES`: addresses or CIDR networks separated by commas or spaces."""
+    networks: list[IPNetwork] = []
+    for item in text.replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(f"{item!r} is not an IP address or network") from None
+    return tuple(networks)
 
 
 class ConfigurationError(RuntimeError):
@@ -73,6 +88,11 @@ class ServiceSettings(BaseSettings):
         default=600.0, ge=0, validation_alias=_common("RELAY_BACKOFF_MAX_SECONDS")
     )
 
+    #: The addresses (or networks, comma-separated) of the proxies whose `X-Forwarded-For` the service
+    #: believes: the web front, in front of which the TLS proxy sits (infra/README.md). Empty: nobody's,
+    #: and every log records the address that connected.
+    trusted_proxies: str = Field(default="", validation_alias=_common("TRUSTED_PROXIES"))
+
     #: Tests only: the instant the service's clock shows (refused outside CNUM_ENVIRONMENT=test).
     fake_now: datetime | None = Field(default=None, validation_alias=_common("FAKE_NOW"))
 
@@ -92,6 +112,16 @@ class ServiceSettings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    @property
+    def trusted_networks(self) -> tuple[IPNetwork, ...]:
+        return parse_networks(self.trusted_proxies)
 
     @model_validator(mode="after")
     def _defaults_and_production_rules(self) -> ServiceSettings:

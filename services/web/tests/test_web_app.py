@@ -13,10 +13,8 @@ from web.config import ConfigurationError
 
 
 @pytest.fixture
-def app():
-    return create_app(
-        {"environment": "test", "jwt_secret": TEST_JWT_SECRET, "conventions_url": "http://127.0.0.1:9"}
-    )
+def app(web_app):
+    return web_app()
 
 
 @pytest.fixture
@@ -42,7 +40,8 @@ def test_an_officer_signs_in_and_the_services_receive_a_token_in_their_name(clie
     assert response.status_code == 302 and response.headers["Location"] == "/"
     with client.session_transaction() as session:
         principal = decode_token(session["token"], TEST_JWT_SECRET)
-    assert (principal.sub, principal.role.value) == ("alice.durand", "finance")
+    # The account's id, not its login: the services record it and the four-eyes rules compare it.
+    assert (principal.sub, principal.role.value) == ("f48b36cd-368b-4c25-9c58-e6a6ef24db4c", "finance")
     assert client.get("/").headers["Location"] == "/tranches"
 
 
@@ -156,11 +155,9 @@ def test_a_line_an_avenant_added_to_a_paid_tranche_is_named_after_the_tranche_it
     ],
     ids=["nothing-ticked", "no-reason", "reason-too-long"],
 )
-def test_bank_rejections_without_a_line_or_its_reason_are_refused_before_any_call(form, refusal):
+def test_bank_rejections_without_a_line_or_its_reason_are_refused_before_any_call(web_app, form, refusal):
     # The payments service is unreachable: a call would answer the 503 page, not this redirect.
-    client = create_app(
-        {"environment": "test", "jwt_secret": TEST_JWT_SECRET, "payments_url": "http://127.0.0.1:9"}
-    ).test_client()
+    client = web_app(payments_url="http://127.0.0.1:9").test_client()
     sign_in(client, "bruno.petit")
     tranche_id, run_id = "0b7a4a57-3f0e-4c2f-9a57-5d1c2b9e8f10", "5f1d7c1e-8c55-4a8e-9a8f-1f6f4e2b7c3d"
     data = {

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from cnum_shared.config import DEVELOPMENT_JWT_SECRET, ConfigurationError, load_settings
+from cnum_shared.config import (
+    DEVELOPMENT_JWT_SECRET,
+    ConfigurationError,
+    IPNetwork,
+    load_settings,
+    parse_networks,
+)
 
 __all__ = ["ConfigurationError", "WebSettings", "settings_from_environment"]
 
@@ -33,6 +40,15 @@ class WebSettings(BaseSettings):
     session_hours: int = Field(default=8, ge=1, le=24)
     #: Timeout of one call to a service, in seconds.
     service_timeout_seconds: float = Field(default=30.0, gt=0)
+    #: Where the sessions live (server side: the browser holds only their id). Redis when set (shared by
+    #: every process and host of the web front), otherwise files under `CNUM_VAR_DIR/web-sessions`.
+    session_redis_url: str = ""
+    #: Send the session cookie over HTTPS only; production refuses to start without it.
+    cookie_secure: bool | None = None
+
+    var_dir: Path = Field(default=Path("var"), validation_alias=_common("VAR_DIR"))
+    #: The TLS proxy in front of the web front (infra/README.md), whose `X-Forwarded-For` is believed.
+    trusted_proxies: str = Field(default="", validation_alias=_common("TRUSTED_PROXIES"))
 
     environment: Literal["development", "test", "production"] = Field(
         default="development", validation_alias=_common("ENVIRONMENT")
@@ -42,14 +58,39 @@ class WebSettings(BaseSettings):
     payments_url: str = Field(default="http://127.0.0.1:5002", validation_alias=_common("PAYMENTS_URL"))
     compliance_url: str = Field(default="http://127.0.0.1:5003", validation_alias=_common("COMPLIANCE_URL"))
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    @field_validator("session_redis_url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
+
     @model_validator(mode="after")
     def _production_is_safe(self) -> WebSettings:
+        if self.cookie_secure is None:
+            self.cookie_secure = self.environment == "production"
         if self.environment == "production":
+            if not self.cookie_secure:
+                raise ValueError("WEB_COOKIE_SECURE must be true in production (cookies over HTTPS only)")
             if self.demo_accounts:
                 raise ValueError("WEB_DEMO_ACCOUNTS must be false in production")
             if self.jwt_secret == DEVELOPMENT_JWT_SECRET or not self.secret_key:
                 raise ValueError("production needs its own CNUM_JWT_SECRET and WEB_SECRET_KEY")
         return self
+
+    @property
+    def trusted_networks(self) -> tuple[IPNetwork, ...]:
+        return parse_networks(self.trusted_proxies)
+
+    @property
+    def session_directory(self) -> Path:
+        return (self.var_dir / "web-sessions").resolve()
 
     def session_secret(self) -> str:
         if self.secret_key:
