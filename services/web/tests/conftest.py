@@ -99,9 +99,15 @@ class AppAdapter(BaseAdapter):
         pass
 
 
-def connect(web: Flask, service_url: str, service: Flask, web_address: str) -> None:
-    """Route the web front's calls to `service_url` into the service's app, from `web_address`."""
-    web.extensions["cnum_web_http"].mount(service_url, AppAdapter(service, web_address))
+@pytest.fixture
+def web_to() -> Callable[[Flask, str, Flask, str], None]:
+    """`web_to(web, url, service, address)`: route the web front's calls to `url` into the service's
+    app, arriving from `address` (the web front's address as the service sees it)."""
+
+    def connect(web: Flask, service_url: str, service: Flask, web_address: str) -> None:
+        web.extensions["cnum_web_http"].mount(service_url, AppAdapter(service, web_address))
+
+    return connect
 
 
 @pytest.fixture
