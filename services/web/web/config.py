@@ -47,8 +47,10 @@ class WebSettings(BaseSettings):
     cookie_secure: bool | None = None
 
     var_dir: Path = Field(default=Path("var"), validation_alias=_common("VAR_DIR"))
-    #: The TLS proxy in front of the web front (infra/README.md), whose `X-Forwarded-For` is believed.
-    trusted_proxies: str = Field(default="", validation_alias=_common("TRUSTED_PROXIES"))
+    #: The TLS proxy in front of the web front (infra/README.md): the only hop whose `X-Forwarded-For`
+    #: the web front believes (addresses or networks, comma-separated). Not CNUM_TRUSTED_PROXIES, which
+    #: names the web front itself for the services.
+    trusted_proxies: str = ""
 
     environment: Literal["development", "test", "production"] = Field(
         default="development", validation_alias=_common("ENVIRONMENT")
