@@ -7,7 +7,6 @@ works for `make run`, so a new machine needs no configuration at all.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,22 +15,10 @@ from typing import Any, ClassVar, Literal, TypeVar
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cnum_shared.addresses import IPNetwork, parse_networks
+
 # The development secret is public (it is in this file): production refuses to start with it.
 DEVELOPMENT_JWT_SECRET = "cnum-development-secret-change-me-in-production-0123456789"  # noqa: S105
-
-
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def parse_networks(text: str) -> tuple[IPNetwork, ...]:
-    """`CNUM_TRUSTED_PROXIES`: addresses or CIDR networks separated by commas or spaces."""
-    networks: list[IPNetwork] = []
-    for item in text.replace(",", " ").split():
-        try:
-            networks.append(ipaddress.ip_network(item, strict=False))
-        except ValueError:
-            raise ValueError(f"{item!r} is not an IP address or network") from None
-    return tuple(networks)
 
 
 class ConfigurationError(RuntimeError):

@@ -5,9 +5,8 @@ A service's `create_app` builds its settings and database, then calls `build_app
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import wraps
@@ -22,9 +21,10 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from cnum_shared.addresses import forwarded_client
 from cnum_shared.auth import AuthenticationError, Principal, Role, decode_token
 from cnum_shared.clock import Clock, FixedClock, SystemClock, today
-from cnum_shared.config import IPNetwork, ServiceSettings
+from cnum_shared.config import ServiceSettings
 from cnum_shared.db import Database, ping
 
 logger = logging.getLogger(__name__)
@@ -116,29 +116,6 @@ def authenticate() -> Principal:
     return principal
 
 
-def forwarded_client(
-    remote_addr: str | None, forwarded_for: str | None, trusted: Sequence[IPNetwork]
-) -> str | None:
-    """The address of the client behind the trusted proxies, from `X-Forwarded-For`.
-
-    The header is read from the right: each proxy appends the address it received the request from, so
-    an entry is believed only while the hop that wrote it is one of `trusted`. The first address that is
-    not a trusted proxy is the client; what a client wrote itself (left of it) is never believed. A
-    request that did not come from a trusted proxy is its own client, whatever its header says.
-    """
-    address = _ip(remote_addr)
-    if address is None:
-        return remote_addr or None
-    for entry in reversed((forwarded_for or "").split(",")):
-        if not _trusted(address, trusted):
-            break
-        hop = _ip(entry)
-        if hop is None:  # not written by a proxy we know: stop at the last hop we believe
-            break
-        address = hop
-    return str(address)
-
-
 def client_address() -> str | None:
     """The client's address for the logs (audit, downloads): `X-Forwarded-For` is believed only from the
     proxies of `CNUM_TRUSTED_PROXIES` (the web front), never from anyone else."""
@@ -147,17 +124,6 @@ def client_address() -> str | None:
         request.headers.get("X-Forwarded-For"),
         service_context().settings.trusted_networks,
     )
-
-
-def _ip(text: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address((text or "").strip())
-    except ValueError:
-        return None
-
-
-def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address, trusted: Sequence[IPNetwork]) -> bool:
-    return any(address.version == network.version and address in network for network in trusted)
 
 
 def ensure_structure_visible(structure_id: object) -> None:

@@ -33,6 +33,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=bool(settings.cookie_secure),
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
+        # A session lasts as long as the token it holds, from sign-in: it is not stored again (nor its
+        # lifetime renewed) on every request, only when it changes.
+        SESSION_REFRESH_EACH_REQUEST=False,
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=settings.session_hours * 3600,
     )

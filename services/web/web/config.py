@@ -9,13 +9,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from cnum_shared.config import (
-    DEVELOPMENT_JWT_SECRET,
-    ConfigurationError,
-    IPNetwork,
-    load_settings,
-    parse_networks,
-)
+from cnum_shared.addresses import IPNetwork, parse_networks
+from cnum_shared.config import DEVELOPMENT_JWT_SECRET, ConfigurationError, load_settings
 
 __all__ = ["ConfigurationError", "WebSettings", "settings_from_environment"]
 
