@@ -39,5 +39,5 @@ def test_trusted_proxies_are_addresses_or_networks():
         "192.0.2.0/24",
         "::1/128",
     ]
-    with pytest.raises(ValueError, match="'proxy.internal' is not an IP address or network"):
+    with pytest.raises(ValueError, match=r"'proxy\.internal' is not an IP address or network"):
         parse_networks("10.0.0.2, proxy.internal")
