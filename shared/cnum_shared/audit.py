@@ -18,7 +18,14 @@ from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Tab
 
 from cnum_shared.auth import READERS
 from cnum_shared.db import UtcDateTime, utcnow
-from cnum_shared.web import MAX_PAGE_SIZE, PAGE_SIZE, Blueprint, ServiceContext, service_context
+from cnum_shared.web import (
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
+    Blueprint,
+    ServiceContext,
+    client_address,
+    service_context,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +66,7 @@ def install_audit(app: Flask, context: ServiceContext, table: Table) -> None:
                         method=request.method,
                         path=request.path[:500],
                         status=response.status_code,
-                        client_address=(request.remote_addr or "")[:64] or None,
+                        client_address=(client_address() or "")[:64] or None,
                     )
                 )
         except Exception:  # the answer is already decided: say loudly that its trace is missing

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cnum_shared.addresses import IPNetwork, parse_networks
 from cnum_shared.auth import KeyFileError, SigningKey, VerificationKeys
 
 #: Where `cnum keys` writes the development key pair, under CNUM_VAR_DIR (`make run` does it once).
@@ -89,6 +90,11 @@ class ServiceSettings(BaseSettings):
         default=600.0, ge=0, validation_alias=_common("RELAY_BACKOFF_MAX_SECONDS")
     )
 
+    #: The addresses (or networks, comma-separated) of the proxies whose `X-Forwarded-For` the service
+    #: believes: the web front, in front of which the TLS proxy sits (infra/README.md). Empty: nobody's,
+    #: and every log records the address that connected.
+    trusted_proxies: str = Field(default="", validation_alias=_common("TRUSTED_PROXIES"))
+
     #: Tests only: the instant the service's clock shows (refused outside CNUM_ENVIRONMENT=test).
     fake_now: datetime | None = Field(default=None, validation_alias=_common("FAKE_NOW"))
 
@@ -108,6 +114,16 @@ class ServiceSettings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    @property
+    def trusted_networks(self) -> tuple[IPNetwork, ...]:
+        return parse_networks(self.trusted_proxies)
 
     @model_validator(mode="after")
     def _defaults_and_production_rules(self) -> ServiceSettings:
@@ -136,24 +152,12 @@ class ServiceSettings(BaseSettings):
     def verification_keys(self) -> VerificationKeys:
         """The public keys this service accepts, read once; refuses a development key in production."""
         assert self.jwt_public_key_file is not None  # set by the validator
-        keys = _read_keys(self.jwt_public_key_file, public=True)
-        assert isinstance(keys, VerificationKeys)
-        if keys.development and self.environment == "production":
-            raise ConfigurationError(
-                f"{self.jwt_public_key_file} is a development key: refused in production"
-            )
-        return keys
+        return load_verification_keys(self.jwt_public_key_file, self.environment)
 
     def signing_key(self) -> SigningKey:
         """The issuers' private key (the relay's tokens), read once."""
         assert self.jwt_private_key_file is not None  # set by the validator
-        key = _read_keys(self.jwt_private_key_file, public=False)
-        assert isinstance(key, SigningKey)
-        if key.development and self.environment == "production":
-            raise ConfigurationError(
-                f"{self.jwt_private_key_file} is a development key: refused in production"
-            )
-        return key
+        return load_signing_key(self.jwt_private_key_file, self.environment)
 
     def service_url(self, service: str) -> str:
         """Base URL of a sibling service, as configured by `CNUM_<SERVICE>_URL`."""
@@ -165,11 +169,18 @@ class ServiceSettings(BaseSettings):
         return urls[service]
 
 
-def check_keys(environment: str | None, public_key_file: Path | None, private_key_file: Path | None) -> None:
-    """Production names its own key files: the development defaults under var/ are refused."""
+def check_keys(
+    environment: str | None,
+    public_key_file: Path | None,
+    private_key_file: Path | None,
+    *,
+    verifies: bool = True,
+) -> None:
+    """Production names its own key files: the development defaults under var/ are refused. A process
+    that `verifies` tokens (every service) needs the public key."""
     if environment != "production":
         return
-    if public_key_file is None:
+    if verifies and public_key_file is None:
         raise ValueError("CNUM_JWT_PUBLIC_KEY_FILE must be set in production (the issuers' public key)")
     for path in (public_key_file, private_key_file):
         if path is not None and path.name.startswith("development-"):
@@ -193,6 +204,22 @@ def _read_keys(path: Path, *, public: bool) -> SigningKey | VerificationKeys:
         ) from None
     except (OSError, KeyFileError) as error:
         raise ConfigurationError(f"the {what} {path} cannot be used: {error}") from None
+
+
+def load_verification_keys(path: Path, environment: str | None) -> VerificationKeys:
+    keys = _read_keys(path, public=True)
+    assert isinstance(keys, VerificationKeys)
+    if keys.development and environment == "production":
+        raise ConfigurationError(f"{path} is a development key: refused in production")
+    return keys
+
+
+def load_signing_key(path: Path, environment: str | None) -> SigningKey:
+    key = _read_keys(path, public=False)
+    assert isinstance(key, SigningKey)
+    if key.development and environment == "production":
+        raise ConfigurationError(f"{path} is a development key: refused in production")
+    return key
 
 
 SettingsT = TypeVar("SettingsT", bound=BaseSettings)

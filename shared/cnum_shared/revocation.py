@@ -23,6 +23,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
+    Engine,
     Index,
     Integer,
     String,
@@ -82,8 +83,9 @@ class RevocationList:
     """The revocation list of one deployment, with a briefly cached snapshot for the services."""
 
     def __init__(self, database_url: str, *, cache_seconds: float = 5.0) -> None:
+        # Connected on first use, so that building an app opens no database it may never need.
         self._engine = create_database_engine(database_url)
-        metadata.create_all(self._engine, checkfirst=True)
+        self._table_ready = False
         self._cache_seconds = cache_seconds
         self._snapshot: _Snapshot | None = None
         self._lock = threading.Lock()
@@ -91,9 +93,16 @@ class RevocationList:
     def dispose(self) -> None:
         self._engine.dispose()
 
+    @property
+    def engine(self) -> Engine:
+        if not self._table_ready:
+            metadata.create_all(self._engine, checkfirst=True)
+            self._table_ready = True
+        return self._engine
+
     def revoke_token(self, principal: Principal, *, by: str, reason: str) -> None:
         """Revoke one token (sign-out); revoking it again changes nothing."""
-        with self._engine.begin() as connection:
+        with self.engine.begin() as connection:
             known = connection.execute(
                 select(revocations.c.id).where(revocations.c.jti == principal.jti)
             ).first()
@@ -121,7 +130,7 @@ class RevocationList:
             revoked_by=by[:200],
             reason=reason[:500],
         )
-        with self._engine.begin() as connection:
+        with self.engine.begin() as connection:
             if connection.execute(select(revocations.c.id).where(revocations.c.jti == jti)).first() is None:
                 connection.execute(insert(revocations).values(**entry.__dict__))
         self._snapshot = None
@@ -139,14 +148,14 @@ class RevocationList:
             revoked_by=by[:200],
             reason=reason[:500],
         )
-        with self._engine.begin() as connection:
+        with self.engine.begin() as connection:
             connection.execute(insert(revocations).values(**entry.__dict__))
         self._snapshot = None
         return entry
 
     def entries(self, *, now: datetime | None = None) -> list[Revocation]:
         """The entries still in force, newest first."""
-        with self._engine.connect() as connection:
+        with self.engine.connect() as connection:
             rows = connection.execute(
                 select(revocations)
                 .where(revocations.c.expires_at > (now or utcnow()))
@@ -164,7 +173,7 @@ class RevocationList:
 
     def forget_expired(self, *, now: datetime | None = None) -> int:
         """Drop the entries whose tokens have all expired; returns how many went."""
-        with self._engine.begin() as connection:
+        with self.engine.begin() as connection:
             result = connection.execute(
                 delete(revocations).where(revocations.c.expires_at <= (now or utcnow()))
             )
@@ -176,7 +185,7 @@ class RevocationList:
             return snapshot
         with self._lock:
             now = utcnow()
-            with self._engine.connect() as connection:
+            with self.engine.connect() as connection:
                 rows = connection.execute(
                     select(revocations.c.jti, revocations.c.sub, revocations.c.issued_up_to).where(
                         revocations.c.expires_at > now,

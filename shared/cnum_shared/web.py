@@ -22,6 +22,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from cnum_shared.addresses import forwarded_client
 from cnum_shared.auth import AuthenticationError, Principal, Role, VerificationKeys, decode_token
 from cnum_shared.clock import Clock, FixedClock, SystemClock, today
 from cnum_shared.config import ServiceSettings
@@ -137,6 +138,16 @@ def authenticate() -> Principal:
         abort(401, str(error), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
     g.cnum_principal = principal
     return principal
+
+
+def client_address() -> str | None:
+    """The client's address for the logs (audit, downloads): `X-Forwarded-For` is believed only from the
+    proxies of `CNUM_TRUSTED_PROXIES` (the web front), never from anyone else."""
+    return forwarded_client(
+        request.remote_addr,
+        request.headers.get("X-Forwarded-For"),
+        service_context().settings.trusted_networks,
+    )
 
 
 def ensure_structure_visible(structure_id: object) -> None:

@@ -6,17 +6,15 @@ import re
 
 import pytest
 
-from cnum_shared.auth import decode_token
-from cnum_shared.testing import TEST_JWT_SECRET
+from cnum_shared.auth import SigningKey, decode_token
+from cnum_shared.testing import TEST_KEY_SETTINGS, TEST_SIGNING_KEY
 from web import create_app
 from web.config import ConfigurationError
 
 
 @pytest.fixture
-def app():
-    return create_app(
-        {"environment": "test", "jwt_secret": TEST_JWT_SECRET, "conventions_url": "http://127.0.0.1:9"}
-    )
+def app(web_app):
+    return web_app()
 
 
 @pytest.fixture
@@ -41,8 +39,9 @@ def test_an_officer_signs_in_and_the_services_receive_a_token_in_their_name(clie
 
     assert response.status_code == 302 and response.headers["Location"] == "/"
     with client.session_transaction() as session:
-        principal = decode_token(session["token"], TEST_JWT_SECRET)
-    assert (principal.sub, principal.role.value) == ("alice.durand", "finance")
+        principal = decode_token(session["token"], TEST_SIGNING_KEY.verification_keys())
+    # The account's id, not its login: the services record it and the four-eyes rules compare it.
+    assert (principal.sub, principal.role.value) == ("f48b36cd-368b-4c25-9c58-e6a6ef24db4c", "finance")
     assert client.get("/").headers["Location"] == "/tranches"
 
 
@@ -116,15 +115,30 @@ def test_pages_forbid_framing_and_foreign_scripts(client):
     assert "default-src 'self'" in headers["Content-Security-Policy"]
 
 
-def test_production_refuses_the_demo_accounts_and_the_development_secrets():
+def test_production_refuses_the_demo_accounts_and_the_development_secrets(production, tmp_path):
     with pytest.raises(ConfigurationError, match="WEB_DEMO_ACCOUNTS"):
-        create_app({"environment": "production", "jwt_secret": "x" * 40, "secret_key": "y" * 40})
+        create_app({**production, "demo_accounts": True})
     with pytest.raises(ConfigurationError, match="WEB_SECRET_KEY"):
-        create_app({"environment": "production", "demo_accounts": False})
-    production = create_app(
-        {"environment": "production", "demo_accounts": False, "jwt_secret": "x" * 40, "secret_key": "y" * 40}
-    )
-    assert production.config["SESSION_COOKIE_SECURE"] is True
+        create_app({**production, "secret_key": ""})
+    with pytest.raises(ConfigurationError, match="WEB_SECRET_KEY"):
+        create_app({**production, "secret_key": "short-secret"})
+    with pytest.raises(ConfigurationError, match="CNUM_JWT_PRIVATE_KEY_FILE"):
+        create_app({key: value for key, value in production.items() if key != "jwt_private_key_file"})
+    with pytest.raises(ConfigurationError, match="development key"):
+        create_app({**production, "jwt_private_key_file": TEST_KEY_SETTINGS["jwt_private_key_file"]})
+    marked = tmp_path / "issuer-marked.pem"
+    marked.write_bytes(SigningKey.generate(development=True).private_pem())
+    with pytest.raises(ConfigurationError, match="development key"):
+        create_app({**production, "jwt_private_key_file": marked})
+    with pytest.raises(ConfigurationError, match="CNUM_REVOCATION_DATABASE_URL"):
+        create_app({key: value for key, value in production.items() if key != "revocation_database_url"})
+    assert create_app(production).config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_the_web_front_does_not_start_without_cnum_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv("CNUM_ENVIRONMENT", raising=False)
+    with pytest.raises(ConfigurationError, match="CNUM_ENVIRONMENT must be set"):
+        create_app({"var_dir": tmp_path, "jwt_private_key_file": TEST_KEY_SETTINGS["jwt_private_key_file"]})
 
 
 def test_dates_and_times_are_written_the_french_way_in_paris_time():
@@ -156,11 +170,9 @@ def test_a_line_an_avenant_added_to_a_paid_tranche_is_named_after_the_tranche_it
     ],
     ids=["nothing-ticked", "no-reason", "reason-too-long"],
 )
-def test_bank_rejections_without_a_line_or_its_reason_are_refused_before_any_call(form, refusal):
+def test_bank_rejections_without_a_line_or_its_reason_are_refused_before_any_call(web_app, form, refusal):
     # The payments service is unreachable: a call would answer the 503 page, not this redirect.
-    client = create_app(
-        {"environment": "test", "jwt_secret": TEST_JWT_SECRET, "payments_url": "http://127.0.0.1:9"}
-    ).test_client()
+    client = web_app(payments_url="http://127.0.0.1:9").test_client()
     sign_in(client, "bruno.petit")
     tranche_id, run_id = "0b7a4a57-3f0e-4c2f-9a57-5d1c2b9e8f10", "5f1d7c1e-8c55-4a8e-9a8f-1f6f4e2b7c3d"
     data = {

@@ -12,8 +12,10 @@ import requests
 from flask import Flask, render_template, session
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from cnum_shared.revocation import RevocationList
 from web.adapters.services import ServiceError
 from web.config import settings_from_environment
+from web.sessions import install_sessions
 from web.views import auth, compliance, finance, legal, structure
 from web.views.common import describe_errors
 from web.views.filters import register_filters
@@ -30,14 +32,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SECRET_KEY=settings.session_secret(),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.environment == "production",
+        SESSION_COOKIE_SECURE=bool(settings.cookie_secure),
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
+        # A session lasts as long as the token it holds, from sign-in: it is not stored again (nor its
+        # lifetime renewed) on every request, only when it changes.
+        SESSION_REFRESH_EACH_REQUEST=False,
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=settings.session_hours * 3600,
     )
+    install_sessions(app, settings)
     csrf.init_app(app)
     # One pool of connections to the services for the whole process.
     app.extensions["cnum_web_http"] = requests.Session()
+    # Fail at start-up without a usable private key; sign-out writes to the shared revocation list.
+    settings.signing_key()
+    app.extensions["cnum_revocations"] = RevocationList(settings.revocation_database_url)
     register_filters(app)
     for module in (auth, legal, finance, compliance, structure):
         app.register_blueprint(module.blp)
@@ -49,7 +58,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.context_processor
     def officer() -> dict[str, Any]:
-        return {"officer": dict(session) if session.get("role") else None}
+        if not session.get("role"):
+            return {"officer": None}
+        return {"officer": {key: value for key, value in session.items() if key != "token"}}
 
     @app.after_request
     def security_headers(response: Any) -> Any:

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from cnum_shared.config import DEVELOPMENT_JWT_SECRET, ConfigurationError, load_settings
+from cnum_shared.addresses import IPNetwork, parse_networks
+from cnum_shared.auth import MAX_LIFETIME_SECONDS, Role, SigningKey
+from cnum_shared.config import (
+    DEVELOPMENT_PRIVATE_KEY,
+    ConfigurationError,
+    check_keys,
+    load_settings,
+    load_signing_key,
+)
 
 __all__ = ["ConfigurationError", "WebSettings", "settings_from_environment"]
 
@@ -23,38 +32,99 @@ class WebSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WEB_", extra="forbid", populate_by_name=True)
 
     port: int = Field(default=5000, ge=1, le=65535)
-    #: Signs the session cookie; derived from the JWT secret when not set (development).
+    #: Signs the session cookie; derived from the private key when not set (development and tests only:
+    #: production needs its own, of at least 32 characters).
     secret_key: str = ""
     #: The demo accounts of `make run` (one shared password, shown on the sign-in page). Production
     #: refuses them: officers sign in through the agency's identity provider (docs/decisions/0009).
     demo_accounts: bool = True
     demo_password: str = Field(default="cnum-demo", min_length=4)
     #: How long a sign-in lasts (the token the services receive expires with it).
-    session_hours: int = Field(default=8, ge=1, le=24)
+    session_hours: int = Field(default=8, ge=1, le=MAX_LIFETIME_SECONDS[Role.LEGAL] // 3600)
     #: Timeout of one call to a service, in seconds.
     service_timeout_seconds: float = Field(default=30.0, gt=0)
+    #: Where the sessions live (server side: the browser holds only their id). Redis when set (shared by
+    #: every process and host of the web front), otherwise files under `CNUM_VAR_DIR/web-sessions`.
+    session_redis_url: str = ""
+    #: Send the session cookie over HTTPS only; production refuses to start without it.
+    cookie_secure: bool | None = None
 
-    environment: Literal["development", "test", "production"] = Field(
-        default="development", validation_alias=_common("ENVIRONMENT")
+    var_dir: Path = Field(default=Path("var"), validation_alias=_common("VAR_DIR"))
+    #: The TLS proxy in front of the web front (infra/README.md): the only hop whose `X-Forwarded-For`
+    #: the web front believes (addresses or networks, comma-separated). Not CNUM_TRUSTED_PROXIES, which
+    #: names the web front itself for the services.
+    trusted_proxies: str = ""
+
+    #: No default: the web front never guesses whether it runs in production (DESIGN §5, fail closed).
+    environment: Literal["development", "test", "production"] | None = Field(
+        default=None, validation_alias=_common("ENVIRONMENT")
     )
-    jwt_secret: str = Field(default=DEVELOPMENT_JWT_SECRET, validation_alias=_common("JWT_SECRET"))
+    #: The web front issues the officers' tokens: it holds the private key (docs/decisions/0015).
+    jwt_private_key_file: Path | None = Field(default=None, validation_alias=_common("JWT_PRIVATE_KEY_FILE"))
+    #: Sign-out revokes the officer's token in the list every service reads.
+    revocation_database_url: str = Field(default="", validation_alias=_common("REVOCATION_DATABASE_URL"))
     conventions_url: str = Field(default="http://127.0.0.1:5001", validation_alias=_common("CONVENTIONS_URL"))
     payments_url: str = Field(default="http://127.0.0.1:5002", validation_alias=_common("PAYMENTS_URL"))
     compliance_url: str = Field(default="http://127.0.0.1:5003", validation_alias=_common("COMPLIANCE_URL"))
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    @field_validator("session_redis_url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
+
     @model_validator(mode="after")
     def _production_is_safe(self) -> WebSettings:
+        if self.environment is None:
+            raise ValueError(
+                "CNUM_ENVIRONMENT must be set to development, test or production (nothing starts without it)"
+            )
+        if self.environment == "production" and self.jwt_private_key_file is None:
+            raise ValueError(
+                "CNUM_JWT_PRIVATE_KEY_FILE must be set in production (the web front signs tokens)"
+            )
+        check_keys(self.environment, None, self.jwt_private_key_file, verifies=False)
+        if self.jwt_private_key_file is None:
+            self.jwt_private_key_file = self.var_dir / DEVELOPMENT_PRIVATE_KEY
+        if not self.revocation_database_url:
+            if self.environment == "production":
+                raise ValueError("CNUM_REVOCATION_DATABASE_URL must name the shared PostgreSQL in production")
+            self.revocation_database_url = f"sqlite:///{(self.var_dir / 'revocations.sqlite3').resolve()}"
+        if self.cookie_secure is None:
+            self.cookie_secure = self.environment == "production"
         if self.environment == "production":
+            if not self.cookie_secure:
+                raise ValueError("WEB_COOKIE_SECURE must be true in production (cookies over HTTPS only)")
             if self.demo_accounts:
                 raise ValueError("WEB_DEMO_ACCOUNTS must be false in production")
-            if self.jwt_secret == DEVELOPMENT_JWT_SECRET or not self.secret_key:
-                raise ValueError("production needs its own CNUM_JWT_SECRET and WEB_SECRET_KEY")
+            if len(self.secret_key) < 32:
+                raise ValueError("WEB_SECRET_KEY must be set in production, at least 32 random characters")
         return self
+
+    def signing_key(self) -> SigningKey:
+        """The private key the officers' tokens are signed with; production refuses a development key."""
+        assert self.jwt_private_key_file is not None  # set by the validator
+        return load_signing_key(self.jwt_private_key_file, self.environment)
+
+    @property
+    def trusted_networks(self) -> tuple[IPNetwork, ...]:
+        return parse_networks(self.trusted_proxies)
+
+    @property
+    def session_directory(self) -> Path:
+        return (self.var_dir / "web-sessions").resolve()
 
     def session_secret(self) -> str:
         if self.secret_key:
             return self.secret_key
-        return hashlib.sha256(b"cnum-web-session:" + self.jwt_secret.encode()).hexdigest()
+        return hashlib.sha256(b"cnum-web-session:" + self.signing_key().private_pem()).hexdigest()
 
     def service_url(self, service: str) -> str:
         return {

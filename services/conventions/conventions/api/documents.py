@@ -13,7 +13,14 @@ from marshmallow import Schema, fields, validate
 from cnum_shared.auth import READERS, Role
 from cnum_shared.events.schemas import legal_date
 from cnum_shared.uploads import safe_file_name
-from cnum_shared.web import Blueprint, abort, current_principal, ensure_structure_visible, service_context
+from cnum_shared.web import (
+    Blueprint,
+    abort,
+    client_address,
+    current_principal,
+    ensure_structure_visible,
+    service_context,
+)
 from conventions.adapters.converter import ConversionFailed, ConverterBusy, ConverterUnavailable, PdfConverter
 from conventions.adapters.pdf import InvalidPdf
 from conventions.api.conventions import refuse as refuse_convention
@@ -139,7 +146,7 @@ def _serve(uow: Any, render: Any) -> Any:
         return abort(404, "Document introuvable.")
     principal = current_principal()
     use_cases.record_download(
-        uow, stored.record, who=principal.sub, role=principal.role.value, client_address=request.remote_addr
+        uow, stored.record, who=principal.sub, role=principal.role.value, client_address=client_address()
     )
     return Response(
         stored.content,
@@ -303,7 +310,7 @@ class SignedCopyFile(MethodView):
                 return abort(404, f"Copie signée indisponible : {error}.")
             principal = current_principal()
             use_cases.record_signed_copy_download(
-                uow, copy, who=principal.sub, role=principal.role.value, client_address=request.remote_addr
+                uow, copy, who=principal.sub, role=principal.role.value, client_address=client_address()
             )
         return Response(
             content,

@@ -37,11 +37,22 @@ class Page:
 class Services:
     """Calls to the services on behalf of one officer."""
 
-    def __init__(self, urls: dict[str, str], token: str, http: requests.Session, timeout: float) -> None:
+    def __init__(
+        self,
+        urls: dict[str, str],
+        token: str,
+        http: requests.Session,
+        timeout: float,
+        *,
+        client_address: str | None = None,
+    ) -> None:
         self._urls = urls
         self._token = token
         self._http = http
         self._timeout = timeout
+        # The officer's browser, for the services' logs: they believe this header from the web front only
+        # (CNUM_TRUSTED_PROXIES). Whatever the browser sent in its own X-Forwarded-For is not passed on.
+        self._forwarded = {"X-Forwarded-For": client_address} if client_address else {}
 
     def get(self, service: str, path: str, **params: Any) -> Any:
         return self._call("GET", service, path, params=_clean(params)).json()
@@ -75,7 +86,11 @@ class Services:
         return self._call("GET", service, path, params=_clean(params), stream=True)
 
     def _call(self, method: str, service: str, path: str, **kwargs: Any) -> requests.Response:
-        headers = {"Authorization": f"Bearer {self._token}", **(kwargs.pop("headers", None) or {})}
+        headers = {
+            "Authorization": f"Bearer {self._token}",
+            **self._forwarded,
+            **(kwargs.pop("headers", None) or {}),
+        }
         try:
             response = self._http.request(
                 method,

@@ -22,6 +22,7 @@ from flask import (
     url_for,
 )
 
+from cnum_shared.addresses import forwarded_client
 from cnum_shared.auth import Role
 from cnum_shared.dates import paris_today
 from web.adapters.services import ServiceError, Services
@@ -53,8 +54,18 @@ def services() -> Services:
             session["token"],
             current_app.extensions["cnum_web_http"],
             settings.service_timeout_seconds,
+            client_address=browser_address(),
         )
     return cast(Services, g.services)
+
+
+def browser_address() -> str | None:
+    """The officer's address, passed on to the services for their logs: `X-Forwarded-For` is believed
+    only from the TLS proxy of `CNUM_TRUSTED_PROXIES`, so a browser cannot name another address."""
+    settings = current_app.config["WEB_SETTINGS"]
+    return forwarded_client(
+        request.remote_addr, request.headers.get("X-Forwarded-For"), settings.trusted_networks
+    )
 
 
 #: What the browser keeps of a service's file answer, besides its name: type, length and provenance.

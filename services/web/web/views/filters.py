@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from cnum_shared.money import format_date_fr, format_eur_fr
+from web.accounts import account_name
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -89,5 +90,13 @@ def tranche_name(tranche: Any) -> str:
     return name
 
 
+def author(value: object) -> str:
+    """Who did it, as the services record it (an account id for officers): an officer's name when the
+    web front knows the account, otherwise the recorded value (a service, a structure's user)."""
+    return account_name(value) or str(value)
+
+
 def register_filters(app: Flask) -> None:
-    app.jinja_env.filters.update(label=label, french_date=french_date, euros=euros, tranche_name=tranche_name)
+    app.jinja_env.filters.update(
+        label=label, french_date=french_date, euros=euros, tranche_name=tranche_name, author=author
+    )

@@ -165,8 +165,9 @@ def _reference(convention_id: str) -> str:
         return convention_id[:8]
 
 
-def _officer_login() -> str:
-    return str(session.get("login", ""))
+def _officer_id() -> str:
+    """The signed-in officer's account id: what the services record as `approved_by`, `created_by`."""
+    return str(session.get("account_id", ""))
 
 
 def _can_act() -> bool:
@@ -258,7 +259,7 @@ def tranche(tranche_id: uuid.UUID) -> Any:
         holds=holds,
         reasons=_take_reasons(f"tranche:{tranche_id}"),
         can_act=_can_act(),
-        officer_login=_officer_login(),
+        officer_id=_officer_id(),
         idempotency_key=new_idempotency_key(),
         today=today().isoformat(),
     )
@@ -416,7 +417,7 @@ def payment_run(run_id: uuid.UUID) -> Any:
         run_labels=RUN_LABELS,
         reasons=_take_reasons(f"run:{run_id}"),
         can_act=_can_act(),
-        officer_login=_officer_login(),
+        officer_id=_officer_id(),
         today=today().isoformat(),
     )
 
