@@ -166,6 +166,8 @@ def check_image(content: bytes, media_type: str) -> None:
 
 
 def _reason(error: BaseException) -> str:
+    if isinstance(error, UnidentifiedImageError):
+        return "format non reconnu"
     text = str(error).strip()
     return f"{type(error).__name__} : {text[:120]}" if text else type(error).__name__
 
