@@ -27,14 +27,6 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 #: The formats structures may upload (evidence, RIBs), recognised by their first bytes.
 SIGNATURES = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 
-#: What every file a service sends back carries: a download, never shown inline, never sniffed, and a
-#: policy that lets nothing run should a browser render it anyway.
-DOWNLOAD_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; sandbox; frame-ancestors 'none'",
-    "Cache-Control": "private, no-store",
-}
-
 #: A scan of an A4 page at 600 dpi is about 35 million pixels; more is a decompression bomb, not a proof.
 MAX_IMAGE_PIXELS = 60_000_000
 #: A countersigned convention, a RIB or an invoice is a few hundred objects; this bounds a hostile file.
