@@ -133,9 +133,10 @@ def check_image(content: bytes, media_type: str) -> None:
             with Image.open(io.BytesIO(content), formats=[pillow_format]) as image:
                 width, height = image.size
                 if width * height > MAX_IMAGE_PIXELS:
+                    limit = f"{MAX_IMAGE_PIXELS:,}".replace(",", " ")
                     raise InvalidUpload(
-                        f"L'image {label} fait {width} × {height} pixels (au plus {MAX_IMAGE_PIXELS:,} pixels) : "
-                        "elle est refusée.".replace(",", " ")
+                        f"L'image {label} fait {width} × {height} pixels (au plus {limit} pixels) : "
+                        "elle est refusée."
                     )
                 image.verify()
             with Image.open(io.BytesIO(content), formats=[pillow_format]) as image:
@@ -148,7 +149,9 @@ def check_image(content: bytes, media_type: str) -> None:
             f"({_reason(error)}) : il est refusé."
         ) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise InvalidUpload(f"L'image {label} est démesurée (« bombe de décompression ») : elle est refusée.") from None
+        raise InvalidUpload(
+            f"L'image {label} est démesurée (« bombe de décompression ») : elle est refusée."
+        ) from None
     trailing = _png_trailing_bytes(content) if media_type == "image/png" else _jpeg_trailing_bytes(content)
     if trailing:
         raise InvalidUpload(
@@ -168,7 +171,7 @@ def _png_trailing_bytes(content: bytes) -> int:
     """How many bytes follow the IEND chunk (Pillow has checked the chunks up to it)."""
     position = 8
     while position + 8 <= len(content):
-        (length,) = struct.unpack(">I", content[position : position + 4])
+        length = int.from_bytes(content[position : position + 4], "big")
         kind = content[position + 4 : position + 8]
         position += 12 + length
         if kind == b"IEND":
@@ -204,13 +207,23 @@ def check_pdf(content: bytes) -> PdfFacts:
         findings = active_content(reader.trailer["/Root"])
     except InvalidPdf:
         raise
-    except (PyPdfError, PdfReadError, KeyError, ValueError, TypeError, AttributeError, RecursionError) as error:
+    except (
+        PyPdfError,
+        PdfReadError,
+        KeyError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        RecursionError,
+    ) as error:
         raise InvalidPdf(f"Le PDF est illisible ({type(error).__name__}).") from None
     if pages < 1:
         raise InvalidPdf("Le PDF ne contient aucune page.")
     if findings:
         named = " ; ".join(findings[:MAX_FINDINGS_NAMED])
-        more = f" ; et {len(findings) - MAX_FINDINGS_NAMED} autres" if len(findings) > MAX_FINDINGS_NAMED else ""
+        more = (
+            f" ; et {len(findings) - MAX_FINDINGS_NAMED} autres" if len(findings) > MAX_FINDINGS_NAMED else ""
+        )
         raise InvalidPdf(f"Le PDF contient du contenu actif : {named}{more}. Il est refusé.")
     return PdfFacts(pages=pages)
 

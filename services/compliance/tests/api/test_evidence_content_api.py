@@ -30,7 +30,9 @@ def jpeg() -> bytes:
 def pdf_launching(program: str) -> bytes:
     writer = PdfWriter()
     writer.add_blank_page(width=595, height=842)
-    launch = DictionaryObject({NameObject("/S"): NameObject("/Launch"), NameObject("/F"): TextStringObject(program)})
+    launch = DictionaryObject(
+        {NameObject("/S"): NameObject("/Launch"), NameObject("/F"): TextStringObject(program)}
+    )
     writer._root_object[NameObject("/OpenAction")] = writer._add_object(launch)
     output = io.BytesIO()
     writer.write(output)
@@ -54,8 +56,16 @@ def upload(feed, obligation_id, content, name, structure_id):
             "facture.png",
             "Le fichier commence comme une image PNG mais ne se lit pas entièrement comme telle",
         ),
-        (png() + HTML, "facture.png", f"L'image PNG est suivie de {len(HTML)} octets qui n'en font pas partie"),
-        (jpeg() + HTML, "facture.jpg", f"L'image JPEG est suivie de {len(HTML)} octets qui n'en font pas partie"),
+        (
+            png() + HTML,
+            "facture.png",
+            f"L'image PNG est suivie de {len(HTML)} octets qui n'en font pas partie",
+        ),
+        (
+            jpeg() + HTML,
+            "facture.jpg",
+            f"L'image JPEG est suivie de {len(HTML)} octets qui n'en font pas partie",
+        ),
         (
             pdf_launching("cmd.exe"),
             "facture.pdf",

@@ -107,7 +107,9 @@ _ITERATION_FILTER = "cnum_counted_iteration"
 _RELATIONSHIPS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _WORD_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 #: Field codes that fetch or run something outside the document when it is opened or its fields updated.
-_FETCHING_FIELD = re.compile(r"\b(INCLUDEPICTURE|INCLUDETEXT|LINK|DDEAUTO|DDE|IMPORT|DATABASE)\b", re.IGNORECASE)
+_FETCHING_FIELD = re.compile(
+    r"\b(INCLUDEPICTURE|INCLUDETEXT|LINK|DDEAUTO|DDE|IMPORT|DATABASE)\b", re.IGNORECASE
+)
 _DTD_MARKERS = tuple(
     marker.encode(encoding)
     for marker in ("<!DOCTYPE", "<!ENTITY")
@@ -314,9 +316,9 @@ class _BoundedEnvironment(ImmutableSandboxedEnvironment):
         _tick()
         if operator == "*":
             for times, operand in ((left, right), (right, left)):
-                if isinstance(times, int) and isinstance(operand, str | list | tuple):
-                    if times * len(operand) > MAX_TEMPLATE_TEXT:
-                        raise _too_large("une répétition (*)")
+                repeated = isinstance(times, int) and isinstance(operand, str | list | tuple)
+                if repeated and times * len(operand) > MAX_TEMPLATE_TEXT:
+                    raise _too_large("une répétition (*)")
         elif operator == "**":
             if isinstance(right, int | float) and abs(right) > 64:
                 raise _too_large("une puissance (**)")
@@ -578,9 +580,9 @@ def _relationship_problem(relationship: Any) -> str | None:
         return None
     target = (relationship.get("Target") or "").strip()
     scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):(//)?", target)
-    if kind == "hyperlink" and scheme and scheme.group(1).lower() in EXTERNAL_LINKS:
-        if scheme.group(1).lower() == "mailto" or scheme.group(2):
-            return None
+    name = scheme.group(1).lower() if scheme else ""
+    if kind == "hyperlink" and name in EXTERNAL_LINKS and (name == "mailto" or (scheme and scheme.group(2))):
+        return None
     if kind == "hyperlink":
         return (
             "un lien vers un fichier ou un partage réseau est interdit (seuls les liens http, https et "

@@ -8,10 +8,18 @@ from pypdf import PdfReader, PdfWriter
 
 from cnum_shared.uploads import InvalidPdf, PdfFacts, check_pdf
 
-__all__ = ["PROVENANCE_KEYS", "InvalidPdf", "PdfFacts", "check_uploaded_pdf", "provenance_of", "stamp_provenance"]
+__all__ = [
+    "PROVENANCE_KEYS",
+    "InvalidPdf",
+    "PdfFacts",
+    "check_uploaded_pdf",
+    "provenance_of",
+    "stamp_provenance",
+]
 
 #: Keys of the document information dictionary that say how a generated PDF was made (DESIGN §5).
 PROVENANCE_KEYS = ("/CnumTemplate", "/CnumTemplateSha256", "/CnumDataSha256", "/CnumGenerator")
+
 
 def stamp_provenance(
     pdf: bytes, *, template_name: str, template_sha256: str, data_sha256: str, generator: str

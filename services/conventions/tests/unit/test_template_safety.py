@@ -39,7 +39,9 @@ def rezip(content: bytes, replace: dict[str, bytes]) -> bytes:
     output = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(output, "w") as target:
         for member in source.infolist():
-            target.writestr(member, replace.pop(member.filename, None) or source.read(member), zipfile.ZIP_DEFLATED)
+            target.writestr(
+                member, replace.pop(member.filename, None) or source.read(member), zipfile.ZIP_DEFLATED
+            )
         for name, data in replace.items():
             target.writestr(name, data, zipfile.ZIP_DEFLATED)
     return output.getvalue()
@@ -135,7 +137,9 @@ def test_a_template_reaching_outside_the_document_is_refused(kind, target, exter
         lint_template(template, "convention")
 
     message = str(refused.value)
-    assert message.startswith(f"La partie {RELS} déclare la relation rId900 ({kind.rpartition('/')[2]}, cible")
+    assert message.startswith(
+        f"La partie {RELS} déclare la relation rId900 ({kind.rpartition('/')[2]}, cible"
+    )
     assert named in message and message.endswith("Le modèle est refusé.")
 
 
@@ -165,12 +169,15 @@ def test_a_field_that_fetches_an_outside_picture_is_refused():
     body = read(template, "word/document.xml")
     field = (
         '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
-        '<w:r><w:instrText xml:space="preserve"> INCLUDEPICTURE "http://attacker.example/p.png" \\d </w:instrText></w:r>'
+        '<w:r><w:instrText xml:space="preserve"> INCLUDEPICTURE "http://attacker.example/p.png" \\d '
+        "</w:instrText></w:r>"
         '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
     )
     template = rezip(template, {"word/document.xml": body.replace("</w:p>", field + "</w:p>", 1).encode()})
 
-    with pytest.raises(TemplateNotDocx, match=r"La partie word/document\.xml contient un champ INCLUDEPICTURE"):
+    with pytest.raises(
+        TemplateNotDocx, match=r"La partie word/document\.xml contient un champ INCLUDEPICTURE"
+    ):
         lint_template(template, "convention")
 
 
@@ -241,7 +248,16 @@ def test_a_dtd_hidden_by_utf7_is_found_by_the_parser():
         ("{{ range(100000)|join('x' * 900000) }}", "un assemblage"),
         ("{% macro m(n) %}{{ m(n) }}{% endmacro %}{{ m(1) }}", "récursion"),
     ],
-    ids=["nested-loop-output", "nested-loop-silent", "repeat", "center", "percent", "format", "join", "recursion"],
+    ids=[
+        "nested-loop-output",
+        "nested-loop-silent",
+        "repeat",
+        "center",
+        "percent",
+        "format",
+        "join",
+        "recursion",
+    ],
 )
 def test_a_template_that_expands_without_bound_is_refused_quickly(body, words, monkeypatch):
     from conventions.adapters import documents
@@ -263,7 +279,8 @@ def test_a_field_written_by_jinja_is_found_in_the_trial_rendering():
     template = docx_with("{{ structure.name }}")
     body = read(template, "word/document.xml")
     field = (
-        '<w:r><w:instrText xml:space="preserve"> {{ "INCLUDE" ~ "TEXT" }} "http://attacker.example/x" </w:instrText></w:r>'
+        '<w:r><w:instrText xml:space="preserve"> {{ "INCLUDE" ~ "TEXT" }} "http://attacker.example/x" '
+        "</w:instrText></w:r>"
     )
     template = rezip(template, {"word/document.xml": body.replace("</w:p>", field + "</w:p>", 1).encode()})
 
