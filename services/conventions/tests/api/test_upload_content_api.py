@@ -84,12 +84,17 @@ def upload_template(api, content):
             "contient jamais : le document est refusé.",
         ),
         (
+            with_dtd_in("word/media/notes.dat"),
+            "L'élément word/media/notes.dat contient une déclaration DOCTYPE ou ENTITY, qu'un document "
+            "Word ne contient jamais : le document est refusé.",
+        ),
+        (
             template("{{ structure.name * 100000000 }}"),
             "Le rendu d'essai avec des données d'exemple échoue : Opération refusée dans le modèle : une "
             "répétition (*) dépasserait 1 000 000 caractères ou utiliserait un nombre supérieur à 100 000.",
         ),
     ],
-    ids=["external-image", "dtd-in-custom-part", "expands-without-bound"],
+    ids=["external-image", "dtd-in-custom-part", "dtd-in-a-part-not-named-xml", "expands-without-bound"],
 )
 def test_a_hostile_template_is_a_422_naming_the_part_and_nothing_is_stored(api, content, problem):
     refused = upload_template(api, content)
