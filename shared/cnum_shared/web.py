@@ -17,7 +17,7 @@ import flask_smorest
 import flask_smorest.pagination
 import marshmallow as ma
 import swagger_ui_bundle
-from flask import Flask, current_app, g, request, send_from_directory
+from flask import Flask, Response, current_app, g, request, send_from_directory
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
@@ -246,6 +246,15 @@ def _unexpected_error(error: Exception) -> ResponseReturnValue:
     return _error_response(InternalServerError())
 
 
+#: What every file a service sends back carries besides `Content-Disposition: attachment`: never sniffed,
+#: not cached by a shared cache, and a policy that lets nothing run should a browser render it anyway.
+DOWNLOAD_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox; frame-ancestors 'none'",
+    "Cache-Control": "private, no-store",
+}
+
+
 def build_app(
     import_name: str,
     *,
@@ -304,7 +313,22 @@ def build_app(
     def _forget_principal(_: BaseException | None) -> None:
         g.pop("cnum_principal", None)
 
+    app.after_request(_file_headers)
     return app
+
+
+def _file_headers(response: Response) -> Response:
+    """Nothing a service answers is sniffed; a file (any answer with a Content-Disposition: a generated
+    document, a countersigned copy as uploaded, a batch's ZIP, a SEPA file) is a download, never shown
+    inline, under a policy that lets nothing in it run should a browser render it anyway."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    disposition = response.headers.get("Content-Disposition")
+    if disposition is not None:
+        if not disposition.lstrip().lower().startswith("attachment"):
+            response.headers["Content-Disposition"] = "attachment;" + disposition.partition(";")[2]
+        for name, value in DOWNLOAD_HEADERS.items():
+            response.headers.setdefault(name, value)
+    return response
 
 
 def _health_blueprint() -> flask_smorest.Blueprint:

@@ -57,6 +57,17 @@ JOURNEYS = {
 
 
 @pytest.mark.parametrize("journey", sorted(JOURNEYS))
+def attestation_pdf() -> bytes:
+    """A real one-page PDF: evidence is parsed whole, a %PDF header alone is refused."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
 def test_a_structure_from_convention_to_payment(product, journey):
     index, posts, salary, tranches, total_fr, total_words = JOURNEYS[journey]
     # A legal officer registers the structure; its first convention of 2021 is closed and settled.
@@ -165,7 +176,7 @@ def test_a_structure_from_convention_to_payment(product, journey):
         files={
             "file": (
                 "attestation.pdf",
-                io.BytesIO(b"%PDF-1.4 attestation d'entree en formation"),
+                io.BytesIO(attestation_pdf()),
                 "application/pdf",
             )
         },

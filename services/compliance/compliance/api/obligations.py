@@ -367,8 +367,11 @@ class EvidenceView(MethodView):
                     current_principal().sub,
                     settings.var_dir,
                 )
+            except records.InvalidRecord as error:
+                message = " ".join(error.problems.get("file", [])) or str(error)
+                return abort(422, message, errors={"files": error.problems})
             except _REFUSED as error:
-                return abort(422, str(error), errors={"files": {"file": [str(error)]}})
+                return _refuse(error)
 
     @blp.roles(Role.COMPLIANCE, Role.STRUCTURE, *READERS)
     @blp.response(200, EvidenceSchema(many=True))

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cnum_shared import legal
 from cnum_shared.db import UnitOfWork, among, utcnow
-from cnum_shared.uploads import media_type_of, write_atomically
+from cnum_shared.uploads import InvalidUpload, checked_media_type, write_atomically
 from compliance.adapters.orm import (
     ActivityReport,
     ContractCopy,
@@ -350,12 +350,12 @@ def add_evidence(
 
 
 def _checked_upload(content: bytes) -> tuple[str, str]:
-    """The media type (PDF, PNG or JPEG, read from the content) and the SHA-256 of an uploaded file."""
-    media_type = media_type_of(content)
-    if media_type is None:
-        raise InvalidRecord(
-            {"file": ["Seuls les fichiers PDF, PNG et JPEG sont acceptés (contenu vérifié)."]}
-        )
+    """The media type (PDF, PNG or JPEG, read from the content and parsed whole as that type: a PNG
+    header followed by HTML is refused) and the SHA-256 of an uploaded file."""
+    try:
+        media_type = checked_media_type(content)
+    except InvalidUpload as error:
+        raise InvalidRecord({"file": [str(error)]}) from None
     return media_type, hashlib.sha256(content).hexdigest()
 
 

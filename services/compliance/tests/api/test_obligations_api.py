@@ -1,5 +1,6 @@
 """Obligations from the conventions events, the scan, fulfilment, standing, evidence and activity reports."""
 
+import io
 from datetime import date
 
 from cnum_shared.testing import service_app
@@ -149,7 +150,28 @@ def test_an_officer_fulfils_waives_or_extends_with_a_reason(feed):
     assert "échéance reportée du 2026-01-20 au 2026-02-20 : arrêt maladie" in reasons
 
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+def real_png() -> bytes:
+    """A real PNG (a scan, say): uploads are decoded whole, a header alone is not an image."""
+    from PIL import Image
+
+    output = io.BytesIO()
+    Image.new("RGB", (4, 4), (255, 255, 255)).save(output, "PNG")
+    return output.getvalue()
+
+
+def real_pdf() -> bytes:
+    """A real one-page PDF: uploads are parsed whole, a header alone is not a PDF."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+PNG = real_png()
+PDF = real_pdf()
 
 
 def upload(feed, obligation_id, content, name="facture.png", role="structure", **claims):
@@ -174,7 +196,7 @@ def test_evidence_is_kept_by_revision_checked_by_content_and_does_not_fulfil_alo
     own = {"structure_id": convention["structure_id"]}
 
     first = upload(feed, equipment["id"], PNG, **own)
-    second = upload(feed, equipment["id"], b"%PDF-1.4 facture", name="../../facture.pdf", **own)
+    second = upload(feed, equipment["id"], PDF, name="../../facture.pdf", **own)
     fake = upload(feed, equipment["id"], b"<script>alert(1)</script>", name="facture.png", **own)
     other = upload(feed, equipment["id"], PNG, structure_id="00000000-0000-0000-0000-000000000001")
 

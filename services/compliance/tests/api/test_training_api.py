@@ -3,13 +3,27 @@
 the year of the two modules (FAQ 167v0qe)."""
 
 import hashlib
+import io
 from datetime import date
 
 from cnum_shared.testing import bearer
 
 SIGNED = date(2024, 9, 2)  # a renewal convention, signed before the 2025 freeze
 START, END = date(2024, 9, 2), date(2027, 9, 1)
-PDF = b"%PDF-1.4\n% diplome CCP1 REMN\n"
+
+
+def real_pdf() -> bytes:
+    """A real one-page PDF: uploads are parsed whole, a header alone is not a PDF."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+PDF = real_pdf()
 
 
 def of_contract(feed, contract, kind):

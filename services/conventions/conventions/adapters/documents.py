@@ -19,12 +19,17 @@ date, and a template without core properties gets constant dates instead of pyth
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import io
+import itertools
 import json
 import re
+import time
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import IO, Any
@@ -35,6 +40,7 @@ from docx.opc.pkgwriter import PackageWriter
 from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from lxml import etree
 
 from conventions.adapters.document_context import (
     CONTEXT_SCHEMAS,
@@ -45,6 +51,7 @@ from conventions.adapters.document_context import (
 
 __all__ = [
     "CONTEXT_SCHEMAS",
+    "RenderLimitExceeded",
     "TemplateNotDocx",
     "TemplateRenderError",
     "data_sha256",
@@ -61,12 +68,48 @@ MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100
 #: A DOCX has a few dozen parts; thousands of tiny members are an attack on the parser, not a letter.
 MAX_MEMBERS = 1000
+#: Relationship types a template may not carry, internal or external, with what they are in French.
+FORBIDDEN_RELATIONSHIPS = {
+    "oleObject": "un objet OLE",
+    "package": "un document incorporé (package)",
+    "attachedTemplate": "un modèle attaché (attachedTemplate)",
+    "subDocument": "un sous-document (subDocument)",
+    "frame": "un cadre chargeant une page (frame)",
+    "aFChunk": "un contenu importé (altChunk)",
+    "control": "un contrôle ActiveX",
+    "activeXControlBinary": "un contrôle ActiveX",
+    "vbaProject": "une macro VBA",
+    "mailMergeSource": "une source de publipostage",
+    "mailMergeHeaderSource": "une source de publipostage",
+    "recipientData": "une source de publipostage",
+}
+#: The only external targets a template may carry: hyperlinks that a reader clicks, which nothing follows
+#: by itself (neither Word on opening nor LibreOffice when converting). A link to a file or a share
+#: (file:, a UNC path, smb:, a relative path) is refused: following it runs or fetches something locally
+#: and hands the reader's Windows credentials to whoever holds the share.
+EXTERNAL_LINKS = frozenset({"http", "https", "mailto"})
+#: Characters of XML one rendering may write, all parts together (the convention writes about 150 000).
+MAX_RENDERED_CHARACTERS = 20_000_000
+#: Seconds one rendering may take (the convention takes a few hundredths).
+MAX_RENDER_SECONDS = 10.0
+#: The longest text or list an expression of a template may compute.
+MAX_TEMPLATE_TEXT = 1_000_000
+#: The largest number a template may hand to a function or a filter (a width, a count, a range).
+MAX_TEMPLATE_NUMBER = 100_000
 #: ZIP's own epoch: every entry of a generated DOCX carries it, so that the bytes depend on content only.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 #: Written as creation and modification dates when a template has no core properties of its own.
 FIXED_TIMESTAMP = datetime(1980, 1, 1, tzinfo=UTC)
 
 _DOCUMENT_PART = "word/document.xml"
+#: The filter every loop of a rendered template goes through (a name no template can define).
+_ITERATION_FILTER = "cnum_counted_iteration"
+_RELATIONSHIPS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_WORD_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+#: Field codes that fetch or run something outside the document when it is opened or its fields updated.
+_FETCHING_FIELD = re.compile(
+    r"\b(INCLUDEPICTURE|INCLUDETEXT|LINK|DDEAUTO|DDE|IMPORT|DATABASE)\b", re.IGNORECASE
+)
 _DTD_MARKERS = tuple(
     marker.encode(encoding)
     for marker in ("<!DOCTYPE", "<!ENTITY")
@@ -117,8 +160,195 @@ def _json_scalar(value: object) -> str:
 
 
 def _environment() -> ImmutableSandboxedEnvironment:
-    # Immutable: a template can read the context's lists and dicts, never change them.
-    return ImmutableSandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+    # Immutable: a template can read the context's lists and dicts, never change them. Bounded: see below.
+    return _BoundedEnvironment()
+
+
+# --- Bounds on a rendering --------------------------------------------------------------------------------
+#
+# A template is code a legal officer uploads. The sandbox keeps it from Python's internals; these bounds keep
+# it from the machine: a loop nested in a loop, a text multiplied by a million, a recursive macro. Every
+# loop, call, attribute read and operator of a template counts against a deadline, every text it writes
+# against a size, and an operation whose result would be too large is refused before it runs. Outside
+# `render_docx` (the linter's parsing) nothing is counted.
+
+
+class RenderLimitExceeded(TemplateRenderError):
+    """The rendering went past its time or size bound (a 422 at upload, a 409 at generation)."""
+
+
+@dataclass
+class _Budget:
+    deadline: float
+    characters_left: int
+    ticks: int = 0
+
+
+_BUDGET: ContextVar[_Budget | None] = ContextVar("cnum_render_budget", default=None)
+
+
+def _tick() -> None:
+    budget = _BUDGET.get()
+    if budget is None:
+        return
+    budget.ticks += 1
+    if budget.ticks % 64 == 0 and time.monotonic() > budget.deadline:
+        raise RenderLimitExceeded(
+            f"Le rendu du modèle dépasse {MAX_RENDER_SECONDS:g} secondes (boucles ou appels démesurés) : "
+            "il est interrompu."
+        )
+
+
+def _spend(characters: int) -> None:
+    budget = _BUDGET.get()
+    if budget is None:
+        return
+    budget.characters_left -= characters
+    if budget.characters_left < 0:
+        raise RenderLimitExceeded(
+            f"Le document rendu dépasserait {MAX_RENDERED_CHARACTERS // 1_000_000} millions de caractères : "
+            "le rendu est interrompu."
+        )
+
+
+def _too_large(what: str) -> RenderLimitExceeded:
+    return RenderLimitExceeded(
+        f"Opération refusée dans le modèle : {what} dépasserait {MAX_TEMPLATE_TEXT:,} caractères ou "
+        f"utiliserait un nombre supérieur à {MAX_TEMPLATE_NUMBER:,}.".replace(",", " ")
+    )
+
+
+def _check_result(value: Any) -> Any:
+    if isinstance(value, str | bytes | list | tuple | dict) and len(value) > MAX_TEMPLATE_TEXT:
+        raise _too_large("une valeur calculée")
+    return value
+
+
+def _check_numbers(values: Iterable[Any]) -> None:
+    for value in values:
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_TEMPLATE_NUMBER:
+            raise _too_large("un argument")
+
+
+def _check_format(text: str) -> None:
+    # A width or precision in a format string ("%999999999s", "{:>999999999}") allocates that much.
+    if any(int(number) > MAX_TEMPLATE_NUMBER for number in re.findall(r"\d+", text)) or "*" in text:
+        raise _too_large("un format")
+
+
+def _size(value: Any) -> int:
+    return len(value) if isinstance(value, str | list | tuple) else len(str(value))
+
+
+def _bounded_range(*args: int) -> Iterator[int]:
+    _check_numbers(args)
+    for number in range(*args):
+        _tick()
+        yield number
+
+
+def _bounded_iteration(iterable: Any) -> Iterator[Any]:
+    """What every `{% for %}` of a template iterates over: the same items, each one counted."""
+    for item in iterable:
+        _tick()
+        yield item
+
+
+def _bounded_concat(pieces: Iterable[str]) -> str:
+    written: list[str] = []
+    for piece in pieces:
+        _tick()
+        _spend(len(piece))
+        written.append(piece)
+    return "".join(written)
+
+
+def _bounded_filter(name: str, function: Any) -> Any:
+    """A built-in filter with its arguments checked before it runs and its result after."""
+    operands = 2 if getattr(function, "jinja_pass_arg", None) is not None else 1
+
+    @functools.wraps(function)
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        _tick()
+        value, rest = (args[operands - 1] if len(args) >= operands else None), args[operands:]
+        _check_numbers((*rest, *kwargs.values()))
+        if name == "format" and isinstance(value, str):
+            _check_format(value)
+        if name == "join" and value is not None and not isinstance(value, str | list | tuple):
+            value = list(itertools.islice(iter(value), MAX_TEMPLATE_TEXT + 1))
+            args = (*args[: operands - 1], value, *rest)
+        if name == "join" and isinstance(value, list | tuple):
+            separator = rest[0] if rest else kwargs.get("d", "")
+            if sum(_size(item) for item in value) + _size(separator) * len(value) > MAX_TEMPLATE_TEXT:
+                raise _too_large("un assemblage (join)")
+        if name == "replace" and isinstance(value, str) and len(rest) >= 2:
+            old, new = str(rest[0]), str(rest[1])
+            if len(value) + value.count(old) * len(new) + (len(value) + 1) * len(new) * (not old) > (
+                MAX_TEMPLATE_TEXT
+            ):
+                raise _too_large("un remplacement (replace)")
+        return _check_result(function(*args, **kwargs))
+
+    return bounded
+
+
+class _BoundedEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox of every rendering, with the bounds above."""
+
+    intercepted_binops = frozenset({"*", "**", "%", "+", "//"})
+
+    def __init__(self) -> None:
+        super().__init__(autoescape=True, undefined=StrictUndefined)
+        self.concat = _bounded_concat  # type: ignore[method-assign]
+        self.globals["range"] = _bounded_range
+        self.globals.pop("lipsum", None)
+        self.filters = {name: _bounded_filter(name, function) for name, function in self.filters.items()}
+        self.filters[_ITERATION_FILTER] = _bounded_iteration
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        """The template's tree with every loop iterating through the counting filter."""
+        tree = super()._parse(source, name, filename)
+        for loop in tree.find_all(nodes.For):
+            loop.iter = nodes.Filter(loop.iter, _ITERATION_FILTER, [], [], None, None, lineno=loop.lineno)
+        return tree
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        _tick()
+        if operator == "*":
+            for times, operand in ((left, right), (right, left)):
+                repeated = isinstance(times, int) and isinstance(operand, str | list | tuple)
+                if repeated and times * len(operand) > MAX_TEMPLATE_TEXT:
+                    raise _too_large("une répétition (*)")
+        elif operator == "**":
+            if isinstance(right, int | float) and abs(right) > 64:
+                raise _too_large("une puissance (**)")
+        elif operator == "%" and isinstance(left, str):
+            _check_format(left)
+        return _check_result(super().call_binop(context, operator, left, right))
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        _tick()
+        _check_numbers((*args, *kwargs.values()))
+        return _check_result(super().call(__context, __obj, *args, **kwargs))
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        _tick()
+        if isinstance(obj, str) and attribute in ("format", "format_map"):
+            _check_format(obj)
+        return _check_result(super().getattr(obj, attribute))
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        _tick()
+        if isinstance(obj, str) and argument in ("format", "format_map"):
+            _check_format(obj)
+        return _check_result(super().getitem(obj, argument))
+
+
+def _analysis_environment() -> ImmutableSandboxedEnvironment:
+    """The linter's view of a template as written (its loops not rewritten), with the same filters."""
+    environment = ImmutableSandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+    environment.globals.pop("lipsum", None)
+    return environment
 
 
 def render_docx(template_bytes: bytes, context: Mapping[str, Any]) -> bytes:
@@ -129,13 +359,24 @@ def render_docx(template_bytes: bytes, context: Mapping[str, Any]) -> bytes:
     """
     template = _open_template(template_bytes)
     had_core_properties = _has_core_properties(template)
+    budget = _BUDGET.set(_Budget(time.monotonic() + MAX_RENDER_SECONDS, MAX_RENDERED_CHARACTERS))
     try:
         template.render(_xml_safe(context), jinja_env=_environment())
+    except RenderLimitExceeded:
+        raise
+    except RecursionError as error:
+        raise RenderLimitExceeded(
+            "Le rendu du modèle s'appelle lui-même sans fin (récursion) : il est interrompu."
+        ) from error
+    except MemoryError as error:
+        raise RenderLimitExceeded("Le rendu du modèle épuise la mémoire : il est interrompu.") from error
     except TemplateError as error:
         raise TemplateRenderError(_jinja_message(error)) from error
     except Exception as error:  # docxtpl post-processing of a hostile template: any failure is a refusal
         message = f"Le rendu du modèle a échoué ({type(error).__name__} : {error})."
         raise TemplateRenderError(message) from error
+    finally:
+        _BUDGET.reset(budget)
     if not had_core_properties:
         properties = template.docx.core_properties
         properties.created = FIXED_TIMESTAMP
@@ -231,7 +472,7 @@ def _jinja_message(error: TemplateError) -> str:
 
 
 def _check_archive(content: bytes) -> None:
-    """Refuse what is not a DOCX, or is a hostile one, before any XML is parsed."""
+    """Refuse what is not a DOCX, or is a hostile one, before python-docx parses any XML."""
     if not isinstance(content, bytes | bytearray) or not zipfile.is_zipfile(io.BytesIO(content)):
         raise TemplateNotDocx("Le fichier n'est pas un document Word (.docx) : ce n'est pas une archive ZIP.")
     try:
@@ -260,17 +501,94 @@ def _check_archive(content: bytes) -> None:
                     )
             for member in members:
                 # Sizes were checked above, and zipfile stops at the declared size: reading is bounded.
-                if member.filename.endswith((".xml", ".rels")) and _has_dtd(archive.read(member)):
-                    raise TemplateNotDocx(
-                        f"L'élément {member.filename} contient une déclaration DOCTYPE ou ENTITY, "
-                        "qu'un document Word ne contient jamais : le document est refusé."
-                    )
+                _check_part(member.filename, archive.read(member))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, OSError) as error:
         raise TemplateNotDocx(f"L'archive du document est illisible ({type(error).__name__}).") from None
 
 
+def check_package(content: bytes) -> None:
+    """The checks of every part and relationship, on a DOCX known to be a sound ZIP: a trial rendering
+    is checked again, since a template could write a field code or a relationship with Jinja."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        for member in archive.infolist():
+            _check_part(member.filename, archive.read(member))
+
+
+def _check_part(name: str, blob: bytes) -> None:
+    """One part of the package, whatever its name or extension: no DTD in anything that reads as XML
+    (in any encoding lxml knows), no relationship reaching outside the document, no field that fetches."""
+    if _has_dtd(blob):
+        raise TemplateNotDocx(_dtd_refusal(name))
+    tree = _as_xml(blob)
+    if tree is None:
+        return  # not XML (an image, a font): python-docx does not parse it either
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+        raise TemplateNotDocx(_dtd_refusal(name))
+    root = tree.getroot()
+    if root.tag == f"{{{_RELATIONSHIPS_NS}}}Relationships":
+        for relationship in root.iter(f"{{{_RELATIONSHIPS_NS}}}Relationship"):
+            problem = _relationship_problem(relationship)
+            if problem:
+                raise TemplateNotDocx(
+                    f"La partie {name} déclare la relation {relationship.get('Id', '?')} "
+                    f"({_short_type(relationship.get('Type', ''))}, cible « "
+                    f"{(relationship.get('Target') or '')[:120]} ») : {problem} Le modèle est refusé."
+                )
+        return
+    instructions = [
+        *(element.text or "" for element in root.iter(f"{{{_WORD_NS}}}instrText")),
+        *(element.get(f"{{{_WORD_NS}}}instr", "") for element in root.iter(f"{{{_WORD_NS}}}fldSimple")),
+    ]
+    found = _FETCHING_FIELD.search(" ".join(instructions))
+    if found:
+        raise TemplateNotDocx(
+            f"La partie {name} contient un champ {found.group(1).upper()}, qui charge un contenu extérieur "
+            "au document : le modèle est refusé."
+        )
+
+
 def _has_dtd(xml: bytes) -> bool:
     return any(marker in xml for marker in _DTD_MARKERS)
+
+
+def _dtd_refusal(name: str) -> str:
+    return (
+        f"L'élément {name} contient une déclaration DOCTYPE ou ENTITY, qu'un document Word ne contient "
+        "jamais : le document est refusé."
+    )
+
+
+def _as_xml(blob: bytes) -> Any:
+    """The part parsed by lxml without loading, resolving or fetching anything; None when it is not XML."""
+    parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False)
+    try:
+        return etree.fromstring(blob, parser).getroottree()
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+
+
+def _short_type(relationship_type: str) -> str:
+    return relationship_type.rstrip("/").rpartition("/")[2] or "type inconnu"
+
+
+def _relationship_problem(relationship: Any) -> str | None:
+    """Why a relationship is refused, in French, or None (FORBIDDEN_RELATIONSHIPS, EXTERNAL_LINKS)."""
+    kind = _short_type(relationship.get("Type", ""))
+    if kind in FORBIDDEN_RELATIONSHIPS:
+        return f"{FORBIDDEN_RELATIONSHIPS[kind]} est interdit dans un modèle."
+    if (relationship.get("TargetMode") or "").strip().lower() != "external":
+        return None
+    target = (relationship.get("Target") or "").strip()
+    scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):(//)?", target)
+    name = scheme.group(1).lower() if scheme else ""
+    if kind == "hyperlink" and name in EXTERNAL_LINKS and (name == "mailto" or (scheme and scheme.group(2))):
+        return None
+    if kind == "hyperlink":
+        return (
+            "un lien vers un fichier ou un partage réseau est interdit (seuls les liens http, https et "
+            "mailto sont admis)."
+        )
+    return "une ressource chargée hors du document (relation externe) est interdite."
 
 
 #: SHA-256 of the templates that passed the archive checks in this process: the same three templates
@@ -310,7 +628,7 @@ def lint_template(template_bytes: bytes, template_name: str) -> list[str]:
     """
     declared = declared_variables(template_name)
     template = _open_template(template_bytes)
-    environment = _environment()
+    environment = _analysis_environment()
     problems: list[str] = []
     trees: list[nodes.Template] = []
     for label, source in _template_sources(template):
@@ -337,9 +655,14 @@ def lint_template(template_bytes: bytes, template_name: str) -> list[str]:
     if problems:
         return list(dict.fromkeys(problems))
     try:
-        render_docx(template_bytes, template_context(template_name, SAMPLE_DATA[template_name]))
+        trial = render_docx(template_bytes, template_context(template_name, SAMPLE_DATA[template_name]))
     except TemplateRenderError as error:
         problems.append(f"Le rendu d'essai avec des données d'exemple échoue : {error}")
+        return problems
+    try:
+        check_package(trial)
+    except TemplateNotDocx as error:
+        problems.append(f"Le document rendu à l'essai est refusé : {error}")
     return problems
 
 

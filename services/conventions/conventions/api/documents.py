@@ -97,6 +97,7 @@ _DOCUMENT_RESPONSES = {
             },
         },
     },
+    "409": {"description": "Le modèle en vigueur ne peut pas produire ce document (rendu démesuré)"},
     "503": {"description": "Convertisseur PDF occupé ou indisponible (Retry-After)"},
 }
 _PURGEABLE_DOCUMENT_RESPONSES = {
@@ -144,6 +145,8 @@ def _serve(uow: Any, render: Any) -> Any:
         )
     except use_cases.DocumentNotAvailable:
         return abort(404, "Document introuvable.")
+    except use_cases.TemplateUnusable as error:
+        return abort(409, str(error))
     principal = current_principal()
     use_cases.record_download(
         uow, stored.record, who=principal.sub, role=principal.role.value, client_address=client_address()

@@ -14,9 +14,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from cnum_shared.db import UnitOfWork, utcnow
-from cnum_shared.uploads import media_type_of, write_atomically
+from cnum_shared.uploads import InvalidUpload, checked_media_type, write_atomically
 from conventions.adapters.orm import BankDetailsChange
-from conventions.adapters.pdf import InvalidPdf, check_uploaded_pdf
 from conventions.domain.structures import InvalidStructure, normalized_iban, structure_problems
 from conventions.service_layer.structures import get_structure, save_structure
 
@@ -38,15 +37,12 @@ class InvalidRib(ValueError):
 
 
 def rib_media_type(content: bytes) -> str:
-    """The RIB's type, read from its content (never from its name or the client's claim)."""
-    media_type = media_type_of(content)
-    if media_type is not None and media_type != "application/pdf":
-        return media_type
+    """The RIB's type, read from its content and then parsed whole as that type (a PNG decoded to its
+    last pixel, a PDF without active content): never from its name or the client's claim."""
     try:
-        check_uploaded_pdf(content)
-    except InvalidPdf as error:
+        return checked_media_type(content)
+    except InvalidUpload as error:
         raise InvalidRib(f"Le RIB doit être un PDF, un PNG ou un JPEG : {error}") from None
-    return "application/pdf"
 
 
 def request_change(

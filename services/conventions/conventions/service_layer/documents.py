@@ -69,6 +69,10 @@ class TemplateVersionExists(Exception):
     """The same bytes are already a version of this template (a 409)."""
 
 
+class TemplateUnusable(Exception):
+    """The template version in force cannot render this document (too large, too slow, refused): a 409."""
+
+
 class DocumentNotAvailable(LookupError):
     """The subject has no such document (an avenant for a contract that is not a CDI move…)."""
 
@@ -332,7 +336,13 @@ def render_document(
     # End the read transaction before rendering and converting: on SQLite a transaction holds the write
     # lock, and a conversion takes a tenth of a second or more (batches render several at once).
     uow.commit()
-    docx = rendering.render_docx(template_content, template_context(template_name, data))
+    try:
+        docx = rendering.render_docx(template_content, template_context(template_name, data))
+    except (rendering.TemplateRenderError, rendering.TemplateNotDocx) as error:
+        raise TemplateUnusable(
+            f"Le modèle « {template_name} » en vigueur (version {template_sha256[:12]}) ne peut pas produire "
+            f"ce document : {error}"
+        ) from error
     content = docx
     if fmt == "pdf":
         content = stamp_provenance(

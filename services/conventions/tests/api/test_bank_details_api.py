@@ -8,7 +8,18 @@ from cnum_shared.testing import bearer
 from conventions.adapters.orm import event_tables
 
 NEW_IBAN = "FR7630006000011234567890189"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def real_png() -> bytes:
+    """A real PNG (a scan, say): uploads are decoded whole, a header alone is not an image."""
+    from PIL import Image
+
+    output = io.BytesIO()
+    Image.new("RGB", (4, 4), (255, 255, 255)).save(output, "PNG")
+    return output.getvalue()
+
+
+PNG = real_png()
 
 
 def ask(api, structure_id, iban=NEW_IBAN, rib=PNG, role="legal", sub="alice"):

@@ -87,6 +87,9 @@ def stream_file(upstream: requests.Response, file_name: str, media_type: str) ->
     elif not disposition.startswith("attachment"):
         disposition = "attachment;" + disposition.partition(";")[2]
     headers["Content-Disposition"] = disposition
+    # A file is the structures' or the services' content, not a page of this site: nothing in it may run.
+    headers["Content-Security-Policy"] = "default-src 'none'; sandbox; frame-ancestors 'none'"
+    headers["X-Content-Type-Options"] = "nosniff"
     response = Response(stream_with_context(upstream.iter_content(chunk_size=64 * 1024)), headers=headers)
     response.call_on_close(upstream.close)
     return response
