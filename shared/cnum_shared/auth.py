@@ -25,6 +25,8 @@ class Role(StrEnum):
     STRUCTURE = "structure"
     AUDITOR = "auditor"
     SERVICE = "service"
+    #: An activity-report feeder (DESIGN §5): may post activity reports and nothing else.
+    REPORTER = "reporter"
 
 
 #: Roles that may read every resource of every service (DESIGN §5: "Every GET is open to auditor and admin").

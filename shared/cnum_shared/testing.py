@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -32,8 +32,10 @@ import psycopg
 import pytest
 import requests
 from flask import Flask
+from flask.testing import FlaskClient
 from psycopg import sql
 from sqlalchemy import select
+from werkzeug.test import TestResponse
 
 from cnum_shared.auth import Role, issue_token
 from cnum_shared.config import DEVELOPMENT_JWT_SECRET
@@ -173,6 +175,17 @@ def bearer(
     """Authorization header for a role, signed with the test secret."""
     token = issue_token(TEST_JWT_SECRET, role, sub=sub, structure_id=structure_id, ttl_seconds=ttl_seconds)
     return {"Authorization": f"Bearer {token}"}
+
+
+def relay_bearer(producer: str) -> dict[str, str]:
+    """Authorization header of a service's relay: role `service` and `sub` the producer's own name, the
+    only identity a consumer believes that producer's events from (DESIGN §2)."""
+    return bearer(Role.SERVICE, sub=producer)
+
+
+def post_event(client: FlaskClient, envelope: Mapping[str, Any]) -> TestResponse:
+    """Post an envelope to a consumer's `POST /api/v1/events` as its producer's relay does."""
+    return client.post("/api/v1/events", json=dict(envelope), headers=relay_bearer(envelope["producer"]))
 
 
 @pytest.fixture

@@ -53,7 +53,8 @@ def relay_outbox(
     settings = context.settings
     now = now or utcnow()
     http = http or requests.Session()
-    token = issue_token(settings.jwt_secret, Role.SERVICE, sub=f"{context.name}-relay", ttl_seconds=600)
+    # The token's `sub` is the service's own name: consumers believe an event only from its producer.
+    token = issue_token(settings.jwt_secret, Role.SERVICE, sub=context.name, ttl_seconds=600)
     outcome: Counter[str] = Counter()
     with context.database.session() as session:
         consumers = (
@@ -97,6 +98,7 @@ def envelope_of(row: Any) -> dict[str, Any]:
         "version": row["version"],
         "occurred_at": row["occurred_at"].isoformat(),
         "producer": row["producer"],
+        "sequence": row["sequence"],
         "data": row["data"],
     }
 
