@@ -132,6 +132,7 @@ def signed_conventions(conventions: int, structure: uuid.UUID) -> list[Any]:
             1,
             datetime.now(UTC),
             "conventions",
+            n + 1,
             {
                 "convention_id": uuid.uuid4(),
                 "structure_id": structure,

@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -33,8 +33,10 @@ import psycopg
 import pytest
 import requests
 from flask import Flask
+from flask.testing import FlaskClient
 from psycopg import sql
 from sqlalchemy import select
+from werkzeug.test import TestResponse
 
 from cnum_shared.auth import Role, SigningKey, issue_token
 from cnum_shared.db import upgrade_database
@@ -196,6 +198,17 @@ def bearer(
         TEST_SIGNING_KEY, role, sub=sub, structure_id=structure_id, ttl_seconds=ttl_seconds, **claims
     )
     return {"Authorization": f"Bearer {token}"}
+
+
+def relay_bearer(producer: str) -> dict[str, str]:
+    """Authorization header of a service's relay: role `service` and `sub` the producer's own name, the
+    only identity a consumer believes that producer's events from (DESIGN §2)."""
+    return bearer(Role.SERVICE, sub=producer)
+
+
+def post_event(client: FlaskClient, envelope: Mapping[str, Any]) -> TestResponse:
+    """Post an envelope to a consumer's `POST /api/v1/events` as its producer's relay does."""
+    return client.post("/api/v1/events", json=dict(envelope), headers=relay_bearer(envelope["producer"]))
 
 
 @pytest.fixture

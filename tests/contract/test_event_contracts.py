@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from cnum_shared.events.schemas import EVENT_TYPES, consumers_of, load_envelope
-from cnum_shared.testing import TestDatabases, bearer, outbox_envelopes, service_app
+from cnum_shared.testing import TestDatabases, bearer, outbox_envelopes, post_event, service_app
 from compliance import create_app as create_compliance
 from compliance.manage import MIGRATIONS_DIR as COMPLIANCE_MIGRATIONS
 from compliance.service_layer.event_handlers import EVENT_HANDLERS as COMPLIANCE_HANDLERS
@@ -86,7 +86,7 @@ def test_structure_updated_from_conventions_is_accepted_by_payments(conventions,
     for envelope in envelopes:
         assert consumers_of(envelope["type"]) == ("payments",)
         load_envelope(envelope)  # the shared schema a consumer loads with
-        delivered = payments.test_client().post("/api/v1/events", json=envelope, headers=bearer("service"))
+        delivered = post_event(payments.test_client(), envelope)
         assert delivered.status_code == 200, delivered.get_json()
         assert delivered.get_json()["status"] == "processed"
 
@@ -120,7 +120,7 @@ def test_a_ridet_a_numero_tahiti_and_the_new_structure_types_reach_payments(conv
 
     for envelope in outbox_envelopes(conventions, conventions_events):
         load_envelope(envelope)
-        delivered = payments.test_client().post("/api/v1/events", json=envelope, headers=bearer("service"))
+        delivered = post_event(payments.test_client(), envelope)
         assert delivered.status_code == 200, delivered.get_json()
         assert delivered.get_json()["status"] == "processed"
 
@@ -140,10 +140,11 @@ def test_a_consumer_refuses_an_envelope_that_breaks_the_schema(
         "version": 1,
         "occurred_at": "2026-03-01T09:00:00+00:00",
         "producer": "conventions",
+        "sequence": 1,
         "data": {"structure_id": "1b4e28ba-2fa1-11d2-883f-0016d3cca427", "name": "Sans le reste"},
     }
     with service_app(CONSUMER_APPS[consumer], url, tmp_path) as app:
-        refused = app.test_client().post("/api/v1/events", json=envelope, headers=bearer("service"))
+        refused = post_event(app.test_client(), envelope)
 
     assert refused.status_code == 422
     assert "data" in refused.get_json()["errors"]["json"]
@@ -272,6 +273,9 @@ def test_every_event_of_the_recruiting_journey_is_accepted_by_its_consumers(
     )
 
     envelopes = outbox_envelopes(conventions, conventions_events)
+    # Every envelope carries conventions' own sequence, strictly increasing in the order it emitted them.
+    sequences = [envelope["sequence"] for envelope in envelopes]
+    assert sequences == list(range(1, len(envelopes) + 1))
     assert {envelope["type"] for envelope in envelopes} == {
         name for name, event_type in EVENT_TYPES.items() if event_type.producer == "conventions"
     }
@@ -279,10 +283,6 @@ def test_every_event_of_the_recruiting_journey_is_accepted_by_its_consumers(
     for envelope in envelopes:
         load_envelope(envelope)
         for consumer in consumers_of(envelope["type"]):
-            answer = _ok(
-                consumers[consumer]
-                .test_client()
-                .post("/api/v1/events", json=envelope, headers=bearer("service"))
-            )
+            answer = _ok(post_event(consumers[consumer].test_client(), envelope))
             expected = "processed" if envelope["type"] in HANDLERS[consumer] else "ignored"
             assert answer["status"] == expected, (consumer, envelope["type"])

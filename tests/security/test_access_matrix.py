@@ -118,7 +118,7 @@ def test_every_operation_answers_each_role_as_its_declared_roles_say(
                 assert response.status_code == 401, (method, path, name, response.status_code)
                 assert response.get_json()["code"] == 401
                 checked += 1
-    # Every service has its operations checked for the 7 roles and 6 kinds of bad token.
+    # Every service has its operations checked for the 8 roles and 6 kinds of bad token.
     assert checked >= 13 * 10
 
 

@@ -37,6 +37,7 @@ ROLE_LABELS = {
     Role.STRUCTURE: "Structure d'accueil",
     Role.AUDITOR: "Audit",
     Role.SERVICE: "Service",
+    Role.REPORTER: "Remontée des comptes rendus d'activité",
 }
 
 

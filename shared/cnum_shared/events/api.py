@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from typing import Any
 
 from flask.views import MethodView
@@ -16,10 +17,12 @@ from cnum_shared.auth import READERS, Role
 from cnum_shared.db import utcnow
 from cnum_shared.events.schemas import EVENT_TYPES, Envelope, EnvelopeSchema
 from cnum_shared.events.tables import DELIVERY_STATUSES, EventTables
-from cnum_shared.web import MAX_PAGE_SIZE, PAGE_SIZE, Blueprint, abort, service_context
+from cnum_shared.web import MAX_PAGE_SIZE, PAGE_SIZE, Blueprint, abort, current_principal, service_context
 
 #: A consumer's reaction to one event, run in the same transaction as the inbox record.
 EventHandler = Callable[[Session, Envelope], None]
+#: How far ahead of the consumer's time an event may say it occurred (the producers' clocks drift a little).
+CLOCK_SKEW = timedelta(minutes=1)
 
 
 class EventRejected(Exception):
@@ -36,7 +39,12 @@ class AcknowledgementSchema(Schema):
 
 
 def event_consumer_blueprint(tables: EventTables, handlers: Mapping[str, EventHandler]) -> Blueprint:
-    """`POST /api/v1/events` (role `service`): a 2xx acknowledges, repeats included; 422 means dead."""
+    """`POST /api/v1/events` (role `service`): a 2xx acknowledges, repeats included; 422 means dead.
+
+    An event is believed only from its producer (DESIGN §2): the token's `sub` must be the `producer`
+    the envelope names, and that must be the service that emits its type (403 otherwise, nothing applied
+    or recorded). Handlers order a producer's events by its `sequence`, never by `occurred_at`.
+    """
     blp = Blueprint(
         "events", __name__, url_prefix="/events", description="Réception des événements des autres services"
     )
@@ -49,6 +57,7 @@ def event_consumer_blueprint(tables: EventTables, handlers: Mapping[str, EventHa
         def post(self, envelope: dict[str, Any]) -> dict[str, Any]:
             """Receive one event; idempotent on its id."""
             event_id: uuid.UUID = envelope["id"]
+            _believe_only_its_producer(envelope)
             try:
                 data = EVENT_TYPES[envelope["type"]].data_schema().load(envelope["data"])
             except ValidationError as error:
@@ -59,6 +68,7 @@ def event_consumer_blueprint(tables: EventTables, handlers: Mapping[str, EventHa
                 version=envelope["version"],
                 occurred_at=envelope["occurred_at"],
                 producer=envelope["producer"],
+                sequence=envelope["sequence"],
                 data=data,
             )
             with service_context().database.unit_of_work() as uow:
@@ -91,6 +101,44 @@ def event_consumer_blueprint(tables: EventTables, handlers: Mapping[str, EventHa
             return {"event_id": event_id, "status": status}
 
     return blp
+
+
+def _believe_only_its_producer(envelope: Mapping[str, Any]) -> None:
+    """Refuse, before anything is applied or recorded, an event that does not come from its producer
+    (403: the service DESIGN names for its type, relaying under its own name) or that says it occurred in
+    the future (422)."""
+    event_type = EVENT_TYPES[envelope["type"]]
+    producer = envelope["producer"]
+    if producer != event_type.producer:
+        abort(
+            403,
+            f"Événement refusé : « {event_type.name} » n'est émis que par le service "
+            f"« {event_type.producer} », pas par « {producer} ».",
+        )
+    caller = current_principal().sub
+    if caller != producer:
+        abort(
+            403,
+            f"Événement refusé : un service ne transmet que ses propres événements, et le jeton de "
+            f"« {caller} » ne peut pas remettre un événement du service « {producer} ».",
+        )
+    # The later of the service's clock and the system's: in production they are one; a test may set the
+    # service's clock ahead, or back to a past business day while producers stamp events with the real time.
+    now = max(service_context().clock.now(), utcnow())
+    occurred_at = envelope["occurred_at"]
+    if occurred_at > now + CLOCK_SKEW:
+        abort(
+            422,
+            "Événement refusé : sa date (occurred_at) est dans le futur.",
+            errors={
+                "json": {
+                    "occurred_at": [
+                        f"{occurred_at.isoformat()} est postérieure de plus d'une minute à l'heure "
+                        f"de ce service ({now.isoformat(timespec='seconds')})."
+                    ]
+                }
+            },
+        )
 
 
 class DeliverySchema(Schema):

@@ -98,6 +98,7 @@ def envelope_of(row: Any) -> dict[str, Any]:
         "version": row["version"],
         "occurred_at": row["occurred_at"].isoformat(),
         "producer": row["producer"],
+        "sequence": row["sequence"],
         "data": row["data"],
     }
 

@@ -323,15 +323,24 @@ def consumers_of(event_type: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Envelope:
-    """An event as it travels: `{id, type, version, occurred_at, producer, data}`."""
+    """An event as it travels: `{id, type, version, occurred_at, producer, sequence, data}`."""
 
     id: UUID
     type: str
     version: int
+    #: When the producer says it happened: informative, never used to order events (a caller supplies it).
     occurred_at: datetime
     producer: str
+    #: The producer's own outbox sequence: a consumer orders one producer's events by it (DESIGN §2).
+    sequence: int
     #: The data as loaded by the type's schema (UUIDs, dates and Decimals, not strings).
     data: Mapping[str, Any]
+
+    def supersedes(self, last_sequence: int | None) -> bool:
+        """Whether this event comes after the one of the same producer that a consumer's copy reflects
+        (`last_sequence`, None when no sequenced event reached it yet): "latest wins" state is ordered by
+        the producer's sequence, never by the `occurred_at` a caller supplies (DESIGN §2)."""
+        return last_sequence is None or self.sequence > last_sequence
 
 
 class EnvelopeSchema(WireSchema):
@@ -340,6 +349,12 @@ class EnvelopeSchema(WireSchema):
     version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     occurred_at = fields.AwareDateTime(required=True, default_timezone=UTC)
     producer = fields.String(required=True, validate=validate.OneOf(PRODUCERS))
+    sequence = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "the producer's outbox sequence: the order of that producer's events"},
+    )
     data = fields.Dict(required=True)
 
     @validates_schema
@@ -364,6 +379,7 @@ def load_envelope(payload: Mapping[str, Any]) -> Envelope:
         version=loaded["version"],
         occurred_at=loaded["occurred_at"],
         producer=loaded["producer"],
+        sequence=loaded["sequence"],
         data=data_schema.load(loaded["data"]),
     )
 

@@ -11,7 +11,7 @@ from pydantic_settings import SettingsConfigDict
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from cnum_shared.auth import decode_token
+from cnum_shared.auth import Role, decode_token
 from cnum_shared.config import ServiceSettings, load_settings
 from cnum_shared.db import Database, new_metadata
 from cnum_shared.events.outbox import emit
@@ -155,7 +155,12 @@ def test_the_relay_delivers_the_envelope_with_a_service_token(context, consumer)
     envelope = load_envelope(consumer.received[0])
     assert envelope.type == "structure.updated" and envelope.producer == "conventions"
     assert envelope.data["name"] == "Structure 0"
-    assert decode_token(consumer.tokens[0], TEST_SIGNING_KEY.verification_keys()).sub == "conventions"
+    # The relay posts under its service's own name, the only identity consumers believe its events from.
+    principal = decode_token(consumer.tokens[0], TEST_SIGNING_KEY.verification_keys())
+    assert (principal.role, principal.sub) == (Role.SERVICE, "conventions")
+    # Each envelope carries the producer's own sequence, increasing in the order of the outbox.
+    sequences = [body["sequence"] for body in consumer.received]
+    assert sequences == sorted(set(sequences)) and all(isinstance(n, int) and n >= 1 for n in sequences)
     assert {row["status"] for row in _deliveries(context)} == {"delivered"}
     assert relay_outbox(context, TABLES).delivered == 0  # nothing left to deliver
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -44,7 +45,11 @@ class StructureContact(Base):
     structure_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(300))
     email: Mapped[str] = mapped_column(String(254))
+    #: When conventions says the change this contact reflects happened (informative, never compared).
     last_event_at: Mapped[datetime]
+    #: The conventions outbox sequence of the event this contact reflects: an older one never overwrites
+    #: it (None for a contact made before events carried their sequence: the next event applies).
+    last_sequence: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class ConventionCopy(Base):

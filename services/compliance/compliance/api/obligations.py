@@ -487,7 +487,7 @@ class TrainingExemptionView(MethodView):
 
 @blp.route("/activity-reports")
 class ActivityReports(MethodView):
-    @blp.roles(Role.COMPLIANCE, Role.STRUCTURE, Role.SERVICE)
+    @blp.roles(Role.COMPLIANCE, Role.STRUCTURE, Role.SERVICE, Role.REPORTER)
     @blp.response(201, ImportReportSchema)
     @blp.doc(
         requestBody={
@@ -498,8 +498,14 @@ class ActivityReports(MethodView):
         }
     )
     def post(self) -> Any:
-        """Import CRA rows (JSON `{"reports": [...]}` or CSV): all or none, idempotent on external_id."""
+        """Import CRA rows (JSON `{"reports": [...]}` or CSV): all or none, idempotent on external_id.
+
+        A `reporter` (an activity-report feeder) whose token names a structure feeds only that
+        structure's contracts; without one it feeds the whole programme's.
+        """
         context = service_context()
+        principal = current_principal()
+        scope = principal.structure_id if principal.role is Role.REPORTER else None
         if request.mimetype == "text/csv":
             try:
                 rows = records.parse_csv(request.get_data())
@@ -519,7 +525,7 @@ class ActivityReports(MethodView):
             return abort(415, "Envoyez du JSON (application/json) ou du CSV (text/csv).")
         with context.database.unit_of_work() as uow:
             try:
-                return records.import_activity_reports(uow, rows, context.today())
+                return records.import_activity_reports(uow, rows, context.today(), structure_id=scope)
             except _REFUSED as error:
                 return _refuse(error)
 

@@ -42,11 +42,12 @@ def _contact(session: Session, event: Envelope) -> None:
     details: Mapping[str, Any] = data["structure"]
     contact = session.get(StructureContact, data["structure_id"])
     if contact is None:
-        contact = StructureContact(structure_id=data["structure_id"], last_event_at=event.occurred_at)
+        contact = StructureContact(structure_id=data["structure_id"])
         session.add(contact)
-    elif contact.last_event_at > event.occurred_at:
+    elif not event.supersedes(contact.last_sequence):
         return
-    contact.name, contact.email, contact.last_event_at = details["name"], details["email"], event.occurred_at
+    contact.name, contact.email = details["name"], details["email"]
+    contact.last_event_at, contact.last_sequence = event.occurred_at, event.sequence
     session.flush()
 
 

@@ -216,15 +216,26 @@ def _row_problems(row: dict[str, Any], contracts: dict[str, ContractCopy], today
     return problems
 
 
-def import_activity_reports(uow: UnitOfWork, rows: Sequence[dict[str, Any]], today: date) -> ImportReport:
+def import_activity_reports(
+    uow: UnitOfWork,
+    rows: Sequence[dict[str, Any]],
+    today: date,
+    *,
+    structure_id: uuid.UUID | None = None,
+) -> ImportReport:
     """All the rows or none: a bad row is refused with its line number (line 2 is the first after the
-    header of a CSV); a row whose external id is known is skipped (idempotent re-import)."""
+    header of a CSV); a row whose external id is known is skipped (idempotent re-import).
+
+    With `structure_id`, only that structure's contracts are known: a row on another structure's
+    contract is refused as an unknown contract, revealing nothing of it.
+    """
     session = uow.session
     wanted = {str(row.get("contract_id") or "").strip() for row in rows}
     contracts = {
         str(contract.contract_id): contract
         for contract in session.scalars(select(ContractCopy))
         if str(contract.contract_id) in wanted
+        and (structure_id is None or contract.structure_id == structure_id)
     }
     problems: dict[str, list[str]] = {}
     seen: set[str] = set()

@@ -10,7 +10,7 @@ import pytest
 
 from cnum_shared.clock import FixedClock
 from cnum_shared.mailsink import MailSink
-from cnum_shared.testing import bearer, free_port, service_app
+from cnum_shared.testing import bearer, free_port, post_event, service_app
 from compliance import create_app
 
 STRUCTURE = {
@@ -35,17 +35,21 @@ class Feed:
     def on(self, day: date) -> None:
         self.clock.set(datetime(day.year, day.month, day.day, 9, tzinfo=UTC))
 
-    def event(self, event_type, data):
-        self._sequence += 1
+    def event(self, event_type, data, *, sequence=None, occurred_at=None):
+        """An event as conventions' relay posts it: its identity, its next sequence unless told otherwise."""
+        if sequence is None:
+            sequence = self._sequence + 1
+        self._sequence = max(sequence, self._sequence)
         envelope = {
             "id": str(uuid.uuid4()),
             "type": event_type,
             "version": 1,
-            "occurred_at": datetime(2026, 1, 1, 0, 0, 0, self._sequence, tzinfo=UTC).isoformat(),
+            "occurred_at": (occurred_at or datetime(2026, 1, 1, 0, 0, 0, sequence, tzinfo=UTC)).isoformat(),
             "producer": "conventions",
+            "sequence": sequence,
             "data": data,
         }
-        response = self.client.post("/api/v1/events", json=envelope, headers=bearer("service"))
+        response = post_event(self.client, envelope)
         assert response.status_code == 200, response.get_json()
         return envelope
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -49,8 +50,11 @@ class StructureCopy(Base):
     email: Mapped[str] = mapped_column(String(254))
     iban: Mapped[str] = mapped_column(String(34))
     bic: Mapped[str | None] = mapped_column(String(11))
-    #: When the change this copy reflects happened at the producer: an older event never overwrites it.
+    #: When the producer says the change this copy reflects happened (informative, never compared).
     last_event_at: Mapped[datetime]
+    #: The conventions outbox sequence of the event this copy reflects: an older event never overwrites
+    #: it (None for a copy made before events carried their sequence: the next event applies).
+    last_sequence: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class ConventionCopy(Base):
@@ -180,7 +184,10 @@ class StandingCopy(Base):
     #: [{obligation_id, kind, due_on}] as published.
     overdue: Mapped[list[dict[str, str]]] = mapped_column(JSON)
     as_of: Mapped[date]
+    #: When compliance says it published this standing (informative, never compared).
     last_event_at: Mapped[datetime]
+    #: The compliance outbox sequence of the event this copy reflects: an older one never overwrites it.
+    last_sequence: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Hold(Base):

@@ -35,17 +35,19 @@ PRODUCER = "conventions"
 
 
 def record_structure(session: Session, event: Envelope) -> None:
-    """Keep the local copy of a structure; an event older than the copy changes nothing."""
+    """Keep the local copy of a structure; an event older than the copy (by conventions' sequence)
+    changes nothing."""
     data = event.data
     copy = session.get(StructureCopy, data["structure_id"])
     if copy is None:
         copy = StructureCopy(structure_id=data["structure_id"])
         session.add(copy)
-    elif copy.last_event_at >= event.occurred_at:
+    elif not event.supersedes(copy.last_sequence):
         return
     for field in _COPIED:
         setattr(copy, field, data[field])
     copy.last_event_at = event.occurred_at
+    copy.last_sequence = event.sequence
 
 
 @nogc
@@ -77,6 +79,7 @@ def schedule_conventions(session: Session, events: Sequence[Envelope]) -> int:
             "structure_id": structure_id,
             "siret": "",
             "last_event_at": event.occurred_at,
+            "last_sequence": event.sequence,
             **event.data["structure"],
         }
         for structure_id, event in structures.items()
@@ -275,7 +278,7 @@ def record_standing(session: Session, event: Envelope) -> None:
     """`structure.standing_changed`: the approval gate reads it (unknown until the first one)."""
     data = event.data
     copy = session.get(StandingCopy, data["structure_id"])
-    if copy is not None and copy.last_event_at >= event.occurred_at:
+    if copy is not None and not event.supersedes(copy.last_sequence):
         return
     if copy is None:
         copy = StandingCopy(structure_id=data["structure_id"])
@@ -291,6 +294,7 @@ def record_standing(session: Session, event: Envelope) -> None:
     ]
     copy.as_of = data["as_of"]
     copy.last_event_at = event.occurred_at
+    copy.last_sequence = event.sequence
 
 
 EVENT_HANDLERS: Mapping[str, EventHandler] = {

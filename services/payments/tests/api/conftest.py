@@ -18,7 +18,7 @@ import pytest
 from cnum_shared.clock import FixedClock
 from cnum_shared.dates import add_months
 from cnum_shared.events.schemas import consumers_of
-from cnum_shared.testing import TestDatabases, bearer, outbox_envelopes, service_app
+from cnum_shared.testing import TestDatabases, bearer, outbox_envelopes, post_event, relay_bearer, service_app
 from conventions import create_app as create_conventions
 from conventions.adapters.orm import event_tables as conventions_events
 from conventions.demo import DEMO_STRUCTURES
@@ -41,7 +41,8 @@ class Feed:
         self._delivered: set[str] = set()
         #: Every envelope delivered so far, in order (a test may replay one).
         self.delivered: list[dict] = []
-        self._sequence = 0
+        #: The last sequence of the hand-made events of each producer (`event`).
+        self._sequences: dict[str, int] = {}
         self._advisors = 0
 
     def on(self, day: date) -> None:
@@ -63,7 +64,7 @@ class Feed:
         for envelope in outbox_envelopes(self.conventions, conventions_events):
             if envelope["id"] in self._delivered or "payments" not in consumers_of(envelope["type"]):
                 continue
-            response = self.client.post("/api/v1/events", json=envelope, headers=bearer("service"))
+            response = post_event(self.client, envelope)
             assert response.status_code == 200, response.get_json()
             self._delivered.add(envelope["id"])
             delivered.append(envelope)
@@ -71,8 +72,9 @@ class Feed:
         return delivered
 
     @staticmethod
-    def service_headers():
-        return bearer("service")
+    def service_headers(producer="conventions"):
+        """The headers of a producer's relay (role `service`, `sub` its name)."""
+        return relay_bearer(producer)
 
     def structure(self, department="974"):
         created = self.legal("POST", "/structures", 201, STRUCTURES[department])
@@ -188,25 +190,30 @@ class Feed:
 
     # --- Events of other producers, and payments' own API ----------------------------------------------
 
-    def event(self, event_type, data, producer="conventions"):
-        """An envelope posted as is (for tests of the inbox itself, and compliance's standing)."""
-        self._sequence += 1
+    def event(self, event_type, data, producer="conventions", *, sequence=None, occurred_at=None):
+        """An envelope posted as is by its producer's relay, with that producer's next sequence unless
+        told otherwise (for tests of the inbox itself, and compliance's standing)."""
+        if sequence is None:
+            sequence = self._sequences.get(producer, 0) + 1
+        self._sequences[producer] = max(sequence, self._sequences.get(producer, 0))
         envelope = {
             "id": str(uuid.uuid4()),
             "type": event_type,
             "version": 1,
-            "occurred_at": datetime(
-                2026, 1, 1, 0, 0, self._sequence % 60, self._sequence, tzinfo=UTC
+            "occurred_at": (
+                occurred_at or datetime(2026, 1, 1, 0, 0, sequence % 60, sequence, tzinfo=UTC)
             ).isoformat(),
             "producer": producer,
+            "sequence": sequence,
             "data": data,
         }
-        response = self.client.post("/api/v1/events", json=envelope, headers=bearer("service"))
+        response = post_event(self.client, envelope)
         assert response.status_code == 200, response.get_json()
         return envelope
 
-    def standing(self, structure_id, *, overdue=(), as_of=date(2026, 1, 10)):
-        self.event(
+    def standing(self, structure_id, *, overdue=(), as_of=date(2026, 1, 10), **envelope):
+        """A standing as compliance publishes it (`sequence`, `occurred_at`: see `event`)."""
+        return self.event(
             "structure.standing_changed",
             {
                 "structure_id": structure_id,
@@ -218,6 +225,7 @@ class Feed:
                 "as_of": as_of.isoformat(),
             },
             producer="compliance",
+            **envelope,
         )
 
     def run(self, job, as_of):
