@@ -25,6 +25,7 @@ class Role(StrEnum):
     STRUCTURE = "structure"
     AUDITOR = "auditor"
     SERVICE = "service"
+    REPORTER = "reporter"  # activity-report feeders: POST /activity-reports and nothing else
 
 
 #: Roles that may read every resource of every service (DESIGN §5: "Every GET is open to auditor and admin").

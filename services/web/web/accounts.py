@@ -33,6 +33,7 @@ ROLE_LABELS = {
     Role.STRUCTURE: "Structure d'accueil",
     Role.AUDITOR: "Audit",
     Role.SERVICE: "Service",
+    Role.REPORTER: "Remontée des comptes rendus",
 }
 
 DEMO_ACCOUNTS: tuple[Account, ...] = (

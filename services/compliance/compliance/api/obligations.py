@@ -305,7 +305,7 @@ def _decision(obligation_id: uuid.UUID, event: ObligationEvent, body: dict[str, 
 
 @blp.route("/obligations/<uuid:obligation_id>/fulfil")
 class Fulfil(MethodView):
-    @blp.roles(Role.COMPLIANCE)
+    @blp.roles(Role.COMPLIANCE, Role.ADMIN)
     @blp.arguments(DecisionSchema)
     @blp.response(200, ObligationSchema)
     def post(self, body: dict[str, Any], obligation_id: uuid.UUID) -> Any:
@@ -315,7 +315,7 @@ class Fulfil(MethodView):
 
 @blp.route("/obligations/<uuid:obligation_id>/waive")
 class Waive(MethodView):
-    @blp.roles(Role.COMPLIANCE)
+    @blp.roles(Role.COMPLIANCE, Role.ADMIN)
     @blp.arguments(DecisionSchema)
     @blp.response(200, ObligationSchema)
     def post(self, body: dict[str, Any], obligation_id: uuid.UUID) -> Any:
@@ -325,7 +325,7 @@ class Waive(MethodView):
 
 @blp.route("/obligations/<uuid:obligation_id>/extend")
 class Extend(MethodView):
-    @blp.roles(Role.COMPLIANCE)
+    @blp.roles(Role.COMPLIANCE, Role.ADMIN)
     @blp.arguments(ExtensionSchema)
     @blp.response(200, ObligationSchema)
     def post(self, body: dict[str, Any], obligation_id: uuid.UUID) -> Any:
@@ -335,7 +335,7 @@ class Extend(MethodView):
 
 @blp.route("/obligations/<uuid:obligation_id>/escalate")
 class Escalate(MethodView):
-    @blp.roles(Role.COMPLIANCE)
+    @blp.roles(Role.COMPLIANCE, Role.ADMIN)
     @blp.arguments(DecisionSchema)
     @blp.response(200, ObligationSchema)
     @blp.alt_response(404, description="Obligation introuvable")
@@ -348,7 +348,7 @@ class Escalate(MethodView):
 
 @blp.route("/obligations/<uuid:obligation_id>/evidence")
 class EvidenceView(MethodView):
-    @blp.roles(Role.COMPLIANCE, Role.STRUCTURE)
+    @blp.roles(Role.COMPLIANCE, Role.STRUCTURE, Role.ADMIN)
     @blp.arguments(FileSchema, location="files")
     @blp.response(201, EvidenceSchema)
     def post(self, files: dict[str, Any], obligation_id: uuid.UUID) -> Any:
@@ -385,7 +385,7 @@ class EvidenceView(MethodView):
 
 @blp.route("/training-records")
 class TrainingRecords(MethodView):
-    @blp.roles(Role.COMPLIANCE, Role.STRUCTURE)
+    @blp.roles(Role.COMPLIANCE, Role.STRUCTURE, Role.ADMIN)
     @blp.arguments(TrainingRecordSchema)
     @blp.response(201, TrainingRecordSchema)
     def post(self, body: dict[str, Any]) -> Any:
@@ -426,7 +426,7 @@ def _visible_contract(uow: Any, contract_id: uuid.UUID) -> Any:
 
 @blp.route("/contracts/<uuid:contract_id>/training-exemption")
 class TrainingExemptionView(MethodView):
-    @blp.roles(Role.COMPLIANCE)
+    @blp.roles(Role.COMPLIANCE, Role.ADMIN)
     @blp.arguments(ExemptionFormSchema, location="form")
     @blp.arguments(ExemptionFileSchema, location="files")
     @blp.response(201, ExemptionSchema)
@@ -484,7 +484,7 @@ class TrainingExemptionView(MethodView):
 
 @blp.route("/activity-reports")
 class ActivityReports(MethodView):
-    @blp.roles(Role.COMPLIANCE, Role.STRUCTURE, Role.SERVICE)
+    @blp.roles(Role.COMPLIANCE, Role.STRUCTURE, Role.SERVICE, Role.REPORTER, Role.ADMIN)
     @blp.response(201, ImportReportSchema)
     @blp.doc(
         requestBody={
@@ -550,15 +550,19 @@ class StandingView(MethodView):
 
 @blp.route("/alerts")
 class Alerts(MethodView):
-    @blp.roles(Role.COMPLIANCE, *READERS)
+    @blp.roles(Role.COMPLIANCE, Role.STRUCTURE, *READERS)
     @blp.response(200, AlertSchema(many=True))
     @blp.paginate(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
     def get(self, pagination_parameters: Any) -> Any:
-        """The digests sent (or waiting for SMTP), with their items, recipients and delivery status."""
+        """The digests sent (or waiting for SMTP), with their items, recipients and delivery status; a
+        structure sees its own."""
+        principal = current_principal()
+        mine = [Alert.structure_id == principal.structure_id] if principal.is_structure() else []
         with service_context().database.unit_of_work(read_only=True) as uow:
-            total = uow.session.scalar(select(func.count()).select_from(Alert)) or 0
+            total = uow.session.scalar(select(func.count()).select_from(Alert).where(*mine)) or 0
             alerts = uow.session.scalars(
                 select(Alert)
+                .where(*mine)
                 .order_by(Alert.digest_date.desc(), Alert.created_at.desc())
                 .offset(pagination_parameters.first_item)
                 .limit(pagination_parameters.page_size)

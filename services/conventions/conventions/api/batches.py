@@ -9,7 +9,7 @@ from flask import send_file
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from cnum_shared.auth import Role
+from cnum_shared.auth import READERS, Role
 from cnum_shared.web import Blueprint, abort, current_principal, service_context
 from conventions.config import ConventionsSettings
 from conventions.service_layer import batches as use_cases
@@ -71,7 +71,7 @@ class Batches(MethodView):
 
 @blp.route("/<uuid:batch_id>")
 class BatchById(MethodView):
-    @blp.roles(Role.LEGAL, Role.ADMIN)
+    @blp.roles(Role.LEGAL, *READERS)
     @blp.response(200, BatchSchema)
     def get(self, batch_id: uuid.UUID) -> Any:
         """A batch and its progress."""
@@ -84,7 +84,7 @@ class BatchById(MethodView):
 
 @blp.route("/<uuid:batch_id>/archive")
 class BatchArchive(MethodView):
-    @blp.roles(Role.LEGAL, Role.ADMIN)
+    @blp.roles(Role.LEGAL, *READERS)
     @blp.doc(responses={"200": {"description": "ZIP des documents", "content": {"application/zip": {}}}})
     def get(self, batch_id: uuid.UUID) -> Any:
         """The ZIP of a finished batch (409 while it runs)."""

@@ -207,7 +207,7 @@ def _advisor_options() -> dict[str, bool]:
 
 @blp.route("/conventions/<uuid:convention_id>/candidates")
 class Candidates(MethodView):
-    @blp.roles(Role.LEGAL, Role.STRUCTURE)
+    @blp.roles(Role.LEGAL, Role.STRUCTURE, Role.ADMIN)
     @blp.arguments(CandidateFieldsSchema)
     @blp.response(201, CandidateSchema)
     def post(self, fields: dict[str, Any], convention_id: uuid.UUID) -> Any:
@@ -223,7 +223,7 @@ class Candidates(MethodView):
 
 @blp.route("/candidates/<uuid:candidate_id>/select")
 class SelectCandidate(MethodView):
-    @blp.roles(Role.LEGAL, Role.STRUCTURE)
+    @blp.roles(Role.LEGAL, Role.STRUCTURE, Role.ADMIN)
     @blp.arguments(SelectionSchema)
     @blp.response(200, CandidateSchema)
     def post(self, body: dict[str, Any], candidate_id: uuid.UUID) -> Any:
@@ -239,7 +239,7 @@ class SelectCandidate(MethodView):
 
 @blp.route("/conventions/<uuid:convention_id>/contracts")
 class Contracts(MethodView):
-    @blp.roles(Role.LEGAL, Role.STRUCTURE)
+    @blp.roles(Role.LEGAL, Role.STRUCTURE, Role.ADMIN)
     @blp.arguments(ContractFieldsSchema)
     @blp.response(201, ContractSchema)
     @blp.alt_response(409, description="Tous les postes sont occupés")
@@ -269,7 +269,7 @@ class ContractById(MethodView):
 
 @blp.route("/contracts/<uuid:contract_id>/end")
 class EndContract(MethodView):
-    @blp.roles(Role.LEGAL, Role.STRUCTURE)
+    @blp.roles(Role.LEGAL, Role.STRUCTURE, Role.ADMIN)
     @blp.arguments(ContractEndSchema)
     @blp.response(200, ContractSchema)
     def post(self, body: dict[str, Any], contract_id: uuid.UUID) -> Any:
@@ -284,7 +284,7 @@ class EndContract(MethodView):
 
 @blp.route("/contracts/<uuid:contract_id>/salary")
 class ContractSalary(MethodView):
-    @blp.roles(Role.LEGAL, Role.STRUCTURE)
+    @blp.roles(Role.LEGAL, Role.STRUCTURE, Role.ADMIN)
     @blp.arguments(SalarySchema)
     @blp.response(201, SalaryChangeSchema)
     def post(self, body: dict[str, Any], contract_id: uuid.UUID) -> Any:
