@@ -228,7 +228,7 @@ def seeded_programme(
         yield Programme(apps).seed()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def seed_programme():
     """`with seed_programme(backend, test_databases, var_dir, **conventions_settings) as programme:`."""
     return seeded_programme

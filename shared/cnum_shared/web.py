@@ -156,6 +156,18 @@ class Blueprint(flask_smorest.Blueprint):
 
         return decorator
 
+    def links(self, status: int, **links: dict[str, Any]) -> Callable[[F], F]:
+        """Document OpenAPI `links` on the `status` response: which operations its ids lead to (clients
+        and schemathesis's stateful tests follow them). Each value is made by `link`."""
+        return cast(Callable[[F], F], self.doc(responses={status: {"links": links}}))
+
+
+def link(path: str, method: str, **parameters: str) -> dict[str, Any]:
+    """An OpenAPI link to `method path` (`path` under /api/v1, as in the spec), its parameters taken from
+    the answer (`$response.body#/id`) or the request (`$request.path.structure_id`)."""
+    pointer = (API_PREFIX + path).replace("~", "~0").replace("/", "~1")
+    return {"operationRef": f"#/paths/{pointer}/{method}", "parameters": parameters}
+
 
 #: What the caller reads when the code raised no message of its own.
 _DEFAULT_MESSAGES = {

@@ -22,6 +22,7 @@ from cnum_shared.web import (
     abort,
     current_principal,
     ensure_structure_visible,
+    link,
     service_context,
 )
 from compliance.adapters.orm import (
@@ -239,6 +240,21 @@ class Obligations(MethodView):
     @blp.roles(Role.COMPLIANCE, Role.STRUCTURE, *READERS)
     @blp.arguments(ObligationQuerySchema, location="query")
     @blp.response(200, ObligationSchema(many=True))
+    @blp.links(
+        200,
+        GetObligation=link("/obligations/{obligation_id}", "get", obligation_id="$response.body#/0/id"),
+        ObligationHistory=link(
+            "/obligations/{obligation_id}/history", "get", obligation_id="$response.body#/0/id"
+        ),
+        UploadEvidence=link(
+            "/obligations/{obligation_id}/evidence", "post", obligation_id="$response.body#/0/id"
+        ),
+        Evidence=link("/obligations/{obligation_id}/evidence", "get", obligation_id="$response.body#/0/id"),
+        Fulfil=link("/obligations/{obligation_id}/fulfil", "post", obligation_id="$response.body#/0/id"),
+        Waive=link("/obligations/{obligation_id}/waive", "post", obligation_id="$response.body#/0/id"),
+        Extend=link("/obligations/{obligation_id}/extend", "post", obligation_id="$response.body#/0/id"),
+        Escalate=link("/obligations/{obligation_id}/escalate", "post", obligation_id="$response.body#/0/id"),
+    )
     @blp.paginate(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
     def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
         """Obligations, overdue first then by due date; a structure sees its own."""

@@ -10,7 +10,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from cnum_shared.auth import READERS, Role
-from cnum_shared.web import Blueprint, abort, current_principal, service_context
+from cnum_shared.web import Blueprint, abort, current_principal, link, service_context
 from conventions.config import ConventionsSettings
 from conventions.service_layer import batches as use_cases
 from conventions.service_layer.batches import MAX_BATCH_SIZE
@@ -58,6 +58,11 @@ class Batches(MethodView):
     @blp.roles(Role.LEGAL, Role.ADMIN)
     @blp.arguments(BatchRequestSchema)
     @blp.response(202, BatchSchema)
+    @blp.links(
+        202,
+        GetBatch=link("/document-batches/{batch_id}", "get", batch_id="$response.body#/id"),
+        BatchArchive=link("/document-batches/{batch_id}/archive", "get", batch_id="$response.body#/id"),
+    )
     def post(self, body: dict[str, Any]) -> Any:
         """Queue a batch; the scheduler renders it (follow `progress` with GET, then fetch the archive)."""
         with service_context().database.unit_of_work() as uow:
