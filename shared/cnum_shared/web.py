@@ -191,6 +191,55 @@ class Blueprint(flask_smorest.Blueprint):
 
         return decorator
 
+    def links(self, status: int, **links: dict[str, Any]) -> Callable[[F], F]:
+        """Document OpenAPI `links` on the `status` response: which operations its ids lead to (clients
+        and schemathesis's stateful tests follow them). Each value is made by `link`."""
+        return cast(Callable[[F], F], self.doc(responses={status: {"links": links}}))
+
+
+def _decimal_on_the_wire(converter: Any, field: ma.fields.Field[Any], ret: dict[str, Any]) -> dict[str, Any]:
+    """Amounts travel as strings ("50000.00", DESIGN §5): a Decimal sent `as_string` is documented as a
+    string, not the number apispec writes for every Decimal."""
+    if isinstance(field, ma.fields.Decimal) and field.as_string:
+        return {"type": "string", "format": "decimal"}
+    return {}
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _refuse_nul_characters() -> None:
+    """A NUL character is in no French text, and PostgreSQL refuses it in a text column: a request that
+    carries one in its query, its form or its JSON is a 422, before it can reach a query (never a 500)."""
+    where = {
+        "query": request.args.items(multi=True),
+        "form": request.form.items(multi=True) if request.mimetype == "multipart/form-data" else (),
+    }
+    for location, items in where.items():
+        for name, value in items:
+            if _has_nul(name) or _has_nul(value):
+                abort(
+                    422,
+                    "Caractère NUL interdit.",
+                    errors={location: {name.replace("\x00", ""): ["caractère NUL interdit"]}},
+                )
+    if request.is_json and _has_nul(request.get_json(silent=True)):
+        abort(422, "Caractère NUL interdit.", errors={"json": {"_schema": ["caractère NUL interdit"]}})
+
+
+def link(path: str, method: str, **parameters: str) -> dict[str, Any]:
+    """An OpenAPI link to `method path` (`path` under /api/v1, as in the spec), its parameters taken from
+    the answer (`$response.body#/id`) or the request (`$request.path.structure_id`)."""
+    pointer = (API_PREFIX + path).replace("~", "~0").replace("/", "~1")
+    return {"operationRef": f"#/paths/{pointer}/{method}", "parameters": parameters}
+
 
 #: What the caller reads when the code raised no message of its own.
 _DEFAULT_MESSAGES = {
@@ -289,6 +338,7 @@ def build_app(
             "servers": [{"url": "/"}],
         },
     )
+    api.ma_plugin.converter.add_attribute_function(_decimal_on_the_wire)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
@@ -308,6 +358,8 @@ def build_app(
     def swagger_ui_static(filename: str) -> ResponseReturnValue:
         # Served locally so that the docs work on a machine without Internet access.
         return send_from_directory(static_dir, filename)
+
+    app.before_request(_refuse_nul_characters)
 
     @app.teardown_appcontext
     def _forget_principal(_: BaseException | None) -> None:

@@ -22,6 +22,7 @@ from cnum_shared.web import (
     abort,
     current_principal,
     ensure_structure_visible,
+    link,
     service_context,
 )
 from compliance.adapters.orm import (
@@ -239,6 +240,21 @@ class Obligations(MethodView):
     @blp.roles(Role.COMPLIANCE, Role.STRUCTURE, *READERS)
     @blp.arguments(ObligationQuerySchema, location="query")
     @blp.response(200, ObligationSchema(many=True))
+    @blp.links(
+        200,
+        GetObligation=link("/obligations/{obligation_id}", "get", obligation_id="$response.body#/0/id"),
+        ObligationHistory=link(
+            "/obligations/{obligation_id}/history", "get", obligation_id="$response.body#/0/id"
+        ),
+        UploadEvidence=link(
+            "/obligations/{obligation_id}/evidence", "post", obligation_id="$response.body#/0/id"
+        ),
+        Evidence=link("/obligations/{obligation_id}/evidence", "get", obligation_id="$response.body#/0/id"),
+        Fulfil=link("/obligations/{obligation_id}/fulfil", "post", obligation_id="$response.body#/0/id"),
+        Waive=link("/obligations/{obligation_id}/waive", "post", obligation_id="$response.body#/0/id"),
+        Extend=link("/obligations/{obligation_id}/extend", "post", obligation_id="$response.body#/0/id"),
+        Escalate=link("/obligations/{obligation_id}/escalate", "post", obligation_id="$response.body#/0/id"),
+    )
     @blp.paginate(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
     def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
         """Obligations, overdue first then by due date; a structure sees its own."""
@@ -305,7 +321,7 @@ def _decision(obligation_id: uuid.UUID, event: ObligationEvent, body: dict[str, 
 
 @blp.route("/obligations/<uuid:obligation_id>/fulfil")
 class Fulfil(MethodView):
-    @blp.roles(Role.COMPLIANCE)
+    @blp.roles(Role.COMPLIANCE, Role.ADMIN)
     @blp.arguments(DecisionSchema)
     @blp.response(200, ObligationSchema)
     def post(self, body: dict[str, Any], obligation_id: uuid.UUID) -> Any:
@@ -315,7 +331,7 @@ class Fulfil(MethodView):
 
 @blp.route("/obligations/<uuid:obligation_id>/waive")
 class Waive(MethodView):
-    @blp.roles(Role.COMPLIANCE)
+    @blp.roles(Role.COMPLIANCE, Role.ADMIN)
     @blp.arguments(DecisionSchema)
     @blp.response(200, ObligationSchema)
     def post(self, body: dict[str, Any], obligation_id: uuid.UUID) -> Any:
@@ -325,7 +341,7 @@ class Waive(MethodView):
 
 @blp.route("/obligations/<uuid:obligation_id>/extend")
 class Extend(MethodView):
-    @blp.roles(Role.COMPLIANCE)
+    @blp.roles(Role.COMPLIANCE, Role.ADMIN)
     @blp.arguments(ExtensionSchema)
     @blp.response(200, ObligationSchema)
     def post(self, body: dict[str, Any], obligation_id: uuid.UUID) -> Any:
@@ -335,7 +351,7 @@ class Extend(MethodView):
 
 @blp.route("/obligations/<uuid:obligation_id>/escalate")
 class Escalate(MethodView):
-    @blp.roles(Role.COMPLIANCE)
+    @blp.roles(Role.COMPLIANCE, Role.ADMIN)
     @blp.arguments(DecisionSchema)
     @blp.response(200, ObligationSchema)
     @blp.alt_response(404, description="Obligation introuvable")
@@ -348,7 +364,7 @@ class Escalate(MethodView):
 
 @blp.route("/obligations/<uuid:obligation_id>/evidence")
 class EvidenceView(MethodView):
-    @blp.roles(Role.COMPLIANCE, Role.STRUCTURE)
+    @blp.roles(Role.COMPLIANCE, Role.STRUCTURE, Role.ADMIN)
     @blp.arguments(FileSchema, location="files")
     @blp.response(201, EvidenceSchema)
     def post(self, files: dict[str, Any], obligation_id: uuid.UUID) -> Any:
@@ -388,7 +404,7 @@ class EvidenceView(MethodView):
 
 @blp.route("/training-records")
 class TrainingRecords(MethodView):
-    @blp.roles(Role.COMPLIANCE, Role.STRUCTURE)
+    @blp.roles(Role.COMPLIANCE, Role.STRUCTURE, Role.ADMIN)
     @blp.arguments(TrainingRecordSchema)
     @blp.response(201, TrainingRecordSchema)
     def post(self, body: dict[str, Any]) -> Any:
@@ -429,7 +445,7 @@ def _visible_contract(uow: Any, contract_id: uuid.UUID) -> Any:
 
 @blp.route("/contracts/<uuid:contract_id>/training-exemption")
 class TrainingExemptionView(MethodView):
-    @blp.roles(Role.COMPLIANCE)
+    @blp.roles(Role.COMPLIANCE, Role.ADMIN)
     @blp.arguments(ExemptionFormSchema, location="form")
     @blp.arguments(ExemptionFileSchema, location="files")
     @blp.response(201, ExemptionSchema)
@@ -487,7 +503,7 @@ class TrainingExemptionView(MethodView):
 
 @blp.route("/activity-reports")
 class ActivityReports(MethodView):
-    @blp.roles(Role.COMPLIANCE, Role.STRUCTURE, Role.SERVICE, Role.REPORTER)
+    @blp.roles(Role.COMPLIANCE, Role.STRUCTURE, Role.SERVICE, Role.REPORTER, Role.ADMIN)
     @blp.response(201, ImportReportSchema)
     @blp.doc(
         requestBody={
@@ -559,15 +575,19 @@ class StandingView(MethodView):
 
 @blp.route("/alerts")
 class Alerts(MethodView):
-    @blp.roles(Role.COMPLIANCE, *READERS)
+    @blp.roles(Role.COMPLIANCE, Role.STRUCTURE, *READERS)
     @blp.response(200, AlertSchema(many=True))
     @blp.paginate(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
     def get(self, pagination_parameters: Any) -> Any:
-        """The digests sent (or waiting for SMTP), with their items, recipients and delivery status."""
+        """The digests sent (or waiting for SMTP), with their items, recipients and delivery status; a
+        structure sees its own."""
+        principal = current_principal()
+        mine = [Alert.structure_id == principal.structure_id] if principal.is_structure() else []
         with service_context().database.unit_of_work(read_only=True) as uow:
-            total = uow.session.scalar(select(func.count()).select_from(Alert)) or 0
+            total = uow.session.scalar(select(func.count()).select_from(Alert).where(*mine)) or 0
             alerts = uow.session.scalars(
                 select(Alert)
+                .where(*mine)
                 .order_by(Alert.digest_date.desc(), Alert.created_at.desc())
                 .offset(pagination_parameters.first_item)
                 .limit(pagination_parameters.page_size)

@@ -10,7 +10,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from cnum_shared.auth import READERS, Role
-from cnum_shared.web import Blueprint, abort, current_principal, service_context
+from cnum_shared.web import Blueprint, abort, current_principal, link, service_context
 from conventions.api.documents import read_upload
 from conventions.config import ConventionsSettings
 from conventions.domain.structures import InvalidStructure
@@ -73,6 +73,15 @@ class BankDetails(MethodView):
     @blp.arguments(BankDetailsFormSchema, location="form")
     @blp.arguments(RibSchema, location="files")
     @blp.response(201, BankDetailsChangeSchema)
+    @blp.links(
+        201,
+        ConfirmBankDetails=link(
+            "/structures/{structure_id}/bank-details/{change_id}/confirm",
+            "post",
+            structure_id="$request.path.structure_id",
+            change_id="$response.body#/id",
+        ),
+    )
     def post(self, form: dict[str, Any], files: dict[str, Any], structure_id: uuid.UUID) -> Any:
         """Ask for a new IBAN with the RIB; it applies once another officer confirms it."""
         settings = service_context().settings

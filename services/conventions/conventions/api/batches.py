@@ -9,8 +9,8 @@ from flask import send_file
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from cnum_shared.auth import Role
-from cnum_shared.web import Blueprint, abort, current_principal, service_context
+from cnum_shared.auth import READERS, Role
+from cnum_shared.web import Blueprint, abort, current_principal, link, service_context
 from conventions.config import ConventionsSettings
 from conventions.service_layer import batches as use_cases
 from conventions.service_layer.batches import MAX_BATCH_SIZE
@@ -58,6 +58,11 @@ class Batches(MethodView):
     @blp.roles(Role.LEGAL, Role.ADMIN)
     @blp.arguments(BatchRequestSchema)
     @blp.response(202, BatchSchema)
+    @blp.links(
+        202,
+        GetBatch=link("/document-batches/{batch_id}", "get", batch_id="$response.body#/id"),
+        BatchArchive=link("/document-batches/{batch_id}/archive", "get", batch_id="$response.body#/id"),
+    )
     def post(self, body: dict[str, Any]) -> Any:
         """Queue a batch; the scheduler renders it (follow `progress` with GET, then fetch the archive)."""
         with service_context().database.unit_of_work() as uow:
@@ -71,7 +76,7 @@ class Batches(MethodView):
 
 @blp.route("/<uuid:batch_id>")
 class BatchById(MethodView):
-    @blp.roles(Role.LEGAL, Role.ADMIN)
+    @blp.roles(Role.LEGAL, *READERS)
     @blp.response(200, BatchSchema)
     def get(self, batch_id: uuid.UUID) -> Any:
         """A batch and its progress."""
@@ -84,7 +89,7 @@ class BatchById(MethodView):
 
 @blp.route("/<uuid:batch_id>/archive")
 class BatchArchive(MethodView):
-    @blp.roles(Role.LEGAL, Role.ADMIN)
+    @blp.roles(Role.LEGAL, *READERS)
     @blp.doc(responses={"200": {"description": "ZIP des documents", "content": {"application/zip": {}}}})
     def get(self, batch_id: uuid.UUID) -> Any:
         """The ZIP of a finished batch (409 while it runs)."""

@@ -19,7 +19,14 @@ from cnum_shared.events.schemas import (
     money_field,
 )
 from cnum_shared.money import money_str
-from cnum_shared.web import Blueprint, abort, current_principal, ensure_structure_visible, service_context
+from cnum_shared.web import (
+    Blueprint,
+    abort,
+    current_principal,
+    ensure_structure_visible,
+    link,
+    service_context,
+)
 from conventions.api.conventions import refuse as refuse_convention
 from conventions.api.conventions import visible_convention
 from conventions.domain.contracts import ContractRefused, EndReason
@@ -177,6 +184,10 @@ class Advisors(MethodView):
     @blp.roles(Role.LEGAL, Role.STRUCTURE, Role.ADMIN)
     @blp.arguments(AdvisorSchema)
     @blp.response(201, AdvisorSchema)
+    @blp.links(
+        201,
+        GetAdvisor=link("/advisors/{advisor_id}", "get", advisor_id="$response.body#/id"),
+    )
     def post(self, fields: dict[str, Any]) -> Any:
         """Register a person who may be recruited (personal data: legal officers and their structure only)."""
         principal = current_principal()
@@ -212,9 +223,13 @@ def _advisor_options() -> dict[str, bool]:
 
 @blp.route("/conventions/<uuid:convention_id>/candidates")
 class Candidates(MethodView):
-    @blp.roles(Role.LEGAL, Role.STRUCTURE)
+    @blp.roles(Role.LEGAL, Role.STRUCTURE, Role.ADMIN)
     @blp.arguments(CandidateFieldsSchema)
     @blp.response(201, CandidateSchema)
+    @blp.links(
+        201,
+        SelectCandidate=link("/candidates/{candidate_id}/select", "post", candidate_id="$response.body#/id"),
+    )
     def post(self, fields: dict[str, Any], convention_id: uuid.UUID) -> Any:
         """A candidate presented on the convention (starts the selection clock); `candidate.presented`."""
         return _on_convention(
@@ -228,7 +243,7 @@ class Candidates(MethodView):
 
 @blp.route("/candidates/<uuid:candidate_id>/select")
 class SelectCandidate(MethodView):
-    @blp.roles(Role.LEGAL, Role.STRUCTURE)
+    @blp.roles(Role.LEGAL, Role.STRUCTURE, Role.ADMIN)
     @blp.arguments(SelectionSchema)
     @blp.response(200, CandidateSchema)
     def post(self, body: dict[str, Any], candidate_id: uuid.UUID) -> Any:
@@ -244,9 +259,16 @@ class SelectCandidate(MethodView):
 
 @blp.route("/conventions/<uuid:convention_id>/contracts")
 class Contracts(MethodView):
-    @blp.roles(Role.LEGAL, Role.STRUCTURE)
+    @blp.roles(Role.LEGAL, Role.STRUCTURE, Role.ADMIN)
     @blp.arguments(ContractFieldsSchema)
     @blp.response(201, ContractSchema)
+    @blp.links(
+        201,
+        GetContract=link("/contracts/{contract_id}", "get", contract_id="$response.body#/id"),
+        EndContract=link("/contracts/{contract_id}/end", "post", contract_id="$response.body#/id"),
+        RaiseSalary=link("/contracts/{contract_id}/salary", "post", contract_id="$response.body#/id"),
+        ContractAvenant=link("/contracts/{contract_id}/amendment", "get", contract_id="$response.body#/id"),
+    )
     @blp.alt_response(409, description="Tous les postes sont occupés")
     def post(self, fields: dict[str, Any], convention_id: uuid.UUID) -> Any:
         """Record a signed employment contract: the advisor is the structure's and eligible, a mediator
@@ -274,7 +296,7 @@ class ContractById(MethodView):
 
 @blp.route("/contracts/<uuid:contract_id>/end")
 class EndContract(MethodView):
-    @blp.roles(Role.LEGAL, Role.STRUCTURE)
+    @blp.roles(Role.LEGAL, Role.STRUCTURE, Role.ADMIN)
     @blp.arguments(ContractEndSchema)
     @blp.response(200, ContractSchema)
     def post(self, body: dict[str, Any], contract_id: uuid.UUID) -> Any:
@@ -289,7 +311,7 @@ class EndContract(MethodView):
 
 @blp.route("/contracts/<uuid:contract_id>/salary")
 class ContractSalary(MethodView):
-    @blp.roles(Role.LEGAL, Role.STRUCTURE)
+    @blp.roles(Role.LEGAL, Role.STRUCTURE, Role.ADMIN)
     @blp.arguments(SalarySchema)
     @blp.response(201, SalaryChangeSchema)
     def post(self, body: dict[str, Any], contract_id: uuid.UUID) -> Any:

@@ -18,6 +18,7 @@ from cnum_shared.web import (
     abort,
     current_principal,
     ensure_structure_visible,
+    link,
     service_context,
 )
 from conventions.domain.conventions import (
@@ -179,6 +180,16 @@ class Conventions(MethodView):
     @blp.roles(Role.LEGAL, Role.ADMIN)
     @blp.arguments(ConventionFieldsSchema)
     @blp.response(201, ConventionSchema)
+    @blp.links(
+        201,
+        GetConvention=link("/conventions/{convention_id}", "get", convention_id="$response.body#/id"),
+        SignConvention=link("/conventions/{convention_id}/sign", "post", convention_id="$response.body#/id"),
+        AddAmendment=link(
+            "/conventions/{convention_id}/amendments", "post", convention_id="$response.body#/id"
+        ),
+        Contracts=link("/conventions/{convention_id}/contracts", "get", convention_id="$response.body#/id"),
+        Document=link("/conventions/{convention_id}/document", "get", convention_id="$response.body#/id"),
+    )
     def post(self, fields: dict[str, Any]) -> Any:
         """A draft convention: amount per post, total and tranches from the parameters at its start date."""
         with service_context().database.unit_of_work() as uow:
@@ -265,6 +276,21 @@ class Amendments(MethodView):
     @blp.roles(Role.LEGAL, Role.ADMIN)
     @blp.arguments(AmendmentFieldsSchema)
     @blp.response(201, AmendmentSchema)
+    @blp.links(
+        201,
+        SignAmendment=link(
+            "/conventions/{convention_id}/amendments/{amendment_id}/sign",
+            "post",
+            convention_id="$request.path.convention_id",
+            amendment_id="$response.body#/id",
+        ),
+        AmendmentDocument=link(
+            "/conventions/{convention_id}/amendments/{amendment_id}/document",
+            "get",
+            convention_id="$request.path.convention_id",
+            amendment_id="$response.body#/id",
+        ),
+    )
     def post(self, fields: dict[str, Any], convention_id: uuid.UUID) -> Any:
         """Draft a convention avenant: the new number of posts from an effective date, and the new total."""
         return _run(use_cases.create_amendment, convention_id, fields, current_principal().sub)

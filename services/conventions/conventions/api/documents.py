@@ -216,7 +216,8 @@ class AmendmentDocument(MethodView):
 
 @blp.route("/contracts/<uuid:contract_id>/amendment")
 class ContractAvenantDocument(MethodView):
-    @blp.roles(Role.LEGAL, Role.STRUCTURE, *READERS)
+    # Not the auditor: the avenant holds the advisor's personal data (DESIGN §5).
+    @blp.roles(Role.LEGAL, Role.STRUCTURE, Role.ADMIN)
     @blp.arguments(FormatSchema, location="query")
     @blp.doc(responses=_PURGEABLE_DOCUMENT_RESPONSES)
     def get(self, query: dict[str, Any], contract_id: uuid.UUID) -> Any:
@@ -264,7 +265,7 @@ def read_upload(limit: int) -> tuple[bytes, str]:
 
 @blp.route("/conventions/<uuid:convention_id>/signed-copy")
 class SignedCopyUpload(MethodView):
-    @blp.roles(Role.LEGAL, Role.STRUCTURE)
+    @blp.roles(Role.LEGAL, Role.STRUCTURE, Role.ADMIN)
     @blp.arguments(FileSchema, location="files")
     @blp.response(201, SignedCopySchema)
     def post(self, files: dict[str, Any], convention_id: uuid.UUID) -> Any:
@@ -329,7 +330,7 @@ class SignedCopyFile(MethodView):
 
 @blp.route("/templates")
 class Templates(MethodView):
-    @blp.roles(Role.LEGAL, Role.ADMIN)
+    @blp.roles(Role.LEGAL, *READERS)
     @blp.response(200, TemplateSchema(many=True))
     def get(self) -> Any:
         """The three templates and the version in force today."""
@@ -342,7 +343,7 @@ class Templates(MethodView):
 
 @blp.route("/templates/<string:template_name>/versions")
 class TemplateVersions(MethodView):
-    @blp.roles(Role.LEGAL, Role.ADMIN)
+    @blp.roles(Role.LEGAL, *READERS)
     @blp.response(200, TemplateVersionSchema(many=True))
     def get(self, template_name: str) -> Any:
         """Every version of a template, the newest first."""

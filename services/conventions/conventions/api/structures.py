@@ -18,6 +18,7 @@ from cnum_shared.web import (
     abort,
     current_principal,
     ensure_structure_visible,
+    link,
     service_context,
 )
 from conventions.domain.structures import InvalidStructure
@@ -110,6 +111,12 @@ class Structures(MethodView):
     @blp.roles(Role.LEGAL, Role.ADMIN)
     @blp.arguments(StructureFieldsSchema)
     @blp.response(201, StructureSchema)
+    @blp.links(
+        201,
+        GetStructure=link("/structures/{structure_id}", "get", structure_id="$response.body#/id"),
+        UpdateStructure=link("/structures/{structure_id}", "patch", structure_id="$response.body#/id"),
+        BankDetails=link("/structures/{structure_id}/bank-details", "get", structure_id="$response.body#/id"),
+    )
     @blp.alt_response(409, description="SIRET déjà enregistré")
     def post(self, fields: dict[str, Any]) -> Any:
         """Register a host structure (SIRET, IBAN, department and postcode checked)."""

@@ -246,6 +246,16 @@ def sign_convention(uow: UnitOfWork, convention_id: uuid.UUID, signed_on: date) 
     """Sign a draft: tranche 1 falls due on the signing date; emits `convention.signed`."""
     convention = get_convention(uow, convention_id, for_update=True)
     convention.status = next_status(ConventionStatus(convention.status), ConventionAction.SIGN).value
+    programme_start = legal.wave_first_date(Wave.INITIAL)
+    if signed_on < programme_start:
+        raise InvalidConvention(
+            {
+                "signed_on": [
+                    "Une convention ne peut être signée avant le début du programme, le "
+                    f"{format_date_fr(programme_start)}."
+                ]
+            }
+        )
     legal.check_funding_freeze(f"de la convention {convention.reference}", signed_on)
     convention.signed_on = signed_on
     first = convention.tranches[0]
@@ -418,6 +428,15 @@ def sign_amendment(
     amendment = get_amendment(uow, convention_id, amendment_id)
     if amendment.status != "draft":
         raise ConventionConflict(f"L'avenant n° {amendment.number} est déjà signé.")
+    if convention.signed_on is not None and signed_on < convention.signed_on:
+        raise InvalidConvention(
+            {
+                "signed_on": [
+                    "Un avenant ne peut être signé avant la convention qu'il modifie, signée le "
+                    f"{format_date_fr(convention.signed_on)}."
+                ]
+            }
+        )
     if amendment.posts_before != convention.posts:
         raise ConventionConflict(
             "Un autre avenant a changé le nombre de postes depuis la rédaction de celui-ci : "

@@ -2,6 +2,10 @@
 
 import pytest
 
+from conventions.demo import DEMO_STRUCTURES
+
+BY_DEPARTMENT = {fields["department"]: fields for fields in DEMO_STRUCTURES}
+
 
 def amounts(convention):
     return [(tranche["due_on"], tranche["amount"]) for tranche in convention["tranches"]]
@@ -324,3 +328,39 @@ def test_a_renewal_avenant_counts_each_convention_year_at_its_own_amount(api):
         ("2025-06-01", "41145.83"),
     ]
     assert after["total_amount"] == "117291.67"
+
+
+def test_an_avenant_signed_before_its_convention_or_a_convention_before_the_programme_is_a_422(api):
+    # Found by the fuzzer (tests/fuzz): both were a 500, the funding-freeze parameter having no value
+    # before the programme's first date (1 November 2020).
+    early = api.convention(api.structure("974"))
+    refused = api.call("POST", f"/conventions/{early['id']}/sign", 422, {"signed_on": "2019-06-01"})
+    assert refused["errors"]["json"]["signed_on"] == [
+        "Une convention ne peut être signée avant le début du programme, le 1er novembre 2020."
+    ]
+    assert api.call("GET", f"/conventions/{early['id']}", 200)["status"] == "draft"
+
+    convention = api.convention(api.structure("15"), signed_on="2021-03-15")
+    path = f"/conventions/{convention['id']}/amendments"
+    draft = api.call("POST", path, 201, {"posts": 3, "effective_date": "2022-03-01", "reason": "Un poste"})
+    refused = api.call("POST", f"{path}/{draft['id']}/sign", 422, {"signed_on": "2021-03-14"})
+    assert refused["errors"]["json"]["signed_on"] == [
+        "Un avenant ne peut être signé avant la convention qu'il modifie, signée le 15 mars 2021."
+    ]
+    assert api.call("GET", path, 200)[0]["status"] == "draft"
+    assert api.call("GET", f"/conventions/{convention['id']}", 200)["posts"] == 2
+
+
+def test_a_nul_character_in_a_query_or_a_body_is_a_422_never_a_500(api):
+    # Found by the fuzzer on PostgreSQL, which refuses NUL in text: GET /audit?actor=… was a 500.
+    refused = api.call("GET", "/audit?actor=al%00ice", 422, role="auditor")
+    assert (refused["message"], refused["errors"]) == (
+        "Caractère NUL interdit.",
+        {"query": {"actor": ["caractère NUL interdit"]}},
+    )
+    refused = api.call("GET", "/conventions?q=Tam%00pon", 422)
+    assert refused["errors"] == {"query": {"q": ["caractère NUL interdit"]}}
+    body = {**BY_DEPARTMENT["974"], "name": "Commune\x00 du Tampon"}
+    refused = api.call("POST", "/structures", 422, body)
+    assert refused["errors"] == {"json": {"_schema": ["caractère NUL interdit"]}}
+    assert api.call("GET", "/structures", 200) == []

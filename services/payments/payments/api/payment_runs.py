@@ -18,6 +18,7 @@ from cnum_shared.web import (
     Blueprint,
     abort,
     current_principal,
+    link,
     service_context,
 )
 from payments.adapters import sepa
@@ -139,6 +140,14 @@ class PaymentRuns(MethodView):
     @requires_idempotency_key
     @blp.arguments(RunRequestSchema)
     @blp.response(201, RunWithLinesSchema)
+    @blp.links(
+        201,
+        GetRun=link("/payment-runs/{run_id}", "get", run_id="$response.body#/id"),
+        ExportRun=link("/payment-runs/{run_id}/sepa", "get", run_id="$response.body#/id"),
+        ConfirmRun=link("/payment-runs/{run_id}/confirm", "post", run_id="$response.body#/id"),
+        RejectLines=link("/payment-runs/{run_id}/rejections", "post", run_id="$response.body#/id"),
+        CancelRun=link("/payment-runs/{run_id}/cancel", "post", run_id="$response.body#/id"),
+    )
     @blp.doc(
         parameters=[
             {"in": "header", "name": "Idempotency-Key", "required": True, "schema": {"type": "string"}}

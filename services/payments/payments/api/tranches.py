@@ -21,6 +21,7 @@ from cnum_shared.web import (
     abort,
     current_principal,
     ensure_structure_visible,
+    link,
     service_context,
 )
 from payments.adapters.orm import ConventionCopy, SmicCheck
@@ -266,6 +267,20 @@ def requires_idempotency_key(view: F) -> F:
 class Schedule(MethodView):
     @blp.roles(Role.FINANCE, Role.STRUCTURE, *READERS)
     @blp.response(200, ScheduleSchema)
+    @blp.links(
+        200,
+        GetTranche=link("/tranches/{tranche_id}", "get", tranche_id="$response.body#/tranches/0/id"),
+        TrancheHistory=link(
+            "/tranches/{tranche_id}/history", "get", tranche_id="$response.body#/tranches/0/id"
+        ),
+        ApproveTranche=link(
+            "/tranches/{tranche_id}/approve", "post", tranche_id="$response.body#/tranches/0/id"
+        ),
+        PayTranche=link("/tranches/{tranche_id}/pay", "post", tranche_id="$response.body#/tranches/0/id"),
+        Balance=link(
+            "/conventions/{convention_id}/balance", "get", convention_id="$request.path.convention_id"
+        ),
+    )
     def get(self, convention_id: uuid.UUID) -> Any:
         """The tranches of a convention (a structure sees its own)."""
         with service_context().database.unit_of_work(read_only=True) as uow:
@@ -376,6 +391,10 @@ class Holds(MethodView):
     @blp.roles(Role.ADMIN)
     @blp.arguments(HoldRequestSchema)
     @blp.response(201, HoldSchema)
+    @blp.links(
+        201,
+        LiftHold=link("/holds/{hold_id}", "delete", hold_id="$response.body#/id"),
+    )
     def post(self, body: dict[str, Any]) -> Any:
         """Suspend payments, programme-wide or for one structure, with a reason (the 2025 freeze)."""
         with service_context().database.unit_of_work() as uow:
