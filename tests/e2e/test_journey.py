@@ -56,7 +56,6 @@ JOURNEYS = {
 }
 
 
-@pytest.mark.parametrize("journey", sorted(JOURNEYS))
 def attestation_pdf() -> bytes:
     """A real one-page PDF: evidence is parsed whole, a %PDF header alone is refused."""
     from pypdf import PdfWriter
@@ -68,6 +67,7 @@ def attestation_pdf() -> bytes:
     return output.getvalue()
 
 
+@pytest.mark.parametrize("journey", sorted(JOURNEYS))
 def test_a_structure_from_convention_to_payment(product, journey):
     index, posts, salary, tranches, total_fr, total_words = JOURNEYS[journey]
     # A legal officer registers the structure; its first convention of 2021 is closed and settled.
