@@ -49,6 +49,7 @@ NOT_EVERY_READER = {
     ("GET", "/api/v1/payment-runs/{run_id}/sepa"),  # exports the run: a step of paying
     ("GET", "/api/v1/advisors/{advisor_id}"),  # personal data: not the auditor
     ("GET", "/api/v1/contracts/{contract_id}/amendment"),  # personal data: not the auditor
+    ("GET", "/api/v1/advisors/{advisor_id}/personal-data"),  # personal data: not the auditor
 }
 #: Approving and paying (admin never does, DESIGN §5).
 MONEY_MOVES = {
