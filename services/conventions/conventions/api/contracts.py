@@ -26,6 +26,7 @@ from conventions.domain.contracts import ContractRefused, EndReason
 from conventions.domain.conventions import ConventionConflict, InvalidConvention
 from conventions.service_layer import contracts as use_cases
 from conventions.service_layer.conventions import ConventionNotFound
+from conventions.service_layer.structures import StructureNotFound
 
 blp = Blueprint("contracts", __name__, url_prefix="", description="Conseillers, candidats et contrats")
 
@@ -39,7 +40,13 @@ class AdvisorSchema(Schema):
     is_retired = fields.Boolean(load_default=False)
     in_civic_service = fields.Boolean(load_default=False)
     is_france_services_agent = fields.Boolean(load_default=False)
-    structure_id = fields.UUID(dump_only=True, allow_none=True)
+    structure_id = fields.UUID(
+        load_default=None,
+        metadata={
+            "description": "La structure qui peut recruter la personne : obligatoire pour un agent "
+            "juridique ; pour une structure, la sienne (à omettre)."
+        },
+    )
     created_at = fields.AwareDateTime(dump_only=True)
 
 
@@ -173,12 +180,36 @@ class Advisors(MethodView):
     @blp.arguments(AdvisorSchema)
     @blp.response(201, AdvisorSchema)
     def post(self, fields: dict[str, Any]) -> Any:
-        """Register a person who may be recruited (personal data: legal officers and their structure only)."""
+        """Register a person whom one structure may recruit (personal data: legal officers, admins and
+        that structure only). A legal officer names the structure (`structure_id`); a structure user
+        registers its own people."""
         principal = current_principal()
-        with service_context().database.unit_of_work() as uow:
-            return use_cases.create_advisor(
-                uow, fields, principal.structure_id if principal.is_structure() else None
+        structure_id = fields.pop("structure_id")
+        if principal.is_structure():
+            if structure_id is not None and str(structure_id) != str(principal.structure_id):
+                return abort(
+                    422,
+                    "Conseiller invalide.",
+                    errors={
+                        "json": {"structure_id": ["Une structure n'inscrit que ses propres conseillers."]}
+                    },
+                )
+            structure_id = principal.structure_id
+        elif structure_id is None:
+            return abort(
+                422,
+                "Conseiller invalide.",
+                errors={
+                    "json": {
+                        "structure_id": ["Champ obligatoire : la structure qui peut recruter la personne."]
+                    }
+                },
             )
+        with service_context().database.unit_of_work() as uow:
+            try:
+                return use_cases.create_advisor(uow, fields, structure_id)
+            except StructureNotFound as error:
+                return refuse_convention(error)
 
 
 @blp.route("/advisors/<uuid:advisor_id>")

@@ -27,6 +27,7 @@ def hiring(api):
                 "last_name": "Payet",
                 "birth_date": birth_date,
                 "email": "ines.payet@example.org",
+                "structure_id": structure["id"],
                 **facts,
             }
             return api.call("POST", "/advisors", 201, body)
@@ -93,6 +94,7 @@ def test_in_mayotte_a_salary_between_the_two_smics_is_accepted(api):
             "last_name": "Madi",
             "birth_date": "1998-02-10",
             "email": "a.madi@example.org",
+            "structure_id": structure["id"],
         },
     )
     body = {
