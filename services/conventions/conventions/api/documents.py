@@ -190,7 +190,9 @@ class AmendmentDocument(MethodView):
 
 @blp.route("/contracts/<uuid:contract_id>/amendment")
 class ContractAvenantDocument(MethodView):
-    @blp.roles(Role.LEGAL, Role.STRUCTURE, *READERS)
+    # DESIGN §5: legal officers and the contract's own structure (and admins, who see advisors' personal
+    # data); never auditors, though they read everything else.
+    @blp.roles(Role.LEGAL, Role.STRUCTURE, Role.ADMIN)
     @blp.arguments(FormatSchema, location="query")
     @blp.doc(responses=_DOCUMENT_RESPONSES)
     def get(self, query: dict[str, Any], contract_id: uuid.UUID) -> Any:
