@@ -391,18 +391,19 @@ class TrainingRecords(MethodView):
     def post(self, body: dict[str, Any]) -> Any:
         """A training step of an advisor (entry, end, Pix, CCP1, module of 7 or 14 h)."""
         context = service_context()
+        principal = current_principal()
         with context.database.unit_of_work() as uow:
             try:
-                contract = records.contract_of(uow, body["contract_id"])
-                ensure_structure_visible(contract.structure_id)
+                # A structure names only its own contracts: another's is answered as an unknown one.
                 return records.record_training(
                     uow,
                     body["contract_id"],
                     body["kind"],
                     body["date"],
                     body["hours"],
-                    current_principal().sub,
+                    principal.sub,
                     context.today(),
+                    principal.structure_id if principal.is_structure() else None,
                 )
             except _REFUSED as error:
                 return _refuse(error)
@@ -495,7 +496,9 @@ class ActivityReports(MethodView):
         }
     )
     def post(self) -> Any:
-        """Import CRA rows (JSON `{"reports": [...]}` or CSV): all or none, idempotent on external_id."""
+        """Import CRA rows (JSON `{"reports": [...]}` or CSV): all or none, idempotent on external_id
+        within the contract's structure; a structure imports rows on its own contracts only (another
+        structure's contract is refused as an unknown one)."""
         context = service_context()
         if request.mimetype == "text/csv":
             try:
@@ -514,9 +517,15 @@ class ActivityReports(MethodView):
             rows = payload["reports"]
         else:
             return abort(415, "Envoyez du JSON (application/json) ou du CSV (text/csv).")
+        principal = current_principal()
         with context.database.unit_of_work() as uow:
             try:
-                return records.import_activity_reports(uow, rows, context.today())
+                return records.import_activity_reports(
+                    uow,
+                    rows,
+                    context.today(),
+                    principal.structure_id if principal.is_structure() else None,
+                )
             except _REFUSED as error:
                 return _refuse(error)
 
