@@ -230,7 +230,7 @@ def _visible_obligation(uow: Any, obligation_id: uuid.UUID) -> Obligation:
         obligation = records.get_obligation(uow, obligation_id)
     except records.NotFound as error:
         return _refuse(error)  # type: ignore[no-any-return]
-    ensure_structure_visible(obligation.structure_id)
+    ensure_structure_visible(obligation.structure_id, "Obligation introuvable.")
     return obligation
 
 
@@ -421,7 +421,7 @@ def _visible_contract(uow: Any, contract_id: uuid.UUID) -> Any:
     contract = uow.session.get(ContractCopy, contract_id)
     if contract is None:
         return abort(404, "Contrat inconnu du suivi des obligations.")
-    ensure_structure_visible(contract.structure_id)
+    ensure_structure_visible(contract.structure_id, "Contrat inconnu du suivi des obligations.")
     return contract
 
 

@@ -194,3 +194,32 @@ def test_a_structure_cannot_record_training_on_another_structure_s_contract(feed
         ]
         == own.contract
     )
+
+
+def test_another_structure_s_obligation_or_contract_is_answered_as_one_that_does_not_exist(feed, two):
+    own, other = two
+    theirs = next(o for o in feed.obligations() if o["structure_id"] == other.id)["id"]
+    unknown = "00000000-0000-4000-8000-00000000beef"
+    paths = [
+        ("/obligations/{}", theirs, unknown),
+        ("/obligations/{}/history", theirs, unknown),
+        ("/obligations/{}/evidence", theirs, unknown),
+        ("/contracts/{}/training-exemption", other.contract, UNKNOWN_CONTRACT),
+    ]
+
+    for path, foreign_id, unknown_id in paths:
+        foreign = feed.call("GET", path.format(foreign_id), 404, **own.claims())
+        missing = feed.call("GET", path.format(unknown_id), 404, **own.claims())
+        assert foreign == missing, path
+        assert reveals_nothing_of(foreign, other)
+    upload = feed.upload(f"/obligations/{theirs}/evidence", {}, b"%PDF-1.4\n%%EOF\n", **own.claims())
+    assert upload.status_code == 404
+    assert upload.get_json() == feed.call("GET", f"/obligations/{unknown}", 404, **own.claims())
+
+
+def test_a_structure_filtering_the_obligations_by_another_structure_sees_only_its_own(feed, two):
+    own, other = two
+
+    listed = feed.call("GET", f"/obligations?structure_id={other.id}&page_size=100", 200, **own.claims())
+
+    assert listed and {o["structure_id"] for o in listed} == {own.id}

@@ -161,7 +161,7 @@ def _visible_advisor(uow: Any, advisor_id: uuid.UUID) -> Any:
         return abort(404, "Conseiller introuvable.")
     principal = current_principal()
     if principal.is_structure() and str(advisor.structure_id) != str(principal.structure_id):
-        abort(404, "Ressource introuvable.")
+        abort(404, "Conseiller introuvable.")  # as for an id that does not exist
     return advisor
 
 
@@ -170,7 +170,7 @@ def _visible_contract(uow: Any, contract_id: uuid.UUID) -> Any:
         contract = use_cases.get_contract(uow, contract_id)
     except use_cases.ContractNotFound as error:
         return _refuse(error)
-    ensure_structure_visible(contract.structure_id)
+    ensure_structure_visible(contract.structure_id, "Contrat introuvable.")
     return contract
 
 
@@ -262,7 +262,7 @@ class SelectCandidate(MethodView):
         with service_context().database.unit_of_work() as uow:
             try:
                 candidate = use_cases.get_candidate(uow, candidate_id)
-                ensure_structure_visible(candidate.structure_id)
+                ensure_structure_visible(candidate.structure_id, "Candidat introuvable.")
                 return use_cases.select_candidate(uow, candidate_id, body["selected_on"])
             except _REFUSED as error:
                 return _refuse(error)

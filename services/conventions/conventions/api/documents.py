@@ -203,7 +203,7 @@ class ContractAvenantDocument(MethodView):
                 contract = contract_use_cases.get_contract(uow, contract_id)
             except contract_use_cases.ContractNotFound:
                 return abort(404, "Contrat introuvable.")
-            ensure_structure_visible(contract.structure_id)
+            ensure_structure_visible(contract.structure_id, "Contrat introuvable.")
             return _serve(
                 uow,
                 lambda: use_cases.contract_avenant_document(
