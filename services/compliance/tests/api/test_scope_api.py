@@ -2,6 +2,7 @@
 reports and training records on another structure's contract are refused exactly as on a contract that
 does not exist, and external ids of activity reports are unique per structure, not programme-wide."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import pytest
@@ -223,3 +224,26 @@ def test_a_structure_filtering_the_obligations_by_another_structure_sees_only_it
     listed = feed.call("GET", f"/obligations?structure_id={other.id}&page_size=100", 200, **own.claims())
 
     assert listed and {o["structure_id"] for o in listed} == {own.id}
+
+
+def test_concurrent_imports_of_the_same_reports_keep_each_once_and_never_answer_a_500(feed, two, app):
+    own, _ = two
+    rows = {"reports": [cra(own.contract, f"c-{number}") for number in range(20)]}
+
+    def attempt(_):
+        response = app.test_client().post(
+            "/api/v1/activity-reports", json=rows, headers=bearer("structure", structure_id=own.id)
+        )
+        return response.status_code, response.get_json()
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(attempt, range(6)))
+
+    statuses = [status for status, _ in answers]
+    # Each import either runs (the first stores the 20 reports, a later one finds them known) or meets
+    # another at the same moment and is told to send again (409): never a 500, never a report twice.
+    assert set(statuses) <= {201, 409}, answers
+    assert sum(body["imported"] for status, body in answers if status == 201) == 20
+    assert imported(app) == 20
+    retried = feed.call("POST", "/activity-reports", 201, rows, **own.claims())
+    assert retried == {"imported": 0, "already_known": 20, "fulfilled": 0}
