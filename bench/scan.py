@@ -192,6 +192,7 @@ def _seed(url: str, posts: int) -> None:
                                 "id": uuid.uuid4(),
                                 "external_id": f"cra-{contract_id}-{month.isoformat()}-{day}",
                                 "contract_id": contract_id,
+                                "structure_id": structure_id,
                                 "date": month + timedelta(days=3 + 7 * day),
                                 "kind": "accompagnement individuel",
                                 "duration_minutes": 60,

@@ -331,14 +331,28 @@ def run_migrations_online(target_metadata: MetaData, default_url: Callable[[], s
     engine = create_database_engine(url)
     try:
         with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                # Batch mode copies a table into a new one and drops the old: with foreign keys enforced,
+                # dropping a table that other rows reference fails. Alembic's advice: off during the
+                # migration (it must be set outside a transaction), and every reference checked after.
+                # On the driver's connection: through SQLAlchemy it would run inside the BEGIN of
+                # `_on_begin`, where SQLite ignores it.
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
             context.configure(
                 connection=connection,
                 target_metadata=target_metadata,
-                render_as_batch=connection.dialect.name == "sqlite",
+                render_as_batch=sqlite,
                 compare_type=True,
             )
             with context.begin_transaction():
                 context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the migration left rows with dangling references: {broken[:5]}")
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
     finally:
         engine.dispose()
 

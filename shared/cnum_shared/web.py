@@ -150,10 +150,12 @@ def client_address() -> str | None:
     )
 
 
-def ensure_structure_visible(structure_id: object) -> None:
-    """A structure user asking for another structure's resource gets a 404, as if it did not exist."""
+def ensure_structure_visible(structure_id: object, not_found: str = "Ressource introuvable.") -> None:
+    """A structure user asking for another structure's resource gets a 404, as if it did not exist:
+    `not_found` is the message the view gives for an id that does not exist, so that the two answers
+    are the same."""
     if not current_principal().may_see_structure(str(structure_id)):
-        abort(404, "Ressource introuvable.")
+        abort(404, not_found)
 
 
 class Blueprint(flask_smorest.Blueprint):

@@ -210,6 +210,7 @@ def test_every_event_of_the_recruiting_journey_is_accepted_by_its_consumers(
                 "last_name": "Payet",
                 "birth_date": "1995-06-12",
                 "email": "ines.payet@example.org",
+                "structure_id": structure["id"],
             },
             headers=legal,
         ),

@@ -100,6 +100,7 @@ def test_a_structure_from_convention_to_payment(product, journey):
             "last_name": "Payet",
             "birth_date": "1994-05-04",
             "email": "ines@example.org",
+            "structure_id": structure["id"],
         },
     ).json()
     product.call(

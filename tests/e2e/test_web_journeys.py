@@ -200,6 +200,7 @@ def contract_signed(product, convention, first_name="Inès"):
             "last_name": "Payet",
             "birth_date": "1994-05-04",
             "email": "a@example.org",
+            "structure_id": convention["structure_id"],
         },
     ).json()
     return product.call(

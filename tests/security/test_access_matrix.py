@@ -269,7 +269,8 @@ def test_a_structure_reads_its_own_resources_and_gets_a_404_for_another_structur
                 if key != ("GET", "/api/v1/alerts"):  # no digest was sent yet
                     assert {item["structure_id"] for item in own} == {programme.mine}, key
                 checked.add(key)
-    # A training record names its contract in the body: another structure's contract is unknown to it.
+    # A training record names its contract in the body: another structure's contract is answered as an
+    # unknown one (the same 422 as for an id that does not exist, so that nothing tells them apart).
     response = (
         programme.apps["compliance"]
         .test_client()
@@ -283,7 +284,10 @@ def test_a_structure_reads_its_own_resources_and_gets_a_404_for_another_structur
             headers=_headers("structure", programme.theirs),
         )
     )
-    assert response.status_code == 404, response.get_json()
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["errors"]["json"]["contract_id"] == [
+        "Contrat inconnu du suivi des obligations."
+    ]
 
     # Nothing that the other structure tried was applied.
     ids = programme.ids

@@ -107,7 +107,13 @@ def test_negative_and_absurd_salaries_are_refused(conventions):
     advisor = post(
         conventions,
         "/api/v1/advisors",
-        json={"first_name": "A", "last_name": "B", "birth_date": "1990-01-01", "email": "a@example.org"},
+        json={
+            "first_name": "A",
+            "last_name": "B",
+            "birth_date": "1990-01-01",
+            "email": "a@example.org",
+            "structure_id": structure["id"],
+        },
     ).get_json()
     for salary in ("-1800.00", "1e12", "NaN", "Infinity", "0"):
         response = post(

@@ -225,7 +225,7 @@ def _load_conventions(database: Database, structures: dict[str, Structure]) -> i
                     uow,
                     {key: hire[key] for key in ("first_name", "last_name", "birth_date", "email")}
                     | {"is_retired": False, "in_civic_service": False, "is_france_services_agent": False},
-                    None,
+                    structure.id,
                 )
             with database.unit_of_work() as uow:
                 sign_contract(

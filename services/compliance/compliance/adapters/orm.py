@@ -187,17 +187,20 @@ class TrainingExemption(Base):
 
 
 class ActivityReport(Base):
-    """A compte rendu d'activité (CRA), imported once per external id."""
+    """A compte rendu d'activité (CRA), imported once per external id within its structure (two
+    structures may use the same external id)."""
 
     __tablename__ = "activity_reports"
     __table_args__ = (
-        UniqueConstraint("external_id"),
+        UniqueConstraint("structure_id", "external_id"),
         Index("ix_activity_reports_contract_date", "contract_id", "date"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     external_id: Mapped[str] = mapped_column(String(100))
     contract_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contracts.contract_id"))
+    #: The contract's structure, whose external ids this one must not repeat.
+    structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.structure_id"))
     date: Mapped[date]
     kind: Mapped[str] = mapped_column(String(40))
     duration_minutes: Mapped[int]

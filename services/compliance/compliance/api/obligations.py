@@ -231,7 +231,7 @@ def _visible_obligation(uow: Any, obligation_id: uuid.UUID) -> Obligation:
         obligation = records.get_obligation(uow, obligation_id)
     except records.NotFound as error:
         return _refuse(error)  # type: ignore[no-any-return]
-    ensure_structure_visible(obligation.structure_id)
+    ensure_structure_visible(obligation.structure_id, "Obligation introuvable.")
     return obligation
 
 
@@ -410,18 +410,19 @@ class TrainingRecords(MethodView):
     def post(self, body: dict[str, Any]) -> Any:
         """A training step of an advisor (entry, end, Pix, CCP1, module of 7 or 14 h)."""
         context = service_context()
+        principal = current_principal()
         with context.database.unit_of_work() as uow:
             try:
-                contract = records.contract_of(uow, body["contract_id"])
-                ensure_structure_visible(contract.structure_id)
+                # A structure names only its own contracts: another's is answered as an unknown one.
                 return records.record_training(
                     uow,
                     body["contract_id"],
                     body["kind"],
                     body["date"],
                     body["hours"],
-                    current_principal().sub,
+                    principal.sub,
                     context.today(),
+                    principal.structure_id if principal.is_structure() else None,
                 )
             except _REFUSED as error:
                 return _refuse(error)
@@ -439,7 +440,7 @@ def _visible_contract(uow: Any, contract_id: uuid.UUID) -> Any:
     contract = uow.session.get(ContractCopy, contract_id)
     if contract is None:
         return abort(404, "Contrat inconnu du suivi des obligations.")
-    ensure_structure_visible(contract.structure_id)
+    ensure_structure_visible(contract.structure_id, "Contrat inconnu du suivi des obligations.")
     return contract
 
 
@@ -514,14 +515,14 @@ class ActivityReports(MethodView):
         }
     )
     def post(self) -> Any:
-        """Import CRA rows (JSON `{"reports": [...]}` or CSV): all or none, idempotent on external_id.
-
-        A `reporter` (an activity-report feeder) whose token names a structure feeds only that
-        structure's contracts; without one it feeds the whole programme's.
-        """
+        """Import CRA rows (JSON `{"reports": [...]}` or CSV): all or none, idempotent on external_id
+        within the contract's structure. A structure imports rows on its own contracts only, and so does
+        a `reporter` (an activity-report feeder) whose token names a structure; another structure's
+        contract is refused as an unknown one."""
         context = service_context()
         principal = current_principal()
-        scope = principal.structure_id if principal.role is Role.REPORTER else None
+        # A structure user always names its structure; a feeder's token may (a national tool may not).
+        scope = principal.structure_id if principal.role in (Role.STRUCTURE, Role.REPORTER) else None
         if request.mimetype == "text/csv":
             try:
                 rows = records.parse_csv(request.get_data())
@@ -541,7 +542,7 @@ class ActivityReports(MethodView):
             return abort(415, "Envoyez du JSON (application/json) ou du CSV (text/csv).")
         with context.database.unit_of_work() as uow:
             try:
-                return records.import_activity_reports(uow, rows, context.today(), structure_id=scope)
+                return records.import_activity_reports(uow, rows, context.today(), scope)
             except _REFUSED as error:
                 return _refuse(error)
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from cnum_shared import legal
 from cnum_shared.db import UnitOfWork, among, utcnow
@@ -67,19 +68,31 @@ class InvalidRecord(ValueError):
         self.problems = problems
 
 
-def contract_of(uow: UnitOfWork, contract_id: uuid.UUID) -> ContractCopy:
+def contract_of(
+    uow: UnitOfWork, contract_id: uuid.UUID, structure_id: uuid.UUID | None = None
+) -> ContractCopy:
+    """The contract named in a record; with `structure_id` (a structure records), another structure's
+    contract gets the answer of one that does not exist."""
     contract = uow.session.get(ContractCopy, contract_id)
-    if contract is None:
+    if contract is None or (structure_id is not None and contract.structure_id != structure_id):
         raise InvalidRecord({"contract_id": ["Contrat inconnu du suivi des obligations."]})
     return contract
 
 
 def record_training(
-    uow: UnitOfWork, contract_id: uuid.UUID, kind: str, on: date, hours: int | None, by: str, today: date
+    uow: UnitOfWork,
+    contract_id: uuid.UUID,
+    kind: str,
+    on: date,
+    hours: int | None,
+    by: str,
+    today: date,
+    structure_id: uuid.UUID | None = None,
 ) -> TrainingRecord:
-    """A training step of the advisor; it settles or opens the obligations it concerns."""
+    """A training step of the advisor; it settles or opens the obligations it concerns. With
+    `structure_id` (a structure records), only that structure's contracts are known."""
     session = uow.session
-    contract = contract_of(uow, contract_id)
+    contract = contract_of(uow, contract_id, structure_id)
     if kind == "module" and hours not in legal.thematic_module_rules(on).allowed_hours:
         allowed = " ou ".join(str(h) for h in legal.thematic_module_rules(on).allowed_hours)
         raise InvalidRecord({"hours": [f"Un module thématique dure {allowed} heures."]})
@@ -184,13 +197,20 @@ def parse_csv(content: bytes) -> list[dict[str, Any]]:
     return [dict(row) for row in reader]
 
 
-def _row_problems(row: dict[str, Any], contracts: dict[str, ContractCopy], today: date) -> list[str]:
+def _contract_key(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value or "").strip())
+    except ValueError:
+        return None
+
+
+def _row_problems(row: dict[str, Any], contract: ContractCopy | None, today: date) -> list[str]:
     problems = []
     external_id = str(row.get("external_id") or "").strip()
     if not external_id or len(external_id) > 100:
         problems.append("external_id manquant ou trop long")
-    contract = contracts.get(str(row.get("contract_id") or "").strip())
     if contract is None:
+        # The same words for a contract that does not exist and for another structure's.
         problems.append("contrat inconnu")
     try:
         day = date.fromisoformat(str(row.get("date")))
@@ -216,45 +236,9 @@ def _row_problems(row: dict[str, Any], contracts: dict[str, ContractCopy], today
     return problems
 
 
-def import_activity_reports(
-    uow: UnitOfWork,
-    rows: Sequence[dict[str, Any]],
-    today: date,
-    *,
-    structure_id: uuid.UUID | None = None,
-) -> ImportReport:
-    """All the rows or none: a bad row is refused with its line number (line 2 is the first after the
-    header of a CSV); a row whose external id is known is skipped (idempotent re-import).
-
-    With `structure_id`, only that structure's contracts are known: a row on another structure's
-    contract is refused as an unknown contract, revealing nothing of it.
-    """
-    session = uow.session
-    wanted = {str(row.get("contract_id") or "").strip() for row in rows}
-    contracts = {
-        str(contract.contract_id): contract
-        for contract in session.scalars(select(ContractCopy))
-        if str(contract.contract_id) in wanted
-        and (structure_id is None or contract.structure_id == structure_id)
-    }
-    problems: dict[str, list[str]] = {}
-    seen: set[str] = set()
-    for line, row in enumerate(rows, start=2):
-        row_problems = _row_problems(row, contracts, today)
-        external_id = str(row.get("external_id") or "").strip()
-        if external_id in seen:
-            row_problems.append("external_id en double dans le fichier")
-        seen.add(external_id)
-        if row_problems:
-            problems[f"ligne {line}"] = row_problems
-    if problems:
-        raise InvalidRecord(problems)
-    known = set(
-        session.scalars(
-            select(ActivityReport.external_id).where(among(session, ActivityReport.external_id, seen))
-        )
-    )
-    fresh = [row for row in rows if str(row["external_id"]).strip() not in known]
+def _store_reports(session: Session, fresh: list[tuple[dict[str, Any], ContractCopy]], today: date) -> int:
+    """Insert the new reports, fulfil the months they cover and publish the standings; how many
+    obligations were fulfilled."""
     now = utcnow()
     if fresh:
         session.execute(
@@ -263,25 +247,26 @@ def import_activity_reports(
                 {
                     "id": uuid.uuid4(),
                     "external_id": str(row["external_id"]).strip(),
-                    "contract_id": uuid.UUID(str(row["contract_id"]).strip()),
+                    "contract_id": contract.contract_id,
+                    "structure_id": contract.structure_id,
                     "date": date.fromisoformat(str(row["date"])),
                     "kind": str(row["kind"]).strip()[:40],
                     "duration_minutes": int(row["duration_minutes"]),
                     "participants": int(row["participants"]),
                     "created_at": now,
                 }
-                for row in fresh
+                for row, contract in fresh
             ],
         )
     fulfilled = 0
     for contract_id, month in {
-        (str(row["contract_id"]).strip(), month_start(date.fromisoformat(str(row["date"])))) for row in fresh
+        (contract.contract_id, month_start(date.fromisoformat(str(row["date"])))) for row, contract in fresh
     }:
         fulfilled += len(
             settle(
                 session,
                 [
-                    Obligation.contract_id == uuid.UUID(contract_id),
+                    Obligation.contract_id == contract_id,
                     Obligation.kind == ObligationKind.ACTIVITY_REPORTING.value,
                     Obligation.period == month,
                 ],
@@ -290,10 +275,62 @@ def import_activity_reports(
                 f"compte rendu d'activité de {month.strftime('%m/%Y')}",
             )
         )
-    publish_standings(
-        session, today, {contracts[str(row["contract_id"]).strip()].structure_id for row in fresh}
+    publish_standings(session, today, {contract.structure_id for _, contract in fresh})
+    return fulfilled
+
+
+def import_activity_reports(
+    uow: UnitOfWork, rows: Sequence[dict[str, Any]], today: date, structure_id: uuid.UUID | None = None
+) -> ImportReport:
+    """All the rows or none: a bad row is refused with its line number (line 2 is the first after the
+    header of a CSV); a row whose external id its structure already sent is skipped (idempotent
+    re-import). With `structure_id` (a structure imports), only that structure's contracts are known:
+    a row on another structure's contract is refused as one on a contract that does not exist."""
+    session = uow.session
+    wanted = {key for key in (_contract_key(row.get("contract_id")) for row in rows) if key is not None}
+    found = select(ContractCopy).where(among(session, ContractCopy.contract_id, wanted))
+    if structure_id is not None:
+        found = found.where(ContractCopy.structure_id == structure_id)
+    contracts = {contract.contract_id: contract for contract in session.scalars(found)} if wanted else {}
+    problems: dict[str, list[str]] = {}
+    seen: set[tuple[uuid.UUID, str]] = set()
+    # Each row's contract (None where it is refused) and its key within the structure.
+    owned: list[tuple[ContractCopy, str]] = []
+    for line, row in enumerate(rows, start=2):
+        key = _contract_key(row.get("contract_id"))
+        contract = contracts.get(key) if key is not None else None
+        row_problems = _row_problems(row, contract, today)
+        external_id = str(row.get("external_id") or "").strip()
+        if contract is not None:
+            if (contract.structure_id, external_id) in seen:
+                row_problems.append("external_id en double dans le fichier")
+            seen.add((contract.structure_id, external_id))
+            owned.append((contract, external_id))
+        if row_problems:
+            problems[f"ligne {line}"] = row_problems
+    if problems:
+        raise InvalidRecord(problems)
+    known = set(
+        session.execute(
+            select(ActivityReport.structure_id, ActivityReport.external_id).where(
+                among(session, ActivityReport.external_id, {external_id for _, external_id in seen})
+            )
+        ).all()
     )
-    uow.commit()
+    fresh = [
+        (row, contract)
+        for row, (contract, external_id) in zip(rows, owned, strict=True)
+        if (contract.structure_id, external_id) not in known
+    ]
+    try:
+        fulfilled = _store_reports(session, fresh, today)
+        uow.commit()
+    except IntegrityError:  # another import stored some of these reports at the same moment
+        uow.rollback()
+        raise RecordConflict(
+            "Un autre import a enregistré certains de ces comptes rendus au même moment ; renvoyez le "
+            "fichier (les comptes rendus déjà enregistrés seront ignorés)."
+        ) from None
     return ImportReport(imported=len(fresh), already_known=len(rows) - len(fresh), fulfilled=fulfilled)
 
 

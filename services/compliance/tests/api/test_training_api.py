@@ -141,7 +141,7 @@ def test_an_exemption_is_refused_clearly_when_it_cannot_be_recorded(feed):
         == "Une dispense de formation initiale est déjà enregistrée pour ce contrat."
     )
     assert set(again.get_json()) >= {"code", "status", "message"}
-    assert other_structure["message"] == "Ressource introuvable."
+    assert other_structure["message"] == "Contrat inconnu du suivi des obligations."
 
 
 def test_after_the_year_of_the_two_modules_one_module_is_due_each_calendar_year(feed):

@@ -152,7 +152,9 @@ class Advisor(Base):
     __tablename__ = "advisors"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    #: The structure that registered the person (None when a legal officer did): who may see them.
+    #: The structure that may recruit the person and see their personal data (registered by it, or named
+    #: by a legal officer). None only for people registered before every advisor had one (migration 0011
+    #: gave those who were presented or hired the structure of their first convention): nobody's to recruit.
     structure_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("structures.id"), index=True)
     first_name: Mapped[str] = mapped_column(String(150))
     last_name: Mapped[str] = mapped_column(String(150))
@@ -183,6 +185,19 @@ class PersonalDataPurge(Base):
     ran_at: Mapped[datetime]
     advisors_anonymised: Mapped[int]
     documents_deleted: Mapped[int]
+
+
+class AdvisorStructureBackfill(Base):
+    """A person registered without a structure before every advisor had one, given by migration 0011 the
+    structure of their first contract or presentation (for a legal officer to review; the downgrade
+    gives them back their empty structure)."""
+
+    __tablename__ = "advisor_structure_backfills"
+    __table_args__ = (CheckConstraint("source IN ('contract', 'candidate')", name="source"),)
+
+    advisor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("advisors.id"), primary_key=True)
+    structure_id: Mapped[uuid.UUID]
+    source: Mapped[str] = mapped_column(String(10))
 
 
 class Candidate(Base):

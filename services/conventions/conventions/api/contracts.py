@@ -33,6 +33,7 @@ from conventions.domain.contracts import ContractRefused, EndReason
 from conventions.domain.conventions import ConventionConflict, InvalidConvention
 from conventions.service_layer import contracts as use_cases
 from conventions.service_layer.conventions import ConventionNotFound
+from conventions.service_layer.structures import StructureNotFound
 
 blp = Blueprint("contracts", __name__, url_prefix="", description="Conseillers, candidats et contrats")
 
@@ -46,7 +47,13 @@ class AdvisorSchema(Schema):
     is_retired = fields.Boolean(load_default=False)
     in_civic_service = fields.Boolean(load_default=False)
     is_france_services_agent = fields.Boolean(load_default=False)
-    structure_id = fields.UUID(dump_only=True, allow_none=True)
+    structure_id = fields.UUID(
+        load_default=None,
+        metadata={
+            "description": "La structure qui peut recruter la personne : obligatoire pour un agent "
+            "juridique ; pour une structure, la sienne (à omettre)."
+        },
+    )
     created_at = fields.AwareDateTime(dump_only=True)
     anonymised_on = fields.Date(
         dump_only=True,
@@ -166,7 +173,7 @@ def _visible_advisor(uow: Any, advisor_id: uuid.UUID) -> Any:
         return abort(404, "Conseiller introuvable.")
     principal = current_principal()
     if principal.is_structure() and str(advisor.structure_id) != str(principal.structure_id):
-        abort(404, "Ressource introuvable.")
+        abort(404, "Conseiller introuvable.")  # as for an id that does not exist
     return advisor
 
 
@@ -175,7 +182,7 @@ def _visible_contract(uow: Any, contract_id: uuid.UUID) -> Any:
         contract = use_cases.get_contract(uow, contract_id)
     except use_cases.ContractNotFound as error:
         return _refuse(error)
-    ensure_structure_visible(contract.structure_id)
+    ensure_structure_visible(contract.structure_id, "Contrat introuvable.")
     return contract
 
 
@@ -189,12 +196,36 @@ class Advisors(MethodView):
         GetAdvisor=link("/advisors/{advisor_id}", "get", advisor_id="$response.body#/id"),
     )
     def post(self, fields: dict[str, Any]) -> Any:
-        """Register a person who may be recruited (personal data: legal officers and their structure only)."""
+        """Register a person whom one structure may recruit (personal data: legal officers, admins and
+        that structure only). A legal officer names the structure (`structure_id`); a structure user
+        registers its own people."""
         principal = current_principal()
-        with service_context().database.unit_of_work() as uow:
-            return use_cases.create_advisor(
-                uow, fields, principal.structure_id if principal.is_structure() else None
+        structure_id = fields.pop("structure_id")
+        if principal.is_structure():
+            if structure_id is not None and str(structure_id) != str(principal.structure_id):
+                return abort(
+                    422,
+                    "Conseiller invalide.",
+                    errors={
+                        "json": {"structure_id": ["Une structure n'inscrit que ses propres conseillers."]}
+                    },
+                )
+            structure_id = principal.structure_id
+        elif structure_id is None:
+            return abort(
+                422,
+                "Conseiller invalide.",
+                errors={
+                    "json": {
+                        "structure_id": ["Champ obligatoire : la structure qui peut recruter la personne."]
+                    }
+                },
             )
+        with service_context().database.unit_of_work() as uow:
+            try:
+                return use_cases.create_advisor(uow, fields, structure_id)
+            except StructureNotFound as error:
+                return refuse_convention(error)
 
 
 @blp.route("/advisors/<uuid:advisor_id>")
@@ -251,7 +282,7 @@ class SelectCandidate(MethodView):
         with service_context().database.unit_of_work() as uow:
             try:
                 candidate = use_cases.get_candidate(uow, candidate_id)
-                ensure_structure_visible(candidate.structure_id)
+                ensure_structure_visible(candidate.structure_id, "Candidat introuvable.")
                 return use_cases.select_candidate(uow, candidate_id, body["selected_on"])
             except _REFUSED as error:
                 return _refuse(error)

@@ -171,7 +171,7 @@ def visible_convention(uow: Any, convention_id: uuid.UUID) -> Any:
         convention = use_cases.get_convention(uow, convention_id)
     except use_cases.ConventionNotFound as error:
         return refuse(error)
-    ensure_structure_visible(convention.structure_id)
+    ensure_structure_visible(convention.structure_id, "Convention introuvable.")
     return convention
 
 

@@ -216,7 +216,8 @@ class AmendmentDocument(MethodView):
 
 @blp.route("/contracts/<uuid:contract_id>/amendment")
 class ContractAvenantDocument(MethodView):
-    # Not the auditor: the avenant holds the advisor's personal data (DESIGN §5).
+    # DESIGN §5: legal officers and the contract's own structure (and admins, who see advisors' personal
+    # data); never auditors, though they read everything else.
     @blp.roles(Role.LEGAL, Role.STRUCTURE, Role.ADMIN)
     @blp.arguments(FormatSchema, location="query")
     @blp.doc(responses=_PURGEABLE_DOCUMENT_RESPONSES)
@@ -228,7 +229,7 @@ class ContractAvenantDocument(MethodView):
                 contract = contract_use_cases.get_contract(uow, contract_id)
             except contract_use_cases.ContractNotFound:
                 return abort(404, "Contrat introuvable.")
-            ensure_structure_visible(contract.structure_id)
+            ensure_structure_visible(contract.structure_id, "Contrat introuvable.")
             return _serve(
                 uow,
                 lambda: use_cases.contract_avenant_document(

@@ -34,6 +34,7 @@ from conventions.domain.contracts import (
 )
 from conventions.domain.conventions import ConventionConflict, ConventionStatus
 from conventions.service_layer.conventions import get_convention, structure_details
+from conventions.service_layer.structures import get_structure
 
 #: A contract may be recorded on a convention in these states only.
 _OPEN_STATUSES = (ConventionStatus.SIGNED.value, ConventionStatus.AMENDED.value)
@@ -59,7 +60,10 @@ class InvalidContract(ValueError):
         self.problems = problems
 
 
-def create_advisor(uow: UnitOfWork, fields: dict[str, Any], structure_id: uuid.UUID | None) -> Advisor:
+def create_advisor(uow: UnitOfWork, fields: dict[str, Any], structure_id: uuid.UUID) -> Advisor:
+    """A person the structure may recruit: every advisor belongs to one structure (a legal officer names
+    it, a structure user registers its own); 422 for a structure that does not exist."""
+    get_structure(uow, structure_id)
     advisor = Advisor(id=uuid.uuid4(), structure_id=structure_id, created_at=utcnow(), **fields)
     uow.session.add(advisor)
     uow.commit()
@@ -78,17 +82,18 @@ def _recruitable_advisor(
 ) -> Advisor | None:
     """The advisor, or None when they are not the convention's structure's to recruit.
 
-    A structure recruits the people it registered. People a legal officer registered (no structure) are
-    the programme's pool, open to every structure: structures pick their candidates from it, and a
-    legal officer records hires for them. `unknown_as_foreign` (a structure user asks) answers an id
-    that does not exist as one of another structure's, so that the two cannot be told apart.
+    A structure recruits only the people registered for it (by itself, or by a legal officer who named
+    it). An advisor without a structure (registered before advisors all had one, and never presented
+    nor hired since) is nobody's to recruit: a legal officer registers the person again for the
+    structure. `unknown_as_foreign` (a structure user asks) answers an id that does not exist as one
+    of another structure's, so that the two cannot be told apart.
     """
     advisor = uow.session.get(Advisor, advisor_id)
     if advisor is None:
         if unknown_as_foreign:
             return None
         raise AdvisorNotFound(advisor_id)
-    if advisor.structure_id is not None and advisor.structure_id != convention.structure_id:
+    if advisor.structure_id != convention.structure_id:
         return None
     if advisor.anonymised_on is not None:
         # Their identity is gone (past retention): eligibility could only be checked on neutral values.

@@ -66,7 +66,8 @@ class Employer:
         return {"role": "structure", "structure_id": self.structure["id"]}
 
     def advisor(self, *, by=None, **facts):
-        """A person registered by a legal officer, or by the structure `by` (an Employer)."""
+        """A person registered for this structure by a legal officer, or by the structure `by` (an
+        Employer) itself."""
         body = {
             "first_name": "Inès",
             "last_name": "Payet",
@@ -74,6 +75,8 @@ class Employer:
             "email": "ines.payet@example.org",
             **facts,
         }
+        if by is None:
+            body.setdefault("structure_id", self.structure["id"])
         claims = by.as_user() if by else {}
         return self.api.call("POST", "/advisors", 201, body, **claims)
 
@@ -297,15 +300,72 @@ def test_a_structure_cannot_tell_an_unknown_advisor_from_another_structure_s(pub
     assert rules(unknown) == [("advisor_of_another_structure", FOREIGN)]
 
 
-def test_a_structure_hires_the_advisors_it_registered_and_those_of_the_programme(public, private):
+def test_a_structure_hires_the_advisors_registered_for_it_by_itself_or_by_a_legal_officer(public):
     own = public.advisor(by=public)
-    pool = public.advisor()  # registered by a legal officer: no structure
+    named = public.advisor()  # registered by a legal officer for the commune
 
     mine = public.contract(advisor=own, claims=public.as_user())
-    theirs = private.contract(advisor=pool, claims=private.as_user())
+    for_it = public.contract(advisor=named, claims=public.as_user())
 
-    assert mine["structure_id"] == public.structure["id"]
+    assert own["structure_id"] == named["structure_id"] == public.structure["id"]
+    assert mine["structure_id"] == for_it["structure_id"] == public.structure["id"]
+
+
+def test_an_advisor_registered_by_a_legal_officer_for_one_structure_is_nobody_else_s(public, private, app):
+    # Issue 15: a legal officer's registrations were a pool open to every structure; a person now
+    # belongs to the structure the officer names, and another structure gets the answer of an unknown id.
+    theirs = private.advisor(
+        birth_date="1950-06-01", is_retired=True
+    )  # by a legal officer, for the association
+    unknown = "00000000-0000-4000-8000-000000000000"
+
+    hired = public.contract(422, advisor=theirs, claims=public.as_user())
+    hired_unknown = public.contract(422, advisor={"id": unknown}, claims=public.as_user())
+    presented = public.present(422, theirs["id"], public.as_user())
+    presented_unknown = public.present(422, unknown, public.as_user())
+    by_legal = public.contract(422, advisor=theirs)
+
     assert theirs["structure_id"] == private.structure["id"]
+    assert hired == hired_unknown
+    assert presented == presented_unknown
+    assert rules(hired) == rules(presented) == rules(by_legal) == [("advisor_of_another_structure", FOREIGN)]
+    for answer in (hired, presented):
+        assert answer["code"] == 422
+        for secret in ("Payet", "Inès", private.structure["id"], private.structure["name"], "retrait"):
+            assert secret not in str(answer)
+    assert count(app, Contract) == count(app, Candidate) == 0
+
+
+def test_a_legal_officer_names_the_advisor_s_structure_and_a_structure_registers_its_own(
+    public, private, api
+):
+    body = {"first_name": "Inès", "last_name": "Payet", "birth_date": "1990-05-04", "email": "i@example.org"}
+
+    unnamed = api.call("POST", "/advisors", 422, body)
+    unknown = api.call(
+        "POST", "/advisors", 422, {**body, "structure_id": "00000000-0000-4000-8000-000000000000"}
+    )
+    as_admin = api.call(
+        "POST", "/advisors", 201, {**body, "structure_id": private.structure["id"]}, role="admin"
+    )
+    own_implied = api.call("POST", "/advisors", 201, body, **public.as_user())
+    own_named = api.call(
+        "POST", "/advisors", 201, {**body, "structure_id": public.structure["id"]}, **public.as_user()
+    )
+    another = api.call(
+        "POST", "/advisors", 422, {**body, "structure_id": private.structure["id"]}, **public.as_user()
+    )
+
+    assert unnamed["errors"]["json"] == {
+        "structure_id": ["Champ obligatoire : la structure qui peut recruter la personne."]
+    }
+    assert unknown["errors"]["json"] == {"structure_id": ["Structure inconnue."]}
+    assert as_admin["structure_id"] == private.structure["id"]
+    assert own_implied["structure_id"] == own_named["structure_id"] == public.structure["id"]
+    assert another["message"] == "Conseiller invalide."
+    assert another["errors"]["json"] == {
+        "structure_id": ["Une structure n'inscrit que ses propres conseillers."]
+    }
 
 
 def test_a_candidate_of_another_structure_is_not_presented(public, private, api, app):
@@ -323,13 +383,13 @@ def test_a_candidate_of_another_structure_is_not_presented(public, private, api,
     assert count(app, Candidate) == 0
 
 
-def test_a_structure_presents_its_own_candidates_and_those_of_the_programme(public):
+def test_a_structure_presents_its_own_candidates_and_those_registered_for_it(public):
     own = public.advisor(by=public)
-    pool = public.advisor()
+    named = public.advisor()
 
-    presented = [public.present(201, advisor["id"], public.as_user()) for advisor in (own, pool)]
+    presented = [public.present(201, advisor["id"], public.as_user()) for advisor in (own, named)]
 
-    assert [candidate["advisor_id"] for candidate in presented] == [own["id"], pool["id"]]
+    assert [candidate["advisor_id"] for candidate in presented] == [own["id"], named["id"]]
 
 
 # --- All together ------------------------------------------------------------------------------------

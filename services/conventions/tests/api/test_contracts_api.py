@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
+from cnum_shared.testing import bearer
 from conventions.adapters.orm import Contract
 
 NBSP, NNBSP = "\xa0", "\u202f"
@@ -27,6 +28,7 @@ def hiring(api):
                 "last_name": "Payet",
                 "birth_date": birth_date,
                 "email": "ines.payet@example.org",
+                "structure_id": structure["id"],
                 **facts,
             }
             return api.call("POST", "/advisors", 201, body)
@@ -93,6 +95,7 @@ def test_in_mayotte_a_salary_between_the_two_smics_is_accepted(api):
             "last_name": "Madi",
             "birth_date": "1998-02-10",
             "email": "a.madi@example.org",
+            "structure_id": structure["id"],
         },
     )
     body = {
@@ -250,3 +253,26 @@ def test_a_structure_sees_its_own_advisors_and_contracts_only(hiring, api):
     api.call("GET", f"/contracts/{contract['id']}", 404, role="structure", structure_id=other["id"])
     api.call("GET", f"/advisors/{advisor['id']}", 403, role="auditor")
     api.call("POST", f"/conventions/{hiring.convention['id']}/contracts", 403, {}, role="finance")
+
+
+def test_the_employment_contract_avenant_is_for_legal_officers_and_its_structure_not_auditors(hiring, api):
+    """DESIGN §5: the avenant (an employee's personal data) goes to legal officers and its own structure;
+    an auditor, who reads everything else, gets a 403 (issue 15)."""
+    moved = hiring.contract(201, existing_cdi_employee=True, contract_type="cdi", end_date=None)
+    other = api.structure("15")
+    path = f"/api/v1/contracts/{moved['id']}/amendment?format=docx"
+
+    def get(role, **claims):
+        return api.client.get(path, headers=bearer(role, **claims))
+
+    auditor = get("auditor")
+    legal = get("legal")
+    own = get("structure", structure_id=hiring.structure["id"])
+    foreign = get("structure", structure_id=other["id"])
+
+    assert auditor.status_code == 403
+    assert auditor.get_json()["code"] == 403 and auditor.get_json()["status"] == "Forbidden"
+    assert legal.status_code == own.status_code == 200
+    assert legal.data == own.data
+    assert foreign.status_code == 404
+    assert get("finance").status_code == 403

@@ -169,7 +169,13 @@ def test_the_employment_contract_avenant_is_for_a_cdi_employee_moved_to_the_post
         "POST",
         "/advisors",
         201,
-        {"first_name": "Inès", "last_name": "Payet", "birth_date": "1990-05-04", "email": "ines@example.org"},
+        {
+            "first_name": "Inès",
+            "last_name": "Payet",
+            "birth_date": "1990-05-04",
+            "email": "ines@example.org",
+            "structure_id": structure["id"],
+        },
     )
     body = {
         "advisor_id": advisor["id"],

@@ -204,19 +204,20 @@ def test_a_structure_changes_its_siret_for_a_ridet_when_it_is_in_new_caledonia(a
 # --- No SMIC in Wallis-et-Futuna, French Polynesia, New Caledonia -------------------------------------------
 
 
-def _advisor(api):
+def _advisor(api, structure_id):
     body = {
         "first_name": "Kanté",
         "last_name": "Wamytan",
         "birth_date": "1990-05-04",
         "email": "k.wamytan@example.org",
+        "structure_id": structure_id,
     }
     return api.call("POST", "/advisors", 201, body)
 
 
 def _contract(api, convention, expected, **changes):
     body = {
-        "advisor_id": _advisor(api)["id"],
+        "advisor_id": _advisor(api, convention["structure_id"])["id"],
         "contract_type": "cdd",
         "start_date": "2021-04-01",
         "end_date": "2022-12-31",

@@ -89,7 +89,7 @@ def _refuse(error: Exception) -> Any:
     if isinstance(error, TrancheConflict):
         return abort(409, str(error), errors={"reasons": [{"code": error.code, "message": str(error)}]})
     if isinstance(error, FourEyes):
-        return abort(403, str(error))
+        return abort(403, str(error), errors={"tranches": error.tranches} if error.tranches else None)
     if isinstance(error, sepa.InvalidTransfer):
         return abort(422, "Virement SEPA invalide.", errors={"sepa": error.problems})
     return abort(404, "Ordre de virement introuvable.")

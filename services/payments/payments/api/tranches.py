@@ -288,7 +288,7 @@ class Schedule(MethodView):
                 convention, tranches = use_cases.schedule(uow, convention_id)
             except use_cases.TrancheNotFound:
                 return abort(404, "Aucun échéancier pour cette convention.")
-            ensure_structure_visible(convention.structure_id)
+            ensure_structure_visible(convention.structure_id, "Aucun échéancier pour cette convention.")
             return {
                 "convention_id": convention.convention_id,
                 "structure_id": convention.structure_id,

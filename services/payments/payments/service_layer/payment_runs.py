@@ -219,9 +219,31 @@ def confirm(uow: UnitOfWork, run_id: uuid.UUID, confirmed_by: str, paid_on: date
         raise FourEyes(
             "L'agent qui a préparé l'ordre de virement ne peut pas le confirmer (double contrôle)."
         )
-    for line in run_lines(uow, run_id):
-        tranche = uow.session.get(Tranche, line.tranche_id, with_for_update=True)
-        assert tranche is not None
+    lines = run_lines(uow, run_id)
+    tranches = {
+        tranche.id: tranche
+        for tranche in uow.session.scalars(
+            select(Tranche)
+            .where(among(uow.session, Tranche.id, [line.tranche_id for line in lines]))
+            .order_by(Tranche.id)
+            .with_for_update()
+        )
+    }
+    # Confirming pays: the officer who approved a tranche of the run cannot be the one who pays it (the
+    # database's four-eyes check would refuse the payment row; the officer gets the reason instead).
+    approved_by_confirmer = {
+        str(tranche.id): ["Tranche approuvée par l'agent qui confirme."]
+        for tranche in tranches.values()
+        if tranche.approved_by == confirmed_by
+    }
+    if approved_by_confirmer:
+        raise FourEyes(
+            "L'agent qui a approuvé une tranche de l'ordre de virement ne peut pas le confirmer "
+            "(double contrôle).",
+            approved_by_confirmer,
+        )
+    for line in lines:
+        tranche = tranches[line.tranche_id]
         history.move(
             uow.session, tranche, TrancheEvent.PAY, confirmed_by, f"ordre de virement {run.message_id}"
         )

@@ -47,7 +47,12 @@ class ApprovalRefused(Exception):
 
 
 class FourEyes(Exception):
-    """The officer who approved a tranche cannot pay it (a 403)."""
+    """The officer who approved a tranche cannot pay it, nor confirm a payment run that holds it; the
+    author of a run cannot confirm it (a 403). `tranches` names each tranche concerned, with why."""
+
+    def __init__(self, message: str, tranches: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.tranches = tranches or {}
 
 
 @dataclass(frozen=True)

@@ -162,6 +162,7 @@ class Feed:
                 "last_name": f"Numéro {self._advisors}",
                 "birth_date": "1990-05-04",
                 "email": f"conseiller{self._advisors}@example.org",
+                "structure_id": convention["structure_id"],
             },
         )
         contract = self.legal(

@@ -160,3 +160,39 @@ def test_the_runs_are_listed_newest_first_without_their_files_and_filtered_by_st
     feed.call("GET", "/payment-runs?status=paid", 422)
     a_structure = "00000000-0000-0000-0000-000000000001"
     feed.call("GET", "/payment-runs", 403, role="structure", structure_id=a_structure)
+
+
+def test_the_officer_who_approved_a_tranche_of_the_run_cannot_confirm_it(feed, two_approved, app):
+    """Alice approved both tranches and Bruno prepared the run: Alice confirming it would pay tranches
+    she approved herself (four eyes), a 403 that names the tranche, not a 500 from the database; the
+    preparer gets a 403 too; then Chloé, a third officer, confirms."""
+    run = create(feed)
+    feed.client.get(f"/api/v1/payment-runs/{run['id']}/sepa", headers=bearer("finance", sub="bruno"))
+
+    by_approver = feed.call(
+        "POST", f"/payment-runs/{run['id']}/confirm", 403, {"paid_on": "2026-01-16"}, sub="alice"
+    )
+    by_preparer = feed.call(
+        "POST", f"/payment-runs/{run['id']}/confirm", 403, {"paid_on": "2026-01-16"}, sub="bruno"
+    )
+
+    assert by_approver["code"] == 403
+    assert by_approver["message"] == (
+        "L'agent qui a approuvé une tranche de l'ordre de virement ne peut pas le confirmer "
+        "(double contrôle)."
+    )
+    assert sorted(by_approver["errors"]["tranches"]) == sorted(t["id"] for t in two_approved)
+    assert by_preparer["message"] == (
+        "L'agent qui a préparé l'ordre de virement ne peut pas le confirmer (double contrôle)."
+    )
+    assert feed.call("GET", f"/payment-runs/{run['id']}", 200)["status"] == "exported"
+    assert [feed.call("GET", f"/tranches/{t['id']}", 200)["status"] for t in two_approved] == [
+        "approved",
+        "approved",
+    ]
+    with app.extensions["cnum"].database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Payment)) == 0
+    confirmed = feed.call(
+        "POST", f"/payment-runs/{run['id']}/confirm", 200, {"paid_on": "2026-01-16"}, sub="chloe"
+    )
+    assert confirmed["status"] == "confirmed"

@@ -126,3 +126,19 @@ def test_the_tranche_list_names_the_convention_and_the_structure(feed):
     assert [tranche["number"] for tranche in listed] == [1, 2, 3]
     assert {tranche["convention_reference"] for tranche in listed} == {convention["reference"]}
     assert {tranche["structure_name"] for tranche in listed} == {structure["details"]["name"]}
+
+
+def test_another_structure_s_schedule_is_answered_as_one_that_does_not_exist(feed):
+    structure = feed.structure()
+    convention = feed.convention(structure)
+    other = "00000000-0000-4000-8000-000000000001"
+
+    foreign = feed.call(
+        "GET", f"/schedules/{convention['convention_id']}", 404, role="structure", structure_id=other
+    )
+    unknown = feed.call(
+        "GET", "/schedules/00000000-0000-4000-8000-000000000002", 404, role="structure", structure_id=other
+    )
+
+    assert foreign == unknown
+    assert foreign["message"] == "Aucun échéancier pour cette convention."

@@ -1,7 +1,7 @@
 """personal data purge: anonymised advisors, purged documents and the purge log
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-15 02:00:00
 
 DESIGN §5: how long an advisor's personal data is kept after a convention closes is a parameter
@@ -17,8 +17,8 @@ from alembic import op
 
 import cnum_shared.db
 
-revision: str = "0011"
-down_revision: str | None = "0010"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
