@@ -75,15 +75,25 @@ CDI_MOVE = {
 @pytest.fixture
 def world(api, app, tmp_path):
     """Two structures. Inès (registered by the Tampon) was moved from her CDI to the post on convention A,
-    which is closed on 28 February 2023; Paul is on B (Cantal), still running; Léa was presented on both."""
+    which is closed on 28 February 2023; Paul is on B (Cantal), still running; Léa (registered for the
+    Tampon, as every advisor belongs to one structure) was presented on A and on C, another convention of
+    the Tampon still running."""
     tampon, cantal = api.structure("974"), api.structure("15")
     closed = api.convention(tampon, posts=2, signed_on="2021-03-15")
     running = api.convention(cantal, posts=2, signed_on="2021-03-15")
+    also_running = api.convention(tampon, posts=1, signed_on="2021-03-15")
     as_tampon = {"role": "structure", "structure_id": tampon["id"]}
     ines = api.call("POST", "/advisors", 201, person("Inès", "Payet", "ines@example.org"), **as_tampon)
-    paul = api.call("POST", "/advisors", 201, person("Paul", "Vidal", "paul@example.org"))
-    lea = api.call("POST", "/advisors", 201, person("Léa", "Martin", "lea@example.org"))
-    for advisor, convention in ((ines, closed), (lea, closed), (lea, running)):
+    paul = api.call(
+        "POST",
+        "/advisors",
+        201,
+        {**person("Paul", "Vidal", "paul@example.org"), "structure_id": cantal["id"]},
+    )
+    lea = api.call(
+        "POST", "/advisors", 201, {**person("Léa", "Martin", "lea@example.org"), "structure_id": tampon["id"]}
+    )
+    for advisor, convention in ((ines, closed), (lea, closed), (lea, also_running)):
         api.call(
             "POST",
             f"/conventions/{convention['id']}/candidates",
@@ -199,7 +209,7 @@ def test_the_day_after_the_person_is_anonymised_and_the_avenant_is_gone_with_a_4
 def test_other_advisors_are_untouched(api, app, world):
     purge(app, FIRST_DAY_PURGED)
 
-    # Paul is on a convention still running; Léa was also presented on it.
+    # Paul is on a convention still running; Léa was also presented on one.
     assert identity(api, world["paul"]) == person("Paul", "Vidal", "paul@example.org")
     assert identity(api, world["lea"]) == person("Léa", "Martin", "lea@example.org")
     response = get(api, f"/contracts/{world['other']['id']}/amendment?format=docx")
@@ -250,7 +260,7 @@ def test_an_anonymised_person_can_no_longer_be_presented_or_hired(api, app, worl
     hired = api.client.post(
         f"{path}/contracts", json={**CDI_MOVE, "advisor_id": world["ines"]["id"]}, headers=bearer("legal")
     )
-    # Léa is also on the running convention B: she keeps her data and may still be presented.
+    # Léa is also on the running convention C: she keeps her data and may still be presented.
     lea = api.client.post(
         f"{path}/candidates",
         json={"advisor_id": world["lea"]["id"], "presented_on": "2021-04-01"},
