@@ -258,7 +258,8 @@ def test_a_legal_officer_creates_signs_and_downloads_a_convention_then_follows_a
     log = browser.driver.find_element(
         By.XPATH, "//h2[normalize-space()='Journal des téléchargements']/following-sibling::table[1]"
     )
-    assert "claire.martin" in log.text and "PDF" in log.text
+    # The log names the officer (the services record her account id; the web front shows her name).
+    assert "Claire Martin" in log.text and "PDF" in log.text
     browser.screenshot("legal-2-signed-convention")
 
     # A batch of every signed convention, followed on its progress bar while the scheduler renders it.
