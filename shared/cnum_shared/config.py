@@ -127,14 +127,9 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _defaults_and_production_rules(self) -> ServiceSettings:
-        if self.environment is None:
-            raise ValueError(
-                "CNUM_ENVIRONMENT must be set to development, test or production (nothing starts without it)"
-            )
+        require_environment(self.environment)
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.var_dir / f'{self.service_name}.sqlite3').resolve()}"
-        if not self.revocation_database_url:
-            self.revocation_database_url = f"sqlite:///{(self.var_dir / 'revocations.sqlite3').resolve()}"
         if self.fake_now is not None and self.environment != "test":
             raise ValueError("CNUM_FAKE_NOW is for tests only (CNUM_ENVIRONMENT=test)")
         if self.fake_now is not None and self.fake_now.tzinfo is None:
@@ -144,9 +139,9 @@ class ServiceSettings(BaseSettings):
             self.jwt_public_key_file = self.var_dir / DEVELOPMENT_PUBLIC_KEY
         if self.jwt_private_key_file is None:
             self.jwt_private_key_file = self.var_dir / DEVELOPMENT_PRIVATE_KEY
-        if self.environment == "production" and self.revocation_database_url.startswith("sqlite"):
-            # The services and the issuers run on several machines in production: they must share one list.
-            raise ValueError("CNUM_REVOCATION_DATABASE_URL must name a PostgreSQL database in production")
+        self.revocation_database_url = shared_revocation_database_url(
+            self.revocation_database_url, self.var_dir, self.environment
+        )
         return self
 
     def verification_keys(self) -> VerificationKeys:
@@ -169,19 +164,40 @@ class ServiceSettings(BaseSettings):
         return urls[service]
 
 
+def require_environment(environment: str | None) -> None:
+    """Fail closed (DESIGN §5): no process guesses whether it runs in production."""
+    if environment is None:
+        raise ValueError(
+            "CNUM_ENVIRONMENT must be set to development, test or production (nothing starts without it)"
+        )
+
+
+def shared_revocation_database_url(url: str, var_dir: Path, environment: str | None) -> str:
+    """The revocation list's URL: a SQLite file under `var_dir` by default; PostgreSQL in production,
+    where the services and the issuers run on several machines and must share one list."""
+    url = url or f"sqlite:///{(var_dir / 'revocations.sqlite3').resolve()}"
+    if environment == "production" and url.startswith("sqlite"):
+        raise ValueError("CNUM_REVOCATION_DATABASE_URL must name a PostgreSQL database in production")
+    return url
+
+
 def check_keys(
     environment: str | None,
     public_key_file: Path | None,
     private_key_file: Path | None,
     *,
     verifies: bool = True,
+    signs: bool = False,
 ) -> None:
     """Production names its own key files: the development defaults under var/ are refused. A process
-    that `verifies` tokens (every service) needs the public key."""
+    that `verifies` tokens (every service) needs the public key; one that `signs` (the web front), the
+    private key."""
     if environment != "production":
         return
     if verifies and public_key_file is None:
         raise ValueError("CNUM_JWT_PUBLIC_KEY_FILE must be set in production (the issuers' public key)")
+    if signs and private_key_file is None:
+        raise ValueError("CNUM_JWT_PRIVATE_KEY_FILE must be set in production (this process signs tokens)")
     for path in (public_key_file, private_key_file):
         if path is not None and path.name.startswith("development-"):
             raise ValueError(f"{path} is a development key file: refused in production")
@@ -194,7 +210,8 @@ def _read_keys_cached(path: Path, modified: float, public: bool) -> SigningKey |
 
 
 def _read_keys(path: Path, *, public: bool) -> SigningKey | VerificationKeys:
-    """A key file, read again only when it changes (a rotated key is picked up without a restart)."""
+    """A key file, read again only when it changes: the relay, which signs on each run, picks up a new
+    private key without a restart (the services keep the public keys they read at start)."""
     what = "public key (CNUM_JWT_PUBLIC_KEY_FILE)" if public else "private key (CNUM_JWT_PRIVATE_KEY_FILE)"
     try:
         return _read_keys_cached(path.resolve(), path.stat().st_mtime, public)

@@ -100,33 +100,23 @@ class RevocationList:
             self._table_ready = True
         return self._engine
 
-    def revoke_token(self, principal: Principal, *, by: str, reason: str) -> None:
-        """Revoke one token (sign-out); revoking it again changes nothing."""
-        with self.engine.begin() as connection:
-            known = connection.execute(
-                select(revocations.c.id).where(revocations.c.jti == principal.jti)
-            ).first()
-            if known is None:
-                connection.execute(
-                    insert(revocations).values(
-                        jti=principal.jti,
-                        expires_at=principal.expires_at,
-                        revoked_at=utcnow(),
-                        revoked_by=by[:200],
-                        reason=reason[:500],
-                    )
-                )
-        self._snapshot = None
+    def revoke_token(self, principal: Principal, *, by: str, reason: str) -> Revocation:
+        """Revoke one token (sign-out) until it would have expired; revoking it again changes nothing."""
+        return self._revoke_one(principal.jti, principal.expires_at, by=by, reason=reason)
 
     def revoke_jti(self, jti: str, *, by: str, reason: str) -> Revocation:
         """Revoke a token known only by its id: kept for the longest lifetime any token can have."""
-        now = utcnow()
+        return self._revoke_one(
+            jti, utcnow() + timedelta(seconds=LONGEST_LIFETIME_SECONDS), by=by, reason=reason
+        )
+
+    def _revoke_one(self, jti: str, expires_at: datetime, *, by: str, reason: str) -> Revocation:
         entry = Revocation(
             jti=jti,
             sub=None,
             issued_up_to=None,
-            expires_at=now + timedelta(seconds=LONGEST_LIFETIME_SECONDS),
-            revoked_at=now,
+            expires_at=expires_at,
+            revoked_at=utcnow(),
             revoked_by=by[:200],
             reason=reason[:500],
         )

@@ -29,6 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jwt
 import psycopg
 import pytest
 import requests
@@ -38,7 +39,7 @@ from psycopg import sql
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from cnum_shared.auth import Role, SigningKey, issue_token
+from cnum_shared.auth import ALGORITHM, Role, SigningKey, issue_token
 from cnum_shared.db import upgrade_database
 from cnum_shared.events.relay import envelope_of
 from cnum_shared.events.tables import EventTables
@@ -198,6 +199,14 @@ def bearer(
         TEST_SIGNING_KEY, role, sub=sub, structure_id=structure_id, ttl_seconds=ttl_seconds, **claims
     )
     return {"Authorization": f"Bearer {token}"}
+
+
+def sign_claims(
+    claims: Mapping[str, Any], key: SigningKey = TEST_SIGNING_KEY, *, kid: str | None = None
+) -> str:
+    """A token of exactly these claims, signed with `key` (and naming `kid`, another key's id if told):
+    the tokens `issue_token` will not make, for tests of what the services refuse."""
+    return jwt.encode(dict(claims), key.private_key, algorithm=ALGORITHM, headers={"kid": kid or key.kid})
 
 
 def relay_bearer(producer: str) -> dict[str, str]:

@@ -27,7 +27,7 @@ import yaml
 from pypdf import PdfWriter
 
 from cnum_shared.auth import Role, SigningKey
-from cnum_shared.testing import TEST_SIGNING_KEY, TestDatabases, bearer, service_app
+from cnum_shared.testing import TEST_SIGNING_KEY, TestDatabases, bearer, service_app, sign_claims
 from compliance import create_app as create_compliance
 from compliance.manage import MIGRATIONS_DIR as COMPLIANCE_MIGRATIONS
 from conventions import create_app as create_conventions
@@ -149,10 +149,7 @@ def _bad_tokens() -> dict[str, dict[str, str]]:
     other_key = SigningKey.generate()
 
     def signed(key: SigningKey, **overrides: object) -> dict[str, str]:
-        token = jwt.encode(
-            {**claims, **overrides}, key.private_key, algorithm="EdDSA", headers={"kid": key.kid}
-        )
-        return {"Authorization": f"Bearer {token}"}
+        return {"Authorization": f"Bearer {sign_claims({**claims, **overrides}, key)}"}
 
     genuine = bearer("auditor")["Authorization"].removeprefix("Bearer ")
     header, payload, signature = genuine.split(".")

@@ -11,7 +11,7 @@ import jwt
 import pytest
 
 from cnum_shared.auth import SigningKey
-from cnum_shared.testing import TEST_SIGNING_KEY, TestDatabases, bearer, service_app
+from cnum_shared.testing import TEST_SIGNING_KEY, TestDatabases, bearer, service_app, sign_claims
 from payments import create_app as create_payments
 from payments.manage import MIGRATIONS_DIR as PAYMENTS_MIGRATIONS
 
@@ -86,18 +86,14 @@ def test_a_token_minted_with_the_public_key_or_another_key_is_refused(client):
     now = int(time.time())
     claims = {"sub": "mallory", "role": "finance", "jti": "x", "iat": now, "exp": now + 600}
     stranger = SigningKey.generate()
-    forged = jwt.encode(
-        claims, stranger.private_key, algorithm="EdDSA", headers={"kid": TEST_SIGNING_KEY.kid}
-    )
+    forged = sign_claims(claims, stranger, kid=TEST_SIGNING_KEY.kid)
     assert _tranches(client, {"Authorization": f"Bearer {forged}"}).status_code == 401
 
 
 def test_a_hundred_year_token_is_refused_though_well_signed(client):
     now = int(time.time())
     claims = {"sub": "acct-1", "role": "finance", "jti": "y", "iat": now, "exp": now + 100 * 365 * 86400}
-    token = jwt.encode(
-        claims, TEST_SIGNING_KEY.private_key, algorithm="EdDSA", headers={"kid": TEST_SIGNING_KEY.kid}
-    )
+    token = sign_claims(claims)
     answer = _tranches(client, {"Authorization": f"Bearer {token}"})
     assert answer.status_code == 401
     assert "durée de vie" in answer.get_json()["message"]

@@ -17,6 +17,8 @@ from cnum_shared.config import (
     check_keys,
     load_settings,
     load_signing_key,
+    require_environment,
+    shared_revocation_database_url,
 )
 
 __all__ = ["ConfigurationError", "WebSettings", "settings_from_environment"]
@@ -82,21 +84,13 @@ class WebSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_is_safe(self) -> WebSettings:
-        if self.environment is None:
-            raise ValueError(
-                "CNUM_ENVIRONMENT must be set to development, test or production (nothing starts without it)"
-            )
-        if self.environment == "production" and self.jwt_private_key_file is None:
-            raise ValueError(
-                "CNUM_JWT_PRIVATE_KEY_FILE must be set in production (the web front signs tokens)"
-            )
-        check_keys(self.environment, None, self.jwt_private_key_file, verifies=False)
+        require_environment(self.environment)
+        check_keys(self.environment, None, self.jwt_private_key_file, verifies=False, signs=True)
         if self.jwt_private_key_file is None:
             self.jwt_private_key_file = self.var_dir / DEVELOPMENT_PRIVATE_KEY
-        if not self.revocation_database_url:
-            if self.environment == "production":
-                raise ValueError("CNUM_REVOCATION_DATABASE_URL must name the shared PostgreSQL in production")
-            self.revocation_database_url = f"sqlite:///{(self.var_dir / 'revocations.sqlite3').resolve()}"
+        self.revocation_database_url = shared_revocation_database_url(
+            self.revocation_database_url, self.var_dir, self.environment
+        )
         if self.cookie_secure is None:
             self.cookie_secure = self.environment == "production"
         if self.environment == "production":

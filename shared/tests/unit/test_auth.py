@@ -3,7 +3,6 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -17,6 +16,7 @@ from cnum_shared.auth import (
     decode_token,
     issue_token,
 )
+from cnum_shared.testing import sign_claims
 
 KEY = SigningKey.generate()
 KEYS = KEY.verification_keys()
@@ -27,8 +27,8 @@ def _claims(**overrides):
     return {"sub": "x", "role": "legal", "jti": uuid.uuid4().hex, "iat": now, "exp": now + 600, **overrides}
 
 
-def _signed(claims, key=KEY):
-    return jwt.encode(claims, key.private_key, algorithm="EdDSA", headers={"kid": key.kid})
+def _signed(claims):
+    return sign_claims(claims, KEY)
 
 
 def test_a_token_issued_for_a_role_decodes_to_that_principal():
@@ -76,7 +76,7 @@ def test_a_token_signed_with_another_key_is_refused():
 
 def test_a_token_with_another_key_but_our_kid_is_refused():
     other = SigningKey.generate()
-    token = jwt.encode(_claims(), other.private_key, algorithm="EdDSA", headers={"kid": KEY.kid})
+    token = sign_claims(_claims(), other, kid=KEY.kid)
     with pytest.raises(AuthenticationError, match="invalide"):
         decode_token(token, KEYS)
 
