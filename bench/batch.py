@@ -169,7 +169,7 @@ def _seed(database_url: str, conventions: int) -> None:
     cases (create, then sign: the same rows, tranches and `convention.signed` events as over HTTP)."""
     from sqlalchemy.exc import IntegrityError
 
-    from cnum_shared.db import Database
+    from cnum_shared.framework.db import Database
     from conventions.demo import DEMO_CONVENTIONS, DEMO_REGISTERED_ON, DEMO_STRUCTURES
     from conventions.service_layer.conventions import create_convention, sign_convention
     from conventions.service_layer.structures import create_structure
@@ -236,7 +236,7 @@ def _mb(value: int | None) -> float:
 def bench_batch(conventions: int = 4000, deadline_seconds: float = 2 * 3600) -> list[Result]:
     """One batch of `conventions` signed conventions to PDF through the HTTP API, with the memory of
     every process of the service sampled while it runs."""
-    from cnum_shared.db import upgrade_database
+    from cnum_shared.framework.db import upgrade_database
     from cnum_shared.testing import TEST_KEY_ENV, bearer
     from conventions.adapters.converter import start_converter, stop_converter, wait_until_ready
     from conventions.manage import MIGRATIONS_DIR

@@ -54,7 +54,7 @@ class Databases:
         self.created: list[str] = []
 
     def migrated(self, migrations_dir: Path) -> str:
-        from cnum_shared.db import upgrade_database
+        from cnum_shared.framework.db import upgrade_database
 
         url = self._new()
         upgrade_database(url, migrations_dir)

@@ -114,7 +114,7 @@ def bench_pdf(documents: int = 20) -> Result:
 
 def signed_conventions(conventions: int, structure: uuid.UUID) -> list[Any]:
     """`conventions` convention.signed events of one structure in La Réunion: 2 posts, three tranches."""
-    from cnum_shared.events.schemas import Envelope
+    from cnum_shared.core.wire import Envelope
 
     details = {
         "name": "Commune",
@@ -176,7 +176,7 @@ def bench_scheduling(backend: str = "sqlite", conventions: int = 4000) -> Result
     against the naive way: the ORM, one convention and one commit at a time."""
     from sqlalchemy import select
 
-    from cnum_shared.db import Database
+    from cnum_shared.framework.db import Database
     from payments.adapters.orm import ConventionCopy, StructureCopy, Tranche, TrancheHistory
     from payments.manage import MIGRATIONS_DIR
     from payments.service_layer.event_handlers import periods_json, schedule_conventions
@@ -302,7 +302,7 @@ def bench_api(seconds: float = 3.0, clients: int = 8, rounds_of_load: int = 3) -
         env={"PAYMENTS_DATABASE_URL": url, "PATH": ""},
     )
     # The whole programme's tranches, so that the list sorts, counts and serializes a real page.
-    from cnum_shared.db import Database
+    from cnum_shared.framework.db import Database
     from payments.service_layer.event_handlers import schedule_conventions
 
     database = Database(url)

@@ -33,7 +33,7 @@ REPORTS_PER_MONTH = 3
 @functools.cache
 def _deadline(kind: str, on: date) -> tuple[date, str]:
     """The due date and legal source of an obligation opened on `on` (as `open_obligation` computes them)."""
-    from cnum_shared import legal
+    from cnum_shared.core import legal
 
     deadline = legal.deadline(kind, on)
     return deadline.due_on(on), deadline.reference
@@ -43,7 +43,7 @@ def _seed(url: str, posts: int) -> None:
     """What the event handlers would have written for `posts` contracts (two per structure), in bulk."""
     from sqlalchemy import insert
 
-    from cnum_shared.db import Database
+    from cnum_shared.framework.db import Database
     from compliance.adapters.orm import (
         ActivityReport,
         ContractCopy,
@@ -223,9 +223,9 @@ def naive_scan(database: Any, as_of: date) -> dict[str, int]:
     query per question and one commit per change."""
     from sqlalchemy import select
 
-    from cnum_shared import legal
-    from cnum_shared.db import utcnow
-    from cnum_shared.events.outbox import emit
+    from cnum_shared.core import legal
+    from cnum_shared.framework.db import utcnow
+    from cnum_shared.framework.events.outbox import emit
     from compliance.adapters.orm import (
         ActivityReport,
         ContractCopy,
@@ -408,7 +408,7 @@ def _state(database: Any) -> dict[str, Any]:
 def bench_scan(backend: str = "sqlite", posts: int = 4000) -> list[Result]:
     """The compliance scan over `posts` contracts, first after months then the next day, each against the
     naive version of the same work on an identical copy of the database."""
-    from cnum_shared.db import Database
+    from cnum_shared.framework.db import Database
     from compliance.manage import MIGRATIONS_DIR
     from compliance.service_layer import obligations
 

@@ -22,7 +22,7 @@ import pytest
 from flask import Flask
 from pypdf import PdfWriter
 
-from cnum_shared.events.schemas import consumers_of
+from cnum_shared.core.wire import consumers_of
 from cnum_shared.testing import TestDatabases, bearer, outbox_envelopes, service_app
 from compliance import create_app as create_compliance
 from compliance.adapters.orm import event_tables as compliance_events

@@ -89,7 +89,7 @@ def test_the_web_interface_reaches_the_services_only_over_http():
         for path in _python_files(web)
         for module in _imported_modules(path)
         if module.split(".")[0] in {*SERVICES, "sqlalchemy", "alembic", "psycopg"}
-        or module in {"cnum_shared.db", "cnum_shared.events.outbox"}
+        or module in {"cnum_shared.framework.db", "cnum_shared.framework.events.outbox"}
     }
     assert _python_files(web)
     assert not offenders, sorted(offenders)

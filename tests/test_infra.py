@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cnum_shared.addresses import parse_networks
+from cnum_shared.core.addresses import parse_networks
 
 INFRA = Path(__file__).resolve().parents[1] / "infra"
 APIS = ("conventions", "payments", "compliance")

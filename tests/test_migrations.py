@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from cnum_shared.db import create_database_engine, downgrade_database, upgrade_database
+from cnum_shared.framework.db import create_database_engine, downgrade_database, upgrade_database
 
 SERVICES = ("conventions", "payments", "compliance")
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import text
 
-from cnum_shared.clock import FixedClock
-from cnum_shared.db import create_database_engine, downgrade_database, upgrade_database
+from cnum_shared.core.clock import FixedClock
+from cnum_shared.framework.db import create_database_engine, downgrade_database, upgrade_database
 from cnum_shared.testing import bearer, post_event, service_app
 from compliance import create_app as create_compliance
 from compliance.manage import MIGRATIONS_DIR as COMPLIANCE_MIGRATIONS

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from cnum_shared.events.schemas import EVENT_TYPES, consumers_of, load_envelope
+from cnum_shared.core.wire import EVENT_TYPES, consumers_of, load_envelope
 from cnum_shared.testing import TestDatabases, bearer, outbox_envelopes, post_event, service_app
 from compliance import create_app as create_compliance
 from compliance.manage import MIGRATIONS_DIR as COMPLIANCE_MIGRATIONS

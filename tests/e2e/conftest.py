@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from cnum_shared.mailsink import MailSink
+from cnum_shared.framework.mailsink import MailSink
 from cnum_shared.testing import (
     TEST_KEY_ENV,
     ServiceProcess,

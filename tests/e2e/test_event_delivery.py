@@ -8,7 +8,7 @@ from schwifty import IBAN
 from sqlalchemy import func, select, update
 from stdnum import luhn
 
-from cnum_shared.db import Database
+from cnum_shared.framework.db import Database
 from cnum_shared.testing import TEST_KEY_ENV, ServiceProcess, bearer, run_command
 from conventions.adapters.orm import event_tables as conventions_events
 from conventions.manage import MIGRATIONS_DIR as CONVENTIONS_MIGRATIONS

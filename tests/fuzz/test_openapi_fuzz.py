@@ -25,7 +25,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.generation.stateful.state_machine import StepInput, StepOutput
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from cnum_shared.db import upgrade_database
+from cnum_shared.framework.db import upgrade_database
 from cnum_shared.testing import bearer, postgres_required, postgres_unavailable_reason, service_app
 from compliance import create_app as create_compliance
 from compliance.manage import MIGRATIONS_DIR as COMPLIANCE_MIGRATIONS

@@ -26,7 +26,7 @@ import pytest
 import yaml
 from pypdf import PdfWriter
 
-from cnum_shared.auth import Role, SigningKey
+from cnum_shared.framework.auth import Role, SigningKey
 from cnum_shared.testing import TEST_SIGNING_KEY, TestDatabases, bearer, service_app, sign_claims
 from compliance import create_app as create_compliance
 from compliance.manage import MIGRATIONS_DIR as COMPLIANCE_MIGRATIONS

@@ -10,7 +10,7 @@ from pathlib import Path
 import jwt
 import pytest
 
-from cnum_shared.auth import SigningKey
+from cnum_shared.framework.auth import SigningKey
 from cnum_shared.testing import TEST_SIGNING_KEY, TestDatabases, bearer, service_app, sign_claims
 from payments import create_app as create_payments
 from payments.manage import MIGRATIONS_DIR as PAYMENTS_MIGRATIONS

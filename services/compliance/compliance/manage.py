@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from cnum_shared.manage import run_manage_cli
+from cnum_shared.framework.manage import run_manage_cli
 from compliance.config import settings_from_environment
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"

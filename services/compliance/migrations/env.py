@@ -1,6 +1,6 @@
 """Alembic environment of the compliance service (SQLite and PostgreSQL)."""
 
-from cnum_shared.db import run_migrations_online
+from cnum_shared.framework.db import run_migrations_online
 from compliance.adapters.orm import Base
 from compliance.config import settings_from_environment
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import cnum_shared.db  # noqa: F401  (custom column types)
+import cnum_shared.framework.db  # noqa: F401  (custom column types)
 ${imports if imports else ""}
 revision: str = ${repr(up_revision)}
 down_revision: str | None = ${repr(down_revision)}

@@ -8,7 +8,7 @@ from typing import ClassVar
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from cnum_shared.config import ServiceSettings, load_settings
+from cnum_shared.framework.config import ServiceSettings, load_settings
 
 
 class ConventionsSettings(ServiceSettings):

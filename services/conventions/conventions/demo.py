@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from cnum_shared.config import ConfigurationError, ServiceSettings
-from cnum_shared.db import Database
+from cnum_shared.framework.config import ConfigurationError, ServiceSettings
+from cnum_shared.framework.db import Database
 from conventions.adapters.orm import Structure
 from conventions.domain.conventions import ConventionAction
 from conventions.service_layer.contracts import create_advisor, sign_contract

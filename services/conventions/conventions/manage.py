@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from cnum_shared.manage import run_manage_cli
+from cnum_shared.framework.manage import run_manage_cli
 from conventions.config import settings_from_environment
 from conventions.demo import load_demo
 

@@ -1,6 +1,6 @@
 """Alembic environment of the conventions service (SQLite and PostgreSQL)."""
 
-from cnum_shared.db import run_migrations_online
+from cnum_shared.framework.db import run_migrations_online
 from conventions.adapters.orm import Base
 from conventions.config import settings_from_environment
 

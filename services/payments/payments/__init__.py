@@ -7,30 +7,22 @@ from typing import Any
 
 from flask import Flask
 
-from cnum_shared.audit import audit_blueprint, install_audit
-from cnum_shared.config import load_settings
-from cnum_shared.db import Database
-from cnum_shared.web import ServiceContext, build_app
+from cnum_shared.framework.audit import audit_blueprint, install_audit
+from cnum_shared.framework.web import build_app
 from payments.adapters.orm import audit_table
 from payments.api import blueprints
-from payments.config import PaymentsSettings
+from payments.bootstrap import SERVICE_NAME, bootstrap
 
-SERVICE_NAME = "payments"
+__all__ = ["SERVICE_NAME", "create_app"]
 DESCRIPTION = (
     "Tranche schedules, SMIC checks, approval and idempotent payment of tranches, SEPA payment runs,"
     " clawback."
 )
 
 
-def make_context(config: Mapping[str, Any] | None = None) -> ServiceContext:
-    """Settings (validated now, so that a bad environment stops the start) and the database."""
-    settings = load_settings(PaymentsSettings, config)
-    return ServiceContext(SERVICE_NAME, settings, Database(settings.database_url))
-
-
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The WSGI app; `config` overrides environment settings by field name (tests pass a mapping)."""
-    context = make_context(config)
+    context = bootstrap(config)
     app = build_app(
         __name__,
         context=context,

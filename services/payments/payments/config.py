@@ -9,7 +9,7 @@ from pydantic_settings import SettingsConfigDict
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
-from cnum_shared.config import ServiceSettings, load_settings
+from cnum_shared.framework.config import ServiceSettings, load_settings
 
 
 class PaymentsSettings(ServiceSettings):

@@ -44,7 +44,7 @@ def web_app(tmp_path: Path) -> Callable[..., Flask]:
 def production(tmp_path: Path) -> dict[str, Any]:
     """The settings a production web front needs: its own (unmarked) private key, the shared PostgreSQL
     revocation list, its own session secret, no demo accounts."""
-    from cnum_shared.auth import SigningKey
+    from cnum_shared.framework.auth import SigningKey
 
     private = tmp_path / "issuer-private.pem"
     private.write_bytes(SigningKey.generate(development=False).private_pem())

@@ -159,7 +159,7 @@ def test_a_session_store_that_is_not_redis_is_refused_at_start(web_app):
 
 
 def test_each_account_signs_in_under_its_own_fixed_account_id(web_app, browser_of):
-    from cnum_shared.auth import decode_token
+    from cnum_shared.framework.auth import decode_token
     from cnum_shared.testing import TEST_SIGNING_KEY
 
     expected = {

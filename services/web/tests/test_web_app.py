@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from cnum_shared.auth import SigningKey, decode_token
+from cnum_shared.framework.auth import SigningKey, decode_token
 from cnum_shared.testing import TEST_KEY_SETTINGS, TEST_SIGNING_KEY
 from web import create_app
 from web.config import ConfigurationError

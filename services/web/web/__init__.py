@@ -12,7 +12,7 @@ import requests
 from flask import Flask, render_template, session
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from cnum_shared.revocation import RevocationList
+from cnum_shared.framework.revocation import RevocationList
 from web.adapters.services import ServiceError
 from web.config import settings_from_environment
 from web.sessions import install_sessions

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from cnum_shared.auth import Role
+from cnum_shared.framework.auth import Role
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from typing import Literal
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from cnum_shared.addresses import IPNetwork, parse_networks
-from cnum_shared.auth import MAX_LIFETIME_SECONDS, Role, SigningKey
-from cnum_shared.config import (
+from cnum_shared.core.addresses import IPNetwork, parse_networks
+from cnum_shared.framework.auth import MAX_LIFETIME_SECONDS, Role, SigningKey
+from cnum_shared.framework.config import (
     DEVELOPMENT_PRIVATE_KEY,
     ConfigurationError,
     check_keys,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from cnum_shared.auth import AuthenticationError, Role, decode_token, issue_token
+from cnum_shared.framework.auth import AuthenticationError, Role, decode_token, issue_token
 from web.config import WebSettings
 
 

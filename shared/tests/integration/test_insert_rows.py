@@ -12,7 +12,7 @@ from sqlalchemy import Date, ForeignKey, Integer, String, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from cnum_shared.db import MONEY, Database, UtcDateTime, among, insert_rows, new_metadata, nogc
+from cnum_shared.framework.db import MONEY, Database, UtcDateTime, among, insert_rows, new_metadata, nogc
 
 
 class Base(DeclarativeBase):

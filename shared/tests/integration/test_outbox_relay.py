@@ -11,13 +11,13 @@ from pydantic_settings import SettingsConfigDict
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from cnum_shared.auth import Role, decode_token
-from cnum_shared.config import ServiceSettings, load_settings
-from cnum_shared.db import Database, new_metadata
-from cnum_shared.events.outbox import emit
-from cnum_shared.events.relay import backoff_delay, relay_outbox
-from cnum_shared.events.schemas import consumers_of, load_envelope
-from cnum_shared.events.tables import define_event_tables
+from cnum_shared.core.wire import consumers_of, load_envelope
+from cnum_shared.framework.auth import Role, decode_token
+from cnum_shared.framework.config import ServiceSettings, load_settings
+from cnum_shared.framework.db import Database, new_metadata
+from cnum_shared.framework.events.outbox import emit
+from cnum_shared.framework.events.relay import backoff_delay, relay_outbox
+from cnum_shared.framework.events.tables import define_event_tables
 from cnum_shared.testing import TEST_KEY_SETTINGS, TEST_SIGNING_KEY
 
 METADATA = new_metadata()
@@ -64,7 +64,7 @@ def consumer():
 
 @pytest.fixture
 def context(db_backend, test_databases, consumer):
-    from cnum_shared.web import ServiceContext
+    from cnum_shared.framework.web import ServiceContext
 
     settings = load_settings(
         ProducerSettings,

@@ -7,7 +7,7 @@ import time
 import pytest
 from sqlalchemy import Column, Integer, Table, insert, select
 
-from cnum_shared.db import Database, new_metadata
+from cnum_shared.framework.db import Database, new_metadata
 
 METADATA = new_metadata()
 COUNTERS = Table("counters", METADATA, Column("id", Integer, primary_key=True), Column("value", Integer))

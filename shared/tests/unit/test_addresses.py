@@ -3,7 +3,7 @@ right, believed only from the trusted proxies."""
 
 import pytest
 
-from cnum_shared.addresses import forwarded_client, parse_networks
+from cnum_shared.core.addresses import forwarded_client, parse_networks
 
 TRUSTED = parse_networks("10.0.0.2, 192.0.2.0/24, fd00::/64")
 

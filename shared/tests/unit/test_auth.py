@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from cnum_shared.auth import (
+from cnum_shared.framework.auth import (
     AuthenticationError,
     KeyFileError,
     Principal,

@@ -2,8 +2,8 @@ import uuid
 
 import pytest
 
-from cnum_shared.auth import Role, VerificationKeys, decode_token
-from cnum_shared.cli import main
+from cnum_shared.framework.auth import Role, VerificationKeys, decode_token
+from cnum_shared.framework.cli import main
 
 
 @pytest.fixture
@@ -66,8 +66,8 @@ def test_cnum_token_without_keys_says_how_to_make_them(capsys, var_dir):
 
 
 def test_cnum_revoke_records_the_revocation(capsys, var_dir):
-    from cnum_shared.auth import Principal
-    from cnum_shared.revocation import RevocationList
+    from cnum_shared.framework.auth import Principal
+    from cnum_shared.framework.revocation import RevocationList
 
     assert main(["revoke", "--sub", "acct-1", "--reason", "départ de l'agent"]) == 0
     assert main(["revoke", "--jti", "abc123", "--reason", "jeton divulgué"]) == 0

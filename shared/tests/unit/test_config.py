@@ -4,8 +4,8 @@ from typing import ClassVar
 import pytest
 from pydantic_settings import SettingsConfigDict
 
-from cnum_shared.auth import SigningKey
-from cnum_shared.config import ConfigurationError, ServiceSettings, load_settings
+from cnum_shared.framework.auth import SigningKey
+from cnum_shared.framework.config import ConfigurationError, ServiceSettings, load_settings
 
 
 class ExampleSettings(ServiceSettings):

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from cnum_shared.dates import PARIS, add_months, add_period, age_on, months_started, paris_today
+from cnum_shared.core.dates import PARIS, add_months, add_period, age_on, months_started, paris_today
 
 
 @pytest.mark.parametrize(

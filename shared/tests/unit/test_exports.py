@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from cnum_shared.exports import csv_bytes, spreadsheet_safe
+from cnum_shared.core.exports import csv_bytes, spreadsheet_safe
 
 
 @pytest.mark.parametrize(

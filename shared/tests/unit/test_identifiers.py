@@ -4,14 +4,14 @@ import re
 
 import pytest
 
-from cnum_shared.identifiers import (
+from cnum_shared.core.identifiers import (
     STORED_IDENTIFIER,
     IdentifierKind,
     InvalidIdentifier,
     identifier_kind,
     parse_identifier,
 )
-from cnum_shared.territories import territory
+from cnum_shared.core.territories import territory
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Every table of DESIGN.md §3 read through cnum_shared.legal, row by row, with the SMIC boundary dates."""
+"""Every table of DESIGN.md §3 read through cnum_shared.core.legal, row by row, with the SMIC boundaries."""
 
 import shutil
 from datetime import date, timedelta
@@ -7,11 +7,11 @@ from itertools import pairwise
 
 import pytest
 
-from cnum_shared import legal
-from cnum_shared.events.schemas import CONTRACT_TYPES, MEDIATOR_CASES
-from cnum_shared.legal import InvalidDuration, OutsideWave, StructureKind, Wave
-from cnum_shared.parameters import ParameterNotInForce, default_directory, load_parameters
-from cnum_shared.territories import SmicZone, territory
+from cnum_shared.core import legal
+from cnum_shared.core.legal import InvalidDuration, OutsideWave, StructureKind, Wave
+from cnum_shared.core.parameters import ParameterNotInForce, default_directory, load_parameters
+from cnum_shared.core.territories import SmicZone, territory
+from cnum_shared.core.wire import CONTRACT_TYPES, MEDIATOR_CASES
 
 # (effective date, hourly, monthly = hourly × 35 × 52 / 12 rounded to the cent), from the décrets and
 # arrêtés cited in shared/parameters/smic/hourly/. Mayotte 2023-01-01 is 8.51 (décret 2022-1608), not the
@@ -601,8 +601,8 @@ def test_each_structure_type_has_its_kind_eligibility_label_and_source():
 
 
 def test_the_wire_accepts_the_eligible_types_and_names_the_refused_one():
-    from cnum_shared.events.schemas import STRUCTURE_TYPES as STORED
-    from cnum_shared.events.schemas import STRUCTURE_TYPES_ACCEPTED
+    from cnum_shared.core.wire import STRUCTURE_TYPES as STORED
+    from cnum_shared.core.wire import STRUCTURE_TYPES_ACCEPTED
 
     eligible = [code for code, (_, ok) in STRUCTURE_TYPES.items() if ok]
     assert list(STORED) == eligible

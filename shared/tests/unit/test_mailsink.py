@@ -1,7 +1,7 @@
 import smtplib
 from email.message import EmailMessage
 
-from cnum_shared.mailsink import MailSink
+from cnum_shared.framework.mailsink import MailSink
 
 
 def test_each_message_received_is_stored_as_an_eml_file(tmp_path):

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from cnum_shared.money import (
+from cnum_shared.core.money import (
     amount_in_words_fr,
     format_date_fr,
     format_decimal_fr,
@@ -149,7 +149,7 @@ def test_dates_in_french(day, text):
 
 
 def test_the_months_are_named_in_french():
-    from cnum_shared.money import month_name_fr
+    from cnum_shared.core.money import month_name_fr
 
     assert [month_name_fr(date(2026, month, 15)) for month in (1, 2, 8, 12)] == [
         "janvier",

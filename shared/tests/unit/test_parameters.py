@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cnum_shared.parameters import (
+from cnum_shared.core.parameters import (
     ParameterFileError,
     ParameterNotInForce,
     ParameterTypeError,

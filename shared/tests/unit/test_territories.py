@@ -2,7 +2,7 @@ import dataclasses
 
 import pytest
 
-from cnum_shared.territories import (
+from cnum_shared.core.territories import (
     BusinessRegister,
     SmicZone,
     UnknownTerritory,

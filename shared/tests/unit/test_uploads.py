@@ -20,7 +20,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from cnum_shared.uploads import InvalidPdf, InvalidUpload, check_pdf, checked_media_type
+from cnum_shared.framework.uploads import InvalidPdf, InvalidUpload, check_pdf, checked_media_type
 
 
 def png(size=(4, 3)) -> bytes:

@@ -8,11 +8,17 @@ from flask.views import MethodView
 from marshmallow import Schema, fields
 from pydantic_settings import SettingsConfigDict
 
-from cnum_shared.auth import READERS, Role
-from cnum_shared.config import ServiceSettings, load_settings
-from cnum_shared.db import Database
+from cnum_shared.framework.auth import READERS, Role
+from cnum_shared.framework.config import ServiceSettings, load_settings
+from cnum_shared.framework.db import Database
+from cnum_shared.framework.web import (
+    Blueprint,
+    ServiceContext,
+    build_app,
+    current_principal,
+    ensure_structure_visible,
+)
 from cnum_shared.testing import TEST_KEY_SETTINGS, bearer
-from cnum_shared.web import Blueprint, ServiceContext, build_app, current_principal, ensure_structure_visible
 
 
 class DemoSettings(ServiceSettings):

@@ -21,9 +21,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column
 
-from cnum_shared.audit import define_audit_table
-from cnum_shared.db import MONEY, UtcDateTime, new_metadata
-from cnum_shared.events.tables import define_event_tables
+from cnum_shared.framework.audit import define_audit_table
+from cnum_shared.framework.db import MONEY, UtcDateTime, new_metadata
+from cnum_shared.framework.events.tables import define_event_tables
 
 
 class Base(DeclarativeBase):

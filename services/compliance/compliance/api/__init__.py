@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import flask_smorest
 
-from cnum_shared.events.api import event_consumer_blueprint, outbox_blueprint
+from cnum_shared.framework.events.api import event_consumer_blueprint, outbox_blueprint
 from compliance.adapters.orm import event_tables
 from compliance.api import obligations
 from compliance.service_layer.event_handlers import EVENT_HANDLERS

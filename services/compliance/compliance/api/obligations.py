@@ -12,10 +12,10 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm.base import NO_VALUE
 
-from cnum_shared.auth import READERS, Role
-from cnum_shared.events.schemas import legal_date
-from cnum_shared.uploads import safe_file_name
-from cnum_shared.web import (
+from cnum_shared.core.wire import legal_date
+from cnum_shared.framework.auth import READERS, Role
+from cnum_shared.framework.uploads import safe_file_name
+from cnum_shared.framework.web import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
     Blueprint,

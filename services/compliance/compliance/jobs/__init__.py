@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from cnum_shared.config import ServiceSettings
-from cnum_shared.events.relay import relay_outbox_job
-from cnum_shared.jobs import Job
-from cnum_shared.web import ServiceContext
+from cnum_shared.framework.config import ServiceSettings
+from cnum_shared.framework.events.relay import relay_outbox_job
+from cnum_shared.framework.jobs import Job
+from cnum_shared.framework.web import ServiceContext
 from compliance.adapters.orm import event_tables
 from compliance.config import ComplianceSettings
 from compliance.service_layer import alerts, obligations

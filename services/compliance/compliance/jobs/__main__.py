@@ -1,7 +1,7 @@
 import sys
 
-from cnum_shared.jobs import run_jobs_cli
-from compliance import make_context
+from cnum_shared.framework.jobs import run_jobs_cli
+from compliance.bootstrap import bootstrap
 from compliance.jobs import JOBS
 
-sys.exit(run_jobs_cli("compliance", JOBS, make_context))
+sys.exit(run_jobs_cli("compliance", JOBS, bootstrap))

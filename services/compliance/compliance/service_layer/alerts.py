@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from cnum_shared import legal
-from cnum_shared.config import ServiceSettings
-from cnum_shared.db import Database, utcnow
-from cnum_shared.money import format_date_fr, month_name_fr
+from cnum_shared.core import legal
+from cnum_shared.core.money import format_date_fr, month_name_fr
+from cnum_shared.framework.config import ServiceSettings
+from cnum_shared.framework.db import Database, utcnow
 from compliance.adapters import mail
 from compliance.adapters.orm import Alert, AlertItem, ContractCopy, Obligation, StructureContact
 from compliance.domain.obligations import LABELS, PENDING, ObligationKind, ObligationStatus, next_month

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cnum_shared import legal
-from cnum_shared.events.api import EventHandler
-from cnum_shared.events.schemas import Envelope
+from cnum_shared.core import legal
+from cnum_shared.core.wire import Envelope
+from cnum_shared.framework.events.inbox import EventHandler
 from compliance.adapters.orm import ContractCopy, ConventionCopy, Obligation, StructureContact
 from compliance.domain.obligations import ObligationEvent, ObligationKind
 from compliance.service_layer.obligations import (
@@ -285,7 +285,7 @@ def contract_ended(session: Session, event: Envelope) -> None:
     publish_standings(session, data["ended_on"], [contract.structure_id])
 
 
-EVENT_HANDLERS: Mapping[str, EventHandler] = {
+_HANDLERS_ON_SESSIONS = {
     "convention.signed": convention_signed,
     "convention.amended": convention_amended,
     "convention.terminated": convention_ended,
@@ -294,4 +294,14 @@ EVENT_HANDLERS: Mapping[str, EventHandler] = {
     "candidate.selected": candidate_selected,
     "contract.signed": contract_signed,
     "contract.ended": contract_ended,
+}
+
+
+def _on_the_session(handler: Any) -> EventHandler:
+    # Transitional: these handlers still take the session; the inbox hands them the unit of work.
+    return lambda uow, event: handler(uow.session, event)
+
+
+EVENT_HANDLERS: Mapping[str, EventHandler] = {
+    name: _on_the_session(handler) for name, handler in _HANDLERS_ON_SESSIONS.items()
 }

@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
-from cnum_shared import legal
-from cnum_shared.dates import add_period
-from cnum_shared.db import among, insert_rows, nogc, utcnow
-from cnum_shared.events.outbox import emit_many
+from cnum_shared.core import legal
+from cnum_shared.core.dates import add_period
+from cnum_shared.framework.db import among, insert_rows, nogc, utcnow
+from cnum_shared.framework.events.outbox import emit_many
 from compliance.adapters.orm import (
     ActivityReport,
     ContractCopy,

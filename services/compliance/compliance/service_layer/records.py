@@ -16,9 +16,9 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cnum_shared import legal
-from cnum_shared.db import UnitOfWork, among, utcnow
-from cnum_shared.uploads import InvalidUpload, checked_media_type, write_atomically
+from cnum_shared.core import legal
+from cnum_shared.framework.db import UnitOfWork, among, utcnow
+from cnum_shared.framework.uploads import InvalidUpload, checked_media_type, write_atomically
 from compliance.adapters.orm import (
     ActivityReport,
     ContractCopy,

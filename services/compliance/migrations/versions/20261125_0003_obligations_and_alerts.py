@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import cnum_shared.db
+import cnum_shared.framework.db
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("blocking", sa.Boolean(), nullable=False),
         sa.Column("overdue_ids", sa.JSON(), nullable=False),
         sa.Column("as_of", sa.Date(), nullable=False),
-        sa.Column("published_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("published_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("structure_id", name=op.f("pk_standings")),
     )
     op.create_table(
@@ -34,7 +34,7 @@ def upgrade() -> None:
         sa.Column("structure_id", sa.Uuid(), nullable=False),
         sa.Column("name", sa.String(length=300), nullable=False),
         sa.Column("email", sa.String(length=254), nullable=False),
-        sa.Column("last_event_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("last_event_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("structure_id", name=op.f("pk_structures")),
     )
     op.create_table(
@@ -49,8 +49,8 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.String(length=1000), nullable=True),
         sa.Column("message_id", sa.String(length=200), nullable=False),
-        sa.Column("sent_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("status IN ('pending', 'sent')", name=op.f("ck_alerts_status")),
         sa.ForeignKeyConstraint(
             ["structure_id"], ["structures.structure_id"], name=op.f("fk_alerts_structure_id_structures")
@@ -113,8 +113,8 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("due_on", sa.Date(), nullable=False),
         sa.Column("source", sa.Text(), nullable=False),
-        sa.Column("created_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "status IN ('open', 'due_soon', 'overdue', 'fulfilled', 'waived')",
             name=op.f("ck_obligations_status"),
@@ -146,7 +146,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=40), nullable=False),
         sa.Column("duration_minutes", sa.Integer(), nullable=False),
         sa.Column("participants", sa.Integer(), nullable=False),
-        sa.Column("created_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["contract_id"], ["contracts.contract_id"], name=op.f("fk_activity_reports_contract_id_contracts")
         ),
@@ -184,7 +184,7 @@ def upgrade() -> None:
         sa.Column("size_bytes", sa.Integer(), nullable=False),
         sa.Column("path", sa.String(length=300), nullable=False),
         sa.Column("uploaded_by", sa.String(length=200), nullable=False),
-        sa.Column("created_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["obligation_id"], ["obligations.id"], name=op.f("fk_evidence_obligation_id_obligations")
         ),
@@ -202,7 +202,7 @@ def upgrade() -> None:
         sa.Column("to_status", sa.String(length=10), nullable=False),
         sa.Column("actor", sa.String(length=200), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
-        sa.Column("at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["obligation_id"],
             ["obligations.id"],
@@ -223,7 +223,7 @@ def upgrade() -> None:
         sa.Column("date", sa.Date(), nullable=False),
         sa.Column("hours", sa.Integer(), nullable=True),
         sa.Column("recorded_by", sa.String(length=200), nullable=False),
-        sa.Column("created_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "kind <> 'module' OR hours IN (7, 14)", name=op.f("ck_training_records_module_hours")
         ),

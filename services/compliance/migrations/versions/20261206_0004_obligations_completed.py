@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import cnum_shared.db
+import cnum_shared.framework.db
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -40,7 +40,7 @@ def upgrade() -> None:
         sa.Column("size_bytes", sa.Integer(), nullable=False),
         sa.Column("path", sa.String(length=300), nullable=False),
         sa.Column("recorded_by", sa.String(length=200), nullable=False),
-        sa.Column("created_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "qualification IN ('ccp1', 'title')", name=op.f("ck_training_exemptions_qualification")
         ),

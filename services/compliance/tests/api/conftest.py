@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from cnum_shared.clock import FixedClock
-from cnum_shared.mailsink import MailSink
+from cnum_shared.core.clock import FixedClock
+from cnum_shared.framework.mailsink import MailSink
 from cnum_shared.testing import bearer, free_port, post_event, service_app
 from compliance import create_app
 

@@ -3,7 +3,7 @@ while SMTP is down and never sent twice."""
 
 from datetime import date
 
-from cnum_shared.mailsink import MailSink
+from cnum_shared.framework.mailsink import MailSink
 from cnum_shared.testing import service_app
 from compliance import create_app
 

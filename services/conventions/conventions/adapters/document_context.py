@@ -1,7 +1,7 @@
 """What a document template sees: raw values of a convention, an avenant or a contract, written in French.
 
 A template only ever receives strings, lists and dicts. Every amount, date, count and code is formatted
-here, once, with the project's helpers (`cnum_shared.money`): the template cannot format an amount on its
+here, once, with the project's helpers (`cnum_shared.core.money`): the template cannot format an amount on its
 own, so two templates can never write the same amount differently. The schemas also say which variables
 a template may use (`declared_variables`), which is what the template linter checks an upload against.
 """
@@ -16,16 +16,16 @@ from typing import Any
 from marshmallow import Schema, fields, missing
 from num2words import num2words
 
-from cnum_shared import legal
-from cnum_shared.identifiers import IDENTIFIER_LABELS, InvalidIdentifier, identifier_kind
-from cnum_shared.money import (
+from cnum_shared.core import legal
+from cnum_shared.core.identifiers import IDENTIFIER_LABELS, InvalidIdentifier, identifier_kind
+from cnum_shared.core.money import (
     amount_in_words_fr,
     format_date_fr,
     format_decimal_fr,
     format_eur_fr,
     quantize_cents,
 )
-from cnum_shared.territories import UnknownTerritory, territory
+from cnum_shared.core.territories import UnknownTerritory, territory
 from conventions.domain.contracts import CONTRACT_TYPE_LABELS as _CONTRACT_TYPE_LABELS
 
 #: Written where a date is not known yet (a signature to come): the signatory fills it in by hand.

@@ -9,9 +9,9 @@ from decimal import Decimal
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, Numeric, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from cnum_shared.audit import define_audit_table
-from cnum_shared.db import MONEY, UtcDateTime, new_metadata
-from cnum_shared.events.tables import define_event_tables
+from cnum_shared.framework.audit import define_audit_table
+from cnum_shared.framework.db import MONEY, UtcDateTime, new_metadata
+from cnum_shared.framework.events.tables import define_event_tables
 
 
 class Base(DeclarativeBase):

@@ -6,7 +6,7 @@ import io
 
 from pypdf import PdfReader, PdfWriter
 
-from cnum_shared.uploads import InvalidPdf, PdfFacts, check_pdf
+from cnum_shared.framework.uploads import InvalidPdf, PdfFacts, check_pdf
 
 __all__ = [
     "PROVENANCE_KEYS",
@@ -50,5 +50,5 @@ def provenance_of(pdf: bytes) -> dict[str, str]:
 
 def check_uploaded_pdf(content: bytes) -> PdfFacts:
     """Accept a real, unencrypted PDF without scripts, actions or links outside it; InvalidPdf otherwise
-    (the checks are cnum_shared.uploads', shared with the compliance evidence)."""
+    (the checks are cnum_shared.framework.uploads', shared with the compliance evidence)."""
     return check_pdf(content)

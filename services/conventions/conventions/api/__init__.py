@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import flask_smorest
 
-from cnum_shared.events.api import outbox_blueprint
+from cnum_shared.framework.events.api import outbox_blueprint
 from conventions.adapters.orm import event_tables
 from conventions.api import (
     bank_details,

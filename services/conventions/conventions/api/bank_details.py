@@ -9,8 +9,8 @@ from flask.views import MethodView
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from cnum_shared.auth import READERS, Role
-from cnum_shared.web import Blueprint, abort, current_principal, link, service_context
+from cnum_shared.framework.auth import READERS, Role
+from cnum_shared.framework.web import Blueprint, abort, current_principal, link, service_context
 from conventions.api.documents import read_upload
 from conventions.config import ConventionsSettings
 from conventions.domain.structures import InvalidStructure

@@ -9,8 +9,8 @@ from flask import send_file
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from cnum_shared.auth import READERS, Role
-from cnum_shared.web import Blueprint, abort, current_principal, link, service_context
+from cnum_shared.framework.auth import READERS, Role
+from cnum_shared.framework.web import Blueprint, abort, current_principal, link, service_context
 from conventions.config import ConventionsSettings
 from conventions.service_layer import batches as use_cases
 from conventions.service_layer.batches import MAX_BATCH_SIZE

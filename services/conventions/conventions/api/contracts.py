@@ -9,8 +9,8 @@ from typing import Any
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from cnum_shared.auth import READERS, Role
-from cnum_shared.events.schemas import (
+from cnum_shared.core.money import money_str
+from cnum_shared.core.wire import (
     CONTRACT_END_REASONS,
     CONTRACT_TYPES,
     MEDIATOR_CASES,
@@ -18,8 +18,8 @@ from cnum_shared.events.schemas import (
     legal_date,
     money_field,
 )
-from cnum_shared.money import money_str
-from cnum_shared.web import (
+from cnum_shared.framework.auth import READERS, Role
+from cnum_shared.framework.web import (
     Blueprint,
     abort,
     current_principal,

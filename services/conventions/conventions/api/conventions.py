@@ -8,10 +8,10 @@ from typing import Any
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from cnum_shared import legal
-from cnum_shared.auth import READERS, Role
-from cnum_shared.events.schemas import WAVES, legal_date, money_field
-from cnum_shared.web import (
+from cnum_shared.core import legal
+from cnum_shared.core.wire import WAVES, legal_date, money_field
+from cnum_shared.framework.auth import READERS, Role
+from cnum_shared.framework.web import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
     Blueprint,

@@ -10,10 +10,10 @@ from flask.views import MethodView
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from cnum_shared.auth import READERS, Role
-from cnum_shared.events.schemas import legal_date
-from cnum_shared.uploads import safe_file_name
-from cnum_shared.web import (
+from cnum_shared.core.wire import legal_date
+from cnum_shared.framework.auth import READERS, Role
+from cnum_shared.framework.uploads import safe_file_name
+from cnum_shared.framework.web import (
     Blueprint,
     abort,
     client_address,

@@ -10,8 +10,8 @@ from flask import Response, request
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
-from cnum_shared.auth import Role
-from cnum_shared.web import Blueprint, abort, current_principal, service_context
+from cnum_shared.framework.auth import Role
+from cnum_shared.framework.web import Blueprint, abort, current_principal, service_context
 from conventions.service_layer import contracts as contract_use_cases
 from conventions.service_layer import personal_data as use_cases
 

@@ -12,9 +12,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from cnum_shared.dates import add_months, age_on
-from cnum_shared.legal import AgeRange, ContractTypeRules, Smic, StructureKind
-from cnum_shared.money import format_date_fr, format_eur_fr
+from cnum_shared.core.dates import add_months, age_on
+from cnum_shared.core.legal import AgeRange, ContractTypeRules, Smic, StructureKind
+from cnum_shared.core.money import format_date_fr, format_eur_fr
 
 
 class ContractType(StrEnum):

@@ -11,12 +11,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from cnum_shared import legal
-from cnum_shared.dates import add_months, months_started
-from cnum_shared.legal import StructureKind, Wave
-from cnum_shared.money import format_date_fr, quantize_cents
-from cnum_shared.parameters import ParameterNode
-from cnum_shared.territories import Territory
+from cnum_shared.core import legal
+from cnum_shared.core.dates import add_months, months_started
+from cnum_shared.core.legal import StructureKind, Wave
+from cnum_shared.core.money import format_date_fr, quantize_cents
+from cnum_shared.core.parameters import ParameterNode
+from cnum_shared.core.territories import Territory
 
 #: DESIGN §4: a convention lasts at most 36 months, whatever its wave.
 MAX_DURATION_MONTHS = 36

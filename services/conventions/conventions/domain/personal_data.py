@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from cnum_shared.dates import add_months
-from cnum_shared.money import format_date_fr
+from cnum_shared.core.dates import add_months
+from cnum_shared.core.money import format_date_fr
 
 #: The neutral values that replace a person's identity: the advisor's id, contracts and amounts stay,
 #: for the accounts and the audit of the documents; nothing left tells who the person was.

@@ -14,9 +14,9 @@ from enum import StrEnum
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
-from cnum_shared import legal
-from cnum_shared.identifiers import InvalidIdentifier, parse_identifier
-from cnum_shared.territories import Territory, UnknownTerritory, territory
+from cnum_shared.core import legal
+from cnum_shared.core.identifiers import InvalidIdentifier, parse_identifier
+from cnum_shared.core.territories import Territory, UnknownTerritory, territory
 
 
 class StructureKind(StrEnum):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from cnum_shared.events.relay import relay_outbox_job
-from cnum_shared.jobs import Job
-from cnum_shared.web import ServiceContext
+from cnum_shared.framework.events.relay import relay_outbox_job
+from cnum_shared.framework.jobs import Job
+from cnum_shared.framework.web import ServiceContext
 from conventions.adapters.converter import PdfConverter
 from conventions.adapters.orm import event_tables
 from conventions.config import ConventionsSettings

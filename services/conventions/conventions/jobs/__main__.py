@@ -1,7 +1,7 @@
 import sys
 
-from cnum_shared.jobs import run_jobs_cli
-from conventions import make_context
+from cnum_shared.framework.jobs import run_jobs_cli
+from conventions.bootstrap import bootstrap
 from conventions.jobs import JOBS
 
-sys.exit(run_jobs_cli("conventions", JOBS, make_context))
+sys.exit(run_jobs_cli("conventions", JOBS, bootstrap))

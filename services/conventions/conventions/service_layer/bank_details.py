@@ -13,8 +13,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from cnum_shared.db import UnitOfWork, utcnow
-from cnum_shared.uploads import InvalidUpload, checked_media_type, write_atomically
+from cnum_shared.framework.db import UnitOfWork, utcnow
+from cnum_shared.framework.uploads import InvalidUpload, checked_media_type, write_atomically
 from conventions.adapters.orm import BankDetailsChange
 from conventions.domain.structures import InvalidStructure, normalized_iban, structure_problems
 from conventions.service_layer.structures import get_structure, save_structure

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select, update
 
-from cnum_shared.db import Database, UnitOfWork, among, utcnow
+from cnum_shared.framework.db import Database, UnitOfWork, among, utcnow
 from conventions.adapters.orm import Convention, DocumentBatch, DocumentBatchItem, GeneratedDocument
 from conventions.domain.conventions import ConventionStatus
 from conventions.service_layer.documents import Converter, convention_document

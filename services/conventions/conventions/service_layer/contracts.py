@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from cnum_shared import legal
-from cnum_shared.db import UnitOfWork, utcnow
-from cnum_shared.events.outbox import emit
-from cnum_shared.money import format_date_fr
-from cnum_shared.territories import territory
+from cnum_shared.core import legal
+from cnum_shared.core.money import format_date_fr
+from cnum_shared.core.territories import territory
+from cnum_shared.framework.db import UnitOfWork, utcnow
+from cnum_shared.framework.events.outbox import emit
 from conventions.adapters.orm import Advisor, Candidate, Contract, Convention, SalaryChange, event_tables
 from conventions.domain.contracts import (
     AdvisorFacts,

@@ -11,13 +11,13 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from cnum_shared import legal
-from cnum_shared.dates import add_months
-from cnum_shared.db import UnitOfWork, utcnow
-from cnum_shared.events.outbox import emit
-from cnum_shared.legal import FundingPeriod, StructureKind, Wave
-from cnum_shared.money import format_date_fr
-from cnum_shared.territories import territory
+from cnum_shared.core import legal
+from cnum_shared.core.dates import add_months
+from cnum_shared.core.legal import FundingPeriod, StructureKind, Wave
+from cnum_shared.core.money import format_date_fr
+from cnum_shared.core.territories import territory
+from cnum_shared.framework.db import UnitOfWork, utcnow
+from cnum_shared.framework.events.outbox import emit
 from conventions.adapters.orm import (
     Convention,
     ConventionAmendment,

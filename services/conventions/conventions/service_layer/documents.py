@@ -21,10 +21,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from cnum_shared import legal
-from cnum_shared.db import UnitOfWork, utcnow
-from cnum_shared.legal import StructureKind, Wave
-from cnum_shared.uploads import write_atomically
+from cnum_shared.core import legal
+from cnum_shared.core.legal import StructureKind, Wave
+from cnum_shared.framework.db import UnitOfWork, utcnow
+from cnum_shared.framework.uploads import write_atomically
 from conventions.adapters import documents as rendering
 from conventions.adapters.document_context import template_context
 from conventions.adapters.orm import (

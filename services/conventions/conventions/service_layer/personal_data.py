@@ -21,8 +21,8 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from cnum_shared import legal
-from cnum_shared.db import UnitOfWork, utcnow
+from cnum_shared.core import legal
+from cnum_shared.framework.db import UnitOfWork, utcnow
 from conventions.adapters.orm import (
     Advisor,
     Candidate,

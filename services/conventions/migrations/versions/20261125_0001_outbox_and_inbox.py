@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import cnum_shared.db
+import cnum_shared.framework.db
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("type", sa.String(length=64), nullable=False),
         sa.Column("producer", sa.String(length=32), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("received_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("status IN ('processed', 'ignored')", name=op.f("ck_inbox_events_status")),
         sa.PrimaryKeyConstraint("event_id", name=op.f("pk_inbox_events")),
     )
@@ -41,10 +41,10 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("type", sa.String(length=64), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("occurred_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("occurred_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.Column("producer", sa.String(length=32), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
-        sa.Column("created_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("sequence", name=op.f("pk_outbox_events")),
         sa.UniqueConstraint("id", name=op.f("uq_outbox_events_id")),
     )
@@ -57,9 +57,9 @@ def upgrade() -> None:
         sa.Column("consumer", sa.String(length=32), nullable=False),
         sa.Column("status", sa.String(length=16), server_default="pending", nullable=False),
         sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("next_attempt_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("next_attempt_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("delivered_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("delivered_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "status IN ('pending', 'delivered', 'dead')", name=op.f("ck_outbox_deliveries_status")
         ),

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import cnum_shared.db
+import cnum_shared.framework.db
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -35,8 +35,8 @@ def upgrade() -> None:
         sa.Column("qpv_zrr", sa.Boolean(), nullable=False),
         sa.Column("iban", sa.String(length=34), nullable=False),
         sa.Column("bic", sa.String(length=11), nullable=True),
-        sa.Column("created_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("kind IN ('public', 'private')", name=op.f("ck_structures_kind")),
         sa.CheckConstraint(
             "structure_type IN ('commune', 'epci', 'departement', 'region', 'collectivite_statut_particulier', 'gip', 'etablissement_public', 'association', 'entreprise_ess', 'fondation', 'autre_prive')",

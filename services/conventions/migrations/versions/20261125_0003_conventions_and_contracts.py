@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import cnum_shared.db
+import cnum_shared.framework.db
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column("is_retired", sa.Boolean(), nullable=False),
         sa.Column("in_civic_service", sa.Boolean(), nullable=False),
         sa.Column("is_france_services_agent", sa.Boolean(), nullable=False),
-        sa.Column("created_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["structure_id"], ["structures.id"], name=op.f("fk_advisors_structure_id_structures")
         ),
@@ -58,8 +58,8 @@ def upgrade() -> None:
         sa.Column("signed_on", sa.Date(), nullable=True),
         sa.Column("ended_on", sa.Date(), nullable=True),
         sa.Column("end_reason", sa.String(length=500), nullable=True),
-        sa.Column("created_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "status IN ('draft', 'signed', 'amended', 'closed', 'terminated')",
             name=op.f("ck_conventions_status"),
@@ -86,7 +86,7 @@ def upgrade() -> None:
         sa.Column("advisor_id", sa.Uuid(), nullable=False),
         sa.Column("presented_on", sa.Date(), nullable=False),
         sa.Column("selected_on", sa.Date(), nullable=True),
-        sa.Column("created_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["advisor_id"], ["advisors.id"], name=op.f("fk_candidates_advisor_id_advisors")
         ),
@@ -120,7 +120,7 @@ def upgrade() -> None:
         sa.Column("signed_on", sa.Date(), nullable=False),
         sa.Column("ended_on", sa.Date(), nullable=True),
         sa.Column("end_reason", sa.String(length=30), nullable=True),
-        sa.Column("created_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "contract_type IN ('cdi', 'cdd', 'contrat_de_projet', 'titulaire', 'pec')",
             name=op.f("ck_contracts_contract_type"),
@@ -160,7 +160,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("signed_on", sa.Date(), nullable=True),
         sa.Column("created_by", sa.String(length=200), nullable=False),
-        sa.Column("created_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("status IN ('draft', 'signed')", name=op.f("ck_convention_amendments_status")),
         sa.CheckConstraint("posts >= 0", name=op.f("ck_convention_amendments_posts")),
         sa.ForeignKeyConstraint(
@@ -202,7 +202,7 @@ def upgrade() -> None:
         sa.Column("gross_monthly_salary", sa.Numeric(precision=12, scale=2), nullable=False),
         sa.Column("effective_on", sa.Date(), nullable=False),
         sa.Column("recorded_by", sa.String(length=200), nullable=False),
-        sa.Column("created_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["contract_id"], ["contracts.id"], name=op.f("fk_salary_changes_contract_id_contracts")
         ),

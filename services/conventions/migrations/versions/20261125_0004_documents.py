@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import cnum_shared.db
+import cnum_shared.framework.db
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -31,9 +31,9 @@ def upgrade() -> None:
         sa.Column("archive_path", sa.String(length=300), nullable=True),
         sa.Column("error", sa.String(length=2000), nullable=True),
         sa.Column("requested_by", sa.String(length=200), nullable=False),
-        sa.Column("created_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("started_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("finished_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("started_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=True),
         sa.CheckConstraint("format IN ('pdf', 'docx')", name=op.f("ck_document_batches_format")),
         sa.CheckConstraint(
             "status IN ('queued', 'running', 'done', 'failed')", name=op.f("ck_document_batches_status")
@@ -51,7 +51,7 @@ def upgrade() -> None:
         sa.Column("content", sa.LargeBinary(), nullable=False),
         sa.Column("size_bytes", sa.Integer(), nullable=False),
         sa.Column("uploaded_by", sa.String(length=200), nullable=False),
-        sa.Column("created_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "template_name IN ('convention', 'convention_avenant', 'contract_avenant')",
             name=op.f("ck_template_versions_template_name"),
@@ -75,7 +75,7 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("path", sa.String(length=300), nullable=False),
         sa.Column("size_bytes", sa.Integer(), nullable=False),
-        sa.Column("created_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("format IN ('pdf', 'docx')", name=op.f("ck_generated_documents_format")),
         sa.ForeignKeyConstraint(
             ["convention_id"],
@@ -108,7 +108,7 @@ def upgrade() -> None:
         sa.Column("pages", sa.Integer(), nullable=False),
         sa.Column("path", sa.String(length=300), nullable=False),
         sa.Column("uploaded_by", sa.String(length=200), nullable=False),
-        sa.Column("created_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["convention_id"], ["conventions.id"], name=op.f("fk_signed_copies_convention_id_conventions")
         ),
@@ -161,7 +161,7 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("template_sha256", sa.String(length=64), nullable=False),
         sa.Column("client_address", sa.String(length=64), nullable=True),
-        sa.Column("downloaded_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("downloaded_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["convention_id"],
             ["conventions.id"],

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import cnum_shared.db
+import cnum_shared.framework.db
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -31,9 +31,9 @@ def upgrade() -> None:
         sa.Column("rib_path", sa.String(length=300), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("requested_by", sa.String(length=200), nullable=False),
-        sa.Column("requested_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("requested_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.Column("confirmed_by", sa.String(length=200), nullable=True),
-        sa.Column("confirmed_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("confirmed_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=True),
         sa.CheckConstraint("status IN ('pending', 'confirmed')", name=op.f("ck_bank_details_changes_status")),
         sa.CheckConstraint(
             "confirmed_by IS NULL OR confirmed_by <> requested_by",

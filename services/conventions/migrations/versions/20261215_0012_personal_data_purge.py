@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import cnum_shared.db
+import cnum_shared.framework.db
 
 revision: str = "0012"
 down_revision: str | None = "0011"
@@ -29,7 +29,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("actor", sa.String(length=200), nullable=False),
         sa.Column("as_of", sa.Date(), nullable=False),
-        sa.Column("ran_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("ran_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.Column("advisors_anonymised", sa.Integer(), nullable=False),
         sa.Column("documents_deleted", sa.Integer(), nullable=False),
         sa.CheckConstraint(

@@ -3,7 +3,7 @@ only from the proxies of CNUM_TRUSTED_PROXIES (the web front), never from any ot
 
 import pytest
 
-from cnum_shared.config import ConfigurationError
+from cnum_shared.framework.config import ConfigurationError
 from cnum_shared.testing import bearer, service_app
 from conventions import create_app
 

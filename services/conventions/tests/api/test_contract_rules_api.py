@@ -25,7 +25,7 @@ SMIC on the start dates used (metropolitan rate, which Saint-Flour and Ivry-sur-
 import pytest
 from sqlalchemy import func, select
 
-from cnum_shared.events.schemas import ContractSignedSchema
+from cnum_shared.core.wire import ContractSignedSchema
 from cnum_shared.testing import bearer
 from conventions.adapters.orm import Candidate, Contract, event_tables
 

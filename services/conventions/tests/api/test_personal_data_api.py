@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from cnum_shared.jobs import run_job
+from cnum_shared.framework.jobs import run_job
 from cnum_shared.testing import bearer
 from conventions.adapters.orm import PersonalDataPurge
 from conventions.jobs import JOBS

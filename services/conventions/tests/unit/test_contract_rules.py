@@ -4,9 +4,9 @@ mediator in post withdrawn, none left, and a CDI no longer open to new hires."""
 from datetime import date
 from decimal import Decimal
 
-from cnum_shared.events.schemas import CONTRACT_TYPES, MEDIATOR_CASES
-from cnum_shared.legal import AgeRange, ContractTypeRules, Smic, StructureKind
-from cnum_shared.territories import SmicZone
+from cnum_shared.core.legal import AgeRange, ContractTypeRules, Smic, StructureKind
+from cnum_shared.core.territories import SmicZone
+from cnum_shared.core.wire import CONTRACT_TYPES, MEDIATOR_CASES
 from conventions.domain.contracts import (
     AdvisorFacts,
     ContractFacts,

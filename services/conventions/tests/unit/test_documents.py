@@ -14,7 +14,7 @@ import pytest
 from docx import Document
 from docxtpl import DocxTemplate
 
-from cnum_shared.money import format_eur_fr
+from cnum_shared.core.money import format_eur_fr
 from conventions.adapters import documents
 from conventions.adapters.document_context import (
     BLANK,

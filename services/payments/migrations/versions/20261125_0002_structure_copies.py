@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import cnum_shared.db
+import cnum_shared.framework.db
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column("email", sa.String(length=254), nullable=False),
         sa.Column("iban", sa.String(length=34), nullable=False),
         sa.Column("bic", sa.String(length=11), nullable=True),
-        sa.Column("last_event_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("last_event_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("structure_id", name=op.f("pk_structures")),
     )
     # ### end Alembic commands ###

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import cnum_shared.db
+import cnum_shared.framework.db
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -26,9 +26,9 @@ def upgrade() -> None:
         sa.Column("structure_id", sa.Uuid(), nullable=True),
         sa.Column("reason", sa.String(length=1000), nullable=False),
         sa.Column("created_by", sa.String(length=200), nullable=False),
-        sa.Column("created_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.Column("released_by", sa.String(length=200), nullable=True),
-        sa.Column("released_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("released_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_holds")),
     )
     with op.batch_alter_table("holds", schema=None) as batch_op:
@@ -44,8 +44,8 @@ def upgrade() -> None:
         sa.Column("request_hash", sa.String(length=64), nullable=False),
         sa.Column("response_status", sa.Integer(), nullable=True),
         sa.Column("response_body", sa.JSON(), nullable=True),
-        sa.Column("created_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotency_keys")),
         sa.UniqueConstraint(
             "principal", "method", "path", "key", name=op.f("uq_idempotency_keys_principal_method_path_key")
@@ -64,10 +64,10 @@ def upgrade() -> None:
         sa.Column("control_sum", sa.Numeric(precision=12, scale=2), nullable=False),
         sa.Column("sepa_xml", sa.LargeBinary(), nullable=True),
         sa.Column("created_by", sa.String(length=200), nullable=False),
-        sa.Column("created_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("exported_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("exported_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=True),
         sa.Column("confirmed_by", sa.String(length=200), nullable=True),
-        sa.Column("confirmed_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("confirmed_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "status IN ('draft', 'exported', 'confirmed', 'cancelled')", name=op.f("ck_payment_runs_status")
         ),
@@ -80,7 +80,7 @@ def upgrade() -> None:
         sa.Column("blocking", sa.Boolean(), nullable=False),
         sa.Column("overdue", sa.JSON(), nullable=False),
         sa.Column("as_of", sa.Date(), nullable=False),
-        sa.Column("last_event_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("last_event_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("structure_id", name=op.f("pk_standings")),
     )
     op.create_table(
@@ -142,8 +142,8 @@ def upgrade() -> None:
         sa.Column("due_on", sa.Date(), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("approved_by", sa.String(length=200), nullable=True),
-        sa.Column("approved_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("updated_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("approved_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "status IN ('scheduled', 'due', 'approved', 'paid', 'blocked', 'cancelled')",
             name=op.f("ck_tranches_status"),
@@ -209,7 +209,7 @@ def upgrade() -> None:
         sa.Column("approved_by", sa.String(length=200), nullable=False),
         sa.Column("paid_by", sa.String(length=200), nullable=False),
         sa.Column("payment_run_id", sa.Uuid(), nullable=True),
-        sa.Column("created_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("approved_by <> paid_by", name=op.f("ck_payments_four_eyes")),
         sa.ForeignKeyConstraint(
             ["payment_run_id"], ["payment_runs.id"], name=op.f("fk_payments_payment_run_id_payment_runs")
@@ -230,7 +230,7 @@ def upgrade() -> None:
         sa.Column("months_started", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("refill_deadline", sa.Date(), nullable=False),
-        sa.Column("created_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "status IN ('provisional', 'issued', 'received', 'offset', 'cancelled')",
             name=op.f("ck_recoveries_status"),
@@ -280,7 +280,7 @@ def upgrade() -> None:
         sa.Column("smic_from", sa.Date(), nullable=False),
         sa.Column("salary", sa.Numeric(precision=12, scale=2), nullable=False),
         sa.Column("passed", sa.Boolean(), nullable=False),
-        sa.Column("created_at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["contract_id"], ["contracts.contract_id"], name=op.f("fk_smic_checks_contract_id_contracts")
         ),
@@ -301,7 +301,7 @@ def upgrade() -> None:
         sa.Column("to_status", sa.String(length=12), nullable=False),
         sa.Column("actor", sa.String(length=200), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
-        sa.Column("at", cnum_shared.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("at", cnum_shared.framework.db.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["tranche_id"], ["tranches.id"], name=op.f("fk_tranche_history_tranche_id_tranches")
         ),

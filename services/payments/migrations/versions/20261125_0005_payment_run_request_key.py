@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import cnum_shared.db  # noqa: F401  (custom column types)
+import cnum_shared.framework.db  # noqa: F401  (custom column types)
 
 revision: str = "0005"
 down_revision: str | None = "0004"

@@ -24,9 +24,9 @@ from decimal import Decimal
 import sqlalchemy as sa
 from alembic import op
 
-import cnum_shared.db
-from cnum_shared.dates import add_months
-from cnum_shared.money import quantize_cents
+import cnum_shared.framework.db
+from cnum_shared.core.dates import add_months
+from cnum_shared.core.money import quantize_cents
 
 revision: str = "0007"
 down_revision: str | None = "0006"
@@ -51,8 +51,8 @@ def upgrade() -> None:
         )
         batch_op.add_column(sa.Column("tranche_number", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("amendment_number", sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column("earned", cnum_shared.db.MONEY, nullable=True))
-        batch_op.add_column(sa.Column("paid_per_post", cnum_shared.db.MONEY, nullable=True))
+        batch_op.add_column(sa.Column("earned", cnum_shared.framework.db.MONEY, nullable=True))
+        batch_op.add_column(sa.Column("paid_per_post", cnum_shared.framework.db.MONEY, nullable=True))
         batch_op.add_column(sa.Column("computation", sa.JSON(), nullable=True))
         batch_op.create_check_constraint("kind", "kind IN ('post_ended', 'regularisation')")
         batch_op.create_check_constraint(

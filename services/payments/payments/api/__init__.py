@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import flask_smorest
 
-from cnum_shared.events.api import event_consumer_blueprint, outbox_blueprint
+from cnum_shared.framework.events.api import event_consumer_blueprint, outbox_blueprint
 from payments.adapters.orm import event_tables
 from payments.api import payment_runs, tranches
 from payments.service_layer.event_handlers import EVENT_HANDLERS

@@ -10,9 +10,9 @@ from flask import Response, request
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from cnum_shared.auth import READERS, Role
-from cnum_shared.events.schemas import legal_date, money_field
-from cnum_shared.web import (
+from cnum_shared.core.wire import legal_date, money_field
+from cnum_shared.framework.auth import READERS, Role
+from cnum_shared.framework.web import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
     Blueprint,

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from cnum_shared.dates import months_started
-from cnum_shared.legal import FundingPeriod
-from cnum_shared.money import quantize_cents
+from cnum_shared.core.dates import months_started
+from cnum_shared.core.legal import FundingPeriod
+from cnum_shared.core.money import quantize_cents
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from cnum_shared.legal import Smic
-from cnum_shared.money import format_date_fr, format_eur_fr
+from cnum_shared.core.legal import Smic
+from cnum_shared.core.money import format_date_fr, format_eur_fr
 
 
 class ReasonCode(StrEnum):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from cnum_shared.events.relay import relay_outbox_job
-from cnum_shared.jobs import Job
-from cnum_shared.web import ServiceContext
+from cnum_shared.framework.events.relay import relay_outbox_job
+from cnum_shared.framework.jobs import Job
+from cnum_shared.framework.web import ServiceContext
 from payments.adapters.orm import event_tables
 from payments.service_layer import smic_checks, tranches
 

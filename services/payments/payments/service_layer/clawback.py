@@ -11,8 +11,8 @@ from decimal import Decimal
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from cnum_shared import legal
-from cnum_shared.db import utcnow
+from cnum_shared.core import legal
+from cnum_shared.framework.db import utcnow
 from payments.adapters.orm import ContractCopy, ConventionCopy, Payment, Recovery, Tranche
 from payments.domain.clawback import FundedPeriod, clawback
 

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cnum_shared.db import among, insert_rows, nogc, utcnow
-from cnum_shared.events.api import EventHandler
-from cnum_shared.events.schemas import Envelope
+from cnum_shared.core.wire import Envelope
+from cnum_shared.framework.db import among, insert_rows, nogc, utcnow
+from cnum_shared.framework.events.inbox import EventHandler
 from payments.adapters.orm import (
     ContractCopy,
     ConventionCopy,
@@ -297,7 +297,7 @@ def record_standing(session: Session, event: Envelope) -> None:
     copy.last_sequence = event.sequence
 
 
-EVENT_HANDLERS: Mapping[str, EventHandler] = {
+_HANDLERS_ON_SESSIONS = {
     "structure.updated": record_structure,
     "convention.signed": schedule_convention,
     "convention.amended": reshape_convention,
@@ -307,4 +307,14 @@ EVENT_HANDLERS: Mapping[str, EventHandler] = {
     "contract.salary_changed": record_salary,
     "contract.ended": end_contract,
     "structure.standing_changed": record_standing,
+}
+
+
+def _on_the_session(handler: Any) -> EventHandler:
+    # Transitional: these handlers still take the session; the inbox hands them the unit of work.
+    return lambda uow, event: handler(uow.session, event)
+
+
+EVENT_HANDLERS: Mapping[str, EventHandler] = {
+    name: _on_the_session(handler) for name, handler in _HANDLERS_ON_SESSIONS.items()
 }

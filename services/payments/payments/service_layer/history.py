@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy.orm import Session
 
-from cnum_shared.db import utcnow
+from cnum_shared.framework.db import utcnow
 from payments.adapters.orm import Tranche, TrancheHistory
 from payments.domain.tranches import TrancheEvent, TrancheStatus, next_status
 

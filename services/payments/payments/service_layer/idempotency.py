@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from cnum_shared.db import Database
+from cnum_shared.framework.db import Database
 from payments.adapters.orm import IdempotencyKey
 
 KEPT_FOR = timedelta(hours=24)

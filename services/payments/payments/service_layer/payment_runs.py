@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from cnum_shared.db import UnitOfWork, among, utcnow
-from cnum_shared.events.outbox import emit
+from cnum_shared.framework.db import UnitOfWork, among, utcnow
+from cnum_shared.framework.events.outbox import emit
 from payments.adapters import sepa
 from payments.adapters.orm import Payment, PaymentRun, PaymentRunLine, StructureCopy, Tranche, event_tables
 from payments.domain.tranches import TrancheConflict, TrancheEvent, TrancheStatus

@@ -17,8 +17,8 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cnum_shared.db import utcnow
-from cnum_shared.money import format_eur_fr
+from cnum_shared.core.money import format_eur_fr
+from cnum_shared.framework.db import utcnow
 from payments.adapters.orm import ConventionCopy, Recovery, Tranche
 from payments.domain.tranches import UNPAID, TrancheEvent, TrancheKind, TrancheStatus
 from payments.service_layer import history

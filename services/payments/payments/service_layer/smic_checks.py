@@ -10,9 +10,9 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from cnum_shared import legal
-from cnum_shared.db import utcnow
-from cnum_shared.territories import SmicZone, territory
+from cnum_shared.core import legal
+from cnum_shared.core.territories import SmicZone, territory
+from cnum_shared.framework.db import utcnow
 from payments.adapters.orm import ContractCopy, SalaryPeriod, SmicCheck, StructureCopy
 
 

@@ -11,9 +11,9 @@ from typing import Any, cast
 from sqlalchemy import Table, func, select
 from sqlalchemy.exc import IntegrityError
 
-from cnum_shared import legal
-from cnum_shared.db import UnitOfWork, utcnow
-from cnum_shared.events.outbox import emit
+from cnum_shared.core import legal
+from cnum_shared.framework.db import UnitOfWork, utcnow
+from cnum_shared.framework.events.outbox import emit
 from payments.adapters.orm import (
     ConventionCopy,
     Hold,

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from cnum_shared.clock import FixedClock
-from cnum_shared.dates import add_months
-from cnum_shared.events.schemas import consumers_of
+from cnum_shared.core.clock import FixedClock
+from cnum_shared.core.dates import add_months
+from cnum_shared.core.wire import consumers_of
 from cnum_shared.testing import TestDatabases, bearer, outbox_envelopes, post_event, relay_bearer, service_app
 from conventions import create_app as create_conventions
 from conventions.adapters.orm import event_tables as conventions_events

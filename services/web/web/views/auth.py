@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 
-from cnum_shared.auth import Role
+from cnum_shared.framework.auth import Role
 from web.accounts import DEMO_ACCOUNTS, Account, demo_account
 from web.adapters.services import ServiceError, Services
 from web.sessions import start_new_session

@@ -22,9 +22,9 @@ from flask import (
     url_for,
 )
 
-from cnum_shared.addresses import forwarded_client
-from cnum_shared.auth import Role
-from cnum_shared.dates import paris_today
+from cnum_shared.core.addresses import forwarded_client
+from cnum_shared.core.dates import paris_today
+from cnum_shared.framework.auth import Role
 from web.adapters.services import ServiceError, Services
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -8,8 +8,8 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from cnum_shared.auth import Role
-from cnum_shared.money import month_name_fr
+from cnum_shared.core.money import month_name_fr
+from cnum_shared.framework.auth import Role
 from web.adapters.services import Page, ServiceError
 from web.views.common import flash_refusal, roles, services, signed_in_role, today
 from web.views.filters import label

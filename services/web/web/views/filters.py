@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
-from cnum_shared.money import format_date_fr, format_eur_fr
+from cnum_shared.core.money import format_date_fr, format_eur_fr
 from web.accounts import account_name
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -21,7 +21,7 @@ from flask import (
     url_for,
 )
 
-from cnum_shared.auth import Role
+from cnum_shared.framework.auth import Role
 from web.adapters.services import ServiceError
 from web.views.common import flash_refusal, new_idempotency_key, roles, services, stream_file, today
 from web.views.filters import euros

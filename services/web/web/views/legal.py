@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from cnum_shared.auth import Role
+from cnum_shared.framework.auth import Role
 from web.adapters.services import ServiceError
 from web.views.common import flash_refusal, roles, services, stream_file, today
 from web.views.filters import french_date

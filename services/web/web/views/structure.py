@@ -18,7 +18,7 @@ from flask import (
     url_for,
 )
 
-from cnum_shared.auth import Role
+from cnum_shared.framework.auth import Role
 from web.adapters.services import ServiceError
 from web.views.common import flash_refusal, roles, services, stream_file
 from web.views.compliance import said_once

@@ -12,7 +12,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, ParamSpec, Self, TypeVar
@@ -24,11 +24,14 @@ from sqlalchemy import (
     Engine,
     MetaData,
     Numeric,
+    and_,
     any_,
     bindparam,
     create_engine,
     event,
+    func,
     insert,
+    or_,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -287,7 +290,12 @@ class Database:
 class UnitOfWork:
     """One business transaction: what it writes, and the events it emits, commit or roll back together.
 
-    Use as a context manager; anything not committed explicitly is rolled back on exit.
+    Use as a context manager; anything not committed explicitly is rolled back on exit. The use case
+    decides the commit (`uow.commit()`), never the view, the job or the inbox.
+
+    A service subclasses it to hold its repositories: `_open(session)` builds them on each `with`, so that
+    use cases reach the data only through them (and the unit tests can give them fakes with the same
+    names). `session` stays reachable for the adapters and the read-model queries.
     """
 
     def __init__(self, session_factory: Callable[[], Session]) -> None:
@@ -302,7 +310,11 @@ class UnitOfWork:
 
     def __enter__(self) -> Self:
         self._session = self._session_factory()
+        self._open(self._session)
         return self
+
+    def _open(self, session: Session) -> None:
+        """Attach the repositories of one transaction (the services' units of work override it)."""
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -317,6 +329,13 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         self.session.rollback()
+
+
+def contract_active_on(start_date: Any, end_date: Any, ended_on: Any, on: date) -> ColumnElement[bool]:
+    """The SQL form of DESIGN §3's rule (cnum_shared.core.contracts.is_active_on) on a contract's columns:
+    start ≤ D ≤ (ended_on or end_date), an open-ended contract running on."""
+    last_day = func.coalesce(ended_on, end_date)
+    return and_(start_date <= on, or_(last_day.is_(None), last_day >= on))
 
 
 def run_migrations_online(target_metadata: MetaData, default_url: Callable[[], str]) -> None:

@@ -353,7 +353,7 @@ def _directory(directory: Path, name: str) -> ParameterNode:
 def default_directory() -> Path:
     """shared/parameters beside the package, unless CNUM_PARAMETERS_DIR points elsewhere."""
     configured = os.environ.get("CNUM_PARAMETERS_DIR")
-    return Path(configured) if configured else Path(__file__).resolve().parents[1] / "parameters"
+    return Path(configured) if configured else Path(__file__).resolve().parents[2] / "parameters"
 
 
 def load_parameters(directory: Path | None = None) -> ParameterNode:

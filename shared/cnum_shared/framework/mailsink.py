@@ -1,6 +1,6 @@
 """The local SMTP sink of `make run`: every message it receives becomes an `.eml` file under var/mail/.
 
-`python -m cnum_shared.mailsink [--host 127.0.0.1] [--port 8025] [--directory var/mail]`. Tests use
+`python -m cnum_shared.framework.mailsink [--host 127.0.0.1] [--port 8025] [--directory var/mail]`. Tests use
 `MailSink` on a free port and read what it received.
 """
 
@@ -11,6 +11,7 @@ import email
 import email.policy
 import os
 import signal
+import socket
 import threading
 import uuid
 from datetime import UTC, datetime
@@ -40,6 +41,13 @@ class _StoreHandler:
         return "250 Message accepted for delivery"
 
 
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (never 5000-5003 or 8025: the OS picks from its ephemeral range)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 class MailSink:
     """An SMTP server on 127.0.0.1 storing messages as files; port 0 picks a free port."""
 
@@ -52,8 +60,6 @@ class MailSink:
 
     def start(self) -> MailSink:
         if self.port == 0:
-            from cnum_shared.testing import free_port
-
             self.port = free_port()
         # decode_data=False keeps the bytes as sent (8BITMTIME/UTF-8 bodies are stored untouched).
         self._controller = Controller(_StoreHandler(self.directory), hostname=self.host, port=self.port)
@@ -81,7 +87,7 @@ class MailSink:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m cnum_shared.mailsink", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m cnum_shared.framework.mailsink", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8025)
     parser.add_argument("--directory", type=Path, default=Path("var/mail"))

@@ -5,7 +5,7 @@ web front's sign-in, `cnum token` for administrators, and each service's outbox 
 token, or a service's configuration, never lets anyone mint another one.
 
 Framework-free; the Flask side (header parsing, the view decorator, the revocation check) is in
-`cnum_shared.web`, the revocation list in `cnum_shared.revocation`.
+`cnum_shared.framework.web`, the revocation list in `cnum_shared.framework.revocation`.
 """
 
 from __future__ import annotations
@@ -235,7 +235,7 @@ def decode_token(token: str, keys: VerificationKeys, *, now: datetime | None = N
 
     A token already verified by this process is not verified again (an officer sends the same token with
     every request until it expires); its expiry is still checked on every call. Revocation is checked by
-    the caller (`cnum_shared.web`), on every request, never cached here.
+    the caller (`cnum_shared.framework.web`), on every request, never cached here.
     """
     principal = _verified(token, keys)
     if principal.expires_at.timestamp() <= (now or datetime.now(UTC)).timestamp():

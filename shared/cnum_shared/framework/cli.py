@@ -20,15 +20,21 @@ from pathlib import Path
 
 from pydantic_settings import SettingsConfigDict
 
-from cnum_shared.auth import DEFAULT_TTL_SECONDS, MAX_LIFETIME_SECONDS, Role, SigningKey, issue_token
-from cnum_shared.config import (
+from cnum_shared.framework.auth import (
+    DEFAULT_TTL_SECONDS,
+    MAX_LIFETIME_SECONDS,
+    Role,
+    SigningKey,
+    issue_token,
+)
+from cnum_shared.framework.config import (
     DEVELOPMENT_PRIVATE_KEY,
     DEVELOPMENT_PUBLIC_KEY,
     ConfigurationError,
     ServiceSettings,
     load_settings,
 )
-from cnum_shared.revocation import RevocationList
+from cnum_shared.framework.revocation import RevocationList
 
 
 class _CliSettings(ServiceSettings):

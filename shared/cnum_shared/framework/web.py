@@ -21,13 +21,15 @@ from flask import Flask, Response, current_app, g, request, send_from_directory
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+from werkzeug.http import HTTP_STATUS_CODES
 
-from cnum_shared.addresses import forwarded_client
-from cnum_shared.auth import AuthenticationError, Principal, Role, VerificationKeys, decode_token
-from cnum_shared.clock import Clock, FixedClock, SystemClock, today
-from cnum_shared.config import ServiceSettings
-from cnum_shared.db import Database, ping
-from cnum_shared.revocation import RevocationList
+from cnum_shared.core.addresses import forwarded_client
+from cnum_shared.core.clock import Clock, FixedClock, SystemClock, today
+from cnum_shared.core.errors import DomainError
+from cnum_shared.framework.auth import AuthenticationError, Principal, Role, VerificationKeys, decode_token
+from cnum_shared.framework.config import ServiceSettings
+from cnum_shared.framework.db import Database, UnitOfWork, ping
+from cnum_shared.framework.revocation import RevocationList
 
 logger = logging.getLogger(__name__)
 
@@ -66,10 +68,20 @@ class ServiceContext:
     database: Database
     #: Where the service reads the time (fixed in tests by CNUM_FAKE_NOW or by the test itself).
     clock: Clock = field(default_factory=SystemClock)
+    #: The service's own unit of work, holding its repositories (set by its bootstrap module).
+    unit_of_work_factory: Callable[..., UnitOfWork] | None = None
+    #: The adapters the service's bootstrap built once (converter, mail, SEPA debtor, document store...).
+    adapters: Any = None
 
     def __post_init__(self) -> None:
         if self.settings.fake_now is not None and isinstance(self.clock, SystemClock):
             self.clock = FixedClock(self.settings.fake_now)
+
+    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
+        """A new unit of work of this service (`read_only=True` for lists and lookups)."""
+        if self.unit_of_work_factory is None:
+            return self.database.unit_of_work(read_only=read_only)
+        return self.unit_of_work_factory(read_only=read_only)
 
     def today(self) -> date:
         """Today in Europe/Paris, on the service's clock."""
@@ -282,6 +294,16 @@ def _error_response(error: HTTPException) -> ResponseReturnValue:
     return payload, code, headers
 
 
+def _domain_error(error: DomainError) -> ResponseReturnValue:
+    """The one registry of refusals: a use case raises a `DomainError` subclass, whose class says the
+    status (core.errors), and every service answers it in DESIGN §5's shape without a try in its views."""
+    payload: dict[str, Any] = {"code": error.status, "status": HTTP_STATUS_CODES.get(error.status, "Error")}
+    payload["message"] = error.message
+    if error.errors is not None:
+        payload["errors"] = error.errors
+    return payload, error.status, dict(error.headers or {})
+
+
 def _unexpected_error(error: Exception) -> ResponseReturnValue:
     if isinstance(error, OperationalError | DisconnectionError):
         # The database is unreachable (restarting, network cut): say so and when to retry, rather than a
@@ -345,11 +367,12 @@ def build_app(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
     app.register_error_handler(HTTPException, _error_response)
+    app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(Exception, _unexpected_error)
 
     api.register_blueprint(_health_blueprint())
     # Imported here: the revocation API is built on this module's Blueprint.
-    from cnum_shared.revocation_api import revocations_blueprint
+    from cnum_shared.framework.revocation_api import revocations_blueprint
 
     for blueprint in [*blueprints, revocations_blueprint()]:
         api.register_blueprint(blueprint, url_prefix=API_PREFIX + (blueprint.url_prefix or ""))

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from cnum_shared.identifiers import STORED_IDENTIFIER
+from cnum_shared.core.identifiers import STORED_IDENTIFIER
 
 PRODUCERS = ("conventions", "payments", "compliance")
 STRUCTURE_KINDS = ("public", "private")

@@ -2,7 +2,7 @@
 
 Rules never read the clock: use cases and views ask the service's clock for "today" (the Europe/Paris
 date) and pass it down. `CNUM_FAKE_NOW` fixes the clock of a process started for a test; it is refused
-outside `CNUM_ENVIRONMENT=test` (see cnum_shared.config).
+outside `CNUM_ENVIRONMENT=test` (see cnum_shared.framework.config).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
-from cnum_shared.dates import paris_today
+from cnum_shared.core.dates import paris_today
 
 
 class Clock(Protocol):

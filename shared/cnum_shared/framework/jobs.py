@@ -19,9 +19,9 @@ from typing import Any
 
 from sqlalchemy import text
 
-from cnum_shared.config import ConfigurationError, ServiceSettings
-from cnum_shared.dates import paris_today
-from cnum_shared.web import ServiceContext
+from cnum_shared.core.dates import paris_today
+from cnum_shared.framework.config import ConfigurationError, ServiceSettings
+from cnum_shared.framework.web import ServiceContext
 
 logger = logging.getLogger(__name__)
 

@@ -3,30 +3,31 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
 from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, update
 
-from cnum_shared.auth import READERS, Role
-from cnum_shared.db import utcnow
-from cnum_shared.events.schemas import EVENT_TYPES, Envelope, EnvelopeSchema
-from cnum_shared.events.tables import DELIVERY_STATUSES, EventTables
-from cnum_shared.web import MAX_PAGE_SIZE, PAGE_SIZE, Blueprint, abort, current_principal, service_context
+from cnum_shared.core.wire import EVENT_TYPES, Envelope, EnvelopeSchema
+from cnum_shared.framework.auth import READERS, Role
+from cnum_shared.framework.db import utcnow
+from cnum_shared.framework.events.inbox import EventHandler, EventRejected, receive
+from cnum_shared.framework.events.tables import DELIVERY_STATUSES, EventTables
+from cnum_shared.framework.web import (
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
+    Blueprint,
+    abort,
+    current_principal,
+    service_context,
+)
 
 #: A consumer's reaction to one event, run in the same transaction as the inbox record.
-EventHandler = Callable[[Session, Envelope], None]
 #: How far ahead of the consumer's time an event may say it occurred (the producers' clocks drift a little).
 CLOCK_SKEW = timedelta(minutes=1)
-
-
-class EventRejected(Exception):
-    """The event can never be processed (the producer sets it aside as dead, answer 422)."""
 
 
 class AcknowledgementSchema(Schema):
@@ -71,33 +72,10 @@ def event_consumer_blueprint(tables: EventTables, handlers: Mapping[str, EventHa
                 sequence=envelope["sequence"],
                 data=data,
             )
-            with service_context().database.unit_of_work() as uow:
-                known = uow.session.execute(
-                    select(tables.inbox.c.event_id).where(tables.inbox.c.event_id == event_id)
-                ).first()
-                if known is not None:
-                    return {"event_id": event_id, "status": "duplicate"}
-                handler = handlers.get(event.type)
-                status = "ignored" if handler is None else "processed"
-                if handler is not None:
-                    try:
-                        handler(uow.session, event)
-                    except EventRejected as error:
-                        abort(422, f"Événement refusé : {error}")
-                uow.session.execute(
-                    insert(tables.inbox).values(
-                        event_id=event_id,
-                        type=event.type,
-                        producer=event.producer,
-                        status=status,
-                        received_at=utcnow(),
-                    )
-                )
-                try:
-                    uow.commit()
-                except IntegrityError:
-                    # The same event arrived twice at once: the other request processed it.
-                    return {"event_id": event_id, "status": "duplicate"}
+            try:
+                status = receive(service_context().unit_of_work, tables, handlers, event)
+            except EventRejected as error:
+                abort(422, f"Événement refusé : {error}")
             return {"event_id": event_id, "status": status}
 
     return blp

@@ -1,6 +1,6 @@
 """Whose word about a client's address is believed: `X-Forwarded-For` read from the right, believed only
 from the trusted proxies (issue 15; infra/README.md). Framework-free: the services (through
-`cnum_shared.web.client_address`) and the web front use it alike."""
+`cnum_shared.framework.web.client_address`) and the web front use it alike."""
 
 from __future__ import annotations
 

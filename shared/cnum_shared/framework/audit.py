@@ -16,9 +16,9 @@ from flask.views import MethodView
 from marshmallow import Schema, fields
 from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, func, insert, select
 
-from cnum_shared.auth import READERS
-from cnum_shared.db import UtcDateTime, utcnow
-from cnum_shared.web import (
+from cnum_shared.framework.auth import READERS
+from cnum_shared.framework.db import UtcDateTime, utcnow
+from cnum_shared.framework.web import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
     Blueprint,

@@ -19,7 +19,7 @@ from sqlalchemy import (
     Uuid,
 )
 
-from cnum_shared.db import UtcDateTime
+from cnum_shared.framework.db import UtcDateTime
 
 DELIVERY_STATUSES = ("pending", "delivered", "dead")
 INBOX_STATUSES = ("processed", "ignored")

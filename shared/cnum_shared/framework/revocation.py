@@ -34,8 +34,8 @@ from sqlalchemy import (
     select,
 )
 
-from cnum_shared.auth import LONGEST_LIFETIME_SECONDS, Principal
-from cnum_shared.db import UtcDateTime, create_database_engine, new_metadata, utcnow
+from cnum_shared.framework.auth import LONGEST_LIFETIME_SECONDS, Principal
+from cnum_shared.framework.db import UtcDateTime, create_database_engine, new_metadata, utcnow
 
 metadata = new_metadata()
 revocations = Table(

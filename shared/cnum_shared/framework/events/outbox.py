@@ -10,9 +10,9 @@ from typing import Any, cast
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from cnum_shared.db import utcnow
-from cnum_shared.events.schemas import EVENT_TYPES, consumers_of, dump_many
-from cnum_shared.events.tables import EventTables
+from cnum_shared.core.wire import EVENT_TYPES, consumers_of, dump_many
+from cnum_shared.framework.db import utcnow
+from cnum_shared.framework.events.tables import EventTables
 
 
 def emit(
@@ -73,3 +73,39 @@ def emit_many(
             ],
         )
     return [cast(uuid.UUID, event["id"]) for event in stored]
+
+
+class Outbox:
+    """The outbox as a unit of work holds it: `uow.outbox.emit(type, data)` in the use case's transaction.
+
+    The unit tests' fakes keep a list with the same two methods.
+    """
+
+    def __init__(self, session: Session, tables: EventTables, producer: str) -> None:
+        self._session = session
+        self._tables = tables
+        self.producer = producer
+
+    def emit(
+        self, event_type: str, data: Mapping[str, Any], *, occurred_at: datetime | None = None
+    ) -> uuid.UUID:
+        return emit(
+            self._session,
+            self._tables,
+            producer=self.producer,
+            event_type=event_type,
+            data=data,
+            occurred_at=occurred_at,
+        )
+
+    def emit_many(
+        self, event_type: str, items: Sequence[Mapping[str, Any]], *, occurred_at: datetime | None = None
+    ) -> list[uuid.UUID]:
+        return emit_many(
+            self._session,
+            self._tables,
+            producer=self.producer,
+            event_type=event_type,
+            items=items,
+            occurred_at=occurred_at,
+        )

@@ -16,8 +16,8 @@ from typing import Any, ClassVar, Literal, TypeVar
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from cnum_shared.addresses import IPNetwork, parse_networks
-from cnum_shared.auth import KeyFileError, SigningKey, VerificationKeys
+from cnum_shared.core.addresses import IPNetwork, parse_networks
+from cnum_shared.framework.auth import KeyFileError, SigningKey, VerificationKeys
 
 #: Where `cnum keys` writes the development key pair, under CNUM_VAR_DIR (`make run` does it once).
 DEVELOPMENT_PRIVATE_KEY = Path("keys/development-jwt-private.pem")
@@ -56,7 +56,7 @@ class ServiceSettings(BaseSettings):
     #: The private key, for the issuers only: here, the outbox relay of the scheduler process. The web
     #: workers of a service never load it.
     jwt_private_key_file: Path | None = Field(default=None, validation_alias=_common("JWT_PRIVATE_KEY_FILE"))
-    #: The revocation list (cnum_shared.revocation), shared by the issuers and the services.
+    #: The revocation list (cnum_shared.framework.revocation), shared by the issuers and the services.
     revocation_database_url: str = Field(default="", validation_alias=_common("REVOCATION_DATABASE_URL"))
     revocation_cache_seconds: float = Field(
         default=5.0, ge=0, le=60, validation_alias=_common("REVOCATION_CACHE_SECONDS")

@@ -16,11 +16,11 @@ from typing import Any
 import requests
 from sqlalchemy import select, update
 
-from cnum_shared.auth import Role, issue_token
-from cnum_shared.db import utcnow
-from cnum_shared.events.tables import EventTables
-from cnum_shared.jobs import Job
-from cnum_shared.web import API_PREFIX, ServiceContext
+from cnum_shared.framework.auth import Role, issue_token
+from cnum_shared.framework.db import utcnow
+from cnum_shared.framework.events.tables import EventTables
+from cnum_shared.framework.jobs import Job
+from cnum_shared.framework.web import API_PREFIX, ServiceContext
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,10 +38,11 @@ from psycopg import sql
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from cnum_shared.auth import ALGORITHM, Role, SigningKey, issue_token
-from cnum_shared.db import upgrade_database
-from cnum_shared.events.relay import envelope_of
-from cnum_shared.events.tables import EventTables
+from cnum_shared.framework.auth import ALGORITHM, Role, SigningKey, issue_token
+from cnum_shared.framework.db import upgrade_database
+from cnum_shared.framework.events.relay import envelope_of
+from cnum_shared.framework.events.tables import EventTables
+from cnum_shared.framework.mailsink import free_port
 
 BACKENDS = ("sqlite", "postgresql")
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -87,13 +87,6 @@ def postgres_unavailable_reason() -> str | None:
 def _database_url(admin_url: str, name: str) -> str:
     base, _, _ = admin_url.rpartition("/")
     return f"{base}/{name}"
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 now (never 5000-5003 or 8025: the OS picks from its ephemeral range)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

@@ -14,16 +14,16 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from cnum_shared.dates import add_period
-from cnum_shared.money import format_date_fr, format_decimal_fr, quantize_cents
-from cnum_shared.parameters import (
+from cnum_shared.core.dates import add_period
+from cnum_shared.core.money import format_date_fr, format_decimal_fr, quantize_cents
+from cnum_shared.core.parameters import (
     Parameter,
     ParameterNode,
     ParameterNotInForce,
     ParameterValue,
     parameters,
 )
-from cnum_shared.territories import SmicZone, Territory, UpliftGroup
+from cnum_shared.core.territories import SmicZone, Territory, UpliftGroup
 
 # The monthly SMIC is hourly × weekly hours × 52 weeks / 12 months (the mensualisation formula the
 # décrets apply: 35 h a week is 151.666… h a month, never the rounded 151.67).

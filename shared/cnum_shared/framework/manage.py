@@ -8,8 +8,8 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from cnum_shared.config import ConfigurationError, ServiceSettings
-from cnum_shared.db import downgrade_database, upgrade_database
+from cnum_shared.framework.config import ConfigurationError, ServiceSettings
+from cnum_shared.framework.db import downgrade_database, upgrade_database
 
 #: An extra command receives the service settings and returns a line to print.
 Command = Callable[[ServiceSettings], str]

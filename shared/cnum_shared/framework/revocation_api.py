@@ -1,7 +1,7 @@
 """`/api/v1/revocations`: an administrator revokes a token or an account's tokens; every service has it.
 
-The list is shared (cnum_shared.revocation), so a revocation made through any service holds for all three
-and for the web front within the cache delay.
+The list is shared (cnum_shared.framework.revocation), so a revocation made through any service holds
+for all three and for the web front within the cache delay.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any
 from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from cnum_shared.auth import READERS, Role
-from cnum_shared.web import MAX_PAGE_SIZE, PAGE_SIZE, Blueprint, current_principal, service_context
+from cnum_shared.framework.auth import READERS, Role
+from cnum_shared.framework.web import MAX_PAGE_SIZE, PAGE_SIZE, Blueprint, current_principal, service_context
 
 
 class RevocationRequestSchema(Schema):

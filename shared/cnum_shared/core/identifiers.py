@@ -19,7 +19,7 @@ from enum import StrEnum
 from stdnum.exceptions import ValidationError as NumberError
 from stdnum.fr import siret as siret_numbers
 
-from cnum_shared.territories import BusinessRegister, Territory
+from cnum_shared.core.territories import BusinessRegister, Territory
 
 
 class IdentifierKind(StrEnum):
