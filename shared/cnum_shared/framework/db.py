@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
 from typing import Any, ParamSpec, Self, TypeVar
@@ -33,6 +34,9 @@ from sqlalchemy import (
     insert,
     or_,
     text,
+)
+from sqlalchemy import (
+    Enum as SqlEnum,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
@@ -61,6 +65,19 @@ READ_ONLY_OPTION = "cnum_read_only"
 def new_metadata() -> MetaData:
     """A MetaData with the project's constraint naming convention."""
     return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def enum_type(enum_class: type[StrEnum], length: int = 32) -> SqlEnum:
+    """A status column typed by its domain enum (`Mapped[TrancheStatus] = mapped_column(enum_type(...))`):
+    stored as its value in a VARCHAR (no database enum type to migrate), refused in Python when unknown."""
+    return SqlEnum(
+        enum_class,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        validate_strings=True,
+        values_callable=lambda members: [member.value for member in members],
+    )
 
 
 def new_id() -> uuid.UUID:
