@@ -34,8 +34,9 @@ REPORTS_PER_MONTH = 3
 def _deadline(kind: str, on: date) -> tuple[date, str]:
     """The due date and legal source of an obligation opened on `on` (as `open_obligation` computes them)."""
     from cnum_shared.core import legal
+    from cnum_shared.core.parameters import parameters
 
-    deadline = legal.deadline(kind, on)
+    deadline = legal.deadline(kind, on, tree=parameters())
     return deadline.due_on(on), deadline.reference
 
 
@@ -224,6 +225,7 @@ def naive_scan(database: Any, as_of: date) -> dict[str, int]:
     from sqlalchemy import select
 
     from cnum_shared.core import legal
+    from cnum_shared.core.parameters import parameters
     from cnum_shared.framework.db import utcnow
     from cnum_shared.framework.events.outbox import emit
     from compliance.adapters.orm import (
@@ -273,7 +275,7 @@ def naive_scan(database: Any, as_of: date) -> dict[str, int]:
                         .limit(1)
                     )
                     status = ObligationStatus.FULFILLED if report is not None else ObligationStatus.OPEN
-                    deadline = legal.deadline(reporting, month_end)
+                    deadline = legal.deadline(reporting, month_end, tree=parameters())
                     now = utcnow()
                     obligation = Obligation(
                         id=uuid.uuid4(),
@@ -307,7 +309,7 @@ def naive_scan(database: Any, as_of: date) -> dict[str, int]:
             month = next_month(month)
 
     # 2. Each pending obligation to the status of its due date, one commit per change.
-    window = legal.due_soon_window_days(as_of)
+    window = legal.due_soon_window_days(as_of, tree=parameters())
     with database.unit_of_work() as uow:
         session = uow.session
         pending = session.scalars(

@@ -43,8 +43,6 @@ _RIDET = r"\d{7}(?:\.\d{3})?"
 _TAHITI = r"(?:\d{6}|[A-Z]\d{5})(?:\d{3})?"
 #: Any stored identifier: what an event may carry (the rule by territory is `parse_identifier`'s).
 STORED_IDENTIFIER = rf"^(?:{_SIRET}|{_RIDET}|{_TAHITI})$"
-#: The longest stored form (a SIRET): the columns that hold an identifier are this wide.
-MAX_LENGTH = 14
 
 # What a user may type: a RIDET of 6 digits (the register's older numbers, which ANCT's own tools pad
 # with a zero) or 7, then the establishment with or without its dot.

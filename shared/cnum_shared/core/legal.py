@@ -2,7 +2,9 @@
 
 Each function takes the date the law attaches to the case (convention start, contract start, tranche
 due date, approval day) and never reads the clock. Values come from the dated YAML under
-`shared/parameters/`; the only numbers here are the calendar's (52 weeks, 12 months).
+`shared/parameters/`, as the parameter tree the caller hands over (`tree=`, required: a use case passes
+`uow.parameters`, which its service's bootstrap loaded once); nothing here reads a global. The only
+numbers here are the calendar's (52 weeks, 12 months).
 Errors a user can cause (a start before the wave, a duration the wave does not allow) carry a French
 message, ready for a 422.
 """
@@ -21,7 +23,6 @@ from cnum_shared.core.parameters import (
     ParameterNode,
     ParameterNotInForce,
     ParameterValue,
-    parameters,
 )
 from cnum_shared.core.territories import SmicZone, Territory, UpliftGroup
 
@@ -317,34 +318,30 @@ class ThematicModuleRules:
 # --- SMIC ---------------------------------------------------------------------------------------------
 
 
-def smic_on(zone: SmicZone, on: date, *, tree: ParameterNode | None = None) -> Smic:
+def smic_on(zone: SmicZone, on: date, *, tree: ParameterNode) -> Smic:
     """The SMIC of `zone` in force on `on` (ParameterNotInForce before the first known value)."""
-    root = _tree(tree)
-    hourly = _smic_parameter(root, zone).at(on)
-    return _smic(SmicZone(zone), hourly, _weekly_hours(root, hourly.effective_from))
+    hourly = _smic_parameter(tree, zone).at(on)
+    return _smic(SmicZone(zone), hourly, _weekly_hours(tree, hourly.effective_from))
 
 
-def smic_changes(
-    zone: SmicZone, after: date, until: date, *, tree: ParameterNode | None = None
-) -> list[Smic]:
+def smic_changes(zone: SmicZone, after: date, until: date, *, tree: ParameterNode) -> list[Smic]:
     """Every SMIC of `zone` that took effect in (after, until]: the re-checks a contract needs."""
-    root = _tree(tree)
-    parameter = _smic_parameter(root, zone)
+    parameter = _smic_parameter(tree, zone)
     return [
-        _smic(SmicZone(zone), value, _weekly_hours(root, value.effective_from))
+        _smic(SmicZone(zone), value, _weekly_hours(tree, value.effective_from))
         for value in parameter.history()
         if after < value.effective_from <= until
     ]
 
 
-def full_time_weekly_hours(on: date, *, tree: ParameterNode | None = None) -> int:
+def full_time_weekly_hours(on: date, *, tree: ParameterNode) -> int:
     """The legal full-time week (35 h): a contract must be full time, and the SMIC is computed on it."""
-    return _weekly_hours(_tree(tree), on)
+    return _weekly_hours(tree, on)
 
 
-def has_smic(zone: SmicZone, *, tree: ParameterNode | None = None) -> bool:
+def has_smic(zone: SmicZone, *, tree: ParameterNode) -> bool:
     """Whether the parameters hold a SMIC table for the zone (not in 986, 987, 988)."""
-    return SmicZone(zone).value in _tree(tree).node("smic.hourly")
+    return SmicZone(zone).value in tree.node("smic.hourly")
 
 
 def _smic_parameter(root: ParameterNode, zone: SmicZone) -> Parameter:
@@ -367,40 +364,36 @@ def _weekly_hours(root: ParameterNode, on: date) -> int:
 # --- Waves, subsidy and tranches ----------------------------------------------------------------------
 
 
-def wave_first_date(wave: Wave, *, tree: ParameterNode | None = None) -> date:
+def wave_first_date(wave: Wave, *, tree: ParameterNode) -> date:
     """The first convention start date the wave's amounts apply to."""
-    return _tree(tree).get(f"waves.{Wave(wave).value}.first_date").history()[0].as_date()
+    return tree.get(f"waves.{Wave(wave).value}.first_date").history()[0].as_date()
 
 
-def funding_freeze(on: date, *, tree: ParameterNode | None = None) -> bool:
+def funding_freeze(on: date, *, tree: ParameterNode) -> bool:
     """Whether the 2025 funding freeze is in force on `on`."""
-    return _tree(tree).get("waves.funding_freeze").at(on).as_bool()
+    return tree.get("waves.funding_freeze").at(on).as_bool()
 
 
-def check_funding_freeze(what: str, signed_on: date, *, tree: ParameterNode | None = None) -> None:
+def check_funding_freeze(what: str, signed_on: date, *, tree: ParameterNode) -> None:
     """FundingFrozen when the freeze is in force on the signing date (DESIGN §3), citing its source."""
-    value = _tree(tree).get("waves.funding_freeze").at(signed_on)
+    value = tree.get("waves.funding_freeze").at(signed_on)
     if value.as_bool():
         raise FundingFrozen(what, signed_on, value.effective_from, value.reference.split(" — ")[0])
 
 
-def allowed_durations(
-    wave: Wave, kind: StructureKind, on: date, *, tree: ParameterNode | None = None
-) -> tuple[int, ...]:
+def allowed_durations(wave: Wave, kind: StructureKind, on: date, *, tree: ParameterNode) -> tuple[int, ...]:
     """The convention lengths (months) the wave allows a kind of structure, for a start on `on`."""
-    root = _tree(tree)
-    _check_wave(root, wave, on)
-    value = root.get(f"{_durations_node(wave, kind)}.allowed_months").at(on)
+    _check_wave(tree, wave, on)
+    value = tree.get(f"{_durations_node(wave, kind)}.allowed_months").at(on)
     return tuple(_whole_months(value, item) for item in value.as_decimals())
 
 
 def funded_months(
-    wave: Wave, kind: StructureKind, duration_months: int, on: date, *, tree: ParameterNode | None = None
+    wave: Wave, kind: StructureKind, duration_months: int, on: date, *, tree: ParameterNode
 ) -> int:
     """How many months of the convention the subsidy covers (public initial wave: 24 of up to 36)."""
-    root = _tree(tree)
-    _check_duration(root, wave, kind, duration_months, on)
-    value = root.get(f"{_durations_node(wave, kind)}.funded_months_maximum").at(on)
+    _check_duration(tree, wave, kind, duration_months, on)
+    value = tree.get(f"{_durations_node(wave, kind)}.funded_months_maximum").at(on)
     return min(duration_months, _whole_months(value, value.as_decimal()))
 
 
@@ -412,7 +405,7 @@ def subsidy_per_post(
     qpv_zrr: bool,
     on: date,
     *,
-    tree: ParameterNode | None = None,
+    tree: ParameterNode,
 ) -> Decimal:
     """The subsidy per post for the whole convention, for a convention starting on `on`.
 
@@ -421,11 +414,10 @@ def subsidy_per_post(
     the QPV/ZRR (FRR from 1 July 2024) bonus, private without (DESIGN §3 gives the bonus to public
     structures only).
     """
-    root = _tree(tree)
-    _check_duration(root, wave, kind, duration_months, on)
+    _check_duration(tree, wave, kind, duration_months, on)
     if Wave(wave) is Wave.RENEWAL:
-        return quantize_cents(sum(_yearly_amounts(root, kind, qpv_zrr, on), Decimal(0)))
-    return _initial_amount(root, kind, territory, duration_months, on)
+        return quantize_cents(sum(_yearly_amounts(tree, kind, qpv_zrr, on), Decimal(0)))
+    return _initial_amount(tree, kind, territory, duration_months, on)
 
 
 def funding_periods(
@@ -436,19 +428,18 @@ def funding_periods(
     qpv_zrr: bool,
     on: date,
     *,
-    tree: ParameterNode | None = None,
+    tree: ParameterNode,
 ) -> list[FundingPeriod]:
     """The funded periods of one post, in order: what article 6 states and the clawback applies."""
-    root = _tree(tree)
     if Wave(wave) is Wave.RENEWAL:
-        _check_duration(root, wave, kind, duration_months, on)
-        yearly = _yearly_amounts(root, kind, qpv_zrr, on)
+        _check_duration(tree, wave, kind, duration_months, on)
+        yearly = _yearly_amounts(tree, kind, qpv_zrr, on)
         return [
             FundingPeriod(number, (number - 1) * MONTHS_PER_YEAR, MONTHS_PER_YEAR, amount)
             for number, amount in enumerate(yearly, start=1)
         ]
-    funded = funded_months(wave, kind, duration_months, on, tree=root)
-    total = _initial_amount(root, kind, territory, duration_months, on)
+    funded = funded_months(wave, kind, duration_months, on, tree=tree)
+    total = _initial_amount(tree, kind, territory, duration_months, on)
     return [FundingPeriod(1, 0, funded, total)]
 
 
@@ -460,7 +451,7 @@ def tranche_plan(
     qpv_zrr: bool,
     on: date,
     *,
-    tree: ParameterNode | None = None,
+    tree: ParameterNode,
 ) -> list[PlannedTranche]:
     """The tranches of one post, in order; their amounts always add up to `subsidy_per_post` exactly.
 
@@ -468,16 +459,15 @@ def tranche_plan(
     tranche takes whatever rounding left. Renewal wave: one tranche per convention year, of that year's
     amount. Offsets count months from the convention start (tranche 1, at 0, is due on signature).
     """
-    root = _tree(tree)
-    total = subsidy_per_post(wave, kind, territory, duration_months, qpv_zrr, on, tree=root)
-    funded = funded_months(wave, kind, duration_months, on, tree=root)
+    total = subsidy_per_post(wave, kind, territory, duration_months, qpv_zrr, on, tree=tree)
+    funded = funded_months(wave, kind, duration_months, on, tree=tree)
     offsets_name = f"subsidy.{Wave(wave).value}.tranches.offsets_months.funded_{funded}_months"
-    offsets_value = root.get(offsets_name).at(on)
+    offsets_value = tree.get(offsets_name).at(on)
     offsets = [_whole_months(offsets_value, item) for item in offsets_value.as_decimals()]
     if Wave(wave) is Wave.RENEWAL:
-        parts = list(_yearly_amounts(root, kind, qpv_zrr, on))
+        parts = list(_yearly_amounts(tree, kind, qpv_zrr, on))
     else:
-        shares_value = root.get("subsidy.initial.tranches.shares").at(on)
+        shares_value = tree.get("subsidy.initial.tranches.shares").at(on)
         shares = shares_value.as_decimals()
         if sum(shares, Decimal(0)) != 1:
             raise InconsistentParameters(f"{shares_value.name}: the shares add up to {sum(shares)}, not 1")
@@ -518,9 +508,9 @@ def renewal_bonus_applies(wave: Wave, kind: StructureKind, qpv_zrr: bool) -> boo
     return Wave(wave) is Wave.RENEWAL and StructureKind(kind) is StructureKind.PUBLIC and bool(qpv_zrr)
 
 
-def renewal_bonus_zones(on: date, *, tree: ParameterNode | None = None) -> BonusZones:
+def renewal_bonus_zones(on: date, *, tree: ParameterNode) -> BonusZones:
     """The zones of the renewal bonus as named on `on` (a convention's start): "QPV ou ZRR", "QPV ou FRR"."""
-    node = _tree(tree).node("subsidy.bonus_zones")
+    node = tree.node("subsidy.bonus_zones")
     values = [
         node.get(name).at(on)
         for name in ("urban.short_name", "urban.label", "rural.short_name", "rural.label")
@@ -577,11 +567,11 @@ def _whole_months(value: ParameterValue, months: Decimal) -> int:
 # --- Obligations --------------------------------------------------------------------------------------
 
 
-def deadline(kind: str, on: date, *, tree: ParameterNode | None = None) -> Deadline:
+def deadline(kind: str, on: date, *, tree: ParameterNode) -> Deadline:
     """The delay of an obligation kind, read on the date of the event that creates it."""
     if kind not in OBLIGATION_KINDS:
         raise UnknownObligationKind(kind)
-    node = _tree(tree).node(f"obligations.{kind}")
+    node = tree.node(f"obligations.{kind}")
     months = days = None
     if "delay_months" in node:
         months = node.get("delay_months").at(on)
@@ -597,79 +587,76 @@ def deadline(kind: str, on: date, *, tree: ParameterNode | None = None) -> Deadl
     )
 
 
-def equipment_deadline(signed_on: date, start_date: date, *, tree: ParameterNode | None = None) -> DueDate:
+def equipment_deadline(signed_on: date, start_date: date, *, tree: ParameterNode) -> DueDate:
     """When a contract's equipment is due: the parameters in force on its signature say whether the delay
     counts from the signature or from the contract's first day; never before the signature itself (a
     contract signed after it started owes it on signature)."""
-    root = _tree(tree)
-    from_start = root.get("obligations.equipment.counted_from_contract_start").at(signed_on)
-    days = root.get("obligations.equipment.delay_days").at(signed_on)
+    from_start = tree.get("obligations.equipment.counted_from_contract_start").at(signed_on)
+    days = tree.get("obligations.equipment.delay_days").at(signed_on)
     counted_from = max(start_date, signed_on) if from_start.as_bool() else signed_on
     references = dict.fromkeys(value.reference for value in (from_start, days))
     return DueDate(counted_from + timedelta(days=days.as_int()), "; ".join(references))
 
 
-def continuing_training_deadline(year: int, *, tree: ParameterNode | None = None) -> DueDate | None:
+def continuing_training_deadline(year: int, *, tree: ParameterNode) -> DueDate | None:
     """When the thematic module of calendar year `year` is due (read on 31 December of that year), or
     None for a year before the continuing-training rule."""
     year_end = date(year, 12, 31)
     try:
-        delay = _tree(tree).get("obligations.continuing_training.delay_months").at(year_end)
+        delay = tree.get("obligations.continuing_training.delay_months").at(year_end)
     except ParameterNotInForce:
         return None
     return DueDate(add_period(year_end, delay.as_decimal()), delay.reference)
 
 
-def due_soon_window_days(on: date, *, tree: ParameterNode | None = None) -> int:
+def due_soon_window_days(on: date, *, tree: ParameterNode) -> int:
     """An obligation is `due_soon` from this many days before its due date."""
-    return _tree(tree).get("obligations.due_soon_days").at(on).as_int()
+    return tree.get("obligations.due_soon_days").at(on).as_int()
 
 
-def escalation_delay_days(on: date, *, tree: ParameterNode | None = None) -> int:
+def escalation_delay_days(on: date, *, tree: ParameterNode) -> int:
     """After this many days overdue, the digest copies the compliance officer."""
-    return _tree(tree).get("obligations.escalation_days").at(on).as_int()
+    return tree.get("obligations.escalation_days").at(on).as_int()
 
 
-def candidate_selection_reminder_days(on: date, *, tree: ParameterNode | None = None) -> int:
+def candidate_selection_reminder_days(on: date, *, tree: ParameterNode) -> int:
     """Days after a candidate's presentation when the selection reminder goes (the 2020 AMI's 15 days)."""
-    return _tree(tree).get("obligations.candidate_selection.reminder_days").at(on).as_int()
+    return tree.get("obligations.candidate_selection.reminder_days").at(on).as_int()
 
 
-def activity_reporting_cadence(on: date, *, tree: ParameterNode | None = None) -> ActivityReportingCadence:
-    root = _tree(tree)
+def activity_reporting_cadence(on: date, *, tree: ParameterNode) -> ActivityReportingCadence:
     return ActivityReportingCadence(
-        reminder_months=root.get("obligations.activity_reporting.reminder_months").at(on).as_decimals(),
-        escalation_days=root.get("obligations.activity_reporting.escalation_days").at(on).as_int(),
+        reminder_months=tree.get("obligations.activity_reporting.reminder_months").at(on).as_decimals(),
+        escalation_days=tree.get("obligations.activity_reporting.escalation_days").at(on).as_int(),
     )
 
 
-def thematic_module_rules(on: date, *, tree: ParameterNode | None = None) -> ThematicModuleRules:
-    root = _tree(tree)
+def thematic_module_rules(on: date, *, tree: ParameterNode) -> ThematicModuleRules:
     return ThematicModuleRules(
-        count=root.get("obligations.thematic_modules.count").at(on).as_int(),
-        allowed_hours=root.get("obligations.thematic_modules.allowed_hours").at(on).as_ints(),
+        count=tree.get("obligations.thematic_modules.count").at(on).as_int(),
+        allowed_hours=tree.get("obligations.thematic_modules.allowed_hours").at(on).as_ints(),
     )
 
 
 # --- Host structures ----------------------------------------------------------------------------------
 
 
-def structure_type_codes(*, tree: ParameterNode | None = None) -> tuple[str, ...]:
+def structure_type_codes(*, tree: ParameterNode) -> tuple[str, ...]:
     """Every structure type the parameters name, eligible or not, in the file's order."""
-    return tuple(_tree(tree).node("structure_types").children)
+    return tuple(tree.node("structure_types").children)
 
 
-def structure_type_label(code: str, *, tree: ParameterNode | None = None) -> str:
+def structure_type_label(code: str, *, tree: ParameterNode) -> str:
     """The French label of a structure type ("ccas" → "centre communal d'action sociale (CCAS)")."""
-    node = _tree(tree).node("structure_types").children.get(code) if isinstance(code, str) else None
+    node = tree.node("structure_types").children.get(code) if isinstance(code, str) else None
     if not isinstance(node, ParameterNode) or not node.description:
         raise UnknownStructureType(str(code))
     return node.description
 
 
-def structure_type(code: str, on: date, *, tree: ParameterNode | None = None) -> StructureTypeRule:
+def structure_type(code: str, on: date, *, tree: ParameterNode) -> StructureTypeRule:
     """A structure type as the parameters describe it on `on` (UnknownStructureType otherwise)."""
-    types = _tree(tree).node("structure_types")
+    types = tree.node("structure_types")
     node = types.children.get(code) if isinstance(code, str) else None
     if not isinstance(node, ParameterNode):
         raise UnknownStructureType(str(code))
@@ -691,49 +678,40 @@ def structure_type(code: str, on: date, *, tree: ParameterNode | None = None) ->
     )
 
 
-def structure_types(on: date, *, tree: ParameterNode | None = None) -> tuple[StructureTypeRule, ...]:
+def structure_types(on: date, *, tree: ParameterNode) -> tuple[StructureTypeRule, ...]:
     """Every structure type on `on`, eligible or not, in the file's order."""
-    root = _tree(tree)
-    return tuple(structure_type(code, on, tree=root) for code in structure_type_codes(tree=root))
+    return tuple(structure_type(code, on, tree=tree) for code in structure_type_codes(tree=tree))
 
 
 # --- People and data ----------------------------------------------------------------------------------
 
 
-def advisor_age_range(on: date, *, tree: ParameterNode | None = None) -> AgeRange:
+def advisor_age_range(on: date, *, tree: ParameterNode) -> AgeRange:
     """The ages (completed years) at which an advisor may start a contract on `on`."""
-    root = _tree(tree)
     return AgeRange(
-        minimum=root.get("eligibility.advisor.minimum_age").at(on).as_int(),
-        maximum=root.get("eligibility.advisor.maximum_age").at(on).as_int(),
+        minimum=tree.get("eligibility.advisor.minimum_age").at(on).as_int(),
+        maximum=tree.get("eligibility.advisor.maximum_age").at(on).as_int(),
     )
 
 
-def contract_type_rules(
-    kind: StructureKind, on: date, *, tree: ParameterNode | None = None
-) -> ContractTypeRules:
+def contract_type_rules(kind: StructureKind, on: date, *, tree: ParameterNode) -> ContractTypeRules:
     """The contract types open to a public or private employer, and its longest CDD, on `on`."""
-    root = _tree(tree)
     kind = StructureKind(kind)
-    allowed = root.get(f"eligibility.contract.allowed_types.{kind.value}").at(on).as_strings()
-    maxima = root.node("eligibility.contract.cdd_maximum_months")
+    allowed = tree.get(f"eligibility.contract.allowed_types.{kind.value}").at(on).as_strings()
+    maxima = tree.node("eligibility.contract.cdd_maximum_months")
     maximum = maxima.get(kind.value).at(on).as_int() if kind.value in maxima else None
     return ContractTypeRules(kind, allowed, maximum)
 
 
-def mediator_in_post_cases(on: date, *, tree: ParameterNode | None = None) -> tuple[str, ...]:
+def mediator_in_post_cases(on: date, *, tree: ParameterNode) -> tuple[str, ...]:
     """The cases (`part_time`, `experimental_scheme`, `contract_ending`) in which someone already in post
     as a digital mediator in the structure may take an advisor's post starting on `on`."""
-    return _tree(tree).get("eligibility.mediator_in_post.allowed_cases").at(on).as_strings()
+    return tree.get("eligibility.mediator_in_post.allowed_cases").at(on).as_strings()
 
 
-def personal_data_retention_years(on: date, *, tree: ParameterNode | None = None) -> int:
+def personal_data_retention_years(on: date, *, tree: ParameterNode) -> int:
     """Years personal data is kept after the convention closed on `on` (an assumption, see the YAML)."""
-    return _tree(tree).get("personal_data.retention_years_after_closing").at(on).as_int()
-
-
-def _tree(tree: ParameterNode | None) -> ParameterNode:
-    return tree if tree is not None else parameters()
+    return tree.get("personal_data.retention_years_after_closing").at(on).as_int()
 
 
 def _text(value: ParameterValue) -> str:

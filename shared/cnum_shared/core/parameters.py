@@ -366,5 +366,10 @@ def load_parameters(directory: Path | None = None) -> ParameterNode:
 
 @cache
 def parameters() -> ParameterNode:
-    """The programme's parameters, loaded once per process."""
+    """The programme's parameters, loaded once per process: for the composition roots only.
+
+    A service's bootstrap (and its `manage` commands, the tests' fixtures) calls it once and hands the
+    tree to the unit of work (`uow.parameters`); domain code and use cases never call it, they take the
+    tree as an argument (every function of `cnum_shared.core.legal` requires `tree=`).
+    """
     return load_parameters()

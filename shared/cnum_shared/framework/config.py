@@ -22,7 +22,6 @@ from cnum_shared.framework.auth import KeyFileError, SigningKey, VerificationKey
 #: Where `cnum keys` writes the development key pair, under CNUM_VAR_DIR (`make run` does it once).
 DEVELOPMENT_PRIVATE_KEY = Path("keys/development-jwt-private.pem")
 DEVELOPMENT_PUBLIC_KEY = Path("keys/development-jwt-public.pem")
-ENVIRONMENTS = ("development", "test", "production")
 
 
 class ConfigurationError(RuntimeError):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import gc
 import json
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -78,10 +77,6 @@ def enum_type(enum_class: type[StrEnum], length: int = 32) -> SqlEnum:
         validate_strings=True,
         values_callable=lambda members: [member.value for member in members],
     )
-
-
-def new_id() -> uuid.UUID:
-    return uuid.uuid4()
 
 
 P = ParamSpec("P")
@@ -262,10 +257,6 @@ def create_database_engine(url: str, **kwargs: Any) -> Engine:
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     kwargs.setdefault("pool_pre_ping", True)  # survive a database restart without restarting the service
     return create_engine(url, **kwargs)
-
-
-def is_postgresql(engine: Engine) -> bool:
-    return engine.dialect.name == "postgresql"
 
 
 def ping(engine: Engine) -> None:

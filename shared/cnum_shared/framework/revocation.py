@@ -9,7 +9,8 @@ a database query per request.
 
 The list is its own small database (`CNUM_REVOCATION_DATABASE_URL`, a SQLite file under `var/` by
 default), shared by the issuers and the services; it is not a table of any one service, so that no
-service reads another's tables. Entries are kept until the tokens they revoke would have expired anyway.
+service reads another's tables. An entry counts until the tokens it revokes would have expired anyway;
+after that the snapshot no longer reads it (the rows stay, a few per sign-out).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
-    delete,
     insert,
     or_,
     select,
@@ -160,14 +160,6 @@ class RevocationList:
         cutoff = snapshot.subjects.get(principal.sub)
         # Tokens carry whole seconds: one issued in the same second as the revocation is revoked too.
         return cutoff is not None and principal.issued_at <= cutoff
-
-    def forget_expired(self, *, now: datetime | None = None) -> int:
-        """Drop the entries whose tokens have all expired; returns how many went."""
-        with self.engine.begin() as connection:
-            result = connection.execute(
-                delete(revocations).where(revocations.c.expires_at <= (now or utcnow()))
-            )
-        return int(result.rowcount or 0)
 
     def _current_snapshot(self) -> _Snapshot:
         snapshot = self._snapshot
