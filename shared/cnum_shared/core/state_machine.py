@@ -82,7 +82,12 @@ class StateMachine(Generic[S, E]):
         labels: Mapping[S, str] | None = None,
         refusal: Refusal | None = None,
     ) -> None:
-        unknown = [pair for pair in transitions if pair[0] not in states or pair[1] not in events]
+        # isinstance, not `in`: on Python 3.11 `"typo" in States` raises TypeError rather than answering.
+        unknown = [
+            (state, event, target)
+            for (state, event), target in transitions.items()
+            if not (isinstance(state, states) and isinstance(event, events) and isinstance(target, states))
+        ]
         if unknown:
             raise ValueError(f"{name}: transitions name unknown states or events: {unknown}")
         self.name = name
