@@ -90,9 +90,10 @@ test: install chromium lint typecheck ## the whole suite: ruff, mypy, then pytes
 test-fast: install ## pytest without the tests that start processes
 	$(BIN)/python -m pytest -n 2 -m "not slow"
 
-lint: install ## ruff check and ruff format --check
+lint: install ## ruff check, ruff format --check, and the architecture's contracts (.importlinter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install ## format the code and apply ruff's safe fixes
 	$(BIN)/ruff format .
