@@ -8,6 +8,9 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 SERVICES := conventions payments compliance
 STAMP := $(VENV)/.installed-stamp
+# Where every process of `make run` keeps its files (SQLite databases, documents, keys, sessions, e-mails,
+# the converter's profiles): CNUM_VAR_DIR, read by each process itself; named here for the messages.
+VAR_DIR := $(or $(CNUM_VAR_DIR),var)
 
 # Under CI the PostgreSQL half of the suite is required, never skipped.
 ifeq ($(CI),true)
@@ -60,17 +63,16 @@ lock: $(BIN)/python ## recompile requirements/lock.txt from requirements/all.in
 # without CNUM_ENVIRONMENT (DESIGN §5). An environment that sets it keeps its own value.
 migrate demo keys run: export CNUM_ENVIRONMENT := $(or $(CNUM_ENVIRONMENT),development)
 
-keys: install ## make the development key pair for signing tokens, under var/keys (kept when it exists)
+keys: install ## make the development key pair for signing tokens, under $CNUM_VAR_DIR/keys (kept when it exists)
 	$(BIN)/cnum keys
 
-migrate: install ## apply every service's migrations (SQLite under var/ unless <SVC>_DATABASE_URL is set)
+migrate: install ## apply every service's migrations (SQLite under $CNUM_VAR_DIR unless <SVC>_DATABASE_URL is set)
 	@for service in $(SERVICES); do $(BIN)/python -m $$service.manage migrate || exit 1; done
 
 demo: migrate ## load the demo data set (only on the first start)
 	$(BIN)/python -m conventions.manage load-demo
 
 run: keys demo ## run the whole product in the foreground (Ctrl-C stops everything)
-	@mkdir -p var/mail
 	@echo
 	@echo "  cnum is starting:"
 	@echo "    web interface http://127.0.0.1:5000   (sign in with a demo account, password cnum-demo)"
@@ -80,7 +82,7 @@ run: keys demo ## run the whole product in the foreground (Ctrl-C stops everythi
 	@echo "    PDF converter http://127.0.0.1:2002/healthz (LibreOffice pool)"
 	@echo "  A token:   $(BIN)/cnum token --role legal      (roles: admin legal finance compliance structure auditor service reporter)"
 	@echo "  Try:       curl -H \"Authorization: Bearer \$$($(BIN)/cnum token --role legal)\" http://127.0.0.1:5001/api/v1/structures"
-	@echo "  E-mails:   var/mail/*.eml (SMTP sink on 127.0.0.1:8025)"
+	@echo "  E-mails:   $(VAR_DIR)/mail/*.eml (SMTP sink on 127.0.0.1:8025)"
 	@echo
 	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho -f infra/Procfile -d . start
 
@@ -102,8 +104,8 @@ format: install ## format the code and apply ruff's safe fixes
 typecheck: install ## mypy (strict on cnum_shared, domain/ and service_layer/)
 	$(BIN)/mypy shared/cnum_shared $(foreach s,$(SERVICES),services/$(s)/$(s)) services/web/web
 
-clean-var: ## delete var/ (local databases, documents, mail): destructive
-	rm -rf var
+clean-var: ## delete $CNUM_VAR_DIR, var/ by default (local databases, documents, mail): destructive
+	rm -rf -- "$(VAR_DIR)"
 
 bench: install ## the performance targets of DESIGN §7, as ratios in one run (writes docs/benchmarks.md)
 	$(BIN)/python bench/run.py

@@ -579,6 +579,12 @@ def make_handler(pool: Pool) -> type[BaseHTTPRequestHandler]:
     return ConverterHandler
 
 
+def default_profiles_dir() -> Path:
+    """CNUM_VAR_DIR/converter, as every process of `make run` keeps its files under CNUM_VAR_DIR (the rule of
+    cnum_shared.framework.config, which this standalone program, run by Debian's Python, cannot import)."""
+    return Path(os.environ.get("CNUM_VAR_DIR") or "var") / "converter"
+
+
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="cnum's PDF converter: a pool of warm LibreOffice workers.")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -602,7 +608,10 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         "--conversion-timeout", type=float, default=60.0, help="seconds one conversion may take (default 60)"
     )
     parser.add_argument(
-        "--profiles-dir", type=Path, default=Path("var/converter"), help="one LibreOffice profile per worker"
+        "--profiles-dir",
+        type=Path,
+        default=default_profiles_dir(),
+        help="one LibreOffice profile per worker (default: CNUM_VAR_DIR/converter)",
     )
     parser.add_argument(
         "--soffice", default="/usr/lib/libreoffice/program/soffice.bin", help="the LibreOffice program"

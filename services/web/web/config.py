@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from cnum_shared.core.addresses import IPNetwork, parse_networks
 from cnum_shared.framework.auth import MAX_LIFETIME_SECONDS, Role, SigningKey
 from cnum_shared.framework.config import (
+    DEFAULT_VAR_DIR,
     DEVELOPMENT_PRIVATE_KEY,
     ConfigurationError,
     check_keys,
@@ -51,7 +52,7 @@ class WebSettings(BaseSettings):
     #: Send the session cookie over HTTPS only; production refuses to start without it.
     cookie_secure: bool | None = None
 
-    var_dir: Path = Field(default=Path("var"), validation_alias=_common("VAR_DIR"))
+    var_dir: Path = Field(default=DEFAULT_VAR_DIR, validation_alias=_common("VAR_DIR"))
     #: The TLS proxy in front of the web front (infra/README.md): the only hop whose `X-Forwarded-For`
     #: the web front believes (addresses or networks, comma-separated). Not CNUM_TRUSTED_PROXIES, which
     #: names the web front itself for the services.

@@ -7,6 +7,7 @@ works for `make run`, so a new machine needs no configuration at all.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -22,6 +23,17 @@ from cnum_shared.framework.auth import KeyFileError, SigningKey, VerificationKey
 #: Where `cnum keys` writes the development key pair, under CNUM_VAR_DIR (`make run` does it once).
 DEVELOPMENT_PRIVATE_KEY = Path("keys/development-jwt-private.pem")
 DEVELOPMENT_PUBLIC_KEY = Path("keys/development-jwt-public.pem")
+
+
+#: Where every process of `make run` keeps what it writes (SQLite files, documents, sessions, keys, the
+#: revocation list, e-mails, the converter's profiles) unless CNUM_VAR_DIR names another directory.
+DEFAULT_VAR_DIR = Path("var")
+
+
+def var_dir_from_environment(environ: Mapping[str, str] | None = None) -> Path:
+    """CNUM_VAR_DIR as the settings read it, for a process without a settings class (the mail sink)."""
+    value = (os.environ if environ is None else environ).get("CNUM_VAR_DIR", "")
+    return Path(value) if value else DEFAULT_VAR_DIR
 
 
 class ConfigurationError(RuntimeError):
@@ -60,7 +72,7 @@ class ServiceSettings(BaseSettings):
     revocation_cache_seconds: float = Field(
         default=5.0, ge=0, le=60, validation_alias=_common("REVOCATION_CACHE_SECONDS")
     )
-    var_dir: Path = Field(default=Path("var"), validation_alias=_common("VAR_DIR"))
+    var_dir: Path = Field(default=DEFAULT_VAR_DIR, validation_alias=_common("VAR_DIR"))
     conventions_url: str = Field(default="http://127.0.0.1:5001", validation_alias=_common("CONVENTIONS_URL"))
     payments_url: str = Field(default="http://127.0.0.1:5002", validation_alias=_common("PAYMENTS_URL"))
     compliance_url: str = Field(default="http://127.0.0.1:5003", validation_alias=_common("COMPLIANCE_URL"))

@@ -1,6 +1,7 @@
-"""The local SMTP sink of `make run`: every message it receives becomes an `.eml` file under var/mail/.
+"""The local SMTP sink of `make run`: every message it receives becomes an `.eml` file under
+CNUM_VAR_DIR/mail/ (var/mail/ by default).
 
-`python -m cnum_shared.framework.mailsink [--host 127.0.0.1] [--port 8025] [--directory var/mail]`. Tests use
+`python -m cnum_shared.framework.mailsink [--host 127.0.0.1] [--port 8025] [--directory DIR]`. Tests use
 `MailSink` on a free port and read what it received.
 """
 
@@ -22,6 +23,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from cnum_shared.framework.config import var_dir_from_environment
 
 
 class _StoreHandler:
@@ -90,7 +93,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m cnum_shared.framework.mailsink", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8025)
-    parser.add_argument("--directory", type=Path, default=Path("var/mail"))
+    parser.add_argument(
+        "--directory",
+        type=Path,
+        default=var_dir_from_environment() / "mail",
+        help="where the .eml files go (default: CNUM_VAR_DIR/mail)",
+    )
     arguments = parser.parse_args()
     stop = threading.Event()
 
