@@ -8,12 +8,11 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-import requests
 from flask import Flask, render_template, session
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from cnum_shared.framework.revocation import RevocationList
 from web.adapters.services import ServiceError
+from web.bootstrap import bootstrap
 from web.config import settings_from_environment
 from web.sessions import install_sessions
 from web.views import auth, compliance, finance, legal, structure
@@ -42,11 +41,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     install_sessions(app, settings)
     csrf.init_app(app)
-    # One pool of connections to the services for the whole process.
-    app.extensions["cnum_web_http"] = requests.Session()
-    # Fail at start-up without a usable private key; sign-out writes to the shared revocation list.
-    settings.signing_key()
-    app.extensions["cnum_revocations"] = RevocationList(settings.revocation_database_url)
+    adapters = bootstrap(settings)
+    app.extensions["cnum_web_http"] = adapters.http
+    # Sign-out writes to the shared revocation list.
+    app.extensions["cnum_revocations"] = adapters.revocations
     register_filters(app)
     for module in (auth, legal, finance, compliance, structure):
         app.register_blueprint(module.blp)
