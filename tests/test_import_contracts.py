@@ -61,6 +61,14 @@ def test_every_service_has_its_four_contracts(service):
     assert _lines(layers["layers"])[-3:] == ["service_layer", "adapters", "domain"]
 
 
+def test_make_lint_runs_the_contracts():
+    # `make test` and CI (.ci/run) run `make lint`: the contracts fail the build, not only a manual run.
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\nlint:", 1)[1].split("\n\n", 1)[0]
+    assert "$(BIN)/lint-imports" in recipe
+    assert "lint" in makefile.split("\ntest:", 1)[1].split("\n", 1)[0]
+
+
 def test_every_module_a_contract_names_exists():
     # A renamed package would make its contract check nothing, silently: name the stale ones.
     missing = set()
