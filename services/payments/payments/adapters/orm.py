@@ -27,7 +27,7 @@ from cnum_shared.framework.events.tables import define_event_tables
 from cnum_shared.framework.status_history import define_status_changes_table
 from payments.domain.clawback import RecoveryKind, RecoveryStatus
 from payments.domain.payments import PaymentRunStatus, PaymentStatus, RunLineStatus
-from payments.domain.tranches import TrancheKind, TrancheStatus
+from payments.domain.tranches import ConventionStatus, TrancheKind, TrancheStatus
 
 
 class Base(DeclarativeBase):
@@ -82,7 +82,7 @@ class ConventionCopy(Base):
     amount_per_post: Mapped[Decimal]
     total_amount: Mapped[Decimal]
     signed_on: Mapped[date]
-    status: Mapped[str] = mapped_column(String(12))
+    status: Mapped[ConventionStatus] = mapped_column(enum_type(ConventionStatus, length=12))
     ended_on: Mapped[date | None]
     #: The funded periods the convention states (article 6), as its events carry them:
     #: [{number, starts_on, ends_on, months, amount_per_post, monthly_rate}].

@@ -20,6 +20,14 @@ class TrancheStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class ConventionStatus(StrEnum):
+    """A convention as payments knows it, from its producer's events (a copy: no transition of its own)."""
+
+    ACTIVE = "active"
+    TERMINATED = "terminated"
+    CLOSED = "closed"
+
+
 class TrancheKind(StrEnum):
     #: One of the convention's tranches, at the amount the signed convention or avenant states.
     INSTALMENT = "instalment"
@@ -87,8 +95,3 @@ def _refusal(current: TrancheStatus, event: TrancheEvent) -> TrancheConflict:
 TRANCHES: StateMachine[TrancheStatus, TrancheEvent] = StateMachine(
     "tranche", TrancheStatus, TrancheEvent, TRANSITIONS, labels=_LABELS, refusal=_refusal
 )
-
-
-def next_status(current: TrancheStatus | str, event: TrancheEvent) -> TrancheStatus:
-    """The state `event` leads to (TrancheConflict when TRANSITIONS does not allow it)."""
-    return TRANCHES.next(current, event)

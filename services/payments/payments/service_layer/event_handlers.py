@@ -16,7 +16,14 @@ from cnum_shared.core.wire import Envelope
 from cnum_shared.framework.db import nogc, utcnow
 from cnum_shared.framework.events.inbox import EventHandler
 from payments.adapters.orm import ContractCopy, StandingCopy, StructureCopy
-from payments.domain.tranches import TRANCHES, UNPAID, TrancheEvent, TrancheKind, TrancheStatus
+from payments.domain.tranches import (
+    TRANCHES,
+    UNPAID,
+    ConventionStatus,
+    TrancheEvent,
+    TrancheKind,
+    TrancheStatus,
+)
 from payments.service_layer import clawback, regularisations, smic_checks
 from payments.service_layer.tranches import move
 from payments.service_layer.unit_of_work import PaymentsUnitOfWork
@@ -84,7 +91,7 @@ def schedule_conventions(uow: PaymentsUnitOfWork, events: Sequence[Envelope]) ->
                 "amount_per_post": data["amount_per_post"],
                 "total_amount": data["total_amount"],
                 "signed_on": data["signed_on"],
-                "status": "active",
+                "status": ConventionStatus.ACTIVE,
                 "ended_on": None,
                 "funding_periods": periods_json(data["funding_periods"]),
             }
@@ -181,11 +188,12 @@ def end_convention(uow: PaymentsUnitOfWork, event: Envelope) -> None:
     """`convention.terminated` / `convention.closed`: the unpaid tranches are cancelled."""
     data = event.data
     convention = uow.conventions.get(data["convention_id"])
-    if convention is None or convention.status != "active":
+    if convention is None or convention.status != ConventionStatus.ACTIVE:
         return
-    convention.status = "terminated" if event.type == "convention.terminated" else "closed"
+    terminated = event.type == "convention.terminated"
+    convention.status = ConventionStatus.TERMINATED if terminated else ConventionStatus.CLOSED
     convention.ended_on = data["on"]
-    label = "résiliée" if convention.status == "terminated" else "clôturée"
+    label = "résiliée" if terminated else "clôturée"
     for tranche in uow.tranches.of_convention(convention.convention_id):
         if tranche.status in UNPAID:
             move(uow, tranche, TrancheEvent.CANCEL, PRODUCER, f"convention {label} : {data['reason']}")

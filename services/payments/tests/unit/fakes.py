@@ -22,7 +22,7 @@ from payments.adapters.orm import (
 )
 from payments.domain.clawback import RecoveryKind, RecoveryStatus
 from payments.domain.payments import OPEN_RUNS, PaymentStatus
-from payments.domain.tranches import TRANCHES, TrancheConflict, TrancheKind, TrancheStatus
+from payments.domain.tranches import TRANCHES, ConventionStatus, TrancheConflict, TrancheKind, TrancheStatus
 from payments.domain.transfers import InvalidTransfers
 
 
@@ -484,7 +484,7 @@ def a_convention(
         amount_per_post=Decimal(amount_per_post),
         total_amount=sum((Decimal(a) for a in amounts), Decimal(0)),
         signed_on=start,
-        status="active",
+        status=ConventionStatus.ACTIVE,
         ended_on=None,
         funding_periods=[
             {

@@ -18,9 +18,10 @@ from payments.domain.payments import (
     RunLineEvent,
     RunLineStatus,
 )
-from payments.domain.tranches import TRANCHES, TrancheConflict, TrancheEvent, TrancheStatus, next_status
+from payments.domain.tranches import TRANCHES, TrancheConflict, TrancheEvent, TrancheStatus
 
 S, E = TrancheStatus, TrancheEvent
+next_status = TRANCHES.next
 
 ALLOWED = {
     (S.SCHEDULED, E.FALL_DUE): S.DUE,
