@@ -21,7 +21,7 @@ import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import requests
 from common import ROOT, Databases, Result, available_backends, free_port, judged_on_postgresql, timed
@@ -171,6 +171,14 @@ def signed_conventions(conventions: int, structure: uuid.UUID) -> list[Any]:
     ]
 
 
+def payments_unit_of_work(database: Any) -> Any:
+    """The payments service's unit of work on `database` (no SEPA file is written here)."""
+    from cnum_shared.core.parameters import parameters
+    from payments.adapters.unit_of_work import SqlUnitOfWork
+
+    return SqlUnitOfWork(database.session_factory, parameters(), transfers=cast(Any, None))
+
+
 def bench_scheduling(backend: str = "sqlite", conventions: int = 4000) -> Result:
     """Scheduling the tranches of 4,000 signed conventions (the handler's bulk path, one unit of work)
     against the naive way: the ORM, one convention and one commit at a time."""
@@ -205,8 +213,8 @@ def bench_scheduling(backend: str = "sqlite", conventions: int = 4000) -> Result
         seed(database)
 
     def ours(ours_db: Database) -> None:
-        with ours_db.unit_of_work() as uow:
-            schedule_conventions(uow.session, events)
+        with payments_unit_of_work(ours_db) as uow:
+            schedule_conventions(uow, events)
             uow.commit()
 
     def naive(naive_db: Database) -> None:
@@ -306,8 +314,8 @@ def bench_api(seconds: float = 3.0, clients: int = 8, rounds_of_load: int = 3) -
     from payments.service_layer.event_handlers import schedule_conventions
 
     database = Database(url)
-    with database.unit_of_work() as uow:
-        schedule_conventions(uow.session, signed_conventions(4000, uuid.uuid4()))
+    with payments_unit_of_work(database) as uow:
+        schedule_conventions(uow, signed_conventions(4000, uuid.uuid4()))
         uow.commit()
     database.dispose()
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))

@@ -17,12 +17,17 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from cnum_shared.framework.audit import define_audit_table
-from cnum_shared.framework.db import MONEY, UtcDateTime, new_metadata
+from cnum_shared.framework.db import MONEY, UtcDateTime, enum_type, new_metadata
 from cnum_shared.framework.events.tables import define_event_tables
+from cnum_shared.framework.status_history import define_status_changes_table
+from payments.domain.clawback import RecoveryKind, RecoveryStatus
+from payments.domain.payments import PaymentRunStatus, PaymentStatus, RunLineStatus
+from payments.domain.tranches import ConventionStatus, TrancheKind, TrancheStatus
 
 
 class Base(DeclarativeBase):
@@ -34,6 +39,9 @@ class Base(DeclarativeBase):
 event_tables = define_event_tables(Base.metadata)
 #: Every write through the API: who, what, when, and the answer (DESIGN §4).
 audit_table = define_audit_table(Base.metadata)
+#: Every change of status of payments, payment runs and their lines, and recoveries (the tranches keep
+#: theirs in `tranche_history`).
+status_changes_table = define_status_changes_table(Base.metadata)
 
 
 class StructureCopy(Base):
@@ -74,7 +82,7 @@ class ConventionCopy(Base):
     amount_per_post: Mapped[Decimal]
     total_amount: Mapped[Decimal]
     signed_on: Mapped[date]
-    status: Mapped[str] = mapped_column(String(12))
+    status: Mapped[ConventionStatus] = mapped_column(enum_type(ConventionStatus, length=12))
     ended_on: Mapped[date | None]
     #: The funded periods the convention states (article 6), as its events carry them:
     #: [{number, starts_on, ends_on, months, amount_per_post, monthly_rate}].
@@ -104,11 +112,13 @@ class Tranche(Base):
     number: Mapped[int]
     amount: Mapped[Decimal]
     due_on: Mapped[date]
-    status: Mapped[str] = mapped_column(String(12))
+    status: Mapped[TrancheStatus] = mapped_column(enum_type(TrancheStatus, length=12))
     approved_by: Mapped[str | None] = mapped_column(String(200))
     approved_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
-    kind: Mapped[str] = mapped_column(String(16), server_default="instalment", default="instalment")
+    kind: Mapped[TrancheKind] = mapped_column(
+        enum_type(TrancheKind, length=16), server_default="instalment", default=TrancheKind.INSTALMENT
+    )
     #: For a regularisation line: the number of the instalment it completes, and the avenant.
     regularises: Mapped[int | None]
     amendment_number: Mapped[int | None]
@@ -205,12 +215,23 @@ class Hold(Base):
 
 
 class Payment(Base):
-    """A tranche paid: at most one per tranche, whatever the requests (the unique constraint)."""
+    """A tranche paid: at most one `paid` per tranche, whatever the requests (the partial unique index).
+
+    A payment the bank returned is kept, `returned` (with its history row): the tranche may be paid again.
+    """
 
     __tablename__ = "payments"
     __table_args__ = (
-        UniqueConstraint("tranche_id"),
         CheckConstraint("approved_by <> paid_by", name="four_eyes"),
+        CheckConstraint("status IN ('paid', 'returned')", name="status"),
+        Index(
+            "uq_payments_tranche_id_paid",
+            "tranche_id",
+            unique=True,
+            sqlite_where=text("status = 'paid'"),
+            postgresql_where=text("status = 'paid'"),
+        ),
+        Index("ix_payments_tranche_id", "tranche_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -222,6 +243,9 @@ class Payment(Base):
     paid_by: Mapped[str] = mapped_column(String(200))
     payment_run_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("payment_runs.id"))
     created_at: Mapped[datetime]
+    status: Mapped[PaymentStatus] = mapped_column(
+        enum_type(PaymentStatus, length=12), server_default="paid", default=PaymentStatus.PAID
+    )
 
 
 class IdempotencyKey(Base):
@@ -252,7 +276,7 @@ class PaymentRun(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    status: Mapped[str] = mapped_column(String(10))
+    status: Mapped[PaymentRunStatus] = mapped_column(enum_type(PaymentRunStatus, length=10))
     execution_date: Mapped[date]
     message_id: Mapped[str] = mapped_column(String(35), unique=True)
     #: (caller, Idempotency-Key) of the request that made it: a retry after a crash finds this run.
@@ -282,7 +306,7 @@ class PaymentRunLine(Base):
     creditor_iban: Mapped[str] = mapped_column(String(34))
     creditor_bic: Mapped[str | None] = mapped_column(String(11))
     end_to_end_id: Mapped[str] = mapped_column(String(35))
-    status: Mapped[str] = mapped_column(String(10))
+    status: Mapped[RunLineStatus] = mapped_column(enum_type(RunLineStatus, length=10))
     rejection_reason: Mapped[str | None] = mapped_column(String(500))
 
 
@@ -312,11 +336,13 @@ class Recovery(Base):
     amount: Mapped[Decimal]
     #: Months of the convention in which the post was occupied (post_ended; 0 for a regularisation).
     months_started: Mapped[int]
-    status: Mapped[str] = mapped_column(String(12))
+    status: Mapped[RecoveryStatus] = mapped_column(enum_type(RecoveryStatus, length=12))
     #: A refill before this day cancels the recovery (DESIGN §4); a regularisation is due from its avenant.
     refill_deadline: Mapped[date]
     created_at: Mapped[datetime]
-    kind: Mapped[str] = mapped_column(String(16), server_default="post_ended", default="post_ended")
+    kind: Mapped[RecoveryKind] = mapped_column(
+        enum_type(RecoveryKind, length=16), server_default="post_ended", default=RecoveryKind.POST_ENDED
+    )
     tranche_number: Mapped[int | None]
     amendment_number: Mapped[int | None]
     earned: Mapped[Decimal | None]

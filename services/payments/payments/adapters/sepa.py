@@ -28,6 +28,8 @@ from schwifty.exceptions import SchwiftyException
 from sepaxml import SepaTransfer
 from sepaxml.validation import ValidationError as SepaxmlValidationError
 
+from payments.domain.transfers import CreditTransfer, InvalidTransfers
+
 SCHEMA = "pain.001.001.03"
 NAMESPACE = f"urn:iso:std:iso:20022:tech:xsd:{SCHEMA}"
 #: The EPC's ceiling for one SEPA credit transfer.
@@ -81,16 +83,6 @@ class Debtor:
     name: str
     iban: str
     bic: str
-
-
-@dataclass(frozen=True)
-class CreditTransfer:
-    end_to_end_id: str
-    creditor_name: str
-    creditor_iban: str
-    creditor_bic: str | None
-    amount: Decimal
-    remittance: str
 
 
 class Pain001Summary(TypedDict):
@@ -307,3 +299,36 @@ def summary(xml: bytes) -> Pain001Summary:
             for node in tree.iterfind("p:CstmrCdtTrfInitn/p:PmtInf/p:CdtTrfTxInf/p:PmtId/p:EndToEndId", ns)
         ],
     }
+
+
+class SepaFiles:
+    """The bank's files of the debtor's account (settings), as the use cases ask for them
+    (domain.transfers.TransferFiles): bootstrap builds it once."""
+
+    def __init__(self, debtor: Debtor) -> None:
+        self.debtor = debtor
+
+    def check(self, transfers: Sequence[CreditTransfer]) -> None:
+        try:
+            check_transfers(self.debtor, transfers)
+        except InvalidTransfer as error:
+            raise InvalidTransfers(error.problems) from None
+
+    def pain001(
+        self,
+        transfers: Sequence[CreditTransfer],
+        *,
+        message_id: str,
+        execution_date: date,
+        created_at: datetime,
+    ) -> bytes:
+        try:
+            return build_pain001(
+                self.debtor,
+                transfers,
+                message_id=message_id,
+                execution_date=execution_date,
+                created_at=created_at,
+            )
+        except InvalidTransfer as error:
+            raise InvalidTransfers(error.problems) from None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Response, request
+from flask import Response
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
@@ -16,17 +16,19 @@ from cnum_shared.framework.web import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
     Blueprint,
-    abort,
     current_principal,
     link,
     service_context,
 )
-from payments.adapters import sepa
-from payments.api.tranches import requires_idempotency_key, run_idempotently
-from payments.config import PaymentsSettings
-from payments.domain.tranches import TrancheConflict
-from payments.service_layer import payment_runs as use_cases
-from payments.service_layer.tranches import FourEyes
+from payments.api.context import unit_of_work
+from payments.api.idempotent import (
+    IDEMPOTENCY_KEY_HEADER,
+    idempotency_key,
+    requires_idempotency_key,
+    run_idempotently,
+)
+from payments.domain.payments import PaymentRunStatus
+from payments.service_layer import commands, payment_runs, queries
 
 blp = Blueprint("payment_runs", __name__, url_prefix="/payment-runs", description="Ordres de virement SEPA")
 
@@ -83,40 +85,6 @@ class RejectionsSchema(Schema):
     lines = fields.List(fields.Nested(RejectionSchema), required=True, validate=validate.Length(min=1))
 
 
-def _refuse(error: Exception) -> Any:
-    if isinstance(error, use_cases.RunRefused):
-        return abort(409, "Ordre de virement refusé : " + str(error), errors={"tranches": error.problems})
-    if isinstance(error, TrancheConflict):
-        return abort(409, str(error), errors={"reasons": [{"code": error.code, "message": str(error)}]})
-    if isinstance(error, FourEyes):
-        return abort(403, str(error), errors={"tranches": error.tranches} if error.tranches else None)
-    if isinstance(error, sepa.InvalidTransfer):
-        return abort(422, "Virement SEPA invalide.", errors={"sepa": error.problems})
-    return abort(404, "Ordre de virement introuvable.")
-
-
-_REFUSED = (
-    use_cases.RunRefused,
-    TrancheConflict,
-    FourEyes,
-    sepa.InvalidTransfer,
-    use_cases.PaymentRunNotFound,
-)
-
-
-def _debtor() -> sepa.Debtor:
-    settings = service_context().settings
-    assert isinstance(settings, PaymentsSettings)
-    return sepa.Debtor(settings.debtor_name, settings.debtor_iban, settings.debtor_bic)
-
-
-def _with_lines(uow: Any, run: Any) -> dict[str, Any]:
-    """The run and its lines, as raw values for RunWithLinesSchema to dump."""
-    data = {name: getattr(run, name) for name in RunSchema().fields}
-    data["lines"] = list(use_cases.run_lines(uow, run.id))
-    return data
-
-
 class RunQuerySchema(Schema):
     status = fields.String(validate=validate.OneOf(["draft", "exported", "confirmed", "cancelled"]))
 
@@ -129,9 +97,13 @@ class PaymentRuns(MethodView):
     @blp.paginate(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
     def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
         """The payment runs, newest first, filtered by status (their lines and files: GET one run)."""
-        with service_context().database.unit_of_work(read_only=True) as uow:
-            page, total = use_cases.list_runs(
-                uow, query.get("status"), pagination_parameters.first_item, pagination_parameters.page_size
+        status = query.get("status")
+        with unit_of_work(read_only=True) as uow:
+            page, total = queries.list_runs(
+                uow,
+                PaymentRunStatus(status) if status else None,
+                pagination_parameters.first_item,
+                pagination_parameters.page_size,
             )
         pagination_parameters.item_count = total
         return page
@@ -148,30 +120,23 @@ class PaymentRuns(MethodView):
         RejectLines=link("/payment-runs/{run_id}/rejections", "post", run_id="$response.body#/id"),
         CancelRun=link("/payment-runs/{run_id}/cancel", "post", run_id="$response.body#/id"),
     )
-    @blp.doc(
-        parameters=[
-            {"in": "header", "name": "Idempotency-Key", "required": True, "schema": {"type": "string"}}
-        ]
-    )
+    @blp.doc(parameters=[IDEMPOTENCY_KEY_HEADER])
     def post(self, body: dict[str, Any]) -> Any:
         """Gather approved tranches into a draft run (each one's gates and creditor IBAN checked)."""
-        context = service_context()
-        principal = current_principal()
+        principal = current_principal().sub
+        command = commands.CreatePaymentRun(
+            tranche_ids=body["tranche_ids"],
+            execution_date=body["execution_date"],
+            created_by=principal,
+            today=service_context().today(),
+            request_key=f"{principal}:{idempotency_key()}",
+        )
 
         def create_once() -> Any:
-            with context.database.unit_of_work() as uow:
-                run = use_cases.create_run(
-                    uow,
-                    body["tranche_ids"],
-                    body["execution_date"],
-                    principal.sub,
-                    context.today(),
-                    _debtor(),
-                    request_key=f"{principal.sub}:{request.headers['Idempotency-Key'].strip()}",
-                )
-                return _with_lines(uow, run)
+            with unit_of_work() as uow:
+                return queries.run_with_lines(uow, payment_runs.create_run(uow, command))
 
-        return run_idempotently(body, create_once, RunWithLinesSchema(), _REFUSED, _refuse)
+        return run_idempotently(body, create_once, RunWithLinesSchema())
 
 
 @blp.route("/<uuid:run_id>")
@@ -179,11 +144,8 @@ class PaymentRunById(MethodView):
     @blp.roles(Role.FINANCE, *READERS)
     @blp.response(200, RunWithLinesSchema)
     def get(self, run_id: uuid.UUID) -> Any:
-        with service_context().database.unit_of_work(read_only=True) as uow:
-            try:
-                return _with_lines(uow, use_cases.get_run(uow, run_id))
-            except _REFUSED as error:
-                return _refuse(error)
+        with unit_of_work(read_only=True) as uow:
+            return queries.payment_run(uow, run_id)
 
 
 @blp.route("/<uuid:run_id>/sepa")
@@ -192,12 +154,9 @@ class PaymentRunSepa(MethodView):
     @blp.doc(responses={"200": {"description": "pain.001.001.03", "content": {"application/xml": {}}}})
     def get(self, run_id: uuid.UUID) -> Any:
         """The SEPA credit-transfer file (pain.001.001.03, validated against its XSD), written once."""
-        context = service_context()
-        with context.database.unit_of_work() as uow:
-            try:
-                xml = use_cases.export(uow, run_id, _debtor(), context.clock.now())
-            except _REFUSED as error:
-                return _refuse(error)
+        command = commands.ExportPaymentRun(run_id, service_context().clock.now(), current_principal().sub)
+        with unit_of_work() as uow:
+            xml = payment_runs.export_run(uow, command)
         return Response(
             xml,
             mimetype="application/xml",
@@ -212,11 +171,10 @@ class ConfirmPaymentRun(MethodView):
     @blp.response(200, RunSchema)
     def post(self, body: dict[str, Any], run_id: uuid.UUID) -> Any:
         """The bank executed the run: its tranches are paid (by another officer than its author)."""
-        with service_context().database.unit_of_work() as uow:
-            try:
-                return use_cases.confirm(uow, run_id, current_principal().sub, body["paid_on"])
-            except _REFUSED as error:
-                return _refuse(error)
+        with unit_of_work() as uow:
+            return payment_runs.confirm_run(
+                uow, commands.ConfirmPaymentRun(run_id, current_principal().sub, body["paid_on"])
+            )
 
 
 @blp.route("/<uuid:run_id>/rejections")
@@ -225,14 +183,12 @@ class PaymentRunRejections(MethodView):
     @blp.arguments(RejectionsSchema)
     @blp.response(200, RunWithLinesSchema)
     def post(self, body: dict[str, Any], run_id: uuid.UUID) -> Any:
-        """Lines the bank rejected: their tranches return to `approved`."""
-        rejections = {line["tranche_id"]: line["reason"] for line in body["lines"]}
-        with service_context().database.unit_of_work() as uow:
-            try:
-                run = use_cases.reject_lines(uow, run_id, rejections, current_principal().sub)
-                return _with_lines(uow, run)
-            except _REFUSED as error:
-                return _refuse(error)
+        """Lines the bank rejected: their payments are returned, their tranches back to `approved`."""
+        command = commands.RejectLines(
+            run_id, {line["tranche_id"]: line["reason"] for line in body["lines"]}, current_principal().sub
+        )
+        with unit_of_work() as uow:
+            return queries.run_with_lines(uow, payment_runs.reject_lines(uow, command))
 
 
 @blp.route("/<uuid:run_id>/cancel")
@@ -241,8 +197,5 @@ class CancelPaymentRun(MethodView):
     @blp.response(200, RunSchema)
     def post(self, run_id: uuid.UUID) -> Any:
         """Cancel a run not yet confirmed: its tranches may go into another one."""
-        with service_context().database.unit_of_work() as uow:
-            try:
-                return use_cases.cancel(uow, run_id)
-            except _REFUSED as error:
-                return _refuse(error)
+        with unit_of_work() as uow:
+            return payment_runs.cancel_run(uow, commands.CancelPaymentRun(run_id, current_principal().sub))

@@ -12,10 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
 from cnum_shared.core.dates import months_started
 from cnum_shared.core.legal import FundingPeriod
 from cnum_shared.core.money import quantize_cents
+from cnum_shared.core.state_machine import StateMachine
 
 
 @dataclass(frozen=True)
@@ -79,3 +81,46 @@ def clawback(
         paid_per_post=paid,
         recoverable=max(Decimal(0), paid - earned),
     )
+
+
+class RecoveryKind(StrEnum):
+    #: A post that ended early (article 6): provisional until its refill deadline.
+    POST_ENDED = "post_ended"
+    #: The part of an avenant's reduction already paid: issued at once.
+    REGULARISATION = "regularisation"
+
+
+class RecoveryStatus(StrEnum):
+    PROVISIONAL = "provisional"
+    ISSUED = "issued"
+    RECEIVED = "received"
+    OFFSET = "offset"
+    CANCELLED = "cancelled"
+
+
+class RecoveryEvent(StrEnum):
+    #: The post was refilled before the deadline: nothing is owed back.
+    CANCEL_ON_REFILL = "cancel_on_refill"
+
+
+RECOVERIES: StateMachine[RecoveryStatus, RecoveryEvent] = StateMachine(
+    "recovery",
+    RecoveryStatus,
+    RecoveryEvent,
+    {(RecoveryStatus.PROVISIONAL, RecoveryEvent.CANCEL_ON_REFILL): RecoveryStatus.CANCELLED},
+    labels={
+        RecoveryStatus.PROVISIONAL: "provisoire",
+        RecoveryStatus.ISSUED: "émis",
+        RecoveryStatus.RECEIVED: "reçu",
+        RecoveryStatus.OFFSET: "compensé",
+        RecoveryStatus.CANCELLED: "annulé",
+    },
+)
+#: Recoveries that still count (a cancelled one was undone).
+LIVE_RECOVERIES = frozenset(
+    {RecoveryStatus.PROVISIONAL, RecoveryStatus.ISSUED, RecoveryStatus.RECEIVED, RecoveryStatus.OFFSET}
+)
+#: What an avenant's reduction already claims back of the payments.
+CLAIMED_RECOVERIES = frozenset({RecoveryStatus.ISSUED, RecoveryStatus.RECEIVED, RecoveryStatus.OFFSET})
+#: What the balance shows as still recoverable.
+RECOVERABLE = frozenset({RecoveryStatus.PROVISIONAL, RecoveryStatus.ISSUED})

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from cnum_shared.core.state_machine import StateMachine, TransitionRefused
+
 
 class TrancheStatus(StrEnum):
     SCHEDULED = "scheduled"
@@ -16,6 +18,14 @@ class TrancheStatus(StrEnum):
     PAID = "paid"
     BLOCKED = "blocked"
     CANCELLED = "cancelled"
+
+
+class ConventionStatus(StrEnum):
+    """A convention as payments knows it, from its producer's events (a copy: no transition of its own)."""
+
+    ACTIVE = "active"
+    TERMINATED = "terminated"
+    CLOSED = "closed"
 
 
 class TrancheKind(StrEnum):
@@ -65,25 +75,23 @@ _LABELS = {
 }
 
 
-class TrancheConflict(Exception):
-    """The change is not allowed from the tranche's state (a 409); `code` names why."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+class TrancheConflict(TransitionRefused):
+    """Not allowed in the tranche's (or its payment run's) state: a 409 whose `errors.reasons` names the
+    `code` and repeats the message."""
 
 
-def next_status(current: TrancheStatus, event: TrancheEvent) -> TrancheStatus:
-    try:
-        return TRANSITIONS[(TrancheStatus(current), event)]
-    except KeyError:
-        label = _LABELS[TrancheStatus(current)]
-        if event is E.APPROVE and current is S.SCHEDULED:
-            raise TrancheConflict("not_due", "La tranche n'est pas encore échue.") from None
-        if event is E.PAY and current is S.PAID:
-            raise TrancheConflict("already_paid", "La tranche est déjà payée.") from None
-        if event is E.PAY:
-            raise TrancheConflict(
-                "not_approved", f"La tranche est {label} : elle doit être approuvée."
-            ) from None
-        raise TrancheConflict("invalid_transition", f"Action impossible sur une tranche {label}.") from None
+def _refusal(current: TrancheStatus, event: TrancheEvent) -> TrancheConflict:
+    label = _LABELS[current]
+    if event is E.APPROVE and current is S.SCHEDULED:
+        return TrancheConflict("not_due", "La tranche n'est pas encore échue.")
+    if event is E.PAY and current is S.PAID:
+        return TrancheConflict("already_paid", "La tranche est déjà payée.")
+    if event is E.PAY:
+        return TrancheConflict("not_approved", f"La tranche est {label} : elle doit être approuvée.")
+    return TrancheConflict("invalid_transition", f"Action impossible sur une tranche {label}.")
+
+
+#: The tranche's state machine: its history is kept in `tranche_history` (the tranche's own table).
+TRANCHES: StateMachine[TrancheStatus, TrancheEvent] = StateMachine(
+    "tranche", TrancheStatus, TrancheEvent, TRANSITIONS, labels=_LABELS, refusal=_refusal
+)

@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
 from cnum_shared.framework.events.relay import relay_outbox_job
 from cnum_shared.framework.jobs import Job
 from cnum_shared.framework.web import ServiceContext
 from payments.adapters.orm import event_tables
 from payments.service_layer import smic_checks, tranches
+from payments.service_layer.commands import MarkDue, RecheckSmic
+from payments.service_layer.unit_of_work import PaymentsUnitOfWork
+
+
+def _unit_of_work(context: ServiceContext) -> PaymentsUnitOfWork:
+    return cast(PaymentsUnitOfWork, context.unit_of_work())
 
 
 def _mark_due(context: ServiceContext, as_of: date) -> str:
-    with context.database.unit_of_work() as uow:
-        return f"{tranches.mark_due(uow, as_of)} tranche(s) échue(s)"
+    with _unit_of_work(context) as uow:
+        return f"{tranches.mark_due(uow, MarkDue(as_of))} tranche(s) échue(s)"
 
 
 def _smic_recheck(context: ServiceContext, as_of: date) -> str:
-    with context.database.unit_of_work() as uow:
-        made = smic_checks.recheck_at_revaluations(uow.session, as_of)
-        uow.commit()
+    with _unit_of_work(context) as uow:
+        made = smic_checks.recheck_at_revaluations(uow, RecheckSmic(as_of))
     return f"{made} contrôle(s) SMIC aux revalorisations"
 
 

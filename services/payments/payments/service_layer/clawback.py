@@ -1,41 +1,25 @@
-"""Recoveries: computed when a contract ends, provisional until the refill deadline, and the balance."""
+"""Recoveries: computed when a contract ends, provisional until the refill deadline, cancelled by a
+refill in time."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
-
 from cnum_shared.core import legal
 from cnum_shared.framework.db import utcnow
-from payments.adapters.orm import ContractCopy, ConventionCopy, Payment, Recovery, Tranche
-from payments.domain.clawback import FundedPeriod, clawback
-
-OWED_STATUSES = ("due", "blocked", "approved")
-
-
-def paid_total(session: Session, convention_id: uuid.UUID) -> Decimal:
-    return session.scalar(
-        select(func.coalesce(func.sum(Payment.amount), 0))
-        .join(Tranche, Tranche.id == Payment.tranche_id)
-        .where(Tranche.convention_id == convention_id)
-    ) or Decimal(0)
-
-
-def regularised_back(session: Session, convention_id: uuid.UUID) -> Decimal:
-    """What avenants' reductions already claim back of the payments (not to be claimed twice)."""
-    return session.scalar(
-        select(func.coalesce(func.sum(Recovery.amount), 0)).where(
-            Recovery.convention_id == convention_id,
-            Recovery.kind == "regularisation",
-            Recovery.status.in_(("issued", "received", "offset")),
-        )
-    ) or Decimal(0)
+from payments.adapters.orm import ContractCopy, ConventionCopy, Recovery
+from payments.domain.clawback import (
+    CLAIMED_RECOVERIES,
+    RECOVERIES,
+    FundedPeriod,
+    RecoveryEvent,
+    RecoveryKind,
+    RecoveryStatus,
+    clawback,
+)
+from payments.service_layer.unit_of_work import PaymentsUnitOfWork
 
 
 def funded_periods(convention: ConventionCopy) -> list[FundedPeriod]:
@@ -52,13 +36,15 @@ def funded_periods(convention: ConventionCopy) -> list[FundedPeriod]:
     ]
 
 
-def record_recovery(session: Session, contract: ContractCopy) -> Recovery | None:
+def record_recovery(uow: PaymentsUnitOfWork, contract: ContractCopy, actor: str) -> Recovery | None:
     """What was paid for the post beyond the months it was occupied (article 6 of the convention);
     provisional until the refill deadline."""
-    convention = session.get(ConventionCopy, contract.convention_id)
+    convention = uow.conventions.get(contract.convention_id)
     if convention is None or contract.ended_on is None or convention.posts < 1:
         return None
-    paid = paid_total(session, convention.convention_id) - regularised_back(session, convention.convention_id)
+    paid = uow.payments.paid_total(convention.convention_id) - uow.recoveries.regularised_total(
+        convention.convention_id, CLAIMED_RECOVERIES
+    )
     outcome = clawback(
         convention_start=convention.start_date,
         periods=funded_periods(convention),
@@ -66,7 +52,8 @@ def record_recovery(session: Session, contract: ContractCopy) -> Recovery | None
         occupied_until=contract.ended_on,
         paid_per_post=paid / convention.posts,
     )
-    deadline = legal.deadline("post_refill", contract.ended_on).due_on(contract.ended_on)
+    deadline = legal.deadline("post_refill", contract.ended_on, tree=uow.parameters).due_on(contract.ended_on)
+    now = utcnow()
     recovery = Recovery(
         id=uuid.uuid4(),
         contract_id=contract.contract_id,
@@ -74,10 +61,9 @@ def record_recovery(session: Session, contract: ContractCopy) -> Recovery | None
         structure_id=convention.structure_id,
         amount=outcome.recoverable,
         months_started=outcome.months,
-        status="provisional",
         refill_deadline=deadline,
-        created_at=utcnow(),
-        kind="post_ended",
+        created_at=now,
+        kind=RecoveryKind.POST_ENDED,
         earned=outcome.earned,
         paid_per_post=outcome.paid_per_post,
         computation=[
@@ -90,59 +76,29 @@ def record_recovery(session: Session, contract: ContractCopy) -> Recovery | None
             for item in outcome.periods
         ],
     )
-    session.add(recovery)
+    RECOVERIES.start(
+        recovery,
+        RecoveryStatus.PROVISIONAL,
+        actor=actor,
+        reason=f"poste terminé le {contract.ended_on.isoformat()}",
+        at=now,
+        log=uow.history,
+    )
+    uow.recoveries.add(recovery)
     return recovery
 
 
-def cancel_on_refill(session: Session, contract: ContractCopy) -> int:
+def cancel_on_refill(uow: PaymentsUnitOfWork, contract: ContractCopy, actor: str) -> int:
     """A post refilled before its deadline owes nothing back."""
-    result = session.execute(
-        update(Recovery)
-        .where(
-            Recovery.convention_id == contract.convention_id,
-            Recovery.status == "provisional",
-            Recovery.refill_deadline >= contract.start_date,
+    recoveries = uow.recoveries.provisional_refilled_by(contract.convention_id, contract.start_date)
+    now = utcnow()
+    for recovery in recoveries:
+        RECOVERIES.apply(
+            recovery,
+            RecoveryEvent.CANCEL_ON_REFILL,
+            actor=actor,
+            reason=f"poste pourvu le {contract.start_date.isoformat()}",
+            at=now,
+            log=uow.history,
         )
-        .values(status="cancelled")
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True)
-class Balance:
-    convention_id: uuid.UUID
-    total: Decimal
-    paid: Decimal
-    due: Decimal
-    recoverable: Decimal
-    recoveries: Sequence[Recovery]
-    regularisations: Sequence[Tranche]
-
-
-def balance(session: Session, convention: ConventionCopy) -> Balance:
-    """Total, paid, due (tranches due, blocked or approved), recoverable, and each recovery and
-    regularisation line with its computation (DESIGN §4)."""
-    due = session.scalar(
-        select(func.coalesce(func.sum(Tranche.amount), 0)).where(
-            Tranche.convention_id == convention.convention_id, Tranche.status.in_(OWED_STATUSES)
-        )
-    )
-    recoveries = session.scalars(
-        select(Recovery)
-        .where(Recovery.convention_id == convention.convention_id)
-        .order_by(Recovery.created_at, Recovery.id)
-    ).all()
-    lines = session.scalars(
-        select(Tranche)
-        .where(Tranche.convention_id == convention.convention_id, Tranche.kind == "regularisation")
-        .order_by(Tranche.number)
-    ).all()
-    return Balance(
-        convention_id=convention.convention_id,
-        total=convention.total_amount,
-        paid=Decimal(paid_total(session, convention.convention_id)),
-        due=Decimal(due or 0),
-        recoverable=sum((r.amount for r in recoveries if r.status in ("provisional", "issued")), Decimal(0)),
-        recoveries=recoveries,
-        regularisations=lines,
-    )
+    return len(recoveries)

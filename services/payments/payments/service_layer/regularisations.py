@@ -14,21 +14,18 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from cnum_shared.core.money import format_eur_fr
+from cnum_shared.core.state_machine import Transition
 from cnum_shared.framework.db import utcnow
 from payments.adapters.orm import ConventionCopy, Recovery, Tranche
-from payments.domain.tranches import UNPAID, TrancheEvent, TrancheKind, TrancheStatus
-from payments.service_layer import history
-
-#: Recoveries and lines that still count (a cancelled one was undone).
-_LIVE_RECOVERIES = ("provisional", "issued", "received", "offset")
+from payments.domain.clawback import LIVE_RECOVERIES, RECOVERIES, RecoveryKind, RecoveryStatus
+from payments.domain.tranches import TRANCHES, UNPAID, TrancheEvent, TrancheKind, TrancheStatus
+from payments.service_layer.tranches import move
+from payments.service_layer.unit_of_work import PaymentsUnitOfWork
 
 
 def apply_schedule(
-    session: Session,
+    uow: PaymentsUnitOfWork,
     convention: ConventionCopy,
     signed: Mapping[int, Decimal],
     *,
@@ -37,12 +34,8 @@ def apply_schedule(
     actor: str,
 ) -> None:
     """Bring the convention's tranches to the amounts `signed` (number → amount) states."""
-    lines = list(
-        session.scalars(
-            select(Tranche).where(Tranche.convention_id == convention.convention_id).order_by(Tranche.number)
-        )
-    )
-    instalments = {line.number: line for line in lines if line.kind == TrancheKind.INSTALMENT.value}
+    lines = uow.tranches.of_convention(convention.convention_id)
+    instalments = {line.number: line for line in lines if line.kind == TrancheKind.INSTALMENT}
     unknown = sorted(set(signed) - set(instalments))
     if unknown:
         raise LookupError(f"avenant n° {amendment_number} states tranches {unknown} this convention lacks")
@@ -56,7 +49,7 @@ def apply_schedule(
         if status in UNPAID:
             if tranche.amount != amount:
                 _note(
-                    session,
+                    uow,
                     tranche,
                     actor,
                     f"{label} : montant {format_eur_fr(tranche.amount)} → {format_eur_fr(amount)}",
@@ -67,18 +60,11 @@ def apply_schedule(
         supplements = [
             line
             for line in lines
-            if line.kind == TrancheKind.REGULARISATION.value
+            if line.kind == TrancheKind.REGULARISATION
             and line.regularises == number
-            and line.status != TrancheStatus.CANCELLED.value
+            and line.status != TrancheStatus.CANCELLED
         ]
-        recovered = session.scalar(
-            select(func.coalesce(func.sum(Recovery.amount), 0)).where(
-                Recovery.convention_id == convention.convention_id,
-                Recovery.kind == "regularisation",
-                Recovery.tranche_number == number,
-                Recovery.status.in_(_LIVE_RECOVERIES),
-            )
-        ) or Decimal(0)
+        recovered = uow.recoveries.regularised_total(convention.convention_id, LIVE_RECOVERIES, number)
         stands_for = tranche.amount + sum((line.amount for line in supplements), Decimal(0)) - recovered
         difference = amount - stands_for
         if difference == 0:
@@ -86,12 +72,12 @@ def apply_schedule(
         settled = "payée" if status is TrancheStatus.PAID else "approuvée"
         if difference > 0:
             line = _supplementary_line(
-                session, tranche, next_number, difference, amendment_number, signed_on, actor, label
+                uow, tranche, next_number, difference, amendment_number, signed_on, actor, label
             )
             lines.append(line)
             next_number += 1
             _note(
-                session,
+                uow,
                 tranche,
                 actor,
                 f"{label} : montant signé {format_eur_fr(amount)}, tranche déjà {settled} pour "
@@ -107,42 +93,49 @@ def apply_schedule(
             taken = min(owed_back, line.amount)
             owed_back -= taken
             _note(
-                session,
+                uow,
                 line,
                 actor,
                 f"{label} : montant {format_eur_fr(line.amount)} → {format_eur_fr(line.amount - taken)}",
             )
             line.amount -= taken
             if line.amount == 0:
-                history.move(session, line, TrancheEvent.CANCEL, actor, f"{label} : complément sans objet")
+                move(uow, line, TrancheEvent.CANCEL, actor, f"{label} : complément sans objet")
         if owed_back > 0:
-            session.add(
-                Recovery(
-                    id=uuid.uuid4(),
-                    contract_id=None,
-                    convention_id=convention.convention_id,
-                    structure_id=convention.structure_id,
-                    amount=owed_back,
-                    months_started=0,
-                    status="issued",
-                    refill_deadline=signed_on,
-                    created_at=utcnow(),
-                    kind="regularisation",
-                    tranche_number=number,
-                    amendment_number=amendment_number,
-                    earned=None,
-                    paid_per_post=None,
-                    computation={
-                        "tranche": number,
-                        "signed": str(amount),
-                        "already": str(stands_for),
-                        "status": tranche.status,
-                        "difference": str(difference),
-                    },
-                )
+            now = utcnow()
+            recovery = Recovery(
+                id=uuid.uuid4(),
+                contract_id=None,
+                convention_id=convention.convention_id,
+                structure_id=convention.structure_id,
+                amount=owed_back,
+                months_started=0,
+                refill_deadline=signed_on,
+                created_at=now,
+                kind=RecoveryKind.REGULARISATION,
+                tranche_number=number,
+                amendment_number=amendment_number,
+                earned=None,
+                paid_per_post=None,
+                computation={
+                    "tranche": number,
+                    "signed": str(amount),
+                    "already": str(stands_for),
+                    "status": tranche.status.value,
+                    "difference": str(difference),
+                },
             )
+            RECOVERIES.start(
+                recovery,
+                RecoveryStatus.ISSUED,
+                actor=actor,
+                reason=f"{label} : tranche {number}",
+                at=now,
+                log=uow.history,
+            )
+            uow.recoveries.add(recovery)
         _note(
-            session,
+            uow,
             tranche,
             actor,
             f"{label} : montant signé {format_eur_fr(amount)}, tranche déjà {settled} pour "
@@ -150,13 +143,24 @@ def apply_schedule(
         )
 
 
-def _note(session: Session, tranche: Tranche, actor: str, reason: str) -> None:
+def _note(uow: PaymentsUnitOfWork, tranche: Tranche, actor: str, reason: str) -> None:
     """A history row that records a change of amount; the tranche keeps its state."""
-    history.record(session, tranche.id, tranche.status, tranche.status, actor, reason)
+    uow.history.record(
+        Transition(
+            machine=TRANCHES.name,
+            entity_id=tranche.id,
+            from_status=tranche.status.value,
+            to_status=tranche.status.value,
+            event="amend",
+            actor=actor,
+            reason=reason,
+            at=utcnow(),
+        )
+    )
 
 
 def _supplementary_line(
-    session: Session,
+    uow: PaymentsUnitOfWork,
     tranche: Tranche,
     number: int,
     amount: Decimal,
@@ -166,6 +170,7 @@ def _supplementary_line(
     label: str,
 ) -> Tranche:
     """A payable line completing `tranche`, falling due on the avenant's signature (`mark_due` moves it)."""
+    now = utcnow()
     line = Tranche(
         id=uuid.uuid4(),
         convention_id=tranche.convention_id,
@@ -173,22 +178,21 @@ def _supplementary_line(
         number=number,
         amount=amount,
         due_on=signed_on,
-        status=TrancheStatus.SCHEDULED.value,
+        status=TrancheStatus.SCHEDULED,
         approved_by=None,
         approved_at=None,
-        updated_at=utcnow(),
-        kind=TrancheKind.REGULARISATION.value,
+        updated_at=now,
+        kind=TrancheKind.REGULARISATION,
         regularises=tranche.number,
         amendment_number=amendment_number,
     )
-    session.add(line)
-    session.flush()
-    history.record(
-        session,
-        line.id,
-        None,
-        line.status,
-        actor,
-        f"{label} : complément de la tranche {tranche.number} ({format_eur_fr(amount)})",
+    uow.tranches.add(line)  # written before its history row, which refers to it
+    TRANCHES.start(
+        line,
+        TrancheStatus.SCHEDULED,
+        actor=actor,
+        reason=f"{label} : complément de la tranche {tranche.number} ({format_eur_fr(amount)})",
+        at=now,
+        log=uow.history,
     )
     return line

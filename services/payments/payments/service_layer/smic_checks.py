@@ -3,54 +3,33 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import date
-from decimal import Decimal
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
-
-from cnum_shared.core import legal
+from cnum_shared.core import contracts, legal
 from cnum_shared.core.territories import SmicZone, territory
 from cnum_shared.framework.db import utcnow
-from payments.adapters.orm import ContractCopy, SalaryPeriod, SmicCheck, StructureCopy
+from payments.adapters.orm import ContractCopy, SmicCheck
+from payments.service_layer.commands import RecheckSmic
+from payments.service_layer.unit_of_work import PaymentsUnitOfWork
 
 
-def salary_on(session: Session, contract_id: uuid.UUID, on: date) -> Decimal | None:
-    """The salary in force on `on`: the last period that started on or before it."""
-    return session.scalar(
-        select(SalaryPeriod.salary)
-        .where(SalaryPeriod.contract_id == contract_id, SalaryPeriod.effective_on <= on)
-        .order_by(SalaryPeriod.effective_on.desc())
-        .limit(1)
-    )
-
-
-def zone_of(session: Session, structure_id: uuid.UUID) -> SmicZone:
-    department = session.scalar(
-        select(StructureCopy.department).where(StructureCopy.structure_id == structure_id)
-    )
+def zone_of(uow: PaymentsUnitOfWork, structure_id: uuid.UUID) -> SmicZone:
+    department = uow.structures.department(structure_id)
     if department is None:
         raise LookupError(f"structure {structure_id} unknown to payments")
     return territory(department).smic_zone
 
 
-def check(session: Session, contract: ContractCopy, on: date, trigger: str) -> SmicCheck | None:
+def check(uow: PaymentsUnitOfWork, contract: ContractCopy, on: date, trigger: str) -> SmicCheck | None:
     """Compare and store (once per contract, date and trigger); None when no salary is known that day."""
-    existing = session.scalar(
-        select(SmicCheck).where(
-            SmicCheck.contract_id == contract.contract_id,
-            SmicCheck.checked_on == on,
-            SmicCheck.trigger == trigger,
-        )
-    )
+    existing = uow.smic_checks.find(contract.contract_id, on, trigger)
     if existing is not None:
         return existing
-    salary = salary_on(session, contract.contract_id, on)
+    salary = uow.contracts.salary_on(contract.contract_id, on)
     if salary is None:
         return None
-    zone = zone_of(session, contract.structure_id)
-    smic = legal.smic_on(zone, on)
+    zone = zone_of(uow, contract.structure_id)
+    smic = legal.smic_on(zone, on, tree=uow.parameters)
     result = SmicCheck(
         id=uuid.uuid4(),
         contract_id=contract.contract_id,
@@ -64,38 +43,23 @@ def check(session: Session, contract: ContractCopy, on: date, trigger: str) -> S
         passed=salary >= smic.monthly,
         created_at=utcnow(),
     )
-    session.add(result)
-    session.flush()
+    uow.smic_checks.add(result)
     return result
 
 
-def active_contracts(session: Session, structure_id: uuid.UUID, on: date) -> Sequence[ContractCopy]:
-    """DESIGN §3: active on D when start ≤ D ≤ (ended_on or end_date)."""
-    last_day = func.coalesce(ContractCopy.ended_on, ContractCopy.end_date)
-    return session.scalars(
-        select(ContractCopy).where(
-            ContractCopy.structure_id == structure_id,
-            ContractCopy.start_date <= on,
-            or_(last_day.is_(None), last_day >= on),
-        )
-    ).all()
-
-
-def recheck_at_revaluations(session: Session, as_of: date) -> int:
-    """The `smic_recheck` job: each contract active on the day of each SMIC change up to `as_of`."""
-    done = {
-        (row[0], row[1])
-        for row in session.execute(
-            select(SmicCheck.contract_id, SmicCheck.checked_on).where(SmicCheck.trigger == "smic_revaluation")
-        )
-    }
+def recheck_at_revaluations(uow: PaymentsUnitOfWork, command: RecheckSmic) -> int:
+    """The `smic_recheck` job: each contract active on the day of each SMIC change up to the date."""
+    done = uow.smic_checks.checked_on("smic_revaluation")
     made = 0
-    for contract in session.scalars(select(ContractCopy)).all():
-        zone = zone_of(session, contract.structure_id)
-        last_day = contract.ended_on or contract.end_date or as_of
-        for smic in legal.smic_changes(zone, contract.start_date, min(last_day, as_of)):
+    for contract in uow.contracts.all():
+        zone = zone_of(uow, contract.structure_id)
+        last = contracts.last_day(contract.end_date, contract.ended_on) or command.as_of
+        for smic in legal.smic_changes(
+            zone, contract.start_date, min(last, command.as_of), tree=uow.parameters
+        ):
             if (contract.contract_id, smic.effective_from) in done:
                 continue
-            if check(session, contract, smic.effective_from, "smic_revaluation") is not None:
+            if check(uow, contract, smic.effective_from, "smic_revaluation") is not None:
                 made += 1
+    uow.commit()
     return made

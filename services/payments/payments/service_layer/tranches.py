@@ -1,69 +1,46 @@
-"""Use cases on tranches: falling due, approval behind its gates, payment (four eyes), holds."""
+"""Use cases on tranches: falling due, approval behind its gates, payment (four eyes)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
-from typing import Any, cast
-
-from sqlalchemy import Table, func, select
-from sqlalchemy.exc import IntegrityError
+from typing import Any
 
 from cnum_shared.core import legal
-from cnum_shared.framework.db import UnitOfWork, utcnow
-from cnum_shared.framework.events.outbox import emit
-from payments.adapters.orm import (
-    ConventionCopy,
-    Hold,
-    Payment,
-    PaymentRun,
-    PaymentRunLine,
-    StandingCopy,
-    StructureCopy,
-    Tranche,
-    TrancheHistory,
-    event_tables,
-)
+from cnum_shared.core.state_machine import TransitionLog
+from cnum_shared.framework.db import utcnow
+from payments.adapters.orm import Payment, Tranche
+from payments.domain.errors import ApprovalRefused, FourEyes, TrancheNotFound
 from payments.domain.gates import BlockingReason, ContractPay, OverdueObligation, Standing, blocking_reasons
 from payments.domain.gates import Hold as HoldFact
-from payments.domain.tranches import TrancheConflict, TrancheEvent, TrancheKind, TrancheStatus, next_status
-from payments.service_layer import history, smic_checks
+from payments.domain.payments import PaymentStatus
+from payments.domain.tranches import TRANCHES, TrancheConflict, TrancheEvent, TrancheStatus
+from payments.service_layer import smic_checks
+from payments.service_layer.commands import ApproveTranche, MarkDue, PayTranche
+from payments.service_layer.unit_of_work import PaymentsUnitOfWork
 
 SYSTEM = "cnum (échéancier)"
+#: The gates that hold an approval but not a payment (the tranche was approved in order, once due).
+_APPROVAL_ONLY = ("not_due", "out_of_order")
 
 
-class TrancheNotFound(LookupError):
-    pass
+def move(
+    uow: PaymentsUnitOfWork,
+    tranche: Tranche,
+    event: TrancheEvent,
+    actor: str,
+    reason: str,
+    log: TransitionLog | None = None,
+) -> None:
+    """Apply `event` to the tranche (TrancheConflict when TRANSITIONS does not allow it), with its
+    history row (in `log` when given, to be written with others at once)."""
+    now = utcnow()
+    TRANCHES.apply(tranche, event, actor=actor, reason=reason, at=now, log=log or uow.history)
+    tranche.updated_at = now
 
 
-class ApprovalRefused(Exception):
-    """The gates hold the tranche (a 409 listing every reason)."""
-
-    def __init__(self, reasons: list[BlockingReason]) -> None:
-        super().__init__("; ".join(reason.message for reason in reasons))
-        self.reasons = reasons
-
-
-class FourEyes(Exception):
-    """The officer who approved a tranche cannot pay it, nor confirm a payment run that holds it; the
-    author of a run cannot confirm it (a 403). `tranches` names each tranche concerned, with why."""
-
-    def __init__(self, message: str, tranches: dict[str, list[str]] | None = None) -> None:
-        super().__init__(message)
-        self.tranches = tranches or {}
-
-
-@dataclass(frozen=True)
-class TrancheFilters:
-    status: str | None = None
-    due_before: date | None = None
-    structure_id: uuid.UUID | None = None
-    convention_id: uuid.UUID | None = None
-
-
-def _event_data(tranche: Tranche, paid_on: date | None) -> dict[str, Any]:
+def event_data(tranche: Tranche, paid_on: date | None) -> dict[str, Any]:
+    """The data of `tranche.due` and `tranche.paid`."""
     return {
         "tranche_id": tranche.id,
         "convention_id": tranche.convention_id,
@@ -75,114 +52,29 @@ def _event_data(tranche: Tranche, paid_on: date | None) -> dict[str, Any]:
     }
 
 
-def mark_due(uow: UnitOfWork, as_of: date) -> int:
+def get_tranche(uow: PaymentsUnitOfWork, tranche_id: uuid.UUID, *, for_update: bool = False) -> Tranche:
+    tranche = uow.tranches.get(tranche_id, for_update=for_update)
+    if tranche is None:
+        raise TrancheNotFound()
+    return tranche
+
+
+def mark_due(uow: PaymentsUnitOfWork, command: MarkDue) -> int:
     """The `mark_due` job: every scheduled tranche whose date has come falls due (and says so)."""
-    tranches = uow.session.scalars(
-        select(Tranche)
-        .where(Tranche.status == TrancheStatus.SCHEDULED.value, Tranche.due_on <= as_of)
-        .order_by(Tranche.due_on, Tranche.id)
-    ).all()
+    tranches = uow.tranches.falling_due(command.as_of)
     for tranche in tranches:
-        history.move(
-            uow.session, tranche, TrancheEvent.FALL_DUE, SYSTEM, f"échéance du {tranche.due_on.isoformat()}"
-        )
-        emit(
-            uow.session,
-            event_tables,
-            producer="payments",
-            event_type="tranche.due",
-            data=_event_data(tranche, None),
-        )
+        move(uow, tranche, TrancheEvent.FALL_DUE, SYSTEM, f"échéance du {tranche.due_on.isoformat()}")
+        uow.outbox.emit("tranche.due", event_data(tranche, None))
     uow.commit()
     return len(tranches)
 
 
-def get_tranche(uow: UnitOfWork, tranche_id: uuid.UUID, *, for_update: bool = False) -> Tranche:
-    statement = select(Tranche).where(Tranche.id == tranche_id)
-    if for_update:
-        statement = statement.with_for_update()
-    tranche = uow.session.scalar(statement)
-    if tranche is None:
-        raise TrancheNotFound(tranche_id)
-    return tranche
-
-
-# The finance officers' busiest page (bench/run.py measures it): Core statements on the tables, built
-# once, executed on the connection and read as plain rows, so that a request pays for its rows and not
-# for building statements and ORM objects. The page names each tranche for people (reference, structure)
-# by joins on primary keys.
-_TRANCHES = cast(Table, Tranche.__table__)
-_CONVENTIONS = cast(Table, ConventionCopy.__table__)
-_STRUCTURES = cast(Table, StructureCopy.__table__)
-_PAGE = (
-    select(
-        *_TRANCHES.c,
-        _CONVENTIONS.c.reference.label("convention_reference"),
-        _STRUCTURES.c.name.label("structure_name"),
-    )
-    .join(_CONVENTIONS, _CONVENTIONS.c.convention_id == _TRANCHES.c.convention_id)
-    .join(_STRUCTURES, _STRUCTURES.c.structure_id == _TRANCHES.c.structure_id)
-    .order_by(_TRANCHES.c.due_on, _TRANCHES.c.convention_id, _TRANCHES.c.number)
-)
-_COUNT = select(func.count()).select_from(_TRANCHES)
-
-
-def list_tranches(
-    uow: UnitOfWork, filters: TrancheFilters, offset: int, limit: int
-) -> tuple[Sequence[Any], int]:
-    conditions: list[Any] = []
-    if filters.status:
-        conditions.append(_TRANCHES.c.status == filters.status)
-    if filters.due_before:
-        conditions.append(_TRANCHES.c.due_on <= filters.due_before)
-    if filters.structure_id:
-        conditions.append(_TRANCHES.c.structure_id == filters.structure_id)
-    if filters.convention_id:
-        conditions.append(_TRANCHES.c.convention_id == filters.convention_id)
-    connection = uow.session.connection()
-    total = connection.execute(_COUNT.where(*conditions)).scalar_one()
-    page = connection.execute(_PAGE.where(*conditions).offset(offset).limit(limit)).all()
-    return page, total
-
-
-def tranche_history(uow: UnitOfWork, tranche_id: uuid.UUID) -> Sequence[TrancheHistory]:
-    get_tranche(uow, tranche_id)
-    return uow.session.scalars(
-        select(TrancheHistory)
-        .where(TrancheHistory.tranche_id == tranche_id)
-        .order_by(TrancheHistory.at, TrancheHistory.id)
-    ).all()
-
-
-def schedule(uow: UnitOfWork, convention_id: uuid.UUID) -> tuple[ConventionCopy, Sequence[Tranche]]:
-    convention = uow.session.get(ConventionCopy, convention_id)
-    if convention is None:
-        raise TrancheNotFound(convention_id)
-    tranches = uow.session.scalars(
-        select(Tranche).where(Tranche.convention_id == convention_id).order_by(Tranche.number)
-    ).all()
-    return convention, tranches
-
-
-def gates(uow: UnitOfWork, tranche: Tranche, on: date) -> list[BlockingReason]:
+def gates(uow: PaymentsUnitOfWork, tranche: Tranche, on: date) -> list[BlockingReason]:
     """Every reason the tranche cannot be approved or paid on `on`; each SMIC comparison is stored."""
-    session = uow.session
     # Tranches are paid in order; a regularisation line waits only for the tranche it completes (and
     # those before it), and never holds up a later tranche.
-    earlier_than = (
-        Tranche.number <= tranche.regularises
-        if tranche.kind == TrancheKind.REGULARISATION and tranche.regularises is not None
-        else Tranche.number < tranche.number
-    )
-    earlier = session.scalars(
-        select(Tranche.number).where(
-            Tranche.convention_id == tranche.convention_id,
-            Tranche.kind == TrancheKind.INSTALMENT.value,
-            earlier_than,
-            Tranche.status.not_in((TrancheStatus.PAID.value, TrancheStatus.CANCELLED.value)),
-        )
-    ).all()
-    copy = session.get(StandingCopy, tranche.structure_id)
+    earlier = uow.tranches.unsettled_before(tranche)
+    copy = uow.standings.get(tranche.structure_id)
     standing = (
         None
         if copy is None
@@ -195,22 +87,16 @@ def gates(uow: UnitOfWork, tranche: Tranche, on: date) -> list[BlockingReason]:
         )
     )
     holds = [
-        HoldFact(hold.reason, hold.structure_id is None)
-        for hold in session.scalars(
-            select(Hold).where(
-                Hold.released_at.is_(None),
-                (Hold.structure_id.is_(None)) | (Hold.structure_id == tranche.structure_id),
-            )
-        )
+        HoldFact(hold.reason, hold.structure_id is None) for hold in uow.holds.in_force(tranche.structure_id)
     ]
     contracts: list[ContractPay] = []
     smic = None
-    for contract in smic_checks.active_contracts(session, tranche.structure_id, on):
-        checked = smic_checks.check(session, contract, on, "approval")
+    for contract in uow.contracts.active(tranche.structure_id, on):
+        checked = smic_checks.check(uow, contract, on, "approval")
         if checked is not None:
             contracts.append(ContractPay(str(contract.contract_id)[:8], checked.salary))
     if contracts:
-        smic = legal.smic_on(smic_checks.zone_of(session, tranche.structure_id), on)
+        smic = legal.smic_on(smic_checks.zone_of(uow, tranche.structure_id), on, tree=uow.parameters)
     return blocking_reasons(
         status=tranche.status,
         earlier_unsettled=list(earlier),
@@ -221,53 +107,44 @@ def gates(uow: UnitOfWork, tranche: Tranche, on: date) -> list[BlockingReason]:
     )
 
 
-def approve(uow: UnitOfWork, tranche_id: uuid.UUID, approver: str, on: date, comment: str | None) -> Tranche:
+def payment_gates(uow: PaymentsUnitOfWork, tranche: Tranche, on: date) -> list[BlockingReason]:
+    """The gates a payment of an approved tranche must still pass on `on`."""
+    return [reason for reason in gates(uow, tranche, on) if reason.code.value not in _APPROVAL_ONLY]
+
+
+def approve_tranche(uow: PaymentsUnitOfWork, command: ApproveTranche) -> Tranche:
     """Approve a due (or blocked) tranche when every gate passes; a refusal blocks it with the reasons."""
-    tranche = get_tranche(uow, tranche_id, for_update=True)
-    if TrancheStatus(tranche.status) not in (
-        TrancheStatus.DUE,
-        TrancheStatus.BLOCKED,
-        TrancheStatus.SCHEDULED,
-    ):
-        next_status(TrancheStatus(tranche.status), TrancheEvent.APPROVE)  # raises the conflict with its code
-    reasons = gates(uow, tranche, on)
+    tranche = get_tranche(uow, command.tranche_id, for_update=True)
+    if tranche.status not in (TrancheStatus.DUE, TrancheStatus.BLOCKED, TrancheStatus.SCHEDULED):
+        TRANCHES.next(tranche.status, TrancheEvent.APPROVE)  # raises the conflict with its code
+    reasons = gates(uow, tranche, command.on)
     if reasons:
-        if tranche.status != TrancheStatus.SCHEDULED.value:
-            history.move(
-                uow.session, tranche, TrancheEvent.REFUSE, approver, " ; ".join(r.message for r in reasons)
-            )
+        if tranche.status != TrancheStatus.SCHEDULED:
+            move(uow, tranche, TrancheEvent.REFUSE, command.approver, " ; ".join(r.message for r in reasons))
         uow.commit()
         raise ApprovalRefused(reasons)
-    history.move(uow.session, tranche, TrancheEvent.APPROVE, approver, comment or "approuvée")
-    tranche.approved_by = approver
+    move(uow, tranche, TrancheEvent.APPROVE, command.approver, command.comment or "approuvée")
+    tranche.approved_by = command.approver
     tranche.approved_at = utcnow()
     uow.commit()
     return tranche
 
 
-def pay(
-    uow: UnitOfWork, tranche_id: uuid.UUID, payer: str, paid_on: date, reference: str, today: date
-) -> Payment:
+def pay_tranche(uow: PaymentsUnitOfWork, command: PayTranche) -> Payment:
     """Pay an approved tranche once: four eyes, the gates again, not inside an open payment run."""
-    tranche = get_tranche(uow, tranche_id, for_update=True)
-    if tranche.status == TrancheStatus.APPROVED.value and tranche.approved_by == payer:
+    tranche = get_tranche(uow, command.tranche_id, for_update=True)
+    if tranche.status == TrancheStatus.APPROVED and tranche.approved_by == command.payer:
         raise FourEyes("L'agent qui a approuvé la tranche ne peut pas la payer (double contrôle).")
-    in_run = uow.session.scalar(
-        select(PaymentRun.id)
-        .join(PaymentRunLine, PaymentRunLine.payment_run_id == PaymentRun.id)
-        .where(PaymentRunLine.tranche_id == tranche.id, PaymentRun.status.in_(("draft", "exported")))
-        .limit(1)
-    )
-    if in_run is not None:
+    if uow.payment_runs.holding(tranche.id) is not None:
         raise TrancheConflict("in_payment_run", "La tranche fait partie d'un ordre de virement en cours.")
-    history.move(
-        uow.session, tranche, TrancheEvent.PAY, payer, f"payée le {paid_on.isoformat()} ({reference})"
+    move(
+        uow,
+        tranche,
+        TrancheEvent.PAY,
+        command.payer,
+        f"payée le {command.paid_on.isoformat()} ({command.reference})",
     )
-    reasons = [
-        reason
-        for reason in gates(uow, tranche, today)
-        if reason.code.value not in ("not_due", "out_of_order")
-    ]
+    reasons = payment_gates(uow, tranche, command.today)
     if reasons:
         uow.rollback()
         raise ApprovalRefused(reasons)
@@ -275,53 +152,17 @@ def pay(
         id=uuid.uuid4(),
         tranche_id=tranche.id,
         amount=tranche.amount,
-        paid_on=paid_on,
-        reference=reference,
+        paid_on=command.paid_on,
+        reference=command.reference,
         approved_by=tranche.approved_by or "",
-        paid_by=payer,
+        paid_by=command.payer,
         payment_run_id=None,
         created_at=utcnow(),
+        status=PaymentStatus.PAID,
     )
-    uow.session.add(payment)
-    emit(
-        uow.session,
-        event_tables,
-        producer="payments",
-        event_type="tranche.paid",
-        data=_event_data(tranche, paid_on),
-    )
-    try:
-        uow.commit()
-    except IntegrityError:
-        # Another request paid it between our read and our write: the database kept one payment.
-        uow.rollback()
-        raise TrancheConflict("already_paid", "La tranche est déjà payée.") from None
+    uow.payments.add(payment)
+    # A concurrent request that paid it first: the database keeps one paid payment (a 409 here).
+    uow.payments.write()
+    uow.outbox.emit("tranche.paid", event_data(tranche, command.paid_on))
+    uow.commit()
     return payment
-
-
-def place_hold(uow: UnitOfWork, structure_id: uuid.UUID | None, reason: str, by: str) -> Hold:
-    hold = Hold(
-        id=uuid.uuid4(),
-        structure_id=structure_id,
-        reason=reason,
-        created_by=by,
-        created_at=utcnow(),
-        released_by=None,
-        released_at=None,
-    )
-    uow.session.add(hold)
-    uow.commit()
-    return hold
-
-
-def release_hold(uow: UnitOfWork, hold_id: uuid.UUID, by: str) -> Hold:
-    hold = uow.session.get(Hold, hold_id)
-    if hold is None or hold.released_at is not None:
-        raise TrancheNotFound(hold_id)
-    hold.released_at, hold.released_by = utcnow(), by
-    uow.commit()
-    return hold
-
-
-def list_holds(uow: UnitOfWork) -> Sequence[Hold]:
-    return uow.session.scalars(select(Hold).where(Hold.released_at.is_(None)).order_by(Hold.created_at)).all()

@@ -234,16 +234,19 @@ def test_a_refilled_post_owes_nothing_back(feed, due):
 
 def test_a_key_whose_first_request_is_still_running_gets_a_409_with_retry_after(feed, approved, app):
     from payments.service_layer import idempotency
+    from payments.service_layer.commands import ClaimKey
 
     body = {"paid_on": "2026-01-12", "reference": "VIR-2026-001"}
     idempotency.claim(
-        app.extensions["cnum"].database,
-        principal="bruno",
-        method="POST",
-        path=f"/api/v1/tranches/{approved['id']}/pay",
-        key="in-flight",
-        request_hash=idempotency.body_hash(body),
-        now=feed.clock.now(),
+        app.extensions["cnum"].unit_of_work,
+        ClaimKey(
+            principal="bruno",
+            method="POST",
+            path=f"/api/v1/tranches/{approved['id']}/pay",
+            key="in-flight",
+            request_hash=idempotency.body_hash(body),
+            now=feed.clock.now(),
+        ),
     )
 
     response = feed.client.post(

@@ -106,19 +106,22 @@ def test_a_run_whose_process_died_is_retried_with_its_key_and_made_once(feed, tw
 
     from payments.adapters.orm import PaymentRun
     from payments.service_layer import idempotency, payment_runs
+    from payments.service_layer.commands import ClaimKey, CreatePaymentRun
 
     context = app.extensions["cnum"]
     body = {"execution_date": "2026-01-15"}
     path = "/api/v1/payment-runs"
     # 1. Died right after claiming the key: a retry at once is told to wait, a retry later takes it over.
     idempotency.claim(
-        context.database,
-        principal="bruno",
-        method="POST",
-        path=path,
-        key="run-crash",
-        request_hash=idempotency.body_hash({**body, "tranche_ids": None}),
-        now=feed.clock.now(),
+        context.unit_of_work,
+        ClaimKey(
+            principal="bruno",
+            method="POST",
+            path=path,
+            key="run-crash",
+            request_hash=idempotency.body_hash({**body, "tranche_ids": None}),
+            now=feed.clock.now(),
+        ),
     )
     waiting = feed.client.post(
         path, json=body, headers={**bearer("finance", sub="bruno"), "Idempotency-Key": "run-crash"}
@@ -126,15 +129,12 @@ def test_a_run_whose_process_died_is_retried_with_its_key_and_made_once(feed, tw
     assert (waiting.status_code, waiting.headers["Retry-After"]) == (409, "1")
     feed.clock.advance(timedelta(seconds=61))
     # 2. Then it died after committing the run but before answering: the run exists, the key has no answer.
-    with context.database.unit_of_work() as uow:
+    with context.unit_of_work() as uow:
         made = payment_runs.create_run(
             uow,
-            None,
-            date(2026, 1, 15),
-            "bruno",
-            date(2026, 1, 10),
-            payment_runs.sepa.Debtor("Caisse des depots", "FR7640031000010000001234555", "CDCGFRPPXXX"),
-            request_key="bruno:run-crash",
+            CreatePaymentRun(
+                None, date(2026, 1, 15), "bruno", date(2026, 1, 10), request_key="bruno:run-crash"
+            ),
         )
 
     retried = create(feed, key="run-crash")

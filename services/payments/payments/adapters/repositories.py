@@ -1,0 +1,498 @@
+"""The SQL of the payments service: one repository per aggregate, in the unit of work's session.
+
+Use cases and read models reach the tables only through these (service_layer/unit_of_work.py lists
+them); the unit tests give them in-memory fakes with the same methods (tests/unit/fakes.py).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import Table, delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from cnum_shared.framework.db import among, contract_active_on, insert_rows
+from payments.adapters.orm import (
+    ContractCopy,
+    ConventionCopy,
+    Hold,
+    IdempotencyKey,
+    Payment,
+    PaymentRun,
+    PaymentRunLine,
+    Recovery,
+    SalaryPeriod,
+    SmicCheck,
+    StandingCopy,
+    StructureCopy,
+    Tranche,
+    TrancheHistory,
+)
+from payments.domain.clawback import RecoveryKind, RecoveryStatus
+from payments.domain.payments import OPEN_RUNS, PaymentRunStatus, PaymentStatus
+from payments.domain.tranches import TrancheConflict, TrancheKind, TrancheStatus
+
+
+class _Repository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+
+class StructureRepository(_Repository):
+    def get(self, structure_id: uuid.UUID) -> StructureCopy | None:
+        return self.session.get(StructureCopy, structure_id)
+
+    def add(self, structure: StructureCopy) -> None:
+        self.session.add(structure)
+
+    def known(self, structure_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+        return set(
+            self.session.scalars(
+                select(StructureCopy.structure_id).where(
+                    among(self.session, StructureCopy.structure_id, structure_ids)
+                )
+            )
+        )
+
+    def insert_rows(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        insert_rows(self.session, StructureCopy, rows)
+
+    def department(self, structure_id: uuid.UUID) -> str | None:
+        return self.session.scalar(
+            select(StructureCopy.department).where(StructureCopy.structure_id == structure_id)
+        )
+
+
+class ConventionRepository(_Repository):
+    def get(self, convention_id: uuid.UUID) -> ConventionCopy | None:
+        return self.session.get(ConventionCopy, convention_id)
+
+    def known(self, convention_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+        return set(
+            self.session.scalars(
+                select(ConventionCopy.convention_id).where(
+                    among(self.session, ConventionCopy.convention_id, convention_ids)
+                )
+            )
+        )
+
+    def insert_rows(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        insert_rows(self.session, ConventionCopy, rows)
+
+
+# The finance officers' busiest page (bench/run.py measures it): Core statements on the tables, built
+# once, executed on the connection and read as plain rows, so that a request pays for its rows and not
+# for building statements and ORM objects. The page names each tranche for people (reference, structure)
+# by joins on primary keys.
+_TRANCHES = cast(Table, Tranche.__table__)
+_CONVENTIONS = cast(Table, ConventionCopy.__table__)
+_STRUCTURES = cast(Table, StructureCopy.__table__)
+_PAGE = (
+    select(
+        *_TRANCHES.c,
+        _CONVENTIONS.c.reference.label("convention_reference"),
+        _STRUCTURES.c.name.label("structure_name"),
+    )
+    .join(_CONVENTIONS, _CONVENTIONS.c.convention_id == _TRANCHES.c.convention_id)
+    .join(_STRUCTURES, _STRUCTURES.c.structure_id == _TRANCHES.c.structure_id)
+    .order_by(_TRANCHES.c.due_on, _TRANCHES.c.convention_id, _TRANCHES.c.number)
+)
+_COUNT = select(func.count()).select_from(_TRANCHES)
+
+
+class TrancheRepository(_Repository):
+    def get(self, tranche_id: uuid.UUID, *, for_update: bool = False) -> Tranche | None:
+        statement = select(Tranche).where(Tranche.id == tranche_id)
+        if for_update:
+            statement = statement.with_for_update()
+        return self.session.scalar(statement)
+
+    def add(self, tranche: Tranche) -> None:
+        self.session.add(tranche)
+        self.session.flush()
+
+    def insert_rows(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        insert_rows(self.session, Tranche, rows)
+
+    def of_convention(self, convention_id: uuid.UUID) -> list[Tranche]:
+        return list(
+            self.session.scalars(
+                select(Tranche).where(Tranche.convention_id == convention_id).order_by(Tranche.number)
+            )
+        )
+
+    def many(self, tranche_ids: Sequence[uuid.UUID], *, for_update: bool = False) -> list[Tranche]:
+        statement = select(Tranche).where(among(self.session, Tranche.id, tranche_ids)).order_by(Tranche.id)
+        if for_update:
+            statement = statement.with_for_update()
+        return list(self.session.scalars(statement))
+
+    def falling_due(self, as_of: date) -> list[Tranche]:
+        return list(
+            self.session.scalars(
+                select(Tranche)
+                .where(Tranche.status == TrancheStatus.SCHEDULED, Tranche.due_on <= as_of)
+                .order_by(Tranche.due_on, Tranche.id)
+            )
+        )
+
+    def unsettled_before(self, tranche: Tranche) -> list[int]:
+        """The instalments before `tranche` (for a regularisation line: up to the one it completes) not
+        yet paid nor cancelled: tranches are paid in order."""
+        earlier_than = (
+            Tranche.number <= tranche.regularises
+            if tranche.kind == TrancheKind.REGULARISATION and tranche.regularises is not None
+            else Tranche.number < tranche.number
+        )
+        return list(
+            self.session.scalars(
+                select(Tranche.number).where(
+                    Tranche.convention_id == tranche.convention_id,
+                    Tranche.kind == TrancheKind.INSTALMENT,
+                    earlier_than,
+                    Tranche.status.not_in((TrancheStatus.PAID, TrancheStatus.CANCELLED)),
+                )
+            )
+        )
+
+    def approved_outside_open_runs(self, tranche_ids: Sequence[uuid.UUID] | None) -> list[Tranche]:
+        in_open_run = (
+            select(PaymentRunLine.tranche_id)
+            .join(PaymentRun, PaymentRun.id == PaymentRunLine.payment_run_id)
+            .where(PaymentRun.status.in_(OPEN_RUNS))
+        )
+        statement = (
+            select(Tranche)
+            .where(Tranche.status == TrancheStatus.APPROVED, Tranche.id.not_in(in_open_run))
+            .order_by(Tranche.due_on, Tranche.convention_id, Tranche.number)
+            .with_for_update()
+        )
+        if tranche_ids:
+            statement = statement.where(among(self.session, Tranche.id, tranche_ids))
+        return list(self.session.scalars(statement))
+
+    def owed_total(self, convention_id: uuid.UUID, statuses: Iterable[TrancheStatus]) -> Decimal:
+        return Decimal(
+            self.session.scalar(
+                select(func.coalesce(func.sum(Tranche.amount), 0)).where(
+                    Tranche.convention_id == convention_id, Tranche.status.in_(list(statuses))
+                )
+            )
+            or 0
+        )
+
+    def regularisation_lines(self, convention_id: uuid.UUID) -> list[Tranche]:
+        return list(
+            self.session.scalars(
+                select(Tranche)
+                .where(Tranche.convention_id == convention_id, Tranche.kind == TrancheKind.REGULARISATION)
+                .order_by(Tranche.number)
+            )
+        )
+
+    def page(
+        self,
+        *,
+        status: TrancheStatus | None,
+        due_before: date | None,
+        structure_id: uuid.UUID | None,
+        convention_id: uuid.UUID | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[Sequence[Any], int]:
+        """A page of the list, as plain rows naming the convention and the structure, and the count."""
+        conditions: list[Any] = []
+        if status:
+            conditions.append(_TRANCHES.c.status == status.value)
+        if due_before:
+            conditions.append(_TRANCHES.c.due_on <= due_before)
+        if structure_id:
+            conditions.append(_TRANCHES.c.structure_id == structure_id)
+        if convention_id:
+            conditions.append(_TRANCHES.c.convention_id == convention_id)
+        connection = self.session.connection()
+        total = connection.execute(_COUNT.where(*conditions)).scalar_one()
+        page = connection.execute(_PAGE.where(*conditions).offset(offset).limit(limit)).all()
+        return page, total
+
+    def history(self, tranche_id: uuid.UUID) -> list[TrancheHistory]:
+        return list(
+            self.session.scalars(
+                select(TrancheHistory)
+                .where(TrancheHistory.tranche_id == tranche_id)
+                .order_by(TrancheHistory.at, TrancheHistory.id)
+            )
+        )
+
+
+class ContractRepository(_Repository):
+    def get(self, contract_id: uuid.UUID) -> ContractCopy | None:
+        return self.session.get(ContractCopy, contract_id)
+
+    def add(self, contract: ContractCopy) -> None:
+        self.session.add(contract)
+
+    def all(self) -> list[ContractCopy]:
+        return list(self.session.scalars(select(ContractCopy)))
+
+    def active(self, structure_id: uuid.UUID, on: date) -> list[ContractCopy]:
+        """DESIGN §3's rule (cnum_shared.framework.db.contract_active_on)."""
+        return list(
+            self.session.scalars(
+                select(ContractCopy).where(
+                    ContractCopy.structure_id == structure_id,
+                    contract_active_on(
+                        ContractCopy.start_date, ContractCopy.end_date, ContractCopy.ended_on, on
+                    ),
+                )
+            )
+        )
+
+    def salary_on(self, contract_id: uuid.UUID, on: date) -> Decimal | None:
+        """The salary in force on `on`: the last period that started on or before it."""
+        return self.session.scalar(
+            select(SalaryPeriod.salary)
+            .where(SalaryPeriod.contract_id == contract_id, SalaryPeriod.effective_on <= on)
+            .order_by(SalaryPeriod.effective_on.desc())
+            .limit(1)
+        )
+
+    def set_salary(self, contract_id: uuid.UUID, effective_on: date, salary: Decimal) -> None:
+        existing = self.session.scalar(
+            select(SalaryPeriod).where(
+                SalaryPeriod.contract_id == contract_id, SalaryPeriod.effective_on == effective_on
+            )
+        )
+        if existing is None:
+            self.session.add(
+                SalaryPeriod(
+                    id=uuid.uuid4(), contract_id=contract_id, effective_on=effective_on, salary=salary
+                )
+            )
+        else:
+            existing.salary = salary
+        self.session.flush()
+
+
+class SmicCheckRepository(_Repository):
+    def find(self, contract_id: uuid.UUID, on: date, trigger: str) -> SmicCheck | None:
+        return self.session.scalar(
+            select(SmicCheck).where(
+                SmicCheck.contract_id == contract_id,
+                SmicCheck.checked_on == on,
+                SmicCheck.trigger == trigger,
+            )
+        )
+
+    def add(self, check: SmicCheck) -> None:
+        self.session.add(check)
+        self.session.flush()
+
+    def checked_on(self, trigger: str) -> set[tuple[uuid.UUID, date]]:
+        return {
+            (row[0], row[1])
+            for row in self.session.execute(
+                select(SmicCheck.contract_id, SmicCheck.checked_on).where(SmicCheck.trigger == trigger)
+            )
+        }
+
+    def page(
+        self, *, contract_id: uuid.UUID | None, structure_id: uuid.UUID | None, offset: int, limit: int
+    ) -> tuple[list[SmicCheck], int]:
+        statement = select(SmicCheck)
+        if contract_id:
+            statement = statement.where(SmicCheck.contract_id == contract_id)
+        if structure_id:
+            statement = statement.where(SmicCheck.structure_id == structure_id)
+        total = self.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+        page = self.session.scalars(
+            statement.order_by(SmicCheck.checked_on, SmicCheck.created_at, SmicCheck.id)
+            .offset(offset)
+            .limit(limit)
+        ).all()
+        return list(page), total
+
+
+class StandingRepository(_Repository):
+    def get(self, structure_id: uuid.UUID) -> StandingCopy | None:
+        return self.session.get(StandingCopy, structure_id)
+
+    def add(self, standing: StandingCopy) -> None:
+        self.session.add(standing)
+
+
+class HoldRepository(_Repository):
+    def get(self, hold_id: uuid.UUID) -> Hold | None:
+        return self.session.get(Hold, hold_id)
+
+    def add(self, hold: Hold) -> None:
+        self.session.add(hold)
+
+    def in_force(self, structure_id: uuid.UUID | None = None, *, every: bool = False) -> list[Hold]:
+        """The holds not lifted: those that apply to `structure_id` (programme-wide ones included), or
+        all of them with `every`."""
+        statement = select(Hold).where(Hold.released_at.is_(None))
+        if not every:
+            statement = statement.where((Hold.structure_id.is_(None)) | (Hold.structure_id == structure_id))
+        return list(self.session.scalars(statement.order_by(Hold.created_at)))
+
+
+class PaymentRepository(_Repository):
+    def add(self, payment: Payment) -> None:
+        self.session.add(payment)
+
+    def write(self) -> None:
+        """Write the payments added: a second `paid` payment of a tranche is refused by the partial unique
+        index (a concurrent request paid it between our read and our write) — a 409, nothing written."""
+        try:
+            self.session.flush()
+        except IntegrityError:
+            self.session.rollback()
+            raise TrancheConflict("already_paid", "La tranche est déjà payée.") from None
+
+    def paid_total(self, convention_id: uuid.UUID) -> Decimal:
+        """What was paid for the convention's tranches (returned payments do not count)."""
+        return Decimal(
+            self.session.scalar(
+                select(func.coalesce(func.sum(Payment.amount), 0))
+                .join(Tranche, Tranche.id == Payment.tranche_id)
+                .where(Tranche.convention_id == convention_id, Payment.status == PaymentStatus.PAID)
+            )
+            or 0
+        )
+
+    def paid_in_run(self, run_id: uuid.UUID, tranche_id: uuid.UUID) -> Payment | None:
+        return self.session.scalar(
+            select(Payment).where(
+                Payment.tranche_id == tranche_id,
+                Payment.payment_run_id == run_id,
+                Payment.status == PaymentStatus.PAID,
+            )
+        )
+
+
+class PaymentRunRepository(_Repository):
+    def get(self, run_id: uuid.UUID, *, for_update: bool = False) -> PaymentRun | None:
+        statement = select(PaymentRun).where(PaymentRun.id == run_id)
+        if for_update:
+            statement = statement.with_for_update()
+        return self.session.scalar(statement)
+
+    def by_request_key(self, request_key: str) -> PaymentRun | None:
+        return self.session.scalar(select(PaymentRun).where(PaymentRun.request_key == request_key))
+
+    def add(self, run: PaymentRun, lines: Sequence[PaymentRunLine]) -> None:
+        self.session.add(run)
+        self.session.flush()
+        self.session.add_all(lines)
+        self.session.flush()
+
+    def lines(self, run_id: uuid.UUID) -> list[PaymentRunLine]:
+        return list(
+            self.session.scalars(
+                select(PaymentRunLine)
+                .where(PaymentRunLine.payment_run_id == run_id)
+                .order_by(PaymentRunLine.end_to_end_id)
+            )
+        )
+
+    def holding(self, tranche_id: uuid.UUID) -> uuid.UUID | None:
+        """The open run (draft or exported) the tranche is in, if any."""
+        return self.session.scalar(
+            select(PaymentRun.id)
+            .join(PaymentRunLine, PaymentRunLine.payment_run_id == PaymentRun.id)
+            .where(PaymentRunLine.tranche_id == tranche_id, PaymentRun.status.in_(OPEN_RUNS))
+            .limit(1)
+        )
+
+    def page(self, status: PaymentRunStatus | None, offset: int, limit: int) -> tuple[Sequence[Any], int]:
+        """The runs, newest first, without their SEPA files (rows, not objects: a list never needs them)."""
+        statement = select(*(column for column in PaymentRun.__table__.columns if column.name != "sepa_xml"))
+        if status:
+            statement = statement.where(PaymentRun.status == status)
+        total = self.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+        page = self.session.execute(
+            statement.order_by(PaymentRun.created_at.desc(), PaymentRun.id).offset(offset).limit(limit)
+        ).all()
+        return page, total
+
+
+class RecoveryRepository(_Repository):
+    def add(self, recovery: Recovery) -> None:
+        self.session.add(recovery)
+
+    def of_convention(self, convention_id: uuid.UUID) -> list[Recovery]:
+        return list(
+            self.session.scalars(
+                select(Recovery)
+                .where(Recovery.convention_id == convention_id)
+                .order_by(Recovery.created_at, Recovery.id)
+            )
+        )
+
+    def provisional_refilled_by(self, convention_id: uuid.UUID, start_date: date) -> list[Recovery]:
+        """Provisional recoveries of the convention whose refill deadline a post starting on
+        `start_date` meets."""
+        return list(
+            self.session.scalars(
+                select(Recovery)
+                .where(
+                    Recovery.convention_id == convention_id,
+                    Recovery.status == RecoveryStatus.PROVISIONAL,
+                    Recovery.refill_deadline >= start_date,
+                )
+                .order_by(Recovery.created_at, Recovery.id)
+            )
+        )
+
+    def regularised_total(
+        self,
+        convention_id: uuid.UUID,
+        statuses: Iterable[RecoveryStatus],
+        tranche_number: int | None = None,
+    ) -> Decimal:
+        """What avenants' reductions claim back (of one tranche, or of the whole convention)."""
+        statement = select(func.coalesce(func.sum(Recovery.amount), 0)).where(
+            Recovery.convention_id == convention_id,
+            Recovery.kind == RecoveryKind.REGULARISATION,
+            Recovery.status.in_(list(statuses)),
+        )
+        if tranche_number is not None:
+            statement = statement.where(Recovery.tranche_number == tranche_number)
+        return Decimal(self.session.scalar(statement) or 0)
+
+
+class IdempotencyKeyRepository(_Repository):
+    def purge_expired(self, now: datetime) -> None:
+        self.session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at < now))
+
+    def find(self, principal: str, method: str, path: str, key: str) -> IdempotencyKey | None:
+        return self.session.scalar(
+            select(IdempotencyKey).where(
+                IdempotencyKey.principal == principal,
+                IdempotencyKey.method == method,
+                IdempotencyKey.path == path,
+                IdempotencyKey.key == key,
+            )
+        )
+
+    def get(self, key_id: uuid.UUID) -> IdempotencyKey | None:
+        return self.session.get(IdempotencyKey, key_id)
+
+    def add(self, row: IdempotencyKey) -> bool:
+        """Write the claim now; False (nothing written) when a concurrent request claimed the key first."""
+        self.session.add(row)
+        try:
+            self.session.flush()
+        except IntegrityError:
+            self.session.rollback()
+            return False
+        return True
+
+    def remove(self, key_id: uuid.UUID) -> None:
+        self.session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == key_id))

@@ -1,0 +1,57 @@
+"""The refusals of the payments service, each with the status, message and `errors` the API answers."""
+
+from __future__ import annotations
+
+from cnum_shared.core.errors import Conflict, Forbidden, NotFound
+from payments.domain.gates import BlockingReason
+
+
+class TrancheNotFound(NotFound):
+    default_message = "Ressource introuvable."
+
+
+class ScheduleNotFound(NotFound):
+    default_message = "Aucun échéancier pour cette convention."
+
+
+class HoldNotFound(NotFound):
+    default_message = "Suspension introuvable ou déjà levée."
+
+
+class ConventionNotFound(NotFound):
+    default_message = "Convention inconnue des paiements."
+
+
+class PaymentRunNotFound(NotFound):
+    default_message = "Ordre de virement introuvable."
+
+
+class ApprovalRefused(Conflict):
+    """The gates hold the tranche (a 409 listing every reason)."""
+
+    def __init__(self, reasons: list[BlockingReason]) -> None:
+        super().__init__(
+            "Approbation refusée : " + "; ".join(reason.message for reason in reasons),
+            errors={
+                "reasons": [{"code": reason.code.value, "message": reason.message} for reason in reasons]
+            },
+        )
+        self.reasons = reasons
+
+
+class FourEyes(Forbidden):
+    """The officer who approved a tranche cannot pay it, nor confirm a payment run that holds it; the
+    author of a run cannot confirm it (a 403). `tranches` names each tranche concerned, with why."""
+
+    def __init__(self, message: str, tranches: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message, errors={"tranches": tranches} if tranches else None)
+        self.tranches = tranches or {}
+
+
+class RunRefused(Conflict):
+    """Tranches that cannot be paid now, each with its reasons (a 409)."""
+
+    def __init__(self, problems: dict[str, list[str]]) -> None:
+        details = "; ".join(f"{key}: {' '.join(value)}" for key, value in problems.items())
+        super().__init__("Ordre de virement refusé : " + details, errors={"tranches": problems})
+        self.problems = problems

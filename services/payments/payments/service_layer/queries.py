@@ -1,0 +1,151 @@
+"""Read models of the payments API: what the views show, read through a (read-only) unit of work."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from payments.adapters.orm import Hold, PaymentRun, Recovery, SmicCheck, Tranche, TrancheHistory
+from payments.domain.clawback import RECOVERABLE
+from payments.domain.errors import ConventionNotFound, PaymentRunNotFound, ScheduleNotFound, TrancheNotFound
+from payments.domain.payments import PaymentRunStatus
+from payments.domain.tranches import TrancheStatus
+from payments.service_layer.unit_of_work import PaymentsUnitOfWork
+
+#: Tranches the balance counts as due: due, blocked or approved.
+OWED = (TrancheStatus.DUE, TrancheStatus.BLOCKED, TrancheStatus.APPROVED)
+
+
+@dataclass(frozen=True)
+class TrancheFilters:
+    status: TrancheStatus | None = None
+    due_before: date | None = None
+    structure_id: uuid.UUID | None = None
+    convention_id: uuid.UUID | None = None
+
+
+def schedule(uow: PaymentsUnitOfWork, convention_id: uuid.UUID) -> dict[str, Any]:
+    """The convention's tranches (ScheduleNotFound when payments never scheduled it)."""
+    convention = uow.conventions.get(convention_id)
+    if convention is None:
+        raise ScheduleNotFound()
+    return {
+        "convention_id": convention.convention_id,
+        "structure_id": convention.structure_id,
+        "reference": convention.reference,
+        "total_amount": convention.total_amount,
+        "status": convention.status,
+        "tranches": uow.tranches.of_convention(convention_id),
+    }
+
+
+def list_tranches(
+    uow: PaymentsUnitOfWork, filters: TrancheFilters, offset: int, limit: int
+) -> tuple[Sequence[Any], int]:
+    """A page of tranches by due date, and how many match (the X-Pagination count)."""
+    return uow.tranches.page(
+        status=filters.status,
+        due_before=filters.due_before,
+        structure_id=filters.structure_id,
+        convention_id=filters.convention_id,
+        offset=offset,
+        limit=limit,
+    )
+
+
+def tranche(uow: PaymentsUnitOfWork, tranche_id: uuid.UUID) -> Tranche:
+    found = uow.tranches.get(tranche_id)
+    if found is None:
+        raise TrancheNotFound()
+    return found
+
+
+def tranche_history(uow: PaymentsUnitOfWork, tranche_id: uuid.UUID) -> list[TrancheHistory]:
+    tranche(uow, tranche_id)
+    return uow.tranches.history(tranche_id)
+
+
+def holds_in_force(uow: PaymentsUnitOfWork) -> list[Hold]:
+    return uow.holds.in_force(every=True)
+
+
+def smic_checks(
+    uow: PaymentsUnitOfWork,
+    contract_id: uuid.UUID | None,
+    structure_id: uuid.UUID | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[SmicCheck], int]:
+    return uow.smic_checks.page(
+        contract_id=contract_id, structure_id=structure_id, offset=offset, limit=limit
+    )
+
+
+@dataclass(frozen=True)
+class Balance:
+    convention_id: uuid.UUID
+    total: Decimal
+    paid: Decimal
+    due: Decimal
+    recoverable: Decimal
+    recoveries: Sequence[Recovery]
+    regularisations: Sequence[Tranche]
+
+
+def balance(uow: PaymentsUnitOfWork, convention_id: uuid.UUID) -> Balance:
+    """Total, paid (returned payments do not count), due (tranches due, blocked or approved),
+    recoverable, and each recovery and regularisation line with its computation (DESIGN §4)."""
+    convention = uow.conventions.get(convention_id)
+    if convention is None:
+        raise ConventionNotFound()
+    recoveries = uow.recoveries.of_convention(convention_id)
+    return Balance(
+        convention_id=convention_id,
+        total=convention.total_amount,
+        paid=uow.payments.paid_total(convention_id),
+        due=uow.tranches.owed_total(convention_id, OWED),
+        recoverable=sum((r.amount for r in recoveries if r.status in RECOVERABLE), Decimal(0)),
+        recoveries=recoveries,
+        regularisations=uow.tranches.regularisation_lines(convention_id),
+    )
+
+
+def list_runs(
+    uow: PaymentsUnitOfWork, status: PaymentRunStatus | None, offset: int, limit: int
+) -> tuple[Sequence[Any], int]:
+    """The runs, newest first, without their SEPA files."""
+    return uow.payment_runs.page(status, offset, limit)
+
+
+#: The fields of a run an answer shows (its SEPA file is downloaded apart).
+RUN_FIELDS = (
+    "id",
+    "status",
+    "execution_date",
+    "message_id",
+    "number_of_transactions",
+    "control_sum",
+    "created_by",
+    "created_at",
+    "exported_at",
+    "confirmed_by",
+    "confirmed_at",
+)
+
+
+def run_with_lines(uow: PaymentsUnitOfWork, run: PaymentRun) -> dict[str, Any]:
+    """The run and its lines, as raw values for the answer's schema to dump."""
+    data = {name: getattr(run, name) for name in RUN_FIELDS}
+    data["lines"] = uow.payment_runs.lines(run.id)
+    return data
+
+
+def payment_run(uow: PaymentsUnitOfWork, run_id: uuid.UUID) -> dict[str, Any]:
+    run = uow.payment_runs.get(run_id)
+    if run is None:
+        raise PaymentRunNotFound()
+    return run_with_lines(uow, run)
