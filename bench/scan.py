@@ -11,6 +11,7 @@ the first scan after several months without one, then a quiet scan the next day.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -238,15 +239,22 @@ def naive_scan(database: Any, as_of: date) -> dict[str, int]:
         event_tables,
     )
     from compliance.domain.obligations import (
+        OBLIGATIONS,
         ObligationEvent,
         ObligationKind,
         ObligationStatus,
         month_start,
         next_month,
-        next_status,
-        status_on,
     )
-    from compliance.service_layer.obligations import SCAN
+    from compliance.service_layer.scan import SCAN
+
+    def status_on(due_on: date, as_of: date, due_soon_days: int) -> ObligationStatus:
+        """Where a pending obligation stands on `as_of`: on time on its due day, overdue from the next."""
+        if as_of > due_on:
+            return ObligationStatus.OVERDUE
+        if as_of >= due_on - timedelta(days=due_soon_days):
+            return ObligationStatus.DUE_SOON
+        return ObligationStatus.OPEN
 
     counts = {"created": 0, "due_soon": 0, "overdue": 0, "standings": 0}
     reporting = ObligationKind.ACTIVITY_REPORTING.value
@@ -323,7 +331,7 @@ def naive_scan(database: Any, as_of: date) -> dict[str, int]:
             event = (
                 ObligationEvent.LAPSE if target is ObligationStatus.OVERDUE else ObligationEvent.COME_CLOSE
             )
-            obligation.status = next_status(current, event).value
+            obligation.status = OBLIGATIONS.next(current, event)
             obligation.updated_at = utcnow()
             session.add(
                 ObligationHistory(
@@ -410,9 +418,12 @@ def _state(database: Any) -> dict[str, Any]:
 def bench_scan(backend: str = "sqlite", posts: int = 4000) -> list[Result]:
     """The compliance scan over `posts` contracts, first after months then the next day, each against the
     naive version of the same work on an identical copy of the database."""
+    from cnum_shared.core.parameters import parameters
     from cnum_shared.framework.db import Database
+    from compliance.adapters.unit_of_work import SqlUnitOfWork
     from compliance.manage import MIGRATIONS_DIR
-    from compliance.service_layer import obligations
+    from compliance.service_layer.commands import ScanObligations
+    from compliance.service_layer.scan import scan_obligations
 
     databases = Databases(backend)
     seeded = databases.migrated(MIGRATIONS_DIR)
@@ -426,9 +437,8 @@ def bench_scan(backend: str = "sqlite", posts: int = 4000) -> list[Result]:
 
             def ours(as_of: date = as_of, counts: dict[str, dict[str, int]] = counts) -> None:
                 """As the `scan` job runs it: one unit of work, one commit."""
-                with ours_db.unit_of_work() as uow:
-                    counts["ours"] = obligations.scan(uow.session, as_of)
-                    uow.commit()
+                with SqlUnitOfWork(ours_db.session_factory, parameters()) as uow:
+                    counts["ours"] = dataclasses.asdict(scan_obligations(uow, ScanObligations(as_of)))
 
             def naive(as_of: date = as_of, counts: dict[str, dict[str, int]] = counts) -> None:
                 counts["naive"] = naive_scan(naive_db, as_of)

@@ -9,7 +9,7 @@ from flask import Flask
 
 from cnum_shared.framework.audit import audit_blueprint, install_audit
 from cnum_shared.framework.web import build_app
-from compliance.adapters.orm import audit_table
+from compliance.adapters.orm import audit_table, event_tables
 from compliance.api import blueprints
 from compliance.bootstrap import SERVICE_NAME, bootstrap
 
@@ -28,7 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         context=context,
         title="cnum — compliance",
         description=DESCRIPTION,
-        blueprints=[*blueprints(), audit_blueprint(audit_table)],
+        blueprints=[*blueprints(event_tables), audit_blueprint(audit_table)],
     )
     install_audit(app, context, audit_table)
     return app

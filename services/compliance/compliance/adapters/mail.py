@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import smtplib
+from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -57,5 +58,41 @@ def send(message: EmailMessage, host: str, port: int, timeout: float = 10.0) -> 
         raise MailNotSent(f"{type(error).__name__}: {error}") from None
 
 
-def message_id_for(alert_id: str) -> str:
-    return make_msgid(idstring=alert_id, domain="cnum.conseiller-numerique.example")
+@dataclass(frozen=True)
+class SmtpMailer:
+    """The digests' way out, built once by the bootstrap from the settings (the service layer's `Mailer`)."""
+
+    host: str
+    port: int
+    sender: str
+    #: Whom a digest copies when it tells an escalation (CNUM_COMPLIANCE_OFFICER_EMAIL).
+    officer_email: str
+    timeout: float = 10.0
+
+    def deliver(
+        self,
+        *,
+        template: str,
+        context: dict[str, Any],
+        subject: str,
+        to: list[str],
+        cc: list[str],
+        message_id: str,
+        date: datetime,
+    ) -> str | None:
+        """Send the message; None once the server accepted it, else why it did not (to try again)."""
+        message = compose(
+            template=template,
+            context=context,
+            subject=subject,
+            sender=self.sender,
+            to=to,
+            cc=cc,
+            message_id=message_id,
+            date=date,
+        )
+        try:
+            send(message, self.host, self.port, self.timeout)
+        except MailNotSent as refused:
+            return str(refused)
+        return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import cast
 
 from sqlalchemy import (
     JSON,
@@ -19,11 +20,16 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy import inspect as inspect_row
 from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column
+from sqlalchemy.orm.base import NO_VALUE
 
 from cnum_shared.framework.audit import define_audit_table
-from cnum_shared.framework.db import MONEY, UtcDateTime, new_metadata
+from cnum_shared.framework.db import MONEY, UtcDateTime, enum_type, new_metadata
 from cnum_shared.framework.events.tables import define_event_tables
+from cnum_shared.framework.status_history import define_status_changes_table
+from compliance.domain.alerts import AlertStatus
+from compliance.domain.obligations import ConventionStatus, ObligationStatus
 
 
 class Base(DeclarativeBase):
@@ -35,6 +41,18 @@ class Base(DeclarativeBase):
 event_tables = define_event_tables(Base.metadata)
 #: Every write through the API: who, what, when, and the answer (DESIGN §4).
 audit_table = define_audit_table(Base.metadata)
+#: The history of the alerts' statuses (obligations keep theirs in `obligation_history`).
+status_changes_table = define_status_changes_table(Base.metadata)
+
+
+class _NamedAfterItsStructure:
+    """A row that reads its structure's name with it (`structure_name`, a column property)."""
+
+    @property
+    def loaded_structure_name(self) -> str | None:
+        """The name when it was read with the row; never a query after the unit of work has ended."""
+        value = inspect_row(self).attrs.structure_name.loaded_value
+        return None if value is NO_VALUE else cast(str | None, value)
 
 
 class StructureContact(Base):
@@ -59,7 +77,7 @@ class ConventionCopy(Base):
     structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.structure_id"), index=True)
     reference: Mapped[str] = mapped_column(String(40))
     end_date: Mapped[date]
-    status: Mapped[str] = mapped_column(String(12))
+    status: Mapped[ConventionStatus] = mapped_column(enum_type(ConventionStatus, length=12))
 
 
 class ContractCopy(Base):
@@ -76,7 +94,7 @@ class ContractCopy(Base):
     advisor_id: Mapped[uuid.UUID | None]
 
 
-class Obligation(Base):
+class Obligation(_NamedAfterItsStructure, Base):
     """Something a structure owes by a date (DESIGN §3), created by an event of its legal date."""
 
     __tablename__ = "obligations"
@@ -106,7 +124,7 @@ class Obligation(Base):
     #: The first day of the month an activity-reporting obligation is about, or of the calendar year a
     #: continuing-training one is about.
     period: Mapped[date | None]
-    status: Mapped[str] = mapped_column(String(10))
+    status: Mapped[ObligationStatus] = mapped_column(enum_type(ObligationStatus, length=10))
     due_on: Mapped[date]
     #: The legal source of the delay (the parameter's reference).
     source: Mapped[str] = mapped_column(Text)
@@ -221,7 +239,7 @@ class Standing(Base):
     published_at: Mapped[datetime]
 
 
-class Alert(Base):
+class Alert(_NamedAfterItsStructure, Base):
     """One digest e-mail to a structure for a day (at most one a day)."""
 
     __tablename__ = "alerts"
@@ -242,7 +260,7 @@ class Alert(Base):
     recipients: Mapped[list[str]] = mapped_column(JSON)
     cc: Mapped[list[str]] = mapped_column(JSON)
     subject: Mapped[str] = mapped_column(String(300))
-    status: Mapped[str] = mapped_column(String(10), index=True)
+    status: Mapped[AlertStatus] = mapped_column(enum_type(AlertStatus, length=10), index=True)
     attempts: Mapped[int]
     last_error: Mapped[str | None] = mapped_column(String(1000))
     message_id: Mapped[str] = mapped_column(String(200))

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import Any
+
+from cnum_shared.core.state_machine import StateMachine, TransitionRefused
 
 
 class ObligationKind(StrEnum):
@@ -26,6 +29,14 @@ class ObligationStatus(StrEnum):
     OVERDUE = "overdue"
     FULFILLED = "fulfilled"
     WAIVED = "waived"
+
+
+class ConventionStatus(StrEnum):
+    """The status of a convention as compliance keeps it (from conventions' events)."""
+
+    ACTIVE = "active"
+    TERMINATED = "terminated"
+    CLOSED = "closed"
 
 
 class ObligationEvent(StrEnum):
@@ -65,26 +76,26 @@ LABELS = {
 }
 
 
-class ObligationConflict(Exception):
-    """The change is not allowed from the obligation's state (a 409)."""
+class ObligationConflict(TransitionRefused):
+    """The change is not allowed from the obligation's state (a 409): it is already fulfilled or waived."""
+
+    def __init__(self, current: Any, event: Any) -> None:
+        closed = "remplie" if ObligationStatus(current) is S.FULFILLED else "levée"
+        super().__init__(
+            "obligation_closed",
+            f"Obligation déjà {closed}.",
+            machine="obligation",
+            current=str(current),
+            event=str(event),
+        )
+        # The answer has always been the message alone, without the list of reasons.
+        self.errors = None
 
 
-def next_status(current: ObligationStatus, event: ObligationEvent) -> ObligationStatus:
-    try:
-        return TRANSITIONS[(ObligationStatus(current), event)]
-    except KeyError:
-        raise ObligationConflict(
-            f"Obligation déjà {'remplie' if current is S.FULFILLED else 'levée'}."
-        ) from None
-
-
-def status_on(due_on: date, as_of: date, due_soon_days: int) -> ObligationStatus:
-    """Where a pending obligation stands on `as_of`: on time on its due day, overdue from the next."""
-    if as_of > due_on:
-        return S.OVERDUE
-    if as_of >= due_on - timedelta(days=due_soon_days):
-        return S.DUE_SOON
-    return S.OPEN
+#: The one way an obligation's status moves; its history is kept in `obligation_history`.
+OBLIGATIONS: StateMachine[ObligationStatus, ObligationEvent] = StateMachine(
+    "obligation", ObligationStatus, ObligationEvent, TRANSITIONS, refusal=ObligationConflict
+)
 
 
 def month_start(day: date) -> date:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
 from cnum_shared.framework.config import ServiceSettings
 from cnum_shared.framework.events.relay import relay_outbox_job
 from cnum_shared.framework.jobs import Job
 from cnum_shared.framework.web import ServiceContext
 from compliance.adapters.orm import event_tables
+from compliance.bootstrap import Adapters
 from compliance.config import ComplianceSettings
-from compliance.service_layer import alerts, obligations
+from compliance.service_layer import alerts
+from compliance.service_layer.commands import CreateDigests, ScanObligations, SendDigest
+from compliance.service_layer.scan import scan_obligations
+from compliance.service_layer.unit_of_work import UnitOfWork
 
 
 def _settings(settings: ServiceSettings) -> ComplianceSettings:
@@ -18,20 +23,34 @@ def _settings(settings: ServiceSettings) -> ComplianceSettings:
     return settings
 
 
+def _unit_of_work(context: ServiceContext, *, read_only: bool = False) -> UnitOfWork:
+    return cast(UnitOfWork, context.unit_of_work(read_only=read_only))
+
+
 def _scan(context: ServiceContext, as_of: date) -> str:
-    with context.database.unit_of_work() as uow:
-        counts = obligations.scan(uow.session, as_of)
-        uow.commit()
+    with _unit_of_work(context) as uow:
+        counts = scan_obligations(uow, ScanObligations(as_of))
     return (
-        f"{counts['created']} obligation(s) créée(s) (comptes rendus, formation continue), "
-        f"{counts['due_soon']} à échéance proche, {counts['overdue']} en retard, "
-        f"{counts['standings']} situation(s) publiée(s)"
+        f"{counts.created} obligation(s) créée(s) (comptes rendus, formation continue), "
+        f"{counts.due_soon} à échéance proche, {counts.overdue} en retard, "
+        f"{counts.standings} situation(s) publiée(s)"
     )
 
 
 def _send_alerts(context: ServiceContext, as_of: date) -> str:
-    run = alerts.run_alerts(context.database, context.settings, as_of, context.clock.now())
-    return f"{run.created} récapitulatif(s) préparé(s), {run.sent} envoyé(s), {run.failed} en attente de SMTP"
+    with _unit_of_work(context) as uow:
+        created = alerts.create_digests(uow, CreateDigests(as_of))
+    with _unit_of_work(context, read_only=True) as uow:
+        digests = alerts.digests_to_send(uow)
+    mailer = cast(Adapters, context.adapters).mailer
+    sent = failed = 0
+    for digest in digests:
+        with _unit_of_work(context) as uow:
+            if alerts.send_digest(uow, SendDigest(digest, context.clock.now()), mailer):
+                sent += 1
+            else:
+                failed += 1
+    return f"{created} récapitulatif(s) préparé(s), {sent} envoyé(s), {failed} en attente de SMTP"
 
 
 JOBS: list[Job] = [

@@ -1,0 +1,176 @@
+"""What the use cases are asked to do: typed, immutable commands (never a dict of anything)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from compliance.domain.obligations import ObligationEvent
+
+
+# --- From the API ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DecideObligation:
+    """An officer fulfils, waives, extends (with `due_on`) or escalates an obligation, with a reason."""
+
+    obligation_id: uuid.UUID
+    event: ObligationEvent
+    by: str
+    reason: str
+    today: date
+    due_on: date | None = None
+
+
+@dataclass(frozen=True)
+class AddEvidence:
+    obligation_id: uuid.UUID
+    content: bytes
+    file_name: str
+    by: str
+
+
+@dataclass(frozen=True)
+class RecordTraining:
+    """A training step; with `structure_id` (a structure records), only its own contracts are known."""
+
+    contract_id: uuid.UUID
+    kind: str
+    on: date
+    hours: int | None
+    by: str
+    today: date
+    structure_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class RecordExemption:
+    contract_id: uuid.UUID
+    qualification: str
+    obtained_on: date
+    content: bytes
+    file_name: str
+    by: str
+    today: date
+
+
+@dataclass(frozen=True)
+class ImportActivityReports:
+    """CRA rows as sent (JSON objects or CSV lines); with `structure_id`, only its own contracts."""
+
+    rows: tuple[Mapping[str, Any], ...]
+    today: date
+    structure_id: uuid.UUID | None = None
+
+
+# --- From the jobs ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ScanObligations:
+    as_of: date
+
+
+@dataclass(frozen=True)
+class CreateDigests:
+    as_of: date
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A pending digest as it is mailed: its alert, its headers and what its templates show."""
+
+    alert_id: uuid.UUID
+    subject: str
+    recipients: tuple[str, ...]
+    message_id: str
+    context: Mapping[str, Any]
+    #: It tells an escalation: the compliance officer is copied.
+    escalated: bool
+
+
+@dataclass(frozen=True)
+class SendDigest:
+    digest: Digest
+    now: datetime
+
+
+# --- From conventions' events ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Contact:
+    """A structure's contact as an event carries it, with the producer's sequence of that event."""
+
+    structure_id: uuid.UUID
+    name: str
+    email: str
+    occurred_at: datetime
+    sequence: int
+
+
+@dataclass(frozen=True)
+class RecordConventionSigned:
+    contact: Contact
+    convention_id: uuid.UUID
+    structure_id: uuid.UUID
+    reference: str
+    signed_on: date
+    end_date: date
+    posts: int
+
+
+@dataclass(frozen=True)
+class RecordConventionAmended:
+    contact: Contact
+    convention_id: uuid.UUID
+    structure_id: uuid.UUID
+    amendment_id: uuid.UUID
+    number: int
+    signed_on: date
+    effective_date: date
+    posts_before: int
+    posts: int
+
+
+@dataclass(frozen=True)
+class RecordConventionEnded:
+    contact: Contact
+    convention_id: uuid.UUID
+    terminated: bool
+    on: date
+
+
+@dataclass(frozen=True)
+class RecordCandidatePresented:
+    contact: Contact
+    candidate_id: uuid.UUID
+    convention_id: uuid.UUID
+    structure_id: uuid.UUID
+    advisor_id: uuid.UUID
+    presented_on: date
+
+
+@dataclass(frozen=True)
+class RecordCandidateSelected:
+    contact: Contact
+    candidate_id: uuid.UUID
+    convention_id: uuid.UUID
+    structure_id: uuid.UUID
+    selected_on: date
+
+
+@dataclass(frozen=True)
+class RecordContractSigned:
+    contact: Contact
+    contract_id: uuid.UUID
+    convention_id: uuid.UUID
+    structure_id: uuid.UUID
+    advisor_id: uuid.UUID
+    start_date: date
+    end_date: date | None
+    signed_on: date
+
+
+@dataclass(frozen=True)
+class RecordContractEnded:
+    contract_id: uuid.UUID
+    ended_on: date

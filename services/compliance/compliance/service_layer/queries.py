@@ -1,0 +1,107 @@
+"""Read models for the views: through a read-only unit of work's repositories, never a session."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from compliance.adapters.orm import (
+    Alert,
+    ContractCopy,
+    Evidence,
+    Obligation,
+    ObligationHistory,
+    TrainingExemption,
+)
+from compliance.service_layer.errors import (
+    ContractNotFound,
+    ExemptionNotFound,
+    ObligationNotFound,
+    StructureNotFound,
+)
+from compliance.service_layer.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Page:
+    total: int
+    items: list[Any]
+
+
+def obligations(
+    uow: UnitOfWork,
+    *,
+    structure_id: uuid.UUID | None = None,
+    status: str | None = None,
+    kind: str | None = None,
+    due_before: date | None = None,
+    offset: int,
+    limit: int,
+) -> Page:
+    """Obligations, overdue first then by due date."""
+    total, items = uow.obligations.page(
+        structure_id=structure_id, status=status, kind=kind, due_before=due_before, offset=offset, limit=limit
+    )
+    return Page(total, items)
+
+
+def obligation(uow: UnitOfWork, obligation_id: uuid.UUID) -> Obligation:
+    found = uow.obligations.get(obligation_id)
+    if found is None:
+        raise ObligationNotFound()
+    return found
+
+
+def history(uow: UnitOfWork, obligation_id: uuid.UUID) -> list[ObligationHistory]:
+    return uow.obligations.history(obligation_id)
+
+
+def evidence(uow: UnitOfWork, obligation_id: uuid.UUID) -> list[Evidence]:
+    """Every revision of the evidence, the newest first."""
+    return uow.evidence.of_obligation(obligation_id)
+
+
+def contract(uow: UnitOfWork, contract_id: uuid.UUID) -> ContractCopy:
+    found = uow.contracts.get(contract_id)
+    if found is None:
+        raise ContractNotFound()
+    return found
+
+
+def exemption(uow: UnitOfWork, contract_id: uuid.UUID) -> TrainingExemption:
+    found = uow.exemptions.of_contract(contract_id)
+    if found is None:
+        raise ExemptionNotFound()
+    return found
+
+
+def standing(uow: UnitOfWork, structure_id: uuid.UUID, today: date) -> dict[str, Any]:
+    """Blocking while an obligation is overdue (404 for a structure compliance never heard of)."""
+    if uow.standings.get(structure_id) is None:
+        raise StructureNotFound()
+    overdue = uow.obligations.overdue_of(structure_id)
+    return {
+        "structure_id": structure_id,
+        "blocking": bool(overdue),
+        "overdue": [{"obligation_id": o.id, "kind": o.kind, "due_on": o.due_on} for o in overdue],
+        "as_of": today,
+    }
+
+
+@dataclass(frozen=True)
+class AlertView:
+    alert: Alert
+    items: list[dict[str, Any]]
+
+
+def alerts(uow: UnitOfWork, *, structure_id: uuid.UUID | None, offset: int, limit: int) -> Page:
+    """The digests sent (or waiting for SMTP), the latest first, each with its items."""
+    total, found = uow.alerts.page(structure_id, offset, limit)
+    by_alert: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    for alert_id, obligation_id, step, officer_request in uow.alerts.items_of([alert.id for alert in found]):
+        by_alert.setdefault(alert_id, []).append(
+            {"obligation_id": obligation_id, "step": step, "officer_request": officer_request}
+        )
+    return Page(total, [AlertView(alert, by_alert.get(alert.id, [])) for alert in found])
