@@ -24,7 +24,7 @@ from sqlalchemy import inspect as inspect_row
 from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column
 from sqlalchemy.orm.base import NO_VALUE
 
-from cnum_shared.framework.audit import define_audit_table
+from cnum_shared.framework.audit_table import define_audit_table
 from cnum_shared.framework.db import MONEY, UtcDateTime, enum_type, new_metadata
 from cnum_shared.framework.events.tables import define_event_tables
 from cnum_shared.framework.status_history import define_status_changes_table

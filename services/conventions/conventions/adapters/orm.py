@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, Numeric, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from cnum_shared.framework.audit import define_audit_table
+from cnum_shared.framework.audit_table import define_audit_table
 from cnum_shared.framework.db import MONEY, UtcDateTime, new_metadata
 from cnum_shared.framework.events.tables import define_event_tables
 
