@@ -14,10 +14,11 @@ from typing import Any
 from flask import Flask, Response, g, request
 from flask.views import MethodView
 from marshmallow import Schema, fields
-from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy import Table, func, insert, select
 
+from cnum_shared.framework.audit_table import define_audit_table as define_audit_table  # re-exported
 from cnum_shared.framework.auth import READERS
-from cnum_shared.framework.db import UtcDateTime, utcnow
+from cnum_shared.framework.db import utcnow
 from cnum_shared.framework.web import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
@@ -30,22 +31,6 @@ from cnum_shared.framework.web import (
 logger = logging.getLogger(__name__)
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-def define_audit_table(metadata: MetaData) -> Table:
-    return Table(
-        "audit_log",
-        metadata,
-        Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
-        Column("at", UtcDateTime(), nullable=False),
-        Column("actor", String(200), nullable=False),
-        Column("role", String(20), nullable=False),
-        Column("method", String(10), nullable=False),
-        Column("path", String(500), nullable=False),
-        Column("status", Integer, nullable=False),
-        Column("client_address", String(64)),
-        Index("ix_audit_log_actor_at", "actor", "at"),
-    )
 
 
 def install_audit(app: Flask, context: ServiceContext, table: Table) -> None:
