@@ -222,6 +222,7 @@ def _load_conventions(database: ConventionsDatabase, structures: dict[str, Struc
                     posts=fields["posts"],
                     start_date=fields["start_date"],
                     duration_months=fields["duration_months"],
+                    actor=DEMO_ACTOR,
                 ),
             )
         with database.unit_of_work() as uow:

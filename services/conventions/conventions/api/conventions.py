@@ -159,7 +159,9 @@ class Conventions(MethodView):
     def post(self, fields: dict[str, Any]) -> Any:
         """A draft convention: amount per post, total and tranches from the parameters at its start date."""
         with unit_of_work() as uow:
-            return use_cases.create_convention(uow, commands.CreateConvention(**fields))
+            return use_cases.create_convention(
+                uow, commands.CreateConvention(**fields, actor=current_principal().sub)
+            )
 
     @blp.roles(Role.LEGAL, Role.STRUCTURE, *READERS)
     @blp.arguments(ConventionQuerySchema, location="query")

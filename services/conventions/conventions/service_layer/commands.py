@@ -71,6 +71,7 @@ class CreateConvention:
     posts: int
     start_date: date
     duration_months: int
+    actor: str = "system"
 
 
 @dataclass(frozen=True)

@@ -172,12 +172,7 @@ def create_convention(uow: ConventionsUnitOfWork, command: CreateConvention) -> 
     )
     convention.structure = structure
     CONVENTION_MACHINE.start(
-        convention,
-        ConventionStatus.DRAFT,
-        actor="system",
-        reason="convention rédigée",
-        at=now,
-        log=uow.history,
+        convention, ConventionStatus.DRAFT, actor=command.actor, reason="projet", at=now, log=uow.history
     )
     uow.conventions.add(convention)
     uow.commit()
