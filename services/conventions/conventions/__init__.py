@@ -8,8 +8,9 @@ from typing import Any
 from flask import Flask
 
 from cnum_shared.framework.audit import audit_blueprint, install_audit
+from cnum_shared.framework.events.api import outbox_blueprint
 from cnum_shared.framework.web import build_app
-from conventions.adapters.orm import audit_table
+from conventions.adapters.orm import audit_table, event_tables
 from conventions.api import blueprints
 from conventions.bootstrap import SERVICE_NAME, bootstrap
 
@@ -28,7 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         context=context,
         title="cnum — conventions",
         description=DESCRIPTION,
-        blueprints=[*blueprints(), audit_blueprint(audit_table)],
+        blueprints=[*blueprints(), outbox_blueprint(event_tables), audit_blueprint(audit_table)],
     )
     install_audit(app, context, audit_table)
     return app

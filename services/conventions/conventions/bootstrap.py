@@ -9,15 +9,29 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from cnum_shared.framework.config import load_settings
-from cnum_shared.framework.db import Database
+from cnum_shared.core.parameters import parameters
+from cnum_shared.framework.config import ServiceSettings, load_settings
 from cnum_shared.framework.web import ServiceContext
+from conventions.adapters.files import LocalFiles
+from conventions.adapters.unit_of_work import ConventionsDatabase
 from conventions.config import ConventionsSettings
 
 SERVICE_NAME = "conventions"
 
 
+def build_database(settings: ServiceSettings) -> ConventionsDatabase:
+    """The service's database, whose units of work carry the legal parameters (loaded once) and the files
+    of the var directory."""
+    return ConventionsDatabase(
+        settings.database_url, parameters=parameters(), files=LocalFiles(settings.var_dir)
+    )
+
+
 def bootstrap(config: Mapping[str, Any] | None = None) -> ServiceContext:
-    """Settings (validated now, so that a bad environment stops the start), the database, the adapters."""
+    """Settings (validated now, so that a bad environment stops the start), the database, the adapters.
+
+    The legal parameters are loaded once here and handed to every unit of work (`uow.parameters`).
+    """
     settings = load_settings(ConventionsSettings, config)
-    return ServiceContext(SERVICE_NAME, settings, Database(settings.database_url))
+    database = build_database(settings)
+    return ServiceContext(SERVICE_NAME, settings, database, unit_of_work_factory=database.unit_of_work)

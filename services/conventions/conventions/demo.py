@@ -11,15 +11,28 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
-
+from cnum_shared.core.legal import Wave
 from cnum_shared.framework.config import ConfigurationError, ServiceSettings
-from cnum_shared.framework.db import Database
 from conventions.adapters.orm import Structure
+from conventions.adapters.unit_of_work import ConventionsDatabase
+from conventions.bootstrap import build_database
+from conventions.domain.contracts import ContractType
 from conventions.domain.conventions import ConventionAction
+from conventions.service_layer import queries
+from conventions.service_layer.commands import (
+    CreateAdvisor,
+    CreateConvention,
+    CreateStructure,
+    EndConvention,
+    SignContract,
+    SignConvention,
+)
 from conventions.service_layer.contracts import create_advisor, sign_contract
 from conventions.service_layer.conventions import create_convention, end_convention, sign_convention
 from conventions.service_layer.structures import create_structure
+
+#: Who the demo data set's changes are recorded as.
+DEMO_ACTOR = "manage:load-demo"
 
 #: The day the demo structures are registered: their rules (types, eligibility) are read on it, before
 #: the first demo convention starts.
@@ -195,7 +208,7 @@ DEMO_CONVENTIONS: list[dict[str, Any]] = [
 ]
 
 
-def _load_conventions(database: Database, structures: dict[str, Structure]) -> int:
+def _load_conventions(database: ConventionsDatabase, structures: dict[str, Structure]) -> int:
     for fields in DEMO_CONVENTIONS:
         structure = structures.get(fields["siret"])
         if structure is None:
@@ -203,45 +216,56 @@ def _load_conventions(database: Database, structures: dict[str, Structure]) -> i
         with database.unit_of_work() as uow:
             convention = create_convention(
                 uow,
-                {key: fields[key] for key in ("wave", "posts", "start_date", "duration_months")}
-                | {"structure_id": structure.id},
+                CreateConvention(
+                    structure_id=structure.id,
+                    wave=Wave(fields["wave"]),
+                    posts=fields["posts"],
+                    start_date=fields["start_date"],
+                    duration_months=fields["duration_months"],
+                    actor=DEMO_ACTOR,
+                ),
             )
         with database.unit_of_work() as uow:
-            sign_convention(uow, convention.id, fields["signed_on"])
+            sign_convention(uow, SignConvention(convention.id, fields["signed_on"], actor=DEMO_ACTOR))
         if fields.get("closed_on"):
             # A convention renewed in 2023-2024 was closed at its term.
             with database.unit_of_work() as uow:
                 end_convention(
                     uow,
-                    convention.id,
-                    ConventionAction.CLOSE,
-                    fields["closed_on"],
-                    "Convention arrivée à son terme ; postes renouvelés par une nouvelle convention.",
+                    EndConvention(
+                        convention.id,
+                        ConventionAction.CLOSE,
+                        fields["closed_on"],
+                        "Convention arrivée à son terme ; postes renouvelés par une nouvelle convention.",
+                        actor=DEMO_ACTOR,
+                    ),
                 )
         hire = fields.get("contract")
         if hire:
             with database.unit_of_work() as uow:
                 advisor = create_advisor(
                     uow,
-                    {key: hire[key] for key in ("first_name", "last_name", "birth_date", "email")}
-                    | {"is_retired": False, "in_civic_service": False, "is_france_services_agent": False},
-                    structure.id,
+                    CreateAdvisor(
+                        structure_id=structure.id,
+                        first_name=hire["first_name"],
+                        last_name=hire["last_name"],
+                        birth_date=hire["birth_date"],
+                        email=hire["email"],
+                    ),
                 )
             with database.unit_of_work() as uow:
                 sign_contract(
                     uow,
-                    convention.id,
-                    {
-                        key: hire[key]
-                        for key in (
-                            "contract_type",
-                            "start_date",
-                            "end_date",
-                            "gross_monthly_salary",
-                            "signed_on",
-                        )
-                    }
-                    | {"advisor_id": advisor.id, "weekly_hours": Decimal(35), "existing_cdi_employee": False},
+                    SignContract(
+                        convention_id=convention.id,
+                        advisor_id=advisor.id,
+                        contract_type=ContractType(hire["contract_type"]),
+                        start_date=hire["start_date"],
+                        end_date=hire["end_date"],
+                        weekly_hours=Decimal(35),
+                        gross_monthly_salary=hire["gross_monthly_salary"],
+                        signed_on=hire["signed_on"],
+                    ),
                 )
     return len(DEMO_CONVENTIONS)
 
@@ -251,15 +275,18 @@ def load_demo(settings: ServiceSettings) -> str:
     a second call changes nothing. Production refuses: its structures are real ones (DESIGN §5)."""
     if settings.environment == "production":
         raise ConfigurationError("the demo data set is refused in production (CNUM_ENVIRONMENT=production)")
-    database = Database(settings.database_url)
+    database = build_database(settings)
     try:
-        with database.session() as session:
-            if session.scalar(select(func.count()).select_from(Structure)):
-                return "demo data: structures already present, nothing loaded"
+        with database.unit_of_work(read_only=True) as uow:
+            _, present = queries.structures(uow, queries.StructureFilters(), 0, 1)
+        if present:
+            return "demo data: structures already present, nothing loaded"
         structures = {}
         for fields in DEMO_STRUCTURES:
             with database.unit_of_work() as uow:
-                structures[fields["siret"]] = create_structure(uow, fields, DEMO_REGISTERED_ON)
+                structures[fields["siret"]] = create_structure(
+                    uow, CreateStructure(**fields, on=DEMO_REGISTERED_ON)
+                )
         conventions = _load_conventions(database, structures)
         return f"demo data: {len(DEMO_STRUCTURES)} structures and {conventions} signed conventions loaded"
     finally:

@@ -10,8 +10,11 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, Numeric, 
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from cnum_shared.framework.audit_table import define_audit_table
-from cnum_shared.framework.db import MONEY, UtcDateTime, new_metadata
+from cnum_shared.framework.db import MONEY, UtcDateTime, enum_type, new_metadata
 from cnum_shared.framework.events.tables import define_event_tables
+from cnum_shared.framework.status_history import define_status_changes_table
+from conventions.domain.conventions import AmendmentStatus, ConventionStatus
+from conventions.domain.structures import BankDetailsStatus
 
 
 class Base(DeclarativeBase):
@@ -23,6 +26,8 @@ class Base(DeclarativeBase):
 event_tables = define_event_tables(Base.metadata)
 #: Every write through the API: who, what, when, and the answer (DESIGN §4).
 audit_table = define_audit_table(Base.metadata)
+#: The history of the statuses of conventions, avenants and bank-details changes (who, why, when).
+status_changes = define_status_changes_table(Base.metadata)
 
 
 class Structure(Base):
@@ -86,7 +91,7 @@ class Convention(Base):
     funded_months: Mapped[int]
     amount_per_post: Mapped[Decimal]
     total_amount: Mapped[Decimal]
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[ConventionStatus] = mapped_column(enum_type(ConventionStatus, length=16), index=True)
     signed_on: Mapped[date | None]
     ended_on: Mapped[date | None]
     end_reason: Mapped[str | None] = mapped_column(String(500))
@@ -140,7 +145,7 @@ class ConventionAmendment(Base):
     total_amount: Mapped[Decimal]
     #: The schedule the avenant states: [{number, due_on, amount}], computed when it is drafted.
     tranches: Mapped[list[dict[str, object]] | None] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[AmendmentStatus] = mapped_column(enum_type(AmendmentStatus, length=16))
     signed_on: Mapped[date | None]
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
@@ -421,7 +426,7 @@ class BankDetailsChange(Base):
     rib_sha256: Mapped[str] = mapped_column(String(64))
     rib_media_type: Mapped[str] = mapped_column(String(40))
     rib_path: Mapped[str] = mapped_column(String(300))
-    status: Mapped[str] = mapped_column(String(10))
+    status: Mapped[BankDetailsStatus] = mapped_column(enum_type(BankDetailsStatus, length=10))
     requested_by: Mapped[str] = mapped_column(String(200))
     requested_at: Mapped[datetime]
     confirmed_by: Mapped[str | None] = mapped_column(String(200))

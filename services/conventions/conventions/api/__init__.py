@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import flask_smorest
 
-from cnum_shared.framework.events.api import outbox_blueprint
-from conventions.adapters.orm import event_tables
 from conventions.api import (
     bank_details,
     batches,
@@ -18,6 +16,7 @@ from conventions.api import (
 
 
 def blueprints() -> list[flask_smorest.Blueprint]:
+    """The service's own resources (the app factory adds the outbox and the audit log's)."""
     return [
         structures.blp,
         bank_details.blp,
@@ -26,5 +25,4 @@ def blueprints() -> list[flask_smorest.Blueprint]:
         personal_data.blp,
         documents.blp,
         batches.blp,
-        outbox_blueprint(event_tables),
     ]

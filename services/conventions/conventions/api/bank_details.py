@@ -10,12 +10,14 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from cnum_shared.framework.auth import READERS, Role
-from cnum_shared.framework.web import Blueprint, abort, current_principal, link, service_context
+from cnum_shared.framework.web import Blueprint, current_principal, link, service_context
+from conventions.api.context import unit_of_work
 from conventions.api.documents import read_upload
 from conventions.config import ConventionsSettings
-from conventions.domain.structures import InvalidStructure
+from conventions.domain.structures import BankDetailsStatus
 from conventions.service_layer import bank_details as use_cases
-from conventions.service_layer.structures import StructureNotFound
+from conventions.service_layer import queries
+from conventions.service_layer.commands import ConfirmBankDetailsChange, RequestBankDetailsChange
 
 blp = Blueprint("bank_details", __name__, url_prefix="/structures", description="Coordonnées bancaires")
 
@@ -36,35 +38,11 @@ class BankDetailsChangeSchema(Schema):
     bic = fields.String(allow_none=True)
     rib_sha256 = fields.String()
     rib_media_type = fields.String()
-    status = fields.String(metadata={"enum": ["pending", "confirmed"]})
+    status = fields.String(metadata={"enum": [status.value for status in BankDetailsStatus]})
     requested_by = fields.String()
     requested_at = fields.AwareDateTime()
     confirmed_by = fields.String(allow_none=True)
     confirmed_at = fields.AwareDateTime(allow_none=True)
-
-
-def _refuse(error: Exception) -> Any:
-    if isinstance(error, InvalidStructure):
-        return abort(422, "Coordonnées bancaires invalides.", errors={"form": error.problems})
-    if isinstance(error, use_cases.InvalidRib):
-        return abort(422, str(error), errors={"files": {"file": [str(error)]}})
-    if isinstance(error, use_cases.SameOfficer):
-        return abort(403, str(error))
-    if isinstance(error, use_cases.BankDetailsConflict):
-        return abort(409, str(error))
-    if isinstance(error, StructureNotFound):
-        return abort(404, "Structure introuvable.")
-    return abort(404, "Changement de coordonnées bancaires introuvable.")
-
-
-_REFUSED = (
-    InvalidStructure,
-    use_cases.InvalidRib,
-    use_cases.SameOfficer,
-    use_cases.BankDetailsConflict,
-    use_cases.BankDetailsChangeNotFound,
-    StructureNotFound,
-)
 
 
 @blp.route("/<uuid:structure_id>/bank-details")
@@ -87,29 +65,20 @@ class BankDetails(MethodView):
         settings = service_context().settings
         assert isinstance(settings, ConventionsSettings)
         rib, _ = read_upload(settings.signed_copy_max_bytes)
-        with service_context().database.unit_of_work() as uow:
-            try:
-                return use_cases.request_change(
-                    uow,
-                    structure_id,
-                    form["iban"],
-                    form["bic"],
-                    rib,
-                    current_principal().sub,
-                    settings.var_dir,
-                )
-            except _REFUSED as error:
-                return _refuse(error)
+        with unit_of_work() as uow:
+            return use_cases.request_change(
+                uow,
+                RequestBankDetailsChange(
+                    structure_id, form["iban"], form["bic"], rib, current_principal().sub
+                ),
+            )
 
     @blp.roles(Role.LEGAL, Role.FINANCE, *READERS)
     @blp.response(200, BankDetailsChangeSchema(many=True))
     def get(self, structure_id: uuid.UUID) -> Any:
         """The bank-details changes of a structure, the newest first."""
-        with service_context().database.unit_of_work(read_only=True) as uow:
-            try:
-                return use_cases.list_changes(uow, structure_id)
-            except _REFUSED as error:
-                return _refuse(error)
+        with unit_of_work(read_only=True) as uow:
+            return queries.bank_details_changes(uow, structure_id)
 
 
 @blp.route("/<uuid:structure_id>/bank-details/<uuid:change_id>/confirm")
@@ -118,8 +87,7 @@ class ConfirmBankDetails(MethodView):
     @blp.response(200, BankDetailsChangeSchema)
     def post(self, structure_id: uuid.UUID, change_id: uuid.UUID) -> Any:
         """Confirm a change asked by another officer: the IBAN changes and payments are told."""
-        with service_context().database.unit_of_work() as uow:
-            try:
-                return use_cases.confirm_change(uow, structure_id, change_id, current_principal().sub)
-            except _REFUSED as error:
-                return _refuse(error)
+        with unit_of_work() as uow:
+            return use_cases.confirm_change(
+                uow, ConfirmBankDetailsChange(structure_id, change_id, current_principal().sub)
+            )

@@ -9,7 +9,7 @@ from typing import Any
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from cnum_shared.core.money import money_str
+from cnum_shared.core.errors import Invalid
 from cnum_shared.core.wire import (
     CONTRACT_END_REASONS,
     CONTRACT_TYPES,
@@ -21,19 +21,16 @@ from cnum_shared.core.wire import (
 from cnum_shared.framework.auth import READERS, Role
 from cnum_shared.framework.web import (
     Blueprint,
-    abort,
     current_principal,
     ensure_structure_visible,
     link,
-    service_context,
 )
-from conventions.api.conventions import refuse as refuse_convention
+from conventions.api.context import unit_of_work
 from conventions.api.conventions import visible_convention
-from conventions.domain.contracts import ContractRefused, EndReason
-from conventions.domain.conventions import ConventionConflict, InvalidConvention
+from conventions.domain.contracts import EndReason
+from conventions.service_layer import commands, queries
 from conventions.service_layer import contracts as use_cases
-from conventions.service_layer.conventions import ConventionNotFound
-from conventions.service_layer.structures import StructureNotFound
+from conventions.service_layer.unit_of_work import ConventionsUnitOfWork
 
 blp = Blueprint("contracts", __name__, url_prefix="", description="Conseillers, candidats et contrats")
 
@@ -132,58 +129,16 @@ class SalaryChangeSchema(SalarySchema):
     recorded_by = fields.String(dump_only=True)
 
 
-def _refuse(error: Exception) -> Any:
-    if isinstance(error, ContractRefused):
-        errors: dict[str, Any] = {
-            "rules": [
-                {"code": violation.code.value, "message": violation.message} for violation in error.violations
-            ]
-        }
-        if error.smic is not None:
-            errors["smic_monthly"] = money_str(error.smic.monthly)
-            errors["smic_from"] = error.smic.effective_from.isoformat()
-        return abort(422, str(error), errors=errors)
-    if isinstance(error, use_cases.InvalidContract):
-        return abort(422, "Contrat invalide.", errors={"json": error.problems})
-    if isinstance(error, use_cases.AdvisorNotFound):
-        return abort(422, "Conseiller inconnu.", errors={"json": {"advisor_id": ["Conseiller inconnu."]}})
-    if isinstance(error, use_cases.CandidateNotFound):
-        return abort(404, "Candidat introuvable.")
-    if isinstance(error, use_cases.ContractNotFound):
-        return abort(404, "Contrat introuvable.")
-    return refuse_convention(error)
-
-
-_REFUSED = (
-    ContractRefused,
-    use_cases.InvalidContract,
-    use_cases.AdvisorNotFound,
-    use_cases.CandidateNotFound,
-    use_cases.ContractNotFound,
-    ConventionConflict,
-    InvalidConvention,
-    ConventionNotFound,
-)
-
-
-def _visible_advisor(uow: Any, advisor_id: uuid.UUID) -> Any:
-    try:
-        advisor = use_cases.get_advisor(uow, advisor_id)
-    except use_cases.AdvisorNotFound:
-        return abort(404, "Conseiller introuvable.")
-    principal = current_principal()
-    if principal.is_structure() and str(advisor.structure_id) != str(principal.structure_id):
-        abort(404, "Conseiller introuvable.")  # as for an id that does not exist
-    return advisor
-
-
-def _visible_contract(uow: Any, contract_id: uuid.UUID) -> Any:
-    try:
-        contract = use_cases.get_contract(uow, contract_id)
-    except use_cases.ContractNotFound as error:
-        return _refuse(error)
+def _visible_contract(uow: ConventionsUnitOfWork, contract_id: uuid.UUID) -> Any:
+    contract = queries.contract(uow, contract_id)
     ensure_structure_visible(contract.structure_id, "Contrat introuvable.")
     return contract
+
+
+def _viewer_structure() -> uuid.UUID | None:
+    """The structure of a structure user, who sees only its own people (None: an officer sees all)."""
+    principal = current_principal()
+    return principal.structure_id if principal.is_structure() else None
 
 
 @blp.route("/advisors")
@@ -203,29 +158,12 @@ class Advisors(MethodView):
         structure_id = fields.pop("structure_id")
         if principal.is_structure():
             if structure_id is not None and str(structure_id) != str(principal.structure_id):
-                return abort(
-                    422,
-                    "Conseiller invalide.",
-                    errors={
-                        "json": {"structure_id": ["Une structure n'inscrit que ses propres conseillers."]}
-                    },
-                )
+                raise _invalid_advisor("Une structure n'inscrit que ses propres conseillers.")
             structure_id = principal.structure_id
         elif structure_id is None:
-            return abort(
-                422,
-                "Conseiller invalide.",
-                errors={
-                    "json": {
-                        "structure_id": ["Champ obligatoire : la structure qui peut recruter la personne."]
-                    }
-                },
-            )
-        with service_context().database.unit_of_work() as uow:
-            try:
-                return use_cases.create_advisor(uow, fields, structure_id)
-            except StructureNotFound as error:
-                return refuse_convention(error)
+            raise _invalid_advisor("Champ obligatoire : la structure qui peut recruter la personne.")
+        with unit_of_work() as uow:
+            return use_cases.create_advisor(uow, commands.CreateAdvisor(structure_id=structure_id, **fields))
 
 
 @blp.route("/advisors/<uuid:advisor_id>")
@@ -234,22 +172,17 @@ class AdvisorById(MethodView):
     @blp.response(200, AdvisorSchema)
     def get(self, advisor_id: uuid.UUID) -> Any:
         """One person; a structure sees only those it registered."""
-        with service_context().database.unit_of_work(read_only=True) as uow:
-            return _visible_advisor(uow, advisor_id)
+        with unit_of_work(read_only=True) as uow:
+            return queries.advisor(uow, advisor_id, viewer_structure_id=_viewer_structure())
 
 
-def _on_convention(convention_id: uuid.UUID, action: Any, *arguments: Any, **options: Any) -> Any:
-    with service_context().database.unit_of_work() as uow:
-        visible_convention(uow, convention_id)
-        try:
-            return action(uow, convention_id, *arguments, **options)
-        except _REFUSED as error:
-            return _refuse(error)
+def _invalid_advisor(message: str) -> Invalid:
+    return Invalid("Conseiller invalide.", errors={"json": {"structure_id": [message]}})
 
 
-def _advisor_options() -> dict[str, bool]:
+def _unknown_advisor_as_foreign() -> bool:
     # A structure user gets the same answer for an unknown advisor id as for another structure's advisor.
-    return {"unknown_advisor_as_foreign": current_principal().is_structure()}
+    return current_principal().is_structure()
 
 
 @blp.route("/conventions/<uuid:convention_id>/candidates")
@@ -263,13 +196,17 @@ class Candidates(MethodView):
     )
     def post(self, fields: dict[str, Any], convention_id: uuid.UUID) -> Any:
         """A candidate presented on the convention (starts the selection clock); `candidate.presented`."""
-        return _on_convention(
-            convention_id,
-            use_cases.present_candidate,
-            fields["advisor_id"],
-            fields["presented_on"],
-            **_advisor_options(),
-        )
+        with unit_of_work() as uow:
+            visible_convention(uow, convention_id)
+            return use_cases.present_candidate(
+                uow,
+                commands.PresentCandidate(
+                    convention_id,
+                    fields["advisor_id"],
+                    fields["presented_on"],
+                    unknown_advisor_as_foreign=_unknown_advisor_as_foreign(),
+                ),
+            )
 
 
 @blp.route("/candidates/<uuid:candidate_id>/select")
@@ -279,13 +216,12 @@ class SelectCandidate(MethodView):
     @blp.response(200, CandidateSchema)
     def post(self, body: dict[str, Any], candidate_id: uuid.UUID) -> Any:
         """The structure selects the candidate; emits `candidate.selected`."""
-        with service_context().database.unit_of_work() as uow:
-            try:
-                candidate = use_cases.get_candidate(uow, candidate_id)
-                ensure_structure_visible(candidate.structure_id, "Candidat introuvable.")
-                return use_cases.select_candidate(uow, candidate_id, body["selected_on"])
-            except _REFUSED as error:
-                return _refuse(error)
+        with unit_of_work() as uow:
+            candidate = queries.candidate(uow, candidate_id)
+            ensure_structure_visible(candidate.structure_id, "Candidat introuvable.")
+            return use_cases.select_candidate(
+                uow, commands.SelectCandidate(candidate_id, body["selected_on"])
+            )
 
 
 @blp.route("/conventions/<uuid:convention_id>/contracts")
@@ -305,15 +241,24 @@ class Contracts(MethodView):
         """Record a signed employment contract: the advisor is the structure's and eligible, a mediator
         already in post only in the programme's cases, a contract type open to the employer (a private
         CDD of 18 months at most), full time, and the SMIC, all on its start date."""
-        return _on_convention(convention_id, use_cases.sign_contract, fields, **_advisor_options())
+        with unit_of_work() as uow:
+            visible_convention(uow, convention_id)
+            return use_cases.sign_contract(
+                uow,
+                commands.SignContract(
+                    convention_id=convention_id,
+                    unknown_advisor_as_foreign=_unknown_advisor_as_foreign(),
+                    **fields,
+                ),
+            )
 
     @blp.roles(Role.LEGAL, Role.STRUCTURE, *READERS)
     @blp.response(200, ContractSchema(many=True))
     def get(self, convention_id: uuid.UUID) -> Any:
         """The contracts on a convention's posts."""
-        return _on_convention(
-            convention_id, lambda uow, convention: use_cases.list_contracts(uow, convention)
-        )
+        with unit_of_work(read_only=True) as uow:
+            visible_convention(uow, convention_id)
+            return queries.contracts(uow, convention_id)
 
 
 @blp.route("/contracts/<uuid:contract_id>")
@@ -321,7 +266,7 @@ class ContractById(MethodView):
     @blp.roles(Role.LEGAL, Role.STRUCTURE, *READERS)
     @blp.response(200, ContractSchema)
     def get(self, contract_id: uuid.UUID) -> Any:
-        with service_context().database.unit_of_work(read_only=True) as uow:
+        with unit_of_work(read_only=True) as uow:
             return _visible_contract(uow, contract_id)
 
 
@@ -332,12 +277,11 @@ class EndContract(MethodView):
     @blp.response(200, ContractSchema)
     def post(self, body: dict[str, Any], contract_id: uuid.UUID) -> Any:
         """The contract ends (the post falls vacant); emits `contract.ended`."""
-        with service_context().database.unit_of_work() as uow:
+        with unit_of_work() as uow:
             _visible_contract(uow, contract_id)
-            try:
-                return use_cases.end_contract(uow, contract_id, body["ended_on"], EndReason(body["reason"]))
-            except _REFUSED as error:
-                return _refuse(error)
+            return use_cases.end_contract(
+                uow, commands.EndContract(contract_id, body["ended_on"], EndReason(body["reason"]))
+            )
 
 
 @blp.route("/contracts/<uuid:contract_id>/salary")
@@ -347,15 +291,11 @@ class ContractSalary(MethodView):
     @blp.response(201, SalaryChangeSchema)
     def post(self, body: dict[str, Any], contract_id: uuid.UUID) -> Any:
         """A new salary from a date; emits `contract.salary_changed`."""
-        with service_context().database.unit_of_work() as uow:
+        with unit_of_work() as uow:
             _visible_contract(uow, contract_id)
-            try:
-                return use_cases.raise_salary(
-                    uow,
-                    contract_id,
-                    body["gross_monthly_salary"],
-                    body["effective_on"],
-                    current_principal().sub,
-                )
-            except _REFUSED as error:
-                return _refuse(error)
+            return use_cases.raise_salary(
+                uow,
+                commands.RaiseSalary(
+                    contract_id, body["gross_monthly_salary"], body["effective_on"], current_principal().sub
+                ),
+            )

@@ -8,27 +8,22 @@ from typing import Any
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from cnum_shared.core import legal
+from cnum_shared.core.errors import DomainError
 from cnum_shared.core.wire import WAVES, legal_date, money_field
 from cnum_shared.framework.auth import READERS, Role
 from cnum_shared.framework.web import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
     Blueprint,
-    abort,
     current_principal,
     ensure_structure_visible,
     link,
-    service_context,
 )
-from conventions.domain.conventions import (
-    ConventionAction,
-    ConventionConflict,
-    ConventionStatus,
-    InvalidConvention,
-)
+from conventions.api.context import unit_of_work
+from conventions.domain.conventions import ConventionAction, ConventionStatus
+from conventions.service_layer import commands, queries
 from conventions.service_layer import conventions as use_cases
-from conventions.service_layer.structures import StructureNotFound
+from conventions.service_layer.unit_of_work import SharedUnitOfWork, own
 
 blp = Blueprint("conventions", __name__, url_prefix="/conventions", description="Conventions de subvention")
 
@@ -133,44 +128,15 @@ class AmendmentSchema(AmendmentFieldsSchema):
 
 
 def refuse(error: Exception) -> Any:
-    """The HTTP answer of a refused use case (shared by the views of this service)."""
-    if isinstance(error, InvalidConvention):
-        return abort(422, "Convention invalide.", errors={"json": error.problems})
-    if isinstance(error, ConventionConflict):
-        return abort(409, str(error))
-    if isinstance(error, legal.FundingFrozen):
-        return abort(
-            422,
-            str(error),
-            errors={
-                "rules": [{"code": "funding_freeze", "message": str(error)}],
-                "funding_freeze_from": error.since.isoformat(),
-                "reference": error.reference,
-            },
-        )
-    if isinstance(error, StructureNotFound):
-        return abort(422, "Structure inconnue.", errors={"json": {"structure_id": ["Structure inconnue."]}})
-    if isinstance(error, use_cases.AmendmentNotFound):
-        return abort(404, "Avenant introuvable.")
-    return abort(404, "Convention introuvable.")
+    """Raise a refused use case's error again: the framework answers every `DomainError` in one place."""
+    if isinstance(error, DomainError):
+        raise error
+    raise TypeError(f"not a refusal: {error!r}")
 
 
-_REFUSED = (
-    InvalidConvention,
-    legal.FundingFrozen,
-    ConventionConflict,
-    StructureNotFound,
-    use_cases.ConventionNotFound,
-    use_cases.AmendmentNotFound,
-)
-
-
-def visible_convention(uow: Any, convention_id: uuid.UUID) -> Any:
+def visible_convention(uow: SharedUnitOfWork, convention_id: uuid.UUID) -> Any:
     """The convention, or a 404 when it does not exist or belongs to another structure."""
-    try:
-        convention = use_cases.get_convention(uow, convention_id)
-    except use_cases.ConventionNotFound as error:
-        return refuse(error)
+    convention = queries.convention(own(uow), convention_id)
     ensure_structure_visible(convention.structure_id, "Convention introuvable.")
     return convention
 
@@ -192,11 +158,10 @@ class Conventions(MethodView):
     )
     def post(self, fields: dict[str, Any]) -> Any:
         """A draft convention: amount per post, total and tranches from the parameters at its start date."""
-        with service_context().database.unit_of_work() as uow:
-            try:
-                return use_cases.create_convention(uow, fields)
-            except _REFUSED as error:
-                return refuse(error)
+        with unit_of_work() as uow:
+            return use_cases.create_convention(
+                uow, commands.CreateConvention(**fields, actor=current_principal().sub)
+            )
 
     @blp.roles(Role.LEGAL, Role.STRUCTURE, *READERS)
     @blp.arguments(ConventionQuerySchema, location="query")
@@ -207,10 +172,10 @@ class Conventions(MethodView):
         principal = current_principal()
         if principal.is_structure():
             query["structure_id"] = principal.structure_id
-        with service_context().database.unit_of_work(read_only=True) as uow:
-            page, total = use_cases.list_conventions(
+        with unit_of_work(read_only=True) as uow:
+            page, total = queries.conventions(
                 uow,
-                use_cases.ConventionFilters(**query),
+                queries.ConventionFilters(**query),
                 pagination_parameters.first_item,
                 pagination_parameters.page_size,
             )
@@ -224,16 +189,8 @@ class ConventionById(MethodView):
     @blp.response(200, ConventionSchema)
     def get(self, convention_id: uuid.UUID) -> Any:
         """One convention with its planned tranches."""
-        with service_context().database.unit_of_work(read_only=True) as uow:
+        with unit_of_work(read_only=True) as uow:
             return visible_convention(uow, convention_id)
-
-
-def _run(action: Any, *arguments: Any) -> Any:
-    with service_context().database.unit_of_work() as uow:
-        try:
-            return action(uow, *arguments)
-        except _REFUSED as error:
-            return refuse(error)
 
 
 @blp.route("/<uuid:convention_id>/sign")
@@ -244,7 +201,10 @@ class SignConvention(MethodView):
     @blp.alt_response(409, description="Déjà signée")
     def post(self, body: dict[str, Any], convention_id: uuid.UUID) -> Any:
         """Sign the convention: tranche 1 falls due on the signing date; emits `convention.signed`."""
-        return _run(use_cases.sign_convention, convention_id, body["signed_on"])
+        with unit_of_work() as uow:
+            return use_cases.sign_convention(
+                uow, commands.SignConvention(convention_id, body["signed_on"], actor=current_principal().sub)
+            )
 
 
 @blp.route("/<uuid:convention_id>/terminate")
@@ -254,9 +214,7 @@ class TerminateConvention(MethodView):
     @blp.response(200, ConventionSchema)
     def post(self, body: dict[str, Any], convention_id: uuid.UUID) -> Any:
         """Terminate early (résiliation); payments cancels the unpaid tranches."""
-        return _run(
-            use_cases.end_convention, convention_id, ConventionAction.TERMINATE, body["on"], body["reason"]
-        )
+        return _end(convention_id, ConventionAction.TERMINATE, body)
 
 
 @blp.route("/<uuid:convention_id>/close")
@@ -266,8 +224,16 @@ class CloseConvention(MethodView):
     @blp.response(200, ConventionSchema)
     def post(self, body: dict[str, Any], convention_id: uuid.UUID) -> Any:
         """Close the convention at its end (clôture)."""
-        return _run(
-            use_cases.end_convention, convention_id, ConventionAction.CLOSE, body["on"], body["reason"]
+        return _end(convention_id, ConventionAction.CLOSE, body)
+
+
+def _end(convention_id: uuid.UUID, action: ConventionAction, body: dict[str, Any]) -> Any:
+    with unit_of_work() as uow:
+        return use_cases.end_convention(
+            uow,
+            commands.EndConvention(
+                convention_id, action, body["on"], body["reason"], actor=current_principal().sub
+            ),
         )
 
 
@@ -293,15 +259,18 @@ class Amendments(MethodView):
     )
     def post(self, fields: dict[str, Any], convention_id: uuid.UUID) -> Any:
         """Draft a convention avenant: the new number of posts from an effective date, and the new total."""
-        return _run(use_cases.create_amendment, convention_id, fields, current_principal().sub)
+        with unit_of_work() as uow:
+            return use_cases.draft_amendment(
+                uow, commands.DraftAmendment(convention_id, created_by=current_principal().sub, **fields)
+            )
 
     @blp.roles(Role.LEGAL, Role.STRUCTURE, *READERS)
     @blp.response(200, AmendmentSchema(many=True))
     def get(self, convention_id: uuid.UUID) -> Any:
         """The avenants of a convention, in order."""
-        with service_context().database.unit_of_work(read_only=True) as uow:
+        with unit_of_work(read_only=True) as uow:
             convention = visible_convention(uow, convention_id)
-            return use_cases.list_amendments(uow, convention.id)
+            return queries.amendments(uow, convention.id)
 
 
 @blp.route("/<uuid:convention_id>/amendments/<uuid:amendment_id>/sign")
@@ -311,4 +280,10 @@ class SignAmendment(MethodView):
     @blp.response(200, AmendmentSchema)
     def post(self, body: dict[str, Any], convention_id: uuid.UUID, amendment_id: uuid.UUID) -> Any:
         """Sign an avenant: the posts and total change; emits `convention.amended`."""
-        return _run(use_cases.sign_amendment, convention_id, amendment_id, body["signed_on"])
+        with unit_of_work() as uow:
+            return use_cases.sign_amendment(
+                uow,
+                commands.SignAmendment(
+                    convention_id, amendment_id, body["signed_on"], actor=current_principal().sub
+                ),
+            )

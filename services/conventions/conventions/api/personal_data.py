@@ -11,9 +11,10 @@ from flask.views import MethodView
 from marshmallow import Schema, fields
 
 from cnum_shared.framework.auth import Role
-from cnum_shared.framework.web import Blueprint, abort, current_principal, service_context
-from conventions.service_layer import contracts as contract_use_cases
+from cnum_shared.framework.web import Blueprint, current_principal
+from conventions.api.context import today, unit_of_work
 from conventions.service_layer import personal_data as use_cases
+from conventions.service_layer.commands import ExportPersonalData
 
 blp = Blueprint(
     "personal_data", __name__, url_prefix="", description="Données personnelles des conseillers (RGPD)"
@@ -128,22 +129,21 @@ class AdvisorPersonalData(MethodView):
     def get(self, advisor_id: uuid.UUID) -> Any:
         """Everything held on one person (RGPD art. 15): legal officers, admins and the structure that
         registered them only (DESIGN §5); each export is written to the audit log."""
-        context = service_context()
         principal = current_principal()
-        with context.database.unit_of_work() as uow:
-            try:
-                advisor = contract_use_cases.get_advisor(uow, advisor_id)
-            except contract_use_cases.AdvisorNotFound:
-                return abort(404, "Conseiller introuvable.")
-            if principal.is_structure() and str(advisor.structure_id) != str(principal.structure_id):
-                return abort(404, "Conseiller introuvable.")
-            export = _EXPORT.dump(use_cases.personal_data_export(uow, advisor_id, context.today()))
-            use_cases.log_personal_data_export(
-                uow,
-                who=principal.sub,
-                role=principal.role.value,
-                path=request.path,
-                client_address=request.remote_addr,
+        with unit_of_work() as uow:
+            export = _EXPORT.dump(
+                use_cases.export_personal_data(
+                    uow,
+                    ExportPersonalData(
+                        advisor_id,
+                        as_of=today(),
+                        who=principal.sub,
+                        role=principal.role.value,
+                        path=request.path,
+                        client_address=request.remote_addr,
+                        viewer_structure_id=principal.structure_id if principal.is_structure() else None,
+                    ),
+                )
             )
         return Response(
             json.dumps(export, ensure_ascii=False, indent=2),

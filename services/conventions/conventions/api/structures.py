@@ -15,14 +15,14 @@ from cnum_shared.framework.web import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
     Blueprint,
-    abort,
     current_principal,
     ensure_structure_visible,
     link,
-    service_context,
 )
-from conventions.domain.structures import InvalidStructure
+from conventions.api.context import today, unit_of_work
+from conventions.service_layer import queries
 from conventions.service_layer import structures as use_cases
+from conventions.service_layer.commands import CreateStructure, UpdateStructure
 
 blp = Blueprint("structures", __name__, url_prefix="/structures", description="Structures d'accueil")
 
@@ -91,21 +91,6 @@ class StructureQuerySchema(Schema):
     q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "nom ou SIRET"})
 
 
-def _refuse(error: Exception) -> Any:
-    if isinstance(error, InvalidStructure):
-        errors: dict[str, Any] = {"json": error.problems} if error.problems else {}
-        if error.rules:
-            errors["rules"] = [
-                {"code": rule.code, "message": rule.message, "reference": rule.reference}
-                for rule in error.rules
-            ]
-        message = " ".join(rule.message for rule in error.rules) or "Structure invalide."
-        return abort(422, message, errors=errors)
-    if isinstance(error, use_cases.DuplicateSiret):
-        return abort(409, str(error))
-    return abort(404, "Structure introuvable.")
-
-
 @blp.route("")
 class Structures(MethodView):
     @blp.roles(Role.LEGAL, Role.ADMIN)
@@ -120,11 +105,8 @@ class Structures(MethodView):
     @blp.alt_response(409, description="SIRET déjà enregistré")
     def post(self, fields: dict[str, Any]) -> Any:
         """Register a host structure (SIRET, IBAN, department and postcode checked)."""
-        with service_context().database.unit_of_work() as uow:
-            try:
-                return use_cases.create_structure(uow, fields, service_context().today())
-            except (InvalidStructure, use_cases.DuplicateSiret) as error:
-                return _refuse(error)
+        with unit_of_work() as uow:
+            return use_cases.create_structure(uow, CreateStructure(**fields, on=today()))
 
     @blp.roles(Role.LEGAL, *READERS)
     @blp.arguments(StructureQuerySchema, location="query")
@@ -132,10 +114,10 @@ class Structures(MethodView):
     @blp.paginate(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
     def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
         """Structures by name, filtered by department, kind or a search on name and SIRET."""
-        with service_context().database.unit_of_work(read_only=True) as uow:
-            page, total = use_cases.list_structures(
+        with unit_of_work(read_only=True) as uow:
+            page, total = queries.structures(
                 uow,
-                use_cases.StructureFilters(**query),
+                queries.StructureFilters(**query),
                 pagination_parameters.first_item,
                 pagination_parameters.page_size,
             )
@@ -151,19 +133,15 @@ class StructureById(MethodView):
         """One structure; a structure user sees only its own."""
         if current_principal().is_structure():
             ensure_structure_visible(structure_id)
-        with service_context().database.unit_of_work(read_only=True) as uow:
-            try:
-                return use_cases.get_structure(uow, structure_id)
-            except use_cases.StructureNotFound as error:
-                return _refuse(error)
+        with unit_of_work(read_only=True) as uow:
+            return queries.structure(uow, structure_id)
 
     @blp.roles(Role.LEGAL, Role.ADMIN)
     @blp.arguments(StructureChangesSchema)
     @blp.response(200, StructureSchema)
     def patch(self, changes: dict[str, Any], structure_id: uuid.UUID) -> Any:
         """Change a structure's identity, address or contact (not its bank details)."""
-        with service_context().database.unit_of_work() as uow:
-            try:
-                return use_cases.update_structure(uow, structure_id, changes, service_context().today())
-            except (InvalidStructure, use_cases.DuplicateSiret, use_cases.StructureNotFound) as error:
-                return _refuse(error)
+        with unit_of_work() as uow:
+            return use_cases.update_structure(
+                uow, UpdateStructure(structure_id=structure_id, on=today(), **changes)
+            )

@@ -13,8 +13,9 @@ from decimal import Decimal
 from enum import StrEnum
 
 from cnum_shared.core.dates import add_months, age_on
+from cnum_shared.core.errors import Invalid
 from cnum_shared.core.legal import AgeRange, ContractTypeRules, Smic, StructureKind
-from cnum_shared.core.money import format_date_fr, format_eur_fr
+from cnum_shared.core.money import format_date_fr, format_eur_fr, money_str
 
 
 class ContractType(StrEnum):
@@ -128,14 +129,34 @@ class ContractRules:
     mediator_cases: tuple[MediatorCase, ...]
 
 
-class ContractRefused(ValueError):
-    """The contract (or a candidate presentation) breaks one or more rules; nothing is stored."""
+class ContractRefused(Invalid):
+    """The contract (or a candidate presentation) breaks one or more rules; nothing is stored (a 422
+    naming each rule, and the SMIC the salary was compared with)."""
 
     def __init__(self, violations: list[RuleViolation], smic: Smic | None = None) -> None:
-        super().__init__(" ".join(violation.message for violation in violations))
+        errors: dict[str, object] = {
+            "rules": [
+                {"code": violation.code.value, "message": violation.message} for violation in violations
+            ]
+        }
+        if smic is not None:
+            errors["smic_monthly"] = money_str(smic.monthly)
+            errors["smic_from"] = smic.effective_from.isoformat()
+        super().__init__(" ".join(violation.message for violation in violations), errors=errors)
         self.violations = violations
         #: The SMIC the salary was compared with, when `below_smic` is among the violations.
         self.smic = smic
+
+
+class InvalidContract(Invalid):
+    """Field errors (422 "Contrat invalide." under errors.json)."""
+
+    def __init__(self, problems: dict[str, list[str]]) -> None:
+        super().__init__("Contrat invalide.", errors={"json": problems})
+        self.problems = problems
+
+    def __str__(self) -> str:
+        return "; ".join(f"{field}: {' '.join(messages)}" for field, messages in self.problems.items())
 
 
 def advisor_of_another_structure() -> RuleViolation:
@@ -301,9 +322,3 @@ def end_date_problems(
     if end_date is not None:
         return {"end_date": ["Sans objet pour un CDI ou un titulaire."]}
     return {}
-
-
-def is_active_on(start_date: date, end_date: date | None, ended_on: date | None, on: date) -> bool:
-    """DESIGN §3: active on D when start ≤ D ≤ (ended_on or end_date)."""
-    last_day = ended_on or end_date
-    return start_date <= on and (last_day is None or on <= last_day)

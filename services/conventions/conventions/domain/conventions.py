@@ -13,9 +13,11 @@ from enum import StrEnum
 
 from cnum_shared.core import legal
 from cnum_shared.core.dates import add_months, months_started
-from cnum_shared.core.legal import StructureKind, Wave
+from cnum_shared.core.errors import Conflict, Invalid
+from cnum_shared.core.legal import PlannedTranche, StructureKind, Wave
 from cnum_shared.core.money import format_date_fr, quantize_cents
 from cnum_shared.core.parameters import ParameterNode
+from cnum_shared.core.state_machine import StateMachine, TransitionRefused
 from cnum_shared.core.territories import Territory
 
 #: DESIGN §4: a convention lasts at most 36 months, whatever its wave.
@@ -63,33 +65,65 @@ _ACTION_LABELS = {
 }
 
 
-class ConventionConflict(Exception):
-    """The action is not possible in the convention's state (a 409)."""
+class ConventionConflict(Conflict):
+    """The action is not possible in the convention's state (a 409, the message alone)."""
 
 
-class InvalidConvention(ValueError):
+class InvalidConvention(Invalid):
     """The terms break a rule (a 422); `problems` maps each field to its French messages."""
 
     def __init__(self, problems: dict[str, list[str]]) -> None:
-        super().__init__("; ".join(f"{field}: {' '.join(messages)}" for field, messages in problems.items()))
+        super().__init__("Convention invalide.", errors={"json": problems})
         self.problems = problems
 
-
-def next_status(current: ConventionStatus, action: ConventionAction) -> ConventionStatus:
-    """The state after `action`, or ConventionConflict naming the state."""
-    try:
-        return TRANSITIONS[(ConventionStatus(current), action)]
-    except KeyError:
-        status = _STATUS_LABELS[ConventionStatus(current)]
-        raise ConventionConflict(f"Impossible de {_ACTION_LABELS[action]} une convention {status}.") from None
+    def __str__(self) -> str:
+        return "; ".join(f"{field}: {' '.join(messages)}" for field, messages in self.problems.items())
 
 
-@dataclass(frozen=True)
-class PlannedTranche:
-    number: int
-    #: None for tranche 1 until the convention is signed: it falls due on the signing date.
-    due_on: date | None
-    amount: Decimal
+def _refusal(current: ConventionStatus, action: ConventionAction) -> TransitionRefused:
+    refused = TransitionRefused(
+        "convention_state",
+        f"Impossible de {_ACTION_LABELS[action]} une convention {_STATUS_LABELS[ConventionStatus(current)]}.",
+        machine="convention",
+        current=str(current),
+        event=str(action),
+    )
+    refused.errors = None  # the API has always answered the message alone
+    return refused
+
+
+#: The convention's life: every change of its status goes through it and leaves a history row.
+CONVENTION_MACHINE: StateMachine[ConventionStatus, ConventionAction] = StateMachine(
+    "convention", ConventionStatus, ConventionAction, TRANSITIONS, labels=_STATUS_LABELS, refusal=_refusal
+)
+
+
+class AmendmentStatus(StrEnum):
+    DRAFT = "draft"
+    SIGNED = "signed"
+
+
+class AmendmentAction(StrEnum):
+    SIGN = "sign"
+
+
+def _amendment_refusal(current: AmendmentStatus, action: AmendmentAction) -> TransitionRefused:
+    refused = TransitionRefused(
+        "amendment_state", "L'avenant est déjà signé.", machine="amendment", current=str(current)
+    )
+    refused.errors = None
+    return refused
+
+
+#: A convention avenant is drafted, then signed (once).
+AMENDMENT_MACHINE: StateMachine[AmendmentStatus, AmendmentAction] = StateMachine(
+    "amendment",
+    AmendmentStatus,
+    AmendmentAction,
+    {(AmendmentStatus.DRAFT, AmendmentAction.SIGN): AmendmentStatus.SIGNED},
+    labels={AmendmentStatus.DRAFT: "en projet", AmendmentStatus.SIGNED: "signé"},
+    refusal=_amendment_refusal,
+)
 
 
 @dataclass(frozen=True)
@@ -104,22 +138,21 @@ class ConventionTerms:
     funded_months: int
     amount_per_post: Decimal
     total_amount: Decimal
-    tranche_offsets: tuple[int, ...]
-    tranche_amounts: tuple[Decimal, ...]
+    #: The tranches of one post, as the parameters plan them (the kernel's `PlannedTranche`).
+    plan: tuple[PlannedTranche, ...]
     #: The funded periods of one post (article 6: the clawback's monthly rates).
     funding_periods: tuple[legal.FundingPeriod, ...]
 
-    def tranches(self, signed_on: date | None) -> list[PlannedTranche]:
-        """Tranche 1 is due on the signing date; the others by their offset from the start date."""
+    def schedule(self, signed_on: date | None) -> list[tuple[int, date | None, Decimal]]:
+        """(number, due_on, amount) of each tranche for the convention's posts: tranche 1 is due on the
+        signing date (None before it), the others by their offset from the start date."""
         return [
-            PlannedTranche(
-                number,
-                signed_on if number == 1 else add_months(self.start_date, offset),
-                amount,
+            (
+                tranche.number,
+                signed_on if tranche.number == 1 else add_months(self.start_date, tranche.offset_months),
+                tranche.amount_for(self.posts),
             )
-            for number, (offset, amount) in enumerate(
-                zip(self.tranche_offsets, self.tranche_amounts, strict=True), start=1
-            )
+            for tranche in self.plan
         ]
 
 
@@ -160,7 +193,6 @@ def convention_terms(
         raise InvalidConvention({"start_date": [str(error)]}) from None
     except legal.InvalidDuration as error:
         raise InvalidConvention({"duration_months": [str(error)]}) from None
-    amounts = tuple(tranche.amount_for(posts) for tranche in plan)
     return ConventionTerms(
         wave=Wave(wave),
         posts=posts,
@@ -170,8 +202,7 @@ def convention_terms(
         funded_months=funded,
         amount_per_post=per_post,
         total_amount=quantize_cents(per_post * posts),
-        tranche_offsets=tuple(tranche.offset_months for tranche in plan),
-        tranche_amounts=amounts,
+        plan=tuple(plan),
         funding_periods=tuple(periods),
     )
 
@@ -272,3 +303,28 @@ def check_amendment(
         ]
     if problems:
         raise InvalidConvention(problems)
+
+
+class SigningFrozen(Invalid):
+    """The funding freeze forbids this signature (a 422 naming the rule, its date and its source)."""
+
+    def __init__(self, frozen: legal.FundingFrozen) -> None:
+        message = str(frozen)
+        super().__init__(
+            message,
+            code="funding_freeze",
+            errors={
+                "rules": [{"code": "funding_freeze", "message": message}],
+                "funding_freeze_from": frozen.since.isoformat(),
+                "reference": frozen.reference,
+            },
+        )
+        self.frozen = frozen
+
+
+def check_funding_freeze(what: str, signed_on: date, *, tree: ParameterNode) -> None:
+    """SigningFrozen when the 2025 freeze is in force on the signing date (DESIGN §3)."""
+    try:
+        legal.check_funding_freeze(what, signed_on, tree=tree)
+    except legal.FundingFrozen as frozen:
+        raise SigningFrozen(frozen) from None

@@ -15,7 +15,10 @@ from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
 from cnum_shared.core import legal
+from cnum_shared.core.errors import Invalid
 from cnum_shared.core.identifiers import InvalidIdentifier, parse_identifier
+from cnum_shared.core.parameters import ParameterNode
+from cnum_shared.core.state_machine import StateMachine, TransitionRefused
 from cnum_shared.core.territories import Territory, UnknownTerritory, territory
 
 
@@ -36,23 +39,34 @@ class StructureRuleViolation:
     reference: str
 
 
-class InvalidStructure(ValueError):
+class InvalidStructure(Invalid):
     """One or more fields break a rule; `problems` maps each field to its French messages, `rules` names
-    the rules that refuse the structure itself (an ineligible type)."""
+    the rules that refuse the structure itself (an ineligible type). A 422 naming the refusing rules, or
+    "Structure invalide."."""
 
     def __init__(
         self, problems: Mapping[str, list[str]], rules: list[StructureRuleViolation] | None = None
     ) -> None:
-        parts = [f"{field}: {' '.join(messages)}" for field, messages in problems.items()]
-        parts += [rule.message for rule in rules or []]
-        super().__init__("; ".join(parts))
         self.problems = dict(problems)
         self.rules = list(rules or [])
+        errors: dict[str, object] = {"json": self.problems} if self.problems else {}
+        if self.rules:
+            errors["rules"] = [
+                {"code": rule.code, "message": rule.message, "reference": rule.reference}
+                for rule in self.rules
+            ]
+        super().__init__(
+            " ".join(rule.message for rule in self.rules) or "Structure invalide.", errors=errors
+        )
+
+    def __str__(self) -> str:
+        parts = [f"{field}: {' '.join(messages)}" for field, messages in self.problems.items()]
+        return "; ".join(parts + [rule.message for rule in self.rules])
 
 
-def kind_of(structure_type: str, on: date) -> StructureKind:
+def kind_of(structure_type: str, on: date, *, tree: ParameterNode | None = None) -> StructureKind:
     """Public or private, as the parameters class the type on `on`."""
-    return StructureKind(legal.structure_type(structure_type, on).kind.value)
+    return StructureKind(legal.structure_type(structure_type, on, tree=tree).kind.value)
 
 
 def normalized_iban(value: str) -> str:
@@ -71,7 +85,9 @@ def normalized_identifier(value: str, department: str) -> str:
         raise InvalidStructure({"siret": [str(error)]}) from None
 
 
-def structure_problems(fields: Mapping[str, object], on: date | None = None) -> dict[str, list[str]]:
+def structure_problems(
+    fields: Mapping[str, object], on: date | None = None, *, tree: ParameterNode | None = None
+) -> dict[str, list[str]]:
     """Every rule a structure's fields break, by field (empty when valid). Checks only the fields given.
 
     The identifier (`siret`) is read against the department when both are given: a RIDET belongs to
@@ -116,7 +132,7 @@ def structure_problems(fields: Mapping[str, object], on: date | None = None) -> 
             raise TypeError("the structure types are read on a date: pass `on`")
         structure_type = str(fields["structure_type"])
         try:
-            expected = kind_of(structure_type, on)
+            expected = kind_of(structure_type, on, tree=tree)
         except legal.UnknownStructureType as error:
             problem("structure_type", str(error))
         else:
@@ -126,10 +142,12 @@ def structure_problems(fields: Mapping[str, object], on: date | None = None) -> 
     return problems
 
 
-def eligibility_violations(structure_type: str, on: date) -> list[StructureRuleViolation]:
+def eligibility_violations(
+    structure_type: str, on: date, *, tree: ParameterNode | None = None
+) -> list[StructureRuleViolation]:
     """The named rules that refuse a type of structure on `on` (State deconcentrated services)."""
     try:
-        rule = legal.structure_type(structure_type, on)
+        rule = legal.structure_type(structure_type, on, tree=tree)
     except legal.UnknownStructureType:
         return []  # a field problem, reported by structure_problems
     if rule.eligible or rule.refusal_rule is None:
@@ -137,9 +155,49 @@ def eligibility_violations(structure_type: str, on: date) -> list[StructureRuleV
     return [StructureRuleViolation(rule.refusal_rule, rule.refusal_message(), rule.reference)]
 
 
-def check_structure(fields: Mapping[str, object], on: date) -> None:
+def check_structure(fields: Mapping[str, object], on: date, *, tree: ParameterNode | None = None) -> None:
     """InvalidStructure naming every field problem and every refusing rule, or nothing."""
-    problems = structure_problems(fields, on)
-    rules = eligibility_violations(str(fields["structure_type"]), on) if "structure_type" in fields else []
+    problems = structure_problems(fields, on, tree=tree)
+    rules = (
+        eligibility_violations(str(fields["structure_type"]), on, tree=tree)
+        if "structure_type" in fields
+        else []
+    )
     if problems or rules:
         raise InvalidStructure(problems, rules)
+
+
+class BankDetailsStatus(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+
+
+class BankDetailsAction(StrEnum):
+    CONFIRM = "confirm"
+
+
+def _bank_details_refusal(current: BankDetailsStatus, action: BankDetailsAction) -> TransitionRefused:
+    refused = TransitionRefused(
+        "bank_details_confirmed",
+        "Ce changement de coordonnées bancaires est déjà confirmé.",
+        machine="bank_details_change",
+        current=str(current),
+        event=str(action),
+    )
+    refused.errors = None  # the API has always answered the message alone
+    return refused
+
+
+#: A new IBAN is asked for, then confirmed once by a second officer (DESIGN §4).
+BANK_DETAILS_MACHINE: StateMachine[BankDetailsStatus, BankDetailsAction] = StateMachine(
+    "bank_details_change",
+    BankDetailsStatus,
+    BankDetailsAction,
+    {(BankDetailsStatus.PENDING, BankDetailsAction.CONFIRM): BankDetailsStatus.CONFIRMED},
+    labels={BankDetailsStatus.PENDING: "en attente", BankDetailsStatus.CONFIRMED: "confirmé"},
+    refusal=_bank_details_refusal,
+)
+
+
+class UnacceptableUpload(ValueError):
+    """An uploaded file (a RIB) that is not of a type we accept, or not whole: the message says why."""

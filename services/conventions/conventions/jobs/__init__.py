@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
 from cnum_shared.framework.events.relay import relay_outbox_job
 from cnum_shared.framework.jobs import Job
@@ -11,7 +12,9 @@ from conventions.adapters.converter import PdfConverter
 from conventions.adapters.orm import event_tables
 from conventions.config import ConventionsSettings
 from conventions.service_layer.batches import run_document_batches
-from conventions.service_layer.personal_data import PurgePersonalData, purge_personal_data
+from conventions.service_layer.commands import PurgePersonalData
+from conventions.service_layer.personal_data import purge_personal_data
+from conventions.service_layer.unit_of_work import ConventionsUnitOfWork
 
 
 def _run_document_batches(context: ServiceContext, as_of: date) -> str:
@@ -24,10 +27,8 @@ def _run_document_batches(context: ServiceContext, as_of: date) -> str:
 
 
 def _purge_personal_data(context: ServiceContext, as_of: date) -> str:
-    settings = context.settings
-    assert isinstance(settings, ConventionsSettings)
-    with context.database.unit_of_work() as uow:
-        return purge_personal_data(uow, PurgePersonalData(as_of=as_of, var_dir=settings.var_dir)).summary()
+    with context.unit_of_work() as uow:
+        return purge_personal_data(cast(ConventionsUnitOfWork, uow), PurgePersonalData(as_of=as_of)).summary()
 
 
 JOBS: list[Job] = [

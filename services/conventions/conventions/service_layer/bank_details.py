@@ -8,102 +8,114 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Sequence
-from pathlib import Path
 
-from sqlalchemy import select
-
-from cnum_shared.framework.db import UnitOfWork, utcnow
-from cnum_shared.framework.uploads import InvalidUpload, checked_media_type, write_atomically
+from cnum_shared.core.errors import Forbidden, Invalid, NotFound
+from cnum_shared.framework.db import utcnow
 from conventions.adapters.orm import BankDetailsChange
-from conventions.domain.structures import InvalidStructure, normalized_iban, structure_problems
-from conventions.service_layer.structures import get_structure, save_structure
+from conventions.domain.structures import (
+    BANK_DETAILS_MACHINE,
+    BankDetailsAction,
+    BankDetailsStatus,
+    UnacceptableUpload,
+    normalized_iban,
+    structure_problems,
+)
+from conventions.service_layer.commands import ConfirmBankDetailsChange, RequestBankDetailsChange
+from conventions.service_layer.structures import announce_structure, get_structure
+from conventions.service_layer.unit_of_work import ConventionsUnitOfWork
 
 
-class BankDetailsChangeNotFound(LookupError):
-    pass
+class BankDetailsChangeNotFound(NotFound):
+    default_message = "Changement de coordonnées bancaires introuvable."
 
 
-class BankDetailsConflict(Exception):
-    """Already confirmed (a 409)."""
-
-
-class SameOfficer(Exception):
+class SameOfficer(Forbidden):
     """The officer who asked for the change cannot confirm it (a 403)."""
 
-
-class InvalidRib(ValueError):
-    """The RIB is not a PDF, PNG or JPEG we accept."""
+    default_message = "Un autre agent que le demandeur doit confirmer le changement (double contrôle)."
 
 
-def rib_media_type(content: bytes) -> str:
-    """The RIB's type, read from its content and then parsed whole as that type (a PNG decoded to its
-    last pixel, a PDF without active content): never from its name or the client's claim."""
+class InvalidBankDetails(Invalid):
+    """The IBAN or the BIC is not valid (a 422 under errors.form)."""
+
+    def __init__(self, problems: dict[str, list[str]]) -> None:
+        super().__init__("Coordonnées bancaires invalides.", errors={"form": problems})
+        self.problems = problems
+
+
+class InvalidRib(Invalid):
+    """The RIB is not a PDF, PNG or JPEG we accept (a 422 under errors.files)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, errors={"files": {"file": [message]}})
+
+
+def rib_media_type(uow: ConventionsUnitOfWork, content: bytes) -> str:
+    """The RIB's type, read from its content (never from its name or the client's claim)."""
     try:
-        return checked_media_type(content)
-    except InvalidUpload as error:
+        return uow.files.media_type(content)
+    except UnacceptableUpload as error:
         raise InvalidRib(f"Le RIB doit être un PDF, un PNG ou un JPEG : {error}") from None
 
 
-def request_change(
-    uow: UnitOfWork,
-    structure_id: uuid.UUID,
-    iban: str,
-    bic: str | None,
-    rib: bytes,
-    requested_by: str,
-    var_dir: Path,
-) -> BankDetailsChange:
-    structure = get_structure(uow, structure_id)
-    problems = structure_problems({"iban": iban, "bic": bic})
+def request_change(uow: ConventionsUnitOfWork, command: RequestBankDetailsChange) -> BankDetailsChange:
+    """A new IBAN asked for, with the RIB that proves it; nothing changes until it is confirmed."""
+    structure = get_structure(uow, command.structure_id)
+    problems = structure_problems({"iban": command.iban, "bic": command.bic})
     if problems:
-        raise InvalidStructure(problems)
-    media_type = rib_media_type(rib)
-    sha256 = hashlib.sha256(rib).hexdigest()
+        raise InvalidBankDetails(problems)
+    media_type = rib_media_type(uow, command.rib)
+    sha256 = hashlib.sha256(command.rib).hexdigest()
     relative = f"ribs/{structure.id}/{sha256}"
-    write_atomically(var_dir / relative, rib)
+    uow.files.write(relative, command.rib)
+    now = utcnow()
     change = BankDetailsChange(
         id=uuid.uuid4(),
         structure_id=structure.id,
-        iban=normalized_iban(iban),
-        bic=bic,
+        iban=normalized_iban(command.iban),
+        bic=command.bic,
         rib_sha256=sha256,
         rib_media_type=media_type,
         rib_path=relative,
-        status="pending",
-        requested_by=requested_by,
-        requested_at=utcnow(),
+        requested_by=command.requested_by,
+        requested_at=now,
         confirmed_by=None,
         confirmed_at=None,
     )
-    uow.session.add(change)
+    BANK_DETAILS_MACHINE.start(
+        change,
+        BankDetailsStatus.PENDING,
+        actor=command.requested_by,
+        reason="RIB déposé",
+        at=now,
+        log=uow.history,
+    )
+    uow.bank_details.add(change)
     uow.commit()
     return change
 
 
-def confirm_change(
-    uow: UnitOfWork, structure_id: uuid.UUID, change_id: uuid.UUID, confirmed_by: str
-) -> BankDetailsChange:
+def confirm_change(uow: ConventionsUnitOfWork, command: ConfirmBankDetailsChange) -> BankDetailsChange:
     """The second officer confirms: the structure's IBAN changes and `structure.updated` tells payments."""
-    change = uow.session.get(BankDetailsChange, change_id)
-    if change is None or change.structure_id != structure_id:
-        raise BankDetailsChangeNotFound(change_id)
-    if change.status != "pending":
-        raise BankDetailsConflict("Ce changement de coordonnées bancaires est déjà confirmé.")
-    if change.requested_by == confirmed_by:
-        raise SameOfficer("Un autre agent que le demandeur doit confirmer le changement (double contrôle).")
-    structure = get_structure(uow, structure_id)
+    change = uow.bank_details.get(command.change_id)
+    if change is None or change.structure_id != command.structure_id:
+        raise BankDetailsChangeNotFound()
+    BANK_DETAILS_MACHINE.next(change.status, BankDetailsAction.CONFIRM)  # already confirmed: 409
+    if change.requested_by == command.confirmed_by:
+        raise SameOfficer()
+    structure = get_structure(uow, command.structure_id)
+    now = utcnow()
     structure.iban, structure.bic = change.iban, change.bic
-    structure.updated_at = utcnow()
-    change.status, change.confirmed_by, change.confirmed_at = "confirmed", confirmed_by, utcnow()
-    save_structure(uow, structure)
+    structure.updated_at = now
+    BANK_DETAILS_MACHINE.apply(
+        change,
+        BankDetailsAction.CONFIRM,
+        actor=command.confirmed_by,
+        reason="RIB vérifié",
+        at=now,
+        log=uow.history,
+    )
+    change.confirmed_by, change.confirmed_at = command.confirmed_by, now
+    announce_structure(uow, structure)
+    uow.commit()
     return change
-
-
-def list_changes(uow: UnitOfWork, structure_id: uuid.UUID) -> Sequence[BankDetailsChange]:
-    get_structure(uow, structure_id)
-    return uow.session.scalars(
-        select(BankDetailsChange)
-        .where(BankDetailsChange.structure_id == structure_id)
-        .order_by(BankDetailsChange.requested_at.desc())
-    ).all()

@@ -3,27 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
-
+from cnum_shared.core import contracts as contract_rule
 from cnum_shared.core import legal
+from cnum_shared.core.errors import Invalid, NotFound
 from cnum_shared.core.money import format_date_fr
 from cnum_shared.core.territories import territory
-from cnum_shared.framework.db import UnitOfWork, utcnow
-from cnum_shared.framework.events.outbox import emit
-from conventions.adapters.orm import Advisor, Candidate, Contract, Convention, SalaryChange, event_tables
+from cnum_shared.framework.db import utcnow
+from conventions.adapters.orm import Advisor, Candidate, Contract, Convention, SalaryChange
 from conventions.domain.contracts import (
     AdvisorFacts,
     ContractFacts,
     ContractRefused,
     ContractRules,
     ContractType,
-    EndReason,
+    InvalidContract,
     MediatorCase,
     RuleCode,
     advisor_of_another_structure,
@@ -33,52 +28,76 @@ from conventions.domain.contracts import (
     salary_violation,
 )
 from conventions.domain.conventions import ConventionConflict, ConventionStatus
-from conventions.service_layer.conventions import get_convention, structure_details
-from conventions.service_layer.structures import get_structure
+from conventions.service_layer.commands import (
+    CreateAdvisor,
+    EndContract,
+    PresentCandidate,
+    RaiseSalary,
+    SelectCandidate,
+    SignContract,
+)
+from conventions.service_layer.conventions import UnknownStructure, get_convention, structure_details
+from conventions.service_layer.unit_of_work import ConventionsUnitOfWork, SharedUnitOfWork, own
 
 #: A contract may be recorded on a convention in these states only.
-_OPEN_STATUSES = (ConventionStatus.SIGNED.value, ConventionStatus.AMENDED.value)
+_OPEN_STATUSES = (ConventionStatus.SIGNED, ConventionStatus.AMENDED)
 
 
-class AdvisorNotFound(LookupError):
-    pass
+class AdvisorNotFound(NotFound):
+    default_message = "Conseiller introuvable."
 
 
-class CandidateNotFound(LookupError):
-    pass
+class UnknownAdvisor(Invalid):
+    """A presentation or a contract names an advisor that does not exist (a 422 on `advisor_id`)."""
+
+    def __init__(self) -> None:
+        super().__init__("Conseiller inconnu.", errors={"json": {"advisor_id": ["Conseiller inconnu."]}})
 
 
-class ContractNotFound(LookupError):
-    pass
+class CandidateNotFound(NotFound):
+    default_message = "Candidat introuvable."
 
 
-class InvalidContract(ValueError):
-    """Field errors (422 under errors.json)."""
-
-    def __init__(self, problems: dict[str, list[str]]) -> None:
-        super().__init__("; ".join(f"{field}: {' '.join(messages)}" for field, messages in problems.items()))
-        self.problems = problems
+class ContractNotFound(NotFound):
+    default_message = "Contrat introuvable."
 
 
-def create_advisor(uow: UnitOfWork, fields: dict[str, Any], structure_id: uuid.UUID) -> Advisor:
+def create_advisor(uow: ConventionsUnitOfWork, command: CreateAdvisor) -> Advisor:
     """A person the structure may recruit: every advisor belongs to one structure (a legal officer names
     it, a structure user registers its own); 422 for a structure that does not exist."""
-    get_structure(uow, structure_id)
-    advisor = Advisor(id=uuid.uuid4(), structure_id=structure_id, created_at=utcnow(), **fields)
-    uow.session.add(advisor)
+    if uow.structures.get(command.structure_id) is None:
+        raise UnknownStructure()
+    advisor = Advisor(
+        id=uuid.uuid4(),
+        structure_id=command.structure_id,
+        first_name=command.first_name,
+        last_name=command.last_name,
+        birth_date=command.birth_date,
+        email=command.email,
+        is_retired=command.is_retired,
+        in_civic_service=command.in_civic_service,
+        is_france_services_agent=command.is_france_services_agent,
+        created_at=utcnow(),
+    )
+    uow.advisors.add(advisor)
     uow.commit()
     return advisor
 
 
-def get_advisor(uow: UnitOfWork, advisor_id: uuid.UUID) -> Advisor:
-    advisor = uow.session.get(Advisor, advisor_id)
+def get_advisor(
+    uow: ConventionsUnitOfWork, advisor_id: uuid.UUID, *, viewer_structure_id: uuid.UUID | None = None
+) -> Advisor:
+    """The advisor; a structure user (`viewer_structure_id`) sees only those registered for it."""
+    advisor = uow.advisors.get(advisor_id)
     if advisor is None:
-        raise AdvisorNotFound(advisor_id)
+        raise AdvisorNotFound()
+    if viewer_structure_id is not None and str(advisor.structure_id) != str(viewer_structure_id):
+        raise AdvisorNotFound()  # as for an id that does not exist
     return advisor
 
 
 def _recruitable_advisor(
-    uow: UnitOfWork, convention: Convention, advisor_id: uuid.UUID, *, unknown_as_foreign: bool
+    uow: ConventionsUnitOfWork, convention: Convention, advisor_id: uuid.UUID, *, unknown_as_foreign: bool
 ) -> Advisor | None:
     """The advisor, or None when they are not the convention's structure's to recruit.
 
@@ -88,11 +107,11 @@ def _recruitable_advisor(
     structure. `unknown_as_foreign` (a structure user asks) answers an id that does not exist as one
     of another structure's, so that the two cannot be told apart.
     """
-    advisor = uow.session.get(Advisor, advisor_id)
+    advisor = uow.advisors.get(advisor_id)
     if advisor is None:
         if unknown_as_foreign:
             return None
-        raise AdvisorNotFound(advisor_id)
+        raise UnknownAdvisor()
     if advisor.structure_id != convention.structure_id:
         return None
     if advisor.anonymised_on is not None:
@@ -121,116 +140,73 @@ def _candidate_data(candidate: Candidate, convention: Convention) -> dict[str, A
     }
 
 
-def _open_convention(uow: UnitOfWork, convention_id: uuid.UUID) -> Convention:
+def _open_convention(uow: ConventionsUnitOfWork, convention_id: uuid.UUID) -> Convention:
     convention = get_convention(uow, convention_id, for_update=True)
     if convention.status not in _OPEN_STATUSES:
         raise ConventionConflict("La convention doit être signée et en cours pour recruter sur ses postes.")
     return convention
 
 
-def present_candidate(
-    uow: UnitOfWork,
-    convention_id: uuid.UUID,
-    advisor_id: uuid.UUID,
-    presented_on: date,
-    *,
-    unknown_advisor_as_foreign: bool = False,
-) -> Candidate:
+def present_candidate(uow: ConventionsUnitOfWork, command: PresentCandidate) -> Candidate:
     """A candidate presented to the structure: starts the one-month selection clock."""
-    convention = _open_convention(uow, convention_id)
-    if (
-        _recruitable_advisor(uow, convention, advisor_id, unknown_as_foreign=unknown_advisor_as_foreign)
-        is None
-    ):
+    convention = _open_convention(uow, command.convention_id)
+    advisor = _recruitable_advisor(
+        uow, convention, command.advisor_id, unknown_as_foreign=command.unknown_advisor_as_foreign
+    )
+    if advisor is None:
         raise ContractRefused([advisor_of_another_structure()])
+    # The convention is locked (for update): no other presentation of the person can slip in between.
+    if uow.candidates.presented(convention.id, advisor.id):
+        raise ConventionConflict("Ce candidat a déjà été présenté pour cette convention.")
     candidate = Candidate(
         id=uuid.uuid4(),
         convention_id=convention.id,
         structure_id=convention.structure_id,
-        advisor_id=advisor_id,
-        presented_on=presented_on,
+        advisor_id=advisor.id,
+        presented_on=command.presented_on,
         selected_on=None,
         created_at=utcnow(),
     )
-    uow.session.add(candidate)
-    try:
-        uow.session.flush()
-    except IntegrityError:
-        uow.rollback()
-        raise ConventionConflict("Ce candidat a déjà été présenté pour cette convention.") from None
-    emit(
-        uow.session,
-        event_tables,
-        producer="conventions",
-        event_type="candidate.presented",
-        data=_candidate_data(candidate, convention),
-    )
+    uow.candidates.add(candidate)
+    uow.outbox.emit("candidate.presented", _candidate_data(candidate, convention))
     uow.commit()
     return candidate
 
 
-def get_candidate(uow: UnitOfWork, candidate_id: uuid.UUID) -> Candidate:
-    candidate = uow.session.get(Candidate, candidate_id)
+def get_candidate(uow: ConventionsUnitOfWork, candidate_id: uuid.UUID) -> Candidate:
+    candidate = uow.candidates.get(candidate_id)
     if candidate is None:
-        raise CandidateNotFound(candidate_id)
+        raise CandidateNotFound()
     return candidate
 
 
-def select_candidate(uow: UnitOfWork, candidate_id: uuid.UUID, selected_on: date) -> Candidate:
+def select_candidate(uow: ConventionsUnitOfWork, command: SelectCandidate) -> Candidate:
     """The structure selects the candidate: starts the 15-day contract-signature clock."""
-    candidate = get_candidate(uow, candidate_id)
+    candidate = get_candidate(uow, command.candidate_id)
     convention = get_convention(uow, candidate.convention_id)
     if candidate.selected_on is not None:
         raise ConventionConflict("Ce candidat est déjà sélectionné.")
-    if selected_on < candidate.presented_on:
+    if command.selected_on < candidate.presented_on:
         raise InvalidContract({"selected_on": ["La sélection ne peut pas précéder la présentation."]})
-    candidate.selected_on = selected_on
-    emit(
-        uow.session,
-        event_tables,
-        producer="conventions",
-        event_type="candidate.selected",
-        data=_candidate_data(candidate, convention),
-    )
+    candidate.selected_on = command.selected_on
+    uow.outbox.emit("candidate.selected", _candidate_data(candidate, convention))
     uow.commit()
     return candidate
 
 
-def _active_contracts(uow: UnitOfWork, convention_id: uuid.UUID, on: date) -> int:
-    last_day = func.coalesce(Contract.ended_on, Contract.end_date)
-    return (
-        uow.session.scalar(
-            select(func.count())
-            .select_from(Contract)
-            .where(
-                Contract.convention_id == convention_id,
-                Contract.start_date <= on,
-                or_(last_day.is_(None), last_day >= on),
-            )
-        )
-        or 0
-    )
-
-
-def sign_contract(
-    uow: UnitOfWork,
-    convention_id: uuid.UUID,
-    fields: dict[str, Any],
-    *,
-    unknown_advisor_as_foreign: bool = False,
-) -> Contract:
+def sign_contract(uow: ConventionsUnitOfWork, command: SignContract) -> Contract:
     """Record a signed employment contract, after every rule of DESIGN §4; emits `contract.signed`."""
-    convention = _open_convention(uow, convention_id)
+    tree = uow.parameters
+    convention = _open_convention(uow, command.convention_id)
     advisor = _recruitable_advisor(
-        uow, convention, fields["advisor_id"], unknown_as_foreign=unknown_advisor_as_foreign
+        uow, convention, command.advisor_id, unknown_as_foreign=command.unknown_advisor_as_foreign
     )
-    contract_type = ContractType(fields["contract_type"])
-    start = fields["start_date"]
-    already_mediator = bool(fields.get("already_digital_mediator", False))
-    case = fields.get("mediator_case")
-    mediator_case = MediatorCase(case) if case is not None else None
-    problems = end_date_problems(contract_type, start, fields.get("end_date"))
-    if fields["signed_on"] > start:
+    contract_type = ContractType(command.contract_type)
+    start = command.start_date
+    already_mediator = command.already_digital_mediator
+    mediator_case = MediatorCase(command.mediator_case) if command.mediator_case is not None else None
+    problems = end_date_problems(contract_type, start, command.end_date)
+    if command.signed_on > start:
         problems.setdefault("signed_on", []).append(
             "Le contrat doit être signé au plus tard le jour de son début."
         )
@@ -245,17 +221,17 @@ def sign_contract(
         raise InvalidContract(problems)
     place = territory(convention.structure.department)
     try:
-        smic = legal.smic_on(place.smic_zone, start)
+        smic = legal.smic_on(place.smic_zone, start, tree=tree)
     except legal.NoSmicInZone as error:
         raise ContractRefused([no_smic_violation(place.name, str(error))]) from None
     except LookupError:
         raise InvalidContract({"start_date": ["Aucun SMIC connu à cette date."]}) from None
     rules = ContractRules(
-        ages=legal.advisor_age_range(start),
-        full_time_hours=legal.full_time_weekly_hours(start),
+        ages=legal.advisor_age_range(start, tree=tree),
+        full_time_hours=legal.full_time_weekly_hours(start, tree=tree),
         smic=smic,
-        employer=legal.contract_type_rules(legal.StructureKind(convention.structure.kind), start),
-        mediator_cases=tuple(MediatorCase(code) for code in legal.mediator_in_post_cases(start)),
+        employer=legal.contract_type_rules(legal.StructureKind(convention.structure.kind), start, tree=tree),
+        mediator_cases=tuple(MediatorCase(code) for code in legal.mediator_in_post_cases(start, tree=tree)),
     )
     facts = (
         AdvisorFacts(
@@ -269,10 +245,10 @@ def sign_contract(
         ContractFacts(
             contract_type,
             start,
-            fields.get("end_date"),
-            Decimal(fields["weekly_hours"]),
-            fields["gross_monthly_salary"],
-            fields["existing_cdi_employee"],
+            command.end_date,
+            command.weekly_hours,
+            command.gross_monthly_salary,
+            command.existing_cdi_employee,
             already_mediator,
             mediator_case,
         ),
@@ -281,7 +257,7 @@ def sign_contract(
     if violations or advisor is None:  # a foreign advisor is always among the violations
         below = any(violation.code is RuleCode.BELOW_SMIC for violation in violations)
         raise ContractRefused(violations, smic if below else None)
-    if _active_contracts(uow, convention.id, start) >= convention.posts:
+    if uow.contracts.active_on(convention.id, start) >= convention.posts:
         raise ConventionConflict(
             f"La convention compte {convention.posts} poste(s), tous occupés par un contrat actif le "
             f"{start.strftime('%d/%m/%Y')}."
@@ -293,26 +269,23 @@ def sign_contract(
         advisor_id=advisor.id,
         contract_type=contract_type.value,
         start_date=start,
-        end_date=fields.get("end_date"),
-        weekly_hours=Decimal(fields["weekly_hours"]),
-        gross_monthly_salary=fields["gross_monthly_salary"],
-        existing_cdi_employee=fields["existing_cdi_employee"],
+        end_date=command.end_date,
+        weekly_hours=command.weekly_hours,
+        gross_monthly_salary=command.gross_monthly_salary,
+        existing_cdi_employee=command.existing_cdi_employee,
         already_digital_mediator=already_mediator,
         mediator_case=mediator_case.value if mediator_case is not None else None,
-        signed_on=fields["signed_on"],
+        signed_on=command.signed_on,
         ended_on=None,
         end_reason=None,
         created_at=utcnow(),
     )
     contract.advisor = advisor
-    uow.session.add(contract)
+    uow.contracts.add(contract)
     structure = convention.structure
-    emit(
-        uow.session,
-        event_tables,
-        producer="conventions",
-        event_type="contract.signed",
-        data={
+    uow.outbox.emit(
+        "contract.signed",
+        {
             "contract_id": contract.id,
             "convention_id": convention.id,
             "structure_id": convention.structure_id,
@@ -333,24 +306,17 @@ def sign_contract(
     return contract
 
 
-def get_contract(uow: UnitOfWork, contract_id: uuid.UUID) -> Contract:
-    contract = uow.session.get(Contract, contract_id)
+def get_contract(uow: SharedUnitOfWork, contract_id: uuid.UUID) -> Contract:
+    contract = own(uow).contracts.get(contract_id)
     if contract is None:
-        raise ContractNotFound(contract_id)
+        raise ContractNotFound()
     return contract
 
 
-def list_contracts(uow: UnitOfWork, convention_id: uuid.UUID) -> Sequence[Contract]:
-    return uow.session.scalars(
-        select(Contract)
-        .where(Contract.convention_id == convention_id)
-        .order_by(Contract.start_date, Contract.id)
-    ).all()
-
-
-def end_contract(uow: UnitOfWork, contract_id: uuid.UUID, ended_on: date, reason: EndReason) -> Contract:
+def end_contract(uow: ConventionsUnitOfWork, command: EndContract) -> Contract:
     """The post falls vacant on `ended_on`; emits `contract.ended` (refill clock, pro rata recovery)."""
-    contract = get_contract(uow, contract_id)
+    contract = get_contract(uow, command.contract_id)
+    ended_on, reason = command.ended_on, command.reason
     if contract.ended_on is not None:
         raise ConventionConflict("Ce contrat est déjà terminé.")
     if ended_on < contract.start_date:
@@ -359,12 +325,9 @@ def end_contract(uow: UnitOfWork, contract_id: uuid.UUID, ended_on: date, reason
         raise InvalidContract({"ended_on": ["La fin ne peut pas dépasser le terme prévu du contrat."]})
     contract.ended_on = ended_on
     contract.end_reason = reason.value
-    emit(
-        uow.session,
-        event_tables,
-        producer="conventions",
-        event_type="contract.ended",
-        data={
+    uow.outbox.emit(
+        "contract.ended",
+        {
             "contract_id": contract.id,
             "convention_id": contract.convention_id,
             "structure_id": contract.structure_id,
@@ -376,18 +339,18 @@ def end_contract(uow: UnitOfWork, contract_id: uuid.UUID, ended_on: date, reason
     return contract
 
 
-def raise_salary(
-    uow: UnitOfWork, contract_id: uuid.UUID, salary: Decimal, effective_on: date, recorded_by: str
-) -> SalaryChange:
+def raise_salary(uow: ConventionsUnitOfWork, command: RaiseSalary) -> SalaryChange:
     """A new salary from a date; a cut below the SMIC of that date is refused."""
-    contract = get_contract(uow, contract_id)
-    last_day = contract.ended_on or contract.end_date
-    if effective_on < contract.start_date or (last_day is not None and effective_on > last_day):
+    contract = get_contract(uow, command.contract_id)
+    effective_on, salary = command.effective_on, command.gross_monthly_salary
+    if not contract_rule.is_active_on(
+        contract.start_date, contract.end_date, contract.ended_on, effective_on
+    ):
         raise InvalidContract({"effective_on": ["La date doit tomber pendant le contrat."]})
     convention = get_convention(uow, contract.convention_id)
     place = territory(convention.structure.department)
     try:
-        smic = legal.smic_on(place.smic_zone, effective_on)
+        smic = legal.smic_on(place.smic_zone, effective_on, tree=uow.parameters)
     except legal.NoSmicInZone as error:
         raise ContractRefused([no_smic_violation(place.name, str(error))]) from None
     below = salary_violation(salary, smic)
@@ -398,17 +361,14 @@ def raise_salary(
         contract_id=contract.id,
         gross_monthly_salary=salary,
         effective_on=effective_on,
-        recorded_by=recorded_by,
+        recorded_by=command.recorded_by,
         created_at=utcnow(),
     )
-    uow.session.add(change)
+    uow.contracts.add_salary_change(change)
     contract.gross_monthly_salary = salary
-    emit(
-        uow.session,
-        event_tables,
-        producer="conventions",
-        event_type="contract.salary_changed",
-        data={
+    uow.outbox.emit(
+        "contract.salary_changed",
+        {
             "contract_id": contract.id,
             "structure_id": contract.structure_id,
             "gross_monthly_salary": salary,

@@ -1,62 +1,67 @@
-"""Use cases on subsidy conventions and their avenants; each runs in one unit of work."""
+"""Use cases on subsidy conventions and their avenants; each runs in one unit of work and commits."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select
-
 from cnum_shared.core import legal
 from cnum_shared.core.dates import add_months
+from cnum_shared.core.errors import Invalid, NotFound
 from cnum_shared.core.legal import FundingPeriod, StructureKind, Wave
 from cnum_shared.core.money import format_date_fr
 from cnum_shared.core.territories import territory
-from cnum_shared.framework.db import UnitOfWork, utcnow
-from cnum_shared.framework.events.outbox import emit
+from cnum_shared.framework.db import utcnow
 from conventions.adapters.orm import (
     Convention,
     ConventionAmendment,
     PlannedTrancheRow,
     Structure,
-    event_tables,
 )
 from conventions.domain.conventions import (
+    AMENDMENT_MACHINE,
+    CONVENTION_MACHINE,
+    AmendmentAction,
+    AmendmentStatus,
     ConventionAction,
     ConventionConflict,
     ConventionStatus,
     InvalidConvention,
     amended_total,
     check_amendment,
+    check_funding_freeze,
     convention_terms,
-    next_status,
     revised_tranches,
 )
-from conventions.service_layer.structures import StructureNotFound, get_structure
+from conventions.service_layer.commands import (
+    CreateConvention,
+    DraftAmendment,
+    EndConvention,
+    SignAmendment,
+    SignConvention,
+)
+from conventions.service_layer.unit_of_work import ConventionsUnitOfWork, SharedUnitOfWork, own
 
 #: The structure details every `convention.*` event carries (DESIGN §2).
 _STRUCTURE_DETAILS = ("name", "kind", "department", "qpv_zrr", "email", "iban", "bic")
 
 
-class ConventionNotFound(LookupError):
-    pass
+class ConventionNotFound(NotFound):
+    default_message = "Convention introuvable."
 
 
-class AmendmentNotFound(LookupError):
-    pass
+class AmendmentNotFound(NotFound):
+    default_message = "Avenant introuvable."
 
 
-@dataclass(frozen=True)
-class ConventionFilters:
-    structure_id: uuid.UUID | None = None
-    status: str | None = None
-    wave: str | None = None
-    #: A search on the reference, or on the structure's name or SIRET.
-    q: str | None = None
+class UnknownStructure(Invalid):
+    """A convention (or an advisor) names a structure that does not exist (a 422 on `structure_id`)."""
+
+    def __init__(self) -> None:
+        super().__init__("Structure inconnue.", errors={"json": {"structure_id": ["Structure inconnue."]}})
 
 
 def _reference(convention_id: uuid.UUID, start_date: date) -> str:
@@ -64,27 +69,11 @@ def _reference(convention_id: uuid.UUID, start_date: date) -> str:
     return f"CNUM-{start_date.year}-{convention_id.hex[:8].upper()}"
 
 
-#: A convention that was signed (whatever became of it since).
-_SIGNED_STATUSES = (
-    ConventionStatus.SIGNED.value,
-    ConventionStatus.AMENDED.value,
-    ConventionStatus.CLOSED.value,
-    ConventionStatus.TERMINATED.value,
-)
-
-
-def _check_renewal_has_predecessor(uow: UnitOfWork, structure: Structure, start_date: date) -> None:
+def _check_renewal_has_predecessor(
+    uow: ConventionsUnitOfWork, structure: Structure, start_date: date
+) -> None:
     """DESIGN §3: a renewal continues an earlier signed convention of the same structure."""
-    earlier = uow.session.scalar(
-        select(func.count())
-        .select_from(Convention)
-        .where(
-            Convention.structure_id == structure.id,
-            Convention.status.in_(_SIGNED_STATUSES),
-            Convention.start_date < start_date,
-        )
-    )
-    if not earlier:
+    if not uow.conventions.signed_before(structure.id, start_date):
         raise InvalidConvention(
             {
                 "wave": [
@@ -138,17 +127,20 @@ def funding_periods_wire(convention: Convention) -> list[dict[str, Any]]:
     ]
 
 
-def create_convention(uow: UnitOfWork, fields: dict[str, Any]) -> Convention:
+def create_convention(uow: ConventionsUnitOfWork, command: CreateConvention) -> Convention:
     """A draft convention whose amounts come from the parameters in force at its start date."""
-    structure = get_structure(uow, fields["structure_id"])
+    structure = uow.structures.get(command.structure_id)
+    if structure is None:
+        raise UnknownStructure()
     terms = convention_terms(
-        wave=Wave(fields["wave"]),
+        wave=Wave(command.wave),
         kind=StructureKind(structure.kind),
         territory=territory(structure.department),
         qpv_zrr=structure.qpv_zrr,
-        posts=fields["posts"],
-        start_date=fields["start_date"],
-        duration_months=fields["duration_months"],
+        posts=command.posts,
+        start_date=command.start_date,
+        duration_months=command.duration_months,
+        tree=uow.parameters,
     )
     if terms.wave is Wave.RENEWAL:
         _check_renewal_has_predecessor(uow, structure, terms.start_date)
@@ -167,7 +159,6 @@ def create_convention(uow: UnitOfWork, fields: dict[str, Any]) -> Convention:
         funded_months=terms.funded_months,
         amount_per_post=terms.amount_per_post,
         total_amount=terms.total_amount,
-        status=ConventionStatus.DRAFT.value,
         signed_on=None,
         ended_on=None,
         end_reason=None,
@@ -175,57 +166,26 @@ def create_convention(uow: UnitOfWork, fields: dict[str, Any]) -> Convention:
         created_at=now,
         updated_at=now,
         tranches=[
-            PlannedTrancheRow(number=tranche.number, due_on=tranche.due_on, amount=tranche.amount)
-            for tranche in terms.tranches(signed_on=None)
+            PlannedTrancheRow(number=number, due_on=due_on, amount=amount)
+            for number, due_on, amount in terms.schedule(signed_on=None)
         ],
     )
     convention.structure = structure
-    uow.session.add(convention)
+    CONVENTION_MACHINE.start(
+        convention, ConventionStatus.DRAFT, actor=command.actor, reason="projet", at=now, log=uow.history
+    )
+    uow.conventions.add(convention)
     uow.commit()
     return convention
 
 
-def get_convention(uow: UnitOfWork, convention_id: uuid.UUID, *, for_update: bool = False) -> Convention:
-    statement = select(Convention).where(Convention.id == convention_id)
-    if for_update:
-        # Serializes the writes on one convention (signature, avenants, contracts against its posts).
-        statement = statement.with_for_update()
-    convention = uow.session.scalars(statement).unique().one_or_none()
+def get_convention(
+    uow: SharedUnitOfWork, convention_id: uuid.UUID, *, for_update: bool = False
+) -> Convention:
+    convention = own(uow).conventions.get(convention_id, for_update=for_update)
     if convention is None:
-        raise ConventionNotFound(convention_id)
+        raise ConventionNotFound()
     return convention
-
-
-def list_conventions(
-    uow: UnitOfWork, filters: ConventionFilters, offset: int, limit: int
-) -> tuple[Sequence[Convention], int]:
-    statement = select(Convention)
-    if filters.structure_id:
-        statement = statement.where(Convention.structure_id == filters.structure_id)
-    if filters.status:
-        statement = statement.where(Convention.status == filters.status)
-    if filters.wave:
-        statement = statement.where(Convention.wave == filters.wave)
-    if filters.q:
-        # Escape LIKE's wildcards: a search for "50%" looks for those characters, not "50" and anything.
-        escaped = filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
-        statement = statement.join(Structure, Structure.id == Convention.structure_id).where(
-            or_(
-                func.lower(Convention.reference).like(pattern, escape="\\"),
-                func.lower(Structure.name).like(pattern, escape="\\"),
-                Structure.siret.like(pattern, escape="\\"),
-            )
-        )
-    total = uow.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    page = (
-        uow.session.scalars(
-            statement.order_by(Convention.created_at.desc(), Convention.id).offset(offset).limit(limit)
-        )
-        .unique()
-        .all()
-    )
-    return page, total
 
 
 def structure_details(structure: Structure) -> dict[str, Any]:
@@ -242,11 +202,12 @@ def _common(convention: Convention) -> dict[str, Any]:
     }
 
 
-def sign_convention(uow: UnitOfWork, convention_id: uuid.UUID, signed_on: date) -> Convention:
+def sign_convention(uow: ConventionsUnitOfWork, command: SignConvention) -> Convention:
     """Sign a draft: tranche 1 falls due on the signing date; emits `convention.signed`."""
-    convention = get_convention(uow, convention_id, for_update=True)
-    convention.status = next_status(ConventionStatus(convention.status), ConventionAction.SIGN).value
-    programme_start = legal.wave_first_date(Wave.INITIAL)
+    convention = get_convention(uow, command.convention_id, for_update=True)
+    signed_on = command.signed_on
+    CONVENTION_MACHINE.next(convention.status, ConventionAction.SIGN)  # refused before anything is checked
+    programme_start = legal.wave_first_date(Wave.INITIAL, tree=uow.parameters)
     if signed_on < programme_start:
         raise InvalidConvention(
             {
@@ -256,17 +217,23 @@ def sign_convention(uow: UnitOfWork, convention_id: uuid.UUID, signed_on: date) 
                 ]
             }
         )
-    legal.check_funding_freeze(f"de la convention {convention.reference}", signed_on)
+    check_funding_freeze(f"de la convention {convention.reference}", signed_on, tree=uow.parameters)
+    now = utcnow()
+    CONVENTION_MACHINE.apply(
+        convention,
+        ConventionAction.SIGN,
+        actor=command.actor,
+        reason=f"signée le {signed_on.isoformat()}",
+        at=now,
+        log=uow.history,
+    )
     convention.signed_on = signed_on
     first = convention.tranches[0]
     first.due_on = signed_on
-    convention.updated_at = utcnow()
-    emit(
-        uow.session,
-        event_tables,
-        producer="conventions",
-        event_type="convention.signed",
-        data={
+    convention.updated_at = now
+    uow.outbox.emit(
+        "convention.signed",
+        {
             **_common(convention),
             "wave": convention.wave,
             "posts": convention.posts,
@@ -293,73 +260,64 @@ def schedule_of(convention: Convention) -> list[dict[str, Any]]:
     ]
 
 
-def end_convention(
-    uow: UnitOfWork, convention_id: uuid.UUID, action: ConventionAction, on: date, reason: str
-) -> Convention:
+def end_convention(uow: ConventionsUnitOfWork, command: EndConvention) -> Convention:
     """Close or terminate a signed convention; payments cancels what is unpaid."""
-    convention = get_convention(uow, convention_id, for_update=True)
-    convention.status = next_status(ConventionStatus(convention.status), action).value
-    if convention.signed_on is not None and on < convention.signed_on:
+    convention = get_convention(uow, command.convention_id, for_update=True)
+    CONVENTION_MACHINE.next(convention.status, command.action)
+    if convention.signed_on is not None and command.on < convention.signed_on:
         raise ConventionConflict("La date de fin ne peut pas précéder la signature de la convention.")
-    convention.ended_on = on
-    convention.end_reason = reason
-    convention.updated_at = utcnow()
-    event_type = "convention.closed" if action is ConventionAction.CLOSE else "convention.terminated"
-    emit(
-        uow.session,
-        event_tables,
-        producer="conventions",
-        event_type=event_type,
-        data={**_common(convention), "on": on, "reason": reason},
+    now = utcnow()
+    CONVENTION_MACHINE.apply(
+        convention, command.action, actor=command.actor, reason=command.reason, at=now, log=uow.history
     )
+    convention.ended_on = command.on
+    convention.end_reason = command.reason
+    convention.updated_at = now
+    event_type = "convention.closed" if command.action is ConventionAction.CLOSE else "convention.terminated"
+    uow.outbox.emit(event_type, {**_common(convention), "on": command.on, "reason": command.reason})
     uow.commit()
     return convention
 
 
-def _ensure_amendable(convention: Convention) -> None:
-    next_status(ConventionStatus(convention.status), ConventionAction.AMEND)
-
-
-def create_amendment(
-    uow: UnitOfWork, convention_id: uuid.UUID, fields: dict[str, Any], created_by: str
-) -> ConventionAmendment:
+def draft_amendment(uow: ConventionsUnitOfWork, command: DraftAmendment) -> ConventionAmendment:
     """A draft avenant: the new posts from the effective date, and the total it leads to."""
-    convention = get_convention(uow, convention_id, for_update=True)
-    _ensure_amendable(convention)
+    convention = get_convention(uow, command.convention_id, for_update=True)
+    CONVENTION_MACHINE.next(convention.status, ConventionAction.AMEND)  # only a signed convention
     check_amendment(
         start_date=convention.start_date,
         end_date=convention.end_date,
         signed_on=convention.signed_on,
-        effective_date=fields["effective_date"],
-        posts=fields["posts"],
+        effective_date=command.effective_date,
+        posts=command.posts,
         current_posts=convention.posts,
     )
-    number = (
-        uow.session.scalar(
-            select(func.coalesce(func.max(ConventionAmendment.number), 0)).where(
-                ConventionAmendment.convention_id == convention.id
-            )
-        )
-        or 0
-    ) + 1
-    total, schedule = _amended_terms(convention, fields["posts"], fields["effective_date"])
+    number = uow.amendments.last_number(convention.id) + 1
+    total, schedule = _amended_terms(convention, command.posts, command.effective_date)
+    now = utcnow()
     amendment = ConventionAmendment(
         id=uuid.uuid4(),
         convention_id=convention.id,
         number=number,
         posts_before=convention.posts,
-        posts=fields["posts"],
-        effective_date=fields["effective_date"],
-        reason=fields["reason"],
+        posts=command.posts,
+        effective_date=command.effective_date,
+        reason=command.reason,
         total_before=convention.total_amount,
         total_amount=total,
         tranches=schedule,
-        status="draft",
         signed_on=None,
-        created_by=created_by,
-        created_at=utcnow(),
+        created_by=command.created_by,
+        created_at=now,
     )
-    uow.session.add(amendment)
+    AMENDMENT_MACHINE.start(
+        amendment,
+        AmendmentStatus.DRAFT,
+        actor=command.created_by,
+        reason=command.reason,
+        at=now,
+        log=uow.history,
+    )
+    uow.amendments.add(amendment)
     uow.commit()
     return amendment
 
@@ -405,28 +363,21 @@ def amendment_schedule(amendment: ConventionAmendment) -> list[dict[str, Any]]:
     ]
 
 
-def get_amendment(uow: UnitOfWork, convention_id: uuid.UUID, amendment_id: uuid.UUID) -> ConventionAmendment:
-    amendment = uow.session.get(ConventionAmendment, amendment_id)
+def get_amendment(
+    uow: SharedUnitOfWork, convention_id: uuid.UUID, amendment_id: uuid.UUID
+) -> ConventionAmendment:
+    amendment = own(uow).amendments.get(amendment_id)
     if amendment is None or amendment.convention_id != convention_id:
-        raise AmendmentNotFound(amendment_id)
+        raise AmendmentNotFound()
     return amendment
 
 
-def list_amendments(uow: UnitOfWork, convention_id: uuid.UUID) -> Sequence[ConventionAmendment]:
-    return uow.session.scalars(
-        select(ConventionAmendment)
-        .where(ConventionAmendment.convention_id == convention_id)
-        .order_by(ConventionAmendment.number)
-    ).all()
-
-
-def sign_amendment(
-    uow: UnitOfWork, convention_id: uuid.UUID, amendment_id: uuid.UUID, signed_on: date
-) -> ConventionAmendment:
+def sign_amendment(uow: ConventionsUnitOfWork, command: SignAmendment) -> ConventionAmendment:
     """The avenant takes effect: the posts and the total change; emits `convention.amended`."""
-    convention = get_convention(uow, convention_id, for_update=True)
-    amendment = get_amendment(uow, convention_id, amendment_id)
-    if amendment.status != "draft":
+    convention = get_convention(uow, command.convention_id, for_update=True)
+    amendment = get_amendment(uow, command.convention_id, command.amendment_id)
+    signed_on = command.signed_on
+    if not AMENDMENT_MACHINE.allows(amendment.status, AmendmentAction.SIGN):
         raise ConventionConflict(f"L'avenant n° {amendment.number} est déjà signé.")
     if convention.signed_on is not None and signed_on < convention.signed_on:
         raise InvalidConvention(
@@ -443,12 +394,21 @@ def sign_amendment(
             "rédigez-en un nouveau."
         )
     if amendment.posts > amendment.posts_before:
-        legal.check_funding_freeze(
+        check_funding_freeze(
             f"de l'avenant n° {amendment.number}, qui fait passer la convention de "
             f"{amendment.posts_before} à {amendment.posts} postes",
             signed_on,
+            tree=uow.parameters,
         )
-    convention.status = next_status(ConventionStatus(convention.status), ConventionAction.AMEND).value
+    now = utcnow()
+    CONVENTION_MACHINE.apply(
+        convention,
+        ConventionAction.AMEND,
+        actor=command.actor,
+        reason=f"avenant n° {amendment.number}",
+        at=now,
+        log=uow.history,
+    )
     if amendment.tranches is None:
         # Drafted before avenants stated their schedule: computed now, by the same rule.
         amendment.total_amount, amendment.tranches = _amended_terms(
@@ -459,15 +419,14 @@ def sign_amendment(
         tranche.amount = revised[tranche.number]
     convention.posts = amendment.posts
     convention.total_amount = amendment.total_amount
-    convention.updated_at = utcnow()
-    amendment.status = "signed"
+    convention.updated_at = now
+    AMENDMENT_MACHINE.apply(
+        amendment, AmendmentAction.SIGN, actor=command.actor, reason=amendment.reason, at=now, log=uow.history
+    )
     amendment.signed_on = signed_on
-    emit(
-        uow.session,
-        event_tables,
-        producer="conventions",
-        event_type="convention.amended",
-        data={
+    uow.outbox.emit(
+        "convention.amended",
+        {
             **_common(convention),
             "amendment_id": amendment.id,
             "number": amendment.number,
@@ -483,6 +442,3 @@ def sign_amendment(
     )
     uow.commit()
     return amendment
-
-
-__all__ = ["ConventionConflict", "StructureNotFound"]

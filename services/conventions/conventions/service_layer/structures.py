@@ -3,42 +3,30 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
-
 from cnum_shared.core import legal
+from cnum_shared.core.errors import Conflict, NotFound
 from cnum_shared.core.territories import territory
-from cnum_shared.framework.db import UnitOfWork, utcnow
-from cnum_shared.framework.events.outbox import emit
-from conventions.adapters.orm import Contract, Structure, event_tables
+from cnum_shared.framework.db import utcnow
+from conventions.adapters.orm import Structure
 from conventions.domain.structures import (
     InvalidStructure,
     check_structure,
     normalized_iban,
     normalized_identifier,
 )
+from conventions.service_layer.commands import CreateStructure, UpdateStructure
+from conventions.service_layer.unit_of_work import ConventionsUnitOfWork
 
 
-class StructureNotFound(LookupError):
-    pass
+class StructureNotFound(NotFound):
+    default_message = "Structure introuvable."
 
 
-class DuplicateSiret(ValueError):
+class DuplicateSiret(Conflict):
     def __init__(self, siret: str) -> None:
         super().__init__(f"Une structure avec le SIRET {siret} existe déjà.")
-
-
-@dataclass(frozen=True)
-class StructureFilters:
-    department: str | None = None
-    kind: str | None = None
-    #: Searched in the name (case-insensitive) and the SIRET.
-    q: str | None = None
 
 
 def structure_event_data(structure: Structure) -> dict[str, Any]:
@@ -59,73 +47,62 @@ def structure_event_data(structure: Structure) -> dict[str, Any]:
     }
 
 
-def save_structure(uow: UnitOfWork, structure: Structure) -> Structure:
-    """Commit the structure with its `structure.updated` event; a SIRET taken meanwhile is a duplicate."""
-    try:
-        emit(
-            uow.session,
-            event_tables,
-            producer="conventions",
-            event_type="structure.updated",
-            data=structure_event_data(structure),
-        )
-        uow.commit()
-    except IntegrityError:
-        uow.rollback()
-        raise DuplicateSiret(structure.siret) from None
-    return structure
+def announce_structure(uow: ConventionsUnitOfWork, structure: Structure) -> None:
+    """The `structure.updated` event that tells payments and compliance the structure as it now is."""
+    uow.outbox.emit("structure.updated", structure_event_data(structure))
 
 
-def create_structure(uow: UnitOfWork, fields: Mapping[str, Any], on: date) -> Structure:
-    """Register a host structure on `on`; refuses invalid identity or bank details, a type that is not
-    eligible, and a known identifier."""
-    check_structure(fields, on)
-    values = dict(fields)
+def create_structure(uow: ConventionsUnitOfWork, command: CreateStructure) -> Structure:
+    """Register a host structure on `command.on`; refuses invalid identity or bank details, a type that is
+    not eligible, and a known identifier."""
+    values = command.identity()
+    check_structure(values, command.on, tree=uow.parameters)
     values["iban"] = normalized_iban(str(values["iban"]))
     values["department"] = str(values["department"]).upper()
     values["siret"] = normalized_identifier(str(values["siret"]), values["department"])
-    if uow.session.scalar(select(Structure.id).where(Structure.siret == values["siret"])) is not None:
+    if uow.structures.siret_taken(values["siret"]):
         raise DuplicateSiret(str(values["siret"]))
     now = utcnow()
     structure = Structure(id=uuid.uuid4(), created_at=now, updated_at=now, **values)
-    uow.session.add(structure)
-    return save_structure(uow, structure)
+    uow.structures.add(structure)
+    announce_structure(uow, structure)
+    uow.commit()
+    return structure
 
 
-def update_structure(
-    uow: UnitOfWork, structure_id: uuid.UUID, changes: Mapping[str, Any], on: date
-) -> Structure:
-    """Change some fields on `on`; the rules are checked on the structure as it would become."""
-    structure = uow.session.get(Structure, structure_id)
-    if structure is None:
-        raise StructureNotFound(structure_id)
+def update_structure(uow: ConventionsUnitOfWork, command: UpdateStructure) -> Structure:
+    """Change some fields on `command.on`; the rules are checked on the structure as it would become."""
+    structure = get_structure(uow, command.structure_id)
+    changes = command.changes()
     # Rules that tie fields together (kind and type, department and postcode, department and
     # identifier: a RIDET belongs to New Caledonia) are checked on the structure as it would become.
     merged = {
         key: changes.get(key, getattr(structure, key))
         for key in ("kind", "structure_type", "department", "postcode", "siret")
     }
-    check_structure(merged, on)
+    check_structure(merged, command.on, tree=uow.parameters)
     department = str(merged["department"]).upper()
     if department != structure.department:
         _check_contracts_can_move(uow, structure, department)
-    values = dict(changes)
-    if "department" in values:
-        values["department"] = department
-    if "siret" in values:
-        values["siret"] = normalized_identifier(str(values["siret"]), department)
-    for key, value in values.items():
+    if "department" in changes:
+        changes["department"] = department
+    if "siret" in changes:
+        changes["siret"] = normalized_identifier(str(changes["siret"]), department)
+        if uow.structures.siret_taken(changes["siret"], other_than=structure.id):
+            raise DuplicateSiret(changes["siret"])
+    for key, value in changes.items():
         setattr(structure, key, value)
     structure.updated_at = utcnow()
-    return save_structure(uow, structure)
+    announce_structure(uow, structure)
+    uow.commit()
+    return structure
 
 
-def _check_contracts_can_move(uow: UnitOfWork, structure: Structure, department: str) -> None:
+def _check_contracts_can_move(uow: ConventionsUnitOfWork, structure: Structure, department: str) -> None:
     """A structure that employs advisors cannot move where no SMIC can check their salaries (986-988)."""
-    if legal.has_smic(territory(department).smic_zone):
+    if legal.has_smic(territory(department).smic_zone, tree=uow.parameters):
         return
-    employs = uow.session.scalar(select(Contract.id).where(Contract.structure_id == structure.id).limit(1))
-    if employs is not None:
+    if uow.structures.employs_advisors(structure.id):
         raise InvalidStructure(
             {
                 "department": [
@@ -137,29 +114,8 @@ def _check_contracts_can_move(uow: UnitOfWork, structure: Structure, department:
         )
 
 
-def get_structure(uow: UnitOfWork, structure_id: uuid.UUID) -> Structure:
-    structure = uow.session.get(Structure, structure_id)
+def get_structure(uow: ConventionsUnitOfWork, structure_id: uuid.UUID) -> Structure:
+    structure = uow.structures.get(structure_id)
     if structure is None:
-        raise StructureNotFound(structure_id)
+        raise StructureNotFound()
     return structure
-
-
-def list_structures(
-    uow: UnitOfWork, filters: StructureFilters, offset: int, limit: int
-) -> tuple[Sequence[Structure], int]:
-    """A page of structures by name, and how many match in all."""
-    statement = select(Structure)
-    if filters.department:
-        statement = statement.where(Structure.department == filters.department.upper())
-    if filters.kind:
-        statement = statement.where(Structure.kind == filters.kind)
-    if filters.q:
-        pattern = f"%{filters.q.lower()}%"
-        statement = statement.where(
-            or_(func.lower(Structure.name).like(pattern), Structure.siret.like(pattern))
-        )
-    total = uow.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    page = uow.session.scalars(
-        statement.order_by(Structure.name, Structure.id).offset(offset).limit(limit)
-    ).all()
-    return page, total

@@ -1,0 +1,430 @@
+"""The SQL of the conventions service: one repository per aggregate, in the unit of work's session.
+
+The use cases reach the database only through these (service_layer/unit_of_work.py lists what each
+offers); the fakes of tests/unit keep the same methods in memory.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from cnum_shared.framework.db import contract_active_on
+from conventions.adapters.orm import (
+    Advisor,
+    BankDetailsChange,
+    Candidate,
+    Contract,
+    Convention,
+    ConventionAmendment,
+    DocumentDownload,
+    GeneratedDocument,
+    PersonalDataPurge,
+    SalaryChange,
+    Structure,
+    audit_table,
+)
+from conventions.domain.conventions import ConventionStatus
+
+#: A convention that was signed (whatever became of it since).
+_SIGNED = (
+    ConventionStatus.SIGNED,
+    ConventionStatus.AMENDED,
+    ConventionStatus.CLOSED,
+    ConventionStatus.TERMINATED,
+)
+#: Ids per UPDATE statement: well under the bound parameters SQLite and PostgreSQL accept.
+_CHUNK = 500
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern that looks for `text` itself: "50%" finds those characters, not "50" and anything."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _page(
+    session: Session, statement: Select[Any], order: Sequence[Any], offset: int, limit: int
+) -> tuple[Sequence[Any], int]:
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    page = session.scalars(statement.order_by(*order).offset(offset).limit(limit)).unique().all()
+    return page, total
+
+
+def _chunks(ids: Sequence[uuid.UUID]) -> list[Sequence[uuid.UUID]]:
+    return [ids[start : start + _CHUNK] for start in range(0, len(ids), _CHUNK)]
+
+
+class SqlStructureRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, structure_id: uuid.UUID) -> Structure | None:
+        return self.session.get(Structure, structure_id)
+
+    def add(self, structure: Structure) -> None:
+        self.session.add(structure)
+
+    def siret_taken(self, siret: str, *, other_than: uuid.UUID | None = None) -> bool:
+        statement = select(Structure.id).where(Structure.siret == siret)
+        if other_than is not None:
+            statement = statement.where(Structure.id != other_than)
+        return self.session.scalar(statement.limit(1)) is not None
+
+    def employs_advisors(self, structure_id: uuid.UUID) -> bool:
+        return (
+            self.session.scalar(select(Contract.id).where(Contract.structure_id == structure_id).limit(1))
+            is not None
+        )
+
+    def page(
+        self, *, department: str | None, kind: str | None, q: str | None, offset: int, limit: int
+    ) -> tuple[Sequence[Structure], int]:
+        statement = select(Structure)
+        if department:
+            statement = statement.where(Structure.department == department.upper())
+        if kind:
+            statement = statement.where(Structure.kind == kind)
+        if q:
+            pattern = f"%{q.lower()}%"
+            statement = statement.where(
+                or_(func.lower(Structure.name).like(pattern), Structure.siret.like(pattern))
+            )
+        return _page(self.session, statement, (Structure.name, Structure.id), offset, limit)
+
+
+class SqlConventionRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, convention_id: uuid.UUID, *, for_update: bool = False) -> Convention | None:
+        statement = select(Convention).where(Convention.id == convention_id)
+        if for_update:
+            # Serializes the writes on one convention (signature, avenants, contracts against its posts).
+            statement = statement.with_for_update()
+        return self.session.scalars(statement).unique().one_or_none()
+
+    def add(self, convention: Convention) -> None:
+        self.session.add(convention)
+
+    def signed_before(self, structure_id: uuid.UUID, start_date: date) -> bool:
+        return bool(
+            self.session.scalar(
+                select(func.count())
+                .select_from(Convention)
+                .where(
+                    Convention.structure_id == structure_id,
+                    Convention.status.in_(_SIGNED),
+                    Convention.start_date < start_date,
+                )
+            )
+        )
+
+    def page(
+        self,
+        *,
+        structure_id: uuid.UUID | None,
+        status: str | None,
+        wave: str | None,
+        q: str | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[Sequence[Convention], int]:
+        statement = select(Convention)
+        if structure_id:
+            statement = statement.where(Convention.structure_id == structure_id)
+        if status:
+            statement = statement.where(Convention.status == ConventionStatus(status))
+        if wave:
+            statement = statement.where(Convention.wave == wave)
+        if q:
+            pattern = _like(q)
+            statement = statement.join(Structure, Structure.id == Convention.structure_id).where(
+                or_(
+                    func.lower(Convention.reference).like(pattern, escape="\\"),
+                    func.lower(Structure.name).like(pattern, escape="\\"),
+                    Structure.siret.like(pattern, escape="\\"),
+                )
+            )
+        return _page(self.session, statement, (Convention.created_at.desc(), Convention.id), offset, limit)
+
+
+class SqlAmendmentRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, amendment_id: uuid.UUID) -> ConventionAmendment | None:
+        return self.session.get(ConventionAmendment, amendment_id)
+
+    def add(self, amendment: ConventionAmendment) -> None:
+        self.session.add(amendment)
+
+    def last_number(self, convention_id: uuid.UUID) -> int:
+        return (
+            self.session.scalar(
+                select(func.coalesce(func.max(ConventionAmendment.number), 0)).where(
+                    ConventionAmendment.convention_id == convention_id
+                )
+            )
+            or 0
+        )
+
+    def of_convention(self, convention_id: uuid.UUID) -> Sequence[ConventionAmendment]:
+        return self.session.scalars(
+            select(ConventionAmendment)
+            .where(ConventionAmendment.convention_id == convention_id)
+            .order_by(ConventionAmendment.number)
+        ).all()
+
+
+class SqlAdvisorRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, advisor_id: uuid.UUID) -> Advisor | None:
+        return self.session.get(Advisor, advisor_id)
+
+    def add(self, advisor: Advisor) -> None:
+        self.session.add(advisor)
+
+
+class SqlCandidateRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, candidate_id: uuid.UUID) -> Candidate | None:
+        return self.session.get(Candidate, candidate_id)
+
+    def add(self, candidate: Candidate) -> None:
+        self.session.add(candidate)
+
+    def presented(self, convention_id: uuid.UUID, advisor_id: uuid.UUID) -> bool:
+        return (
+            self.session.scalar(
+                select(Candidate.id)
+                .where(Candidate.convention_id == convention_id, Candidate.advisor_id == advisor_id)
+                .limit(1)
+            )
+            is not None
+        )
+
+
+class SqlContractRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, contract_id: uuid.UUID) -> Contract | None:
+        return self.session.get(Contract, contract_id)
+
+    def add(self, contract: Contract) -> None:
+        self.session.add(contract)
+
+    def add_salary_change(self, change: SalaryChange) -> None:
+        self.session.add(change)
+
+    def of_convention(self, convention_id: uuid.UUID) -> Sequence[Contract]:
+        return self.session.scalars(
+            select(Contract)
+            .where(Contract.convention_id == convention_id)
+            .order_by(Contract.start_date, Contract.id)
+        ).all()
+
+    def active_on(self, convention_id: uuid.UUID, on: date) -> int:
+        return (
+            self.session.scalar(
+                select(func.count())
+                .select_from(Contract)
+                .where(
+                    Contract.convention_id == convention_id,
+                    contract_active_on(Contract.start_date, Contract.end_date, Contract.ended_on, on),
+                )
+            )
+            or 0
+        )
+
+
+class SqlBankDetailsRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, change_id: uuid.UUID) -> BankDetailsChange | None:
+        return self.session.get(BankDetailsChange, change_id)
+
+    def add(self, change: BankDetailsChange) -> None:
+        self.session.add(change)
+
+    def of_structure(self, structure_id: uuid.UUID) -> Sequence[BankDetailsChange]:
+        return self.session.scalars(
+            select(BankDetailsChange)
+            .where(BankDetailsChange.structure_id == structure_id)
+            .order_by(BankDetailsChange.requested_at.desc())
+        ).all()
+
+
+class SqlPersonalDataRepository:
+    """The purge works in bulk (Core statements over id lists) and touches only what is not purged yet."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def files(
+        self, advisor_ids: Sequence[uuid.UUID] | None
+    ) -> list[tuple[uuid.UUID, str, date | None, date | None]]:
+        presented = select(Candidate.advisor_id, Convention.status, Convention.ended_on).join(
+            Convention, Convention.id == Candidate.convention_id
+        )
+        hired = select(Contract.advisor_id, Convention.status, Convention.ended_on, Contract.ended_on).join(
+            Convention, Convention.id == Contract.convention_id
+        )
+        if advisor_ids is None:
+            presented = presented.join(Advisor, Advisor.id == Candidate.advisor_id).where(
+                Advisor.anonymised_on.is_(None)
+            )
+            hired = hired.join(Advisor, Advisor.id == Contract.advisor_id).where(
+                Advisor.anonymised_on.is_(None)
+            )
+        else:
+            presented = presented.where(Candidate.advisor_id.in_(advisor_ids))
+            hired = hired.where(Contract.advisor_id.in_(advisor_ids))
+        rows: list[tuple[uuid.UUID, str, date | None, date | None]] = [
+            (advisor_id, str(status), ended_on, None)
+            for advisor_id, status, ended_on in self.session.execute(presented.distinct())
+        ]
+        rows += [
+            (advisor_id, str(status), ended_on, contract_ended_on)
+            for advisor_id, status, ended_on, contract_ended_on in self.session.execute(hired.distinct())
+        ]
+        return rows
+
+    def start_purge(
+        self, purge_id: uuid.UUID, *, actor: str, as_of: date, ran_at: datetime, advisors: int
+    ) -> None:
+        # The run's row first: what it touches points to it (checked at once on PostgreSQL).
+        self.session.execute(
+            insert(PersonalDataPurge).values(
+                id=purge_id,
+                actor=actor,
+                as_of=as_of,
+                ran_at=ran_at,
+                advisors_anonymised=advisors,
+                documents_deleted=0,
+            )
+        )
+
+    def anonymise(
+        self, advisor_ids: Sequence[uuid.UUID], values: Mapping[str, Any], purge_id: uuid.UUID
+    ) -> None:
+        for chunk in _chunks(advisor_ids):
+            self.session.execute(
+                update(Advisor)
+                .where(Advisor.id.in_(chunk), Advisor.anonymised_on.is_(None))
+                .values(**values, purge_id=purge_id),
+                execution_options={"synchronize_session": False},
+            )
+
+    def documents_of_anonymised(self, template_name: str) -> Sequence[uuid.UUID]:
+        return self.session.scalars(
+            select(GeneratedDocument.id).where(
+                GeneratedDocument.template_name == template_name,
+                GeneratedDocument.purged_on.is_(None),
+                GeneratedDocument.subject_id.in_(
+                    select(Contract.id)
+                    .join(Advisor, Advisor.id == Contract.advisor_id)
+                    .where(Advisor.anonymised_on.is_not(None))
+                ),
+            )
+        ).all()
+
+    def purge_documents(self, document_ids: Sequence[uuid.UUID], as_of: date, purge_id: uuid.UUID) -> None:
+        for chunk in _chunks(document_ids):
+            self.session.execute(
+                update(GeneratedDocument)
+                .where(GeneratedDocument.id.in_(chunk), GeneratedDocument.purged_on.is_(None))
+                .values(purged_on=as_of, purge_id=purge_id),
+                execution_options={"synchronize_session": False},
+            )
+
+    def count_documents(self, purge_id: uuid.UUID, documents: int) -> None:
+        self.session.execute(
+            update(PersonalDataPurge)
+            .where(PersonalDataPurge.id == purge_id)
+            .values(documents_deleted=documents),
+            execution_options={"synchronize_session": False},
+        )
+
+    def purged_paths(self) -> Sequence[str]:
+        in_force = select(GeneratedDocument.path).where(GeneratedDocument.purged_on.is_(None))
+        return self.session.scalars(
+            select(GeneratedDocument.path)
+            .where(GeneratedDocument.purged_on.is_not(None), GeneratedDocument.path.not_in(in_force))
+            .distinct()
+        ).all()
+
+    def conventions_of(self, advisor_id: uuid.UUID) -> Mapping[uuid.UUID, Any]:
+        return {
+            row.id: row
+            for row in self.session.execute(
+                select(Convention.id, Convention.reference, Convention.status, Convention.ended_on).where(
+                    Convention.id.in_(
+                        select(Candidate.convention_id)
+                        .where(Candidate.advisor_id == advisor_id)
+                        .union(select(Contract.convention_id).where(Contract.advisor_id == advisor_id))
+                    )
+                )
+            )
+        }
+
+    def candidates_of(self, advisor_id: uuid.UUID) -> Sequence[Candidate]:
+        return self.session.scalars(
+            select(Candidate)
+            .where(Candidate.advisor_id == advisor_id)
+            .order_by(Candidate.presented_on, Candidate.id)
+        ).all()
+
+    def contracts_of(self, advisor_id: uuid.UUID) -> Sequence[Contract]:
+        return self.session.scalars(
+            select(Contract)
+            .where(Contract.advisor_id == advisor_id)
+            .order_by(Contract.start_date, Contract.id)
+        ).all()
+
+    def salary_changes_of(self, contract_ids: Sequence[uuid.UUID]) -> Sequence[SalaryChange]:
+        return self.session.scalars(
+            select(SalaryChange)
+            .where(SalaryChange.contract_id.in_(contract_ids))
+            .order_by(SalaryChange.effective_on, SalaryChange.id)
+        ).all()
+
+    def documents_about(self, subject_ids: Sequence[uuid.UUID]) -> Sequence[GeneratedDocument]:
+        return self.session.scalars(
+            select(GeneratedDocument)
+            .where(GeneratedDocument.subject_id.in_(subject_ids))
+            .order_by(GeneratedDocument.created_at, GeneratedDocument.id)
+        ).all()
+
+    def downloads_of(self, document_ids: Sequence[uuid.UUID]) -> Sequence[DocumentDownload]:
+        return self.session.scalars(
+            select(DocumentDownload)
+            .where(DocumentDownload.document_id.in_(document_ids))
+            .order_by(DocumentDownload.downloaded_at, DocumentDownload.id)
+        ).all()
+
+    def log_disclosure(
+        self, *, at: datetime, who: str, role: str, path: str, client_address: str | None
+    ) -> None:
+        self.session.execute(
+            insert(audit_table).values(
+                at=at,
+                actor=who[:200],
+                role=role,
+                method="GET",
+                path=path[:500],
+                status=200,
+                client_address=(client_address or "")[:64] or None,
+            )
+        )

@@ -1,0 +1,122 @@
+"""The read models of the conventions service: what the views list and show, through the repositories
+of a read-only unit of work. Nothing here writes or commits."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from conventions.adapters.orm import (
+    Advisor,
+    BankDetailsChange,
+    Candidate,
+    Contract,
+    Convention,
+    ConventionAmendment,
+    Structure,
+)
+from conventions.service_layer.contracts import get_advisor, get_candidate, get_contract
+from conventions.service_layer.conventions import get_amendment, get_convention
+from conventions.service_layer.structures import get_structure
+from conventions.service_layer.unit_of_work import ConventionsUnitOfWork
+
+__all__ = [
+    "ConventionFilters",
+    "StructureFilters",
+    "advisor",
+    "amendment",
+    "amendments",
+    "bank_details_changes",
+    "candidate",
+    "contract",
+    "contracts",
+    "convention",
+    "conventions",
+    "structure",
+    "structures",
+]
+
+
+@dataclass(frozen=True)
+class StructureFilters:
+    department: str | None = None
+    kind: str | None = None
+    #: Searched in the name (case-insensitive) and the SIRET.
+    q: str | None = None
+
+
+@dataclass(frozen=True)
+class ConventionFilters:
+    structure_id: uuid.UUID | None = None
+    status: str | None = None
+    wave: str | None = None
+    #: A search on the reference, or on the structure's name or SIRET.
+    q: str | None = None
+
+
+def structures(
+    uow: ConventionsUnitOfWork, filters: StructureFilters, offset: int, limit: int
+) -> tuple[Sequence[Structure], int]:
+    """A page of structures by name, and how many match in all."""
+    return uow.structures.page(
+        department=filters.department, kind=filters.kind, q=filters.q, offset=offset, limit=limit
+    )
+
+
+def structure(uow: ConventionsUnitOfWork, structure_id: uuid.UUID) -> Structure:
+    return get_structure(uow, structure_id)
+
+
+def conventions(
+    uow: ConventionsUnitOfWork, filters: ConventionFilters, offset: int, limit: int
+) -> tuple[Sequence[Convention], int]:
+    """A page of conventions, newest first, and how many match in all."""
+    return uow.conventions.page(
+        structure_id=filters.structure_id,
+        status=filters.status,
+        wave=filters.wave,
+        q=filters.q,
+        offset=offset,
+        limit=limit,
+    )
+
+
+def convention(uow: ConventionsUnitOfWork, convention_id: uuid.UUID) -> Convention:
+    return get_convention(uow, convention_id)
+
+
+def amendments(uow: ConventionsUnitOfWork, convention_id: uuid.UUID) -> Sequence[ConventionAmendment]:
+    """The avenants of a convention, in order."""
+    return uow.amendments.of_convention(convention_id)
+
+
+def amendment(
+    uow: ConventionsUnitOfWork, convention_id: uuid.UUID, amendment_id: uuid.UUID
+) -> ConventionAmendment:
+    return get_amendment(uow, convention_id, amendment_id)
+
+
+def advisor(
+    uow: ConventionsUnitOfWork, advisor_id: uuid.UUID, *, viewer_structure_id: uuid.UUID | None = None
+) -> Advisor:
+    return get_advisor(uow, advisor_id, viewer_structure_id=viewer_structure_id)
+
+
+def candidate(uow: ConventionsUnitOfWork, candidate_id: uuid.UUID) -> Candidate:
+    return get_candidate(uow, candidate_id)
+
+
+def contract(uow: ConventionsUnitOfWork, contract_id: uuid.UUID) -> Contract:
+    return get_contract(uow, contract_id)
+
+
+def contracts(uow: ConventionsUnitOfWork, convention_id: uuid.UUID) -> Sequence[Contract]:
+    """The contracts on a convention's posts, by start date."""
+    return uow.contracts.of_convention(convention_id)
+
+
+def bank_details_changes(uow: ConventionsUnitOfWork, structure_id: uuid.UUID) -> Sequence[BankDetailsChange]:
+    """The bank-details changes of a structure, the newest first."""
+    get_structure(uow, structure_id)
+    return uow.bank_details.of_structure(structure_id)

@@ -1,0 +1,249 @@
+"""The abstract unit of work of the conventions service: what a use case may reach, and nothing else.
+
+A use case takes a `ConventionsUnitOfWork` (opened by its caller: a view, a job, a test) and a command;
+it reads and writes through the repositories, emits through `outbox`, logs status changes to `history`,
+calls the legal rules with `tree=uow.parameters`, and decides the commit. `adapters/unit_of_work.py`
+builds the SQL one, `tests/unit/fakes.py` an in-memory one with the same names.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from types import TracebackType
+from typing import Any, Protocol, Self, cast
+
+from cnum_shared.core.parameters import ParameterNode
+from cnum_shared.core.state_machine import TransitionLog
+from cnum_shared.framework.db import UnitOfWork
+from conventions.adapters.orm import (
+    Advisor,
+    BankDetailsChange,
+    Candidate,
+    Contract,
+    Convention,
+    ConventionAmendment,
+    GeneratedDocument,
+    SalaryChange,
+    Structure,
+)
+
+
+class Outbox(Protocol):
+    """The events of the transaction (cnum_shared.framework.events.outbox.Outbox, or a list in tests)."""
+
+    def emit(
+        self, event_type: str, data: Mapping[str, Any], *, occurred_at: datetime | None = None
+    ) -> uuid.UUID: ...
+
+
+class Files(Protocol):
+    """The files the service keeps under its var directory (RIBs, documents), by relative path."""
+
+    def media_type(self, content: bytes) -> str:
+        """The type of an uploaded file, read from its content (UnacceptableUpload when refused)."""
+        ...
+
+    def write(self, relative: str, content: bytes) -> None: ...
+
+    def delete(self, relative: str) -> bool:
+        """Delete the file; False when it was not there."""
+        ...
+
+
+class StructureRepository(Protocol):
+    def get(self, structure_id: uuid.UUID) -> Structure | None: ...
+
+    def add(self, structure: Structure) -> None: ...
+
+    def siret_taken(self, siret: str, *, other_than: uuid.UUID | None = None) -> bool: ...
+
+    def employs_advisors(self, structure_id: uuid.UUID) -> bool: ...
+
+    def page(
+        self, *, department: str | None, kind: str | None, q: str | None, offset: int, limit: int
+    ) -> tuple[Sequence[Structure], int]: ...
+
+
+class ConventionRepository(Protocol):
+    def get(self, convention_id: uuid.UUID, *, for_update: bool = False) -> Convention | None: ...
+
+    def add(self, convention: Convention) -> None: ...
+
+    def signed_before(self, structure_id: uuid.UUID, start_date: date) -> bool:
+        """Whether the structure has a convention that was signed and starts before `start_date`."""
+        ...
+
+    def page(
+        self,
+        *,
+        structure_id: uuid.UUID | None,
+        status: str | None,
+        wave: str | None,
+        q: str | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[Sequence[Convention], int]: ...
+
+
+class AmendmentRepository(Protocol):
+    def get(self, amendment_id: uuid.UUID) -> ConventionAmendment | None: ...
+
+    def add(self, amendment: ConventionAmendment) -> None: ...
+
+    def last_number(self, convention_id: uuid.UUID) -> int: ...
+
+    def of_convention(self, convention_id: uuid.UUID) -> Sequence[ConventionAmendment]: ...
+
+
+class AdvisorRepository(Protocol):
+    def get(self, advisor_id: uuid.UUID) -> Advisor | None: ...
+
+    def add(self, advisor: Advisor) -> None: ...
+
+
+class CandidateRepository(Protocol):
+    def get(self, candidate_id: uuid.UUID) -> Candidate | None: ...
+
+    def add(self, candidate: Candidate) -> None: ...
+
+    def presented(self, convention_id: uuid.UUID, advisor_id: uuid.UUID) -> bool: ...
+
+
+class ContractRepository(Protocol):
+    def get(self, contract_id: uuid.UUID) -> Contract | None: ...
+
+    def add(self, contract: Contract) -> None: ...
+
+    def add_salary_change(self, change: SalaryChange) -> None: ...
+
+    def of_convention(self, convention_id: uuid.UUID) -> Sequence[Contract]: ...
+
+    def active_on(self, convention_id: uuid.UUID, on: date) -> int:
+        """How many of the convention's contracts are active on `on` (cnum_shared.core.contracts)."""
+        ...
+
+
+class BankDetailsRepository(Protocol):
+    def get(self, change_id: uuid.UUID) -> BankDetailsChange | None: ...
+
+    def add(self, change: BankDetailsChange) -> None: ...
+
+    def of_structure(self, structure_id: uuid.UUID) -> Sequence[BankDetailsChange]: ...
+
+
+#: (advisor id, convention status, convention ended on, contract ended on or None for a presentation)
+FileRow = tuple[uuid.UUID, str, date | None, date | None]
+
+
+class PersonalDataRepository(Protocol):
+    """The bulk reads and writes of the personal-data purge and export (DESIGN §5)."""
+
+    def files(self, advisor_ids: Sequence[uuid.UUID] | None) -> list[FileRow]:
+        """Every presentation and contract of the people not anonymised yet (or of those given)."""
+        ...
+
+    def start_purge(
+        self, purge_id: uuid.UUID, *, actor: str, as_of: date, ran_at: datetime, advisors: int
+    ) -> None: ...
+
+    def anonymise(
+        self, advisor_ids: Sequence[uuid.UUID], values: Mapping[str, Any], purge_id: uuid.UUID
+    ) -> None: ...
+
+    def documents_of_anonymised(self, template_name: str) -> Sequence[uuid.UUID]:
+        """The documents of `template_name` about a contract of an anonymised person, not purged yet."""
+        ...
+
+    def purge_documents(
+        self, document_ids: Sequence[uuid.UUID], as_of: date, purge_id: uuid.UUID
+    ) -> None: ...
+
+    def count_documents(self, purge_id: uuid.UUID, documents: int) -> None: ...
+
+    def purged_paths(self) -> Sequence[str]:
+        """The files of purged documents that no document in force shares."""
+        ...
+
+    def conventions_of(self, advisor_id: uuid.UUID) -> Mapping[uuid.UUID, Any]:
+        """id → (id, reference, status, ended_on) of each convention the person is on."""
+        ...
+
+    def candidates_of(self, advisor_id: uuid.UUID) -> Sequence[Candidate]: ...
+
+    def contracts_of(self, advisor_id: uuid.UUID) -> Sequence[Contract]: ...
+
+    def salary_changes_of(self, contract_ids: Sequence[uuid.UUID]) -> Sequence[SalaryChange]: ...
+
+    def documents_about(self, subject_ids: Sequence[uuid.UUID]) -> Sequence[GeneratedDocument]: ...
+
+    def downloads_of(self, document_ids: Sequence[uuid.UUID]) -> Sequence[Any]: ...
+
+    def log_disclosure(
+        self, *, at: datetime, who: str, role: str, path: str, client_address: str | None
+    ) -> None: ...
+
+
+class ConventionsUnitOfWork(Protocol):
+    """One business transaction of the conventions service (read-only members: the SQL one and the fakes
+    give each its own class)."""
+
+    @property
+    def structures(self) -> StructureRepository: ...
+
+    @property
+    def conventions(self) -> ConventionRepository: ...
+
+    @property
+    def amendments(self) -> AmendmentRepository: ...
+
+    @property
+    def advisors(self) -> AdvisorRepository: ...
+
+    @property
+    def candidates(self) -> CandidateRepository: ...
+
+    @property
+    def contracts(self) -> ContractRepository: ...
+
+    @property
+    def bank_details(self) -> BankDetailsRepository: ...
+
+    @property
+    def personal_data(self) -> PersonalDataRepository: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+    @property
+    def history(self) -> TransitionLog: ...
+
+    @property
+    def files(self) -> Files: ...
+
+    @property
+    def parameters(self) -> ParameterNode:
+        """The legal parameters (shared/parameters), loaded once by the bootstrap."""
+        ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
+#: What the documents' modules still hand to the lookups they share with this part of the service: the
+#: framework's UnitOfWork, which the bootstrap's database makes a SqlUnitOfWork at run time. Gone once
+#: they open the service's own unit of work.
+SharedUnitOfWork = ConventionsUnitOfWork | UnitOfWork
+
+
+def own(uow: SharedUnitOfWork) -> ConventionsUnitOfWork:
+    """The service's unit of work behind a `SharedUnitOfWork` (see above)."""
+    return cast(ConventionsUnitOfWork, uow)
