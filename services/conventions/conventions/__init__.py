@@ -9,6 +9,7 @@ from flask import Flask
 
 from cnum_shared.framework.audit import audit_blueprint, install_audit
 from cnum_shared.framework.web import build_app
+from conventions.adapters.document_adapters import install_document_adapters
 from conventions.adapters.orm import audit_table
 from conventions.api import blueprints
 from conventions.bootstrap import SERVICE_NAME, bootstrap
@@ -23,6 +24,7 @@ DESCRIPTION = (
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The WSGI app; `config` overrides environment settings by field name (tests pass a mapping)."""
     context = bootstrap(config)
+    install_document_adapters(context)  # moves into bootstrap() when it builds every adapter
     app = build_app(
         __name__,
         context=context,

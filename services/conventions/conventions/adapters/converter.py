@@ -16,6 +16,19 @@ from typing import IO
 
 import requests
 
+from conventions.domain.documents import ConversionFailed, ConverterBusy, ConverterUnavailable
+
+__all__ = [
+    "ConversionFailed",
+    "ConverterBusy",
+    "ConverterUnavailable",
+    "PdfConverter",
+    "libreoffice_available",
+    "start_converter",
+    "stop_converter",
+    "wait_until_ready",
+]
+
 #: The converter program, run by Debian's Python (the only one with LibreOffice's `uno` module).
 CONVERTER_SCRIPT = Path(__file__).resolve().parents[2] / "converter" / "cnum_converter.py"
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -23,22 +36,6 @@ SOFFICE = "/usr/lib/libreoffice/program/soffice.bin"
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 #: What the converter's own docstring promises when it is busy; used when Retry-After cannot be read.
 DEFAULT_RETRY_AFTER_SECONDS = 1
-
-
-class ConverterBusy(Exception):
-    """Every worker is busy and the queue is full (or the wait ran out): retry after `retry_after` s."""
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"converter busy, retry after {retry_after} s")
-        self.retry_after = retry_after
-
-
-class ConverterUnavailable(Exception):
-    """The converter cannot be reached, or failed (a worker overran or crashed, another 5xx)."""
-
-
-class ConversionFailed(Exception):
-    """LibreOffice cannot read the document (422): trying again will not help."""
 
 
 def _retry_after_seconds(header: str | None) -> int:

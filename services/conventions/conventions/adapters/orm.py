@@ -10,8 +10,10 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, Numeric, 
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from cnum_shared.framework.audit import define_audit_table
-from cnum_shared.framework.db import MONEY, UtcDateTime, new_metadata
+from cnum_shared.framework.db import MONEY, UtcDateTime, enum_type, new_metadata
 from cnum_shared.framework.events.tables import define_event_tables
+from cnum_shared.framework.status_history import define_status_changes_table
+from conventions.domain.document_batches import BatchItemStatus, BatchStatus
 
 
 class Base(DeclarativeBase):
@@ -23,6 +25,8 @@ class Base(DeclarativeBase):
 event_tables = define_event_tables(Base.metadata)
 #: Every write through the API: who, what, when, and the answer (DESIGN §4).
 audit_table = define_audit_table(Base.metadata)
+#: The history of the state machines' moves (document batches...).
+status_changes = define_status_changes_table(Base.metadata)
 
 
 class Structure(Base):
@@ -371,7 +375,7 @@ class DocumentBatch(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    status: Mapped[str] = mapped_column(String(10), index=True)
+    status: Mapped[BatchStatus] = mapped_column(enum_type(BatchStatus, length=10), index=True)
     format: Mapped[str] = mapped_column(String(4))
     total: Mapped[int]
     done: Mapped[int]
@@ -399,7 +403,7 @@ class DocumentBatchItem(Base):
     batch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("document_batches.id", ondelete="CASCADE"))
     position: Mapped[int]
     convention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conventions.id"))
-    status: Mapped[str] = mapped_column(String(10))
+    status: Mapped[BatchItemStatus] = mapped_column(enum_type(BatchItemStatus, length=10))
     document_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("generated_documents.id"))
     error: Mapped[str | None] = mapped_column(String(1000))
 

@@ -7,19 +7,22 @@ from datetime import date
 from cnum_shared.framework.events.relay import relay_outbox_job
 from cnum_shared.framework.jobs import Job
 from cnum_shared.framework.web import ServiceContext
-from conventions.adapters.converter import PdfConverter
+from conventions.adapters.document_adapters import install_document_adapters
 from conventions.adapters.orm import event_tables
 from conventions.config import ConventionsSettings
 from conventions.service_layer.batches import run_document_batches
+from conventions.service_layer.documents import RunDocumentBatches
 from conventions.service_layer.personal_data import PurgePersonalData, purge_personal_data
 
 
 def _run_document_batches(context: ServiceContext, as_of: date) -> str:
     settings = context.settings
     assert isinstance(settings, ConventionsSettings)
-    converter = PdfConverter(settings.converter_url, settings.converter_timeout_seconds)
+    install_document_adapters(context)  # moves into bootstrap() when it builds every adapter
     return run_document_batches(
-        context.database, settings.var_dir, converter.convert, as_of, settings.batch_concurrency
+        context.unit_of_work,  # type: ignore[arg-type]
+        RunDocumentBatches(today=as_of, concurrency=settings.batch_concurrency),
+        context.adapters,
     )
 
 
