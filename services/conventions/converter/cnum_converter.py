@@ -46,6 +46,7 @@ import tempfile
 import threading
 import time
 import zipfile
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -579,6 +580,11 @@ def make_handler(pool: Pool) -> type[BaseHTTPRequestHandler]:
     return ConverterHandler
 
 
+def default_profiles_dir(environment: Mapping[str, str]) -> Path:
+    """`converter/` under the var directory every process of `make run` shares (CNUM_VAR_DIR, var/)."""
+    return Path(environment.get("CNUM_VAR_DIR") or "var") / "converter"
+
+
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="cnum's PDF converter: a pool of warm LibreOffice workers.")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -602,7 +608,10 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         "--conversion-timeout", type=float, default=60.0, help="seconds one conversion may take (default 60)"
     )
     parser.add_argument(
-        "--profiles-dir", type=Path, default=Path("var/converter"), help="one LibreOffice profile per worker"
+        "--profiles-dir",
+        type=Path,
+        default=default_profiles_dir(os.environ),
+        help="one LibreOffice profile per worker (default: converter/ under CNUM_VAR_DIR, itself var/)",
     )
     parser.add_argument(
         "--soffice", default="/usr/lib/libreoffice/program/soffice.bin", help="the LibreOffice program"

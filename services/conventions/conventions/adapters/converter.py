@@ -123,7 +123,7 @@ def _system_python_environment() -> dict[str, str]:
 def start_converter(
     port: int,
     workers: int,
-    profiles_dir: Path,
+    profiles_dir: Path | None,
     log_path: Path | None = None,
     *,
     queue_size: int | None = None,
@@ -132,6 +132,9 @@ def start_converter(
     log: IO[bytes] | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start the converter in the background on 127.0.0.1:`port`; wait_until_ready tells when it serves.
+
+    Its workers' LibreOffice profiles go under `profiles_dir`, or, when None, under `converter/` of the
+    var directory (CNUM_VAR_DIR, as every process of `make run`).
 
     Its log (stderr: one line per conversion) goes to `log_path` (appended), or to the open file `log`,
     or nowhere. Stop it with stop_converter: SIGTERM, after which it stops its LibreOffice workers.
@@ -145,8 +148,6 @@ def start_converter(
         str(port),
         "--workers",
         str(workers),
-        "--profiles-dir",
-        str(profiles_dir),
         "--queue-timeout",
         str(queue_timeout),
         "--conversion-timeout",
@@ -154,6 +155,8 @@ def start_converter(
     ]
     if queue_size is not None:
         arguments += ["--queue-size", str(queue_size)]
+    if profiles_dir is not None:
+        arguments += ["--profiles-dir", str(profiles_dir)]
     if log_path is None:
         return subprocess.Popen(  # noqa: S603 (our converter, arguments we build)
             arguments,

@@ -13,8 +13,8 @@ from pypdf import PdfReader, PdfWriter
 
 from cnum_shared.testing import bearer, free_port, service_app
 from conventions import create_app
-from conventions.adapters.pdf import provenance_of
 from conventions.adapters.document_adapters import built_in_template as _built_in
+from conventions.adapters.pdf import provenance_of
 from conventions.service_layer.batches import run_document_batches
 from conventions.service_layer.documents import RunDocumentBatches
 
