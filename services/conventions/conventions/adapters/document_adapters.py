@@ -16,6 +16,7 @@ from conventions.adapters.document_context import template_context
 from conventions.adapters.document_repositories import SqlDocumentsUnitOfWork
 from conventions.adapters.document_store import LocalFileStore
 from conventions.adapters.pdf import InvalidPdf, check_uploaded_pdf, stamp_provenance
+from conventions.adapters.template_lint import lint_template
 from conventions.config import ConventionsSettings
 from conventions.domain.documents import RenderingRefused, UnreadablePdf
 
@@ -39,7 +40,7 @@ class DocxRenderer:
 
     def lint(self, template_name: str, template: bytes) -> list[str]:
         try:
-            return docx.lint_template(template, template_name)
+            return lint_template(template, template_name)
         except docx.TemplateNotDocx as error:
             return [str(error)]
 

@@ -30,10 +30,10 @@ from conventions.adapters.documents import (
     TemplateNotDocx,
     TemplateRenderError,
     data_sha256,
-    lint_template,
     render_docx,
     template_sha256,
 )
+from conventions.adapters.template_lint import lint_template
 from conventions.templates import build_templates
 
 TEMPLATES_DIR = Path(build_templates.__file__).parent

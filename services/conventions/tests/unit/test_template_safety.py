@@ -16,9 +16,9 @@ from conventions.adapters.document_context import SAMPLE_DATA, template_context
 from conventions.adapters.documents import (
     RenderLimitExceeded,
     TemplateNotDocx,
-    lint_template,
     render_docx,
 )
+from conventions.adapters.template_lint import lint_template
 
 RELS = "word/_rels/document.xml.rels"
 RELATIONSHIPS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
