@@ -77,15 +77,6 @@ class PdfConverter:
             raise ConversionFailed(_message_of(response))
         raise ConverterUnavailable(f"converter answered {response.status_code}: {_message_of(response)}")
 
-    def health(self) -> dict[str, object]:
-        """The converter's /healthz: workers, alive, queued, busy, pids, conversions, restarts."""
-        try:
-            response = requests.get(f"{self.base_url}/healthz", timeout=5)
-            answer: dict[str, object] = response.json()
-        except (requests.RequestException, ValueError) as error:
-            raise ConverterUnavailable(f"converter unreachable at {self.base_url}: {error}") from None
-        return answer
-
 
 def _message_of(response: requests.Response) -> str:
     """The `message` of the converter's JSON error, else the start of whatever it answered."""
