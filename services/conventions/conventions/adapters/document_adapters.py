@@ -9,6 +9,7 @@ from importlib import resources
 from importlib.metadata import version
 from typing import Any
 
+from cnum_shared.core.parameters import ParameterNode, parameters
 from cnum_shared.framework.web import ServiceContext
 from conventions.adapters import documents as docx
 from conventions.adapters.converter import PdfConverter
@@ -30,17 +31,21 @@ def built_in_template(template_name: str) -> bytes:
 
 
 class DocxRenderer:
-    """docxtpl in a sandbox (adapters/documents.py), behind the service layer's DocumentRenderer."""
+    """docxtpl in a sandbox (adapters/documents.py), behind the service layer's DocumentRenderer; the
+    labels of a document (structure types...) come from `tree`, the legal parameters."""
+
+    def __init__(self, tree: ParameterNode) -> None:
+        self.tree = tree
 
     def render(self, template_name: str, template: bytes, data: Mapping[str, Any]) -> bytes:
         try:
-            return docx.render_docx(template, template_context(template_name, data))
+            return docx.render_docx(template, template_context(template_name, data, tree=self.tree))
         except (docx.TemplateRenderError, docx.TemplateNotDocx) as error:
             raise RenderingRefused(str(error)) from error
 
     def lint(self, template_name: str, template: bytes) -> list[str]:
         try:
-            return lint_template(template, template_name)
+            return lint_template(template, template_name, legal_tree=self.tree)
         except docx.TemplateNotDocx as error:
             return [str(error)]
 
@@ -81,11 +86,14 @@ class DocumentAdapters:
     generator: str = GENERATOR
 
 
-def build_document_adapters(settings: ConventionsSettings) -> DocumentAdapters:
-    """The converter client, the DOCX renderer, the PDF tools and the file store under CNUM_VAR_DIR."""
+def build_document_adapters(
+    settings: ConventionsSettings, tree: ParameterNode | None = None
+) -> DocumentAdapters:
+    """The converter client, the DOCX renderer, the PDF tools and the file store under CNUM_VAR_DIR;
+    `tree` is the legal parameter tree the composition root loaded (the programme's by default)."""
     return DocumentAdapters(
         converter=PdfConverter(settings.converter_url, settings.converter_timeout_seconds),
-        renderer=DocxRenderer(),
+        renderer=DocxRenderer(tree if tree is not None else parameters()),
         pdf=PypdfTools(),
         store=LocalFileStore(settings.var_dir),
     )

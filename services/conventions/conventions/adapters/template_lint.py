@@ -12,6 +12,7 @@ from typing import Any
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from jinja2 import TemplateSyntaxError, meta, nodes
 
+from cnum_shared.core.parameters import ParameterNode
 from conventions.adapters.document_context import SAMPLE_DATA, declared_variables, template_context
 from conventions.adapters.documents import TemplateRenderError, analysis_environment, render_docx
 from conventions.adapters.docx_package import TemplateNotDocx, check_package, open_template
@@ -22,7 +23,9 @@ _CONTAINER_METHODS = frozenset({"items", "keys", "values", "get", "index", "coun
 _RENDERED_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
 
 
-def lint_template(template_bytes: bytes, template_name: str) -> list[str]:
+def lint_template(
+    template_bytes: bytes, template_name: str, *, legal_tree: ParameterNode | None = None
+) -> list[str]:
     """What is wrong with an uploaded template, in French (empty when it can be used).
 
     TemplateNotDocx when the bytes are not an acceptable DOCX at all. Otherwise lists Jinja syntax
@@ -58,7 +61,8 @@ def lint_template(template_bytes: bytes, template_name: str) -> list[str]:
     if problems:
         return list(dict.fromkeys(problems))
     try:
-        trial = render_docx(template_bytes, template_context(template_name, SAMPLE_DATA[template_name]))
+        context = template_context(template_name, SAMPLE_DATA[template_name], tree=legal_tree)
+        trial = render_docx(template_bytes, context)
     except TemplateRenderError as error:
         problems.append(f"Le rendu d'essai avec des données d'exemple échoue : {error}")
         return problems
