@@ -32,9 +32,9 @@ def bench_docx(documents: int = 200) -> Result:
     from docxtpl import DocxTemplate
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+    from conventions.adapters.document_adapters import built_in_template as _built_in
     from conventions.adapters.document_context import SAMPLE_DATA, template_context
     from conventions.adapters.documents import render_docx
-    from conventions.service_layer.documents import _built_in
 
     template = _built_in("convention")
     data = SAMPLE_DATA["convention"]
@@ -65,9 +65,9 @@ def bench_docx(documents: int = 200) -> Result:
 def bench_pdf(documents: int = 20) -> Result:
     """Warm LibreOffice pool against one cold `soffice --convert-to pdf` per document."""
     from conventions.adapters.converter import PdfConverter, start_converter, stop_converter, wait_until_ready
+    from conventions.adapters.document_adapters import built_in_template as _built_in
     from conventions.adapters.document_context import SAMPLE_DATA, template_context
     from conventions.adapters.documents import render_docx
-    from conventions.service_layer.documents import _built_in
 
     docx = render_docx(_built_in("convention"), template_context("convention", SAMPLE_DATA["convention"]))
     work = Path(tempfile.mkdtemp(prefix="cnum-bench-pdf-"))

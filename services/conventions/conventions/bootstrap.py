@@ -12,6 +12,7 @@ from typing import Any
 from cnum_shared.core.parameters import parameters
 from cnum_shared.framework.config import ServiceSettings, load_settings
 from cnum_shared.framework.web import ServiceContext
+from conventions.adapters.document_adapters import build_document_adapters
 from conventions.adapters.files import LocalFiles
 from conventions.adapters.unit_of_work import ConventionsDatabase
 from conventions.config import ConventionsSettings
@@ -34,4 +35,10 @@ def bootstrap(config: Mapping[str, Any] | None = None) -> ServiceContext:
     """
     settings = load_settings(ConventionsSettings, config)
     database = build_database(settings)
-    return ServiceContext(SERVICE_NAME, settings, database, unit_of_work_factory=database.unit_of_work)
+    return ServiceContext(
+        SERVICE_NAME,
+        settings,
+        database,
+        unit_of_work_factory=database.unit_of_work,
+        adapters=build_document_adapters(settings, database.parameters),
+    )

@@ -16,6 +16,19 @@ from typing import IO
 
 import requests
 
+from conventions.domain.documents import ConversionFailed, ConverterBusy, ConverterUnavailable
+
+__all__ = [
+    "ConversionFailed",
+    "ConverterBusy",
+    "ConverterUnavailable",
+    "PdfConverter",
+    "libreoffice_available",
+    "start_converter",
+    "stop_converter",
+    "wait_until_ready",
+]
+
 #: The converter program, run by Debian's Python (the only one with LibreOffice's `uno` module).
 CONVERTER_SCRIPT = Path(__file__).resolve().parents[2] / "converter" / "cnum_converter.py"
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -23,22 +36,6 @@ SOFFICE = "/usr/lib/libreoffice/program/soffice.bin"
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 #: What the converter's own docstring promises when it is busy; used when Retry-After cannot be read.
 DEFAULT_RETRY_AFTER_SECONDS = 1
-
-
-class ConverterBusy(Exception):
-    """Every worker is busy and the queue is full (or the wait ran out): retry after `retry_after` s."""
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"converter busy, retry after {retry_after} s")
-        self.retry_after = retry_after
-
-
-class ConverterUnavailable(Exception):
-    """The converter cannot be reached, or failed (a worker overran or crashed, another 5xx)."""
-
-
-class ConversionFailed(Exception):
-    """LibreOffice cannot read the document (422): trying again will not help."""
 
 
 def _retry_after_seconds(header: str | None) -> int:
@@ -80,15 +77,6 @@ class PdfConverter:
             raise ConversionFailed(_message_of(response))
         raise ConverterUnavailable(f"converter answered {response.status_code}: {_message_of(response)}")
 
-    def health(self) -> dict[str, object]:
-        """The converter's /healthz: workers, alive, queued, busy, pids, conversions, restarts."""
-        try:
-            response = requests.get(f"{self.base_url}/healthz", timeout=5)
-            answer: dict[str, object] = response.json()
-        except (requests.RequestException, ValueError) as error:
-            raise ConverterUnavailable(f"converter unreachable at {self.base_url}: {error}") from None
-        return answer
-
 
 def _message_of(response: requests.Response) -> str:
     """The `message` of the converter's JSON error, else the start of whatever it answered."""
@@ -126,7 +114,7 @@ def _system_python_environment() -> dict[str, str]:
 def start_converter(
     port: int,
     workers: int,
-    profiles_dir: Path,
+    profiles_dir: Path | None,
     log_path: Path | None = None,
     *,
     queue_size: int | None = None,
@@ -135,6 +123,9 @@ def start_converter(
     log: IO[bytes] | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start the converter in the background on 127.0.0.1:`port`; wait_until_ready tells when it serves.
+
+    Its workers' LibreOffice profiles go under `profiles_dir`, or, when None, under `converter/` of the
+    var directory (CNUM_VAR_DIR, as every process of `make run`).
 
     Its log (stderr: one line per conversion) goes to `log_path` (appended), or to the open file `log`,
     or nowhere. Stop it with stop_converter: SIGTERM, after which it stops its LibreOffice workers.
@@ -148,8 +139,6 @@ def start_converter(
         str(port),
         "--workers",
         str(workers),
-        "--profiles-dir",
-        str(profiles_dir),
         "--queue-timeout",
         str(queue_timeout),
         "--conversion-timeout",
@@ -157,6 +146,8 @@ def start_converter(
     ]
     if queue_size is not None:
         arguments += ["--queue-size", str(queue_size)]
+    if profiles_dir is not None:
+        arguments += ["--profiles-dir", str(profiles_dir)]
     if log_path is None:
         return subprocess.Popen(  # noqa: S603 (our converter, arguments we build)
             arguments,

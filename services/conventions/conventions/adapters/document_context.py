@@ -9,6 +9,7 @@ a template may use (`declared_variables`), which is what the template linter che
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextvars import ContextVar
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -25,10 +26,14 @@ from cnum_shared.core.money import (
     format_eur_fr,
     quantize_cents,
 )
+from cnum_shared.core.parameters import ParameterNode
 from cnum_shared.core.territories import UnknownTerritory, territory
 from conventions.domain.contracts import CONTRACT_TYPE_LABELS as _CONTRACT_TYPE_LABELS
 
 #: Written where a date is not known yet (a signature to come): the signatory fills it in by hand.
+#: The legal parameters the context being dumped reads its labels from (set by template_context).
+_TREE: ContextVar[ParameterNode | None] = ContextVar("cnum_document_parameters", default=None)
+
 BLANK = "____________"
 #: The first tranche is paid on signature; before signature it has no date yet.
 ON_SIGNATURE = "à la signature"
@@ -173,13 +178,21 @@ class Label(_Field):
             raise InvalidDocumentData(f"{attr} : code inconnu {value!r}") from None
 
 
+def _tree() -> ParameterNode:
+    """The parameter tree `template_context` was given (set for the whole serialization)."""
+    tree = _TREE.get()
+    if tree is None:
+        raise RuntimeError("document fields are serialized only inside template_context")
+    return tree
+
+
 class StructureTypeLabel(_Field):
     """The label of a structure type, as shared/parameters/structure_types.yaml writes it ("ccas" →
     "centre communal d'action sociale (CCAS)")."""
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str:
         try:
-            return legal.structure_type_label(str(value))
+            return legal.structure_type_label(str(value), tree=_tree())
         except legal.UnknownStructureType:
             raise InvalidDocumentData(f"{attr} : code inconnu {value!r}") from None
 
@@ -386,13 +399,18 @@ def _schema(template_name: str) -> Schema:
         raise KeyError(f"modèle inconnu : {template_name!r}") from None
 
 
-def template_context(template_name: str, data: Mapping[str, Any]) -> dict[str, Any]:
-    """The context a template is rendered with: `data`'s raw values as French strings.
+def template_context(template_name: str, data: Mapping[str, Any], *, tree: ParameterNode) -> dict[str, Any]:
+    """The context a template is rendered with: `data`'s raw values as French strings, the labels read
+    from `tree` (the legal parameters; the programme's, loaded once, when not given).
 
     A key missing from `data` is left out of the context, so that rendering stops on it (StrictUndefined)
     instead of printing an empty string in a document someone will sign.
     """
-    dumped = _schema(template_name).dump(data)
+    token = _TREE.set(tree)
+    try:
+        dumped = _schema(template_name).dump(data)
+    finally:
+        _TREE.reset(token)
     if not isinstance(dumped, dict):  # pragma: no cover - dump of a single object is a dict
         raise TypeError("a context is a mapping")
     return dumped

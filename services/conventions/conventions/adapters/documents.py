@@ -1,4 +1,5 @@
-"""DOCX documents: rendering a template with docxtpl, safely and reproducibly, and linting an upload.
+"""DOCX documents: rendering a template with docxtpl, safely and reproducibly (the package checks are in
+docx_package.py, the linter of an uploaded template in template_lint.py).
 
 Safety. A template is rendered in a sandboxed Jinja environment with autoescape and StrictUndefined:
 - values are data, never code: a structure named `{{ 7*7 }}` is printed as typed, because Jinja
@@ -8,9 +9,9 @@ Safety. A template is rendered in a sandboxed Jinja environment with autoescape 
 - a variable the context lacks stops the rendering (`TemplateRenderError`) instead of printing an
   empty string in a document someone will sign;
 - the sandbox keeps an uploaded template from reaching Python internals (`__class__`, `__globals__`).
-Archives are checked before any XML is parsed: size and compression ratio (zip bombs), member count, and
-no DTD at all (external entities: a DOCX never carries a DOCTYPE, so one is refused outright; lxml as
-python-docx configures it would not resolve it either).
+Archives are checked before any XML is parsed (docx_package.py): size and compression ratio (zip
+bombs), member count, and no DTD at all (external entities: a DOCX never carries a DOCTYPE, so one is
+refused outright; lxml as python-docx configures it would not resolve it either).
 
 Reproducibility. The same template and context give the same bytes: the ZIP entries carry a constant
 date, and a template without core properties gets constant dates instead of python-docx's "now".
@@ -18,7 +19,6 @@ date, and a template without core properties gets constant dates instead of pyth
 
 from __future__ import annotations
 
-import difflib
 import functools
 import hashlib
 import io
@@ -35,19 +35,12 @@ from decimal import Decimal
 from typing import IO, Any
 from uuid import UUID
 
-from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.pkgwriter import PackageWriter
-from docxtpl import DocxTemplate
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta, nodes
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from lxml import etree
 
-from conventions.adapters.document_context import (
-    CONTEXT_SCHEMAS,
-    SAMPLE_DATA,
-    declared_variables,
-    template_context,
-)
+from conventions.adapters.document_context import CONTEXT_SCHEMAS, template_context
+from conventions.adapters.docx_package import TemplateNotDocx, has_core_properties, open_template
 
 __all__ = [
     "CONTEXT_SCHEMAS",
@@ -56,38 +49,11 @@ __all__ = [
     "TemplateRenderError",
     "data_sha256",
     "deterministic_zip",
-    "lint_template",
     "render_docx",
     "template_context",
     "template_sha256",
 ]
 
-#: An uploaded template larger than this once decompressed is refused (a real one is well under 1 MB).
-MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
-#: A member that decompresses to more than this many times its compressed size is a zip bomb.
-MAX_COMPRESSION_RATIO = 100
-#: A DOCX has a few dozen parts; thousands of tiny members are an attack on the parser, not a letter.
-MAX_MEMBERS = 1000
-#: Relationship types a template may not carry, internal or external, with what they are in French.
-FORBIDDEN_RELATIONSHIPS = {
-    "oleObject": "un objet OLE",
-    "package": "un document incorporé (package)",
-    "attachedTemplate": "un modèle attaché (attachedTemplate)",
-    "subDocument": "un sous-document (subDocument)",
-    "frame": "un cadre chargeant une page (frame)",
-    "aFChunk": "un contenu importé (altChunk)",
-    "control": "un contrôle ActiveX",
-    "activeXControlBinary": "un contrôle ActiveX",
-    "vbaProject": "une macro VBA",
-    "mailMergeSource": "une source de publipostage",
-    "mailMergeHeaderSource": "une source de publipostage",
-    "recipientData": "une source de publipostage",
-}
-#: The only external targets a template may carry: hyperlinks that a reader clicks, which nothing follows
-#: by itself (neither Word on opening nor LibreOffice when converting). A link to a file or a share
-#: (file:, a UNC path, smb:, a relative path) is refused: following it runs or fetches something locally
-#: and hands the reader's Windows credentials to whoever holds the share.
-EXTERNAL_LINKS = frozenset({"http", "https", "mailto"})
 #: Characters of XML one rendering may write, all parts together (the convention writes about 150 000).
 MAX_RENDERED_CHARACTERS = 20_000_000
 #: Seconds one rendering may take (the convention takes a few hundredths).
@@ -101,30 +67,10 @@ ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 #: Written as creation and modification dates when a template has no core properties of its own.
 FIXED_TIMESTAMP = datetime(1980, 1, 1, tzinfo=UTC)
 
-_DOCUMENT_PART = "word/document.xml"
 #: The filter every loop of a rendered template goes through (a name no template can define).
 _ITERATION_FILTER = "cnum_counted_iteration"
-_RELATIONSHIPS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-_WORD_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-#: Field codes that fetch or run something outside the document when it is opened or its fields updated.
-_FETCHING_FIELD = re.compile(
-    r"\b(INCLUDEPICTURE|INCLUDETEXT|LINK|DDEAUTO|DDE|IMPORT|DATABASE)\b", re.IGNORECASE
-)
-_DTD_MARKERS = tuple(
-    marker.encode(encoding)
-    for marker in ("<!DOCTYPE", "<!ENTITY")
-    for encoding in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
-)
 #: Characters XML 1.0 forbids (docxtpl would also read \a and \f as paragraph and page breaks).
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-#: Methods a template may call on a dict or a list of the context ("tranches|length" needs none).
-_CONTAINER_METHODS = frozenset({"items", "keys", "values", "get", "index", "count"})
-#: The core properties docxtpl renders as templates too.
-_RENDERED_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
-
-
-class TemplateNotDocx(ValueError):
-    """The bytes are not a DOCX we accept (not a ZIP, no document part, a zip bomb, a DTD); in French."""
 
 
 class TemplateRenderError(ValueError):
@@ -344,7 +290,7 @@ class _BoundedEnvironment(ImmutableSandboxedEnvironment):
         return _check_result(super().getitem(obj, argument))
 
 
-def _analysis_environment() -> ImmutableSandboxedEnvironment:
+def analysis_environment() -> ImmutableSandboxedEnvironment:
     """The linter's view of a template as written (its loops not rewritten), with the same filters."""
     environment = ImmutableSandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
     environment.globals.pop("lipsum", None)
@@ -357,8 +303,8 @@ def render_docx(template_bytes: bytes, context: Mapping[str, Any]) -> bytes:
     TemplateNotDocx when the template is not an acceptable DOCX, TemplateRenderError when it cannot be
     rendered with this context.
     """
-    template = _open_template(template_bytes)
-    had_core_properties = _has_core_properties(template)
+    template = open_template(template_bytes)
+    had_core_properties = has_core_properties(template)
     budget = _BUDGET.set(_Budget(time.monotonic() + MAX_RENDER_SECONDS, MAX_RENDERED_CHARACTERS))
     try:
         template.render(_xml_safe(context), jinja_env=_environment())
@@ -466,362 +412,3 @@ def _jinja_message(error: TemplateError) -> str:
     if kind == "SecurityError":
         return f"Opération interdite dans un modèle : {error.message}"
     return f"Le modèle n'a pas pu être rendu : {error.message}"
-
-
-# --- Opening an archive safely ------------------------------------------------------------------------
-
-
-def _check_archive(content: bytes) -> None:
-    """Refuse what is not a DOCX, or is a hostile one, before python-docx parses any XML."""
-    if not isinstance(content, bytes | bytearray) or not zipfile.is_zipfile(io.BytesIO(content)):
-        raise TemplateNotDocx("Le fichier n'est pas un document Word (.docx) : ce n'est pas une archive ZIP.")
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            members = archive.infolist()
-            if len(members) > MAX_MEMBERS:
-                raise TemplateNotDocx(
-                    f"Le fichier contient {len(members)} éléments (au plus {MAX_MEMBERS}) : il est refusé."
-                )
-            names = {member.filename for member in members}
-            if _DOCUMENT_PART not in names:
-                raise TemplateNotDocx(
-                    "Le fichier n'est pas un document Word (.docx) : la partie word/document.xml est absente."
-                )
-            total = sum(member.file_size for member in members)
-            if total > MAX_UNCOMPRESSED_BYTES:
-                raise TemplateNotDocx(
-                    f"Le document décompressé ferait {total // (1024 * 1024)} Mo (au plus "
-                    f"{MAX_UNCOMPRESSED_BYTES // (1024 * 1024)} Mo) : il est refusé."
-                )
-            for member in members:
-                if member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1):
-                    raise TemplateNotDocx(
-                        f"L'élément {member.filename} est compressé plus de {MAX_COMPRESSION_RATIO} fois "
-                        "(archive piégée, « zip bomb ») : le document est refusé."
-                    )
-            for member in members:
-                # Sizes were checked above, and zipfile stops at the declared size: reading is bounded.
-                _check_part(member.filename, archive.read(member))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, OSError) as error:
-        raise TemplateNotDocx(f"L'archive du document est illisible ({type(error).__name__}).") from None
-
-
-def check_package(content: bytes) -> None:
-    """The checks of every part and relationship, on a DOCX known to be a sound ZIP: a trial rendering
-    is checked again, since a template could write a field code or a relationship with Jinja."""
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        for member in archive.infolist():
-            _check_part(member.filename, archive.read(member))
-
-
-def _check_part(name: str, blob: bytes) -> None:
-    """One part of the package, whatever its name or extension: no DTD in anything that reads as XML
-    (in any encoding lxml knows), no relationship reaching outside the document, no field that fetches."""
-    if _has_dtd(blob):
-        raise TemplateNotDocx(_dtd_refusal(name))
-    tree = _as_xml(blob)
-    if tree is None:
-        return  # not XML (an image, a font): python-docx does not parse it either
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise TemplateNotDocx(_dtd_refusal(name))
-    root = tree.getroot()
-    if root.tag == f"{{{_RELATIONSHIPS_NS}}}Relationships":
-        for relationship in root.iter(f"{{{_RELATIONSHIPS_NS}}}Relationship"):
-            problem = _relationship_problem(relationship)
-            if problem:
-                raise TemplateNotDocx(
-                    f"La partie {name} déclare la relation {relationship.get('Id', '?')} "
-                    f"({_short_type(relationship.get('Type', ''))}, cible « "
-                    f"{(relationship.get('Target') or '')[:120]} ») : {problem} Le modèle est refusé."
-                )
-        return
-    instructions = [
-        *(element.text or "" for element in root.iter(f"{{{_WORD_NS}}}instrText")),
-        *(element.get(f"{{{_WORD_NS}}}instr", "") for element in root.iter(f"{{{_WORD_NS}}}fldSimple")),
-    ]
-    found = _FETCHING_FIELD.search(" ".join(instructions))
-    if found:
-        raise TemplateNotDocx(
-            f"La partie {name} contient un champ {found.group(1).upper()}, qui charge un contenu extérieur "
-            "au document : le modèle est refusé."
-        )
-
-
-def _has_dtd(xml: bytes) -> bool:
-    return any(marker in xml for marker in _DTD_MARKERS)
-
-
-def _dtd_refusal(name: str) -> str:
-    return (
-        f"L'élément {name} contient une déclaration DOCTYPE ou ENTITY, qu'un document Word ne contient "
-        "jamais : le document est refusé."
-    )
-
-
-def _as_xml(blob: bytes) -> Any:
-    """The part parsed by lxml without loading, resolving or fetching anything; None when it is not XML."""
-    parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False)
-    try:
-        return etree.fromstring(blob, parser).getroottree()
-    except (etree.XMLSyntaxError, ValueError):
-        return None
-
-
-def _short_type(relationship_type: str) -> str:
-    return relationship_type.rstrip("/").rpartition("/")[2] or "type inconnu"
-
-
-def _relationship_problem(relationship: Any) -> str | None:
-    """Why a relationship is refused, in French, or None (FORBIDDEN_RELATIONSHIPS, EXTERNAL_LINKS)."""
-    kind = _short_type(relationship.get("Type", ""))
-    if kind in FORBIDDEN_RELATIONSHIPS:
-        return f"{FORBIDDEN_RELATIONSHIPS[kind]} est interdit dans un modèle."
-    if (relationship.get("TargetMode") or "").strip().lower() != "external":
-        return None
-    target = (relationship.get("Target") or "").strip()
-    scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):(//)?", target)
-    name = scheme.group(1).lower() if scheme else ""
-    if kind == "hyperlink" and name in EXTERNAL_LINKS and (name == "mailto" or (scheme and scheme.group(2))):
-        return None
-    if kind == "hyperlink":
-        return (
-            "un lien vers un fichier ou un partage réseau est interdit (seuls les liens http, https et "
-            "mailto sont admis)."
-        )
-    return "une ressource chargée hors du document (relation externe) est interdite."
-
-
-#: SHA-256 of the templates that passed the archive checks in this process: the same three templates
-#: are rendered thousands of times in a batch, and checking them again each time cost a fifth of a render.
-_CHECKED: set[str] = set()
-
-
-def _open_template(content: bytes) -> Any:
-    """A DocxTemplate whose package python-docx has read, after the archive checks."""
-    digest = hashlib.sha256(content).hexdigest() if isinstance(content, bytes | bytearray) else ""
-    if digest not in _CHECKED:
-        _check_archive(content)
-        if digest:
-            _CHECKED.add(digest)
-    template = DocxTemplate(io.BytesIO(content))
-    try:
-        template.init_docx()
-    except Exception as error:  # python-docx raises many kinds on a broken package
-        raise TemplateNotDocx(f"Le document Word est illisible ({type(error).__name__}).") from None
-    return template
-
-
-def _has_core_properties(template: Any) -> bool:
-    # Asked of the relationships, not of `core_properties`, which would create the part with today's date.
-    return any(rel.reltype == RT.CORE_PROPERTIES for rel in template.docx.part.package.rels.values())
-
-
-# --- Lint ---------------------------------------------------------------------------------------------
-
-
-def lint_template(template_bytes: bytes, template_name: str) -> list[str]:
-    """What is wrong with an uploaded template, in French (empty when it can be used).
-
-    TemplateNotDocx when the bytes are not an acceptable DOCX at all. Otherwise lists Jinja syntax
-    errors, variables the context schema does not provide (`structure.nom`, `secret`), what would turn
-    autoescape off, and, when nothing else is wrong, what a trial rendering with sample data reports.
-    """
-    declared = declared_variables(template_name)
-    template = _open_template(template_bytes)
-    environment = _analysis_environment()
-    problems: list[str] = []
-    trees: list[nodes.Template] = []
-    for label, source in _template_sources(template):
-        try:
-            tree = environment.parse(source)
-            environment.compile(tree)  # unknown filters and tests are found when compiling
-        except TemplateSyntaxError as error:
-            problems.append(
-                f"Erreur de syntaxe Jinja ({label}, près de « {_near(source, error.lineno)} ») : "
-                f"{error.message}"
-            )
-            continue
-        trees.append(tree)
-    if problems:
-        return problems
-    # docxtpl's own analysis of the body, headers and footers names the top-level variables.
-    roots = set(template.get_undeclared_template_variables(jinja_env=environment)) - set(environment.globals)
-    unknown = {root: root for root in roots if root not in declared}
-    for tree in trees:
-        unknown.update(_unknown_paths(tree, declared, environment))
-    problems.extend(_unknown_message(written, unknown[written], declared) for written in sorted(unknown))
-    for tree in trees:
-        problems.extend(_escaping_problems(tree))
-    if problems:
-        return list(dict.fromkeys(problems))
-    try:
-        trial = render_docx(template_bytes, template_context(template_name, SAMPLE_DATA[template_name]))
-    except TemplateRenderError as error:
-        problems.append(f"Le rendu d'essai avec des données d'exemple échoue : {error}")
-        return problems
-    try:
-        check_package(trial)
-    except TemplateNotDocx as error:
-        problems.append(f"Le document rendu à l'essai est refusé : {error}")
-    return problems
-
-
-def _template_sources(template: Any) -> Iterator[tuple[str, str]]:
-    """Every text docxtpl renders, prepared as docxtpl prepares it, with a French label."""
-    document = template.docx
-    yield "corps du document", _as_rendered(template, template.get_xml())
-    for rel in document.part.rels.values():
-        if rel.is_external:
-            continue
-        if rel.reltype == RT.HEADER:
-            yield "en-tête", _as_rendered(template, rel.target_part.blob.decode("utf-8"))
-        elif rel.reltype == RT.FOOTER:
-            yield "pied de page", _as_rendered(template, rel.target_part.blob.decode("utf-8"))
-        elif rel.reltype == RT.FOOTNOTES:
-            yield "notes de bas de page", _as_rendered(template, rel.target_part.blob.decode("utf-8"))
-    properties = document.core_properties
-    for name in _RENDERED_PROPERTIES:
-        text = getattr(properties, name) or ""
-        if text:
-            yield f"propriété « {name} » du document", text
-
-
-def _as_rendered(template: Any, xml: str) -> str:
-    # docxtpl puts each paragraph on its own line before rendering: line numbers then point at paragraphs.
-    return re.sub(r"<w:p([ >])", r"\n<w:p\1", template.patch_xml(xml))
-
-
-def _near(source: str, line_number: int | None) -> str:
-    lines = source.splitlines()
-    if not line_number or line_number > len(lines):
-        return "?"
-    text = re.sub(r"<[^>]+>", "", lines[line_number - 1]).strip()
-    return text if len(text) <= 80 else text[:77] + "…"
-
-
-def _unknown_message(written: str, resolved: str, declared: set[str]) -> str:
-    """The problem, with the closest sibling the context does provide, written as the template would."""
-    parent, _, key = resolved.rpartition(".")
-    # Whole dotted names compare better than short keys ("structure.nom" is close to "structure.name").
-    siblings = sorted(name for name in declared if name.rpartition(".")[0] == parent)
-    close = difflib.get_close_matches(resolved, siblings, n=1)
-    if not close:
-        return f"Variable inconnue : {written}"
-    # `written` ends with the unknown key; what precedes it is how the template reaches the parent.
-    suggestion = written[: len(written) - len(key)] + close[0].rpartition(".")[2]
-    return f"Variable inconnue : {written} (vouliez-vous dire {suggestion} ?)"
-
-
-def _unknown_paths(tree: nodes.Template, declared: set[str], environment: Any) -> dict[str, str]:
-    """The dotted names a template reads that the context does not provide, as the template writes them
-    (mapped to the declared name they stand for: `t.montant` in a loop over tranches is "tranches.montant").
-
-    `{% for t in tranches %}{{ t.amount }}` reads "tranches.amount". An attribute of a value the context
-    gives as a string (`structure.name.upper()`) is not a variable and is left alone.
-    """
-    globals_ = meta.find_undeclared_variables(tree) - set(environment.globals)
-    parents = {name.rsplit(".", 1)[0] for name in declared if "." in name}
-    unknown: dict[str, str] = {}
-
-    def check(chain: nodes.Expr, scope: Mapping[str, str | None]) -> None:
-        steps: list[nodes.Getattr | nodes.Getitem] = []
-        base: nodes.Expr = chain
-        while isinstance(base, nodes.Getattr | nodes.Getitem):
-            steps.append(base)
-            base = base.node
-        if not isinstance(base, nodes.Name) or base.ctx != "load":
-            return
-        if base.name in scope:
-            resolved = scope[base.name]
-            if resolved is None:
-                return
-        elif base.name in globals_:
-            resolved = base.name
-            if resolved not in declared:
-                unknown[base.name] = base.name
-                return
-        else:
-            return  # a name the template sets itself
-        written = base.name
-        for step in reversed(steps):
-            if isinstance(step, nodes.Getattr):
-                key = step.attr
-            elif isinstance(step.arg, nodes.Const) and isinstance(step.arg.value, str):
-                key = step.arg.value
-            elif isinstance(step.arg, nodes.Const) and isinstance(step.arg.value, int):
-                written += f"[{step.arg.value}]"
-                continue  # an item of a list: its fields are named after the list
-            else:
-                return  # a computed key: nothing to check statically
-            if resolved not in parents:
-                return  # an attribute of a string value (a method such as upper)
-            candidate = f"{resolved}.{key}"
-            written += f".{key}"
-            if candidate not in declared:
-                if key not in _CONTAINER_METHODS:
-                    unknown[written] = candidate
-                return
-            resolved = candidate
-
-    def visit(node: nodes.Node, scope: Mapping[str, str | None]) -> None:
-        if isinstance(node, nodes.For):
-            visit(node.iter, scope)
-            inner = dict(scope)
-            if isinstance(node.target, nodes.Name):
-                inner[node.target.name] = _resolved(node.iter, scope, globals_, declared)
-            else:  # `for a, b in …`: unpacked values are not checked
-                inner.update((target.name, None) for target in node.target.find_all(nodes.Name))
-            for child in node.body:
-                visit(child, inner)
-            if node.test is not None:
-                visit(node.test, inner)
-            for child in node.else_:
-                visit(child, scope)
-            return
-        if isinstance(node, nodes.Getattr | nodes.Getitem | nodes.Name):
-            check(node, scope)
-            base: nodes.Node = node
-            while isinstance(base, nodes.Getattr | nodes.Getitem):
-                if isinstance(base, nodes.Getitem):
-                    visit(base.arg, scope)
-                base = base.node
-            if not isinstance(base, nodes.Name):
-                visit(base, scope)
-            return
-        for child in node.iter_child_nodes():
-            visit(child, scope)
-
-    visit(tree, {})
-    return unknown
-
-
-def _resolved(
-    expression: nodes.Node, scope: Mapping[str, str | None], globals_: set[str], declared: set[str]
-) -> str | None:
-    """The declared dotted name an expression such as `tranches` or `data.items` reads, if it is one."""
-    keys: list[str] = []
-    node = expression
-    while isinstance(node, nodes.Getattr):
-        keys.append(node.attr)
-        node = node.node
-    if not isinstance(node, nodes.Name):
-        return None
-    if node.name in scope:
-        root = scope[node.name]
-    elif node.name in globals_:
-        root = node.name
-    else:
-        return None
-    if root is None:
-        return None
-    path = ".".join([root, *reversed(keys)])
-    return path if path in declared else None
-
-
-def _escaping_problems(tree: nodes.Template) -> Iterator[str]:
-    for node in tree.find_all(nodes.Filter):
-        if node.name == "safe":
-            yield "Le filtre « safe » est interdit : il désactive l'échappement du texte saisi."
-    for modifier in tree.find_all(nodes.EvalContextModifier):
-        if any(keyword.key == "autoescape" for keyword in modifier.options):
-            yield "Le bloc « autoescape » est interdit : l'échappement du texte saisi doit rester actif."

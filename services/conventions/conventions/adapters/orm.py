@@ -14,6 +14,7 @@ from cnum_shared.framework.db import MONEY, UtcDateTime, enum_type, new_metadata
 from cnum_shared.framework.events.tables import define_event_tables
 from cnum_shared.framework.status_history import define_status_changes_table
 from conventions.domain.conventions import AmendmentStatus, ConventionStatus
+from conventions.domain.document_batches import BatchItemStatus, BatchStatus
 from conventions.domain.structures import BankDetailsStatus
 
 
@@ -26,7 +27,7 @@ class Base(DeclarativeBase):
 event_tables = define_event_tables(Base.metadata)
 #: Every write through the API: who, what, when, and the answer (DESIGN §4).
 audit_table = define_audit_table(Base.metadata)
-#: The history of the statuses of conventions, avenants and bank-details changes (who, why, when).
+#: The history of the statuses of conventions, avenants, bank-details changes and document batches.
 status_changes = define_status_changes_table(Base.metadata)
 
 
@@ -376,7 +377,7 @@ class DocumentBatch(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    status: Mapped[str] = mapped_column(String(10), index=True)
+    status: Mapped[BatchStatus] = mapped_column(enum_type(BatchStatus, length=10), index=True)
     format: Mapped[str] = mapped_column(String(4))
     total: Mapped[int]
     done: Mapped[int]
@@ -404,7 +405,7 @@ class DocumentBatchItem(Base):
     batch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("document_batches.id", ondelete="CASCADE"))
     position: Mapped[int]
     convention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conventions.id"))
-    status: Mapped[str] = mapped_column(String(10))
+    status: Mapped[BatchItemStatus] = mapped_column(enum_type(BatchItemStatus, length=10))
     document_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("generated_documents.id"))
     error: Mapped[str | None] = mapped_column(String(1000))
 

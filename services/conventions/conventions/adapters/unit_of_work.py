@@ -11,6 +11,14 @@ from cnum_shared.core.parameters import ParameterNode
 from cnum_shared.framework.db import Database, UnitOfWork
 from cnum_shared.framework.events.outbox import Outbox
 from cnum_shared.framework.status_history import SqlTransitionLog
+from conventions.adapters.document_repositories import (
+    SqlDocumentBatchRepository,
+    SqlDocumentSubjects,
+    SqlDownloadLog,
+    SqlGeneratedDocumentRepository,
+    SqlSignedCopyRepository,
+    SqlTemplateRepository,
+)
 from conventions.adapters.files import LocalFiles
 from conventions.adapters.orm import event_tables, status_changes
 from conventions.adapters.repositories import (
@@ -38,7 +46,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.files = files
 
     def _open(self, session: Session) -> None:
-        # One line per repository: the documents' repositories join this list.
+        # One line per repository.
         self.structures = SqlStructureRepository(session)
         self.conventions = SqlConventionRepository(session)
         self.amendments = SqlAmendmentRepository(session)
@@ -47,6 +55,12 @@ class SqlUnitOfWork(UnitOfWork):
         self.contracts = SqlContractRepository(session)
         self.bank_details = SqlBankDetailsRepository(session)
         self.personal_data = SqlPersonalDataRepository(session)
+        self.templates = SqlTemplateRepository(session)
+        self.generated_documents = SqlGeneratedDocumentRepository(session)
+        self.downloads = SqlDownloadLog(session)
+        self.signed_copies = SqlSignedCopyRepository(session)
+        self.document_subjects = SqlDocumentSubjects(session)
+        self.document_batches = SqlDocumentBatchRepository(session)
         self.outbox = Outbox(session, event_tables, PRODUCER)
         self.history = SqlTransitionLog(session, status_changes)
 

@@ -10,10 +10,11 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from cnum_shared.framework.auth import READERS, Role
-from cnum_shared.framework.web import Blueprint, abort, current_principal, link, service_context
-from conventions.config import ConventionsSettings
-from conventions.service_layer import batches as use_cases
-from conventions.service_layer.batches import MAX_BATCH_SIZE
+from cnum_shared.framework.web import Blueprint, current_principal, link
+from conventions.api.documents import adapters, unit_of_work
+from conventions.domain.document_batches import MAX_BATCH_SIZE, BatchStatus, progress
+from conventions.service_layer.batches import archive_path, get_batch, request_batch
+from conventions.service_layer.documents import RequestBatch
 
 blp = Blueprint("document_batches", __name__, url_prefix="/document-batches", description="Lots de documents")
 
@@ -30,7 +31,7 @@ class BatchRequestSchema(Schema):
 
 class BatchSchema(Schema):
     id = fields.UUID()
-    status = fields.String(metadata={"enum": ["queued", "running", "done", "failed"]})
+    status = fields.String(metadata={"enum": [status.value for status in BatchStatus]})
     format = fields.String()
     total = fields.Integer()
     done = fields.Integer()
@@ -42,15 +43,7 @@ class BatchSchema(Schema):
     finished_at = fields.AwareDateTime(allow_none=True)
 
     def _progress(self, batch: Any) -> int:
-        return (100 * (batch.done + batch.failed)) // batch.total if batch.total else 100
-
-
-def _refuse(error: Exception) -> Any:
-    if isinstance(error, use_cases.InvalidBatch):
-        return abort(422, "Lot invalide.", errors={"json": error.problems})
-    if isinstance(error, use_cases.BatchNotReady):
-        return abort(409, "Le lot n'est pas terminé.", headers={"Retry-After": "5"})
-    return abort(404, "Lot introuvable.")
+        return progress(batch.done, batch.failed, batch.total)
 
 
 @blp.route("")
@@ -65,13 +58,9 @@ class Batches(MethodView):
     )
     def post(self, body: dict[str, Any]) -> Any:
         """Queue a batch; the scheduler renders it (follow `progress` with GET, then fetch the archive)."""
-        with service_context().database.unit_of_work() as uow:
-            try:
-                return use_cases.request_batch(
-                    uow, body["convention_ids"], body["format"], current_principal().sub
-                )
-            except use_cases.InvalidBatch as error:
-                return _refuse(error)
+        command = RequestBatch(body["convention_ids"], body["format"], current_principal().sub)
+        with unit_of_work() as uow:
+            return request_batch(uow, command)
 
 
 @blp.route("/<uuid:batch_id>")
@@ -80,11 +69,8 @@ class BatchById(MethodView):
     @blp.response(200, BatchSchema)
     def get(self, batch_id: uuid.UUID) -> Any:
         """A batch and its progress."""
-        with service_context().database.unit_of_work(read_only=True) as uow:
-            try:
-                return use_cases.get_batch(uow, batch_id)
-            except use_cases.BatchNotFound as error:
-                return _refuse(error)
+        with unit_of_work(read_only=True) as uow:
+            return get_batch(uow, batch_id)
 
 
 @blp.route("/<uuid:batch_id>/archive")
@@ -93,13 +79,8 @@ class BatchArchive(MethodView):
     @blp.doc(responses={"200": {"description": "ZIP des documents", "content": {"application/zip": {}}}})
     def get(self, batch_id: uuid.UUID) -> Any:
         """The ZIP of a finished batch (409 while it runs)."""
-        settings = service_context().settings
-        assert isinstance(settings, ConventionsSettings)
-        with service_context().database.unit_of_work(read_only=True) as uow:
-            try:
-                path = use_cases.archive_path(uow, batch_id, settings.var_dir)
-            except (use_cases.BatchNotFound, use_cases.BatchNotReady) as error:
-                return _refuse(error)
+        with unit_of_work(read_only=True) as uow:
+            path = archive_path(uow, batch_id, adapters())
         return send_file(
             path, mimetype="application/zip", as_attachment=True, download_name=f"lot-{batch_id}.zip"
         )

@@ -170,7 +170,7 @@ def convention_terms(
     posts: int,
     start_date: date,
     duration_months: int,
-    tree: ParameterNode | None = None,
+    tree: ParameterNode,
 ) -> ConventionTerms:
     """The amount per post, total and tranches of a convention, or InvalidConvention in French."""
     problems: dict[str, list[str]] = {}

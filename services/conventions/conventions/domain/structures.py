@@ -64,7 +64,7 @@ class InvalidStructure(Invalid):
         return "; ".join(parts + [rule.message for rule in self.rules])
 
 
-def kind_of(structure_type: str, on: date, *, tree: ParameterNode | None = None) -> StructureKind:
+def kind_of(structure_type: str, on: date, *, tree: ParameterNode) -> StructureKind:
     """Public or private, as the parameters class the type on `on`."""
     return StructureKind(legal.structure_type(structure_type, on, tree=tree).kind.value)
 
@@ -86,7 +86,7 @@ def normalized_identifier(value: str, department: str) -> str:
 
 
 def structure_problems(
-    fields: Mapping[str, object], on: date | None = None, *, tree: ParameterNode | None = None
+    fields: Mapping[str, object], on: date | None = None, *, tree: ParameterNode
 ) -> dict[str, list[str]]:
     """Every rule a structure's fields break, by field (empty when valid). Checks only the fields given.
 
@@ -143,7 +143,7 @@ def structure_problems(
 
 
 def eligibility_violations(
-    structure_type: str, on: date, *, tree: ParameterNode | None = None
+    structure_type: str, on: date, *, tree: ParameterNode
 ) -> list[StructureRuleViolation]:
     """The named rules that refuse a type of structure on `on` (State deconcentrated services)."""
     try:
@@ -155,7 +155,7 @@ def eligibility_violations(
     return [StructureRuleViolation(rule.refusal_rule, rule.refusal_message(), rule.reference)]
 
 
-def check_structure(fields: Mapping[str, object], on: date, *, tree: ParameterNode | None = None) -> None:
+def check_structure(fields: Mapping[str, object], on: date, *, tree: ParameterNode) -> None:
     """InvalidStructure naming every field problem and every refusing rule, or nothing."""
     problems = structure_problems(fields, on, tree=tree)
     rules = (

@@ -8,11 +8,11 @@ from typing import cast
 from cnum_shared.framework.events.relay import relay_outbox_job
 from cnum_shared.framework.jobs import Job
 from cnum_shared.framework.web import ServiceContext
-from conventions.adapters.converter import PdfConverter
 from conventions.adapters.orm import event_tables
 from conventions.config import ConventionsSettings
 from conventions.service_layer.batches import run_document_batches
 from conventions.service_layer.commands import PurgePersonalData
+from conventions.service_layer.documents import RunDocumentBatches
 from conventions.service_layer.personal_data import purge_personal_data
 from conventions.service_layer.unit_of_work import ConventionsUnitOfWork
 
@@ -20,9 +20,10 @@ from conventions.service_layer.unit_of_work import ConventionsUnitOfWork
 def _run_document_batches(context: ServiceContext, as_of: date) -> str:
     settings = context.settings
     assert isinstance(settings, ConventionsSettings)
-    converter = PdfConverter(settings.converter_url, settings.converter_timeout_seconds)
     return run_document_batches(
-        context.database, settings.var_dir, converter.convert, as_of, settings.batch_concurrency
+        context.unit_of_work,  # type: ignore[arg-type]
+        RunDocumentBatches(today=as_of, concurrency=settings.batch_concurrency),
+        context.adapters,
     )
 
 

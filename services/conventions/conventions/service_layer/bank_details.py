@@ -61,7 +61,7 @@ def rib_media_type(uow: ConventionsUnitOfWork, content: bytes) -> str:
 def request_change(uow: ConventionsUnitOfWork, command: RequestBankDetailsChange) -> BankDetailsChange:
     """A new IBAN asked for, with the RIB that proves it; nothing changes until it is confirmed."""
     structure = get_structure(uow, command.structure_id)
-    problems = structure_problems({"iban": command.iban, "bic": command.bic})
+    problems = structure_problems({"iban": command.iban, "bic": command.bic}, tree=uow.parameters)
     if problems:
         raise InvalidBankDetails(problems)
     media_type = rib_media_type(uow, command.rib)

@@ -13,9 +13,10 @@ from pypdf import PdfReader, PdfWriter
 
 from cnum_shared.testing import bearer, free_port, service_app
 from conventions import create_app
+from conventions.adapters.document_adapters import built_in_template as _built_in
 from conventions.adapters.pdf import provenance_of
 from conventions.service_layer.batches import run_document_batches
-from conventions.service_layer.documents import _built_in
+from conventions.service_layer.documents import RunDocumentBatches
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -413,21 +414,15 @@ def test_a_countersigned_copy_above_the_limit_is_a_413(database_url, tmp_path, a
 def test_a_batch_renders_every_convention_with_progress_and_gives_a_zip(
     documents_api, documents_app, converter_url
 ):
-    from conventions.adapters.converter import PdfConverter
-
     structure = documents_api.structure("974")
     conventions = [documents_api.convention(structure, signed_on="2021-03-15") for _ in range(3)]
     documents_api.convention(structure)  # a draft: not in "every signed convention"
 
     batch = documents_api.call("POST", "/document-batches", 202, {"format": "pdf"})
     documents_api.call("GET", f"/document-batches/{batch['id']}/archive", 409)
-    settings = documents_app.extensions["cnum"].settings
+    context = documents_app.extensions["cnum"]  # its adapters use the session's converter (converter_url)
     summary = run_document_batches(
-        documents_app.extensions["cnum"].database,
-        settings.var_dir,
-        PdfConverter(converter_url, 120).convert,
-        date(2026, 11, 25),
-        2,
+        context.unit_of_work, RunDocumentBatches(today=date(2026, 11, 25), concurrency=2), context.adapters
     )
     done = documents_api.call("GET", f"/document-batches/{batch['id']}", 200)
     archive = documents_api.client.get(

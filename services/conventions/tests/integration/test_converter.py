@@ -269,3 +269,20 @@ def test_a_converter_killed_outright_takes_its_workers_with_it(tmp_path):
     while profiles_processes(tmp_path / "profiles") and time.monotonic() < deadline:
         time.sleep(0.1)
     assert profiles_processes(tmp_path / "profiles") == []
+
+
+def test_without_a_profiles_directory_the_converter_keeps_its_profiles_under_cnum_var_dir(
+    tmp_path, monkeypatch
+):
+    var_dir = tmp_path / "elsewhere"
+    monkeypatch.setenv("CNUM_VAR_DIR", str(var_dir))
+    port = free_port()
+    process = start_converter(port, 1, None, tmp_path / "converter.log")
+    try:
+        wait_until_ready(f"http://127.0.0.1:{port}", process=process)
+        workers = set(profiles_processes(var_dir / "converter")) - {str(process.pid)}
+
+        assert (var_dir / "converter" / "worker-0").is_dir()
+        assert len(workers) == 1  # its LibreOffice runs on the profile under CNUM_VAR_DIR
+    finally:
+        stop_converter(process)

@@ -15,6 +15,7 @@ from docx import Document
 from docxtpl import DocxTemplate
 
 from cnum_shared.core.money import format_eur_fr
+from cnum_shared.core.parameters import parameters
 from conventions.adapters import documents
 from conventions.adapters.document_context import (
     BLANK,
@@ -30,11 +31,13 @@ from conventions.adapters.documents import (
     TemplateNotDocx,
     TemplateRenderError,
     data_sha256,
-    lint_template,
     render_docx,
     template_sha256,
 )
+from conventions.adapters.template_lint import lint_template
 from conventions.templates import build_templates
+
+TREE = parameters()
 
 TEMPLATES_DIR = Path(build_templates.__file__).parent
 TEMPLATE_NAMES = ("convention", "convention_avenant", "contract_avenant")
@@ -147,7 +150,9 @@ DATA = {"convention": convention_data, "convention_avenant": avenant_data, "cont
 
 
 def render(name: str, data: dict | None = None) -> bytes:
-    return render_docx(shipped(name), template_context(name, data if data is not None else DATA[name]()))
+    return render_docx(
+        shipped(name), template_context(name, data if data is not None else DATA[name](), tree=TREE)
+    )
 
 
 def text_of(content: bytes) -> str:
@@ -350,7 +355,7 @@ def test_a_template_without_core_properties_gets_fixed_dates_not_today():
         package_rels = archive.read("_rels/.rels").decode("utf-8")
     package_rels = re.sub(r"<Relationship [^>]*core-properties[^>]*/>", "", package_rels)
     template = rezip(template, replace={"_rels/.rels": package_rels.encode()}, drop=("docProps/core.xml",))
-    context = template_context("convention", convention_data())
+    context = template_context("convention", convention_data(), tree=TREE)
 
     content = render_docx(template, context)
 
@@ -403,14 +408,14 @@ def test_a_template_cannot_reach_python_internals():
     template = docx_with("{{ structure.name.__class__.__mro__ }}")
 
     with pytest.raises(TemplateRenderError, match=r"interdite|absente"):
-        render_docx(template, template_context("convention", convention_data()))
+        render_docx(template, template_context("convention", convention_data(), tree=TREE))
 
 
 # --- Missing data stops the rendering -------------------------------------------------------------------
 
 
 def test_a_key_missing_from_the_context_is_an_error_not_an_empty_string():
-    context = template_context("convention", convention_data())
+    context = template_context("convention", convention_data(), tree=TREE)
     del context["structure"]["siret"]
 
     with pytest.raises(TemplateRenderError, match="siret"):
@@ -430,7 +435,7 @@ def test_an_unknown_code_cannot_be_written_in_a_document():
     data["structure"]["structure_type"] = "mairie"
 
     with pytest.raises(InvalidDocumentData, match="mairie"):
-        template_context("convention", data)
+        template_context("convention", data, tree=TREE)
 
 
 # --- The context ----------------------------------------------------------------------------------------
@@ -448,13 +453,13 @@ def test_a_template_only_ever_sees_strings_lists_and_dicts(name):
         else:
             yield value
 
-    context = template_context(name, DATA[name]())
+    context = template_context(name, DATA[name](), tree=TREE)
 
     assert all(type(leaf) is str for leaf in leaves(context))
 
 
 def test_the_context_writes_codes_amounts_and_dates_in_french():
-    context = template_context("convention", convention_data())
+    context = template_context("convention", convention_data(), tree=TREE)
 
     assert context["structure"]["kind_label"] == "structure publique"
     assert context["structure"]["department_name"] == "La Réunion"
@@ -645,7 +650,7 @@ def test_a_template_declaring_an_external_entity_is_refused():
     with pytest.raises(TemplateNotDocx, match="DOCTYPE") as linted:
         lint_template(template, "convention")
     with pytest.raises(TemplateNotDocx, match="DOCTYPE") as rendered:
-        render_docx(template, template_context("convention", convention_data()))
+        render_docx(template, template_context("convention", convention_data(), tree=TREE))
 
     assert "root:" not in str(linted.value) and "root:" not in str(rendered.value)
 
@@ -690,4 +695,4 @@ def test_a_missing_bonus_flag_is_an_error_not_a_silent_sentence():
     del data["convention"]["renewal_bonus"]
 
     with pytest.raises(InvalidDocumentData, match="renewal_bonus"):
-        template_context("convention", data)
+        template_context("convention", data, tree=TREE)

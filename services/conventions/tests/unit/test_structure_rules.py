@@ -2,6 +2,7 @@ from datetime import date
 
 import pytest
 
+from cnum_shared.core.parameters import parameters
 from conventions.demo import DEMO_STRUCTURES
 from conventions.domain.structures import (
     InvalidStructure,
@@ -14,12 +15,14 @@ from conventions.domain.structures import (
     structure_problems,
 )
 
+TREE = parameters()
+
 ON = date(2021, 3, 1)
 
 
 @pytest.mark.parametrize("fields", DEMO_STRUCTURES, ids=lambda f: f["city"])
 def test_the_demo_structures_break_no_rule(fields):
-    assert structure_problems(fields, ON) == {}
+    assert structure_problems(fields, ON, tree=TREE) == {}
 
 
 # Fiche programme §5.4 and FAQ a27r6c: public bodies (collectivities, their groupings, CCAS, CIAS, OPH,
@@ -36,7 +39,7 @@ PUBLIC, PRIVATE = StructureKind.PUBLIC, StructureKind.PRIVATE
      ("entreprise_ess", PRIVATE)],
 )  # fmt: skip
 def test_each_type_belongs_to_a_kind(structure_type, kind):
-    assert kind_of(structure_type, ON) is kind
+    assert kind_of(structure_type, ON, tree=TREE) is kind
 
 
 def test_a_state_deconcentrated_service_is_refused_by_a_named_rule():
@@ -47,14 +50,18 @@ def test_a_state_deconcentrated_service_is_refused_by_a_named_rule():
     assert "a27r6c" in violation.reference
     assert eligibility_violations("ccas", ON) == []
     with pytest.raises(InvalidStructure) as refused:
-        check_structure({**DEMO_STRUCTURES[0], "structure_type": "service_deconcentre_etat"}, ON)
+        check_structure({**DEMO_STRUCTURES[0], "structure_type": "service_deconcentre_etat"}, ON, tree=TREE)
     assert refused.value.problems == {}
     assert [rule.code for rule in refused.value.rules] == ["state_service_not_eligible"]
 
 
 def test_only_the_fields_given_are_checked():
-    assert structure_problems({"postcode": "00000"}) == {}
-    assert set(structure_problems({"siret": "123", "iban": "FR00", "bic": "?"})) == {"siret", "iban", "bic"}
+    assert structure_problems({"postcode": "00000"}, tree=TREE) == {}
+    assert set(structure_problems({"siret": "123", "iban": "FR00", "bic": "?"}, tree=TREE)) == {
+        "siret",
+        "iban",
+        "bic",
+    }
 
 
 def test_an_iban_is_stored_compact():
@@ -94,6 +101,6 @@ def test_an_identifier_is_stored_in_one_form(typed, department, stored):
     ],
 )
 def test_an_identifier_of_another_territory_or_form_is_refused_in_french(siret, department, words):
-    problems = structure_problems({"siret": siret, "department": department})
+    problems = structure_problems({"siret": siret, "department": department}, tree=TREE)
 
     assert words in " ".join(problems["siret"])

@@ -12,13 +12,16 @@ import zipfile
 import pytest
 from docx import Document
 
+from cnum_shared.core.parameters import parameters
 from conventions.adapters.document_context import SAMPLE_DATA, template_context
 from conventions.adapters.documents import (
     RenderLimitExceeded,
     TemplateNotDocx,
-    lint_template,
     render_docx,
 )
+from conventions.adapters.template_lint import lint_template
+
+TREE = parameters()
 
 RELS = "word/_rels/document.xml.rels"
 RELATIONSHIPS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -94,7 +97,7 @@ def test_a_template_with_a_linked_external_image_is_refused_naming_the_part_and_
         "est interdite. Le modèle est refusé."
     )
     with pytest.raises(TemplateNotDocx, match="rId900"):
-        render_docx(template, template_context("convention", SAMPLE_DATA["convention"]))
+        render_docx(template, template_context("convention", SAMPLE_DATA["convention"], tree=TREE))
 
 
 @pytest.mark.parametrize(
@@ -267,7 +270,7 @@ def test_a_template_that_expands_without_bound_is_refused_quickly(body, words, m
     started = time.monotonic()
 
     with pytest.raises(RenderLimitExceeded, match=words):
-        render_docx(template, template_context("convention", SAMPLE_DATA["convention"]))
+        render_docx(template, template_context("convention", SAMPLE_DATA["convention"], tree=TREE))
     problems = lint_template(template, "convention")
 
     assert time.monotonic() - started < 30

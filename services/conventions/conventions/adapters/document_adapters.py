@@ -1,0 +1,95 @@
+"""The document adapters the use cases are given (service_layer/documents/ports.py), and their builder,
+which the composition root calls once: `build_document_adapters(settings)`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from importlib.metadata import version
+from typing import Any
+
+from cnum_shared.core.parameters import ParameterNode
+from conventions.adapters import documents as docx
+from conventions.adapters.converter import PdfConverter
+from conventions.adapters.document_context import template_context
+from conventions.adapters.document_store import LocalFileStore
+from conventions.adapters.pdf import InvalidPdf, check_uploaded_pdf, stamp_provenance
+from conventions.adapters.template_lint import lint_template
+from conventions.config import ConventionsSettings
+from conventions.domain.documents import RenderingRefused, UnreadablePdf
+
+#: What every generated PDF names as its maker.
+GENERATOR = f"cnum-conventions {version('cnum-conventions')}"
+
+
+def built_in_template(template_name: str) -> bytes:
+    """A template shipped with the code (conventions/templates/<name>.docx)."""
+    return resources.files("conventions.templates").joinpath(f"{template_name}.docx").read_bytes()
+
+
+class DocxRenderer:
+    """docxtpl in a sandbox (adapters/documents.py), behind the service layer's DocumentRenderer; the
+    labels of a document (structure types...) come from `tree`, the legal parameters."""
+
+    def __init__(self, tree: ParameterNode) -> None:
+        self.tree = tree
+
+    def render(self, template_name: str, template: bytes, data: Mapping[str, Any]) -> bytes:
+        try:
+            return docx.render_docx(template, template_context(template_name, data, tree=self.tree))
+        except (docx.TemplateRenderError, docx.TemplateNotDocx) as error:
+            raise RenderingRefused(str(error)) from error
+
+    def lint(self, template_name: str, template: bytes) -> list[str]:
+        try:
+            return lint_template(template, template_name, legal_tree=self.tree)
+        except docx.TemplateNotDocx as error:
+            return [str(error)]
+
+    def data_sha256(self, data: Mapping[str, Any]) -> str:
+        return docx.data_sha256(data)
+
+    def built_in(self, template_name: str) -> bytes:
+        return built_in_template(template_name)
+
+
+class PypdfTools:
+    """Provenance stamped on generated PDFs, checks on uploaded ones (adapters/pdf.py)."""
+
+    def stamp(
+        self, pdf: bytes, *, template_name: str, template_sha256: str, data_sha256: str, generator: str
+    ) -> bytes:
+        return stamp_provenance(
+            pdf,
+            template_name=template_name,
+            template_sha256=template_sha256,
+            data_sha256=data_sha256,
+            generator=generator,
+        )
+
+    def pages(self, pdf: bytes) -> int:
+        try:
+            return check_uploaded_pdf(pdf).pages
+        except InvalidPdf as error:
+            raise UnreadablePdf(str(error)) from error
+
+
+@dataclass(frozen=True)
+class DocumentAdapters:
+    converter: PdfConverter
+    renderer: DocxRenderer
+    pdf: PypdfTools
+    store: LocalFileStore
+    generator: str = GENERATOR
+
+
+def build_document_adapters(settings: ConventionsSettings, tree: ParameterNode) -> DocumentAdapters:
+    """The converter client, the DOCX renderer, the PDF tools and the file store under CNUM_VAR_DIR;
+    `tree` is the legal parameter tree the composition root loaded."""
+    return DocumentAdapters(
+        converter=PdfConverter(settings.converter_url, settings.converter_timeout_seconds),
+        renderer=DocxRenderer(tree),
+        pdf=PypdfTools(),
+        store=LocalFileStore(settings.var_dir),
+    )

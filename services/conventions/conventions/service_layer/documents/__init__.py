@@ -1,0 +1,73 @@
+"""Documents, one module per resource:
+
+- `templates`: template versions (the built-in ones stored once, uploads linted, the version in force
+  on a legal date);
+- `content`: what each document says (the data its template receives);
+- `generation`: the convention, its avenants and the contract avenant, rendered once and stored, every
+  download logged;
+- `downloads`: the download log;
+- `signed_copies`: the countersigned convention, uploaded and served;
+- `ports`: what these use cases need (the unit of work's repositories, the document adapters);
+- `commands`, `errors`: their typed commands and their refusals.
+
+The batches (many conventions rendered in the background) are in service_layer/batches.py.
+"""
+
+from __future__ import annotations
+
+from conventions.service_layer.documents.commands import (
+    DownloadAmendmentDocument,
+    DownloadContractAvenant,
+    DownloadConventionDocument,
+    DownloadSignedCopy,
+    Reader,
+    RequestBatch,
+    RunDocumentBatches,
+    StoreSignedCopy,
+    UploadTemplateVersion,
+)
+from conventions.service_layer.documents.downloads import list_downloads
+from conventions.service_layer.documents.generation import (
+    StoredDocument,
+    download_amendment_document,
+    download_contract_avenant,
+    download_convention_document,
+)
+from conventions.service_layer.documents.ports import DocumentAdapters, DocumentsUnitOfWork
+from conventions.service_layer.documents.signed_copies import (
+    download_signed_copy,
+    list_signed_copies,
+    store_signed_copy,
+)
+from conventions.service_layer.documents.templates import (
+    check_template_name,
+    list_template_versions,
+    templates_in_force,
+    upload_template_version,
+)
+
+__all__ = [
+    "DocumentAdapters",
+    "DocumentsUnitOfWork",
+    "DownloadAmendmentDocument",
+    "DownloadContractAvenant",
+    "DownloadConventionDocument",
+    "DownloadSignedCopy",
+    "Reader",
+    "RequestBatch",
+    "RunDocumentBatches",
+    "StoreSignedCopy",
+    "StoredDocument",
+    "UploadTemplateVersion",
+    "check_template_name",
+    "download_amendment_document",
+    "download_contract_avenant",
+    "download_convention_document",
+    "download_signed_copy",
+    "list_downloads",
+    "list_signed_copies",
+    "list_template_versions",
+    "store_signed_copy",
+    "templates_in_force",
+    "upload_template_version",
+]

@@ -1,0 +1,86 @@
+"""The typed commands of the document use cases."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from cnum_shared.framework.auth import Principal
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who asks for a document, as the download log records it; a structure user sees only her own."""
+
+    principal: Principal
+    client_address: str | None = None
+
+
+@dataclass(frozen=True)
+class UploadTemplateVersion:
+    template_name: str
+    content: bytes
+    effective_from: date
+    uploaded_by: str
+
+
+@dataclass(frozen=True)
+class DownloadConventionDocument:
+    convention_id: uuid.UUID
+    format: str
+    #: The generation date the document states (not part of its data hash).
+    today: date
+    reader: Reader
+
+
+@dataclass(frozen=True)
+class DownloadAmendmentDocument:
+    convention_id: uuid.UUID
+    amendment_id: uuid.UUID
+    format: str
+    today: date
+    reader: Reader
+
+
+@dataclass(frozen=True)
+class DownloadContractAvenant:
+    contract_id: uuid.UUID
+    format: str
+    today: date
+    reader: Reader
+
+
+@dataclass(frozen=True)
+class StoreSignedCopy:
+    convention_id: uuid.UUID
+    content: bytes
+    #: The name the user gave, kept as text only (never a path).
+    file_name: str
+    uploader: Principal
+
+
+@dataclass(frozen=True)
+class DownloadSignedCopy:
+    convention_id: uuid.UUID
+    copy_id: uuid.UUID
+    reader: Reader
+
+
+@dataclass(frozen=True)
+class RequestBatch:
+    #: None or empty: every signed or amended convention.
+    convention_ids: Sequence[uuid.UUID] | None
+    format: str
+    requested_by: str
+
+
+@dataclass(frozen=True)
+class RunDocumentBatches:
+    #: The generation date the documents state.
+    today: date
+    #: Documents rendered at once: as many as the converter has workers.
+    concurrency: int
+    #: Who the history names for the job's moves.
+    actor: str = "run_document_batches"

@@ -1,0 +1,202 @@
+"""What the document use cases need of the outside world: the unit of work (its repositories, its
+transition log, the parameter tree) and the document adapters the composition root builds once.
+
+Protocols only: the SQL ones are in conventions.adapters.document_repositories, the I/O ones in
+conventions.adapters.{documents,converter,pdf,document_store}; the unit tests give fakes with the same
+names (tests/unit/fakes_documents.py).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, Protocol, Self
+
+from cnum_shared.core.parameters import ParameterNode
+from cnum_shared.core.state_machine import TransitionLog
+from conventions.adapters.orm import (
+    Contract,
+    Convention,
+    ConventionAmendment,
+    DocumentBatch,
+    DocumentBatchItem,
+    DocumentDownload,
+    GeneratedDocument,
+    SignedCopy,
+    TemplateVersion,
+)
+from conventions.domain.documents import BatchEntry, DocumentKey
+
+# --- Repositories ---------------------------------------------------------------------------------------
+
+
+class TemplateRepository(Protocol):
+    def get(self, sha256: str) -> TemplateVersion | None: ...
+    def has_any(self, template_name: str) -> bool: ...
+    def add(self, template: TemplateVersion) -> None: ...
+    def versions(self, template_name: str) -> Sequence[TemplateVersion]:
+        """Every version, the latest `effective_from` first (then the latest uploaded)."""
+        ...
+
+    def in_force(self, template_name: str, legal_date: date) -> TemplateVersion | None:
+        """The latest version whose `effective_from` is on or before `legal_date`."""
+        ...
+
+
+class GeneratedDocumentRepository(Protocol):
+    def find(self, key: DocumentKey) -> GeneratedDocument | None: ...
+    def add(self, document: GeneratedDocument) -> None: ...
+    def purged(self, subject_id: uuid.UUID, template_name: str, fmt: str) -> list[tuple[str, str]]:
+        """(format, SHA-256) of the purged versions of a subject's document, the oldest first."""
+        ...
+
+
+class DownloadLog(Protocol):
+    def add(self, download: DocumentDownload) -> None: ...
+    def of_convention(self, convention_id: uuid.UUID) -> Sequence[DocumentDownload]:
+        """The lines of a convention's documents, the newest first."""
+        ...
+
+
+class SignedCopyRepository(Protocol):
+    def get(self, copy_id: uuid.UUID) -> SignedCopy | None: ...
+    def add(self, copy: SignedCopy) -> None: ...
+    def of_convention(self, convention_id: uuid.UUID) -> Sequence[SignedCopy]:
+        """A convention's countersigned copies, the newest first."""
+        ...
+
+
+class DocumentSubjects(Protocol):
+    """The conventions, avenants and contracts documents are about (read only)."""
+
+    def convention(self, convention_id: uuid.UUID) -> Convention | None: ...
+    def amendment(self, amendment_id: uuid.UUID) -> ConventionAmendment | None: ...
+    def contract(self, contract_id: uuid.UUID) -> Contract | None: ...
+    def known_conventions(self, convention_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]: ...
+    def signed_conventions(self) -> list[uuid.UUID]:
+        """The signed or amended conventions, by reference."""
+        ...
+
+
+class DocumentBatchRepository(Protocol):
+    def get(self, batch_id: uuid.UUID) -> DocumentBatch | None: ...
+    def add(self, batch: DocumentBatch, convention_ids: Sequence[uuid.UUID]) -> None:
+        """The batch and one pending item per convention, in this order."""
+        ...
+
+    def oldest_waiting(self) -> DocumentBatch | None:
+        """The oldest batch a job may take: queued, or left running by a stopped job."""
+        ...
+
+    def claim(self, batch: DocumentBatch, status: str, started_at: Any) -> bool:
+        """Mark it `status` if no one moved it meanwhile (a conditional UPDATE); False when someone did."""
+        ...
+
+    def pending_items(self, batch_id: uuid.UUID) -> list[uuid.UUID]: ...
+    def item(self, item_id: uuid.UUID) -> DocumentBatchItem | None: ...
+    def count(self, batch_id: uuid.UUID, *, done: int = 0, failed: int = 0) -> None:
+        """Add to the batch's counters in the database (items of one batch finish concurrently)."""
+        ...
+
+    def rendered(self, batch_id: uuid.UUID) -> list[BatchEntry]:
+        """The rendered items of a batch, in order."""
+        ...
+
+
+class DocumentsUnitOfWork(Protocol):
+    """The unit of work the document use cases run in."""
+
+    templates: TemplateRepository
+    generated_documents: GeneratedDocumentRepository
+    downloads: DownloadLog
+    signed_copies: SignedCopyRepository
+    document_subjects: DocumentSubjects
+    document_batches: DocumentBatchRepository
+    #: Where the state machines write their transitions (the `status_changes` table).
+    history: TransitionLog
+    #: The legal parameters (shared/parameters), loaded once by the composition root.
+    parameters: ParameterNode
+
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *args: object) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+
+
+# --- Adapters -----------------------------------------------------------------------------------------
+
+
+class Converter(Protocol):
+    """DOCX to PDF (the warm LibreOffice pool): raises the converter exceptions of domain.documents."""
+
+    def convert(self, docx: bytes) -> bytes: ...
+
+
+class DocumentRenderer(Protocol):
+    """Templates and data to DOCX (docxtpl, sandboxed), and the checks of an uploaded template."""
+
+    def render(self, template_name: str, template: bytes, data: Mapping[str, Any]) -> bytes:
+        """The DOCX; RenderingRefused when the template cannot render this data."""
+        ...
+
+    def lint(self, template_name: str, template: bytes) -> list[str]:
+        """What is wrong with an uploaded template (nothing: an empty list)."""
+        ...
+
+    def data_sha256(self, data: Mapping[str, Any]) -> str: ...
+    def built_in(self, template_name: str) -> bytes:
+        """The template shipped with the code."""
+        ...
+
+
+class PdfTools(Protocol):
+    def stamp(
+        self, pdf: bytes, *, template_name: str, template_sha256: str, data_sha256: str, generator: str
+    ) -> bytes:
+        """The same PDF with its provenance in its metadata."""
+        ...
+
+    def pages(self, pdf: bytes) -> int:
+        """The pages of an uploaded PDF; UnreadablePdf when it is not a plain, readable PDF."""
+        ...
+
+
+class FileStore(Protocol):
+    """Files under the service's var directory, by relative path."""
+
+    def exists(self, path: str) -> bool: ...
+    def read(self, path: str) -> bytes:
+        """The bytes; OSError when the file is missing."""
+        ...
+
+    def write(self, path: str, content: bytes) -> None:
+        """Written atomically: a reader sees the whole file or none."""
+        ...
+
+    def write_zip(self, path: str, members: Sequence[tuple[str, str]]) -> None:
+        """An archive (stored, not compressed) of the files at `members`' paths, named as given."""
+        ...
+
+    def absolute(self, path: str) -> Path:
+        """Where a stored file is, for sending it."""
+        ...
+
+
+class DocumentAdapters(Protocol):
+    """The document adapters, built once by the composition root and handed to the use cases
+    (conventions.adapters.documents.build_document_adapters)."""
+
+    @property
+    def converter(self) -> Converter: ...
+    @property
+    def renderer(self) -> DocumentRenderer: ...
+    @property
+    def pdf(self) -> PdfTools: ...
+    @property
+    def store(self) -> FileStore: ...
+    @property
+    def generator(self) -> str:
+        """The name and version of this program, in every generated PDF's metadata."""
+        ...
