@@ -59,3 +59,11 @@ class Forbidden(DomainError):
 
     status = 403
     default_message = "Action non autorisée."
+
+
+class ConcurrentWrite(Conflict):
+    """Another transaction stored the same thing at the same moment (a unique key held): the unit of work
+    rolled this one back. The use case says what it means (its own refusal, or nothing to do); left
+    unanswered, the caller gets a 409 and may retry."""
+
+    default_message = "Une autre modification est passée au même moment ; réessayez."

@@ -39,10 +39,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
+
+from cnum_shared.core.errors import ConcurrentWrite
 
 #: Constraint names are explicit so that migrations can drop them on both databases.
 NAMING_CONVENTION = {
@@ -333,7 +335,13 @@ class UnitOfWork:
         self._session = None
 
     def commit(self) -> None:
-        self.session.commit()
+        """Commit, or roll back and raise ConcurrentWrite when another transaction held a unique key (so
+        that use cases, which never see SQLAlchemy, can tell a race from a bug)."""
+        try:
+            self.session.commit()
+        except IntegrityError:
+            self.session.rollback()
+            raise ConcurrentWrite() from None
 
     def rollback(self) -> None:
         self.session.rollback()

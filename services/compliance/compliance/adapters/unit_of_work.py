@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cnum_shared.core.parameters import ParameterNode
@@ -24,7 +23,6 @@ from compliance.adapters.repositories import (
     StructureRepository,
     TrainingRepository,
 )
-from compliance.domain.errors import ConcurrentWrite
 
 PRODUCER = "compliance"
 
@@ -63,11 +61,3 @@ class SqlUnitOfWork(UnitOfWork):
         self.alerts = AlertRepository(session)
         self.outbox = Outbox(session, event_tables, PRODUCER)
         self.history = HistoryLog(session)
-
-    def commit(self) -> None:
-        """Commit, or roll back and raise ConcurrentWrite when another transaction held a unique key."""
-        try:
-            super().commit()
-        except IntegrityError:
-            self.rollback()
-            raise ConcurrentWrite() from None

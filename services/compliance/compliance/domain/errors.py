@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from cnum_shared.core.errors import Conflict
+from cnum_shared.core.errors import ConcurrentWrite
 
-
-class ConcurrentWrite(Conflict):
-    """Another transaction stored the same thing at the same moment (a unique key held): this one is
-    rolled back; the use case says what to do (refuse with its own message, or do nothing)."""
+__all__ = ["ConcurrentWrite"]

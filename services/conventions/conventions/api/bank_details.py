@@ -11,8 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from cnum_shared.framework.auth import READERS, Role
 from cnum_shared.framework.web import Blueprint, current_principal, link, service_context
-from conventions.api.context import unit_of_work
-from conventions.api.documents import read_upload
+from conventions.api.context import read_upload, unit_of_work
 from conventions.config import ConventionsSettings
 from conventions.domain.structures import BankDetailsStatus
 from conventions.service_layer import bank_details as use_cases

@@ -8,7 +8,6 @@ from typing import Any
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from cnum_shared.core.errors import DomainError
 from cnum_shared.core.wire import WAVES, legal_date, money_field
 from cnum_shared.framework.auth import READERS, Role
 from cnum_shared.framework.web import (
@@ -23,7 +22,7 @@ from conventions.api.context import unit_of_work
 from conventions.domain.conventions import ConventionAction, ConventionStatus
 from conventions.service_layer import commands, queries
 from conventions.service_layer import conventions as use_cases
-from conventions.service_layer.unit_of_work import SharedUnitOfWork, own
+from conventions.service_layer.unit_of_work import ConventionsUnitOfWork
 
 blp = Blueprint("conventions", __name__, url_prefix="/conventions", description="Conventions de subvention")
 
@@ -127,16 +126,9 @@ class AmendmentSchema(AmendmentFieldsSchema):
         return PlannedTrancheSchema(many=True).dump(use_cases.amendment_schedule(amendment))
 
 
-def refuse(error: Exception) -> Any:
-    """Raise a refused use case's error again: the framework answers every `DomainError` in one place."""
-    if isinstance(error, DomainError):
-        raise error
-    raise TypeError(f"not a refusal: {error!r}")
-
-
-def visible_convention(uow: SharedUnitOfWork, convention_id: uuid.UUID) -> Any:
+def visible_convention(uow: ConventionsUnitOfWork, convention_id: uuid.UUID) -> Any:
     """The convention, or a 404 when it does not exist or belongs to another structure."""
-    convention = queries.convention(own(uow), convention_id)
+    convention = queries.convention(uow, convention_id)
     ensure_structure_visible(convention.structure_id, "Convention introuvable.")
     return convention
 

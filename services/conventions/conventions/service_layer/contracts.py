@@ -37,7 +37,7 @@ from conventions.service_layer.commands import (
     SignContract,
 )
 from conventions.service_layer.conventions import UnknownStructure, get_convention, structure_details
-from conventions.service_layer.unit_of_work import ConventionsUnitOfWork, SharedUnitOfWork, own
+from conventions.service_layer.unit_of_work import ConventionsUnitOfWork
 
 #: A contract may be recorded on a convention in these states only.
 _OPEN_STATUSES = (ConventionStatus.SIGNED, ConventionStatus.AMENDED)
@@ -306,8 +306,8 @@ def sign_contract(uow: ConventionsUnitOfWork, command: SignContract) -> Contract
     return contract
 
 
-def get_contract(uow: SharedUnitOfWork, contract_id: uuid.UUID) -> Contract:
-    contract = own(uow).contracts.get(contract_id)
+def get_contract(uow: ConventionsUnitOfWork, contract_id: uuid.UUID) -> Contract:
+    contract = uow.contracts.get(contract_id)
     if contract is None:
         raise ContractNotFound()
     return contract

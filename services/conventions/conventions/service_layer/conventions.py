@@ -43,7 +43,7 @@ from conventions.service_layer.commands import (
     SignAmendment,
     SignConvention,
 )
-from conventions.service_layer.unit_of_work import ConventionsUnitOfWork, SharedUnitOfWork, own
+from conventions.service_layer.unit_of_work import ConventionsUnitOfWork
 
 #: The structure details every `convention.*` event carries (DESIGN §2).
 _STRUCTURE_DETAILS = ("name", "kind", "department", "qpv_zrr", "email", "iban", "bic")
@@ -180,9 +180,9 @@ def create_convention(uow: ConventionsUnitOfWork, command: CreateConvention) -> 
 
 
 def get_convention(
-    uow: SharedUnitOfWork, convention_id: uuid.UUID, *, for_update: bool = False
+    uow: ConventionsUnitOfWork, convention_id: uuid.UUID, *, for_update: bool = False
 ) -> Convention:
-    convention = own(uow).conventions.get(convention_id, for_update=for_update)
+    convention = uow.conventions.get(convention_id, for_update=for_update)
     if convention is None:
         raise ConventionNotFound()
     return convention
@@ -364,9 +364,9 @@ def amendment_schedule(amendment: ConventionAmendment) -> list[dict[str, Any]]:
 
 
 def get_amendment(
-    uow: SharedUnitOfWork, convention_id: uuid.UUID, amendment_id: uuid.UUID
+    uow: ConventionsUnitOfWork, convention_id: uuid.UUID, amendment_id: uuid.UUID
 ) -> ConventionAmendment:
-    amendment = own(uow).amendments.get(amendment_id)
+    amendment = uow.amendments.get(amendment_id)
     if amendment is None or amendment.convention_id != convention_id:
         raise AmendmentNotFound()
     return amendment

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from cnum_shared.core import legal
-from cnum_shared.core.errors import Conflict, NotFound
+from cnum_shared.core.errors import ConcurrentWrite, Conflict, NotFound
 from cnum_shared.core.territories import territory
 from cnum_shared.framework.db import utcnow
 from conventions.adapters.orm import Structure
@@ -66,7 +66,10 @@ def create_structure(uow: ConventionsUnitOfWork, command: CreateStructure) -> St
     structure = Structure(id=uuid.uuid4(), created_at=now, updated_at=now, **values)
     uow.structures.add(structure)
     announce_structure(uow, structure)
-    uow.commit()
+    try:
+        uow.commit()
+    except ConcurrentWrite:  # the same identifier registered at the same moment
+        raise DuplicateSiret(str(values["siret"])) from None
     return structure
 
 
@@ -94,7 +97,11 @@ def update_structure(uow: ConventionsUnitOfWork, command: UpdateStructure) -> St
         setattr(structure, key, value)
     structure.updated_at = utcnow()
     announce_structure(uow, structure)
-    uow.commit()
+    siret = structure.siret
+    try:
+        uow.commit()
+    except ConcurrentWrite:  # the same identifier given to another structure at the same moment
+        raise DuplicateSiret(siret) from None
     return structure
 
 

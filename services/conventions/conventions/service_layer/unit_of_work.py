@@ -12,11 +12,10 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from types import TracebackType
-from typing import Any, Protocol, Self, cast
+from typing import Any, Protocol, Self
 
 from cnum_shared.core.parameters import ParameterNode
 from cnum_shared.core.state_machine import TransitionLog
-from cnum_shared.framework.db import UnitOfWork
 from conventions.adapters.orm import (
     Advisor,
     BankDetailsChange,
@@ -27,6 +26,14 @@ from conventions.adapters.orm import (
     GeneratedDocument,
     SalaryChange,
     Structure,
+)
+from conventions.service_layer.documents.ports import (
+    DocumentBatchRepository,
+    DocumentSubjects,
+    DownloadLog,
+    GeneratedDocumentRepository,
+    SignedCopyRepository,
+    TemplateRepository,
 )
 
 
@@ -214,6 +221,24 @@ class ConventionsUnitOfWork(Protocol):
     def personal_data(self) -> PersonalDataRepository: ...
 
     @property
+    def templates(self) -> TemplateRepository: ...
+
+    @property
+    def generated_documents(self) -> GeneratedDocumentRepository: ...
+
+    @property
+    def downloads(self) -> DownloadLog: ...
+
+    @property
+    def signed_copies(self) -> SignedCopyRepository: ...
+
+    @property
+    def document_subjects(self) -> DocumentSubjects: ...
+
+    @property
+    def document_batches(self) -> DocumentBatchRepository: ...
+
+    @property
     def outbox(self) -> Outbox: ...
 
     @property
@@ -236,14 +261,3 @@ class ConventionsUnitOfWork(Protocol):
     def commit(self) -> None: ...
 
     def rollback(self) -> None: ...
-
-
-#: What the documents' modules still hand to the lookups they share with this part of the service: the
-#: framework's UnitOfWork, which the bootstrap's database makes a SqlUnitOfWork at run time. Gone once
-#: they open the service's own unit of work.
-SharedUnitOfWork = ConventionsUnitOfWork | UnitOfWork
-
-
-def own(uow: SharedUnitOfWork) -> ConventionsUnitOfWork:
-    """The service's unit of work behind a `SharedUnitOfWork` (see above)."""
-    return cast(ConventionsUnitOfWork, uow)

@@ -43,12 +43,12 @@ def test_each_type_belongs_to_a_kind(structure_type, kind):
 
 
 def test_a_state_deconcentrated_service_is_refused_by_a_named_rule():
-    (violation,) = eligibility_violations("service_deconcentre_etat", ON)
+    (violation,) = eligibility_violations("service_deconcentre_etat", ON, tree=TREE)
 
     assert violation.code == "state_service_not_eligible"
     assert "service déconcentré de l'État" in violation.message
     assert "a27r6c" in violation.reference
-    assert eligibility_violations("ccas", ON) == []
+    assert eligibility_violations("ccas", ON, tree=TREE) == []
     with pytest.raises(InvalidStructure) as refused:
         check_structure({**DEMO_STRUCTURES[0], "structure_type": "service_deconcentre_etat"}, ON, tree=TREE)
     assert refused.value.problems == {}

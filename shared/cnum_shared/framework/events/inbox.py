@@ -12,9 +12,9 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cnum_shared.core.errors import ConcurrentWrite
 from cnum_shared.core.wire import Envelope
 from cnum_shared.framework.db import UnitOfWork, utcnow
 from cnum_shared.framework.events.tables import EventTables
@@ -75,7 +75,7 @@ def receive(
         inbox.record(event, status)
         try:
             uow.commit()
-        except IntegrityError:
+        except ConcurrentWrite:
             # The same event, delivered twice at once: the other delivery committed first.
             return "duplicate"
     return status

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
+from types import TracebackType
 from typing import Any, Protocol, Self
 
 from cnum_shared.core.parameters import ParameterNode
@@ -106,21 +107,35 @@ class DocumentBatchRepository(Protocol):
 
 
 class DocumentsUnitOfWork(Protocol):
-    """The unit of work the document use cases run in."""
+    """What the document use cases need of the service's unit of work (service_layer/unit_of_work.py's
+    ConventionsUnitOfWork has it all; the unit tests' fakes only this)."""
 
-    templates: TemplateRepository
-    generated_documents: GeneratedDocumentRepository
-    downloads: DownloadLog
-    signed_copies: SignedCopyRepository
-    document_subjects: DocumentSubjects
-    document_batches: DocumentBatchRepository
-    #: Where the state machines write their transitions (the `status_changes` table).
-    history: TransitionLog
-    #: The legal parameters (shared/parameters), loaded once by the composition root.
-    parameters: ParameterNode
+    @property
+    def templates(self) -> TemplateRepository: ...
+    @property
+    def generated_documents(self) -> GeneratedDocumentRepository: ...
+    @property
+    def downloads(self) -> DownloadLog: ...
+    @property
+    def signed_copies(self) -> SignedCopyRepository: ...
+    @property
+    def document_subjects(self) -> DocumentSubjects: ...
+    @property
+    def document_batches(self) -> DocumentBatchRepository: ...
+    @property
+    def history(self) -> TransitionLog:
+        """Where the state machines write their transitions (the `status_changes` table)."""
+        ...
+
+    @property
+    def parameters(self) -> ParameterNode:
+        """The legal parameters (shared/parameters), loaded once by the composition root."""
+        ...
 
     def __enter__(self) -> Self: ...
-    def __exit__(self, *args: object) -> None: ...
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
 
