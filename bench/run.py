@@ -32,17 +32,18 @@ def bench_docx(documents: int = 200) -> Result:
     from docxtpl import DocxTemplate
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+    from cnum_shared.core.parameters import parameters
     from conventions.adapters.document_adapters import built_in_template as _built_in
     from conventions.adapters.document_context import SAMPLE_DATA, template_context
     from conventions.adapters.documents import render_docx
 
     template = _built_in("convention")
     data = SAMPLE_DATA["convention"]
-    context = template_context("convention", data)
+    context = template_context("convention", data, tree=parameters())
 
     def service_path() -> None:
         for _ in range(documents):
-            render_docx(template, template_context("convention", data))
+            render_docx(template, template_context("convention", data, tree=parameters()))
 
     def bare() -> None:
         for _ in range(documents):
@@ -64,12 +65,15 @@ def bench_docx(documents: int = 200) -> Result:
 
 def bench_pdf(documents: int = 20) -> Result:
     """Warm LibreOffice pool against one cold `soffice --convert-to pdf` per document."""
+    from cnum_shared.core.parameters import parameters
     from conventions.adapters.converter import PdfConverter, start_converter, stop_converter, wait_until_ready
     from conventions.adapters.document_adapters import built_in_template as _built_in
     from conventions.adapters.document_context import SAMPLE_DATA, template_context
     from conventions.adapters.documents import render_docx
 
-    docx = render_docx(_built_in("convention"), template_context("convention", SAMPLE_DATA["convention"]))
+    docx = render_docx(
+        _built_in("convention"), template_context("convention", SAMPLE_DATA["convention"], tree=parameters())
+    )
     work = Path(tempfile.mkdtemp(prefix="cnum-bench-pdf-"))
     (work / "convention.docx").write_bytes(docx)
     port = free_port()
