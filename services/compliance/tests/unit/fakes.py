@@ -9,8 +9,9 @@ from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from cnum_shared.core.parameters import parameters
-from cnum_shared.core.state_machine import Transition, TransitionList
+from cnum_shared.core.state_machine import Transition
+from cnum_shared.testing.fakes import FakeHistory
+from cnum_shared.testing.fakes import FakeUnitOfWork as BaseFakeUnitOfWork
 from compliance.adapters.orm import (
     Alert,
     AlertItem,
@@ -345,39 +346,11 @@ class FakeAlerts:
         ]
 
 
-class FakeHistory(TransitionList):
-    """The obligations' and the alerts' transitions, in order."""
-
-    def record_many(self, transitions: Sequence[Transition]) -> None:
-        self.transitions.extend(transitions)
-
-
-class FakeOutbox:
-    def __init__(self) -> None:
-        self.events: list[tuple[str, Mapping[str, Any]]] = []
-
-    def emit(
-        self, event_type: str, data: Mapping[str, Any], *, occurred_at: datetime | None = None
-    ) -> uuid.UUID:
-        self.events.append((event_type, data))
-        return uuid.uuid4()
-
-    def emit_many(
-        self, event_type: str, items: Sequence[Mapping[str, Any]], *, occurred_at: datetime | None = None
-    ) -> list[uuid.UUID]:
-        return [self.emit(event_type, item) for item in items]
-
-    def of_type(self, event_type: str) -> list[Mapping[str, Any]]:
-        return [data for kind, data in self.events if kind == event_type]
-
-
-class FakeUnitOfWork:
+class FakeUnitOfWork(BaseFakeUnitOfWork):
     """The compliance unit of work in memory; `commits` counts the use case's commits."""
 
     def __init__(self) -> None:
-        self.history = FakeHistory()
-        self.outbox = FakeOutbox()
-        self.parameters = parameters()
+        super().__init__()
         self.structures = FakeStructures()
         self.conventions = FakeConventions()
         self.contracts = FakeContracts()
@@ -388,20 +361,6 @@ class FakeUnitOfWork:
         self.activity_reports = FakeActivityReports()
         self.standings = FakeStandings()
         self.alerts = FakeAlerts(self.obligations, self.contracts)
-        self.commits = 0
-        self.rollbacks = 0
-
-    def __enter__(self) -> FakeUnitOfWork:
-        return self
-
-    def __exit__(self, *args: object) -> None:
-        pass
-
-    def commit(self) -> None:
-        self.commits += 1
-
-    def rollback(self) -> None:
-        self.rollbacks += 1
 
 
 class FakeFiles:

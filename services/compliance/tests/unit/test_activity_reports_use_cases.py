@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from compliance_unit_fakes import FakeUnitOfWork, of_kind, signed_contract, signed_convention
 
 from compliance.domain.obligations import ObligationKind, ObligationStatus
 from compliance.service_layer.activity_reports import import_activity_reports, parse_csv
 from compliance.service_layer.commands import ImportActivityReports, ScanObligations
 from compliance.service_layer.errors import InvalidRecord
 from compliance.service_layer.scan import scan_obligations
+from services.compliance.tests.unit.fakes import FakeUnitOfWork, of_kind, signed_contract, signed_convention
 
 TODAY = date(2026, 3, 2)
 

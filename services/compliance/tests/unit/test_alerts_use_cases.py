@@ -5,14 +5,19 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from compliance_unit_fakes import FakeMailer, FakeUnitOfWork, of_kind, signed_contract, signed_convention
-
 from compliance.domain.alerts import AlertStatus
 from compliance.domain.obligations import ObligationEvent, ObligationKind
 from compliance.service_layer import alerts
 from compliance.service_layer.commands import CreateDigests, DecideObligation, ScanObligations, SendDigest
 from compliance.service_layer.obligations import decide_obligation
 from compliance.service_layer.scan import scan_obligations
+from services.compliance.tests.unit.fakes import (
+    FakeMailer,
+    FakeUnitOfWork,
+    of_kind,
+    signed_contract,
+    signed_convention,
+)
 
 SIGNED = date(2026, 1, 5)
 NOW = datetime(2026, 1, 10, 9, tzinfo=UTC)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-from compliance_unit_fakes import FakeUnitOfWork, contact, of_kind, signed_contract, signed_convention
-
 from compliance.domain.obligations import ObligationKind, ObligationStatus
 from compliance.service_layer import conventions
 from compliance.service_layer.commands import (
@@ -14,6 +12,13 @@ from compliance.service_layer.commands import (
     RecordCandidateSelected,
     RecordContractEnded,
     RecordConventionEnded,
+)
+from services.compliance.tests.unit.fakes import (
+    FakeUnitOfWork,
+    contact,
+    of_kind,
+    signed_contract,
+    signed_convention,
 )
 
 

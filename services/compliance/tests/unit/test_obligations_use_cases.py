@@ -7,7 +7,6 @@ import uuid
 from datetime import date
 
 import pytest
-from compliance_unit_fakes import FakeFiles, FakeUnitOfWork, of_kind, signed_contract, signed_convention
 from pypdf import PdfWriter
 
 from compliance.domain.obligations import (
@@ -21,6 +20,13 @@ from compliance.service_layer.errors import InvalidRecord, ObligationNotFound
 from compliance.service_layer.evidence import add_evidence
 from compliance.service_layer.obligations import decide_obligation
 from compliance.service_layer.scan import scan_obligations
+from services.compliance.tests.unit.fakes import (
+    FakeFiles,
+    FakeUnitOfWork,
+    of_kind,
+    signed_contract,
+    signed_convention,
+)
 
 TODAY = date(2026, 3, 2)
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
-from compliance_unit_fakes import FakeUnitOfWork, of_kind, signed_contract, signed_convention
-
 from compliance.adapters.orm import TrainingRecord
 from compliance.domain.obligations import ObligationKind, ObligationStatus
 from compliance.service_layer.commands import ScanObligations
 from compliance.service_layer.scan import SCAN, ScanCounts, scan_obligations
+from services.compliance.tests.unit.fakes import FakeUnitOfWork, of_kind, signed_contract, signed_convention
 
 SIGNED = date(2026, 1, 5)
 

@@ -6,13 +6,19 @@ import io
 from datetime import date, timedelta
 
 import pytest
-from compliance_unit_fakes import FakeFiles, FakeUnitOfWork, of_kind, signed_contract, signed_convention
 from PIL import Image
 
 from compliance.domain.obligations import ObligationKind, ObligationStatus
 from compliance.service_layer.commands import RecordExemption, RecordTraining
 from compliance.service_layer.errors import ContractNotFound, InvalidRecord, RecordConflict
 from compliance.service_layer.training import record_exemption, record_training
+from services.compliance.tests.unit.fakes import (
+    FakeFiles,
+    FakeUnitOfWork,
+    of_kind,
+    signed_contract,
+    signed_convention,
+)
 
 SIGNED = date(2025, 1, 6)
 TODAY = date(2025, 6, 2)

@@ -12,12 +12,11 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from cnum_shared.core.contracts import is_active_on
-from cnum_shared.core.parameters import ParameterNode, parameters
-from cnum_shared.core.state_machine import TransitionList
+from cnum_shared.core.parameters import ParameterNode
+from cnum_shared.testing.fakes import FakeUnitOfWork as BaseFakeUnitOfWork
 from conventions.adapters.orm import (
     BankDetailsChange,
     Candidate,
@@ -289,22 +288,6 @@ class FakePersonalDataRepository:
         )
 
 
-class FakeOutbox:
-    """The events a use case emitted, in order: [(type, data)]."""
-
-    def __init__(self) -> None:
-        self.events: list[tuple[str, dict[str, Any]]] = []
-
-    def emit(
-        self, event_type: str, data: Mapping[str, Any], *, occurred_at: datetime | None = None
-    ) -> uuid.UUID:
-        self.events.append((event_type, dict(data)))
-        return uuid.uuid4()
-
-    def of_type(self, event_type: str) -> list[dict[str, Any]]:
-        return [data for kind, data in self.events if kind == event_type]
-
-
 #: The first bytes of the types the fake accepts.
 _SIGNATURES = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png"}
 
@@ -328,12 +311,12 @@ class FakeFiles:
         return self.stored.pop(relative, None) is not None
 
 
-class FakeUnitOfWork:
+class FakeUnitOfWork(BaseFakeUnitOfWork):
     """`ConventionsUnitOfWork` in memory: `commits` counts the commits a use case made."""
 
     def __init__(self, tree: ParameterNode | None = None) -> None:
-        self.parameters = tree if tree is not None else parameters()
-        # The repositories, one line each (the documents' join this list).
+        super().__init__(tree)
+        # The repositories, one line each.
         self.structures = FakeStructureRepository(self)
         self.conventions = FakeConventionRepository()
         self.amendments = FakeAmendmentRepository()
@@ -342,25 +325,10 @@ class FakeUnitOfWork:
         self.contracts = FakeContractRepository()
         self.bank_details = FakeBankDetailsRepository()
         self.personal_data = FakePersonalDataRepository(self)
-        self.outbox = FakeOutbox()
-        self.history = TransitionList()
         self.files = FakeFiles()
-        self.commits = 0
-        self.rollbacks = 0
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        return None
 
     def commit(self) -> None:
-        self.commits += 1
+        super().commit()
         self.personal_data.purges.extend(self.personal_data.pending)
         self.personal_data.pending.clear()
-
-    def rollback(self) -> None:
-        self.rollbacks += 1
         self.personal_data.pending.clear()

@@ -11,8 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from cnum_shared.core.contracts import is_active_on
-from cnum_shared.core.parameters import parameters
-from cnum_shared.core.state_machine import TransitionList
+from cnum_shared.testing.fakes import FakeUnitOfWork as BaseFakeUnitOfWork
 from payments.adapters.orm import (
     ContractCopy,
     ConventionCopy,
@@ -371,24 +370,6 @@ class FakeIdempotencyKeys:
         self.rows.pop(key_id, None)
 
 
-class FakeOutbox:
-    def __init__(self) -> None:
-        self.events: list[tuple[str, dict[str, Any]]] = []
-
-    def emit(self, event_type, data, *, occurred_at=None):
-        self.events.append((event_type, dict(data)))
-        return uuid.uuid4()
-
-    def of_type(self, event_type):
-        return [data for kind, data in self.events if kind == event_type]
-
-
-class FakeHistory(TransitionList):
-    def record_many(self, transitions):
-        for transition in transitions:
-            self.record(transition)
-
-
 @dataclass
 class FakeTransfers:
     """The bank's files: `problems` makes every check refuse with them."""
@@ -407,8 +388,9 @@ class FakeTransfers:
         return f"<pain.001 {message_id} {execution_date.isoformat()} {ids}>".encode()
 
 
-class FakeUnitOfWork:
+class FakeUnitOfWork(BaseFakeUnitOfWork):
     def __init__(self) -> None:
+        super().__init__()
         self.structures = FakeStructures()
         self.conventions = FakeConventions()
         self.tranches = FakeTranches(self)
@@ -420,24 +402,7 @@ class FakeUnitOfWork:
         self.payment_runs = FakePaymentRuns()
         self.recoveries = FakeRecoveries()
         self.idempotency_keys = FakeIdempotencyKeys()
-        self.outbox = FakeOutbox()
-        self.history = FakeHistory()
-        self.parameters = parameters()
         self.transfers = FakeTransfers()
-        self.commits = 0
-        self.rollbacks = 0
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *args):
-        return None
-
-    def commit(self):
-        self.commits += 1
-
-    def rollback(self):
-        self.rollbacks += 1
 
 
 # --- Builders of the facts a test starts from ----------------------------------------------------------

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from payments_fakes import a_clean_standing
 
 from cnum_shared.core.wire import Envelope
 from payments.domain.clawback import RecoveryKind, RecoveryStatus
@@ -15,6 +14,7 @@ from payments.domain.tranches import TrancheKind, TrancheStatus
 from payments.service_layer import queries, tranches
 from payments.service_layer.commands import ApproveTranche, MarkDue, PayTranche
 from payments.service_layer.event_handlers import EVENT_HANDLERS
+from services.payments.tests.unit.fakes import a_clean_standing
 
 START = date(2025, 1, 1)
 STRUCTURE = {

@@ -9,7 +9,6 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from payments_fakes import a_clean_standing, a_convention, a_structure
 
 from payments.domain.errors import FourEyes, RunRefused
 from payments.domain.payments import PaymentRunStatus, PaymentStatus, RunLineStatus
@@ -25,6 +24,7 @@ from payments.service_layer.commands import (
     PayTranche,
     RejectLines,
 )
+from services.payments.tests.unit.fakes import a_clean_standing, a_convention, a_structure
 
 TODAY = date(2025, 1, 10)
 NOW = datetime(2025, 1, 10, 9, tzinfo=UTC)

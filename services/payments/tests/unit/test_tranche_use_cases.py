@@ -9,7 +9,6 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from payments_fakes import a_clean_standing, a_convention, a_structure
 
 from cnum_shared.core.errors import Conflict, Forbidden, NotFound
 from payments.adapters.orm import ContractCopy, Hold
@@ -18,6 +17,7 @@ from payments.domain.payments import PaymentStatus
 from payments.domain.tranches import TrancheConflict, TrancheStatus
 from payments.service_layer import holds, tranches
 from payments.service_layer.commands import ApproveTranche, MarkDue, PayTranche, PlaceHold, ReleaseHold
+from services.payments.tests.unit.fakes import a_clean_standing, a_convention, a_structure
 
 TODAY = date(2025, 1, 10)
 

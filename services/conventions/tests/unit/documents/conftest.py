@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from cnum_shared.core.parameters import parameters
-from cnum_shared.core.state_machine import TransitionList
 from cnum_shared.framework.db import utcnow
+from cnum_shared.testing.fakes import FakeUnitOfWork
 from conventions.adapters.orm import (
     Advisor,
     Contract,
@@ -190,32 +189,17 @@ class FakeBatches:
         return entries
 
 
-class FakeDocumentsUnitOfWork:
+class FakeDocumentsUnitOfWork(FakeUnitOfWork):
     """The DocumentsUnitOfWork of the use cases, in memory: commits are counted, never undone."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.templates = FakeTemplates()
         self.generated_documents = FakeGeneratedDocuments()
         self.downloads = FakeDownloadLog()
         self.signed_copies = FakeSignedCopies()
         self.document_subjects = FakeSubjects()
         self.document_batches = FakeBatches(self.document_subjects, self.generated_documents)
-        self.history = TransitionList()
-        self.parameters = parameters()
-        self.commits = 0
-        self.rollbacks = 0
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *args):
-        return None
-
-    def commit(self):
-        self.commits += 1
-
-    def rollback(self):
-        self.rollbacks += 1
 
 
 # --- Adapters -----------------------------------------------------------------------------------------
