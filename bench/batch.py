@@ -167,37 +167,48 @@ class MemorySampler:
 def _seed(database_url: str, conventions: int) -> None:
     """The demo structures, then `conventions` signed conventions spread over them, through the use
     cases (create, then sign: the same rows, tranches and `convention.signed` events as over HTTP)."""
-    from sqlalchemy.exc import IntegrityError
-
-    from cnum_shared.framework.db import Database
+    from cnum_shared.core.errors import ConcurrentWrite
+    from cnum_shared.core.legal import Wave
+    from cnum_shared.core.parameters import parameters
+    from conventions.adapters.files import LocalFiles
+    from conventions.adapters.unit_of_work import ConventionsDatabase
     from conventions.demo import DEMO_CONVENTIONS, DEMO_REGISTERED_ON, DEMO_STRUCTURES
+    from conventions.service_layer.commands import CreateConvention, CreateStructure, SignConvention
     from conventions.service_layer.conventions import create_convention, sign_convention
     from conventions.service_layer.structures import create_structure
 
-    database = Database(database_url)
+    database = ConventionsDatabase(
+        database_url, parameters=parameters(), files=LocalFiles(Path(tempfile.mkdtemp(prefix="cnum-bench-")))
+    )
     try:
         structures = {}
         for fields in DEMO_STRUCTURES:
             with database.unit_of_work() as uow:
-                structures[fields["siret"]] = create_structure(uow, fields, DEMO_REGISTERED_ON).id
+                structures[fields["siret"]] = create_structure(
+                    uow, CreateStructure(**fields, on=DEMO_REGISTERED_ON)
+                ).id
         for number in range(conventions):
             fields = DEMO_CONVENTIONS[number % len(DEMO_CONVENTIONS)]
-            wanted = {key: fields[key] for key in ("wave", "posts", "start_date", "duration_months")}
+            command = CreateConvention(
+                structure_id=structures[fields["siret"]],
+                wave=Wave(fields["wave"]),
+                posts=fields["posts"],
+                start_date=fields["start_date"],
+                duration_months=fields["duration_months"],
+            )
             for _attempt in range(3):
                 try:
                     with database.unit_of_work() as uow:
-                        convention = create_convention(
-                            uow, wanted | {"structure_id": structures[fields["siret"]]}
-                        )
+                        convention = create_convention(uow, command)
                     break
-                except IntegrityError:
+                except ConcurrentWrite:
                     # The reference is the start year and 8 hex digits of a random id: among 4,000,
                     # two may meet (about once in 500 runs); the service would answer 409, we draw again.
                     continue
             else:
                 raise RuntimeError("could not draw a free convention reference three times in a row")
             with database.unit_of_work() as uow:
-                sign_convention(uow, convention.id, fields["signed_on"])
+                sign_convention(uow, SignConvention(convention.id, fields["signed_on"]))
     finally:
         database.dispose()
 

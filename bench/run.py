@@ -311,7 +311,7 @@ def bench_api(seconds: float = 3.0, clients: int = 8, rounds_of_load: int = 3) -
         [sys.executable, "-m", "payments.manage", "migrate"],
         check=True,
         capture_output=True,
-        env={"PAYMENTS_DATABASE_URL": url, "PATH": ""},
+        env={"PAYMENTS_DATABASE_URL": url, "CNUM_ENVIRONMENT": "test", "PATH": ""},
     )
     # The whole programme's tranches, so that the list sorts, counts and serializes a real page.
     from cnum_shared.framework.db import Database
