@@ -361,6 +361,22 @@ def _weekly_hours(root: ParameterNode, on: date) -> int:
     return root.get("smic.weekly_hours").at(on).as_int()
 
 
+# --- Documents -------------------------------------------------------------------------------------------
+
+
+def template_editions(*, tree: ParameterNode) -> tuple[tuple[date, str], ...]:
+    """Each edition of the built-in templates and the day it comes into force, oldest first
+    (documents.template_edition): a document is written in the edition in force on its legal date."""
+    return tuple(
+        (value.effective_from, str(value.value)) for value in tree.get("documents.template_edition").history()
+    )
+
+
+def template_edition(on: date, *, tree: ParameterNode) -> str:
+    """The edition of the built-in templates in force on `on`."""
+    return str(tree.get("documents.template_edition").at(on).value)
+
+
 # --- Waves, subsidy and tranches ----------------------------------------------------------------------
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from importlib import resources
 from importlib.metadata import version
 from typing import Any
 
-from cnum_shared.core.parameters import ParameterNode
+from cnum_shared.core import legal
+from cnum_shared.core.parameters import ParameterNode, parameters
 from conventions.adapters import documents as docx
 from conventions.adapters.converter import PdfConverter
 from conventions.adapters.document_context import template_context
@@ -23,9 +25,25 @@ from conventions.domain.documents import RenderingRefused, UnreadablePdf
 GENERATOR = f"cnum-conventions {version('cnum-conventions')}"
 
 
-def built_in_template(template_name: str) -> bytes:
-    """A template shipped with the code (conventions/templates/<name>.docx)."""
-    return resources.files("conventions.templates").joinpath(f"{template_name}.docx").read_bytes()
+def built_in_templates(template_name: str, *, tree: ParameterNode) -> list[tuple[date, bytes]]:
+    """Each edition of a template shipped with the code (conventions/templates/<name>/<edition>.docx), with
+    the day its period of the law begins (shared/parameters/documents.yaml), oldest first."""
+    folder = resources.files("conventions.templates").joinpath(template_name)
+    return [
+        (effective_from, folder.joinpath(f"{code}.docx").read_bytes())
+        for effective_from, code in legal.template_editions(tree=tree)
+    ]
+
+
+def built_in_template(
+    template_name: str, on: date | None = None, *, tree: ParameterNode | None = None
+) -> bytes:
+    """The edition of a shipped template in force on `on` (the newest when no date is given); for the
+    tests and the bench, which have no unit of work."""
+    tree = tree if tree is not None else parameters()
+    editions = legal.template_editions(tree=tree)
+    code = legal.template_edition(on, tree=tree) if on is not None else editions[-1][1]
+    return resources.files("conventions.templates").joinpath(template_name, f"{code}.docx").read_bytes()
 
 
 class DocxRenderer:
@@ -50,8 +68,8 @@ class DocxRenderer:
     def data_sha256(self, data: Mapping[str, Any]) -> str:
         return docx.data_sha256(data)
 
-    def built_in(self, template_name: str) -> bytes:
-        return built_in_template(template_name)
+    def built_in(self, template_name: str) -> list[tuple[date, bytes]]:
+        return built_in_templates(template_name, tree=self.tree)
 
 
 class PypdfTools:

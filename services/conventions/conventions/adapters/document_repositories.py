@@ -45,12 +45,8 @@ class SqlTemplateRepository:
     def get(self, sha256: str) -> TemplateVersion | None:
         return self.session.get(TemplateVersion, sha256)
 
-    def has_any(self, template_name: str) -> bool:
-        return bool(
-            self.session.scalar(
-                select(TemplateVersion.sha256).where(TemplateVersion.template_name == template_name).limit(1)
-            )
-        )
+    def stored_sha256s(self) -> set[str]:
+        return set(self.session.scalars(select(TemplateVersion.sha256)))
 
     def add(self, template: TemplateVersion) -> None:
         _add(self.session, template)

@@ -19,8 +19,35 @@ class TemplateName(StrEnum):
 
 
 TEMPLATE_NAMES = tuple(name.value for name in TemplateName)
-#: Built-in versions apply from the first day a convention may start (the initial wave, 2020).
-BUILT_IN_EFFECTIVE_FROM = date(2020, 1, 1)
+
+#: The editions of the built-in templates, oldest first: each is the wording of a period of the law. The
+#: day each comes into force is a legal date, read from shared/parameters/documents.yaml; what each one
+#: changes in the text is written in conventions/templates/build/.
+EDITIONS = (
+    "initial_2020",  # the AMI of 2020 and the France Relance conventions of 24 (private: 18) months
+    "renewal_2023",  # the 36-month renewal conventions, their yearly amounts and the QPV/ZRR bonus
+    "coop_2024",  # the 70/175/315-hour training paths, activity reports on La Coop de la médiation numérique
+    "refill_2025",  # the 2025 management rules: refill within the new delay or give the post back; the freeze
+    "title_2025",  # the professional title « médiateur numérique » from 13 July 2025
+)
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One edition of the built-in templates: its code (EDITIONS) and the day it comes into force."""
+
+    code: str
+    effective_from: date
+
+    def __post_init__(self) -> None:
+        if self.code not in EDITIONS:
+            raise ValueError(f"unknown template edition {self.code!r}; known: {', '.join(EDITIONS)}")
+
+    def since(self, code: str) -> bool:
+        """Whether this edition is `code` or a later one (the wording `code` introduced applies)."""
+        return EDITIONS.index(self.code) >= EDITIONS.index(code)
+
+
 #: The template name of a countersigned copy's lines in the download log (it has no template).
 SIGNED_COPY = "signed_copy"
 FORMATS = ("pdf", "docx")

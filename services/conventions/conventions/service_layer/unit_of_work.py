@@ -11,11 +11,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 
-from cnum_shared.core.parameters import ParameterNode
-from cnum_shared.core.state_machine import TransitionLog
 from conventions.adapters.orm import (
     Advisor,
     BankDetailsChange,
@@ -27,14 +24,7 @@ from conventions.adapters.orm import (
     SalaryChange,
     Structure,
 )
-from conventions.service_layer.documents.ports import (
-    DocumentBatchRepository,
-    DocumentSubjects,
-    DownloadLog,
-    GeneratedDocumentRepository,
-    SignedCopyRepository,
-    TemplateRepository,
-)
+from conventions.service_layer.documents.ports import DocumentsUnitOfWork
 
 
 class Outbox(Protocol):
@@ -192,9 +182,10 @@ class PersonalDataRepository(Protocol):
     ) -> None: ...
 
 
-class ConventionsUnitOfWork(Protocol):
+class ConventionsUnitOfWork(DocumentsUnitOfWork, Protocol):
     """One business transaction of the conventions service (read-only members: the SQL one and the fakes
-    give each its own class)."""
+    give each its own class). The document repositories, `history`, `parameters` and the transaction's
+    methods come from `DocumentsUnitOfWork`, the part the document use cases may reach."""
 
     @property
     def structures(self) -> StructureRepository: ...
@@ -221,43 +212,7 @@ class ConventionsUnitOfWork(Protocol):
     def personal_data(self) -> PersonalDataRepository: ...
 
     @property
-    def templates(self) -> TemplateRepository: ...
-
-    @property
-    def generated_documents(self) -> GeneratedDocumentRepository: ...
-
-    @property
-    def downloads(self) -> DownloadLog: ...
-
-    @property
-    def signed_copies(self) -> SignedCopyRepository: ...
-
-    @property
-    def document_subjects(self) -> DocumentSubjects: ...
-
-    @property
-    def document_batches(self) -> DocumentBatchRepository: ...
-
-    @property
     def outbox(self) -> Outbox: ...
 
     @property
-    def history(self) -> TransitionLog: ...
-
-    @property
     def files(self) -> Files: ...
-
-    @property
-    def parameters(self) -> ParameterNode:
-        """The legal parameters (shared/parameters), loaded once by the bootstrap."""
-        ...
-
-    def __enter__(self) -> Self: ...
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None: ...
-
-    def commit(self) -> None: ...
-
-    def rollback(self) -> None: ...

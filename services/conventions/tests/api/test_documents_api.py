@@ -266,10 +266,21 @@ def test_a_new_template_version_applies_from_its_date(documents_api):
     new_pdf = download(documents_api, f"/conventions/{new['id']}/document?format=pdf")
     old_pdf = download(documents_api, f"/conventions/{old['id']}/document?format=pdf")
     assert new_pdf.headers["X-Template-Version"] == hashlib.sha256(content).hexdigest()
-    assert old_pdf.headers["X-Template-Version"] == hashlib.sha256(_built_in("convention")).hexdigest()
+    built_in_2021 = _built_in("convention", date(2021, 3, 15))
+    assert old_pdf.headers["X-Template-Version"] == hashlib.sha256(built_in_2021).hexdigest()
     assert "version 2023 du modèle" in pdf_text(new_pdf.data, pages=6)
     versions = documents_api.call("GET", "/templates/convention/versions", 200)
-    assert [version["effective_from"] for version in versions] == ["2023-01-01", "2020-01-01"]
+    # The upload, then the shipped editions (shared/parameters/documents.yaml), the newest first; the
+    # upload wins over the shipped edition of the same day, being the newer.
+    assert [version["effective_from"] for version in versions] == [
+        "2025-07-13",
+        "2025-05-14",
+        "2024-10-01",
+        "2023-01-01",
+        "2023-01-01",
+        "2020-11-01",
+    ]
+    assert versions[3]["sha256"] == hashlib.sha256(content).hexdigest()
 
 
 def test_a_template_with_unknown_variables_or_that_is_not_a_docx_is_refused(documents_api):
@@ -291,7 +302,10 @@ def test_a_template_with_unknown_variables_or_that_is_not_a_docx_is_refused(docu
     assert not_docx.status_code == 422
     assert missing.status_code == 422
     assert unknown_template.status_code == 404
-    assert len(documents_api.call("GET", "/templates/convention/versions", 200)) == 1
+    # Nothing stored: the five shipped editions only (shared/parameters/documents.yaml).
+    versions = documents_api.call("GET", "/templates/convention/versions", 200)
+    assert {version["uploaded_by"] for version in versions} == {"cnum (modèle livré)"}
+    assert len(versions) == 5
 
 
 def a_pdf(prepare=None, pages=1):

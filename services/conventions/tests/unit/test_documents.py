@@ -14,6 +14,7 @@ import pytest
 from docx import Document
 from docxtpl import DocxTemplate
 
+from cnum_shared.core import legal
 from cnum_shared.core.money import format_eur_fr
 from cnum_shared.core.parameters import parameters
 from conventions.adapters import documents
@@ -35,16 +36,19 @@ from conventions.adapters.documents import (
     template_sha256,
 )
 from conventions.adapters.template_lint import lint_template
-from conventions.templates import build_templates
+from conventions.domain.documents import EDITIONS, Edition
+from conventions.templates import build
 
 TREE = parameters()
 
-TEMPLATES_DIR = Path(build_templates.__file__).parent
+TEMPLATES_DIR = Path(build.__file__).parents[1]
 TEMPLATE_NAMES = ("convention", "convention_avenant", "contract_avenant")
+#: Every shipped template, in each edition of the law.
+SHIPPED = [(name, code) for name in TEMPLATE_NAMES for code in EDITIONS]
 
 
-def shipped(name: str) -> bytes:
-    return (TEMPLATES_DIR / f"{name}.docx").read_bytes()
+def shipped(name: str, edition: str = EDITIONS[-1]) -> bytes:
+    return (TEMPLATES_DIR / name / f"{edition}.docx").read_bytes()
 
 
 # --- Data: a commune of La Réunion with two posts at the overseas rate -----------------------------------
@@ -498,14 +502,14 @@ def test_the_data_hash_ignores_key_order_and_sees_every_value():
 # --- The shipped templates --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", TEMPLATE_NAMES)
-def test_the_shipped_templates_pass_the_linter(name):
-    assert lint_template(shipped(name), name) == []
+@pytest.mark.parametrize(("name", "edition"), SHIPPED)
+def test_the_shipped_templates_pass_the_linter(name, edition):
+    assert lint_template(shipped(name, edition), name) == []
 
 
-@pytest.mark.parametrize("name", TEMPLATE_NAMES)
-def test_each_placeholder_of_a_shipped_template_sits_in_one_run(name):
-    with zipfile.ZipFile(io.BytesIO(shipped(name))) as archive:
+@pytest.mark.parametrize(("name", "edition"), SHIPPED)
+def test_each_placeholder_of_a_shipped_template_sits_in_one_run(name, edition):
+    with zipfile.ZipFile(io.BytesIO(shipped(name, edition))) as archive:
         xml = "".join(
             archive.read(member).decode("utf-8")
             for member in archive.namelist()
@@ -519,11 +523,13 @@ def test_each_placeholder_of_a_shipped_template_sits_in_one_run(name):
         assert re.fullmatch(r"\{\{ [a-z_.]+ \}\}|\{%tr (for \w+ in \w+|endfor) %\}", run), run
 
 
-@pytest.mark.parametrize("name", TEMPLATE_NAMES)
-def test_the_shipped_templates_are_what_the_build_script_writes(name):
-    built = build_templates.BUILDERS[name]()
+@pytest.mark.parametrize(("name", "edition"), SHIPPED)
+def test_the_shipped_templates_are_what_the_build_script_writes(name, edition):
+    effective_from = {code: day for day, code in legal.template_editions(tree=TREE)}[edition]
+    built = build.build(name, Edition(edition, effective_from))
 
-    with zipfile.ZipFile(io.BytesIO(built)) as fresh, zipfile.ZipFile(io.BytesIO(shipped(name))) as kept:
+    kept_bytes = shipped(name, edition)
+    with zipfile.ZipFile(io.BytesIO(built)) as fresh, zipfile.ZipFile(io.BytesIO(kept_bytes)) as kept:
         assert fresh.namelist() == kept.namelist()
         for member in fresh.namelist():
             assert fresh.read(member) == kept.read(member), member

@@ -8,7 +8,7 @@ from datetime import date
 
 from cnum_shared.framework.db import utcnow
 from conventions.adapters.orm import TemplateVersion
-from conventions.domain.documents import BUILT_IN_EFFECTIVE_FROM, TEMPLATE_NAMES, Duplicate
+from conventions.domain.documents import TEMPLATE_NAMES, Duplicate
 from conventions.service_layer.documents.commands import UploadTemplateVersion
 from conventions.service_layer.documents.errors import (
     DocumentNotAvailable,
@@ -32,26 +32,30 @@ def check_template_name(template_name: str) -> None:
 
 
 def ensure_built_in_templates(uow: DocumentsUnitOfWork, adapters: DocumentAdapters) -> None:
-    """Store the templates shipped with the code as the first version of each, once."""
+    """Store each edition of the templates shipped with the code, once, from the day its period of the law
+    begins (shared/parameters/documents.yaml): a version a legal officer uploaded later for the same
+    period wins, being the newer (TemplateRepository.in_force)."""
+    stored = uow.templates.stored_sha256s()
     for name in TEMPLATE_NAMES:
-        if uow.templates.has_any(name):
-            continue
-        content = adapters.renderer.built_in(name)
-        try:
-            uow.templates.add(
-                TemplateVersion(
-                    sha256=sha256_of(content),
-                    template_name=name,
-                    effective_from=BUILT_IN_EFFECTIVE_FROM,
-                    content=content,
-                    size_bytes=len(content),
-                    uploaded_by=BUILT_IN_UPLOADER,
-                    created_at=utcnow(),
+        for effective_from, content in adapters.renderer.built_in(name):
+            sha256 = sha256_of(content)
+            if sha256 in stored:
+                continue
+            try:
+                uow.templates.add(
+                    TemplateVersion(
+                        sha256=sha256,
+                        template_name=name,
+                        effective_from=effective_from,
+                        content=content,
+                        size_bytes=len(content),
+                        uploaded_by=BUILT_IN_UPLOADER,
+                        created_at=utcnow(),
+                    )
                 )
-            )
-            uow.commit()
-        except Duplicate:  # another worker stored it first
-            uow.rollback()
+                uow.commit()
+            except Duplicate:  # another worker stored it first
+                uow.rollback()
 
 
 def upload_template_version(

@@ -41,8 +41,8 @@ class FakeTemplates:
     def get(self, sha256):
         return self.rows.get(sha256)
 
-    def has_any(self, template_name):
-        return any(row.template_name == template_name for row in self.rows.values())
+    def stored_sha256s(self):
+        return set(self.rows)
 
     def add(self, template):
         self.rows[template.sha256] = template
@@ -225,7 +225,7 @@ class FakeRenderer:
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
     def built_in(self, template_name):
-        return f"built-in {template_name}".encode()
+        return [(date(2020, 11, 1), f"built-in {template_name}".encode())]
 
 
 class FakeConverter:
