@@ -59,7 +59,11 @@ def stamp_provenance(
     }
     with pikepdf.open(io.BytesIO(pdf)) as document:
         producer = str(document.docinfo.get("/Producer", "")).strip()
-        mapped = {str(name) for _uri, _key, name, _converter in PdfMetadata.DOCINFO_MAPPING}
+        # The dates stay the XMP's: LibreOffice writes Info's /CreationDate with a stray quote ("…Z'").
+        mapped = {str(name) for _uri, _key, name, _converter in PdfMetadata.DOCINFO_MAPPING} - {
+            "/CreationDate",
+            "/ModDate",
+        }
         with document.open_metadata(set_pikepdf_as_editor=False) as xmp:
             # The Info dictionary is the reference: LibreOffice 7.4 escapes an apostrophe twice in the XMP
             # (dc:description "l&amp;apos;État"), which its Info entry has right.
