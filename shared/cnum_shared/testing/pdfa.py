@@ -152,7 +152,7 @@ def _file_structure_problems(pdf: bytes) -> list[str]:
     return problems
 
 
-def _catalog_problems(catalog: pikepdf.Dictionary) -> list[str]:
+def _catalog_problems(catalog: pikepdf.Object) -> list[str]:
     problems = []
     if "/AA" in catalog:
         problems.append("6.5.2-1: the catalog has an additional-actions /AA entry")
@@ -169,7 +169,7 @@ def _catalog_problems(catalog: pikepdf.Dictionary) -> list[str]:
     if isinstance(form, pikepdf.Dictionary):
         if "/XFA" in form:
             problems.append("6.4.2-1: the interactive form has /XFA")
-        if form.get("/NeedAppearances") is True or form.get("/NeedAppearances") == pikepdf.Boolean(True):
+        if bool(form.get("/NeedAppearances", False)):
             problems.append("6.4.1-3: the interactive form has /NeedAppearances true")
     mark_info = catalog.get("/MarkInfo", pikepdf.Dictionary())
     if not bool(mark_info.get("/Marked", False)):
@@ -181,7 +181,7 @@ def _catalog_problems(catalog: pikepdf.Dictionary) -> list[str]:
     return problems
 
 
-def _output_intent_problems(catalog: pikepdf.Dictionary) -> list[str]:
+def _output_intent_problems(catalog: pikepdf.Object) -> list[str]:
     intents = [
         intent
         for intent in catalog.get("/OutputIntents", pikepdf.Array())
@@ -299,7 +299,7 @@ def _font_problems(where: str, font: pikepdf.Dictionary) -> list[str]:
     subtype = str(font.get("/Subtype", ""))
     if subtype == "/Type3":
         return []  # its glyphs are content streams of the file itself
-    descendant = font
+    descendant: pikepdf.Object = font
     if subtype == "/Type0":
         descendants = font.get("/DescendantFonts", pikepdf.Array())
         if not len(descendants):

@@ -107,7 +107,7 @@ def test_every_template_gives_a_tagged_pdfa_2b_with_its_provenance_in_the_xmp(do
             assert xmp["xmp:CreatorTool"] == str(document.docinfo["/Creator"])
             assert xmp["pdf:Producer"] == str(document.docinfo["/Producer"])
             # Nothing left in the Info dictionary that the XMP does not say: no /Cnum keys there any more.
-            assert not [key for key in document.docinfo.keys() if key.startswith("/Cnum")]
+            assert not [key for key in document.docinfo if key.startswith("/Cnum")]
         provenance = provenance_of(content)
         assert provenance["/CnumTemplate"] == template_name
         assert provenance["/CnumTemplateSha256"] == response.headers["X-Template-Version"]
