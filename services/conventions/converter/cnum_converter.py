@@ -19,7 +19,10 @@ since a document that hangs one LibreOffice would hang the next. A worker that d
 `kill -9`) is restarted, by the request that finds it dead or by the monitor thread within a second, and
 a conversion cut short by such a death is tried once more on the restarted worker.
 
-    POST /convert   DOCX body → 200 application/pdf
+Every PDF is PDF/A-2b and tagged (PDFA_2B_FILTER_DATA, decision 0022); `--plain-pdf` exists only for the
+benchmark's baseline.
+
+    POST /convert   DOCX body → 200 application/pdf (PDF/A-2b, tagged)
                     422 not a DOCX, 411/413 no length/too large, 503 busy (Retry-After), 504 overran,
                     502 LibreOffice failed twice or cannot start
     GET  /healthz   {"workers", "alive", "queued", "busy", "pids", "conversions", "restarts"}
@@ -72,6 +75,21 @@ WORKER_QUIT_TIMEOUT_SECONDS = 5.0
 #: a Word document fails to load instead of being imported as plain text.
 DOCX_IMPORT_FILTER = "MS Word 2007 XML"
 PDF_EXPORT_FILTER = "writer_pdf_Export"
+#: The PDF export filter's options for an archival, accessible document (decision 0022): PDF/A-2b
+#: (ISO 19005-2 level B: fonts embedded, an sRGB output intent, XMP metadata, no encryption or scripts),
+#: tagged (a structure tree, /MarkInfo, the document's language), with the headings as bookmarks.
+#: SelectPdfVersion: 0 is plain PDF 1.7, 1 PDF/A-1b, 2 PDF/A-2b, 3 PDF/A-3b (LibreOffice's filter).
+PDFA_2B_FILTER_DATA = (
+    ("SelectPdfVersion", 2),
+    ("UseTaggedPDF", True),
+    ("ExportBookmarks", True),
+    ("EmbedStandardFonts", True),  # PDF/A wants every font embedded, the 14 standard ones included
+    ("ExportFormFields", False),  # a generated convention has no form to fill
+    ("EncryptFile", False),
+    ("RestrictPermissions", False),
+)
+#: The filter's defaults: the baseline `make bench` measures PDF/A against (`--plain-pdf`), never served.
+PLAIN_PDF_FILTER_DATA: tuple[tuple[str, object], ...] = ()
 #: The UNO exceptions by which a LibreOffice that is still fine refuses a document it cannot read.
 DOCUMENT_REFUSED_ERRORS = frozenset({"IllegalArgumentException", "IOException", "ErrorCodeIOException"})
 
@@ -151,8 +169,15 @@ class Worker:
     that a conversion holds, and so that no worker is started once the converter stops.
     """
 
-    def __init__(self, index: int, soffice: str, profiles_dir: Path) -> None:
+    def __init__(
+        self,
+        index: int,
+        soffice: str,
+        profiles_dir: Path,
+        filter_data: tuple[tuple[str, object], ...] = PDFA_2B_FILTER_DATA,
+    ) -> None:
         self.index = index
+        self.filter_data = filter_data
         self.soffice = soffice
         self.profile = profiles_dir / f"worker-{index}"
         self.scratch = profiles_dir / f"scratch-{index}"
@@ -271,6 +296,15 @@ class Worker:
         self.kill()
         shutil.rmtree(self.scratch, ignore_errors=True)
 
+    def _export_properties(self) -> tuple[object, ...]:
+        """The media descriptor of the PDF export: the filter, and its options as `FilterData`, which the
+        filter reads only as a typed sequence of PropertyValue (a plain tuple would reach it as []any)."""
+        filter_data = uno.Any(
+            "[]com.sun.star.beans.PropertyValue",
+            tuple(_property(name, value) for name, value in self.filter_data),
+        )
+        return (_property("FilterName", PDF_EXPORT_FILTER), _property("FilterData", filter_data))
+
     def convert(self, docx: bytes, timeout: float) -> bytes:
         """DOCX → PDF through a temporary file; a watchdog kills the worker when it overruns."""
         desktop = self._desktop
@@ -308,7 +342,7 @@ class Worker:
                 if document is None:
                     raise UnreadableDocument("LibreOffice cannot open this document")
                 try:
-                    document.storeToURL(target.as_uri(), (_property("FilterName", PDF_EXPORT_FILTER),))
+                    document.storeToURL(target.as_uri(), self._export_properties())
                 finally:
                     with contextlib.suppress(Exception):
                         document.close(True)
@@ -617,6 +651,11 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         "--soffice", default="/usr/lib/libreoffice/program/soffice.bin", help="the LibreOffice program"
     )
     parser.add_argument("--log-level", default="INFO", help="DEBUG logs every HTTP request")
+    parser.add_argument(
+        "--plain-pdf",
+        action="store_true",
+        help="export plain PDF 1.7, neither PDF/A nor tagged: only for `make bench`'s baseline",
+    )
     arguments = parser.parse_args(argv)
     if arguments.workers < 1:
         parser.error("--workers must be at least 1")
@@ -635,10 +674,11 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     soffice = _soffice_binary(arguments.soffice)
+    filter_data = PLAIN_PDF_FILTER_DATA if arguments.plain_pdf else PDFA_2B_FILTER_DATA
     profiles_dir = arguments.profiles_dir.resolve()
     profiles_dir.mkdir(parents=True, exist_ok=True)
     pool = Pool(
-        [Worker(index, soffice, profiles_dir) for index in range(arguments.workers)],
+        [Worker(index, soffice, profiles_dir, filter_data) for index in range(arguments.workers)],
         queue_size=arguments.queue_size,
         queue_timeout=arguments.queue_timeout,
         conversion_timeout=arguments.conversion_timeout,
@@ -655,13 +695,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         pool.start()
         logger.info(
-            "listening on http://%s:%d: %d workers, queue of %d, waits ≤ %g s, conversions ≤ %g s",
+            "listening on http://%s:%d: %d workers, queue of %d, waits ≤ %g s, conversions ≤ %g s, %s",
             arguments.host,
             arguments.port,
             len(pool.workers),
             pool.queue_size,
             pool.queue_timeout,
             pool.conversion_timeout,
+            "plain PDF (benchmark baseline)" if arguments.plain_pdf else "PDF/A-2b, tagged",
         )
         server.serve_forever()
     finally:

@@ -121,6 +121,7 @@ def start_converter(
     queue_timeout: float = 30.0,
     conversion_timeout: float = 60.0,
     log: IO[bytes] | None = None,
+    plain_pdf: bool = False,
 ) -> subprocess.Popen[bytes]:
     """Start the converter in the background on 127.0.0.1:`port`; wait_until_ready tells when it serves.
 
@@ -129,6 +130,9 @@ def start_converter(
 
     Its log (stderr: one line per conversion) goes to `log_path` (appended), or to the open file `log`,
     or nowhere. Stop it with stop_converter: SIGTERM, after which it stops its LibreOffice workers.
+
+    Its PDFs are PDF/A-2b and tagged; `plain_pdf` exports plain PDF instead, for the benchmark's baseline
+    only (bench/run.py measures what PDF/A costs).
     """
     arguments = [
         SYSTEM_PYTHON,
@@ -148,6 +152,8 @@ def start_converter(
         arguments += ["--queue-size", str(queue_size)]
     if profiles_dir is not None:
         arguments += ["--profiles-dir", str(profiles_dir)]
+    if plain_pdf:
+        arguments.append("--plain-pdf")
     if log_path is None:
         return subprocess.Popen(  # noqa: S603 (our converter, arguments we build)
             arguments,
