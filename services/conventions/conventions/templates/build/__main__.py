@@ -1,0 +1,3 @@
+from conventions.templates.build import main
+
+main()

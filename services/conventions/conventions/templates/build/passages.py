@@ -1,0 +1,74 @@
+"""Passages several templates share: the parties, the signature blocks, the clawback rule, the note."""
+
+from __future__ import annotations
+
+from conventions.templates.build.writer import TemplateWriter
+
+AGENCY = "la Caisse des dépôts et consignations, agissant pour le compte de l'État (Banque des Territoires)"
+AGENCY_SIGNATORY = "Pour la Caisse des dépôts et consignations, agissant pour le compte de l'État"
+PLACE_AND_DATE = "Fait à ………………, le "
+
+
+
+def convention_parties(writer: TemplateWriter) -> None:
+    writer.label("ENTRE LES SOUSSIGNÉS")
+    writer.para(
+        f"**{AGENCY[0].upper()}{AGENCY[1:]}**, établissement spécial créé par la loi du 28 avril 1816, "
+        "codifiée aux articles L. 518-2 et suivants du code monétaire et financier, dont le siège est situé "
+        "56, rue de Lille, 75007 Paris, représentée par la personne dûment habilitée à l'effet des présentes,"
+    )
+    writer.para("ci-après dénommée « la Caisse des Dépôts »,", align="left")
+    writer.para("d'une part,", align="right")
+    writer.label("ET")
+    writer.para(
+        "**{{ structure.name }}**, {{ structure.kind_label }} ({{ structure.structure_type_label }}), "
+        "immatriculée sous le numéro {{ structure.identifier_label }} {{ structure.siret }}, "
+        "dont le siège est situé {{ structure.address }}, {{ structure.postcode }} {{ structure.city }} "
+        "({{ structure.department_name }}), joignable à l'adresse électronique {{ structure.email }}, "
+        "représentée par {{ structure.legal_representative }}, dûment habilité(e) à l'effet des présentes,"
+    )
+    writer.para("ci-après dénommée « le Bénéficiaire »,", align="left")
+    writer.para("d'autre part,", align="right")
+    writer.para("ci-après dénommées ensemble « les Parties ».", align="left")
+
+
+def agency_block(signed_on: str) -> list[str]:
+    return [PLACE_AND_DATE + signed_on, f"**{AGENCY_SIGNATORY}**", "Nom, qualité et signature :"]
+
+
+def structure_block(signed_on: str) -> list[str]:
+    return [
+        PLACE_AND_DATE + signed_on,
+        "**Pour {{ structure.name }}**",
+        "{{ structure.legal_representative }}",
+        "Signature et cachet :",
+    ]
+
+
+def clawback_rule(writer: TemplateWriter) -> None:
+    """Article 6's rule (restated by the avenant), with the rates of the convention's funded periods."""
+    writer.para(
+        "Lorsqu'un poste n'a pas été occupé pendant toute la période financée, la subvention acquise au "
+        "titre de ce poste est calculée mois par mois : pour chaque mois de la convention commencé pendant "
+        "lequel le poste a été occupé, du début à la fin du contrat du conseiller, le poste acquiert le "
+        "taux mensuel de la période financée dans laquelle tombe ce mois, soit le montant par poste de la "
+        "période divisé par le nombre de mois de la période. Le montant acquis sur chaque période est "
+        "arrondi une seule fois, au centime le plus proche. Les périodes financées et leurs taux mensuels "
+        "sont les suivants :"
+    )
+    writer.periods_table()
+    writer.para(
+        "Les sommes versées au titre d'un poste sont le total des versements de la convention divisé par "
+        "le nombre de postes. Lorsqu'elles dépassent la subvention acquise par ce poste, la différence est "
+        "reversée ou, avec l'accord de la Caisse des Dépôts, imputée sur une tranche ultérieure."
+    )
+
+
+def generated_note(writer: TemplateWriter) -> None:
+    writer.para(
+        "Document établi le {{ document.generated_on }} — référence {{ document.reference }}.",
+        italic=True,
+        align="left",
+        small=True,
+    )
+
