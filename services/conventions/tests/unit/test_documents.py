@@ -37,6 +37,7 @@ from conventions.adapters.documents import (
 )
 from conventions.adapters.template_lint import lint_template
 from conventions.domain.documents import EDITIONS, Edition
+from conventions.service_layer.documents.content import law_data
 from conventions.templates import build
 
 TREE = parameters()
@@ -109,6 +110,8 @@ def convention_data() -> dict:
                 "monthly_rate": Decimal("2812.50"),
             }
         ],
+        # The law on the signature day, as the service reads it (these tests are about the layout).
+        "law": law_data(date(2026, 1, 15), TREE),
     }
 
 
@@ -146,7 +149,10 @@ def contract_data() -> dict:
             "weekly_hours": Decimal("35.00"),
             "gross_monthly_salary": Decimal("1850.00"),
             "signed_on": date(2026, 1, 26),
+            "employment_law": "public",
+            "public_status": "contractuel",
         },
+        "law": law_data(date(2026, 1, 26), TREE),
     }
 
 
@@ -520,7 +526,11 @@ def test_each_placeholder_of_a_shipped_template_sits_in_one_run(name, edition):
     placeholders = [run for run in runs if "{" in run or "}" in run]
     assert placeholders
     for run in placeholders:
-        assert re.fullmatch(r"\{\{ [a-z_.]+ \}\}|\{%tr (for \w+ in \w+|endfor) %\}", run), run
+        assert re.fullmatch(
+            r"\{\{ [a-z_.]+ \}\}|\{%tr (for \w+ in \w+|endfor) %\}"
+            r"|\{%p (if [a-z_.]+( == \"\w+\")?( and [a-z_.]+)?|else|endif) %\}",
+            run,
+        ), run
 
 
 @pytest.mark.parametrize(("name", "edition"), SHIPPED)

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from conventions.domain.documents import Edition
 from conventions.templates.build.passages import (
-    AGENCY,
-    AGENCY_SIGNATORY,
     PLACE_AND_DATE,
-    agency_block,
-    clawback_rule,
-    convention_parties,
     generated_note,
-    structure_block,
 )
 from conventions.templates.build.writer import TemplateWriter
 
@@ -143,4 +137,3 @@ def build_contract_avenant(edition: Edition) -> bytes:
     )
     generated_note(writer)
     return writer.to_bytes()
-

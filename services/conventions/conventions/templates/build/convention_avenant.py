@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from conventions.domain.documents import Edition
 from conventions.templates.build.passages import (
-    AGENCY,
-    AGENCY_SIGNATORY,
-    PLACE_AND_DATE,
     agency_block,
     clawback_rule,
     convention_parties,
@@ -89,9 +86,6 @@ def build_convention_avenant(edition: Edition) -> bytes:
     )
 
     writer.para("Fait en deux exemplaires originaux.")
-    writer.signatures(
-        agency_block("{{ amendment.signed_on }}"), structure_block("{{ amendment.signed_on }}")
-    )
+    writer.signatures(agency_block("{{ amendment.signed_on }}"), structure_block("{{ amendment.signed_on }}"))
     generated_note(writer)
     return writer.to_bytes()
-

@@ -10,7 +10,6 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -220,6 +219,21 @@ class TemplateWriter:
         }[align]
         self._write(paragraph, text, italic=italic, size=SMALL_SIZE if small else None)
 
+    def tag(self, text: str) -> None:
+        """A docxtpl paragraph tag (`{%p if … %}`, `{%p else %}`, `{%p endif %}`), alone in its paragraph:
+        docxtpl removes the paragraph and keeps or drops the paragraphs up to the next tag."""
+        if not (text.startswith("{%p ") and text.endswith(" %}")):
+            raise ValueError(f"not a paragraph tag: {text!r}")
+        paragraph = self.document.add_paragraph()
+        paragraph.add_run(text)
+
+    def when(self, condition: str, *texts: str) -> None:
+        """Paragraphs only the documents where `condition` holds carry."""
+        self.tag(f"{{%p if {condition} %}}")
+        for text in texts:
+            self.para(text)
+        self.tag("{%p endif %}")
+
     def items(self, entries: Iterable[str], *, numbered: bool = True) -> None:
         """A list with hanging indents: "1°", "2°"… (a French legal enumeration) or dashes."""
         for number, entry in enumerate(entries, start=1):
@@ -334,4 +348,3 @@ class TemplateWriter:
         output = io.BytesIO()
         self.document.save(output)
         return deterministic_zip(output.getvalue())
-
