@@ -237,12 +237,12 @@ def test_the_convention_states_each_obligation_of_the_structure():
     text = text_of(render("convention"))
 
     for obligation in (
-        "pour un salaire brut au moins égal au SMIC en vigueur",
+        "pour un salaire brut jamais inférieur au SMIC en vigueur",
         "au plus tard quinze jours après la signature du contrat de travail",
         "certification Pix et à l'examen du premier certificat de compétences professionnelles (CCP1)",
         "deux modules de formation thématiques de 7 ou 14 heures",
         "ordinateur, téléphone portable, espace de travail et, si nécessaire, véhicule",
-        "compte rendu d'activité (CRA) après chaque accompagnement",
+        "compte rendu d'activité après chaque accompagnement",
         "assurer la gratuité, pour le public",
         "pourvoir le poste devenu vacant dans un délai de six mois",
         "justifier de l'emploi de la subvention",

@@ -103,9 +103,9 @@ def build_convention(edition: Edition) -> bytes:
     writer.para("Le conseiller numérique exerce les trois missions prioritaires du dispositif :")
     writer.items(
         [
-            "soutenir les personnes dans leurs usages quotidiens du numérique : prise en main d'un équipement "
-            "informatique, navigation sur internet, gestion des courriels, usage des applications utiles "
-            "sur smartphone ;",
+            "soutenir les personnes dans leurs usages quotidiens du numérique : prise en main d'un "
+            "équipement informatique, navigation sur internet, gestion des courriels, usage des "
+            "applications utiles sur smartphone ;",
             "les sensibiliser aux enjeux du numérique et favoriser des usages citoyens et critiques : "
             "vérification des sources, protection des données personnelles, maîtrise des réseaux sociaux ;",
             "les rendre autonomes pour réaliser seules leurs démarches administratives en ligne.",
@@ -156,9 +156,9 @@ def build_convention(edition: Edition) -> bytes:
     writer.para(
         "La première tranche est versée à la signature de la présente convention par les deux Parties. "
         "Chaque tranche suivante est versée à compter de son échéance, sous réserve que le Bénéficiaire soit "
-        "à jour des obligations prévues à l'article 5 et que la rémunération de chaque conseiller en poste ne "
-        "soit pas inférieure au SMIC en vigueur à la date du versement. La Caisse des Dépôts peut suspendre "
-        "un versement tant qu'une obligation échue n'est pas remplie."
+        "à jour des obligations prévues à l'article 5 et que la rémunération de chaque conseiller en poste "
+        "ne soit pas inférieure au SMIC en vigueur à la date du versement. La Caisse des Dépôts peut "
+        "suspendre un versement tant qu'une obligation échue n'est pas remplie."
     )
     writer.para(
         "Les versements sont effectués par virement sur le compte bancaire du Bénéficiaire désigné en "
@@ -357,7 +357,8 @@ def build_convention(edition: Edition) -> bytes:
     writer.page_break()
     writer.heading("Annexe — Coordonnées bancaires du Bénéficiaire")
     writer.para(
-        "Titulaire du compte : {{ structure.name }} — IBAN : {{ structure.iban }} — BIC : {{ structure.bic }}",
+        "Titulaire du compte : {{ structure.name }} — IBAN : {{ structure.iban }} — "
+        "BIC : {{ structure.bic }}",
         align="left",
     )
     writer.para(
