@@ -300,11 +300,11 @@ def test_the_convention_avenant_states_the_new_posts_the_new_total_and_the_unpai
     tables = Document(io.BytesIO(content)).tables
     rows = [[cell.text for cell in row.cells] for row in tables[0].rows]
     assert rows == [
-        ["Tranche", "Échéance", "Montant"],
-        ["1", "15 janvier 2026", format_eur_fr(Decimal("54000"))],
-        ["2", "1er janvier 2027", format_eur_fr(Decimal("87750"))],
-        ["3", "1er janvier 2028", format_eur_fr(Decimal("43875"))],
-        ["Total", "", format_eur_fr(Decimal("185625"))],
+        ["Tranche", "Échéance", "Montant", "Déjà versé", "À reverser"],
+        ["1", "15 janvier 2026", format_eur_fr(Decimal("54000")), "—", "—"],
+        ["2", "1er janvier 2027", format_eur_fr(Decimal("87750")), "—", "—"],
+        ["3", "1er janvier 2028", format_eur_fr(Decimal("43875")), "—", "—"],
+        ["Total", "", format_eur_fr(Decimal("185625")), "", ""],
     ]
     # Article 3 restates article 6 with the period's rate: 67 500 € ÷ 24 = 2 812,50 € a month.
     periods = [[cell.text for cell in row.cells] for row in tables[1].rows]
@@ -411,7 +411,7 @@ def test_a_newline_typed_by_a_user_is_a_line_break_and_control_characters_are_dr
 
     text = text_of(render("convention_avenant", data))
 
-    assert "Motif de l'avenant\u00a0: Première ligne\nSeconde ligne fin" in text
+    assert "pour le motif suivant\u00a0: Première ligne\nSeconde ligne fin" in text
 
 
 def test_a_template_cannot_reach_python_internals():

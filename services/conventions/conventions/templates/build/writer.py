@@ -265,6 +265,36 @@ class TemplateWriter:
             self._row(table, ("Total", "", total), widths, bold=True)
         self.document.add_paragraph()
 
+    def amended_tranches_table(self, total: str) -> None:
+        """The schedule an avenant sets: each tranche, what was already paid on it, what is to recover."""
+        table = self.document.add_table(rows=0, cols=5)
+        table.style = self.document.styles["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        widths = (Cm(2), Cm(4), Cm(3.5), Cm(3), Cm(3))
+        self._row(
+            table,
+            ("Tranche", "Échéance", "Montant", "Déjà versé", "À reverser"),
+            widths,
+            bold=True,
+            shaded=True,
+            header=True,
+        )
+        self._row(table, ("{%tr for tranche in tranches %}", "", "", "", ""), widths)
+        self._row(
+            table,
+            (
+                "{{ tranche.number }}",
+                "{{ tranche.due_on }}",
+                "{{ tranche.amount }}",
+                "{{ tranche.already_paid }}",
+                "{{ tranche.to_recover }}",
+            ),
+            widths,
+        )
+        self._row(table, ("{%tr endfor %}", "", "", "", ""), widths)
+        self._row(table, ("Total", "", total, "", ""), widths, bold=True)
+        self.document.add_paragraph()
+
     def periods_table(self) -> None:
         """The funded periods of one post and their monthly rates: a row loop over `funding_periods`."""
         table = self.document.add_table(rows=0, cols=4)
