@@ -377,6 +377,46 @@ def template_edition(on: date, *, tree: ParameterNode) -> str:
     return str(tree.get("documents.template_edition").at(on).value)
 
 
+def template_edition_since(code: str, *, tree: ParameterNode) -> date:
+    """The day the edition `code` of the built-in templates came into force (the date of the law that
+    changed the wording: the 13 July 2025 title…), as a document cites it."""
+    for effective_from, edition in template_editions(tree=tree):
+        if edition == code:
+            return effective_from
+    raise InconsistentParameters(f"documents.template_edition has no edition {code!r}")
+
+
+@dataclass(frozen=True)
+class ConventionTerms:
+    """The delays and dated clauses the convention's text states (convention.yaml), on its legal date."""
+
+    termination_notice_days: int
+    repayment_delay_days: int
+    force_majeure_months: int
+    financial_report_delay_months: int
+    #: Whether an association or a foundation signs the contrat d'engagement républicain (from 2022).
+    republican_commitment: bool
+
+
+def convention_terms(on: date, *, tree: ParameterNode) -> ConventionTerms:
+    node = tree.node("convention")
+    return ConventionTerms(
+        termination_notice_days=node.get("termination_notice_days").at(on).as_int(),
+        repayment_delay_days=node.get("repayment_delay_days").at(on).as_int(),
+        force_majeure_months=node.get("force_majeure_months").at(on).as_int(),
+        financial_report_delay_months=node.get("financial_report_delay_months").at(on).as_int(),
+        republican_commitment=node.get("republican_commitment").at(on).as_bool(),
+    )
+
+
+def initial_training_paths_hours(on: date, *, tree: ParameterNode) -> tuple[int, ...]:
+    """The lengths (hours) of the initial training paths on `on`; none before the 2024 wording."""
+    try:
+        return tree.get("obligations.training_entry.paths_hours").at(on).as_ints()
+    except ParameterNotInForce:
+        return ()
+
+
 # --- Waves, subsidy and tranches ----------------------------------------------------------------------
 
 
@@ -517,6 +557,21 @@ def _yearly_amounts(root: ParameterNode, kind: StructureKind, qpv_zrr: bool, on:
     else:
         category = "public" if StructureKind(kind) is StructureKind.PUBLIC else "private"
     return root.get(f"subsidy.renewal.yearly_amounts.{category}").at(on).as_decimals()
+
+
+def renewal_yearly_amounts(
+    kind: StructureKind, qpv_zrr: bool, on: date, *, tree: ParameterNode
+) -> tuple[Decimal, ...]:
+    """The renewal subsidy per post for each convention year, bonus included where it applies."""
+    return _yearly_amounts(tree, kind, qpv_zrr, on)
+
+
+def renewal_yearly_bonuses(on: date, *, tree: ParameterNode) -> tuple[Decimal, ...]:
+    """The renewal bonus per post for each convention year: what a public structure in a QPV or a ZRR/FRR
+    gets above a public structure elsewhere."""
+    with_bonus = _yearly_amounts(tree, StructureKind.PUBLIC, True, on)
+    without = _yearly_amounts(tree, StructureKind.PUBLIC, False, on)
+    return tuple(quantize_cents(a - b) for a, b in zip(with_bonus, without, strict=True))
 
 
 def renewal_bonus_applies(wave: Wave, kind: StructureKind, qpv_zrr: bool) -> bool:

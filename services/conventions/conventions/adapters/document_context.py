@@ -42,10 +42,17 @@ TO_BE_COMPLETED = "son représentant légal (nom et qualité à compléter)"
 #: A structure whose BIC is not on file (the IBAN is enough for a SEPA transfer).
 NOT_PROVIDED = "non communiqué"
 
+#: Written where an amount does not apply (nothing paid, nothing to recover on a tranche).
+NONE_DASH = "—"
+#: The structure types that sign the contrat d'engagement républicain (loi n° 2000-321, art. 10-1).
+REPUBLICAN_COMMITMENT_TYPES = frozenset({"association", "fondation"})
+#: The departments where associations are those of the local civil code (Bas-Rhin, Haut-Rhin, Moselle).
+LOCAL_LAW_DEPARTMENTS = frozenset({"57", "67", "68"})
+
 KIND_LABELS = {"public": "structure publique", "private": "structure privée"}
 WAVE_LABELS = {
     "initial": "conventionnement initial (France Relance)",
-    "renewal": "renouvellement (conventions de 36 mois, 2023)",
+    "renewal": "convention de renouvellement",
 }
 CONTRACT_TYPE_LABELS: dict[str, str] = {code.value: label for code, label in _CONTRACT_TYPE_LABELS.items()}
 
@@ -154,6 +161,18 @@ class EurosInWords(_Field):
         return amount_in_words_fr(_amount(value, attr))
 
 
+class OptionalEuros(_Field):
+    """An amount in figures, or `when_absent` (a dash) when there is none (a tranche with nothing paid)."""
+
+    def __init__(self, when_absent: str = "—", **kwargs: Any) -> None:
+        kwargs.setdefault("dump_default", None)
+        super().__init__(**kwargs)
+        self.when_absent = when_absent
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str:
+        return self.when_absent if value is None else format_eur_fr(_amount(value, attr))
+
+
 class Hours(_Field):
     """A number of hours in French notation, without useless decimals ("35", "17,5")."""
 
@@ -176,6 +195,69 @@ class Label(_Field):
             return self.labels[str(value)]
         except KeyError:
             raise InvalidDocumentData(f"{attr} : code inconnu {value!r}") from None
+
+
+class Flag(_Field):
+    """A yes/no the template tests with `{%p if … %}`: "oui", or "" (false in Jinja) when not."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str:
+        if not isinstance(value, bool):
+            raise InvalidDocumentData(f"{attr} : oui ou non attendu")
+        return "oui" if value else ""
+
+
+class Delay(_Field):
+    """A delay of the law in words, as a legal text writes it: "un mois", "quinze jours", "six mois".
+
+    The raw value has `months` (whole or half) and `days`, like `legal.Deadline`.
+    """
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str:
+        months = Decimal(_part(value, "months", attr))
+        days = _part(value, "days", attr)
+        whole = int(months)
+        half = months - whole
+        if (
+            months < 0
+            or half not in (0, Decimal("0.5"))
+            or isinstance(days, bool)
+            or not isinstance(days, int)
+        ):
+            raise InvalidDocumentData(f"{attr} : délai illisible {value!r}")
+        # Half a month is fifteen days (obligations.yaml: 1,5 mois = 1 mois et 15 jours).
+        days += 15 if half else 0
+        parts = []
+        if whole:
+            parts.append(f"{_words(whole)} mois")
+        if days:
+            parts.append(f"{_words(days)} jour{'s' if days > 1 else ''}")
+        if not parts:
+            return "sans délai"
+        return " et ".join(parts)
+
+
+class Words(_Field):
+    """A whole number in words ("deux", "cinq")."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str:
+        return _words(_whole(value, attr))
+
+
+class Numbers(_Field):
+    """Whole numbers in figures, in a French enumeration ("70, 175 ou 315"); "" when there is none."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str:
+        numbers = [str(_whole(item, attr)) for item in value or ()]
+        if len(numbers) <= 1:
+            return "".join(numbers)
+        return f"{', '.join(numbers[:-1])} ou {numbers[-1]}"
+
+
+def _part(value: Any, key: str, attr: str | None) -> Any:
+    found = value.get(key) if isinstance(value, Mapping) else getattr(value, key, None)
+    if found is None:
+        raise InvalidDocumentData(f"{attr} : délai sans {key}")
+    return found
 
 
 def _tree() -> ParameterNode:
@@ -263,6 +345,17 @@ class StructureSchema(Schema):
     iban = Iban()
     bic = OptionalText(NOT_PROVIDED)
     legal_representative = OptionalText(TO_BE_COMPLETED)
+    #: "oui" for an association or a foundation (contrat d'engagement républicain), else "".
+    association_or_foundation = fields.Method("_association_or_foundation")
+    #: "oui" for an association of the local law of 1908 (Moselle, Bas-Rhin, Haut-Rhin), else "".
+    local_law_association = fields.Method("_local_law_association")
+
+    def _association_or_foundation(self, structure: Mapping[str, Any]) -> str:
+        return "oui" if structure.get("structure_type") in REPUBLICAN_COMMITMENT_TYPES else ""
+
+    def _local_law_association(self, structure: Mapping[str, Any]) -> str:
+        local = structure.get("department") in LOCAL_LAW_DEPARTMENTS
+        return "oui" if local and structure.get("structure_type") == "association" else ""
 
 
 class ConventionSchema(Schema):
@@ -284,6 +377,11 @@ class ConventionSchema(Schema):
     bonus_zones = Text()
     bonus_zones_label = Text()
     renewal_bonus_sentence = fields.Method("_renewal_bonus_sentence")
+    #: A renewal's amount per post for each convention year: "17 500,00 € la première année, …".
+    yearly_amounts_text = fields.Method("_yearly_amounts_text")
+
+    def _yearly_amounts_text(self, convention: Mapping[str, Any]) -> str:
+        return _by_year(convention.get("yearly_amounts") or (), "yearly_amounts")
 
     def _renewal_bonus_sentence(self, convention: Mapping[str, Any]) -> str:
         """A sentence that follows the amount per post when it includes the renewal bonus, else nothing."""
@@ -295,10 +393,27 @@ class ConventionSchema(Schema):
             raise InvalidDocumentData("renewal_bonus : oui ou non attendu")
         if not applies:
             return ""
+        bonuses = _by_year(convention.get("yearly_bonuses") or (), "yearly_bonuses", skip_zero=True)
         return (
             " Ce montant comprend la bonification du renouvellement accordée aux structures publiques "
-            f"situées en {zones}."
+            f"situées en {zones}" + (f", soit {bonuses}." if bonuses else ".")
         )
+
+
+def _ordinal_feminine(number: int) -> str:
+    return "première" if number == 1 else str(num2words(number, lang="fr", to="ordinal"))
+
+
+def _by_year(amounts: Any, attr: str, *, skip_zero: bool = False) -> str:
+    """Amounts per convention year in a French enumeration; "" when there are none."""
+    parts = [
+        f"{format_eur_fr(_amount(amount, attr))} la {_ordinal_feminine(year)} année"
+        for year, amount in enumerate(amounts, start=1)
+        if not (skip_zero and _amount(amount, attr) == 0)
+    ]
+    if len(parts) <= 1:
+        return "".join(parts)
+    return f"{', '.join(parts[:-1])} et {parts[-1]}"
 
 
 class AmendedConventionSchema(ConventionSchema):
@@ -311,6 +426,13 @@ class TrancheSchema(Schema):
     due_on = FrenchDate(when_absent=ON_SIGNATURE)
     amount = Euros()
     amount_words = EurosInWords(source="amount")
+
+
+class AmendedTrancheSchema(TrancheSchema):
+    """A tranche of the schedule an avenant sets, with what was paid on it and what is to be recovered."""
+
+    already_paid = OptionalEuros(NONE_DASH)
+    to_recover = OptionalEuros(NONE_DASH)
 
 
 class FundingPeriodSchema(Schema):
@@ -330,6 +452,15 @@ class AmendmentSchema(Schema):
     posts = Count()
     posts_text = CountOf("poste", "postes", source="posts")
     reason = Text()
+    #: The day the structure asked for the avenant.
+    requested_on = FrenchDate(when_absent=BLANK)
+    #: The end of the advisor's contract that causes the avenant, "" when none does.
+    contract_ended_on = FrenchDate(when_absent="")
+    #: What was paid under the convention when the avenant was drawn up, and on which day.
+    # Blank lines to fill by hand until the payments' figures reach the avenant.
+    paid_as_of = FrenchDate(when_absent=BLANK)
+    paid_to_date = OptionalEuros(BLANK)
+    amount_to_recover = OptionalEuros(BLANK)
     total_before = Euros()
     new_total_amount = Euros()
     new_total_amount_words = EurosInWords(source="new_total_amount")
@@ -348,10 +479,65 @@ class ContractSchema(Schema):
     #: When the employee's current contract began: not on file in cnum, so usually left blank to fill in.
     original_start_date = FrenchDate(when_absent=BLANK)
     start_date = FrenchDate()
+    # Blank lines to fill by hand when not on file.
+    place_of_work = OptionalText(BLANK)
+    #: The line manager's name and title.
+    line_manager = OptionalText(BLANK)
+    #: A grade and échelon (public law) or a collective agreement's coefficient (private law).
+    classification = OptionalText(BLANK)
+    #: The collective agreement that applies, "" for a public employer.
+    collective_agreement = OptionalText("")
+    #: "public" or "private", from the employer's kind: which law governs the contract.
+    employment_law = Text()
+    #: "contractuel" or "titulaire" for a public employer, "" under private law.
+    public_status = OptionalText("")
     weekly_hours = Hours()
     gross_monthly_salary = Euros()
     gross_monthly_salary_words = EurosInWords(source="gross_monthly_salary")
     signed_on = FrenchDate(when_absent=BLANK)
+
+
+class LawSchema(Schema):
+    """The figures of the law a document states, read from the dated parameters on its legal date with
+    the functions the engine itself uses (content.py): a template never writes one."""
+
+    candidate_presentation_delay = Delay()
+    candidate_selection_delay = Delay()
+    contract_signature_delay = Delay()
+    training_entry_delay = Delay()
+    #: The initial training paths' hours ("70, 175 ou 315"); "" before the 2024 wording.
+    training_paths_hours = Numbers()
+    certification_exams_delay = Delay()
+    thematic_modules_delay = Delay()
+    thematic_modules_count = Words()
+    thematic_modules_hours = Numbers()
+    weekly_hours = Hours()
+    #: When the equipment is due: "dès le premier jour de son contrat"…
+    equipment_due = fields.Method("_equipment_due")
+    post_refill_delay = Delay()
+    final_report_delay = Delay()
+    termination_notice = Delay()
+    repayment_delay = Delay()
+    force_majeure_delay = Delay()
+    financial_report_delay = Delay()
+    #: "oui" when the contrat d'engagement républicain is in force on the document's date, else "".
+    republican_commitment = Flag()
+    retention_years = Words()
+    #: The day the professional title became « médiateur numérique ».
+    title_since = FrenchDate()
+
+    def _equipment_due(self, law: Mapping[str, Any]) -> str:
+        try:
+            from_start, delay = law["equipment_from_contract_start"], law["equipment_delay"]
+        except KeyError as error:
+            raise InvalidDocumentData(f"{error.args[0]} : valeur manquante") from None
+        event = "du début de son contrat" if from_start else "de la signature de son contrat"
+        if (
+            _part(delay, "days", "equipment_delay") == 0
+            and Decimal(_part(delay, "months", "equipment_delay")) == 0
+        ):
+            return "dès le premier jour de son contrat" if from_start else "dès la signature de son contrat"
+        return f"au plus tard {Delay().serialize('delay', {'delay': delay})} à compter {event}"
 
 
 class ConventionContextSchema(Schema):
@@ -362,6 +548,7 @@ class ConventionContextSchema(Schema):
     convention = fields.Nested(ConventionSchema)
     tranches = fields.List(fields.Nested(TrancheSchema))
     funding_periods = fields.List(fields.Nested(FundingPeriodSchema))
+    law = fields.Nested(LawSchema)
 
 
 class ConventionAvenantContextSchema(Schema):
@@ -372,8 +559,9 @@ class ConventionAvenantContextSchema(Schema):
     structure = fields.Nested(StructureSchema)
     convention = fields.Nested(AmendedConventionSchema)
     amendment = fields.Nested(AmendmentSchema)
-    tranches = fields.List(fields.Nested(TrancheSchema))
+    tranches = fields.List(fields.Nested(AmendedTrancheSchema))
     funding_periods = fields.List(fields.Nested(FundingPeriodSchema))
+    law = fields.Nested(LawSchema)
 
 
 class ContractAvenantContextSchema(Schema):
@@ -383,6 +571,7 @@ class ContractAvenantContextSchema(Schema):
     structure = fields.Nested(StructureSchema)
     employee = fields.Nested(EmployeeSchema)
     contract = fields.Nested(ContractSchema)
+    law = fields.Nested(LawSchema)
 
 
 CONTEXT_SCHEMAS: dict[str, type[Schema]] = {
@@ -436,7 +625,42 @@ def _collect(schema: Schema, prefix: str, names: set[str]) -> None:
             _collect(inner.schema, f"{path}.", names)
 
 
+def _sample_law() -> dict[str, Any]:
+    """The law on 15 January 2021 (the sample convention's signature), as content.py reads it."""
+
+    def months(number: int) -> dict[str, Any]:
+        return {"months": Decimal(number), "days": 0}
+
+    def days(number: int) -> dict[str, Any]:
+        return {"months": Decimal(0), "days": number}
+
+    return {
+        "candidate_presentation_delay": months(3),
+        "candidate_selection_delay": months(1),
+        "contract_signature_delay": days(15),
+        "training_entry_delay": days(15),
+        "training_paths_hours": (),
+        "certification_exams_delay": months(6),
+        "thematic_modules_delay": months(12),
+        "thematic_modules_count": 2,
+        "thematic_modules_hours": (7, 14),
+        "weekly_hours": 35,
+        "equipment_from_contract_start": True,
+        "equipment_delay": days(0),
+        "post_refill_delay": months(3),
+        "final_report_delay": months(3),
+        "termination_notice": days(30),
+        "repayment_delay": days(30),
+        "force_majeure_delay": months(1),
+        "financial_report_delay": months(6),
+        "republican_commitment": False,
+        "retention_years": 5,
+        "title_since": date(2025, 7, 13),
+    }
+
+
 def _sample_data() -> dict[str, dict[str, Any]]:
+    law = _sample_law()
     document = {"reference": "CNUM-2021-00042", "generated_on": date(2021, 1, 5)}
     structure = {
         "name": "Commune du Tampon",
@@ -469,6 +693,8 @@ def _sample_data() -> dict[str, dict[str, Any]]:
             "Revitalisation (FRR)"
         ),
         "renewal_bonus": False,
+        "yearly_amounts": [],
+        "yearly_bonuses": [],
     }
     periods = [
         {
@@ -490,6 +716,7 @@ def _sample_data() -> dict[str, dict[str, Any]]:
             {"number": 3, "due_on": date(2023, 1, 1), "amount": Decimal("27000.00")},
         ],
         "funding_periods": periods,
+        "law": law,
     }
     # Two posts from 1 January 2021, three from 1 July 2021: 135 000 + 1 × 67 500 × 18 ÷ 24 = 185 625 €,
     # the 50 625 € spread over tranches 2 and 3 (54 000 and 27 000) in proportion: +33 750 and +16 875.
@@ -502,16 +729,28 @@ def _sample_data() -> dict[str, dict[str, Any]]:
             "effective_date": date(2021, 7, 1),
             "posts": 3,
             "reason": "Attribution d'un poste supplémentaire par le comité de sélection national.",
+            "requested_on": date(2021, 5, 20),
+            "contract_ended_on": None,
+            "paid_as_of": date(2021, 6, 15),
+            "paid_to_date": Decimal("54000.00"),
+            "amount_to_recover": Decimal("0.00"),
             "total_before": Decimal("135000.00"),
             "new_total_amount": Decimal("185625.00"),
             "signed_on": None,
         },
         "tranches": [
-            {"number": 1, "due_on": date(2021, 1, 15), "amount": Decimal("54000.00")},
+            {
+                "number": 1,
+                "due_on": date(2021, 1, 15),
+                "amount": Decimal("54000.00"),
+                "already_paid": Decimal("54000.00"),
+                "to_recover": None,
+            },
             {"number": 2, "due_on": date(2022, 1, 1), "amount": Decimal("87750.00")},
             {"number": 3, "due_on": date(2023, 1, 1), "amount": Decimal("43875.00")},
         ],
         "funding_periods": periods,
+        "law": law,
     }
     contract_data = {
         "document": {**document, "reference": "CNUM-2026-00042-CT-3F2A1C"},
@@ -519,10 +758,24 @@ def _sample_data() -> dict[str, dict[str, Any]]:
         "employee": {"first_name": "Maëlle", "last_name": "Hoarau", "birth_date": date(1994, 3, 1)},
         "contract": {
             "contract_type": "cdi",
+            "original_start_date": date(2019, 9, 1),
             "start_date": date(2026, 2, 1),
+            "place_of_work": "Médiathèque du Tampon, 16 rue Victor-Le-Vigoureux, 97430 Le Tampon",
+            "line_manager": "Mme Nadia Payet, directrice de la médiathèque",
+            "classification": "adjoint territorial d'animation, 4e échelon",
+            "collective_agreement": None,
+            "employment_law": "public",
+            "public_status": "contractuel",
             "weekly_hours": Decimal("35.00"),
             "gross_monthly_salary": Decimal("1850.00"),
             "signed_on": None,
+        },
+        # The law on 1 February 2026: the 2024 training paths, the 2025 refill delay, the 2022 commitment.
+        "law": {
+            **law,
+            "training_paths_hours": (70, 175, 315),
+            "post_refill_delay": {"months": Decimal(6), "days": 0},
+            "republican_commitment": True,
         },
     }
     return {

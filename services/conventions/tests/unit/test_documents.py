@@ -37,6 +37,7 @@ from conventions.adapters.documents import (
 )
 from conventions.adapters.template_lint import lint_template
 from conventions.domain.documents import EDITIONS, Edition
+from conventions.service_layer.documents.content import law_data
 from conventions.templates import build
 
 TREE = parameters()
@@ -109,6 +110,8 @@ def convention_data() -> dict:
                 "monthly_rate": Decimal("2812.50"),
             }
         ],
+        # The law on the signature day, as the service reads it (these tests are about the layout).
+        "law": law_data(date(2026, 1, 15), TREE),
     }
 
 
@@ -146,7 +149,10 @@ def contract_data() -> dict:
             "weekly_hours": Decimal("35.00"),
             "gross_monthly_salary": Decimal("1850.00"),
             "signed_on": date(2026, 1, 26),
+            "employment_law": "public",
+            "public_status": "contractuel",
         },
+        "law": law_data(date(2026, 1, 26), TREE),
     }
 
 
@@ -231,12 +237,12 @@ def test_the_convention_states_each_obligation_of_the_structure():
     text = text_of(render("convention"))
 
     for obligation in (
-        "pour un salaire brut au moins égal au SMIC en vigueur",
+        "pour un salaire brut jamais inférieur au SMIC en vigueur",
         "au plus tard quinze jours après la signature du contrat de travail",
         "certification Pix et à l'examen du premier certificat de compétences professionnelles (CCP1)",
         "deux modules de formation thématiques de 7 ou 14 heures",
         "ordinateur, téléphone portable, espace de travail et, si nécessaire, véhicule",
-        "compte rendu d'activité (CRA) après chaque accompagnement",
+        "compte rendu d'activité après chaque accompagnement",
         "assurer la gratuité, pour le public",
         "pourvoir le poste devenu vacant dans un délai de six mois",
         "justifier de l'emploi de la subvention",
@@ -294,11 +300,11 @@ def test_the_convention_avenant_states_the_new_posts_the_new_total_and_the_unpai
     tables = Document(io.BytesIO(content)).tables
     rows = [[cell.text for cell in row.cells] for row in tables[0].rows]
     assert rows == [
-        ["Tranche", "Échéance", "Montant"],
-        ["1", "15 janvier 2026", format_eur_fr(Decimal("54000"))],
-        ["2", "1er janvier 2027", format_eur_fr(Decimal("87750"))],
-        ["3", "1er janvier 2028", format_eur_fr(Decimal("43875"))],
-        ["Total", "", format_eur_fr(Decimal("185625"))],
+        ["Tranche", "Échéance", "Montant", "Déjà versé", "À reverser"],
+        ["1", "15 janvier 2026", format_eur_fr(Decimal("54000")), "—", "—"],
+        ["2", "1er janvier 2027", format_eur_fr(Decimal("87750")), "—", "—"],
+        ["3", "1er janvier 2028", format_eur_fr(Decimal("43875")), "—", "—"],
+        ["Total", "", format_eur_fr(Decimal("185625")), "", ""],
     ]
     # Article 3 restates article 6 with the period's rate: 67 500 € ÷ 24 = 2 812,50 € a month.
     periods = [[cell.text for cell in row.cells] for row in tables[1].rows]
@@ -405,7 +411,7 @@ def test_a_newline_typed_by_a_user_is_a_line_break_and_control_characters_are_dr
 
     text = text_of(render("convention_avenant", data))
 
-    assert "Motif de l'avenant\u00a0: Première ligne\nSeconde ligne fin" in text
+    assert "pour le motif suivant\u00a0: Première ligne\nSeconde ligne fin" in text
 
 
 def test_a_template_cannot_reach_python_internals():
@@ -520,7 +526,11 @@ def test_each_placeholder_of_a_shipped_template_sits_in_one_run(name, edition):
     placeholders = [run for run in runs if "{" in run or "}" in run]
     assert placeholders
     for run in placeholders:
-        assert re.fullmatch(r"\{\{ [a-z_.]+ \}\}|\{%tr (for \w+ in \w+|endfor) %\}", run), run
+        assert re.fullmatch(
+            r"\{\{ [a-z_.]+ \}\}|\{%tr (for \w+ in \w+|endfor) %\}"
+            r"|\{%p (if [a-z_.]+( == \"\w+\")?( and [a-z_.]+)?|else|endif) %\}",
+            run,
+        ), run
 
 
 @pytest.mark.parametrize(("name", "edition"), SHIPPED)

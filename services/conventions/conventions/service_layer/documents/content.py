@@ -12,6 +12,58 @@ from conventions.adapters.orm import Contract, Convention, ConventionAmendment, 
 from conventions.service_layer.conventions import amendment_schedule, funding_periods_wire
 
 
+def convention_legal_date(convention: Convention) -> date:
+    """The date whose law a convention states: its signature, or its start until it is signed."""
+    return convention.signed_on or convention.start_date
+
+
+def amendment_legal_date(amendment: ConventionAmendment) -> date:
+    """The date whose law an avenant states: its signature, or its effective date until it is signed."""
+    return amendment.signed_on or amendment.effective_date
+
+
+def contract_legal_date(contract: Contract) -> date:
+    """The date whose law a contract avenant states: the contract's signature."""
+    return contract.signed_on or contract.start_date
+
+
+def law_data(on: date, tree: ParameterNode) -> dict[str, Any]:
+    """The figures of the law a document states, on its legal date `on`, read with the functions the
+    engine uses (compliance computes its due dates with `legal.deadline` too)."""
+
+    def delay(kind: str) -> dict[str, Any]:
+        # Plain values: the data is hashed to know whether a document was rendered already.
+        deadline = legal.deadline(kind, on, tree=tree)
+        return {"months": deadline.months, "days": deadline.days}
+
+    terms = legal.convention_terms(on, tree=tree)
+    modules = legal.thematic_module_rules(on, tree=tree)
+    equipment = tree.node("obligations.equipment")
+    return {
+        "candidate_presentation_delay": delay("candidate_presentation"),
+        "candidate_selection_delay": delay("candidate_selection"),
+        "contract_signature_delay": delay("contract_signature"),
+        "training_entry_delay": delay("training_entry"),
+        "training_paths_hours": list(legal.initial_training_paths_hours(on, tree=tree)),
+        "certification_exams_delay": delay("certification_exams"),
+        "thematic_modules_delay": delay("thematic_modules"),
+        "thematic_modules_count": modules.count,
+        "thematic_modules_hours": list(modules.allowed_hours),
+        "weekly_hours": legal.full_time_weekly_hours(on, tree=tree),
+        "equipment_from_contract_start": equipment.get("counted_from_contract_start").at(on).as_bool(),
+        "equipment_delay": delay("equipment"),
+        "post_refill_delay": delay("post_refill"),
+        "final_report_delay": delay("final_report"),
+        "termination_notice": {"months": 0, "days": terms.termination_notice_days},
+        "repayment_delay": {"months": 0, "days": terms.repayment_delay_days},
+        "force_majeure_delay": {"months": terms.force_majeure_months, "days": 0},
+        "financial_report_delay": {"months": terms.financial_report_delay_months, "days": 0},
+        "republican_commitment": terms.republican_commitment,
+        "retention_years": legal.personal_data_retention_years(on, tree=tree),
+        "title_since": legal.template_edition_since("title_2025", tree=tree),
+    }
+
+
 def _structure_data(structure: Structure) -> dict[str, Any]:
     return {
         "name": structure.name,
@@ -33,6 +85,10 @@ def _convention_data(convention: Convention, tree: ParameterNode) -> dict[str, A
     # The zones are named as on the convention's start (ZRR before 1 July 2024, FRR from then).
     zones = legal.renewal_bonus_zones(convention.start_date, tree=tree)
     structure = convention.structure
+    kind, wave = StructureKind(structure.kind), Wave(convention.wave)
+    bonus = legal.renewal_bonus_applies(wave, kind, structure.qpv_zrr)
+    # A renewal's funded periods are its convention years, at the amounts the subsidy was computed with.
+    yearly = [period["amount_per_post"] for period in funding_periods_wire(convention)]
     return {
         "reference": convention.reference,
         "wave": convention.wave,
@@ -46,9 +102,11 @@ def _convention_data(convention: Convention, tree: ParameterNode) -> dict[str, A
         "signed_on": convention.signed_on,
         "bonus_zones": zones.short_name,
         "bonus_zones_label": zones.label,
-        "renewal_bonus": legal.renewal_bonus_applies(
-            Wave(convention.wave), StructureKind(structure.kind), structure.qpv_zrr
-        ),
+        "renewal_bonus": bonus,
+        "yearly_amounts": yearly if wave is Wave.RENEWAL else [],
+        "yearly_bonuses": list(legal.renewal_yearly_bonuses(convention.start_date, tree=tree))
+        if bonus
+        else [],
     }
 
 
@@ -66,6 +124,7 @@ def convention_data(convention: Convention, generated_on: date, tree: ParameterN
         "convention": _convention_data(convention, tree),
         "tranches": _tranches(convention),
         "funding_periods": funding_periods_wire(convention),
+        "law": law_data(convention_legal_date(convention), tree),
     }
 
 
@@ -91,11 +150,15 @@ def amendment_data(
         },
         "tranches": amendment_schedule(amendment),
         "funding_periods": funding_periods_wire(convention),
+        "law": law_data(amendment_legal_date(amendment), tree),
     }
 
 
-def contract_avenant_data(convention: Convention, contract: Contract, generated_on: date) -> dict[str, Any]:
+def contract_avenant_data(
+    convention: Convention, contract: Contract, generated_on: date, tree: ParameterNode
+) -> dict[str, Any]:
     advisor = contract.advisor
+    public = convention.structure.kind == StructureKind.PUBLIC
     return {
         "document": {
             "reference": f"{convention.reference}-CT-{contract.id.hex[:6].upper()}",
@@ -113,5 +176,12 @@ def contract_avenant_data(convention: Convention, contract: Contract, generated_
             "weekly_hours": contract.weekly_hours,
             "gross_monthly_salary": contract.gross_monthly_salary,
             "signed_on": contract.signed_on,
+            # Which law governs the employment follows the employer's kind; a public employer's agent is
+            # a titulaire only on that contract type, a contractuel otherwise.
+            "employment_law": convention.structure.kind,
+            "public_status": ("titulaire" if contract.contract_type == "titulaire" else "contractuel")
+            if public
+            else "",
         },
+        "law": law_data(contract_legal_date(contract), tree),
     }

@@ -32,7 +32,14 @@ from conventions.service_layer.documents.commands import (
     DownloadConventionDocument,
     Reader,
 )
-from conventions.service_layer.documents.content import amendment_data, contract_avenant_data, convention_data
+from conventions.service_layer.documents.content import (
+    amendment_data,
+    amendment_legal_date,
+    contract_avenant_data,
+    contract_legal_date,
+    convention_data,
+    convention_legal_date,
+)
 from conventions.service_layer.documents.downloads import record_download
 from conventions.service_layer.documents.errors import (
     AmendmentNotFound,
@@ -168,7 +175,7 @@ def convention_document(
             template_name=TemplateName.CONVENTION,
             subject_id=convention.id,
             convention_id=convention.id,
-            legal_date=convention.signed_on or convention.start_date,
+            legal_date=convention_legal_date(convention),
             data=convention_data(convention, today, uow.parameters),
             format=fmt,
             file_stem=f"convention-{convention.reference}",
@@ -201,7 +208,7 @@ def download_amendment_document(
             template_name=TemplateName.CONVENTION_AVENANT,
             subject_id=amendment.id,
             convention_id=convention.id,
-            legal_date=amendment.signed_on or amendment.effective_date,
+            legal_date=amendment_legal_date(amendment),
             data=amendment_data(convention, amendment, command.today, uow.parameters),
             format=command.format,
             file_stem=f"avenant-{amendment.number}-{convention.reference}",
@@ -241,8 +248,8 @@ def download_contract_avenant(
             template_name=TemplateName.CONTRACT_AVENANT,
             subject_id=contract.id,
             convention_id=convention.id,
-            legal_date=contract.signed_on,
-            data=contract_avenant_data(convention, contract, command.today),
+            legal_date=contract_legal_date(contract),
+            data=contract_avenant_data(convention, contract, command.today, uow.parameters),
             format=command.format,
             file_stem=f"avenant-contrat-{contract.advisor.last_name.lower()}-{convention.reference}",
         ),

@@ -44,9 +44,13 @@ def main() -> None:
     from cnum_shared.core import legal
     from cnum_shared.core.parameters import parameters
 
-    editions = [Edition(code, effective_from) for effective_from, code in legal.template_editions(tree=parameters())]
+    editions = [
+        Edition(code, effective_from) for effective_from, code in legal.template_editions(tree=parameters())
+    ]
     if [edition.code for edition in editions] != list(EDITIONS):
-        raise SystemExit("shared/parameters/documents.yaml and conventions.domain.documents.EDITIONS disagree")
+        raise SystemExit(
+            "shared/parameters/documents.yaml and conventions.domain.documents.EDITIONS disagree"
+        )
     for name in BUILDERS:
         for edition in editions:
             path = shipped_path(name, edition.code)

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from conventions.domain.documents import Edition
 from conventions.templates.build.passages import (
-    AGENCY,
-    AGENCY_SIGNATORY,
     PLACE_AND_DATE,
-    agency_block,
-    clawback_rule,
-    convention_parties,
     generated_note,
-    structure_block,
+    title_paragraph,
 )
 from conventions.templates.build.writer import TemplateWriter
 
@@ -24,9 +19,35 @@ def build_contract_avenant(edition: Edition) -> bytes:
         header="Avenant au contrat de travail — réf. {{ document.reference }}",
         footer="Avenant au contrat de travail de {{ employee.first_name }} {{ employee.last_name }}",
     )
+    # A titulaire has no contract to amend: the employer assigns them by an arrêté (or a décision) of
+    # affectation; an agent contractuel's contract is amended by an avenant under the code général de la
+    # fonction publique; a private employee's, under the code du travail.
+    writer.tag('{%p if contract.public_status == "titulaire" %}')
+    writer.title(
+        "Arrêté d'affectation", "Affectation d'un fonctionnaire sur un poste de conseiller numérique"
+    )
+    writer.tag("{%p else %}")
     writer.title(
         "Avenant au contrat de travail",
         "Affectation sur un poste de conseiller numérique (médiateur numérique)",
+    )
+    writer.tag("{%p endif %}")
+    writer.when(
+        'contract.public_status == "titulaire"',
+        "L'autorité territoriale ou l'autorité investie du pouvoir de nomination de {{ structure.name }}, "
+        "vu le code général de la fonction publique, prend le présent arrêté, qui vaut décision "
+        "d'affectation de l'agent titulaire désigné ci-dessous ; les stipulations qui suivent en "
+        "fixent les conditions.",
+    )
+    writer.when(
+        'contract.public_status == "contractuel"',
+        "Le présent avenant modifie le contrat d'un agent contractuel de droit public, régi par le code "
+        "général de la fonction publique.",
+    )
+    writer.when(
+        'contract.employment_law == "private"',
+        "Le présent avenant modifie un contrat de travail de droit privé, régi par le code du travail et "
+        "par la convention collective {{ contract.collective_agreement }}.",
     )
     writer.label("ENTRE LES SOUSSIGNÉS")
     writer.para(
@@ -47,6 +68,8 @@ def build_contract_avenant(edition: Edition) -> bytes:
         "Le Salarié est employé par l'Employeur en vertu d'un {{ contract.contract_type_label }} ayant pris "
         "effet le {{ contract.original_start_date }}."
     )
+    if edition.since("title_2025"):
+        title_paragraph(writer, "le présent avenant")
     writer.para(
         "L'Employeur accueille un ou plusieurs postes de conseiller numérique financés par l'État dans le "
         "cadre du dispositif Conseiller numérique, au titre d'une convention de subvention conclue avec la "
@@ -61,7 +84,7 @@ def build_contract_avenant(edition: Edition) -> bytes:
     writer.para(
         "À compter de la date d'effet du présent avenant, le Salarié exerce les fonctions de conseiller "
         + (
-            "numérique, dont le titre professionnel est, depuis le 13 juillet 2025, celui de médiateur "
+            "numérique, dont le titre professionnel est, depuis le {{ law.title_since }}, celui de médiateur "
             "numérique. "
             if edition.since("title_2025")
             else "numérique. "
@@ -86,14 +109,20 @@ def build_contract_avenant(edition: Edition) -> bytes:
         ],
         numbered=False,
     )
+    paths = (
+        "(parcours de {{ law.training_paths_hours }} heures selon son positionnement)"
+        if edition.since("coop_2024")
+        else "(parcours déterminé par son positionnement)"
+    )
     writer.para(
-        "Le Salarié suit la formation initiale du dispositif (parcours de 70, 175 ou 315 heures selon son "
-        "positionnement), qui commence au plus tard quinze jours après la signature du présent avenant ; "
-        "l'Employeur l'y laisse partir, le temps de formation étant du temps de travail effectif rémunéré "
-        "comme tel. Le Salarié se présente à la certification Pix et à l'examen du premier certificat de "
-        "compétences professionnelles (CCP1) du titre professionnel de médiateur numérique dans les six "
-        "mois suivant la fin de sa formation initiale, et suit deux modules de formation thématiques dans "
-        "l'année suivant son entrée en formation."
+        f"Le Salarié suit la formation initiale du dispositif {paths}, qui commence au plus tard "
+        "{{ law.training_entry_delay }} après la signature du présent avenant ; l'Employeur l'y laisse "
+        "partir, le temps de formation étant du temps de travail effectif rémunéré comme tel. Le Salarié se "
+        "présente à la certification Pix et à l'examen du premier certificat de compétences "
+        "professionnelles (CCP1) du titre professionnel dans un délai de {{ law.certification_exams_delay }} "
+        "suivant la fin de sa formation initiale, et suit {{ law.thematic_modules_count }} modules de "
+        "formation thématiques dans un délai de {{ law.thematic_modules_delay }} suivant son entrée en "
+        "formation."
     )
     writer.para(
         "L'Employeur met à la disposition du Salarié les moyens et équipements nécessaires à ses missions : "
@@ -101,27 +130,49 @@ def build_contract_avenant(edition: Edition) -> bytes:
         "pas être affecté comme l'un des deux agents obligatoires d'une maison France Services."
     )
 
-    writer.heading("Article 2 — Durée du travail")
+    writer.heading("Article 2 — Lieu de travail, encadrement et classement")
+    writer.para("Le Salarié exerce ses fonctions à l'adresse suivante : {{ contract.place_of_work }}.")
+    writer.para("Il est placé sous l'autorité de {{ contract.line_manager }}.")
+    writer.para("Son classement est le suivant : {{ contract.classification }}.")
+
+    writer.heading("Article 3 — Durée du travail")
     writer.para(
         "Le Salarié est employé à temps plein. La durée hebdomadaire de travail est fixée à "
         "{{ contract.weekly_hours }} heures."
     )
 
-    writer.heading("Article 3 — Rémunération")
+    writer.heading("Article 4 — Rémunération")
     writer.para(
         "En contrepartie de ses fonctions, le Salarié perçoit une rémunération mensuelle brute de "
         "**{{ contract.gross_monthly_salary }}** (**{{ contract.gross_monthly_salary_words }}**) pour un "
         "temps plein."
     )
     writer.para(
-        "Cette rémunération ne peut être inférieure au salaire minimum interprofessionnel de croissance "
-        "(SMIC) en vigueur ; elle est relevée à due concurrence à chaque revalorisation du SMIC."
+        "Cette rémunération n'est jamais inférieure au salaire minimum interprofessionnel de croissance "
+        "(SMIC) en vigueur."
+    )
+    writer.para(
+        "Les frais de déplacement du Salarié, pour ses missions comme pour sa formation, sont à la charge de "
+        "l'Employeur dans les conditions applicables à son personnel ; la subvention de l'État ne les couvre "
+        "pas."
+    )
+    writer.when(
+        'contract.employment_law == "private"',
+        "L'Employeur peut en solliciter la prise en charge, pour la formation, auprès de son opérateur de "
+        "compétences (OPCO).",
     )
 
-    writer.heading("Article 4 — Date d'effet")
+    writer.heading("Article 5 — Fin de la subvention")
+    writer.para(
+        "La subvention de l'État finance en partie le poste pendant la durée de la convention de subvention. "
+        "À son terme, le présent avenant demeure applicable et la rémunération du Salarié est entièrement à "
+        "la charge de l'Employeur."
+    )
+
+    writer.heading("Article 6 — Date d'effet")
     writer.para("Le présent avenant prend effet le {{ contract.start_date }}.")
 
-    writer.heading("Article 5 — Autres clauses")
+    writer.heading("Article 7 — Autres clauses")
     writer.para(
         "Toutes les autres clauses du contrat de travail du Salarié qui ne sont pas contraires au présent "
         "avenant demeurent inchangées ; le Salarié conserve notamment l'ancienneté acquise."
@@ -143,4 +194,3 @@ def build_contract_avenant(edition: Edition) -> bytes:
     )
     generated_note(writer)
     return writer.to_bytes()
-

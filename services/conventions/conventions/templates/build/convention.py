@@ -1,19 +1,30 @@
-"""The subsidy convention (`convention`), one text per edition of the law."""
+"""The subsidy convention (`convention`), one text per edition of the law.
+
+Every figure of the law (delays, hours, amounts, rates, the dates of legal changes) is a placeholder of
+`law`, `convention`, `tranches` or `funding_periods`, read from the dated parameters on the document's
+legal date. What changes with the edition: the 2024 training paths and La Coop (`coop_2024`), the post
+given back after the refill delay (`refill_2025`), the « médiateur numérique » title (`title_2025`). What
+changes with the case, by `{%p if %}`: the wave (France Relance or renewal), an association or a
+foundation (contrat d'engagement républicain), a private body (compte rendu financier), an association of
+the local law of Alsace-Moselle.
+"""
 
 from __future__ import annotations
 
 from conventions.domain.documents import Edition
 from conventions.templates.build.passages import (
-    AGENCY,
-    AGENCY_SIGNATORY,
-    PLACE_AND_DATE,
     agency_block,
     clawback_rule,
     convention_parties,
     generated_note,
+    personal_data,
     structure_block,
+    title_paragraph,
 )
 from conventions.templates.build.writer import TemplateWriter
+
+RENEWAL = 'convention.wave == "renewal"'
+INITIAL = 'convention.wave == "initial"'
 
 
 def build_convention(edition: Edition) -> bytes:
@@ -31,25 +42,54 @@ def build_convention(edition: Edition) -> bytes:
     )
     convention_parties(writer)
 
-    writer.heading("Préambule")
+    writer.heading("Visas")
+    writer.when(
+        INITIAL,
+        "Vu la loi n° 2020-1721 du 29 décembre 2020 de finances pour 2021, qui ouvre les crédits du plan "
+        "France Relance et permet à la Caisse des Dépôts de gérer, pour le compte de l'État, les fonds "
+        "destinés au dispositif Conseiller numérique et d'en verser les subventions ;",
+    )
+    writer.when(
+        RENEWAL,
+        "Vu la loi de finances de l'année, qui ouvre les crédits de la politique d'inclusion numérique "
+        "(programme « Aménagement du territoire » puis « Économie et numérique ») dont relève le "
+        "renouvellement des postes de conseiller numérique ;",
+    )
     writer.para(
-        "Dans le cadre du plan France Relance, l'État finance le recrutement, la formation et le déploiement "
-        "de conseillers numériques chargés d'accompagner les personnes éloignées du numérique vers "
-        "l'autonomie dans leurs usages quotidiens. Le dispositif est piloté par l'Agence nationale de la "
-        "cohésion des territoires (ANCT). La loi de finances pour 2021 permet à la Caisse des Dépôts de "
-        "gérer les fonds correspondants et de verser les subventions pour le compte de l'État."
+        "Vu la convention conclue entre l'État, la Caisse des Dépôts et l'Agence nationale de la cohésion "
+        "des territoires (ANCT), qui confie à la Caisse des Dépôts la gestion des subventions du dispositif "
+        "Conseiller numérique pour le compte de l'État, et ses avenants ;"
+    )
+    writer.para(
+        "Vu la circulaire interministérielle du 21 janvier 2021 relative au déploiement des conseillers "
+        "numériques (NOR TERB2102382J) ;"
+    )
+    writer.para(
+        "Vu la décision du comité de sélection national présidé par l'ANCT, après avis du préfet de "
+        "département, attribuant au Bénéficiaire {{ convention.posts_text }} de conseiller numérique ;"
+    )
+
+    writer.heading("Préambule")
+    writer.when(
+        INITIAL,
+        "Dans le cadre du plan France Relance, l'État finance le recrutement, la formation et le "
+        "déploiement de conseillers numériques chargés d'accompagner les personnes éloignées du numérique "
+        "vers l'autonomie dans leurs usages quotidiens. Le dispositif est piloté par l'ANCT ; la Caisse des "
+        "Dépôts en gère les fonds et verse les subventions pour le compte de l'État.",
+    )
+    writer.when(
+        RENEWAL,
+        "L'État poursuit le financement des postes de conseiller numérique au-delà des premières "
+        "conventions du dispositif. La présente convention de renouvellement permet au Bénéficiaire de "
+        "conserver ses postes, avec un soutien dégressif d'une année de convention à l'autre. Le dispositif "
+        "est piloté par l'ANCT ; la Caisse des Dépôts en gère les fonds et verse les subventions pour le "
+        "compte de l'État.",
     )
     if edition.since("title_2025"):
-        writer.para(
-            "Depuis le 13 juillet 2025, le titre professionnel des conseillers numériques est celui de "
-            "« médiateur numérique ». Dans la présente convention, les termes « conseiller numérique » et "
-            "« médiateur numérique » désignent la même fonction."
-        )
+        title_paragraph(writer, "la présente convention")
     writer.para(
-        "Après avis du préfet de département, le comité de sélection national présidé par l'ANCT a attribué "
-        "au Bénéficiaire {{ convention.posts_text }} de conseiller numérique. Le Bénéficiaire, qui a pris "
-        "connaissance des engagements attachés au dispositif, a sollicité la subvention objet de la présente "
-        "convention."
+        "Le Bénéficiaire, qui a pris connaissance des engagements attachés au dispositif, a sollicité la "
+        "subvention objet de la présente convention."
     )
     writer.para("Il est convenu ce qui suit :")
 
@@ -60,29 +100,33 @@ def build_convention(edition: Edition) -> bytes:
         "rémunération de {{ convention.posts_text }} de conseiller numérique (médiateur numérique), ainsi "
         "que les engagements que le Bénéficiaire prend en contrepartie."
     )
-    writer.para(
-        "Le conseiller numérique accompagne les publics vers l'autonomie numérique : prise en main d'un "
-        "équipement informatique, navigation sur internet, gestion des courriels, usage des applications "
-        "utiles sur smartphone, démarches administratives en ligne, protection des données personnelles. Il "
-        "anime des ateliers collectifs et des accompagnements individuels."
+    writer.para("Le conseiller numérique exerce les trois missions prioritaires du dispositif :")
+    writer.items(
+        [
+            "soutenir les personnes dans leurs usages quotidiens du numérique : prise en main d'un "
+            "équipement informatique, navigation sur internet, gestion des courriels, usage des "
+            "applications utiles sur smartphone ;",
+            "les sensibiliser aux enjeux du numérique et favoriser des usages citoyens et critiques : "
+            "vérification des sources, protection des données personnelles, maîtrise des réseaux sociaux ;",
+            "les rendre autonomes pour réaliser seules leurs démarches administratives en ligne.",
+        ]
     )
     writer.para(
-        "La subvention est exclusivement affectée à la rémunération des conseillers numériques recrutés sur "
-        "ces postes ; elle ne peut financer aucune autre dépense."
+        "Il anime à cette fin des ateliers collectifs et des accompagnements individuels. La subvention est "
+        "exclusivement affectée à la rémunération des conseillers numériques recrutés sur ces postes ; "
+        "elle ne peut financer aucune autre dépense."
     )
 
     writer.heading("Article 2 — Durée")
     writer.para(
         "La présente convention prend effet le {{ convention.start_date }} et prend fin le "
-        "{{ convention.end_date }}, soit une durée de {{ convention.duration_months }} mois."
+        "{{ convention.end_date }}, soit une durée de {{ convention.duration_months }} mois. La subvention "
+        "finance, pour chaque poste, {{ convention.funded_months }} mois de rémunération d'un conseiller "
+        "numérique employé à temps plein."
     )
     writer.para(
-        "La subvention finance, pour chaque poste, {{ convention.funded_months }} mois de rémunération d'un "
-        "conseiller numérique employé à temps plein."
-    )
-    writer.para(
-        "Les obligations de justification et, le cas échéant, de reversement prévues à l'article 6 "
-        "demeurent applicables après le terme de la convention, jusqu'à la clôture du dossier."
+        "Les obligations de justification, de contrôle et, le cas échéant, de reversement demeurent "
+        "applicables après le terme de la convention, jusqu'à la clôture du dossier."
     )
 
     writer.heading("Article 3 — Montant de la subvention")
@@ -90,13 +134,17 @@ def build_convention(edition: Edition) -> bytes:
         "Le montant de la subvention est fixé à {{ convention.amount_per_post }} "
         "({{ convention.amount_per_post_words }}) par poste.{{ convention.renewal_bonus_sentence }}"
     )
+    writer.when(
+        RENEWAL,
+        "Par poste, la subvention s'élève à {{ convention.yearly_amounts_text }}.",
+    )
     writer.para(
         "Le montant total de la subvention s'élève à **{{ convention.total_amount }}** "
         "(**{{ convention.total_amount_words }}**) pour {{ convention.posts_text }}."
     )
     writer.para(
-        "Ce montant forfaitaire est calculé sur la base d'une rémunération au moins égale au salaire minimum "
-        "interprofessionnel de croissance (SMIC), à temps plein. Il ne couvre ni les frais de déplacement et "
+        "Ce montant forfaitaire suppose une rémunération à temps plein jamais inférieure au salaire minimum "
+        "interprofessionnel de croissance (SMIC) en vigueur. Il ne couvre ni les frais de déplacement et "
         "de restauration du conseiller, ni les équipements mis à sa disposition, qui restent à la charge du "
         "Bénéficiaire. Le Bénéficiaire peut compléter la rémunération du conseiller et rechercher des "
         "cofinancements."
@@ -108,9 +156,9 @@ def build_convention(edition: Edition) -> bytes:
     writer.para(
         "La première tranche est versée à la signature de la présente convention par les deux Parties. "
         "Chaque tranche suivante est versée à compter de son échéance, sous réserve que le Bénéficiaire soit "
-        "à jour des obligations prévues à l'article 5 et que chaque conseiller en poste soit rémunéré au "
-        "moins au niveau du SMIC en vigueur à la date du versement. La Caisse des Dépôts peut suspendre un "
-        "versement tant qu'une obligation échue n'est pas remplie."
+        "à jour des obligations prévues à l'article 5 et que la rémunération de chaque conseiller en poste "
+        "ne soit pas inférieure au SMIC en vigueur à la date du versement. La Caisse des Dépôts peut "
+        "suspendre un versement tant qu'une obligation échue n'est pas remplie."
     )
     writer.para(
         "Les versements sont effectués par virement sur le compte bancaire du Bénéficiaire désigné en "
@@ -121,45 +169,100 @@ def build_convention(edition: Edition) -> bytes:
 
     writer.heading("Article 5 — Obligations du Bénéficiaire")
     writer.para("En contrepartie de la subvention, le Bénéficiaire s'engage à :")
-    writer.items(
-        [
-            "rémunérer chaque conseiller numérique à temps plein (35 heures hebdomadaires), pour un salaire "
-            "brut au moins égal au SMIC en vigueur, pendant toute la durée de son contrat, et relever ce "
-            "salaire à chaque revalorisation du SMIC ;",
-            "sélectionner un candidat dans un délai d'un mois suivant sa présentation sur la plateforme du "
-            "dispositif, puis signer avec lui un contrat de travail dans les quinze jours suivant cette "
-            "sélection ; une personne déjà employée par le Bénéficiaire en contrat à durée indéterminée "
-            "rejoint le poste par un avenant à son contrat de travail, et non par un contrat à durée "
-            "déterminée ;",
-            "laisser partir le conseiller en formation initiale (parcours de 70, 175 ou 315 heures selon son "
-            "positionnement), l'entrée en formation intervenant au plus tard quinze jours après la signature "
-            "du contrat de travail, et veiller à son assiduité ;",
-            "permettre au conseiller de se présenter à la certification Pix et à l'examen du premier "
-            "certificat de compétences professionnelles (CCP1) du titre professionnel de médiateur numérique "
-            "dans les six mois suivant la fin de sa formation initiale ;",
-            "permettre au conseiller de suivre deux modules de formation thématiques de 7 ou 14 heures dans "
-            "l'année suivant son entrée en formation initiale, ainsi que la formation continue proposée par "
-            "le dispositif ;",
-            "mettre à la disposition du conseiller les moyens et équipements nécessaires à sa mission : "
-            "ordinateur, téléphone portable, espace de travail et, si nécessaire, véhicule ;",
-            "veiller à ce que le conseiller renseigne un compte rendu d'activité (CRA) après chaque "
-            "accompagnement, dans l'outil de suivi mis à disposition par l'État (La Coop de la médiation "
-            "numérique), et répondre de la fiabilité des informations transmises ;",
-            "assurer la gratuité, pour le public, des activités menées par le conseiller (ateliers "
-            "numériques, initiations, accompagnements individuels) ;",
-            "permettre au conseiller de consacrer une partie de son temps à la vie de la communauté "
-            "professionnelle (rencontres locales et nationales, webinaires, échanges de pratiques) ;",
-            "ne pas affecter le conseiller comme l'un des deux agents obligatoires d'une maison France "
-            "Services ;",
+    obligations = [
+        "recruter au plus vite, à compter de la notification de l'attribution des postes, un conseiller "
+        "sur chaque poste, un candidat étant présenté sur chaque poste dans un délai de "
+        "{{ law.candidate_presentation_delay }} à compter de la signature de la présente convention ;",
+        "sélectionner un candidat dans un délai de {{ law.candidate_selection_delay }} suivant sa "
+        "présentation sur la plateforme du dispositif, prendre contact avec l'un des organismes de "
+        "formation du dispositif avant la signature du contrat de travail, puis signer ce contrat dans un "
+        "délai de {{ law.contract_signature_delay }} suivant la sélection ; une personne déjà employée par "
+        "le Bénéficiaire en contrat à durée indéterminée rejoint le poste par un avenant à son contrat de "
+        "travail, et non par un contrat à durée déterminée ;",
+        "rémunérer chaque conseiller à temps plein ({{ law.weekly_hours }} heures hebdomadaires), pour un "
+        "salaire brut jamais inférieur au SMIC en vigueur, pendant toute la durée de son contrat ;",
+    ]
+    if edition.since("coop_2024"):
+        obligations.append(
+            "laisser partir le conseiller en formation initiale (parcours de {{ law.training_paths_hours }} "
+            "heures selon son positionnement), l'entrée en formation intervenant au plus tard "
+            "{{ law.training_entry_delay }} après la signature du contrat de travail, et veiller à son "
+            "assiduité ;"
+        )
+    else:
+        obligations.append(
+            "laisser partir le conseiller en formation initiale, selon le parcours que son positionnement "
+            "détermine, l'entrée en formation intervenant au plus tard {{ law.training_entry_delay }} après "
+            "la signature du contrat de travail, et veiller à son assiduité ;"
+        )
+    obligations += [
+        "permettre au conseiller de se présenter à la certification Pix et à l'examen du premier "
+        "certificat de compétences professionnelles (CCP1) du titre professionnel dans un délai de "
+        "{{ law.certification_exams_delay }} suivant la fin de sa formation initiale ;",
+        "permettre au conseiller de suivre {{ law.thematic_modules_count }} modules de formation "
+        "thématiques de {{ law.thematic_modules_hours }} heures dans un délai de "
+        "{{ law.thematic_modules_delay }} suivant son entrée en formation initiale, ainsi que la formation "
+        "continue proposée par le dispositif ;",
+        "mettre à la disposition du conseiller, {{ law.equipment_due }}, les moyens et équipements "
+        "nécessaires à sa mission : ordinateur, téléphone portable, espace de travail et, si nécessaire, "
+        "véhicule ;",
+    ]
+    if edition.since("coop_2024"):
+        obligations.append(
+            "veiller à ce que le conseiller renseigne un compte rendu d'activité après chaque "
+            "accompagnement, dans l'outil de suivi de La Coop de la médiation numérique, et répondre de la "
+            "fiabilité des informations transmises ;"
+        )
+    else:
+        obligations.append(
+            "veiller à ce que le conseiller renseigne un compte rendu d'activité après chaque "
+            "accompagnement, dans l'outil de suivi mis à disposition par l'État, et répondre de la fiabilité "
+            "des informations transmises ;"
+        )
+    obligations += [
+        "assurer la gratuité, pour le public, des activités menées par le conseiller ;",
+        "permettre au conseiller de consacrer une partie de son temps à la vie de la communauté "
+        "professionnelle (rencontres locales et nationales, webinaires, échanges de pratiques) ;",
+        "ne pas affecter le conseiller comme l'un des deux agents obligatoires d'une maison France "
+        "Services ;",
+    ]
+    if edition.since("refill_2025"):
+        obligations.append(
             "informer sans délai la Caisse des Dépôts de la fin du contrat d'un conseiller et pourvoir le "
-            "poste devenu vacant dans un délai de six mois ; à défaut, le poste est restitué et la présente "
-            "convention est modifiée par avenant ;",
-            "justifier de l'emploi de la subvention au plus tard trois mois après le terme de la présente "
-            "convention, dans les conditions de l'article 6 ;",
-            "informer la Caisse des Dépôts de toute modification de sa situation juridique, de ses statuts, "
-            "de son représentant légal ou de ses coordonnées bancaires.",
-        ]
+            "poste devenu vacant dans un délai de {{ law.post_refill_delay }} à compter de cette fin de "
+            "contrat ; à défaut, le poste est restitué à l'État et la présente convention est modifiée par "
+            "avenant ;"
+        )
+    else:
+        obligations.append(
+            "informer sans délai la Caisse des Dépôts de la fin du contrat d'un conseiller et recruter un "
+            "remplaçant dans un délai de {{ law.post_refill_delay }} à compter de cette fin de contrat ;"
+        )
+    obligations += [
+        "justifier de l'emploi de la subvention dans un délai de {{ law.final_report_delay }} après le "
+        "terme de la présente convention, dans les conditions de l'article 6 ;",
+        "informer la Caisse des Dépôts de toute modification de sa situation juridique, de ses statuts, "
+        "de son représentant légal ou de ses coordonnées bancaires.",
+    ]
+    writer.items(obligations, numbered=False)
+    writer.tag('{%p if structure.kind == "private" %}')
+    writer.para(
+        "Organisme de droit privé bénéficiaire d'une subvention affectée, le Bénéficiaire produit un compte "
+        "rendu financier attestant la conformité des dépenses effectuées à l'objet de la subvention, "
+        "conformément à l'article 10 de la loi n° 2000-321 du 12 avril 2000 ; il le dépose auprès de la "
+        "Caisse des Dépôts dans un délai de {{ law.financial_report_delay }} suivant la fin de chaque "
+        "exercice au titre duquel la subvention a été versée."
     )
+    writer.tag("{%p endif %}")
+    writer.tag("{%p if structure.association_or_foundation and law.republican_commitment %}")
+    writer.para(
+        "Association ou fondation, le Bénéficiaire a souscrit le contrat d'engagement républicain prévu à "
+        "l'article 10-1 de la loi n° 2000-321 du 12 avril 2000. Lorsque l'objet qu'il poursuit, son activité "
+        "ou les modalités selon lesquelles elle est conduite sont illicites ou incompatibles avec ce "
+        "contrat, la Caisse des Dépôts procède au retrait de la subvention et exige la restitution des "
+        "sommes versées au prorata de la période restant à courir."
+    )
+    writer.tag("{%p endif %}")
 
     writer.heading("Article 6 — Justification de l'emploi de la subvention et reversement")
     writer.para(
@@ -175,18 +278,34 @@ def build_convention(edition: Edition) -> bytes:
     clawback_rule(writer)
     writer.para(
         "En cas de fin du contrat d'un conseiller, le reversement correspondant n'est exigé qu'à "
-        "l'expiration du délai de remplacement prévu à l'article 5 (11°) ; le recrutement d'un nouveau "
-        "conseiller dans ce délai y met fin. Le reversement intervient dans les trente jours suivant la "
-        "demande de la Caisse "
-        "des Dépôts."
+        "l'expiration du délai de remplacement prévu à l'article 5 ; le recrutement d'un nouveau conseiller "
+        "dans ce délai y met fin. Le reversement intervient dans un délai de {{ law.repayment_delay }} "
+        "suivant la demande de la Caisse des Dépôts."
     )
 
-    writer.heading("Article 7 — Résiliation")
+    writer.heading("Article 7 — Communication")
+    writer.para(
+        "Le Bénéficiaire fait état du soutien de l'État dans toute communication relative aux postes "
+        "financés, en apposant les logos de l'État, de l'ANCT et du dispositif Conseiller numérique selon la "
+        "charte graphique qui lui est communiquée. Le conseiller se présente au public comme conseiller "
+        "numérique du dispositif."
+    )
+
+    writer.heading("Article 8 — Contrôle et conservation des pièces")
+    writer.para(
+        "Le Bénéficiaire se prête à tout contrôle, sur pièces ou sur place, de la Caisse des Dépôts, de "
+        "l'ANCT ou de tout organe de contrôle de l'État, sur l'emploi de la subvention et le respect de ses "
+        "engagements. Il tient à leur disposition les contrats de travail, bulletins de paie et pièces "
+        "comptables relatifs aux postes financés, et les conserve jusqu'à l'expiration des délais de "
+        "contrôle et de prescription applicables."
+    )
+
+    writer.heading("Article 9 — Résiliation")
     writer.para(
         "En cas de manquement du Bénéficiaire à l'une de ses obligations, la Caisse des Dépôts peut, après "
         "une mise en demeure adressée par lettre recommandée avec accusé de réception et restée sans effet "
-        "pendant trente jours calendaires, suspendre les versements, modifier la présente convention ou la "
-        "résilier de plein droit."
+        "pendant un délai de {{ law.termination_notice }}, suspendre les versements, modifier la présente "
+        "convention ou la résilier de plein droit."
     )
     writer.para(
         "Le Bénéficiaire peut demander la résiliation de la présente convention, ou la restitution d'une "
@@ -199,26 +318,35 @@ def build_convention(edition: Edition) -> bytes:
         "conditions de l'article 6."
     )
 
-    writer.heading("Article 8 — Données personnelles")
+    writer.heading("Article 10 — Force majeure")
     writer.para(
-        "Les données à caractère personnel recueillies pour l'exécution de la présente convention (identité "
-        "et coordonnées des représentants du Bénéficiaire et des conseillers, éléments de leur contrat de "
-        "travail) sont traitées par la Caisse des Dépôts, pour le compte de l'État, aux seules fins "
-        "d'instruire, de verser et de contrôler la subvention et de suivre le dispositif, dans le respect du "
-        "règlement (UE) 2016/679 du 27 avril 2016 (RGPD) et de la loi n° 78-17 du 6 janvier 1978 relative à "
-        "l'informatique, aux fichiers et aux libertés. Elles sont conservées pendant la durée de la "
-        "convention, puis archivées pendant la durée de prescription applicable à compter de sa clôture. "
-        "Les personnes concernées disposent d'un droit d'accès, de rectification, de limitation et "
-        "d'opposition, qu'elles exercent auprès du délégué à la protection des données de la Caisse des "
-        "Dépôts. Le Bénéficiaire informe les conseillers de ce traitement."
+        "Aucune Partie n'est responsable de l'inexécution de ses obligations due à un cas de force majeure "
+        "au sens de l'article 1218 du code civil. La Partie empêchée en informe l'autre sans délai. Si "
+        "l'empêchement dure plus de {{ law.force_majeure_delay }}, chaque Partie peut résilier la présente "
+        "convention par lettre recommandée avec accusé de réception ; la subvention est alors arrêtée dans "
+        "les conditions de l'article 9."
     )
 
-    writer.heading("Article 9 — Modification et règlement des litiges")
+    writer.heading("Article 11 — Incessibilité et conflits d'intérêts")
+    writer.para(
+        "La présente convention est conclue en considération de la personne du Bénéficiaire : il ne peut "
+        "céder ni transférer à un tiers les droits et obligations qu'il en tient, ni la subvention."
+    )
+    writer.para(
+        "Le Bénéficiaire prend toute mesure pour prévenir les conflits d'intérêts dans le recrutement et la "
+        "rémunération des conseillers ; il informe sans délai la Caisse des Dépôts de toute situation "
+        "susceptible d'en créer un."
+    )
+
+    writer.heading("Article 12 — Données personnelles")
+    personal_data(writer)
+
+    writer.heading("Article 13 — Modification et règlement des litiges")
     writer.para(
         "Toute modification de la présente convention fait l'objet d'un avenant écrit, daté et signé par les "
         "Parties. Les Parties s'efforcent de régler à l'amiable tout différend relatif à l'interprétation ou "
-        "à l'exécution de la présente convention ; à défaut d'accord, le litige est porté devant la "
-        "juridiction compétente."
+        "à l'exécution de la présente convention ; à défaut d'accord, le litige est porté devant le tribunal "
+        "administratif compétent."
     )
 
     writer.para("Fait en deux exemplaires originaux.")
@@ -239,4 +367,3 @@ def build_convention(edition: Edition) -> bytes:
     )
     generated_note(writer)
     return writer.to_bytes()
-

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from conventions.domain.documents import Edition
 from conventions.templates.build.passages import (
-    AGENCY,
-    AGENCY_SIGNATORY,
-    PLACE_AND_DATE,
     agency_block,
     clawback_rule,
     convention_parties,
     generated_note,
     structure_block,
+    title_paragraph,
 )
 from conventions.templates.build.writer import TemplateWriter
 
@@ -39,7 +37,27 @@ def build_convention_avenant(edition: Edition) -> bytes:
         "pendant {{ convention.funded_months }} mois."
     )
     writer.para("Avant le présent avenant, la convention porte sur {{ convention.posts_before_text }}.")
-    writer.para("Motif de l'avenant : {{ amendment.reason }}")
+    writer.para(
+        "Par une demande du {{ amendment.requested_on }}, le Bénéficiaire a sollicité la modification de la "
+        "convention pour le motif suivant : {{ amendment.reason }}"
+    )
+    writer.when(
+        "amendment.contract_ended_on",
+        "Le contrat de travail du conseiller numérique occupant l'un des postes a pris fin le "
+        "{{ amendment.contract_ended_on }}.",
+    )
+    if edition.since("refill_2025"):
+        writer.when(
+            "amendment.contract_ended_on",
+            "Le poste n'ayant pas été pourvu dans le délai de {{ law.post_refill_delay }} suivant cette fin "
+            "de contrat, le poste est restitué à l'État.",
+        )
+    writer.para(
+        "À la date du {{ amendment.paid_as_of }}, la Caisse des Dépôts a versé au Bénéficiaire, au titre de "
+        "la convention, la somme de {{ amendment.paid_to_date }}."
+    )
+    if edition.since("title_2025"):
+        title_paragraph(writer, "le présent avenant")
     writer.para("Il est convenu ce qui suit :")
 
     writer.heading("Article 1 — Nombre de postes")
@@ -66,11 +84,16 @@ def build_convention_avenant(edition: Edition) -> bytes:
         "absorber est imputée sur les tranches antérieures, en commençant par la plus récente. "
         "L'échéancier de la subvention est désormais le suivant :"
     )
-    writer.tranches_table(total="{{ amendment.new_total_amount }}")
+    writer.amended_tranches_table(total="{{ amendment.new_total_amount }}")
     writer.para(
         "Lorsqu'une tranche déjà approuvée ou versée change de montant, elle n'est pas modifiée : la "
         "différence fait l'objet d'un versement complémentaire si elle est positive, ou d'un reversement "
         "à la Caisse des Dépôts dans les conditions de l'article 6 de la convention si elle est négative."
+    )
+    writer.para(
+        "Au titre du présent avenant, le Bénéficiaire reverse à la Caisse des Dépôts la somme de "
+        "**{{ amendment.amount_to_recover }}**, dans un délai de {{ law.repayment_delay }} suivant la "
+        "demande de la Caisse des Dépôts."
     )
 
     writer.heading("Article 3 — Reversement en cas de fin d'un poste")
@@ -89,9 +112,6 @@ def build_convention_avenant(edition: Edition) -> bytes:
     )
 
     writer.para("Fait en deux exemplaires originaux.")
-    writer.signatures(
-        agency_block("{{ amendment.signed_on }}"), structure_block("{{ amendment.signed_on }}")
-    )
+    writer.signatures(agency_block("{{ amendment.signed_on }}"), structure_block("{{ amendment.signed_on }}"))
     generated_note(writer)
     return writer.to_bytes()
-

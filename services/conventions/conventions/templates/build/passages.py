@@ -9,7 +9,6 @@ AGENCY_SIGNATORY = "Pour la Caisse des dépôts et consignations, agissant pour 
 PLACE_AND_DATE = "Fait à ………………, le "
 
 
-
 def convention_parties(writer: TemplateWriter) -> None:
     writer.label("ENTRE LES SOUSSIGNÉS")
     writer.para(
@@ -26,6 +25,13 @@ def convention_parties(writer: TemplateWriter) -> None:
         "dont le siège est situé {{ structure.address }}, {{ structure.postcode }} {{ structure.city }} "
         "({{ structure.department_name }}), joignable à l'adresse électronique {{ structure.email }}, "
         "représentée par {{ structure.legal_representative }}, dûment habilité(e) à l'effet des présentes,"
+    )
+    writer.when(
+        "structure.local_law_association",
+        "Le Bénéficiaire est une association inscrite au registre des associations du tribunal judiciaire, "
+        "régie par les articles 21 à 79-III du code civil local applicable dans les départements du "
+        "Bas-Rhin, du Haut-Rhin et de la Moselle (droit local des associations de 1908), et non par la loi "
+        "du 1er juillet 1901.",
     )
     writer.para("ci-après dénommée « le Bénéficiaire »,", align="left")
     writer.para("d'autre part,", align="right")
@@ -72,3 +78,36 @@ def generated_note(writer: TemplateWriter) -> None:
         small=True,
     )
 
+
+def title_paragraph(writer: TemplateWriter, where: str) -> None:
+    """The 13 July 2025 title, its date read from the parameters (documents.template_edition)."""
+    writer.para(
+        "Depuis le {{ law.title_since }}, le titre professionnel des conseillers numériques est celui de "
+        f"« médiateur numérique ». Dans {where}, les termes « conseiller numérique » et « médiateur "
+        "numérique » désignent la même fonction."
+    )
+
+
+def personal_data(writer: TemplateWriter) -> None:
+    """What article 13 of the GDPR requires the persons concerned be told."""
+    writer.para(
+        "Les données à caractère personnel recueillies pour l'exécution de la présente convention (identité "
+        "et coordonnées des représentants du Bénéficiaire et des conseillers, éléments de leur contrat de "
+        "travail et de leur rémunération) sont traitées par la Caisse des Dépôts, responsable du traitement "
+        "agissant pour le compte de l'État, aux fins d'instruire, de verser et de contrôler la subvention et "
+        "de suivre le dispositif. Ce traitement est nécessaire à l'exécution d'une mission d'intérêt public "
+        "(article 6, paragraphe 1, point e, du règlement (UE) 2016/679 du 27 avril 2016, RGPD)."
+    )
+    writer.para(
+        "Les données sont destinées aux services de la Caisse des Dépôts chargés du dispositif, à l'ANCT, "
+        "aux services de l'État qui le pilotent et aux organes de contrôle habilités ; elles ne sont pas "
+        "transférées hors de l'Union européenne. Elles sont conservées pendant la durée de la convention, "
+        "puis {{ law.retention_years }} ans après sa clôture ou sa résiliation."
+    )
+    writer.para(
+        "Les personnes concernées disposent d'un droit d'accès, de rectification, d'effacement, de "
+        "limitation du traitement et d'opposition, qu'elles exercent auprès du délégué à la protection des "
+        "données de la Caisse des Dépôts. Elles peuvent introduire une réclamation auprès de la Commission "
+        "nationale de l'informatique et des libertés (CNIL). Le Bénéficiaire informe les conseillers de ce "
+        "traitement."
+    )

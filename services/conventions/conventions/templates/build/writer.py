@@ -10,7 +10,6 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -220,6 +219,21 @@ class TemplateWriter:
         }[align]
         self._write(paragraph, text, italic=italic, size=SMALL_SIZE if small else None)
 
+    def tag(self, text: str) -> None:
+        """A docxtpl paragraph tag (`{%p if … %}`, `{%p else %}`, `{%p endif %}`), alone in its paragraph:
+        docxtpl removes the paragraph and keeps or drops the paragraphs up to the next tag."""
+        if not (text.startswith("{%p ") and text.endswith(" %}")):
+            raise ValueError(f"not a paragraph tag: {text!r}")
+        paragraph = self.document.add_paragraph()
+        paragraph.add_run(text)
+
+    def when(self, condition: str, *texts: str) -> None:
+        """Paragraphs only the documents where `condition` holds carry."""
+        self.tag(f"{{%p if {condition} %}}")
+        for text in texts:
+            self.para(text)
+        self.tag("{%p endif %}")
+
     def items(self, entries: Iterable[str], *, numbered: bool = True) -> None:
         """A list with hanging indents: "1°", "2°"… (a French legal enumeration) or dashes."""
         for number, entry in enumerate(entries, start=1):
@@ -249,6 +263,36 @@ class TemplateWriter:
         self._row(table, ("{%tr endfor %}", "", ""), widths)
         if total is not None:
             self._row(table, ("Total", "", total), widths, bold=True)
+        self.document.add_paragraph()
+
+    def amended_tranches_table(self, total: str) -> None:
+        """The schedule an avenant sets: each tranche, what was already paid on it, what is to recover."""
+        table = self.document.add_table(rows=0, cols=5)
+        table.style = self.document.styles["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        widths = (Cm(2), Cm(4), Cm(3.5), Cm(3), Cm(3))
+        self._row(
+            table,
+            ("Tranche", "Échéance", "Montant", "Déjà versé", "À reverser"),
+            widths,
+            bold=True,
+            shaded=True,
+            header=True,
+        )
+        self._row(table, ("{%tr for tranche in tranches %}", "", "", "", ""), widths)
+        self._row(
+            table,
+            (
+                "{{ tranche.number }}",
+                "{{ tranche.due_on }}",
+                "{{ tranche.amount }}",
+                "{{ tranche.already_paid }}",
+                "{{ tranche.to_recover }}",
+            ),
+            widths,
+        )
+        self._row(table, ("{%tr endfor %}", "", "", "", ""), widths)
+        self._row(table, ("Total", "", total, "", ""), widths, bold=True)
         self.document.add_paragraph()
 
     def periods_table(self) -> None:
@@ -334,4 +378,3 @@ class TemplateWriter:
         output = io.BytesIO()
         self.document.save(output)
         return deterministic_zip(output.getvalue())
-
