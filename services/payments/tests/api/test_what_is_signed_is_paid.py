@@ -18,8 +18,9 @@ from pypdf import PdfReader
 
 from cnum_shared.testing import bearer
 
-# A tranche row of the avenant's table as pypdf reads it: "2 1er mars 2022 87 750,00 €".
-_ROW = re.compile(r"^([1-9]) (\d{1,2}(?:er)? [a-zéû]+ \d{4}) ([\d ]+,\d{2}) €$")
+# A tranche row of the avenant's table as pypdf reads it: "2 1er mars 2022 87 750,00 € — —" (number,
+# due date, amount, then what was already paid and what is to recover of it).
+_ROW = re.compile(r"^([1-9]) (\d{1,2}(?:er)? [a-zéû]+ \d{4}) ([\d ]+,\d{2}) €(?: .*)?$")
 
 
 def plain(text: str) -> str:
