@@ -48,6 +48,8 @@ from cnum_shared.framework.config import (
 TEST_AUTHORITY_MARK = "Autorité de test cnum, sans valeur hors développement"
 #: The seal's signature field: invisible, so the pages are those the converter made.
 SEAL_FIELD = "CachetAgence"
+#: Bytes reserved in the file for the seal's CMS container (signature, signed attributes, chain).
+SEAL_BYTES_RESERVED = 16384
 AGENCY = "Caisse des dépôts et consignations"
 SEAL_COMMON_NAME = "cnum — cachet de l'agence (test)"
 
@@ -300,7 +302,9 @@ class AgencySeal:
             new_field_spec=fields.SigFieldSpec(sig_field_name=SEAL_FIELD, box=None),
             at=at,
         )
-        output = signer.sign_pdf(writer, output=io.BytesIO())
+        # A fixed reservation spares pyHanko a trial signature to measure it (half the seal's cost); it
+        # holds a CMS container with a chain of several RSA-4096 certificates.
+        output = signer.sign_pdf(writer, output=io.BytesIO(), bytes_reserved=SEAL_BYTES_RESERVED)
         return bytes(output.getvalue())
 
 
