@@ -63,8 +63,9 @@ lock: $(BIN)/python ## recompile requirements/lock.txt from requirements/all.in
 # without CNUM_ENVIRONMENT (DESIGN §5). An environment that sets it keeps its own value.
 migrate demo keys run: export CNUM_ENVIRONMENT := $(or $(CNUM_ENVIRONMENT),development)
 
-keys: install ## make the development key pair for signing tokens, under $CNUM_VAR_DIR/keys (kept when it exists)
+keys: install ## make the development key pair for tokens ($CNUM_VAR_DIR/keys) and the local test authority of the seal ($CNUM_VAR_DIR/seal), kept when they exist
 	$(BIN)/cnum keys
+	$(BIN)/cnum seal-authority
 
 migrate: install ## apply every service's migrations (SQLite under $CNUM_VAR_DIR unless <SVC>_DATABASE_URL is set)
 	@for service in $(SERVICES); do $(BIN)/python -m $$service.manage migrate || exit 1; done

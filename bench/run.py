@@ -2,7 +2,7 @@
 same run on the same machine. Prints a table; a full run writes docs/benchmarks.md, keeping the run
 before it, since a target holds only when it holds in two consecutive runs.
 
-    .venv/bin/python bench/run.py [--only docx,pdf,batch,scheduling,scan,api] [--batch N]
+    .venv/bin/python bench/run.py [--only docx,pdf,seal,batch,scheduling,scan,api] [--batch N]
 
 Outside the test suite: timings are not assertions, they are read by people.
 """
@@ -434,7 +434,62 @@ def _load(url: str, headers: dict[str, str], seconds: float, clients: int) -> tu
     return len(latencies) / duration, p99
 
 
-BENCHES = ("docx", "pdf", "batch", "scheduling", "scan", "api")
+def bench_seal(documents: int = 50) -> Result:
+    """The agency's seal (pyHanko, in-process) on a stamped convention PDF, against the warm conversion
+    of the same document: what the seal adds to each generated PDF (decision 0023)."""
+    from cnum_shared.core.parameters import parameters
+    from cnum_shared.framework.seal import (
+        SEAL_COMMON_NAME,
+        AgencySeal,
+        SignatureChecker,
+        TestAuthority,
+        read_certificates,
+    )
+    from conventions.adapters.converter import PdfConverter, start_converter, stop_converter, wait_until_ready
+    from conventions.adapters.document_adapters import built_in_template as _built_in
+    from conventions.adapters.document_context import SAMPLE_DATA, template_context
+    from conventions.adapters.documents import render_docx
+    from conventions.adapters.pdf import stamp_provenance
+
+    docx = render_docx(
+        _built_in("convention"), template_context("convention", SAMPLE_DATA["convention"], tree=parameters())
+    )
+    work = Path(tempfile.mkdtemp(prefix="cnum-bench-seal-"))
+    port = free_port()
+    process = start_converter(port, 1, work / "profiles")
+    try:
+        wait_until_ready(f"http://127.0.0.1:{port}", process=process)
+        converter = PdfConverter(f"http://127.0.0.1:{port}", 120)
+        pdf = converter.convert(docx)  # warm
+        conversions = 5
+        warm = timed(lambda: [converter.convert(docx) for _ in range(conversions)]) / conversions
+    finally:
+        stop_converter(process)
+    stamped = stamp_provenance(
+        pdf, template_name="convention", template_sha256="0" * 64, data_sha256="1" * 64, generator="bench"
+    )
+    authority = TestAuthority.create()
+    issued = authority.issue(SEAL_COMMON_NAME)
+    seal = AgencySeal(issued.key_pem, read_certificates(issued.chain_pem))
+    at = datetime.now(UTC)
+    seal.seal(stamped, at)  # warm (imports, first event loop)
+    each = timed(lambda: [seal.seal(stamped, at) for _ in range(documents)]) / documents
+    sealed = seal.seal(stamped, at)
+    checker = SignatureChecker(read_certificates(authority.root_pem))
+    assert checker.check(sealed).sealed_and_intact
+    check_each = timed(lambda: [checker.check(sealed) for _ in range(documents)]) / documents
+    ratio = each / warm
+    return Result(
+        f"Seal per PDF, in-process (ms/doc; check {check_each * 1000:.0f} ms)",
+        f"{each * 1000:.1f}",
+        f"{warm * 1000:.0f} (warm conversion)",
+        ratio,
+        "reported (no target)",
+        True,
+    )
+
+
+BENCHES = ("docx", "pdf", "seal", "batch", "scheduling", "scan", "api")
 
 
 def run(name: str, batch: int) -> list[Result]:
@@ -446,6 +501,8 @@ def run(name: str, batch: int) -> list[Result]:
         return [bench_docx()]
     if name == "pdf":
         return [bench_pdf()]
+    if name == "seal":
+        return [bench_seal()]
     if name == "batch":
         return bench_batch(batch)
     if name == "scheduling":

@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from cnum_shared.core.clock import Clock, FixedClock, SystemClock
 from cnum_shared.core.parameters import parameters
-from cnum_shared.framework.config import ServiceSettings, load_settings
+from cnum_shared.framework.config import ConfigurationError, ServiceSettings, load_settings
+from cnum_shared.framework.seal import SealError
 from cnum_shared.framework.web import ServiceContext
 from conventions.adapters.document_adapters import build_document_adapters
 from conventions.adapters.files import LocalFiles
@@ -35,10 +37,17 @@ def bootstrap(config: Mapping[str, Any] | None = None) -> ServiceContext:
     """
     settings = load_settings(ConventionsSettings, config)
     database = build_database(settings)
+    # One clock for the requests and the seal's signing time (CNUM_FAKE_NOW fixes both in tests).
+    clock: Clock = FixedClock(settings.fake_now) if settings.fake_now is not None else SystemClock()
+    try:
+        adapters = build_document_adapters(settings, database.parameters, clock)
+    except SealError as error:
+        raise ConfigurationError(str(error)) from None
     return ServiceContext(
         SERVICE_NAME,
         settings,
         database,
+        clock=clock,
         unit_of_work_factory=database.unit_of_work,
-        adapters=build_document_adapters(settings, database.parameters),
+        adapters=adapters,
     )

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from cnum_shared.framework.config import ServiceSettings, load_settings
+from cnum_shared.framework.config import ServiceSettings, load_settings, require_seal
 
 
 class ConventionsSettings(ServiceSettings):
@@ -26,6 +26,12 @@ class ConventionsSettings(ServiceSettings):
     signed_copy_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     #: Largest template DOCX accepted (larger: 413).
     template_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+
+    @model_validator(mode="after")
+    def _seal_in_production(self) -> ConventionsSettings:
+        # This service seals every PDF it generates: production never starts without the agency's seal.
+        require_seal(self)
+        return self
 
 
 def settings_from_environment() -> ConventionsSettings:

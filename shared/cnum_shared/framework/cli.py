@@ -1,8 +1,10 @@
-"""The `cnum` command, for administrators: tokens, key pairs and revocations.
+"""The `cnum` command, for administrators: tokens, key pairs, revocations, and the agency's seal.
 
     cnum token --role ROLE [--structure-id ID] [--sub NAME] [--ttl SECONDS]
     cnum keys [--production --private-key FILE --public-key FILE] [--force]
     cnum revoke (--jti JTI | --sub SUB) --reason TEXT
+    cnum seal-authority [--force]
+    cnum verify FILE
 
 `cnum` issues tokens, so it reads the private key (CNUM_JWT_PRIVATE_KEY_FILE; in development the pair that
 `cnum keys` wrote under CNUM_VAR_DIR). It is a command, not a service: without CNUM_ENVIRONMENT it takes
@@ -12,9 +14,11 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import uuid
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,6 +34,8 @@ from cnum_shared.framework.auth import (
 from cnum_shared.framework.config import (
     DEVELOPMENT_PRIVATE_KEY,
     DEVELOPMENT_PUBLIC_KEY,
+    DEVELOPMENT_SEAL_CERTIFICATE,
+    DEVELOPMENT_SEAL_KEY,
     ConfigurationError,
     ServiceSettings,
     load_settings,
@@ -86,6 +92,20 @@ def _parser() -> argparse.ArgumentParser:
     target.add_argument("--jti", help="the token's id (its `jti` claim)")
     target.add_argument("--sub", help="the account whose tokens are all revoked")
     revoke.add_argument("--reason", required=True, help="why (kept in the revocation list)")
+    authority = commands.add_parser(
+        "seal-authority",
+        help="make the local test authority and the agency's test seal under CNUM_VAR_DIR/seal",
+        description="A root and a seal certificate marked as a test authority (production refuses them); "
+        "kept when they exist.",
+    )
+    authority.add_argument("--force", action="store_true", help="replace existing files")
+    verify = commands.add_parser(
+        "verify",
+        help="say whether a PDF carries the agency's seal, intact (exit code 0) or not (1)",
+        description="Checks every signature of the PDF against CNUM_SEAL_TRUST_ROOTS_FILE (the agency's "
+        "seal) and CNUM_SIGNATURE_TRUST_ROOTS_FILE (other signers), and prints a summary in French.",
+    )
+    verify.add_argument("file", type=Path, help="the PDF")
     return parser
 
 
@@ -100,6 +120,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _token(parser, arguments, settings)
         if arguments.command == "keys":
             return _keys(parser, arguments, settings)
+        if arguments.command == "seal-authority":
+            return _seal_authority(arguments, settings)
+        if arguments.command == "verify":
+            return _verify(arguments, settings)
         return _revoke(arguments, settings)
     except ConfigurationError as error:
         print(error, file=sys.stderr)
@@ -149,6 +173,61 @@ def _keys(parser: argparse.ArgumentParser, arguments: argparse.Namespace, settin
         partial.replace(path)
     print(f"keys written: {private_path} (private, keep it with the issuers) and {public_path} (public)")
     return 0
+
+
+def _quiet_pyhanko() -> None:
+    # pyHanko imports DSA key types, which `cryptography` calls deprecated: the seal uses ECDSA, and the
+    # warning would come before every summary. A signer outside every trusted root is a state the
+    # summary shows, not an error to log.
+    warnings.filterwarnings("ignore", message="DSA is deprecated")
+    logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
+
+
+def _seal_authority(arguments: argparse.Namespace, settings: _CliSettings) -> int:
+    _quiet_pyhanko()
+    from cnum_shared.framework.seal import write_test_authority
+
+    directory = settings.var_dir / DEVELOPMENT_SEAL_KEY.parent
+    wanted = [settings.var_dir / path for path in (DEVELOPMENT_SEAL_KEY, DEVELOPMENT_SEAL_CERTIFICATE)]
+    if all(path.exists() for path in wanted) and not arguments.force:
+        print(f"seal kept: {directory} holds the local test authority (--force replaces it)")
+        return 0
+    key, certificate, root = write_test_authority(directory)
+    print(
+        f"local test authority written (never valid in production): seal key {key}, seal certificate "
+        f"{certificate}, root {root}"
+    )
+    return 0
+
+
+def _verify(arguments: argparse.Namespace, settings: _CliSettings) -> int:
+    _quiet_pyhanko()
+    from cnum_shared.core.signatures import summary_lines
+    from cnum_shared.framework.seal import SealError, SignatureChecker, UnreadableSignedPdf
+
+    if settings.seal_trust_roots_file is None:
+        print("CNUM_SEAL_TRUST_ROOTS_FILE must name the agency's seal roots", file=sys.stderr)
+        return 2
+    try:
+        content = arguments.file.read_bytes()
+    except OSError as error:
+        print(f"{arguments.file} : lecture impossible ({error.strerror})", file=sys.stderr)
+        return 2
+    try:
+        checker = SignatureChecker.from_files(
+            settings.seal_trust_roots_file, settings.signature_trust_roots_file
+        )
+        result = checker.check(content)
+    except SealError as error:
+        print(error, file=sys.stderr)
+        return 2
+    except UnreadableSignedPdf as error:
+        print(f"{arguments.file} : {error}")
+        return 1
+    print(f"{arguments.file}")
+    for line in summary_lines(result):
+        print(line)
+    return 0 if result.sealed_and_intact else 1
 
 
 def _revoke(arguments: argparse.Namespace, settings: _CliSettings) -> int:

@@ -23,6 +23,10 @@ from cnum_shared.framework.auth import KeyFileError, SigningKey, VerificationKey
 #: Where `cnum keys` writes the development key pair, under CNUM_VAR_DIR (`make run` does it once).
 DEVELOPMENT_PRIVATE_KEY = Path("keys/development-jwt-private.pem")
 DEVELOPMENT_PUBLIC_KEY = Path("keys/development-jwt-public.pem")
+#: Where `cnum seal-authority` writes the local test authority of the seal (cnum_shared.framework.seal).
+DEVELOPMENT_SEAL_KEY = Path("seal/seal-key.pem")
+DEVELOPMENT_SEAL_CERTIFICATE = Path("seal/seal-certificate.pem")
+DEVELOPMENT_SEAL_ROOTS = Path("seal/authority-root.pem")
 
 
 #: Where every process of `make run` keeps what it writes (SQLite files, documents, sessions, keys, the
@@ -67,6 +71,22 @@ class ServiceSettings(BaseSettings):
     #: The private key, for the issuers only: here, the outbox relay of the scheduler process. The web
     #: workers of a service never load it.
     jwt_private_key_file: Path | None = Field(default=None, validation_alias=_common("JWT_PRIVATE_KEY_FILE"))
+    #: The agency's electronic seal (cnum_shared.framework.seal, decision 0023): its private key (PEM) and
+    #: its certificate followed by its chain (PEM). Development and tests default to the local test
+    #: authority `cnum seal-authority` writes under CNUM_VAR_DIR/seal; production must name its own.
+    seal_key_file: Path | None = Field(default=None, validation_alias=_common("SEAL_KEY_FILE"))
+    seal_certificate_file: Path | None = Field(
+        default=None, validation_alias=_common("SEAL_CERTIFICATE_FILE")
+    )
+    #: The roots (PEM bundle) the seal chains to: a PDF whose signature chains to one is "ours".
+    seal_trust_roots_file: Path | None = Field(
+        default=None, validation_alias=_common("SEAL_TRUST_ROOTS_FILE")
+    )
+    #: The roots (PEM bundle) trusted for other signatures (the structures' countersignatures); none by
+    #: default: such a signature is then shown intact but untrusted.
+    signature_trust_roots_file: Path | None = Field(
+        default=None, validation_alias=_common("SIGNATURE_TRUST_ROOTS_FILE")
+    )
     #: The revocation list (cnum_shared.framework.revocation), shared by the issuers and the services.
     revocation_database_url: str = Field(default="", validation_alias=_common("REVOCATION_DATABASE_URL"))
     revocation_cache_seconds: float = Field(
@@ -150,6 +170,12 @@ class ServiceSettings(BaseSettings):
             self.jwt_public_key_file = self.var_dir / DEVELOPMENT_PUBLIC_KEY
         if self.jwt_private_key_file is None:
             self.jwt_private_key_file = self.var_dir / DEVELOPMENT_PRIVATE_KEY
+        if self.environment != "production":
+            self.seal_key_file = self.seal_key_file or self.var_dir / DEVELOPMENT_SEAL_KEY
+            self.seal_certificate_file = (
+                self.seal_certificate_file or self.var_dir / DEVELOPMENT_SEAL_CERTIFICATE
+            )
+            self.seal_trust_roots_file = self.seal_trust_roots_file or self.var_dir / DEVELOPMENT_SEAL_ROOTS
         self.revocation_database_url = shared_revocation_database_url(
             self.revocation_database_url, self.var_dir, self.environment
         )
@@ -173,6 +199,25 @@ class ServiceSettings(BaseSettings):
             "compliance": self.compliance_url,
         }
         return urls[service]
+
+
+def require_seal(settings: ServiceSettings) -> None:
+    """A process that seals documents (the conventions service) names its seal in production: the local
+    test authority's files under var/ are never defaults there (their certificates are refused too,
+    when the seal is read: cnum_shared.framework.seal.AgencySeal.from_files)."""
+    if settings.environment != "production":
+        return
+    missing = [
+        variable
+        for variable, value in (
+            ("CNUM_SEAL_KEY_FILE", settings.seal_key_file),
+            ("CNUM_SEAL_CERTIFICATE_FILE", settings.seal_certificate_file),
+            ("CNUM_SEAL_TRUST_ROOTS_FILE", settings.seal_trust_roots_file),
+        )
+        if value is None
+    ]
+    if missing:
+        raise ValueError(f"{', '.join(missing)} must be set in production (the agency's electronic seal)")
 
 
 def require_environment(environment: str | None) -> None:

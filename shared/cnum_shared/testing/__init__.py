@@ -43,6 +43,7 @@ from cnum_shared.framework.db import upgrade_database
 from cnum_shared.framework.events.relay import envelope_of
 from cnum_shared.framework.events.tables import EventTables
 from cnum_shared.framework.mailsink import free_port
+from cnum_shared.framework.seal import write_test_authority
 
 BACKENDS = ("sqlite", "postgresql")
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -55,14 +56,23 @@ TEST_PUBLIC_KEY_FILE = _KEY_DIR / "development-jwt-public.pem"
 TEST_PRIVATE_KEY_FILE.write_bytes(TEST_SIGNING_KEY.private_pem())
 TEST_PRIVATE_KEY_FILE.chmod(0o600)
 TEST_PUBLIC_KEY_FILE.write_bytes(TEST_SIGNING_KEY.public_pem())
+#: The agency's seal of the tests: one local test authority per test process (decision 0023), whose
+#: files every test app and test process is pointed at, like the key pair.
+TEST_SEAL_KEY_FILE, TEST_SEAL_CERTIFICATE_FILE, TEST_SEAL_ROOTS_FILE = write_test_authority(_KEY_DIR / "seal")
 #: The settings (by field name) and the environment variables that point an app or a process at them.
 TEST_KEY_SETTINGS: dict[str, Any] = {
     "jwt_public_key_file": TEST_PUBLIC_KEY_FILE,
     "jwt_private_key_file": TEST_PRIVATE_KEY_FILE,
+    "seal_key_file": TEST_SEAL_KEY_FILE,
+    "seal_certificate_file": TEST_SEAL_CERTIFICATE_FILE,
+    "seal_trust_roots_file": TEST_SEAL_ROOTS_FILE,
 }
 TEST_KEY_ENV: dict[str, str] = {
     "CNUM_JWT_PUBLIC_KEY_FILE": str(TEST_PUBLIC_KEY_FILE),
     "CNUM_JWT_PRIVATE_KEY_FILE": str(TEST_PRIVATE_KEY_FILE),
+    "CNUM_SEAL_KEY_FILE": str(TEST_SEAL_KEY_FILE),
+    "CNUM_SEAL_CERTIFICATE_FILE": str(TEST_SEAL_CERTIFICATE_FILE),
+    "CNUM_SEAL_TRUST_ROOTS_FILE": str(TEST_SEAL_ROOTS_FILE),
 }
 
 

@@ -11,12 +11,14 @@ from importlib.metadata import version
 from typing import Any
 
 from cnum_shared.core import legal
+from cnum_shared.core.clock import Clock
 from cnum_shared.core.parameters import ParameterNode, parameters
 from conventions.adapters import documents as docx
 from conventions.adapters.converter import PdfConverter
 from conventions.adapters.document_context import template_context
 from conventions.adapters.document_store import LocalFileStore
 from conventions.adapters.pdf import InvalidPdf, check_uploaded_pdf, stamp_provenance
+from conventions.adapters.seal import PyhankoSeal
 from conventions.adapters.template_lint import lint_template
 from conventions.config import ConventionsSettings
 from conventions.domain.documents import RenderingRefused, UnreadablePdf
@@ -99,15 +101,23 @@ class DocumentAdapters:
     renderer: DocxRenderer
     pdf: PypdfTools
     store: LocalFileStore
+    seal: PyhankoSeal
     generator: str = GENERATOR
 
 
-def build_document_adapters(settings: ConventionsSettings, tree: ParameterNode) -> DocumentAdapters:
-    """The converter client, the DOCX renderer, the PDF tools and the file store under CNUM_VAR_DIR;
-    `tree` is the legal parameter tree the composition root loaded."""
+def build_document_adapters(
+    settings: ConventionsSettings, tree: ParameterNode, clock: Clock
+) -> DocumentAdapters:
+    """The converter client, the DOCX renderer, the PDF tools, the agency's seal (signing at `clock`'s
+    time) and the file store under CNUM_VAR_DIR; `tree` is the legal parameter tree the composition
+    root loaded. In production the seal is read now: a service without a usable seal does not start."""
+    seal = PyhankoSeal(settings, clock)
+    if settings.environment == "production":
+        seal.load()
     return DocumentAdapters(
         converter=PdfConverter(settings.converter_url, settings.converter_timeout_seconds),
         renderer=DocxRenderer(tree),
         pdf=PypdfTools(),
         store=LocalFileStore(settings.var_dir),
+        seal=seal,
     )

@@ -87,6 +87,11 @@ class SqlGeneratedDocumentRepository:
     def add(self, document: GeneratedDocument) -> None:
         _add(self.session, document)
 
+    def with_sha256(self, sha256: str) -> GeneratedDocument | None:
+        return self.session.scalars(
+            select(GeneratedDocument).where(GeneratedDocument.sha256 == sha256).limit(1)
+        ).first()
+
     def purged(self, subject_id: uuid.UUID, template_name: str, fmt: str) -> list[tuple[str, str]]:
         rows = self.session.execute(
             select(GeneratedDocument.format, GeneratedDocument.sha256)

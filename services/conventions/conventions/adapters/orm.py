@@ -316,7 +316,8 @@ class GeneratedDocument(Base):
     format: Mapped[str] = mapped_column(String(4))
     template_sha256: Mapped[str] = mapped_column(String(64))
     data_sha256: Mapped[str] = mapped_column(String(64))
-    sha256: Mapped[str] = mapped_column(String(64))
+    #: Found again by it when someone asks whether a PDF is one of ours (POST /documents/verify).
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
     #: Relative to the service's var directory.
     path: Mapped[str] = mapped_column(String(300))
     size_bytes: Mapped[int]
@@ -352,9 +353,10 @@ class DocumentDownload(Base):
 
 
 class SignedCopy(Base):
-    """The countersigned convention, uploaded as a PDF and checked."""
+    """The countersigned convention, uploaded as a PDF and checked: its signatures too (decision 0023)."""
 
     __tablename__ = "signed_copies"
+    __table_args__ = (CheckConstraint("agency_seal IN ('intact', 'altered', 'absent')", name="agency_seal"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     convention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conventions.id"), index=True)
@@ -365,6 +367,11 @@ class SignedCopy(Base):
     path: Mapped[str] = mapped_column(String(300))
     uploaded_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
+    #: Each signature of the file as checked at upload (cnum_shared.core.signatures.SignatureCheck, as JSON).
+    signatures: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    #: The agency's seal in the copy: still intact, there but altered, or absent (a copy of no document of
+    #: ours, or a re-printed scan).
+    agency_seal: Mapped[str] = mapped_column(String(16), default="absent")
 
 
 class DocumentBatch(Base):

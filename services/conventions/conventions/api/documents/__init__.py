@@ -11,7 +11,13 @@ blp = Blueprint("documents", __name__, url_prefix="", description="Documents et 
 
 
 # The routes, in the order of the API's documentation.
-from conventions.api.documents import downloads, generated, signed_copies, templates  # noqa: E402
+from conventions.api.documents import (  # noqa: E402
+    downloads,
+    generated,
+    signed_copies,
+    templates,
+    verification,
+)
 
 __all__ = [
     "adapters",
@@ -25,4 +31,5 @@ __all__ = [
     "templates",
     "today",
     "unit_of_work",
+    "verification",
 ]

@@ -26,6 +26,19 @@ class FileSchema(Schema):
     file = Upload(required=True)
 
 
+class CheckedSignatureSchema(Schema):
+    field = fields.String()
+    signer = fields.String()
+    issuer = fields.String()
+    signed_at = fields.String(allow_none=True, metadata={"description": "la date que la signature déclare"})
+    intact = fields.Boolean()
+    trusted = fields.Boolean(metadata={"description": "le certificat remonte à une autorité de confiance"})
+    ours = fields.Boolean(metadata={"description": "le cachet électronique de l'agence"})
+    revision_sha256 = fields.String()
+    changes_after = fields.String()
+    problem = fields.String(allow_none=True)
+
+
 class SignedCopySchema(Schema):
     id = fields.UUID()
     convention_id = fields.UUID()
@@ -35,6 +48,10 @@ class SignedCopySchema(Schema):
     pages = fields.Integer()
     uploaded_by = fields.String()
     created_at = fields.AwareDateTime()
+    signatures = fields.List(fields.Nested(CheckedSignatureSchema))
+    agency_seal = fields.String(
+        metadata={"description": "notre cachet dans la copie : intact, altered (modifiée après) ou absent"}
+    )
 
 
 @blp.route("/conventions/<uuid:convention_id>/signed-copy")
@@ -43,7 +60,8 @@ class SignedCopyUpload(MethodView):
     @blp.arguments(FileSchema, location="files")
     @blp.response(201, SignedCopySchema)
     def post(self, files: dict[str, Any], convention_id: uuid.UUID) -> Any:
-        """Upload the countersigned convention: a plain PDF (not encrypted, no scripts), hashed and kept."""
+        """Upload the countersigned convention: a plain PDF (not encrypted, no scripts), hashed and kept;
+        each signature is validated (intact, trusted, the agency's seal) and the result kept."""
         content, name = read_upload(settings().signed_copy_max_bytes)
         command = StoreSignedCopy(convention_id, content, name, current_principal())
         with unit_of_work() as uow:

@@ -6,7 +6,8 @@
 - `generation`: the convention, its avenants and the contract avenant, rendered once and stored, every
   download logged;
 - `downloads`: the download log;
-- `signed_copies`: the countersigned convention, uploaded and served;
+- `signed_copies`: the countersigned convention, uploaded (its signatures checked) and served;
+- `verification`: whether a PDF is one of ours and untouched (the agency's seal);
 - `ports`: what these use cases need (the unit of work's repositories, the document adapters);
 - `commands`, `errors`: their typed commands and their refusals.
 
@@ -25,6 +26,7 @@ from conventions.service_layer.documents.commands import (
     RunDocumentBatches,
     StoreSignedCopy,
     UploadTemplateVersion,
+    VerifyDocument,
 )
 from conventions.service_layer.documents.downloads import list_downloads
 from conventions.service_layer.documents.generation import (
@@ -45,9 +47,11 @@ from conventions.service_layer.documents.templates import (
     templates_in_force,
     upload_template_version,
 )
+from conventions.service_layer.documents.verification import DocumentVerification, verify_document
 
 __all__ = [
     "DocumentAdapters",
+    "DocumentVerification",
     "DocumentsUnitOfWork",
     "DownloadAmendmentDocument",
     "DownloadContractAvenant",
@@ -59,6 +63,7 @@ __all__ = [
     "StoreSignedCopy",
     "StoredDocument",
     "UploadTemplateVersion",
+    "VerifyDocument",
     "check_template_name",
     "download_amendment_document",
     "download_contract_avenant",
@@ -70,4 +75,5 @@ __all__ = [
     "store_signed_copy",
     "templates_in_force",
     "upload_template_version",
+    "verify_document",
 ]

@@ -62,6 +62,14 @@ class StoreSignedCopy:
 
 
 @dataclass(frozen=True)
+class VerifyDocument:
+    """A PDF someone asks about: is it one of ours, untouched?"""
+
+    content: bytes
+    reader: Reader
+
+
+@dataclass(frozen=True)
 class DownloadSignedCopy:
     convention_id: uuid.UUID
     copy_id: uuid.UUID

@@ -2,8 +2,9 @@
 data), stored, served again as the same bytes, every download logged.
 
 A document's provenance (template, template version, data hash, generator) is in the PDF metadata and in
-the response headers. The template is the version in force on the document's legal date: the signature
-date, or the start (the effective date of an avenant) while it is unsigned.
+the response headers; every PDF carries the agency's electronic seal (decision 0023). The template is
+the version in force on the document's legal date: the signature date, or the start (the effective
+date of an avenant) while it is unsigned.
 """
 
 from __future__ import annotations
@@ -110,6 +111,9 @@ def render_document(
             data_sha256=data_sha256,
             generator=adapters.generator,
         )
+        # The agency's seal comes last, as an incremental update over the stamped file: what is stored
+        # and served is the sealed file, and its SHA-256 names it (decision 0023). A DOCX is not sealed.
+        content = adapters.seal.seal(content)
     sha256 = sha256_of(content)
     relative = f"documents/{template_name}/{sha256}.{fmt}"
     store.write(relative, content)

@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from cnum_shared.core.parameters import ParameterNode
+from cnum_shared.core.signatures import PdfSignatures
 from cnum_shared.core.state_machine import TransitionLog
 from conventions.adapters.orm import (
     Contract,
@@ -52,6 +53,10 @@ class TemplateRepository(Protocol):
 class GeneratedDocumentRepository(Protocol):
     def find(self, key: DocumentKey) -> GeneratedDocument | None: ...
     def add(self, document: GeneratedDocument) -> None: ...
+    def with_sha256(self, sha256: str) -> GeneratedDocument | None:
+        """The generated document whose stored file has this SHA-256 (a PDF as we sealed it)."""
+        ...
+
     def purged(self, subject_id: uuid.UUID, template_name: str, fmt: str) -> list[tuple[str, str]]:
         """(format, SHA-256) of the purged versions of a subject's document, the oldest first."""
         ...
@@ -181,6 +186,18 @@ class PdfTools(Protocol):
         ...
 
 
+class DocumentSeal(Protocol):
+    """The agency's electronic seal (PAdES, pyHanko): put on every generated PDF, checked on uploads."""
+
+    def seal(self, pdf: bytes) -> bytes:
+        """The same PDF with the seal added as an incremental update, signed now (the service's clock)."""
+        ...
+
+    def check(self, pdf: bytes) -> PdfSignatures:
+        """Every signature of the PDF, checked; UnreadablePdf when it cannot be read."""
+        ...
+
+
 class FileStore(Protocol):
     """Files under the service's var directory, by relative path."""
 
@@ -214,6 +231,8 @@ class DocumentAdapters(Protocol):
     def pdf(self) -> PdfTools: ...
     @property
     def store(self) -> FileStore: ...
+    @property
+    def seal(self) -> DocumentSeal: ...
     @property
     def generator(self) -> str:
         """The name and version of this program, in every generated PDF's metadata."""

@@ -1,5 +1,5 @@
-"""The countersigned convention: uploaded as a PDF, checked, hashed and kept; served checked against
-its hash, every download logged."""
+"""The countersigned convention: uploaded as a PDF, checked (its signatures too), hashed and kept;
+served checked against its hash, every download logged."""
 
 from __future__ import annotations
 
@@ -19,6 +19,11 @@ from conventions.service_layer.documents.errors import (
 )
 from conventions.service_layer.documents.ports import DocumentAdapters, DocumentsUnitOfWork
 from conventions.service_layer.documents.templates import sha256_of
+from conventions.service_layer.documents.verification import (
+    agency_seal_state,
+    checked_signatures,
+    signature_record,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -32,12 +37,15 @@ def _check_visible(uow: DocumentsUnitOfWork, convention_id: uuid.UUID, reader: R
 def store_signed_copy(
     uow: DocumentsUnitOfWork, command: StoreSignedCopy, adapters: DocumentAdapters
 ) -> SignedCopy:
-    """Keep the countersigned PDF after checking it is a plain, readable PDF."""
+    """Keep the countersigned PDF after checking it is a plain, readable PDF; each of its signatures is
+    validated (intact, trusted, ours) and the result kept with it. A signature that is intact but from
+    no trusted root is a state to show, not a refusal."""
     _check_visible(uow, command.convention_id, Reader(command.uploader))
     try:
         pages = adapters.pdf.pages(command.content)
     except UnreadablePdf as error:
         raise InvalidSignedCopy(str(error)) from error
+    signatures = checked_signatures(adapters, command.content)
     sha256 = sha256_of(command.content)
     # The stored name is ours; the name the user gave is kept as text only, never as a path.
     relative = f"signed-copies/{command.convention_id}/{sha256}.pdf"
@@ -52,6 +60,8 @@ def store_signed_copy(
         path=relative,
         uploaded_by=command.uploader.sub,
         created_at=utcnow(),
+        signatures=[signature_record(check) for check in signatures.signatures],
+        agency_seal=agency_seal_state(signatures),
     )
     uow.signed_copies.add(copy)
     uow.commit()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from cnum_shared.core.signatures import PdfSignatures
 from cnum_shared.framework.db import utcnow
 from cnum_shared.testing.fakes import FakeUnitOfWork
 from conventions.adapters.orm import (
@@ -72,6 +73,9 @@ class FakeGeneratedDocuments:
 
     def add(self, document):
         self.rows.append(document)
+
+    def with_sha256(self, sha256):
+        return next((row for row in self.rows if row.sha256 == sha256), None)
 
     def purged(self, subject_id, template_name, fmt):
         return [
@@ -255,6 +259,20 @@ class FakePdfTools:
         return pdf.count(b"/Page")
 
 
+class FakeSeal:
+    """Marks what it seals; the real seal (pyHanko) is tested on real PDFs in the API tests."""
+
+    def __init__(self) -> None:
+        self.sealed = 0
+
+    def seal(self, pdf):
+        self.sealed += 1
+        return pdf + b"|sealed"
+
+    def check(self, pdf):
+        return PdfSignatures(())
+
+
 class FakeFileStore:
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
@@ -285,6 +303,7 @@ class FakeDocumentAdapters:
     renderer: FakeRenderer = field(default_factory=FakeRenderer)
     pdf: FakePdfTools = field(default_factory=FakePdfTools)
     store: FakeFileStore = field(default_factory=FakeFileStore)
+    seal: FakeSeal = field(default_factory=FakeSeal)
     generator: str = "cnum-conventions (tests)"
 
 

@@ -104,14 +104,18 @@ def test_a_template_the_linter_refuses_is_not_stored(uow, adapters):
 # --- Generation and the download log ------------------------------------------------------------------
 
 
-def test_a_pdf_is_converted_stamped_stored_and_its_download_logged(uow, adapters, make_convention):
+def test_a_pdf_is_converted_stamped_sealed_stored_and_its_download_logged(uow, adapters, make_convention):
     convention = make_convention("CN-2021-0001")
 
     stored = download(uow, adapters, convention)
 
     template_sha256 = sha256(b"built-in convention")
+    # Converted, stamped, then sealed last: the stored file (and its SHA-256) is the sealed one.
     expected = (
-        b"%PDF-" + rendered_docx(b"built-in convention", "CN-2021-0001") + f"|{template_sha256}".encode()
+        b"%PDF-"
+        + rendered_docx(b"built-in convention", "CN-2021-0001")
+        + f"|{template_sha256}".encode()
+        + b"|sealed"
     )
     assert stored.content == expected
     assert stored.record.sha256 == sha256(expected)
