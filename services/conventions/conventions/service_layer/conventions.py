@@ -361,10 +361,10 @@ def _settlements(
     rows = uow.settlements.of_convention(convention.id)
     stated: dict[int, Decimal] = {}
     for amendment in earlier:
-        for row in amendment.tranches or []:
-            if row.get("supplement") is not None:
-                number = int(str(row["number"]))
-                net = Decimal(str(row["supplement"])) - Decimal(str(row["supplement_reduced"]))
+        for stated_row in amendment.tranches or []:
+            if stated_row.get("supplement") is not None:
+                number = int(str(stated_row["number"]))
+                net = Decimal(str(stated_row["supplement"])) - Decimal(str(stated_row["supplement_reduced"]))
                 stated[number] = stated.get(number, ZERO) + net
     settlements: dict[int, Settlement] = {}
     for row in rows:
