@@ -8,6 +8,7 @@ consumer fails here, before any process is started.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -19,15 +20,23 @@ from compliance import create_app as create_compliance
 from compliance.manage import MIGRATIONS_DIR as COMPLIANCE_MIGRATIONS
 from compliance.service_layer.event_handlers import EVENT_HANDLERS as COMPLIANCE_HANDLERS
 from conventions import create_app as create_conventions
+from conventions.adapters.orm import TrancheSettlement
 from conventions.adapters.orm import event_tables as conventions_events
 from conventions.demo import DEMO_STRUCTURES
 from conventions.manage import MIGRATIONS_DIR as CONVENTIONS_MIGRATIONS
+from conventions.service_layer.event_handlers import EVENT_HANDLERS as CONVENTIONS_HANDLERS
 from payments import create_app as create_payments
 from payments.adapters.orm import StructureCopy
+from payments.adapters.orm import event_tables as payments_events
+from payments.jobs import JOBS as PAYMENT_JOBS
 from payments.manage import MIGRATIONS_DIR as PAYMENTS_MIGRATIONS
 from payments.service_layer.event_handlers import EVENT_HANDLERS as PAYMENTS_HANDLERS
 
-HANDLERS = {"payments": PAYMENTS_HANDLERS, "compliance": COMPLIANCE_HANDLERS}
+HANDLERS = {
+    "payments": PAYMENTS_HANDLERS,
+    "compliance": COMPLIANCE_HANDLERS,
+    "conventions": CONVENTIONS_HANDLERS,
+}
 CONSUMER_APPS = {"payments": create_payments, "compliance": create_compliance}
 CONSUMER_MIGRATIONS = {"payments": PAYMENTS_MIGRATIONS, "compliance": COMPLIANCE_MIGRATIONS}
 
@@ -287,3 +296,75 @@ def test_every_event_of_the_recruiting_journey_is_accepted_by_its_consumers(
             answer = _ok(post_event(consumers[consumer].test_client(), envelope))
             expected = "processed" if envelope["type"] in HANDLERS[consumer] else "ignored"
             assert answer["status"] == expected, (consumer, envelope["type"])
+
+
+def test_what_payments_settles_reaches_conventions(conventions, payments):
+    """`tranche.approved` and `tranche.paid`, from payments' own outbox, are accepted by conventions
+    and land in its record of what was settled (decision 0025)."""
+
+    client = conventions.test_client()
+    legal = bearer("legal")
+    structure = _ok(client.post("/api/v1/structures", json=DEMO_STRUCTURES[3], headers=legal), 201)
+    convention = _ok(
+        client.post(
+            "/api/v1/conventions",
+            json={
+                "structure_id": structure["id"],
+                "wave": "initial",
+                "posts": 1,
+                "start_date": "2021-03-01",
+                "duration_months": 24,
+            },
+            headers=legal,
+        ),
+        201,
+    )
+    _ok(
+        client.post(
+            f"/api/v1/conventions/{convention['id']}/sign", json={"signed_on": "2021-03-15"}, headers=legal
+        )
+    )
+    for envelope in outbox_envelopes(conventions, conventions_events):
+        if "payments" in consumers_of(envelope["type"]):
+            _ok(post_event(payments.test_client(), envelope))
+    standing = {
+        "id": "1b4e28ba-2fa1-11d2-883f-0016d3cca427",
+        "type": "structure.standing_changed",
+        "version": 1,
+        "occurred_at": "2021-03-20T09:00:00+00:00",
+        "producer": "compliance",
+        "sequence": 1,
+        "data": {"structure_id": structure["id"], "blocking": False, "overdue": [], "as_of": "2021-03-20"},
+    }
+    _ok(post_event(payments.test_client(), standing))
+    next(job for job in PAYMENT_JOBS if job.name == "mark_due").function(
+        payments.extensions["cnum"], date(2021, 3, 20)
+    )
+    pay = payments.test_client()
+    [first, *_] = _ok(pay.get(f"/api/v1/schedules/{convention['id']}", headers=bearer("finance")))["tranches"]
+    _ok(pay.post(f"/api/v1/tranches/{first['id']}/approve", json={}, headers=bearer("finance", sub="alice")))
+    _ok(
+        pay.post(
+            f"/api/v1/tranches/{first['id']}/pay",
+            json={"paid_on": "2021-03-20", "reference": "VIR-1"},
+            headers={**bearer("finance", sub="bruno"), "Idempotency-Key": "k-1"},
+        ),
+        201,
+    )
+
+    envelopes = [
+        e for e in outbox_envelopes(payments, payments_events) if "conventions" in consumers_of(e["type"])
+    ]
+    assert [e["type"] for e in envelopes] == ["tranche.approved", "tranche.paid"]
+    for envelope in envelopes:
+        load_envelope(envelope)
+        assert _ok(post_event(client, envelope))["status"] == "processed"
+
+    with conventions.extensions["cnum"].database.session() as session:
+        [settled] = session.scalars(select(TrancheSettlement)).all()
+    assert (str(settled.tranche_id), settled.number, settled.status, str(settled.amount)) == (
+        first["id"],
+        1,
+        "paid",
+        first["amount"],
+    )

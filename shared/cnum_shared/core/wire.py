@@ -176,9 +176,27 @@ class ConventionSignedSchema(ConventionEventSchema):
     funding_periods = _periods_field()
 
 
+class RegularisationSchema(WireSchema):
+    """What a signed avenant states of one tranche already approved or paid (decision 0025): payments
+    books it as carried, never recomputes it."""
+
+    number = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    #: "approved" or "paid": the tranche's state as the conventions service knew it from payments' events.
+    settled = fields.String(required=True, validate=validate.OneOf(("approved", "paid")))
+    #: What the tranche stood for before the avenant (its amount, supplementary lines, less recoveries).
+    stands_for = money_field()
+    already_paid = money_field()
+    #: A new supplementary payable line of the tranche.
+    supplement = money_field()
+    #: Taken off the tranche's supplementary lines not yet approved.
+    supplement_reduced = money_field()
+    to_recover = money_field()
+
+
 class ConventionAmendedSchema(ConventionEventSchema):
-    """`convention.amended`: new posts from `effective_date`, the new total and the whole schedule the
-    signed avenant states (payments keeps a tranche already approved or paid and books the difference)."""
+    """`convention.amended`: new posts from `effective_date`, the new total, the whole schedule the
+    signed avenant states and, for the tranches already approved or paid, the regularisation it states
+    (payments keeps such a tranche and books that regularisation as carried)."""
 
     amendment_id = fields.UUID(required=True)
     number = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
@@ -190,6 +208,8 @@ class ConventionAmendedSchema(ConventionEventSchema):
     reason = fields.String(required=True)
     tranches = _schedule_field()
     funding_periods = _periods_field()
+    #: Added with issue 17 (absent from events emitted before: None, and payments regularises nothing).
+    regularisations = fields.List(fields.Nested(RegularisationSchema), load_default=None, allow_none=True)
 
 
 class ConventionEndedSchema(ConventionEventSchema):
@@ -265,7 +285,8 @@ class StandingChangedSchema(WireSchema):
 
 
 class TrancheEventSchema(WireSchema):
-    """`tranche.due` and `tranche.paid` (payments)."""
+    """`tranche.due`, `tranche.approved`, `tranche.paid` and `tranche.returned` (payments): a payment the
+    bank returned (`tranche.returned`) puts the tranche back to approved, to be paid again."""
 
     tranche_id = fields.UUID(required=True)
     convention_id = fields.UUID(required=True)
@@ -274,6 +295,9 @@ class TrancheEventSchema(WireSchema):
     amount = money_field()
     due_on = fields.Date(required=True)
     paid_on = fields.Date(required=True, allow_none=True)
+    #: Added with issue 17 (absent from events emitted before): a supplementary line names the tranche it
+    #: completes; None for one of the convention's own tranches.
+    regularises = fields.Integer(load_default=None, allow_none=True, strict=True)
 
 
 @dataclass(frozen=True)
@@ -301,7 +325,9 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("contract.ended", 1, ContractEndedSchema),
         EventType("structure.standing_changed", 1, StandingChangedSchema, producer="compliance"),
         EventType("tranche.due", 1, TrancheEventSchema, producer="payments"),
+        EventType("tranche.approved", 1, TrancheEventSchema, producer="payments"),
         EventType("tranche.paid", 1, TrancheEventSchema, producer="payments"),
+        EventType("tranche.returned", 1, TrancheEventSchema, producer="payments"),
     )
 }
 
@@ -309,6 +335,8 @@ EVENT_TYPES: dict[str, EventType] = {
 CONSUMES: dict[str, tuple[str, ...]] = {
     "payments": ("structure.updated", "convention.*", "contract.*", "structure.standing_changed"),
     "compliance": ("convention.*", "candidate.*", "contract.*"),
+    #: What was settled of each tranche: the figures an avenant states (decision 0025).
+    "conventions": ("tranche.approved", "tranche.paid", "tranche.returned"),
 }
 
 

@@ -150,6 +150,36 @@ class ConventionAmendment(Base):
     signed_on: Mapped[date | None]
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
+    #: When the structure asked for the avenant (its letter), when it says so.
+    requested_on: Mapped[date | None]
+    #: The end of the employment contract that causes the avenant, when one does.
+    contract_ended_on: Mapped[date | None]
+    #: What payments had settled when the avenant was drawn up, then signed (decision 0025); None for
+    #: avenants drawn up before it was known. Each row of `tranches` adds its own regularisation.
+    paid_as_of: Mapped[date | None]
+    paid_to_date: Mapped[Decimal | None]
+    amount_to_recover: Mapped[Decimal | None]
+
+
+class TrancheSettlement(Base):
+    """What payments says was settled of one of its tranches (a convention's tranche or a supplementary
+    line), from its `tranche.approved`, `tranche.paid` and `tranche.returned` events (decision 0025)."""
+
+    __tablename__ = "tranche_settlements"
+    __table_args__ = (CheckConstraint("status IN ('approved', 'paid')", name="status"),)
+
+    #: Payments' id of the tranche.
+    tranche_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    convention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conventions.id"), index=True)
+    number: Mapped[int]
+    #: The tranche a supplementary line completes; None for one of the convention's own tranches.
+    regularises: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[Decimal]
+    paid_on: Mapped[date | None]
+    #: Payments' outbox sequence of the last event applied: a later one only replaces it.
+    last_sequence: Mapped[int]
+    updated_at: Mapped[datetime]
 
 
 class Advisor(Base):

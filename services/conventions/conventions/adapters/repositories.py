@@ -27,6 +27,7 @@ from conventions.adapters.orm import (
     PersonalDataPurge,
     SalaryChange,
     Structure,
+    TrancheSettlement,
     audit_table,
 )
 from conventions.domain.conventions import ConventionStatus
@@ -179,6 +180,26 @@ class SqlAmendmentRepository:
             select(ConventionAmendment)
             .where(ConventionAmendment.convention_id == convention_id)
             .order_by(ConventionAmendment.number)
+        ).all()
+
+
+class SqlSettlementRepository:
+    """What payments settled of each tranche (the read model of its `tranche.*` events)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, tranche_id: uuid.UUID) -> TrancheSettlement | None:
+        return self.session.get(TrancheSettlement, tranche_id)
+
+    def add(self, settlement: TrancheSettlement) -> None:
+        self.session.add(settlement)
+
+    def of_convention(self, convention_id: uuid.UUID) -> Sequence[TrancheSettlement]:
+        return self.session.scalars(
+            select(TrancheSettlement)
+            .where(TrancheSettlement.convention_id == convention_id)
+            .order_by(TrancheSettlement.number)
         ).all()
 
 

@@ -29,6 +29,7 @@ from conventions.adapters.repositories import (
     SqlContractRepository,
     SqlConventionRepository,
     SqlPersonalDataRepository,
+    SqlSettlementRepository,
     SqlStructureRepository,
 )
 
@@ -50,6 +51,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.structures = SqlStructureRepository(session)
         self.conventions = SqlConventionRepository(session)
         self.amendments = SqlAmendmentRepository(session)
+        self.settlements = SqlSettlementRepository(session)
         self.advisors = SqlAdvisorRepository(session)
         self.candidates = SqlCandidateRepository(session)
         self.contracts = SqlContractRepository(session)

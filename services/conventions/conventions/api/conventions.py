@@ -105,6 +105,35 @@ class AmendmentFieldsSchema(Schema):
     posts = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=1000))
     effective_date = legal_date(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    requested_on = legal_date(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "date de la demande de la structure (au plus tôt la signature)"},
+    )
+    contract_ended_on = legal_date(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "rupture du contrat de travail qui motive l'avenant (entre le début de la "
+            "convention et la date d'effet)"
+        },
+    )
+
+
+class AmendmentTrancheSchema(PlannedTrancheSchema):
+    """A tranche as the avenant states it, with what was settled of it (decision 0025)."""
+
+    settled = fields.String(
+        allow_none=True,
+        metadata={"description": "approved ou paid : la tranche était réglée quand l'avenant a été établi"},
+    )
+    stands_for = money_field(required=False, allow_none=True)
+    already_paid = money_field(required=False, allow_none=True)
+    supplement = money_field(
+        required=False, allow_none=True, metadata={"description": "ligne complémentaire à payer"}
+    )
+    supplement_reduced = money_field(required=False, allow_none=True)
+    to_recover = money_field(required=False, allow_none=True, metadata={"description": "à reverser"})
 
 
 class AmendmentSchema(AmendmentFieldsSchema):
@@ -121,9 +150,14 @@ class AmendmentSchema(AmendmentFieldsSchema):
     signed_on = fields.Date(dump_only=True, allow_none=True)
     created_by = fields.String(dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
+    paid_as_of = fields.Date(
+        dump_only=True, allow_none=True, metadata={"description": "date des montants déjà payés"}
+    )
+    paid_to_date = money_field(required=False, dump_only=True, allow_none=True)
+    amount_to_recover = money_field(required=False, dump_only=True, allow_none=True)
 
     def _tranches(self, amendment: Any) -> Any:
-        return PlannedTrancheSchema(many=True).dump(use_cases.amendment_schedule(amendment))
+        return AmendmentTrancheSchema(many=True).dump(use_cases.amendment_schedule(amendment))
 
 
 def visible_convention(uow: ConventionsUnitOfWork, convention_id: uuid.UUID) -> Any:
@@ -263,6 +297,17 @@ class Amendments(MethodView):
         with unit_of_work(read_only=True) as uow:
             convention = visible_convention(uow, convention_id)
             return queries.amendments(uow, convention.id)
+
+
+@blp.route("/<uuid:convention_id>/amendments/<uuid:amendment_id>")
+class Amendment(MethodView):
+    @blp.roles(Role.LEGAL, Role.STRUCTURE, *READERS)
+    @blp.response(200, AmendmentSchema)
+    def get(self, convention_id: uuid.UUID, amendment_id: uuid.UUID) -> Any:
+        """One avenant: its schedule, what was paid and what is to recover, as its document states."""
+        with unit_of_work(read_only=True) as uow:
+            convention = visible_convention(uow, convention_id)
+            return queries.amendment(uow, convention.id, amendment_id)
 
 
 @blp.route("/<uuid:convention_id>/amendments/<uuid:amendment_id>/sign")

@@ -99,6 +99,9 @@ class DraftAmendment:
     effective_date: date
     reason: str
     created_by: str
+    #: When the structure asked for it (its letter), and the end of the contract that causes it.
+    requested_on: date | None = None
+    contract_ended_on: date | None = None
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from conventions.domain.conventions import (
     convention_terms,
     revised_tranches,
 )
+from conventions.domain.regularisations import ZERO, Settlement, TrancheRegularisation, regularise
 from conventions.service_layer.commands import (
     CreateConvention,
     DraftAmendment,
@@ -291,6 +292,7 @@ def draft_amendment(uow: ConventionsUnitOfWork, command: DraftAmendment) -> Conv
         posts=command.posts,
         current_posts=convention.posts,
     )
+    _check_request_dates(convention, command)
     number = uow.amendments.last_number(convention.id) + 1
     total, schedule = _amended_terms(convention, command.posts, command.effective_date)
     now = utcnow()
@@ -308,7 +310,10 @@ def draft_amendment(uow: ConventionsUnitOfWork, command: DraftAmendment) -> Conv
         signed_on=None,
         created_by=command.created_by,
         created_at=now,
+        requested_on=command.requested_on,
+        contract_ended_on=command.contract_ended_on,
     )
+    state_settlements(uow, convention, amendment, now.date())
     AMENDMENT_MACHINE.start(
         amendment,
         AmendmentStatus.DRAFT,
@@ -320,6 +325,106 @@ def draft_amendment(uow: ConventionsUnitOfWork, command: DraftAmendment) -> Conv
     uow.amendments.add(amendment)
     uow.commit()
     return amendment
+
+
+def _check_request_dates(convention: Convention, command: DraftAmendment) -> None:
+    """The request follows the convention's signature; the contract break falls within the convention,
+    on or before the avenant's effective date (the avenant follows from it)."""
+    errors: dict[str, list[str]] = {}
+    if (
+        command.requested_on is not None
+        and convention.signed_on is not None
+        and command.requested_on < convention.signed_on
+    ):
+        errors["requested_on"] = [
+            "La demande d'avenant ne peut précéder la signature de la convention, le "
+            f"{format_date_fr(convention.signed_on)}."
+        ]
+    ended = command.contract_ended_on
+    if ended is not None and not convention.start_date <= ended <= command.effective_date:
+        errors["contract_ended_on"] = [
+            "La rupture du contrat doit dater du début de la convention, le "
+            f"{format_date_fr(convention.start_date)}, à la date d'effet de l'avenant, le "
+            f"{format_date_fr(command.effective_date)}."
+        ]
+    if errors:
+        raise InvalidConvention(errors)
+
+
+def _settlements(
+    uow: ConventionsUnitOfWork, convention: Convention, earlier: Sequence[ConventionAmendment]
+) -> tuple[dict[int, Settlement], Decimal]:
+    """What payments reported settled of each tranche (only those approved or paid), and paid in all.
+
+    The supplementary lines not yet approved are those earlier signed avenants stated (net of their
+    reductions) less the lines payments reported approved or paid."""
+    rows = uow.settlements.of_convention(convention.id)
+    stated: dict[int, Decimal] = {}
+    for amendment in earlier:
+        for stated_row in amendment.tranches or []:
+            if stated_row.get("supplement") is not None:
+                number = int(str(stated_row["number"]))
+                net = Decimal(str(stated_row["supplement"])) - Decimal(str(stated_row["supplement_reduced"]))
+                stated[number] = stated.get(number, ZERO) + net
+    settlements: dict[int, Settlement] = {}
+    for row in rows:
+        if row.regularises is not None:
+            continue
+        lines = [line for line in rows if line.number == row.number or line.regularises == row.number]
+        settled_lines = sum((line.amount for line in lines if line.regularises is not None), ZERO)
+        settlements[row.number] = Settlement(
+            status=row.status,
+            paid=sum((line.amount for line in lines if line.status == "paid"), ZERO),
+            unpaid_supplements=max(stated.get(row.number, ZERO) - settled_lines, ZERO),
+        )
+    return settlements, sum((row.amount for row in rows if row.status == "paid"), ZERO)
+
+
+def state_settlements(
+    uow: ConventionsUnitOfWork, convention: Convention, amendment: ConventionAmendment, as_of: date
+) -> list[TrancheRegularisation]:
+    """What was paid under the convention and the regularisation of each tranche settled, as the avenant
+    states them (decision 0025): when it is drawn up, and again when it is signed."""
+    earlier = [
+        other
+        for other in uow.amendments.of_convention(convention.id)
+        if other.id != amendment.id and other.signed_on is not None
+    ]
+    settlements, paid = _settlements(uow, convention, earlier)
+    schedule = amendment_schedule(amendment)
+    rows = regularise(
+        {row["number"]: row["amount"] for row in schedule},
+        {tranche.number: tranche.amount for tranche in convention.tranches},
+        settlements,
+    )
+    by_number = {row.number: row for row in rows}
+    amendment.tranches = [
+        {
+            "number": row["number"],
+            "due_on": row["due_on"].isoformat() if row["due_on"] else None,
+            "amount": str(row["amount"]),
+            **_regularisation_json(by_number[row["number"]]),
+        }
+        for row in schedule
+    ]
+    amendment.paid_as_of = as_of
+    amendment.paid_to_date = paid
+    amendment.amount_to_recover = sum((row.to_recover or ZERO for row in rows), ZERO)
+    return rows
+
+
+def _regularisation_json(row: TrancheRegularisation) -> dict[str, str | None]:
+    def text(value: Decimal | None) -> str | None:
+        return None if value is None else str(value)
+
+    return {
+        "settled": row.settled,
+        "stands_for": text(row.stands_for),
+        "already_paid": text(row.already_paid),
+        "supplement": text(row.supplement if row.settled else None),
+        "supplement_reduced": text(row.supplement_reduced if row.settled else None),
+        "to_recover": text(row.to_recover),
+    }
 
 
 def _amended_terms(
@@ -352,14 +457,41 @@ def _amended_terms(
 
 
 def amendment_schedule(amendment: ConventionAmendment) -> list[dict[str, Any]]:
-    """The schedule an avenant states, typed: [{number, due_on, amount}]."""
+    """The schedule an avenant states, typed: [{number, due_on, amount}], with, for each tranche, what
+    was settled of it and its regularisation (decision 0025): `settled`, `stands_for`, `already_paid`,
+    `supplement`, `supplement_reduced`, `to_recover` (None when the tranche was not settled)."""
+
+    def money(value: object) -> Decimal | None:
+        return None if value is None else Decimal(str(value))
+
     return [
         {
             "number": int(row["number"]),  # type: ignore[call-overload]
             "due_on": date.fromisoformat(str(row["due_on"])) if row.get("due_on") else None,
             "amount": Decimal(str(row["amount"])),
+            "settled": row.get("settled"),
+            **{
+                key: money(row.get(key))
+                for key in ("stands_for", "already_paid", "supplement", "supplement_reduced", "to_recover")
+            },
         }
         for row in amendment.tranches or []
+    ]
+
+
+def regularisations_wire(amendment: ConventionAmendment) -> list[dict[str, Any]]:
+    """What `convention.amended` carries of the tranches settled: payments books it as carried."""
+    return [
+        {
+            "number": row["number"],
+            "settled": row["settled"],
+            **{
+                key: row[key]
+                for key in ("stands_for", "already_paid", "supplement", "supplement_reduced", "to_recover")
+            },
+        }
+        for row in amendment_schedule(amendment)
+        if row["settled"] is not None
     ]
 
 
@@ -414,6 +546,8 @@ def sign_amendment(uow: ConventionsUnitOfWork, command: SignAmendment) -> Conven
         amendment.total_amount, amendment.tranches = _amended_terms(
             convention, amendment.posts, amendment.effective_date
         )
+    # The signed figures are the ones that count: what payments settled is read again on signing.
+    state_settlements(uow, convention, amendment, now.date())
     revised = {row["number"]: row["amount"] for row in amendment_schedule(amendment)}
     for tranche in convention.tranches:
         tranche.amount = revised[tranche.number]
@@ -438,6 +572,7 @@ def sign_amendment(uow: ConventionsUnitOfWork, command: SignAmendment) -> Conven
             "reason": amendment.reason,
             "tranches": schedule_of(convention),
             "funding_periods": funding_periods_wire(convention),
+            "regularisations": regularisations_wire(amendment),
         },
     )
     uow.commit()

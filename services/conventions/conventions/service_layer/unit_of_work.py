@@ -23,6 +23,7 @@ from conventions.adapters.orm import (
     GeneratedDocument,
     SalaryChange,
     Structure,
+    TrancheSettlement,
 )
 from conventions.service_layer.documents.ports import DocumentsUnitOfWork
 
@@ -92,6 +93,16 @@ class AmendmentRepository(Protocol):
     def last_number(self, convention_id: uuid.UUID) -> int: ...
 
     def of_convention(self, convention_id: uuid.UUID) -> Sequence[ConventionAmendment]: ...
+
+
+class SettlementRepository(Protocol):
+    """What payments settled of each tranche, from its `tranche.*` events (decision 0025)."""
+
+    def get(self, tranche_id: uuid.UUID) -> TrancheSettlement | None: ...
+
+    def add(self, settlement: TrancheSettlement) -> None: ...
+
+    def of_convention(self, convention_id: uuid.UUID) -> Sequence[TrancheSettlement]: ...
 
 
 class AdvisorRepository(Protocol):
@@ -195,6 +206,9 @@ class ConventionsUnitOfWork(DocumentsUnitOfWork, Protocol):
 
     @property
     def amendments(self) -> AmendmentRepository: ...
+
+    @property
+    def settlements(self) -> SettlementRepository: ...
 
     @property
     def advisors(self) -> AdvisorRepository: ...

@@ -26,6 +26,7 @@ from conventions.adapters.orm import (
     GeneratedDocument,
     SalaryChange,
     Structure,
+    TrancheSettlement,
 )
 from conventions.domain.conventions import ConventionStatus
 from conventions.domain.structures import UnacceptableUpload
@@ -115,6 +116,23 @@ class FakeAmendmentRepository(_Rows):
         return max((row.number for row in self.of_convention(convention_id)), default=0)
 
     def of_convention(self, convention_id: uuid.UUID) -> Sequence[ConventionAmendment]:
+        return sorted(
+            (row for row in self.rows.values() if row.convention_id == convention_id),
+            key=lambda row: row.number,
+        )
+
+
+class FakeSettlementRepository:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, TrancheSettlement] = {}
+
+    def get(self, tranche_id: uuid.UUID) -> TrancheSettlement | None:
+        return self.rows.get(tranche_id)
+
+    def add(self, settlement: TrancheSettlement) -> None:
+        self.rows[settlement.tranche_id] = settlement
+
+    def of_convention(self, convention_id: uuid.UUID) -> Sequence[TrancheSettlement]:
         return sorted(
             (row for row in self.rows.values() if row.convention_id == convention_id),
             key=lambda row: row.number,
@@ -320,6 +338,7 @@ class FakeUnitOfWork(BaseFakeUnitOfWork):
         self.structures = FakeStructureRepository(self)
         self.conventions = FakeConventionRepository()
         self.amendments = FakeAmendmentRepository()
+        self.settlements = FakeSettlementRepository()
         self.advisors = FakeAdvisorRepository()
         self.candidates = FakeCandidateRepository()
         self.contracts = FakeContractRepository()

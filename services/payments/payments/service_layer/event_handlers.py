@@ -165,7 +165,7 @@ def reshape_convention(uow: PaymentsUnitOfWork, event: Envelope) -> None:
     """`convention.amended`: the schedule the signed avenant states, applied as carried (DESIGN §4).
 
     An unpaid tranche takes its new amount; a tranche already approved or paid keeps its amount and the
-    difference is booked as a regularisation (a payable line, or a recovery).
+    regularisation the avenant states is booked as carried (a payable line, or a recovery).
     """
     data = event.data
     convention = uow.conventions.get(data["convention_id"])
@@ -178,6 +178,7 @@ def reshape_convention(uow: PaymentsUnitOfWork, event: Envelope) -> None:
         amendment_number=data["number"],
         signed_on=data["signed_on"],
         actor=PRODUCER,
+        regularisations={row["number"]: row for row in data.get("regularisations") or []},
     )
     convention.posts = data["posts"]
     convention.total_amount = data["total_amount"]

@@ -274,6 +274,8 @@ def reject_lines(uow: PaymentsUnitOfWork, command: RejectLines) -> PaymentRun:
             )
         RUN_LINES.apply(line, RunLineEvent.REJECT, actor=command.by, reason=why, at=now, log=uow.history)
         line.rejection_reason = reason
+        # The money came back: what the conventions service counts as paid of the tranche goes down.
+        uow.outbox.emit("tranche.returned", event_data(tranche, None))
     uow.commit()
     return run
 

@@ -40,7 +40,8 @@ def move(
 
 
 def event_data(tranche: Tranche, paid_on: date | None) -> dict[str, Any]:
-    """The data of `tranche.due` and `tranche.paid`."""
+    """The data of the `tranche.*` events (the conventions service keeps what was settled of each tranche,
+    the figures an avenant states: decision 0025)."""
     return {
         "tranche_id": tranche.id,
         "convention_id": tranche.convention_id,
@@ -49,6 +50,7 @@ def event_data(tranche: Tranche, paid_on: date | None) -> dict[str, Any]:
         "amount": tranche.amount,
         "due_on": tranche.due_on,
         "paid_on": paid_on,
+        "regularises": tranche.regularises,
     }
 
 
@@ -126,6 +128,7 @@ def approve_tranche(uow: PaymentsUnitOfWork, command: ApproveTranche) -> Tranche
     move(uow, tranche, TrancheEvent.APPROVE, command.approver, command.comment or "approuvée")
     tranche.approved_by = command.approver
     tranche.approved_at = utcnow()
+    uow.outbox.emit("tranche.approved", event_data(tranche, None))
     uow.commit()
     return tranche
 

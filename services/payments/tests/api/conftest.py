@@ -23,6 +23,7 @@ from conventions import create_app as create_conventions
 from conventions.adapters.orm import event_tables as conventions_events
 from conventions.demo import DEMO_STRUCTURES
 from conventions.manage import MIGRATIONS_DIR as CONVENTIONS_MIGRATIONS
+from payments.adapters.orm import event_tables as payments_events
 
 #: The demo structures by department: 15 (QPV/ZRR) and 974 public, 94 private, 971 and 976 public.
 STRUCTURES = {fields["department"]: fields for fields in DEMO_STRUCTURES}
@@ -59,7 +60,9 @@ class Feed:
         return response.get_json()
 
     def deliver(self) -> list[dict]:
-        """Post the conventions outbox's new events for payments, in order, as the relay would."""
+        """Post the conventions outbox's new events for payments, in order, as the relay would; and
+        payments' own new events for conventions (what was settled of each tranche), as its relay would."""
+        self.deliver_to_conventions()
         delivered = []
         for envelope in outbox_envelopes(self.conventions, conventions_events):
             if envelope["id"] in self._delivered or "payments" not in consumers_of(envelope["type"]):
@@ -69,6 +72,18 @@ class Feed:
             self._delivered.add(envelope["id"])
             delivered.append(envelope)
         self.delivered.extend(delivered)
+        return delivered
+
+    def deliver_to_conventions(self) -> list[dict]:
+        """Post payments' outbox's new events for conventions, in order, as payments' relay would."""
+        delivered = []
+        for envelope in outbox_envelopes(self.app, payments_events):
+            if envelope["id"] in self._delivered or "conventions" not in consumers_of(envelope["type"]):
+                continue
+            response = post_event(self.conventions.test_client(), envelope)
+            assert response.status_code == 200, response.get_json()
+            self._delivered.add(envelope["id"])
+            delivered.append(envelope)
         return delivered
 
     @staticmethod
@@ -252,7 +267,7 @@ class Feed:
         self.run("mark_due", on)
         self.on(on)
         self.call("POST", f"/tranches/{tranche['id']}/approve", 200, {}, sub="alice")
-        return self.call(
+        payment = self.call(
             "POST",
             f"/tranches/{tranche['id']}/pay",
             201,
@@ -260,6 +275,8 @@ class Feed:
             sub="bruno",
             headers={"Idempotency-Key": str(uuid.uuid4())},
         )
+        self.deliver_to_conventions()
+        return payment
 
 
 @pytest.fixture

@@ -315,3 +315,73 @@ def test_a_refill_cancels_the_provisional_recovery(documented_feed):
         "8750.00",
         "0.00",
     )
+
+
+# --- What the avenant states about money: paid to date, to recover (decision 0025) -------------------
+
+
+def test_an_avenant_after_a_contract_break_states_what_was_paid_and_what_to_recover(documented_feed):
+    feed = documented_feed
+    convention = feed.convention(feed.structure("15"), posts=2)  # Saint-Flour, 1 March 2021
+    first, second, third = instalments(feed, convention)
+    feed.pay_tranche(first, date(2021, 3, 20))
+    feed.pay_tranche(second, date(2022, 3, 5))
+    path = f"/conventions/{convention['convention_id']}/amendments"
+
+    # Payments' own relay told conventions what it paid: the avenant, drawn up, already states it.
+    draft = feed.legal(
+        "POST",
+        path,
+        201,
+        {
+            "posts": 1,
+            "effective_date": "2021-09-01",
+            "reason": "Rupture du contrat d'un conseiller",
+            "requested_on": "2022-05-02",
+            "contract_ended_on": "2021-08-31",
+        },
+    )
+    # A break date after the effective date is refused, in French, on its field.
+    refused = feed.legal(
+        "POST",
+        path,
+        422,
+        {"posts": 1, "effective_date": "2021-09-01", "reason": "x", "contract_ended_on": "2021-09-02"},
+    )
+    assert "contract_ended_on" in refused["errors"]["json"]
+    signed = feed.legal("POST", f"{path}/{draft['id']}/sign", 200, {"signed_on": "2022-06-01"})
+    feed.deliver()
+
+    # Cantal, public: 50 000 a post; 2 posts: 40 000, 40 000, 20 000, tranches 1 and 2 paid: 80 000.
+    # One post fewer from September 2021 (month 7): 50 000 × 18 ÷ 24 = 37 500 less; total 62 500.
+    # Tranches 2 and 3 (60 000) take it in proportion: 2 becomes 40 000 − 25 000 = 15 000, 3 becomes
+    # 20 000 − 12 500 = 7 500. Tranche 2 was paid 40 000: 40 000 − 15 000 = 25 000 to recover.
+    paid_to_date = Decimal("40000.00") + Decimal("40000.00")
+    to_recover = Decimal("40000.00") - Decimal("15000.00")
+    stated = feed.legal("GET", f"{path}/{draft['id']}", 200)
+    assert stated == signed
+    assert (stated["requested_on"], stated["contract_ended_on"]) == ("2022-05-02", "2021-08-31")
+    assert Decimal(stated["paid_to_date"]) == paid_to_date
+    assert Decimal(stated["amount_to_recover"]) == to_recover
+    rows = {row["number"]: row for row in stated["tranches"]}
+    assert [(n, rows[n]["amount"], rows[n]["already_paid"], rows[n]["to_recover"]) for n in (1, 2, 3)] == [
+        (1, "40000.00", "40000.00", "0.00"),
+        (2, "15000.00", "40000.00", str(to_recover)),
+        (3, "7500.00", None, None),
+    ]
+    # The drafted avenant stated the same figures before it was signed.
+    assert (draft["paid_to_date"], draft["amount_to_recover"]) == (str(paid_to_date), str(to_recover))
+
+    # The PDF's schedule, the conventions API and payments agree; payments booked exactly that recovery.
+    assert_all_agree(feed, convention, signed, {1: "40000.00", 2: "15000.00", 3: "7500.00"})
+    balance = feed.call("GET", f"/conventions/{convention['convention_id']}/balance", 200)
+    assert (Decimal(balance["paid"]), Decimal(balance["recoverable"])) == (paid_to_date, to_recover)
+    [recovery] = balance["recoveries"]
+    assert (recovery["kind"], recovery["tranche_number"], Decimal(recovery["recoverable"])) == (
+        "regularisation",
+        2,
+        to_recover,
+    )
+    history = feed.call("GET", f"/tranches/{second['id']}/history", 200)
+    assert not any(row["reason"].startswith("écart") for row in history)
+    assert third["number"] == 3

@@ -125,8 +125,22 @@ def test_a_signed_convention_is_scheduled_as_it_states_once(uow, signed):
     assert len(uow.tranches.of_convention(signed["convention_id"])) == 3
 
 
-def amended(number: int, amounts: list[str], signed_on: date) -> dict:
+def regularisation(number: int, stands_for: str, paid: str, *, supplement="0", reduced="0", recover="0"):
+    """What the conventions service states of a tranche it found paid (decision 0025)."""
     return {
+        "number": number,
+        "settled": "paid",
+        "stands_for": Decimal(stands_for),
+        "already_paid": Decimal(paid),
+        "supplement": Decimal(supplement),
+        "supplement_reduced": Decimal(reduced),
+        "to_recover": Decimal(recover),
+    }
+
+
+def amended(number: int, amounts: list[str], signed_on: date, regularisations=None) -> dict:
+    return {
+        "regularisations": regularisations,
         "amendment_id": uuid.uuid4(),
         "number": number,
         "posts_before": 1,
@@ -144,12 +158,21 @@ def test_an_avenant_reshapes_unpaid_tranches_and_books_the_rest_as_regularisatio
     first = approve_and_pay_the_first(uow, signed)
     base = {key: signed[key] for key in ("convention_id", "structure_id", "reference", "structure")}
 
-    # Avenant 1: tranche 1 (paid 10,000) now states 12,000, tranche 2 states 11,000.
+    # Avenant 1: tranche 1 (paid 10,000) now states 12,000, tranche 2 states 11,000; the avenant states
+    # 12,000 − 10,000 = 2,000 more for tranche 1.
     handle(
         uow,
         envelope(
             "convention.amended",
-            {**base, **amended(1, ["12000.00", "11000.00", "5000.00"], date(2025, 3, 1))},
+            {
+                **base,
+                **amended(
+                    1,
+                    ["12000.00", "11000.00", "5000.00"],
+                    date(2025, 3, 1),
+                    [regularisation(1, "10000.00", "10000.00", supplement="2000.00")],
+                ),
+            },
         ),
     )
 
@@ -170,7 +193,16 @@ def test_an_avenant_reshapes_unpaid_tranches_and_books_the_rest_as_regularisatio
     handle(
         uow,
         envelope(
-            "convention.amended", {**base, **amended(2, ["9000.00", "11000.00", "5000.00"], date(2025, 4, 1))}
+            "convention.amended",
+            {
+                **base,
+                **amended(
+                    2,
+                    ["9000.00", "11000.00", "5000.00"],
+                    date(2025, 4, 1),
+                    [regularisation(1, "12000.00", "10000.00", reduced="2000.00", recover="1000.00")],
+                ),
+            },
         ),
     )
 
@@ -188,6 +220,29 @@ def test_an_avenant_reshapes_unpaid_tranches_and_books_the_rest_as_regularisatio
     assert (created.machine, created.to_status) == ("recovery", "issued")
     balance = queries.balance(uow, signed["convention_id"])
     assert (balance.paid, balance.recoverable) == (Decimal("10000.00"), owed_back)
+
+
+def test_an_avenant_that_assumed_a_paid_tranche_unsettled_books_nothing_and_flags_it(uow, signed):
+    """Tranche 1 was paid after the avenant was drawn up (conventions did not know): the avenant states
+    12,000 and no regularisation. Payments invents no supplement; the discrepancy is in the history."""
+    first = approve_and_pay_the_first(uow, signed)
+    base = {key: signed[key] for key in ("convention_id", "structure_id", "reference", "structure")}
+
+    handle(
+        uow,
+        envelope(
+            "convention.amended",
+            {**base, **amended(1, ["12000.00", "11000.00", "5000.00"], date(2025, 3, 1), [])},
+        ),
+    )
+
+    assert (first.amount, first.status) == (Decimal("10000.00"), TrancheStatus.PAID)
+    assert len(uow.tranches.of_convention(signed["convention_id"])) == 3  # no supplementary line
+    assert uow.recoveries.of_convention(signed["convention_id"]) == []
+    flagged = uow.history.of(first.id)[-1]
+    assert flagged.event == "discrepancy"
+    # 12,000 signed − 10,000 paid = 2,000 left unregularised, named in French.
+    assert "écart de 2\u202f000,00\xa0€ non régularisé" in flagged.reason
 
 
 def test_a_terminated_convention_cancels_its_unpaid_tranches(uow, signed):

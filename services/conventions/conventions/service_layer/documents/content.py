@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from cnum_shared.core import legal
@@ -131,7 +132,9 @@ def convention_data(convention: Convention, generated_on: date, tree: ParameterN
 def amendment_data(
     convention: Convention, amendment: ConventionAmendment, generated_on: date, tree: ParameterNode
 ) -> dict[str, Any]:
-    """The avenant states the whole schedule it sets (computed when it was drafted, applied when signed)."""
+    """The avenant states the whole schedule it sets (computed when it was drafted, applied when signed),
+    what was paid under the convention and the amount to recover (decision 0025: the figures the
+    conventions API shows and `convention.amended` carries to payments)."""
     return {
         "document": {
             "reference": f"{convention.reference}-AV{amendment.number}",
@@ -147,6 +150,12 @@ def amendment_data(
             "total_before": amendment.total_before,
             "new_total_amount": amendment.total_amount,
             "signed_on": amendment.signed_on,
+            "requested_on": amendment.requested_on,
+            "contract_ended_on": amendment.contract_ended_on,
+            # An avenant drawn up before payments' figures were kept states none: drawn up that day.
+            "paid_as_of": amendment.paid_as_of or amendment.created_at.date(),
+            "paid_to_date": amendment.paid_to_date or Decimal(0),
+            "amount_to_recover": amendment.amount_to_recover or Decimal(0),
         },
         "tranches": amendment_schedule(amendment),
         "funding_periods": funding_periods_wire(convention),
