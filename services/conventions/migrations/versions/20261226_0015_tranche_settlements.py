@@ -1,7 +1,7 @@
 """tranche settlements and what an avenant states about money
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-25 09:00:00
 
 Issue 17 (decision 0025): the conventions service keeps what payments settled of each tranche (from
@@ -17,8 +17,8 @@ from alembic import op
 
 import cnum_shared.framework.db
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
