@@ -352,6 +352,16 @@ class ContractSchema(Schema):
     gross_monthly_salary = Euros()
     gross_monthly_salary_words = EurosInWords(source="gross_monthly_salary")
     signed_on = FrenchDate(when_absent=BLANK)
+    #: What the avenant states (decision 0026); blank to fill in on a move recorded before they were asked.
+    place_of_work = OptionalText(when_absent=BLANK)
+    line_manager = OptionalText(when_absent=BLANK)
+    classification = OptionalText(when_absent=BLANK)
+    #: A private employer's collective agreement; "" for a public one (its agents have none).
+    collective_agreement = OptionalText(when_absent="")
+    #: "public" or "private": which law the avenant is written under (the employer's kind).
+    employment_law = Text()
+    #: A public employer's agent: "contractuel" or "titulaire"; "" under private law.
+    public_status = OptionalText(when_absent="")
 
 
 class ConventionContextSchema(Schema):
@@ -519,10 +529,17 @@ def _sample_data() -> dict[str, dict[str, Any]]:
         "employee": {"first_name": "Maëlle", "last_name": "Hoarau", "birth_date": date(1994, 3, 1)},
         "contract": {
             "contract_type": "cdi",
+            "original_start_date": date(2019, 9, 2),
             "start_date": date(2026, 2, 1),
             "weekly_hours": Decimal("35.00"),
             "gross_monthly_salary": Decimal("1850.00"),
             "signed_on": None,
+            "place_of_work": "Médiathèque Alain-Lorraine, 16 rue Victor-Le-Vigoureux, 97430 Le Tampon",
+            "line_manager": "Mme Josiane Grondin, directrice de la médiathèque",
+            "classification": "adjoint territorial d'animation, échelon 4",
+            "collective_agreement": "",
+            "employment_law": "public",
+            "public_status": "contractuel",
         },
     }
     return {

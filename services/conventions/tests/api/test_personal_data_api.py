@@ -65,6 +65,11 @@ def person(first, last, email):
 CDI_MOVE = {
     "contract_type": "cdi",
     "existing_cdi_employee": True,
+    "original_contract_start_date": "2019-09-02",
+    "place_of_work": "Médiathèque Alain-Lorraine, 97430 Le Tampon",
+    "line_manager": "Josiane Grondin, directrice de la médiathèque",
+    "classification": "adjoint territorial d'animation, échelon 4",
+    "public_status": "contractuel",
     "start_date": "2021-04-01",
     "signed_on": "2021-03-25",
     "weekly_hours": "35.00",

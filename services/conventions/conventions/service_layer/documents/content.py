@@ -113,5 +113,13 @@ def contract_avenant_data(convention: Convention, contract: Contract, generated_
             "weekly_hours": contract.weekly_hours,
             "gross_monthly_salary": contract.gross_monthly_salary,
             "signed_on": contract.signed_on,
+            "original_start_date": contract.original_contract_start_date,
+            "place_of_work": contract.place_of_work,
+            "line_manager": contract.line_manager,
+            "classification": contract.classification,
+            "collective_agreement": contract.collective_agreement or "",
+            # The avenant is written under the law of the employer's kind (DESIGN §1: public or private).
+            "employment_law": convention.structure.kind,
+            "public_status": contract.public_status or "",
         },
     }
