@@ -16,7 +16,7 @@ from cnum_shared.framework.config import ConfigurationError, ServiceSettings
 from conventions.adapters.orm import Structure
 from conventions.adapters.unit_of_work import ConventionsDatabase
 from conventions.bootstrap import build_database
-from conventions.domain.contracts import ContractType
+from conventions.domain.contracts import ContractType, PublicStatus
 from conventions.domain.conventions import ConventionAction
 from conventions.service_layer import queries
 from conventions.service_layer.commands import (
@@ -203,6 +203,14 @@ DEMO_CONVENTIONS: list[dict[str, Any]] = [
             "end_date": None,
             "gross_monthly_salary": Decimal("1500.00"),
             "signed_on": date(2026, 2, 20),
+            # Already the commune's contractual agent on a public-law CDI: moved to the post by an avenant
+            # (decision 0026), which a legal officer can download from the demo.
+            "existing_cdi_employee": True,
+            "original_contract_start_date": date(2022, 1, 3),
+            "place_of_work": "Maison France services de Mamoudzou, place Mariage, 97600 Mamoudzou",
+            "line_manager": "Zaïna Ahamada, directrice de la cohésion sociale",
+            "classification": "adjoint territorial d'animation, échelon 3",
+            "public_status": "contractuel",
         },
     },
 ]
@@ -265,6 +273,14 @@ def _load_conventions(database: ConventionsDatabase, structures: dict[str, Struc
                         weekly_hours=Decimal(35),
                         gross_monthly_salary=hire["gross_monthly_salary"],
                         signed_on=hire["signed_on"],
+                        existing_cdi_employee=hire.get("existing_cdi_employee", False),
+                        original_contract_start_date=hire.get("original_contract_start_date"),
+                        place_of_work=hire.get("place_of_work"),
+                        line_manager=hire.get("line_manager"),
+                        classification=hire.get("classification"),
+                        public_status=PublicStatus(hire["public_status"])
+                        if "public_status" in hire
+                        else None,
                     ),
                 )
     return len(DEMO_CONVENTIONS)

@@ -476,7 +476,7 @@ class EmployeeSchema(Schema):
 class ContractSchema(Schema):
     contract_type = Text()
     contract_type_label = Label(CONTRACT_TYPE_LABELS, source="contract_type")
-    #: When the employee's current contract began: not on file in cnum, so usually left blank to fill in.
+    #: When the employee's current contract (or post) began; blank on a move recorded before it was asked.
     original_start_date = FrenchDate(when_absent=BLANK)
     start_date = FrenchDate()
     # Blank lines to fill by hand when not on file.

@@ -272,6 +272,13 @@ class Contract(Base):
         ),
         # A mediator already in post is recorded with the case that let them take the post, and only then.
         CheckConstraint("(mediator_case IS NOT NULL) = already_digital_mediator", name="mediator_in_post"),
+        CheckConstraint(
+            "public_status IS NULL OR public_status IN ('contractuel', 'titulaire')", name="public_status"
+        ),
+        CheckConstraint(
+            "original_contract_start_date IS NULL OR original_contract_start_date < start_date",
+            name="original_contract_before_start",
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -288,6 +295,16 @@ class Contract(Base):
     #: The person was already in post as a digital mediator, and the case that let them take the post.
     already_digital_mediator: Mapped[bool]
     mediator_case: Mapped[str | None] = mapped_column(String(30))
+    #: What the avenant of an existing employee states (decision 0026); None on other contracts, and on
+    #: the moves recorded before these facts were asked for (the avenant leaves them blank to fill in).
+    original_contract_start_date: Mapped[date | None]
+    place_of_work: Mapped[str | None] = mapped_column(String(300))
+    line_manager: Mapped[str | None] = mapped_column(String(200))
+    classification: Mapped[str | None] = mapped_column(String(200))
+    #: A private employer's collective agreement; a public employer has none.
+    collective_agreement: Mapped[str | None] = mapped_column(String(300))
+    #: A public employer's existing agent: a contractual agent on a public-law CDI or a civil servant.
+    public_status: Mapped[str | None] = mapped_column(String(20))
     signed_on: Mapped[date]
     ended_on: Mapped[date | None]
     end_reason: Mapped[str | None] = mapped_column(String(30))

@@ -348,6 +348,13 @@ class SqlPersonalDataRepository:
                 execution_options={"synchronize_session": False},
             )
 
+    def anonymise_contracts(self, advisor_ids: Sequence[uuid.UUID], values: Mapping[str, Any]) -> None:
+        for chunk in _chunks(advisor_ids):
+            self.session.execute(
+                update(Contract).where(Contract.advisor_id.in_(chunk)).values(**values),
+                execution_options={"synchronize_session": False},
+            )
+
     def documents_of_anonymised(self, template_name: str) -> Sequence[uuid.UUID]:
         return self.session.scalars(
             select(GeneratedDocument.id).where(

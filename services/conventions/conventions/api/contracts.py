@@ -27,10 +27,12 @@ from cnum_shared.framework.web import (
 )
 from conventions.api.context import unit_of_work
 from conventions.api.conventions import visible_convention
-from conventions.domain.contracts import EndReason
+from conventions.domain.contracts import EndReason, PublicStatus
 from conventions.service_layer import commands, queries
 from conventions.service_layer import contracts as use_cases
 from conventions.service_layer.unit_of_work import ConventionsUnitOfWork
+
+PUBLIC_STATUSES = tuple(status.value for status in PublicStatus)
 
 blp = Blueprint("contracts", __name__, url_prefix="", description="Conseillers, candidats et contrats")
 
@@ -84,7 +86,15 @@ class ContractFieldsSchema(Schema):
         required=True, as_string=True, places=2, validate=amount_between(Decimal(0), Decimal(48))
     )
     gross_monthly_salary = money_field(validate=amount_between(Decimal(0), Decimal(100_000)))
-    existing_cdi_employee = fields.Boolean(load_default=False)
+    existing_cdi_employee = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "La personne est déjà employée par la structure sur un emploi permanent (CDI, "
+            "ou pour un employeur public CDI de droit public ou fonctionnaire titulaire) : elle rejoint le "
+            "poste par un avenant à son contrat (GET /contracts/{id}/amendment), type « cdi » ou, pour "
+            "un fonctionnaire, « titulaire » (décision 0026)."
+        },
+    )
     already_digital_mediator = fields.Boolean(
         load_default=False,
         metadata={
@@ -99,6 +109,57 @@ class ContractFieldsSchema(Schema):
             "description": "Quand already_digital_mediator : part_time (elle exerçait à temps non complet), "
             "experimental_scheme (dans un dispositif expérimental) ou contract_ending (son contrat arrive "
             "à terme)."
+        },
+    )
+    original_contract_start_date = legal_date(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "Début du contrat d'origine (ou de l'emploi du fonctionnaire), avant start_date : "
+            "obligatoire quand existing_cdi_employee, sans objet sinon."
+        },
+    )
+    place_of_work = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=300),
+        metadata={"description": "Lieu de travail (adresse) ; obligatoire quand existing_cdi_employee."},
+    )
+    line_manager = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=200),
+        metadata={
+            "description": "Responsable hiérarchique : nom et fonction ; obligatoire quand "
+            "existing_cdi_employee. Effacé avec les données personnelles du conseiller."
+        },
+    )
+    classification = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=200),
+        metadata={
+            "description": "Classification : grade et échelon (employeur public), ou coefficient et niveau "
+            "de la convention collective ; obligatoire quand existing_cdi_employee."
+        },
+    )
+    collective_agreement = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=300),
+        metadata={
+            "description": "Convention collective applicable (nom et IDCC) : obligatoire pour un employeur "
+            "privé quand existing_cdi_employee, refusée pour un employeur public."
+        },
+    )
+    public_status = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(PUBLIC_STATUSES),
+        metadata={
+            "description": "Employeur public, personne déjà employée : contractuel (CDI de droit public, "
+            "type « cdi ») ou titulaire (fonctionnaire, type « titulaire ») ; obligatoire dans ce cas, "
+            "refusé pour un employeur privé."
         },
     )
     signed_on = legal_date(required=True)

@@ -41,6 +41,30 @@ CONTRACT_TYPE_LABELS = {
 _EMPLOYER_LABELS = {StructureKind.PUBLIC: "structure publique", StructureKind.PRIVATE: "structure privée"}
 
 
+class PublicStatus(StrEnum):
+    """How a public employer employs the existing agent it moves to the post (decision 0026): a
+    contractual agent on a public-law CDI, or a civil servant (titulaire)."""
+
+    CONTRACTUEL = "contractuel"
+    TITULAIRE = "titulaire"
+
+
+#: The contract type that records each public status's move (a civil servant is on no contract at all).
+PUBLIC_STATUS_CONTRACT_TYPES = {
+    PublicStatus.CONTRACTUEL: ContractType.CDI,
+    PublicStatus.TITULAIRE: ContractType.TITULAIRE,
+}
+
+PUBLIC_STATUS_LABELS = {
+    PublicStatus.CONTRACTUEL: "agent contractuel en CDI de droit public",
+    PublicStatus.TITULAIRE: "fonctionnaire titulaire",
+}
+
+#: An existing employee moves to the post on the employment they already hold: a CDI, or for a public
+#: employer's civil servant their status (DESIGN §4 speaks of a CDI; decision 0026).
+MOVABLE_TYPES = frozenset({ContractType.CDI, ContractType.TITULAIRE})
+
+
 class MediatorCase(StrEnum):
     """Why someone already in post as a digital mediator in the structure may still take the post: the
     three cases of the 2020 AMI (which of them are open on a date is a parameter)."""
@@ -196,12 +220,13 @@ def contract_violations(
     below = salary_violation(contract.gross_monthly_salary, rules.smic)
     if below is not None:
         violations.append(below)
-    if contract.existing_cdi_employee and contract.contract_type is not ContractType.CDI:
+    if contract.existing_cdi_employee and contract.contract_type not in MOVABLE_TYPES:
         violations.append(
             RuleViolation(
                 RuleCode.CDD_FOR_CDI_EMPLOYEE,
                 "Cette personne est déjà en CDI dans la structure : elle rejoint le poste par un avenant à "
-                "son contrat de travail (type « cdi »), pas par un nouveau contrat à durée déterminée.",
+                "son contrat de travail (type « cdi », ou « titulaire » pour un fonctionnaire d'un employeur "
+                "public), pas par un nouveau contrat à durée déterminée.",
             )
         )
     return violations
@@ -322,3 +347,97 @@ def end_date_problems(
     if end_date is not None:
         return {"end_date": ["Sans objet pour un CDI ou un titulaire."]}
     return {}
+
+
+@dataclass(frozen=True)
+class AvenantFacts:
+    """What the employment-contract avenant of an existing employee states, as the employer declared it
+    (texts stripped, blanks as None)."""
+
+    existing_employee: bool
+    contract_type: ContractType
+    start_date: date
+    original_contract_start_date: date | None
+    place_of_work: str | None
+    line_manager: str | None
+    classification: str | None
+    collective_agreement: str | None
+    public_status: PublicStatus | None
+
+
+_NOT_APPLICABLE = (
+    "Sans objet : la personne n'est pas déjà employée en CDI par la structure (existing_cdi_employee)."
+)
+
+
+def avenant_problems(facts: AvenantFacts, employer: StructureKind) -> dict[str, list[str]]:
+    """Field errors on what the avenant states (decision 0026): an existing employee's avenant names the
+    original contract's start, the place of work, the line manager and the classification; a private
+    employer's names its collective agreement, a public employer's the agent's status, which must be the
+    one the contract type records. A public employer has no collective agreement (its agents come under
+    the civil service's rules), a private one no public status; the original contract and the public
+    status mean nothing for a new recruitment."""
+    problems: dict[str, list[str]] = {}
+
+    def problem(field: str, message: str) -> None:
+        problems.setdefault(field, []).append(message)
+
+    public = employer is StructureKind.PUBLIC
+    if public and facts.collective_agreement is not None:
+        problem(
+            "collective_agreement",
+            "Sans objet pour un employeur public : ses agents relèvent du statut de la fonction publique, "
+            "non d'une convention collective.",
+        )
+    if not public and facts.public_status is not None:
+        problem("public_status", "Sans objet pour un employeur privé : le contrat est de droit privé.")
+    if not facts.existing_employee:
+        if facts.original_contract_start_date is not None:
+            problem("original_contract_start_date", _NOT_APPLICABLE)
+        if public and facts.public_status is not None:
+            problem("public_status", _NOT_APPLICABLE)
+        return problems
+    required = (
+        "Obligatoire pour l'avenant au contrat de travail d'une personne déjà employée par la structure."
+    )
+    original = facts.original_contract_start_date
+    if original is None:
+        problem("original_contract_start_date", required)
+    elif original >= facts.start_date:
+        problem(
+            "original_contract_start_date",
+            "Le contrat d'origine doit avoir commencé avant la prise de poste "
+            f"({format_date_fr(facts.start_date)}).",
+        )
+    for field, value in (
+        ("place_of_work", facts.place_of_work),
+        ("line_manager", facts.line_manager),
+        ("classification", facts.classification),
+    ):
+        if value is None:
+            problem(field, required)
+    if not public and facts.collective_agreement is None:
+        problem(
+            "collective_agreement",
+            "Obligatoire pour un employeur privé : la convention collective applicable au contrat "
+            "(ou « aucune »).",
+        )
+    if public:
+        status = facts.public_status
+        if status is None:
+            problem(
+                "public_status",
+                "Obligatoire pour un employeur public : « contractuel » (agent en CDI de droit public) ou "
+                "« titulaire » (fonctionnaire).",
+            )
+        elif (
+            facts.contract_type in MOVABLE_TYPES
+            and facts.contract_type is not PUBLIC_STATUS_CONTRACT_TYPES[status]
+        ):
+            expected = PUBLIC_STATUS_CONTRACT_TYPES[status]
+            problem(
+                "public_status",
+                f"Un {PUBLIC_STATUS_LABELS[status]} rejoint le poste avec le type de contrat "
+                f"« {expected.value} », et non « {facts.contract_type.value} ».",
+            )
+    return problems

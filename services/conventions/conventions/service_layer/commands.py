@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from cnum_shared.core.legal import Wave
-from conventions.domain.contracts import ContractType, EndReason, MediatorCase
+from conventions.domain.contracts import ContractType, EndReason, MediatorCase, PublicStatus
 from conventions.domain.conventions import ConventionAction
 
 
@@ -152,6 +152,13 @@ class SignContract:
     existing_cdi_employee: bool = False
     already_digital_mediator: bool = False
     mediator_case: MediatorCase | None = None
+    #: What the avenant of an existing employee states (decision 0026); texts as typed, blanks as None.
+    original_contract_start_date: date | None = None
+    place_of_work: str | None = None
+    line_manager: str | None = None
+    classification: str | None = None
+    collective_agreement: str | None = None
+    public_status: PublicStatus | None = None
     unknown_advisor_as_foreign: bool = False
 
 

@@ -14,14 +14,17 @@ from cnum_shared.framework.db import utcnow
 from conventions.adapters.orm import Advisor, Candidate, Contract, Convention, SalaryChange
 from conventions.domain.contracts import (
     AdvisorFacts,
+    AvenantFacts,
     ContractFacts,
     ContractRefused,
     ContractRules,
     ContractType,
     InvalidContract,
     MediatorCase,
+    PublicStatus,
     RuleCode,
     advisor_of_another_structure,
+    avenant_problems,
     contract_violations,
     end_date_problems,
     no_smic_violation,
@@ -217,6 +220,9 @@ def sign_contract(uow: ConventionsUnitOfWork, command: SignContract) -> Contract
             "Sans objet : la personne n'est pas déjà médiatrice numérique en poste "
             "(already_digital_mediator)."
         )
+    avenant = _avenant_facts(command, contract_type)
+    for field, messages in avenant_problems(avenant, legal.StructureKind(convention.structure.kind)).items():
+        problems.setdefault(field, []).extend(messages)
     if problems:
         raise InvalidContract(problems)
     place = territory(convention.structure.department)
@@ -275,6 +281,12 @@ def sign_contract(uow: ConventionsUnitOfWork, command: SignContract) -> Contract
         existing_cdi_employee=command.existing_cdi_employee,
         already_digital_mediator=already_mediator,
         mediator_case=mediator_case.value if mediator_case is not None else None,
+        original_contract_start_date=avenant.original_contract_start_date,
+        place_of_work=avenant.place_of_work,
+        line_manager=avenant.line_manager,
+        classification=avenant.classification,
+        collective_agreement=avenant.collective_agreement,
+        public_status=avenant.public_status.value if avenant.public_status is not None else None,
         signed_on=command.signed_on,
         ended_on=None,
         end_reason=None,
@@ -304,6 +316,26 @@ def sign_contract(uow: ConventionsUnitOfWork, command: SignContract) -> Contract
     )
     uow.commit()
     return contract
+
+
+def _stated(text: str | None) -> str | None:
+    """A text as the avenant states it: trimmed, and None when nothing but blanks was typed."""
+    stripped = (text or "").strip()
+    return stripped or None
+
+
+def _avenant_facts(command: SignContract, contract_type: ContractType) -> AvenantFacts:
+    return AvenantFacts(
+        existing_employee=command.existing_cdi_employee,
+        contract_type=contract_type,
+        start_date=command.start_date,
+        original_contract_start_date=command.original_contract_start_date,
+        place_of_work=_stated(command.place_of_work),
+        line_manager=_stated(command.line_manager),
+        classification=_stated(command.classification),
+        collective_agreement=_stated(command.collective_agreement),
+        public_status=PublicStatus(command.public_status) if command.public_status is not None else None,
+    )
 
 
 def get_contract(uow: ConventionsUnitOfWork, contract_id: uuid.UUID) -> Contract:

@@ -56,6 +56,11 @@ _ANONYMISED = {
     "is_france_services_agent": False,
 }
 
+#: What goes from their contracts: the facts of an avenant that, beside the structure, point at the
+#: person (where and since when they worked) or name someone else (their line manager). The post's terms
+#: (classification, collective agreement, public status) stay with the contract's amounts (decision 0026).
+_ANONYMISED_CONTRACT = {"original_contract_start_date": None, "place_of_work": None, "line_manager": None}
+
 
 @dataclass(frozen=True)
 class PurgeReport:
@@ -116,6 +121,7 @@ def purge_personal_data(uow: ConventionsUnitOfWork, command: PurgePersonalData) 
         purge_id, actor=command.actor, as_of=command.as_of, ran_at=utcnow(), advisors=len(due)
     )
     uow.personal_data.anonymise(due, {**_ANONYMISED, "anonymised_on": command.as_of}, purge_id)
+    uow.personal_data.anonymise_contracts(due, _ANONYMISED_CONTRACT)
     # The avenants of everyone anonymised, now or before, that are not purged yet (an earlier run's are,
     # in the same transaction as their person, so this finds only this run's).
     documents = uow.personal_data.documents_of_anonymised(PERSONAL_TEMPLATE)
@@ -209,6 +215,12 @@ def export_personal_data(uow: ConventionsUnitOfWork, command: ExportPersonalData
                 "existing_cdi_employee": contract.existing_cdi_employee,
                 "already_digital_mediator": contract.already_digital_mediator,
                 "mediator_case": contract.mediator_case,
+                "original_contract_start_date": contract.original_contract_start_date,
+                "place_of_work": contract.place_of_work,
+                "line_manager": contract.line_manager,
+                "classification": contract.classification,
+                "collective_agreement": contract.collective_agreement,
+                "public_status": contract.public_status,
                 "signed_on": contract.signed_on,
                 "ended_on": contract.ended_on,
                 "end_reason": contract.end_reason,

@@ -160,6 +160,10 @@ class PersonalDataRepository(Protocol):
         self, advisor_ids: Sequence[uuid.UUID], values: Mapping[str, Any], purge_id: uuid.UUID
     ) -> None: ...
 
+    def anonymise_contracts(self, advisor_ids: Sequence[uuid.UUID], values: Mapping[str, Any]) -> None:
+        """Write `values` over the contracts of the people given (the facts of their avenants)."""
+        ...
+
     def documents_of_anonymised(self, template_name: str) -> Sequence[uuid.UUID]:
         """The documents of `template_name` about a contract of an anonymised person, not purged yet."""
         ...

@@ -46,6 +46,16 @@ MEDIATOR_CASES = (
 )
 
 
+#: What the avenant of a public employer's contractual agent states (decision 0026).
+AGENT_MOVE = {
+    "original_contract_start_date": "2019-09-02",
+    "place_of_work": "Médiathèque Alain-Lorraine, 15100 Saint-Flour",
+    "line_manager": "Josiane Grondin, directrice de la médiathèque",
+    "classification": "adjoint territorial d'animation, échelon 4",
+    "public_status": "contractuel",
+}
+
+
 class Employer:
     """A structure with its signed initial convention (and a renewal on demand), hiring over HTTP."""
 
@@ -207,8 +217,10 @@ def test_a_public_employer_s_cdd_has_no_18_month_limit(public):
 def test_a_public_employer_s_cdi_agent_still_moves_to_the_post_by_an_avenant(public, api, app):
     # FAQ 14kt7ki: an employee already on a CDI joins by an avenant to that contract, whatever the
     # employer; a public employer's CDI agent is one (a public-law CDI, open to it by FAQ nlidw7).
-    moved = public.contract(contract_type="cdi", end_date=None, existing_cdi_employee=True)
-    refused = public.contract(422, contract_type="contrat_de_projet", existing_cdi_employee=True)
+    moved = public.contract(contract_type="cdi", end_date=None, existing_cdi_employee=True, **AGENT_MOVE)
+    refused = public.contract(
+        422, contract_type="contrat_de_projet", existing_cdi_employee=True, **AGENT_MOVE
+    )
     avenant = api.client.get(
         f"/api/v1/contracts/{moved['id']}/amendment?format=docx", headers=bearer("legal")
     )

@@ -9,6 +9,16 @@ from conventions.adapters.orm import Contract
 NBSP, NNBSP = "\xa0", "\u202f"
 
 
+#: What the avenant of a public employer's contractual agent states (decision 0026).
+AGENT_MOVE = {
+    "original_contract_start_date": "2019-09-02",
+    "place_of_work": "Médiathèque Alain-Lorraine, 97430 Le Tampon",
+    "line_manager": "Josiane Grondin, directrice de la médiathèque",
+    "classification": "adjoint territorial d'animation, échelon 4",
+    "public_status": "contractuel",
+}
+
+
 @pytest.fixture
 def hiring(api):
     """A signed renewal convention of 2 posts in La Réunion, and a way to hire on it."""
@@ -144,8 +154,8 @@ def test_an_advisor_is_eligible_from_16_to_64_on_the_start_date(hiring, birth_da
 
 
 def test_a_cdd_for_an_existing_cdi_employee_is_refused_and_nothing_is_stored(hiring, app):
-    refused = hiring.contract(422, existing_cdi_employee=True)
-    moved = hiring.contract(201, existing_cdi_employee=True, contract_type="cdi", end_date=None)
+    refused = hiring.contract(422, existing_cdi_employee=True, **AGENT_MOVE)
+    moved = hiring.contract(201, existing_cdi_employee=True, contract_type="cdi", end_date=None, **AGENT_MOVE)
 
     assert [rule["code"] for rule in refused["errors"]["rules"]] == ["cdd_for_cdi_employee"]
     assert moved["existing_cdi_employee"] is True
@@ -258,7 +268,7 @@ def test_a_structure_sees_its_own_advisors_and_contracts_only(hiring, api):
 def test_the_employment_contract_avenant_is_for_legal_officers_and_its_structure_not_auditors(hiring, api):
     """DESIGN §5: the avenant (an employee's personal data) goes to legal officers and its own structure;
     an auditor, who reads everything else, gets a 403 (issue 15)."""
-    moved = hiring.contract(201, existing_cdi_employee=True, contract_type="cdi", end_date=None)
+    moved = hiring.contract(201, existing_cdi_employee=True, contract_type="cdi", end_date=None, **AGENT_MOVE)
     other = api.structure("15")
     path = f"/api/v1/contracts/{moved['id']}/amendment?format=docx"
 

@@ -189,7 +189,16 @@ def test_the_employment_contract_avenant_is_for_a_cdi_employee_moved_to_the_post
         "POST",
         f"/conventions/{convention['id']}/contracts",
         201,
-        {**body, "contract_type": "cdi", "existing_cdi_employee": True},
+        {
+            **body,
+            "contract_type": "cdi",
+            "existing_cdi_employee": True,
+            "original_contract_start_date": "2019-09-02",
+            "place_of_work": "Médiathèque Alain-Lorraine, 97430 Le Tampon",
+            "line_manager": "Josiane Grondin, directrice de la médiathèque",
+            "classification": "adjoint territorial d'animation, échelon 4",
+            "public_status": "contractuel",
+        },
     )
     hired = documents_api.call(
         "POST",

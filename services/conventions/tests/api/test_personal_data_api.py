@@ -65,11 +65,24 @@ def person(first, last, email):
 CDI_MOVE = {
     "contract_type": "cdi",
     "existing_cdi_employee": True,
+    "original_contract_start_date": "2019-09-02",
+    "place_of_work": "Médiathèque Alain-Lorraine, 97430 Le Tampon",
+    "line_manager": "Josiane Grondin, directrice de la médiathèque",
+    "classification": "adjoint territorial d'animation, échelon 4",
+    "public_status": "contractuel",
     "start_date": "2021-04-01",
     "signed_on": "2021-03-25",
     "weekly_hours": "35.00",
     "gross_monthly_salary": "1900.00",
 }
+
+AVENANT_FACTS = (
+    "original_contract_start_date",
+    "place_of_work",
+    "line_manager",
+    "classification",
+    "public_status",
+)
 
 
 @pytest.fixture
@@ -293,6 +306,9 @@ def test_the_export_says_everything_held_on_the_person(api, app, world):
     assert contract["id"] == world["contract"]["id"]
     assert contract["gross_monthly_salary"] == "2000.00"
     assert contract["start_date"] == "2021-04-01"
+    # What her avenant states is part of what is held on her (decision 0026).
+    assert {key: contract[key] for key in AVENANT_FACTS} == {key: CDI_MOVE[key] for key in AVENANT_FACTS}
+    assert contract["collective_agreement"] is None
     assert [
         (change["gross_monthly_salary"], change["effective_on"]) for change in contract["salary_changes"]
     ] == [("2000.00", "2022-01-01")]
@@ -346,6 +362,24 @@ def test_after_the_purge_the_export_says_when_the_data_was_anonymised(api, app, 
     assert avenant["purged_on"] == FIRST_DAY_PURGED
     assert avenant["sha256"] == hashlib.sha256(world["avenant"].data).hexdigest()
     assert document["contracts"][0]["gross_monthly_salary"] == "2000.00"
+    # Where and since when she worked, and who her manager was, go with her identity; the post's terms
+    # (classification, public status) stay with the contract's amounts (decision 0026).
+    [contract] = document["contracts"]
+    assert (
+        contract["original_contract_start_date"],
+        contract["place_of_work"],
+        contract["line_manager"],
+    ) == (
+        None,
+        None,
+        None,
+    )
+    assert (contract["classification"], contract["public_status"]) == (
+        CDI_MOVE["classification"],
+        CDI_MOVE["public_status"],
+    )
+    # Paul's file still runs: his contract keeps everything.
+    assert export(api, world["paul"])["contracts"][0]["line_manager"] == CDI_MOVE["line_manager"]
 
 
 @pytest.mark.parametrize(

@@ -1,3 +1,5 @@
+from datetime import date
+
 from sqlalchemy import func, select
 
 from conventions.adapters.orm import Contract, Convention, Structure, event_tables
@@ -12,6 +14,11 @@ def test_the_demo_data_is_loaded_once_through_the_use_cases(app):
         departments = set(session.scalars(select(Structure.department)))
         statuses = list(session.scalars(select(Convention.status)))
         salaries = sorted(str(salary) for salary in session.scalars(select(Contract.gross_monthly_salary)))
+        moved = session.execute(
+            select(
+                Contract.contract_type, Contract.public_status, Contract.original_contract_start_date
+            ).where(Contract.existing_cdi_employee.is_(True))
+        ).all()
         events = dict(
             session.execute(
                 select(event_tables.outbox.c.type, func.count()).group_by(event_tables.outbox.c.type)
@@ -21,6 +28,8 @@ def test_the_demo_data_is_loaded_once_through_the_use_cases(app):
     # Three 2021 conventions were renewed: closed at their term; the five others are signed.
     assert sorted(statuses) == ["closed"] * 3 + ["signed"] * 5
     assert salaries == ["1500.00", "1900.00"]
+    # Mamoudzou's contractual agent moved to the post on her public-law CDI (decision 0026).
+    assert [tuple(row) for row in moved] == [("cdi", "contractuel", date(2022, 1, 3))]
     assert events == {
         "structure.updated": len(DEMO_STRUCTURES),
         "convention.signed": len(DEMO_CONVENTIONS),

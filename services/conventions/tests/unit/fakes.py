@@ -242,6 +242,12 @@ class FakePersonalDataRepository:
                     setattr(advisor, name, value)
                 advisor.purge_id = purge_id
 
+    def anonymise_contracts(self, advisor_ids: Sequence[uuid.UUID], values: Mapping[str, Any]) -> None:
+        for contract in self._uow.contracts.all():
+            if contract.advisor_id in advisor_ids:
+                for name, value in values.items():
+                    setattr(contract, name, value)
+
     def documents_of_anonymised(self, template_name: str) -> Sequence[uuid.UUID]:
         anonymised = {
             contract.id

@@ -167,7 +167,6 @@ def contract_avenant_data(
     convention: Convention, contract: Contract, generated_on: date, tree: ParameterNode
 ) -> dict[str, Any]:
     advisor = contract.advisor
-    public = convention.structure.kind == StructureKind.PUBLIC
     return {
         "document": {
             "reference": f"{convention.reference}-CT-{contract.id.hex[:6].upper()}",
@@ -185,12 +184,14 @@ def contract_avenant_data(
             "weekly_hours": contract.weekly_hours,
             "gross_monthly_salary": contract.gross_monthly_salary,
             "signed_on": contract.signed_on,
-            # Which law governs the employment follows the employer's kind; a public employer's agent is
-            # a titulaire only on that contract type, a contractuel otherwise.
+            "original_start_date": contract.original_contract_start_date,
+            "place_of_work": contract.place_of_work,
+            "line_manager": contract.line_manager,
+            "classification": contract.classification,
+            "collective_agreement": contract.collective_agreement or "",
+            # The avenant is written under the law of the employer's kind (DESIGN §1: public or private).
             "employment_law": convention.structure.kind,
-            "public_status": ("titulaire" if contract.contract_type == "titulaire" else "contractuel")
-            if public
-            else "",
+            "public_status": contract.public_status or "",
         },
         "law": law_data(contract_legal_date(contract), tree),
     }

@@ -16,6 +16,7 @@ from typing import Any
 
 from cnum_shared.framework.db import utcnow
 from conventions.adapters.orm import Convention, GeneratedDocument
+from conventions.domain.contracts import MOVABLE_TYPES, ContractType
 from conventions.domain.documents import (
     MEDIA_TYPES,
     ConversionFailed,
@@ -226,15 +227,18 @@ def download_amendment_document(
 def download_contract_avenant(
     uow: DocumentsUnitOfWork, command: DownloadContractAvenant, adapters: DocumentAdapters
 ) -> StoredDocument:
-    """The employment-contract avenant of a CDI employee moved to the post, the download logged.
+    """The employment-contract avenant of an employee already on a permanent post moved to the advisor
+    post, the download logged.
 
     Only such a contract has one; past retention it is gone with the person's data (DocumentPurged).
     """
     contract = uow.document_subjects.contract(command.contract_id)
     if contract is None or not command.reader.principal.may_see_structure(contract.structure_id):
         raise ContractNotFound()
-    if not (contract.existing_cdi_employee and contract.contract_type == "cdi"):
-        raise DocumentNotAvailable("ce contrat n'est pas un avenant à un CDI existant")
+    # An existing employee moves on their CDI, or a public employer's civil servant on their status
+    # (decision 0026): both by an avenant.
+    if not (contract.existing_cdi_employee and ContractType(contract.contract_type) in MOVABLE_TYPES):
+        raise DocumentNotAvailable("ce contrat n'est pas le passage au poste d'une personne déjà employée")
     anonymised_on = contract.advisor.anonymised_on
     if anonymised_on is not None:
         # Never rendered again from the neutral values: the avenant is gone with the person's data.
