@@ -253,6 +253,19 @@ class _SignerAt(signers.PdfSigner):
         return session
 
 
+class _MetadataKeepingWriter(IncrementalPdfFileWriter):
+    """An incremental writer that leaves the document's metadata as it is.
+
+    pyHanko would otherwise rewrite the XMP packet in its own RDF serialization and name itself as the
+    producer, in the XMP and the Info dictionary: the provenance stamp and its PDF/A extension schema
+    (decision 0022) would come out in another shape and Info and XMP would disagree. What the seal adds is
+    said by the signature dictionary itself (signer, time, reason).
+    """
+
+    def _update_meta(self) -> None:
+        return None
+
+
 class AgencySeal:
     """The agency's seal: a private key and its certificate chain, read once."""
 
@@ -295,7 +308,7 @@ class AgencySeal:
 
     def seal(self, pdf: bytes, at: datetime) -> bytes:
         """The same PDF with the seal appended as an incremental update, signed at `at`."""
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+        writer = _MetadataKeepingWriter(io.BytesIO(pdf), strict=False)
         signer = _SignerAt(
             self._metadata,
             self._signer,

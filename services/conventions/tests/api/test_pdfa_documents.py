@@ -83,6 +83,11 @@ def three_documents(api):
             "signed_on": "2026-01-20",
             "contract_type": "cdi",
             "existing_cdi_employee": True,
+            "original_contract_start_date": "2019-09-02",
+            "place_of_work": "Médiathèque Alain-Lorraine, 97430 Le Tampon",
+            "line_manager": "Mme Josiane Grondin, directrice de la médiathèque",
+            "classification": "adjoint territorial d'animation, échelon 4",
+            "public_status": "contractuel",
         },
     )
     return {

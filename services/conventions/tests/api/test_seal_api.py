@@ -15,11 +15,11 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
-from pypdf import PdfReader
 
 from cnum_shared.framework.seal import TestAuthority, read_certificates
 from cnum_shared.testing import TEST_KEY_ENV, bearer, service_app
 from conventions import create_app
+from conventions.adapters.pdf import provenance_of
 
 #: The seal's subject as the local test authority makes it (cnum_shared.framework.seal), read back from
 #: the certificate in the PDF: the agency, and the seal's name.
@@ -95,7 +95,7 @@ def test_a_downloaded_convention_carries_our_seal_intact_and_trusted(sealing_api
     assert (subject["organization_name"], subject["common_name"]) == (AGENCY, SEAL_NAME)
     assert signatures[0].sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
     # The provenance stamp is still in the metadata, under the seal; the pages are the converter's.
-    assert PdfReader(io.BytesIO(content)).metadata["/CnumTemplate"] == "convention"
+    assert provenance_of(content)["/CnumTemplate"] == "convention"
 
     response = verify(sealing_api, content)
 

@@ -92,7 +92,7 @@ def _contract(kind: str, **changes: object) -> tuple[Convention, Contract]:
 def test_the_avenant_s_data_carry_the_facts_and_the_employer_s_law():
     convention, contract = _contract("public")
 
-    data = contract_avenant_data(convention, contract, date(2026, 1, 22))["contract"]
+    data = contract_avenant_data(convention, contract, date(2026, 1, 22), TREE)["contract"]
 
     assert {key: data[key] for key in ("original_start_date", "place_of_work", "line_manager")} == {
         "original_start_date": date(2019, 9, 2),
@@ -109,13 +109,13 @@ def test_the_avenant_s_data_carry_the_facts_and_the_employer_s_law():
 
 def _context(convention: Convention, contract: Contract) -> dict[str, str]:
     """The contract's part of the avenant's context (the structure's part is not this test's)."""
-    data = {"contract": contract_avenant_data(convention, contract, START)["contract"]}
+    data = {"contract": contract_avenant_data(convention, contract, START, TREE)["contract"]}
     return template_context("contract_avenant", data, tree=TREE)["contract"]
 
 
 def _context(convention: Convention, contract: Contract) -> dict[str, str]:
     """The contract's part of the avenant's context (the structure's part is not this test's)."""
-    data = {"contract": contract_avenant_data(convention, contract, START)["contract"]}
+    data = {"contract": contract_avenant_data(convention, contract, START, TREE)["contract"]}
     return template_context("contract_avenant", data, tree=TREE)["contract"]
 
 
