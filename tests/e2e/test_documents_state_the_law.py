@@ -24,7 +24,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,6 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from cnum_shared.core.clock import FixedClock
 from cnum_shared.core.wire import consumers_of
 from cnum_shared.testing import TestDatabases, bearer, outbox_envelopes, post_event, service_app
 from compliance import create_app as create_compliance
@@ -52,21 +51,12 @@ STRUCTURES = {fields["department"]: fields for fields in DEMO_STRUCTURES}
 PRODUCERS = {"conventions": conventions_events, "payments": payments_events, "compliance": compliance_events}
 
 
-def pdf_text(content: bytes) -> str:
-    """The PDF's text on one line, French spaces made plain (a sentence may wrap)."""
-    reader = PdfReader(io.BytesIO(content))
-    text = " ".join(page.extract_text() for page in reader.pages)
-    return re.sub(r"\s+", " ", text.replace("\xa0", " ").replace("\u202f", " "))
-
-
 class Programme:
     """The three services in one process, each outbox delivered to its consumers as the relays do."""
 
     def __init__(self, apps: dict[str, Any]) -> None:
         self.apps = apps
         self._delivered: set[tuple[str, str]] = set()
-        self.clock = FixedClock(datetime(2026, 1, 10, 9, tzinfo=UTC))
-        apps["payments"].extensions["cnum"].clock = self.clock
 
     def call(self, service: str, method: str, path: str, expected: int, role: str = "legal", **options: Any):
         response = (
@@ -179,6 +169,7 @@ def pdf_lines(content: bytes) -> list[str]:
 
 
 def _round(value: Decimal) -> Decimal:
+    """To the nearest cent, half up (article 6: "arrondi une seule fois, au centime le plus proche")."""
     return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
