@@ -209,4 +209,8 @@ def test_consumers_follow_the_design_table():
     assert consumers_of("convention.signed") == ("payments", "compliance")
     assert consumers_of("candidate.presented") == ("compliance",)
     assert consumers_of("structure.standing_changed") == ("payments",)
-    assert consumers_of("tranche.paid") == ()
+    # Conventions learns what payments settled, so that an avenant states it (decision 0025).
+    assert consumers_of("tranche.paid") == ("conventions",)
+    assert consumers_of("tranche.approved") == ("conventions",)
+    assert consumers_of("tranche.returned") == ("conventions",)
+    assert consumers_of("tranche.due") == ()
