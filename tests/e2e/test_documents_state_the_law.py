@@ -124,7 +124,7 @@ NUMBERS = {"un": 1, "trois": 3, "six": 6, "douze": 12, "quinze": 15, "trente": 3
 
 
 def stated(pattern: str, text: str) -> tuple[int, str]:
-    """The delay a sentence states, as (number, unit): "dans un délai de six mois" → (6, "mois")."""
+    """The delay a sentence states, as (number, unit): "au plus tard six mois après" → (6, "mois")."""
     match = re.search(pattern, text)
     assert match, pattern
     number, unit = match[1].split(" ")
@@ -428,7 +428,7 @@ def test_each_figure_the_document_states_is_the_one_the_engine_uses(programme, b
 
     # --- Compliance deadlines: the delay stated, from the event's date, is the obligation's due date. ----
     cid = convention["id"]
-    refill = stated(r"dans (?:un|le) délai de (\w+ \w+) (?:à compter de|suivant) cette fin de contrat", text)
+    refill = stated(r"(?:au plus tard|pourvu) (\w+ \w+) après cette fin de contrat", text)
     # obligations.post_refill.delay_months: 3 months, 6 from 14 May 2025 (read on the end of the contract).
     assert refill == ((6, "mois") if day >= REFILL_SIX_MONTHS else (3, "mois"))
     assert made.due(cid, "post_refill", ended["id"]) == [plus(day, *refill)]
@@ -436,11 +436,11 @@ def test_each_figure_the_document_states_is_the_one_the_engine_uses(programme, b
         # Presentation 3 months from the signature, selection 1 month from the presentation, contract
         # 15 days from the selection, training 15 days from the contract, final report 3 months after the
         # convention's end (obligations.yaml).
-        presentation = stated(r"présenté sur chaque poste dans un délai de (\w+ \w+) à compter", text)
-        selection = stated(r"sélectionner un candidat dans un délai de (\w+ \w+) suivant", text)
-        signature = stated(r"signer ce contrat dans un délai de (\w+ \w+) suivant", text)
+        presentation = stated(r"présenté sur chaque poste au plus tard (\w+ \w+) après", text)
+        selection = stated(r"sélectionner un candidat au plus tard (\w+ \w+) après", text)
+        signature = stated(r"signer ce contrat au plus tard (\w+ \w+) après", text)
         entry = stated(r"l'entrée en formation intervenant au plus tard (\w+ \w+) après", text)
-        report = stated(r"justifier de l'emploi de la subvention dans un délai de (\w+ \w+) après", text)
+        report = stated(r"justifier de l'emploi de la subvention au plus tard (\w+ \w+) après", text)
         assert (presentation, selection, signature, entry, report) == (
             (3, "mois"),
             (1, "mois"),
@@ -457,8 +457,8 @@ def test_each_figure_the_document_states_is_the_one_the_engine_uses(programme, b
     # The contract avenant: training entry 15 days from its signature, Pix and CCP1 6 months from the end
     # of the training, the thematic modules 12 months from the entry (obligations.yaml).
     entry = stated(r"(\w+ \w+) après la signature du présent avenant", avenant_text)
-    exams = stated(r"dans un délai de (\w+ \w+) suivant la fin de sa formation initiale", avenant_text)
-    modules = stated(r"dans un délai de (\w+ \w+) suivant son entrée en", avenant_text)
+    exams = stated(r"au plus tard (\w+ \w+) après la fin de sa formation initiale", avenant_text)
+    modules = stated(r"au plus tard (\w+ \w+) après son entrée en", avenant_text)
     assert (entry, exams, modules) == ((15, "jours"), (6, "mois"), (12, "mois"))
     assert made.due(cid, "training_entry", moved["id"]) == [plus(day, *entry)]
     assert made.due(cid, "certification_exams", moved["id"]) == [plus(trained, *exams)]

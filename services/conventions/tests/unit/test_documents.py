@@ -244,7 +244,7 @@ def test_the_convention_states_each_obligation_of_the_structure():
         "ordinateur, téléphone portable, espace de travail et, si nécessaire, véhicule",
         "compte rendu d'activité après chaque accompagnement",
         "assurer la gratuité, pour le public",
-        "pourvoir le poste devenu vacant dans un délai de six mois",
+        "pourvoir le poste devenu vacant au plus tard six mois après cette fin de contrat",
         "justifier de l'emploi de la subvention",
         "calculée mois par mois",
         "dont le Bénéficiaire ne pourrait pas justifier de l'utilisation",

@@ -119,10 +119,10 @@ def build_contract_avenant(edition: Edition) -> bytes:
         "{{ law.training_entry_delay }} après la signature du présent avenant ; l'Employeur l'y laisse "
         "partir, le temps de formation étant du temps de travail effectif rémunéré comme tel. Le Salarié se "
         "présente à la certification Pix et à l'examen du premier certificat de compétences "
-        "professionnelles (CCP1) du titre professionnel dans un délai de {{ law.certification_exams_delay }} "
-        "suivant la fin de sa formation initiale, et suit {{ law.thematic_modules_count }} modules de "
-        "formation thématiques dans un délai de {{ law.thematic_modules_delay }} suivant son entrée en "
-        "formation."
+        "professionnelles (CCP1) du titre professionnel au plus tard "
+        "{{ law.certification_exams_delay }} après la fin de sa formation initiale, et suit "
+        "{{ law.thematic_modules_count }} modules de formation thématiques au plus tard "
+        "{{ law.thematic_modules_delay }} après son entrée en formation."
     )
     writer.para(
         "L'Employeur met à la disposition du Salarié les moyens et équipements nécessaires à ses missions : "

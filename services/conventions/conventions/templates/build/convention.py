@@ -171,12 +171,12 @@ def build_convention(edition: Edition) -> bytes:
     writer.para("En contrepartie de la subvention, le Bénéficiaire s'engage à :")
     obligations = [
         "recruter au plus vite, à compter de la notification de l'attribution des postes, un conseiller "
-        "sur chaque poste, un candidat étant présenté sur chaque poste dans un délai de "
-        "{{ law.candidate_presentation_delay }} à compter de la signature de la présente convention ;",
-        "sélectionner un candidat dans un délai de {{ law.candidate_selection_delay }} suivant sa "
+        "sur chaque poste, un candidat étant présenté sur chaque poste au plus tard "
+        "{{ law.candidate_presentation_delay }} après la signature de la présente convention ;",
+        "sélectionner un candidat au plus tard {{ law.candidate_selection_delay }} après sa "
         "présentation sur la plateforme du dispositif, prendre contact avec l'un des organismes de "
-        "formation du dispositif avant la signature du contrat de travail, puis signer ce contrat dans un "
-        "délai de {{ law.contract_signature_delay }} suivant la sélection ; une personne déjà employée par "
+        "formation du dispositif avant la signature du contrat de travail, puis signer ce contrat au plus "
+        "tard {{ law.contract_signature_delay }} après la sélection ; une personne déjà employée par "
         "le Bénéficiaire en contrat à durée indéterminée rejoint le poste par un avenant à son contrat de "
         "travail, et non par un contrat à durée déterminée ;",
         "rémunérer chaque conseiller à temps plein ({{ law.weekly_hours }} heures hebdomadaires), pour un "
@@ -197,11 +197,11 @@ def build_convention(edition: Edition) -> bytes:
         )
     obligations += [
         "permettre au conseiller de se présenter à la certification Pix et à l'examen du premier "
-        "certificat de compétences professionnelles (CCP1) du titre professionnel dans un délai de "
-        "{{ law.certification_exams_delay }} suivant la fin de sa formation initiale ;",
+        "certificat de compétences professionnelles (CCP1) du titre professionnel au plus tard "
+        "{{ law.certification_exams_delay }} après la fin de sa formation initiale ;",
         "permettre au conseiller de suivre {{ law.thematic_modules_count }} modules de formation "
-        "thématiques de {{ law.thematic_modules_hours }} heures dans un délai de "
-        "{{ law.thematic_modules_delay }} suivant son entrée en formation initiale, ainsi que la formation "
+        "thématiques de {{ law.thematic_modules_hours }} heures au plus tard "
+        "{{ law.thematic_modules_delay }} après son entrée en formation initiale, ainsi que la formation "
         "continue proposée par le dispositif ;",
         "mettre à la disposition du conseiller, {{ law.equipment_due }}, les moyens et équipements "
         "nécessaires à sa mission : ordinateur, téléphone portable, espace de travail et, si nécessaire, "
@@ -229,17 +229,17 @@ def build_convention(edition: Edition) -> bytes:
     if edition.since("refill_2025"):
         obligations.append(
             "informer sans délai la Caisse des Dépôts de la fin du contrat d'un conseiller et pourvoir le "
-            "poste devenu vacant dans un délai de {{ law.post_refill_delay }} à compter de cette fin de "
+            "poste devenu vacant au plus tard {{ law.post_refill_delay }} après cette fin de "
             "contrat ; à défaut, le poste est restitué à l'État et la présente convention est modifiée par "
             "avenant ;"
         )
     else:
         obligations.append(
             "informer sans délai la Caisse des Dépôts de la fin du contrat d'un conseiller et recruter un "
-            "remplaçant dans un délai de {{ law.post_refill_delay }} à compter de cette fin de contrat ;"
+            "remplaçant au plus tard {{ law.post_refill_delay }} après cette fin de contrat ;"
         )
     obligations += [
-        "justifier de l'emploi de la subvention dans un délai de {{ law.final_report_delay }} après le "
+        "justifier de l'emploi de la subvention au plus tard {{ law.final_report_delay }} après le "
         "terme de la présente convention, dans les conditions de l'article 6 ;",
         "informer la Caisse des Dépôts de toute modification de sa situation juridique, de ses statuts, "
         "de son représentant légal ou de ses coordonnées bancaires.",
@@ -250,7 +250,7 @@ def build_convention(edition: Edition) -> bytes:
         "Organisme de droit privé bénéficiaire d'une subvention affectée, le Bénéficiaire produit un compte "
         "rendu financier attestant la conformité des dépenses effectuées à l'objet de la subvention, "
         "conformément à l'article 10 de la loi n° 2000-321 du 12 avril 2000 ; il le dépose auprès de la "
-        "Caisse des Dépôts dans un délai de {{ law.financial_report_delay }} suivant la fin de chaque "
+        "Caisse des Dépôts au plus tard {{ law.financial_report_delay }} après la fin de chaque "
         "exercice au titre duquel la subvention a été versée."
     )
     writer.tag("{%p endif %}")
@@ -279,8 +279,8 @@ def build_convention(edition: Edition) -> bytes:
     writer.para(
         "En cas de fin du contrat d'un conseiller, le reversement correspondant n'est exigé qu'à "
         "l'expiration du délai de remplacement prévu à l'article 5 ; le recrutement d'un nouveau conseiller "
-        "dans ce délai y met fin. Le reversement intervient dans un délai de {{ law.repayment_delay }} "
-        "suivant la demande de la Caisse des Dépôts."
+        "dans ce délai y met fin. Le reversement intervient au plus tard {{ law.repayment_delay }} "
+        "après la demande de la Caisse des Dépôts."
     )
 
     writer.heading("Article 7 — Communication")
@@ -304,7 +304,7 @@ def build_convention(edition: Edition) -> bytes:
     writer.para(
         "En cas de manquement du Bénéficiaire à l'une de ses obligations, la Caisse des Dépôts peut, après "
         "une mise en demeure adressée par lettre recommandée avec accusé de réception et restée sans effet "
-        "pendant un délai de {{ law.termination_notice }}, suspendre les versements, modifier la présente "
+        "pendant {{ law.termination_notice }}, suspendre les versements, modifier la présente "
         "convention ou la résilier de plein droit."
     )
     writer.para(
@@ -322,7 +322,7 @@ def build_convention(edition: Edition) -> bytes:
     writer.para(
         "Aucune Partie n'est responsable de l'inexécution de ses obligations due à un cas de force majeure "
         "au sens de l'article 1218 du code civil. La Partie empêchée en informe l'autre sans délai. Si "
-        "l'empêchement dure plus de {{ law.force_majeure_delay }}, chaque Partie peut résilier la présente "
+        "l'empêchement excède {{ law.force_majeure_delay }}, chaque Partie peut résilier la présente "
         "convention par lettre recommandée avec accusé de réception ; la subvention est alors arrêtée dans "
         "les conditions de l'article 9."
     )

@@ -49,7 +49,7 @@ def build_convention_avenant(edition: Edition) -> bytes:
     if edition.since("refill_2025"):
         writer.when(
             "amendment.contract_ended_on",
-            "Le poste n'ayant pas été pourvu dans le délai de {{ law.post_refill_delay }} suivant cette fin "
+            "Le poste n'ayant pas été pourvu {{ law.post_refill_delay }} après cette fin "
             "de contrat, le poste est restitué à l'État.",
         )
     writer.para(
@@ -92,7 +92,7 @@ def build_convention_avenant(edition: Edition) -> bytes:
     )
     writer.para(
         "Au titre du présent avenant, le Bénéficiaire reverse à la Caisse des Dépôts la somme de "
-        "**{{ amendment.amount_to_recover }}**, dans un délai de {{ law.repayment_delay }} suivant la "
+        "**{{ amendment.amount_to_recover }}**, au plus tard {{ law.repayment_delay }} après la "
         "demande de la Caisse des Dépôts."
     )
 
