@@ -77,6 +77,10 @@ def test_the_title_of_2025_the_training_paths_and_the_refill_rule_appear_from_th
 
     for edition in EDITIONS:
         assert says(edition, "« médiateur numérique »") is (edition == "title_2025")
+        # Before 13 July 2025 the post is never called by the title it did not have yet.
+        for template in ("convention", "convention_avenant", "contract_avenant"):
+            written = text_outside_placeholders(template, edition)
+            assert ("médiateur numérique" in written) is (edition == "title_2025"), (template, edition)
         assert says(edition, "La Coop de la médiation numérique") is (
             EDITIONS.index(edition) >= EDITIONS.index("coop_2024")
         )

@@ -15,7 +15,7 @@ def build_contract_avenant(edition: Edition) -> bytes:
     writer = TemplateWriter(
         edition=edition,
         title="Avenant au contrat de travail — conseiller numérique",
-        subject="Affectation d'un salarié en CDI sur un poste de conseiller numérique (médiateur numérique)",
+        subject="Affectation d'un salarié en CDI sur un poste de conseiller numérique",
         header="Avenant au contrat de travail — réf. {{ document.reference }}",
         footer="Avenant au contrat de travail de {{ employee.first_name }} {{ employee.last_name }}",
     )
@@ -29,7 +29,8 @@ def build_contract_avenant(edition: Edition) -> bytes:
     writer.tag("{%p else %}")
     writer.title(
         "Avenant au contrat de travail",
-        "Affectation sur un poste de conseiller numérique (médiateur numérique)",
+        "Affectation sur un poste de conseiller numérique"
+        + (" (médiateur numérique)" if edition.since("title_2025") else ""),
     )
     writer.tag("{%p endif %}")
     writer.when(

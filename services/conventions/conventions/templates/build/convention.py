@@ -31,7 +31,7 @@ def build_convention(edition: Edition) -> bytes:
     writer = TemplateWriter(
         edition=edition,
         title="Convention de subvention — dispositif Conseiller numérique",
-        subject="Subvention de l'État pour des postes de conseiller numérique (médiateur numérique)",
+        subject="Subvention de l'État pour des postes de conseiller numérique",
         header="Convention n° {{ convention.reference }}",
         footer="Convention de subvention Conseiller numérique n° {{ convention.reference }}",
     )
@@ -97,7 +97,9 @@ def build_convention(edition: Edition) -> bytes:
     writer.para(
         "La présente convention fixe les conditions dans lesquelles la Caisse des Dépôts, agissant pour le "
         "compte de l'État, attribue au Bénéficiaire une subvention destinée à financer en partie la "
-        "rémunération de {{ convention.posts_text }} de conseiller numérique (médiateur numérique), ainsi "
+        "rémunération de {{ convention.posts_text }} de conseiller numérique"
+        + (" (médiateur numérique)" if edition.since("title_2025") else "")
+        + ", ainsi "
         "que les engagements que le Bénéficiaire prend en contrepartie."
     )
     writer.para("Le conseiller numérique exerce les trois missions prioritaires du dispositif :")

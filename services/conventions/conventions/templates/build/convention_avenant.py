@@ -32,7 +32,9 @@ def build_convention_avenant(edition: Edition) -> bytes:
     writer.para(
         "Par la convention n° {{ convention.reference }} signée le {{ convention.signed_on }}, la Caisse des "
         "Dépôts, agissant pour le compte de l'État, a attribué au Bénéficiaire une subvention de "
-        "{{ convention.amount_per_post }} par poste de conseiller numérique (médiateur numérique), pour la "
+        "{{ convention.amount_per_post }} par poste de conseiller numérique"
+        + (" (médiateur numérique)" if edition.since("title_2025") else "")
+        + ", pour la "
         "période du {{ convention.start_date }} au {{ convention.end_date }}, chaque poste étant financé "
         "pendant {{ convention.funded_months }} mois."
     )
