@@ -77,6 +77,16 @@ class SelectionSchema(Schema):
     selected_on = legal_date(required=True)
 
 
+def _avenant_text(max_length: int, description: str) -> fields.String:
+    """A fact the employment-contract avenant states (decision 0026): optional text, checked by the rules."""
+    return fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=max_length),
+        metadata={"description": description},
+    )
+
+
 class ContractFieldsSchema(Schema):
     advisor_id = fields.UUID(required=True)
     contract_type = fields.String(required=True, validate=validate.OneOf(CONTRACT_TYPES))
@@ -119,38 +129,21 @@ class ContractFieldsSchema(Schema):
             "obligatoire quand existing_cdi_employee, sans objet sinon."
         },
     )
-    place_of_work = fields.String(
-        load_default=None,
-        allow_none=True,
-        validate=validate.Length(max=300),
-        metadata={"description": "Lieu de travail (adresse) ; obligatoire quand existing_cdi_employee."},
+    place_of_work = _avenant_text(300, "Lieu de travail (adresse) ; obligatoire quand existing_cdi_employee.")
+    line_manager = _avenant_text(
+        200,
+        "Responsable hiérarchique : nom et fonction ; obligatoire quand existing_cdi_employee. Effacé "
+        "avec les données personnelles du conseiller.",
     )
-    line_manager = fields.String(
-        load_default=None,
-        allow_none=True,
-        validate=validate.Length(max=200),
-        metadata={
-            "description": "Responsable hiérarchique : nom et fonction ; obligatoire quand "
-            "existing_cdi_employee. Effacé avec les données personnelles du conseiller."
-        },
+    classification = _avenant_text(
+        200,
+        "Classification : grade et échelon (employeur public), ou coefficient et niveau de la convention "
+        "collective ; obligatoire quand existing_cdi_employee.",
     )
-    classification = fields.String(
-        load_default=None,
-        allow_none=True,
-        validate=validate.Length(max=200),
-        metadata={
-            "description": "Classification : grade et échelon (employeur public), ou coefficient et niveau "
-            "de la convention collective ; obligatoire quand existing_cdi_employee."
-        },
-    )
-    collective_agreement = fields.String(
-        load_default=None,
-        allow_none=True,
-        validate=validate.Length(max=300),
-        metadata={
-            "description": "Convention collective applicable (nom et IDCC) : obligatoire pour un employeur "
-            "privé quand existing_cdi_employee, refusée pour un employeur public."
-        },
+    collective_agreement = _avenant_text(
+        300,
+        "Convention collective applicable (nom et IDCC) : obligatoire pour un employeur privé quand "
+        "existing_cdi_employee, refusée pour un employeur public.",
     )
     public_status = fields.String(
         load_default=None,

@@ -222,29 +222,20 @@ def _recovery(
 def _flag(uow: PaymentsUnitOfWork, tranche: Tranche, actor: str, reason: str) -> None:
     """A discrepancy between the avenant and this service's books: a history row the balance lists
     (`event` DISCREPANCY), never a figure invented in its place (decision 0025)."""
+    _note(uow, tranche, actor, f"écart : {reason}", event=DISCREPANCY)
+
+
+def _note(
+    uow: PaymentsUnitOfWork, tranche: Tranche, actor: str, reason: str, *, event: str = "amend"
+) -> None:
+    """A history row that records a change of amount (or a discrepancy); the tranche keeps its state."""
     uow.history.record(
         Transition(
             machine=TRANCHES.name,
             entity_id=tranche.id,
             from_status=tranche.status.value,
             to_status=tranche.status.value,
-            event=DISCREPANCY,
-            actor=actor,
-            reason=f"écart : {reason}",
-            at=utcnow(),
-        )
-    )
-
-
-def _note(uow: PaymentsUnitOfWork, tranche: Tranche, actor: str, reason: str) -> None:
-    """A history row that records a change of amount; the tranche keeps its state."""
-    uow.history.record(
-        Transition(
-            machine=TRANCHES.name,
-            entity_id=tranche.id,
-            from_status=tranche.status.value,
-            to_status=tranche.status.value,
-            event="amend",
+            event=event,
             actor=actor,
             reason=reason,
             at=utcnow(),

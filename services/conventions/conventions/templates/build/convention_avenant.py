@@ -51,8 +51,9 @@ def build_convention_avenant(edition: Edition) -> bytes:
     if edition.since("refill_2025"):
         writer.when(
             "amendment.contract_ended_on",
-            "Le poste n'ayant pas été pourvu {{ law.post_refill_delay }} après cette fin "
-            "de contrat, le poste est restitué à l'État.",
+            # True whether the structure gives the post back of its own accord or the delay ran out.
+            "Le poste ainsi libéré est restitué à l'État, à la demande du Bénéficiaire ou faute d'avoir été "
+            "pourvu au plus tard {{ law.post_refill_delay }} après cette fin de contrat.",
         )
     writer.para(
         "À la date du {{ amendment.paid_as_of }}, la Caisse des Dépôts a versé au Bénéficiaire, au titre de "
