@@ -25,6 +25,7 @@ from cnum_shared.framework.audit_table import define_audit_table
 from cnum_shared.framework.db import MONEY, UtcDateTime, enum_type, new_metadata
 from cnum_shared.framework.events.tables import define_event_tables
 from cnum_shared.framework.status_history import define_status_changes_table
+from payments.domain.bank_returns import BankFileKind, LineOutcome
 from payments.domain.clawback import RecoveryKind, RecoveryStatus
 from payments.domain.payments import PaymentRunStatus, PaymentStatus, RunLineStatus
 from payments.domain.tranches import ConventionStatus, TrancheKind, TrancheStatus
@@ -350,3 +351,63 @@ class Recovery(Base):
     #: post_ended: [{period, months, monthly_rate, earned}] (one per funded period the post occupied);
     #: regularisation: {tranche, signed, already, status, difference}.
     computation: Mapped[dict[str, object] | list[dict[str, object]] | None] = mapped_column(JSON)
+
+
+class BankFile(Base):
+    """A file the bank sent back, imported once: a status report (pain.002) of a run, or a statement
+    (camt.053) or notification (camt.054) of the debtor's account. Known by its SHA-256: importing the same
+    bytes again finds this row and applies nothing."""
+
+    __tablename__ = "bank_files"
+    __table_args__ = (
+        UniqueConstraint("sha256"),
+        CheckConstraint("kind IN ('pain.002', 'camt.053', 'camt.054')", name="kind"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    kind: Mapped[BankFileKind] = mapped_column(enum_type(BankFileKind, length=8))
+    sha256: Mapped[str] = mapped_column(String(64))
+    #: The file's own MsgId (GrpHdr).
+    message_id: Mapped[str] = mapped_column(String(35))
+    #: The run a status report answers (pain.002 only).
+    payment_run_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("payment_runs.id"), index=True)
+    account_iban: Mapped[str | None] = mapped_column(String(34))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    imported_by: Mapped[str] = mapped_column(String(200))
+    imported_at: Mapped[datetime]
+
+
+class BankFileLine(Base):
+    """A line of a bank file (a transaction status, or a transaction of a statement entry) and what it came
+    to. A line that changed something has an `applied_key` (what it changed), unique: the same return, booking
+    or receipt is never applied twice, whichever file brings it again."""
+
+    __tablename__ = "bank_file_lines"
+    __table_args__ = (
+        UniqueConstraint("bank_file_id", "position"),
+        UniqueConstraint("applied_key"),
+        CheckConstraint("outcome IN ('applied', 'already_applied', 'matched', 'unmatched')", name="outcome"),
+        Index("ix_bank_file_lines_unmatched", "outcome", "bank_file_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    bank_file_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bank_files.id"))
+    position: Mapped[int]
+    #: Statements: a credit (money in) or a debit; None on a status report.
+    credit: Mapped[bool | None]
+    amount: Mapped[Decimal | None]
+    currency: Mapped[str | None] = mapped_column(String(3))
+    booking_date: Mapped[date | None]
+    end_to_end_id: Mapped[str | None] = mapped_column(String(35))
+    remittance: Mapped[str | None] = mapped_column(Text)
+    bank_reference: Mapped[str | None] = mapped_column(String(35))
+    #: pain.002: the transaction status (ACCP, RJCT…); statements: the entry status (BOOK, PDNG…).
+    status: Mapped[str | None] = mapped_column(String(4))
+    reason_code: Mapped[str | None] = mapped_column(String(35))
+    outcome: Mapped[LineOutcome] = mapped_column(enum_type(LineOutcome, length=16))
+    payment_run_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("payment_runs.id"))
+    tranche_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tranches.id"))
+    recovery_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("recoveries.id"))
+    applied_key: Mapped[str | None] = mapped_column(String(80))
+    #: Why the line matched nothing, or what an officer should know (in French).
+    note: Mapped[str | None] = mapped_column(Text)

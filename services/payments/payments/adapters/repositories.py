@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from cnum_shared.framework.db import among, contract_active_on, insert_rows
 from payments.adapters.orm import (
+    BankFile,
+    BankFileLine,
     ContractCopy,
     ConventionCopy,
     Hold,
@@ -426,6 +428,12 @@ class RecoveryRepository(_Repository):
     def add(self, recovery: Recovery) -> None:
         self.session.add(recovery)
 
+    def get(self, recovery_id: uuid.UUID, *, for_update: bool = False) -> Recovery | None:
+        statement = select(Recovery).where(Recovery.id == recovery_id)
+        if for_update:
+            statement = statement.with_for_update()
+        return self.session.scalar(statement)
+
     def of_convention(self, convention_id: uuid.UUID) -> list[Recovery]:
         return list(
             self.session.scalars(
@@ -496,3 +504,50 @@ class IdempotencyKeyRepository(_Repository):
 
     def remove(self, key_id: uuid.UUID) -> None:
         self.session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == key_id))
+
+
+class BankFileRepository(_Repository):
+    def by_sha256(self, sha256: str) -> BankFile | None:
+        return self.session.scalar(select(BankFile).where(BankFile.sha256 == sha256))
+
+    def get(self, file_id: uuid.UUID) -> BankFile | None:
+        return self.session.get(BankFile, file_id)
+
+    def add(self, bank_file: BankFile, lines: Sequence[BankFileLine]) -> None:
+        self.session.add(bank_file)
+        self.session.flush()
+        self.session.add_all(lines)
+        self.session.flush()
+
+    def lines(self, file_id: uuid.UUID) -> list[BankFileLine]:
+        return list(
+            self.session.scalars(
+                select(BankFileLine)
+                .where(BankFileLine.bank_file_id == file_id)
+                .order_by(BankFileLine.position)
+            )
+        )
+
+    def applied(self, keys: Iterable[str]) -> set[str]:
+        """Which of these applications (a return, a booking, a receipt) an earlier file already made."""
+        wanted = list(keys)
+        if not wanted:
+            return set()
+        return set(
+            self.session.scalars(select(BankFileLine.applied_key).where(BankFileLine.applied_key.in_(wanted)))
+        )
+
+    def run_line(self, end_to_end_id: str) -> tuple[PaymentRunLine, PaymentRun] | None:
+        """The transfer of an exported or confirmed run with this end-to-end id (the latest run first:
+        a tranche returned and paid again keeps its end-to-end id in its new run)."""
+        row = self.session.execute(
+            select(PaymentRunLine, PaymentRun)
+            .join(PaymentRun, PaymentRun.id == PaymentRunLine.payment_run_id)
+            .where(
+                PaymentRunLine.end_to_end_id == end_to_end_id,
+                PaymentRun.status.in_([PaymentRunStatus.EXPORTED, PaymentRunStatus.CONFIRMED]),
+            )
+            .order_by(PaymentRun.created_at.desc(), PaymentRun.id)
+            .limit(1)
+        ).first()
+        return (row[0], row[1]) if row is not None else None

@@ -28,6 +28,8 @@ from schwifty.exceptions import SchwiftyException
 from sepaxml import SepaTransfer
 from sepaxml.validation import ValidationError as SepaxmlValidationError
 
+from payments.adapters.bank_files import read_statement, read_status_report
+from payments.domain.bank_returns import InvalidBankFile, Statement, StatusReport
 from payments.domain.transfers import CreditTransfer, InvalidTransfers
 
 SCHEMA = "pain.001.001.03"
@@ -332,3 +334,17 @@ class SepaFiles:
             )
         except InvalidTransfer as error:
             raise InvalidTransfers(error.problems) from None
+
+    def status_report(self, xml: bytes) -> StatusReport:
+        return read_status_report(xml)
+
+    def statement(self, xml: bytes) -> Statement:
+        """A statement of the debtor's account; another account's is refused (its lines are not ours)."""
+        statement = read_statement(xml)
+        if statement.account_iban is not None and statement.account_iban != str(
+            IBAN(self.debtor.iban).compact
+        ):
+            raise InvalidBankFile(
+                [f"Relevé du compte {statement.account_iban}, qui n'est pas le compte payeur du programme."]
+            )
+        return statement

@@ -101,6 +101,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.payments = repositories.PaymentRepository(session)
         self.payment_runs = repositories.PaymentRunRepository(session)
         self.recoveries = repositories.RecoveryRepository(session)
+        self.bank_files = repositories.BankFileRepository(session)
         self.idempotency_keys = repositories.IdempotencyKeyRepository(session)
         self.outbox = Outbox(session, event_tables, PRODUCER)
         self.history = PaymentsHistory(session)

@@ -101,13 +101,18 @@ class RecoveryStatus(StrEnum):
 class RecoveryEvent(StrEnum):
     #: The post was refilled before the deadline: nothing is owed back.
     CANCEL_ON_REFILL = "cancel_on_refill"
+    #: The structure's transfer is on the agency's statement (decision 0027).
+    RECEIVE = "receive"
 
 
 RECOVERIES: StateMachine[RecoveryStatus, RecoveryEvent] = StateMachine(
     "recovery",
     RecoveryStatus,
     RecoveryEvent,
-    {(RecoveryStatus.PROVISIONAL, RecoveryEvent.CANCEL_ON_REFILL): RecoveryStatus.CANCELLED},
+    {
+        (RecoveryStatus.PROVISIONAL, RecoveryEvent.CANCEL_ON_REFILL): RecoveryStatus.CANCELLED,
+        (RecoveryStatus.ISSUED, RecoveryEvent.RECEIVE): RecoveryStatus.RECEIVED,
+    },
     labels={
         RecoveryStatus.PROVISIONAL: "provisoire",
         RecoveryStatus.ISSUED: "émis",

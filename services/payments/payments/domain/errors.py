@@ -26,6 +26,10 @@ class PaymentRunNotFound(NotFound):
     default_message = "Ordre de virement introuvable."
 
 
+class BankFileNotFound(NotFound):
+    default_message = "Relevé bancaire introuvable."
+
+
 class ApprovalRefused(Conflict):
     """The gates hold the tranche (a 409 listing every reason)."""
 

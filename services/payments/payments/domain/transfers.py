@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from cnum_shared.core.errors import Invalid
+from payments.domain.bank_returns import Statement, StatusReport
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,9 @@ class InvalidTransfers(Invalid):
 
 class TransferFiles(Protocol):
     """The bank's files, as bootstrap builds them once (adapters/sepa.py: pain.001 from the debtor's
-    account); each refuses with InvalidTransfers."""
+    account); each refuses with InvalidTransfers. What the bank sends back is read by `status_report`
+    (pain.002) and `statement` (camt.053/054, of the debtor's account only), refusing with
+    `InvalidBankFile`."""
 
     def check(self, transfers: Sequence[CreditTransfer]) -> None: ...
 
@@ -47,3 +50,7 @@ class TransferFiles(Protocol):
         execution_date: date,
         created_at: datetime,
     ) -> bytes: ...
+
+    def status_report(self, xml: bytes) -> StatusReport: ...
+
+    def statement(self, xml: bytes) -> Statement: ...

@@ -97,3 +97,20 @@ class ClaimKey:
     key: str
     request_hash: str
     now: datetime
+
+
+@dataclass(frozen=True)
+class ImportStatusReport:
+    """A pain.002 the bank sent for a run: the file's bytes as uploaded."""
+
+    run_id: uuid.UUID
+    content: bytes
+    by: str
+
+
+@dataclass(frozen=True)
+class ImportStatement:
+    """A camt.053 or camt.054 of the debtor's account: the file's bytes as uploaded."""
+
+    content: bytes
+    by: str

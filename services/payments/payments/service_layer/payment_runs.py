@@ -9,6 +9,7 @@ that the bank executed it, which pays each tranche; a line the bank rejects retu
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from decimal import Decimal
 
 from cnum_shared.core.state_machine import TransitionList
@@ -176,8 +177,16 @@ def export_run(uow: PaymentsUnitOfWork, command: ExportPaymentRun) -> bytes:
 def confirm_run(uow: PaymentsUnitOfWork, command: ConfirmPaymentRun) -> PaymentRun:
     """The bank executed the run: each included tranche is paid (a second officer confirms)."""
     run = get_run(uow, command.run_id, for_update=True)
+    pay_run(uow, run, command.confirmed_by, command.paid_on)
+    uow.commit()
+    return run
+
+
+def pay_run(uow: PaymentsUnitOfWork, run: PaymentRun, confirmed_by: str, paid_on: date) -> None:
+    """Confirm an exported run (locked by the caller): its tranches paid, four eyes checked first, nothing
+    committed. A refusal (TrancheConflict, FourEyes) comes before any change."""
     PAYMENT_RUNS.next(run.status, PaymentRunEvent.CONFIRM)
-    if run.created_by == command.confirmed_by:
+    if run.created_by == confirmed_by:
         raise FourEyes(
             "L'agent qui a préparé l'ordre de virement ne peut pas le confirmer (double contrôle)."
         )
@@ -191,7 +200,7 @@ def confirm_run(uow: PaymentsUnitOfWork, command: ConfirmPaymentRun) -> PaymentR
     approved_by_confirmer = {
         str(tranche.id): ["Tranche approuvée par l'agent qui confirme."]
         for tranche in tranches.values()
-        if tranche.approved_by == command.confirmed_by
+        if tranche.approved_by == confirmed_by
     }
     if approved_by_confirmer:
         raise FourEyes(
@@ -207,7 +216,7 @@ def confirm_run(uow: PaymentsUnitOfWork, command: ConfirmPaymentRun) -> PaymentR
             uow,
             tranche,
             TrancheEvent.PAY,
-            command.confirmed_by,
+            confirmed_by,
             f"ordre de virement {run.message_id}",
             changes,
         )
@@ -216,32 +225,30 @@ def confirm_run(uow: PaymentsUnitOfWork, command: ConfirmPaymentRun) -> PaymentR
                 id=uuid.uuid4(),
                 tranche_id=tranche.id,
                 amount=line.amount,
-                paid_on=command.paid_on,
+                paid_on=paid_on,
                 reference=line.end_to_end_id,
                 approved_by=tranche.approved_by or "",
-                paid_by=command.confirmed_by,
+                paid_by=confirmed_by,
                 payment_run_id=run.id,
                 created_at=now,
                 status=PaymentStatus.PAID,
             )
         )
         RUN_LINES.apply(
-            line, RunLineEvent.PAY, actor=command.confirmed_by, reason=run.message_id, at=now, log=changes
+            line, RunLineEvent.PAY, actor=confirmed_by, reason=run.message_id, at=now, log=changes
         )
-        uow.outbox.emit("tranche.paid", event_data(tranche, command.paid_on))
+        uow.outbox.emit("tranche.paid", event_data(tranche, paid_on))
     uow.payments.write()
     uow.history.record_many(changes.transitions)
     PAYMENT_RUNS.apply(
         run,
         PaymentRunEvent.CONFIRM,
-        actor=command.confirmed_by,
-        reason=f"exécuté le {command.paid_on.isoformat()}",
+        actor=confirmed_by,
+        reason=f"exécuté le {paid_on.isoformat()}",
         at=now,
         log=uow.history,
     )
-    run.confirmed_by, run.confirmed_at = command.confirmed_by, now
-    uow.commit()
-    return run
+    run.confirmed_by, run.confirmed_at = confirmed_by, now
 
 
 def reject_lines(uow: PaymentsUnitOfWork, command: RejectLines) -> PaymentRun:
@@ -258,26 +265,30 @@ def reject_lines(uow: PaymentsUnitOfWork, command: RejectLines) -> PaymentRun:
         raise RunRefused(
             {tranche_id: ["Tranche absente de cet ordre de virement."] for tranche_id in unknown}
         )
-    now = utcnow()
     for tranche_id, reason in command.rejections.items():
         line = lines[tranche_id]
         if line.status == RunLineStatus.REJECTED:
             continue
-        tranche = uow.tranches.get(tranche_id, for_update=True)
-        assert tranche is not None
-        why = f"rejet bancaire : {reason}"
-        move(uow, tranche, TrancheEvent.RETURN, command.by, why)
-        payment = uow.payments.paid_in_run(run.id, tranche_id)
-        if payment is not None:
-            PAYMENTS.apply(
-                payment, PaymentEvent.RETURN, actor=command.by, reason=why, at=now, log=uow.history
-            )
-        RUN_LINES.apply(line, RunLineEvent.REJECT, actor=command.by, reason=why, at=now, log=uow.history)
-        line.rejection_reason = reason
-        # The money came back: what the conventions service counts as paid of the tranche goes down.
-        uow.outbox.emit("tranche.returned", event_data(tranche, None))
+        return_line(uow, run, line, reason, command.by)
     uow.commit()
     return run
+
+
+def return_line(uow: PaymentsUnitOfWork, run: PaymentRun, line: PaymentRunLine, reason: str, by: str) -> None:
+    """A paid line of a confirmed run that the bank returned: its payment `returned`, its tranche
+    `approved` again, each with a history row giving the bank's reason; nothing committed."""
+    tranche = uow.tranches.get(line.tranche_id, for_update=True)
+    assert tranche is not None
+    now = utcnow()
+    why = f"rejet bancaire : {reason}"
+    move(uow, tranche, TrancheEvent.RETURN, by, why)
+    payment = uow.payments.paid_in_run(run.id, line.tranche_id)
+    if payment is not None:
+        PAYMENTS.apply(payment, PaymentEvent.RETURN, actor=by, reason=why, at=now, log=uow.history)
+    RUN_LINES.apply(line, RunLineEvent.REJECT, actor=by, reason=why, at=now, log=uow.history)
+    line.rejection_reason = reason[:500]
+    # The money came back: what the conventions service counts as paid of the tranche goes down.
+    uow.outbox.emit("tranche.returned", event_data(tranche, None))
 
 
 def cancel_run(uow: PaymentsUnitOfWork, command: CancelPaymentRun) -> PaymentRun:

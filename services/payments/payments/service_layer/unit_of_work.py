@@ -15,6 +15,8 @@ from typing import Any, Protocol, Self
 from cnum_shared.core.parameters import ParameterNode
 from cnum_shared.core.state_machine import Transition
 from payments.adapters.orm import (
+    BankFile,
+    BankFileLine,
     ContractCopy,
     ConventionCopy,
     Hold,
@@ -120,6 +122,7 @@ class PaymentRunRepository(Protocol):
 
 class RecoveryRepository(Protocol):
     def add(self, recovery: Recovery) -> None: ...
+    def get(self, recovery_id: uuid.UUID, *, for_update: bool = False) -> Recovery | None: ...
     def of_convention(self, convention_id: uuid.UUID) -> list[Recovery]: ...
     def provisional_refilled_by(self, convention_id: uuid.UUID, start_date: date) -> list[Recovery]: ...
     def regularised_total(
@@ -151,6 +154,15 @@ class History(Protocol):
     def record_many(self, transitions: Sequence[Transition]) -> None: ...
 
 
+class BankFileRepository(Protocol):
+    def by_sha256(self, sha256: str) -> BankFile | None: ...
+    def get(self, file_id: uuid.UUID) -> BankFile | None: ...
+    def add(self, bank_file: BankFile, lines: Sequence[BankFileLine]) -> None: ...
+    def lines(self, file_id: uuid.UUID) -> list[BankFileLine]: ...
+    def applied(self, keys: Iterable[str]) -> set[str]: ...
+    def run_line(self, end_to_end_id: str) -> tuple[PaymentRunLine, PaymentRun] | None: ...
+
+
 class PaymentsUnitOfWork(Protocol):
     structures: StructureRepository
     conventions: ConventionRepository
@@ -162,6 +174,7 @@ class PaymentsUnitOfWork(Protocol):
     payments: PaymentRepository
     payment_runs: PaymentRunRepository
     recoveries: RecoveryRepository
+    bank_files: BankFileRepository
     idempotency_keys: IdempotencyKeyRepository
     outbox: Outbox
     history: History
