@@ -313,7 +313,8 @@ class PaymentRunLine(Base):
 
 class Recovery(Base):
     """What a structure must pay back: a post that ended early (pro rata of the months it was occupied,
-    DESIGN §4), or the part of an avenant's reduction that had already been paid (`regularisation`)."""
+    DESIGN §4), the part of an avenant's reduction that had already been paid (`regularisation`), or what
+    the final statement leaves owed when the convention is closed (`final_statement`, decision 0030)."""
 
     __tablename__ = "recoveries"
     __table_args__ = (
@@ -322,10 +323,10 @@ class Recovery(Base):
             "status IN ('provisional', 'issued', 'received', 'offset', 'cancelled')", name="status"
         ),
         CheckConstraint("amount >= 0", name="amount"),
-        CheckConstraint("kind IN ('post_ended', 'regularisation')", name="kind"),
+        CheckConstraint("kind IN ('post_ended', 'regularisation', 'final_statement')", name="kind"),
         CheckConstraint(
             "(kind = 'post_ended' AND contract_id IS NOT NULL) "
-            "OR (kind = 'regularisation' AND contract_id IS NULL)",
+            "OR (kind IN ('regularisation', 'final_statement') AND contract_id IS NULL)",
             name="contract_of_a_post",
         ),
     )
@@ -349,7 +350,8 @@ class Recovery(Base):
     earned: Mapped[Decimal | None]
     paid_per_post: Mapped[Decimal | None]
     #: post_ended: [{period, months, monthly_rate, earned}] (one per funded period the post occupied);
-    #: regularisation: {tranche, signed, already, status, difference}.
+    #: regularisation: {tranche, signed, already, status, difference}; final_statement: {as_of, granted,
+    #: earned, paid, balance, in_payment, claimed, to_settle}.
     computation: Mapped[dict[str, object] | list[dict[str, object]] | None] = mapped_column(JSON)
 
 

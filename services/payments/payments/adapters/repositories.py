@@ -242,6 +242,15 @@ class ContractRepository(_Repository):
     def all(self) -> list[ContractCopy]:
         return list(self.session.scalars(select(ContractCopy)))
 
+    def of_convention(self, convention_id: uuid.UUID) -> list[ContractCopy]:
+        return list(
+            self.session.scalars(
+                select(ContractCopy)
+                .where(ContractCopy.convention_id == convention_id)
+                .order_by(ContractCopy.start_date, ContractCopy.contract_id)
+            )
+        )
+
     def active(self, structure_id: uuid.UUID, on: date) -> list[ContractCopy]:
         """DESIGN §3's rule (cnum_shared.framework.db.contract_active_on)."""
         return list(

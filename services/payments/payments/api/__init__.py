@@ -6,7 +6,16 @@ import flask_smorest
 
 from cnum_shared.framework.events.api import event_consumer_blueprint, outbox_blueprint
 from cnum_shared.framework.events.tables import EventTables
-from payments.api import balances, bank_returns, holds, payment_runs, schedules, smic_checks, tranches
+from payments.api import (
+    balances,
+    bank_returns,
+    final_statements,
+    holds,
+    payment_runs,
+    schedules,
+    smic_checks,
+    tranches,
+)
 from payments.service_layer.event_handlers import EVENT_HANDLERS
 
 
@@ -17,6 +26,7 @@ def blueprints(event_tables: EventTables) -> list[flask_smorest.Blueprint]:
         holds.blp,
         smic_checks.blp,
         balances.blp,
+        final_statements.blp,
         payment_runs.blp,
         bank_returns.blp,
         event_consumer_blueprint(event_tables, EVENT_HANDLERS),

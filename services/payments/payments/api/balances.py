@@ -32,8 +32,9 @@ class RecoverySchema(Schema):
     id = fields.UUID()
     kind = fields.String(
         metadata={
-            "enum": ["post_ended", "regularisation"],
-            "description": "poste terminé (article 6) ou reversement après un avenant de réduction",
+            "enum": ["post_ended", "regularisation", "final_statement"],
+            "description": "poste terminé (article 6), reversement après un avenant de réduction, ou solde "
+            "du décompte final à la clôture",
         }
     )
     status = fields.String()

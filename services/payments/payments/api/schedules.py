@@ -23,7 +23,7 @@ class ScheduleTrancheSchema(Schema):
     amount = money_field(required=False)
     due_on = fields.Date()
     status = fields.String()
-    kind = fields.String(metadata={"enum": ["instalment", "regularisation"]})
+    kind = fields.String(metadata={"enum": ["instalment", "regularisation", "final_balance"]})
     regularises = fields.Integer(allow_none=True)
     amendment_number = fields.Integer(allow_none=True)
 

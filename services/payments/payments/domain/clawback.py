@@ -88,6 +88,8 @@ class RecoveryKind(StrEnum):
     POST_ENDED = "post_ended"
     #: The part of an avenant's reduction already paid: issued at once.
     REGULARISATION = "regularisation"
+    #: What the final statement finds the structure owes when the convention is closed: issued at once.
+    FINAL_STATEMENT = "final_statement"
 
 
 class RecoveryStatus(StrEnum):

@@ -33,6 +33,8 @@ class TrancheKind(StrEnum):
     INSTALMENT = "instalment"
     #: A supplementary payable line: an avenant raised a tranche that was already approved or paid.
     REGULARISATION = "regularisation"
+    #: The remainder of the final statement owed to the structure, booked when the convention is closed.
+    FINAL_BALANCE = "final_balance"
 
 
 class TrancheEvent(StrEnum):

@@ -24,7 +24,7 @@ from payments.domain.tranches import (
     TrancheKind,
     TrancheStatus,
 )
-from payments.service_layer import clawback, regularisations, smic_checks
+from payments.service_layer import clawback, final_statements, regularisations, smic_checks
 from payments.service_layer.tranches import move
 from payments.service_layer.unit_of_work import PaymentsUnitOfWork
 
@@ -186,7 +186,9 @@ def reshape_convention(uow: PaymentsUnitOfWork, event: Envelope) -> None:
 
 
 def end_convention(uow: PaymentsUnitOfWork, event: Envelope) -> None:
-    """`convention.terminated` / `convention.closed`: the unpaid tranches are cancelled."""
+    """`convention.terminated` / `convention.closed`: the unpaid tranches are cancelled; closing then
+    settles the final statement as of the closing date (a last payable line, or a recovery). A repeated
+    event finds the convention no longer active and changes nothing."""
     data = event.data
     convention = uow.conventions.get(data["convention_id"])
     if convention is None or convention.status != ConventionStatus.ACTIVE:
@@ -198,6 +200,8 @@ def end_convention(uow: PaymentsUnitOfWork, event: Envelope) -> None:
     for tranche in uow.tranches.of_convention(convention.convention_id):
         if tranche.status in UNPAID:
             move(uow, tranche, TrancheEvent.CANCEL, PRODUCER, f"convention {label} : {data['reason']}")
+    if not terminated:
+        final_statements.settle(uow, convention, data["on"], PRODUCER)
 
 
 def record_contract(uow: PaymentsUnitOfWork, event: Envelope) -> None:

@@ -9,11 +9,22 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from payments.adapters.orm import Hold, PaymentRun, Recovery, SmicCheck, Tranche, TrancheHistory
+from payments.adapters.orm import (
+    ConventionCopy,
+    Hold,
+    PaymentRun,
+    Recovery,
+    SmicCheck,
+    Tranche,
+    TrancheHistory,
+)
 from payments.domain.clawback import RECOVERABLE
 from payments.domain.errors import ConventionNotFound, PaymentRunNotFound, ScheduleNotFound, TrancheNotFound
+from payments.domain.final_statement import FinalStatement
 from payments.domain.payments import PaymentRunStatus
 from payments.domain.tranches import TrancheStatus
+from payments.service_layer import final_statements
+from payments.service_layer.final_statements import Settlement
 from payments.service_layer.unit_of_work import PaymentsUnitOfWork
 
 #: Tranches the balance counts as due: due, blocked or approved.
@@ -111,6 +122,30 @@ def balance(uow: PaymentsUnitOfWork, convention_id: uuid.UUID) -> Balance:
         recoverable=sum((r.amount for r in recoveries if r.status in RECOVERABLE), Decimal(0)),
         recoveries=recoveries,
         regularisations=uow.tranches.regularisation_lines(convention_id),
+    )
+
+
+@dataclass(frozen=True)
+class FinalStatementView:
+    convention: ConventionCopy
+    statement: FinalStatement
+    settlements: Sequence[Settlement]
+
+
+def final_statement(
+    uow: PaymentsUnitOfWork, convention_id: uuid.UUID, as_of: date | None, today: date
+) -> FinalStatementView:
+    """The convention's final statement as of `as_of`; by default as of the day it was closed or
+    terminated, else its end date, or today while it runs (decision 0030)."""
+    convention = uow.conventions.get(convention_id)
+    if convention is None:
+        raise ConventionNotFound()
+    if as_of is None:
+        as_of = convention.ended_on or min(convention.end_date, today)
+    return FinalStatementView(
+        convention=convention,
+        statement=final_statements.statement(uow, convention, as_of),
+        settlements=final_statements.settlements(uow, convention_id),
     )
 
 

@@ -166,6 +166,10 @@ class FakeContracts:
     def all(self):
         return list(self.rows.values())
 
+    def of_convention(self, convention_id):
+        found = [c for c in self.rows.values() if c.convention_id == convention_id]
+        return sorted(found, key=lambda c: (c.start_date, str(c.contract_id)))
+
     def active(self, structure_id, on):
         return [
             c
