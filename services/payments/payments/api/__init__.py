@@ -6,7 +6,7 @@ import flask_smorest
 
 from cnum_shared.framework.events.api import event_consumer_blueprint, outbox_blueprint
 from cnum_shared.framework.events.tables import EventTables
-from payments.api import balances, holds, payment_runs, schedules, smic_checks, tranches
+from payments.api import balances, holds, ledger, payment_runs, schedules, smic_checks, tranches
 from payments.service_layer.event_handlers import EVENT_HANDLERS
 
 
@@ -18,6 +18,7 @@ def blueprints(event_tables: EventTables) -> list[flask_smorest.Blueprint]:
         smic_checks.blp,
         balances.blp,
         payment_runs.blp,
+        ledger.blp,
         event_consumer_blueprint(event_tables, EVENT_HANDLERS),
         outbox_blueprint(event_tables),
     ]
