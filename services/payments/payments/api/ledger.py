@@ -116,7 +116,7 @@ class RecoveryRowSchema(Schema):
     contract_id = fields.UUID(allow_none=True)
     kind = fields.String(metadata={"enum": [kind.value for kind in RecoveryKind]})
     status = fields.String(metadata={"enum": [status.value for status in RecoveryStatus]})
-    amount = money_field(required=False)
+    recoverable = money_field(required=False, attribute="amount")
     months = fields.Integer(attribute="months_started")
     earned = money_field(required=False, allow_none=True)
     paid = money_field(required=False, allow_none=True, attribute="paid_per_post")
