@@ -53,13 +53,13 @@ class ExportQuerySchema(Schema):
 EXPORT_DOC: dict[str, Any] = {
     "responses": {
         "200": {
-            "description": "Le fichier : toutes les lignes correspondant aux filtres (en-têtes en français)",
+            "description": "Le fichier : toutes les lignes des filtres, en-têtes en français "
+            "(422 au-delà de 50 000 lignes)",
             "content": {
                 "text/csv": {"schema": {"type": "string"}},
                 XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
             },
         },
-        "422": {"description": "Format inconnu, filtre invalide, ou plus de lignes que l'export n'en permet"},
     }
 }
 

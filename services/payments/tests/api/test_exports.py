@@ -101,6 +101,7 @@ def test_the_payments_export_writes_a_hostile_reference_as_inert_text(feed, book
     listed, _ = csv_rows(export(feed, "payments/export", "csv"))
 
     [row] = rows
+    assert row["Identifiant de la structure"].value == reunion["structure_id"]
     assert row["Référence du virement"].value == HOSTILE
     assert row["Référence du virement"].data_type == "s"  # a string, never a formula ("f")
     assert Decimal(str(row["Montant"].value)) == Decimal("35000.00")
