@@ -14,6 +14,7 @@ by hand from DESIGN §5 (never read back from the views' `x-roles`, so that a wr
 from __future__ import annotations
 
 import base64
+import csv
 import io
 import json
 import re
@@ -66,7 +67,22 @@ QUERIES = {
     "/api/v1/conventions/{convention_id}/document": "?format=docx",
     "/api/v1/conventions/{convention_id}/amendments/{amendment_id}/document": "?format=docx",
     "/api/v1/contracts/{contract_id}/amendment": "?format=docx",
+    # The exports of the lists (decision 0028): a CSV whose rows name their structure.
+    **{
+        f"/api/v1/{name}/export": "?format=csv"
+        for name in ("tranches", "payments", "recoveries", "payment-runs", "obligations", "alerts")
+    },
 }
+STRUCTURE_ID_HEADER = "Identifiant de la structure"
+
+
+def _items(response) -> list[dict]:
+    """The items of a list: its JSON, or the rows of its CSV export (`structure_id` from its column)."""
+    if response.mimetype != "text/csv":
+        return response.get_json()
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+    column = rows[0].index(STRUCTURE_ID_HEADER)
+    return [{"structure_id": row[column]} for row in rows[1:]]
 
 
 def blank_pdf() -> bytes:
@@ -258,12 +274,15 @@ def test_a_structure_reads_its_own_resources_and_gets_a_404_for_another_structur
                 checked.add(key)
             elif scope == "list":
                 # Asking for the other structure's items by filter changes nothing.
-                for query in ("", f"?structure_id={programme.mine}"):
+                for query in (
+                    "",
+                    f"&structure_id={programme.mine}" if "?" in target else f"?structure_id={programme.mine}",
+                ):
                     theirs = client.get(target + query, headers=_headers("structure", programme.theirs))
                     assert theirs.status_code == 200, (service, key, theirs.get_json())
-                    assert {item["structure_id"] for item in theirs.get_json()} <= {programme.theirs}
-                own = client.get(target, headers=_headers("structure", programme.mine)).get_json()
-                if key != ("GET", "/api/v1/alerts"):  # no digest was sent yet
+                    assert {item["structure_id"] for item in _items(theirs)} <= {programme.theirs}
+                own = _items(client.get(target, headers=_headers("structure", programme.mine)))
+                if not key[1].startswith("/api/v1/alerts"):  # no digest was sent yet
                     assert {item["structure_id"] for item in own} == {programme.mine}, key
                 checked.add(key)
     # A training record names its contract in the body: another structure's contract is answered as an

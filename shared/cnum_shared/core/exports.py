@@ -14,7 +14,15 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from enum import Enum, StrEnum
+from typing import Any
+
+from cnum_shared.core.dates import PARIS
+from cnum_shared.core.errors import Invalid
 
 #: The first characters that make a spreadsheet read a cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -39,3 +47,125 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     for row in rows:
         writer.writerow([spreadsheet_safe(cell) for cell in row])
     return ("\ufeff" + output.getvalue()).encode("utf-8")
+
+
+# --- The exports of the working lists (tranches, payments, runs, recoveries, obligations, alerts) ----------
+#
+# Each list declares its columns once: a French header, how to read the value from a row, and its kind.
+# The kind decides what the spreadsheet receives: an amount is a number to the cent (never the string the
+# JSON answers carry), a date a real date, an integer a number, and only text is text — the one kind a
+# spreadsheet could mistake for a formula, so the only one neutralised.
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    AMOUNT = "amount"
+    DATE = "date"
+    DATETIME = "datetime"
+    INTEGER = "integer"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an export: its French header, the value of a row, its kind and its width (XLSX)."""
+
+    header: str
+    value: Callable[[Any], object]
+    kind: Kind = Kind.TEXT
+    width: int = 16
+
+
+def column(header: str, attribute: str, kind: Kind = Kind.TEXT, width: int | None = None) -> Column:
+    """A column reading `attribute` of a row (an object, a SQL row or a dict)."""
+
+    def read(row: Any) -> object:
+        if isinstance(row, Mapping):
+            return row.get(attribute)
+        return getattr(row, attribute, None)
+
+    default_width = {Kind.AMOUNT: 14, Kind.DATE: 12, Kind.DATETIME: 17, Kind.INTEGER: 9}.get(kind, 20)
+    return Column(header, read, kind, width or default_width)
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+#: An export holds every row the filters match, up to this many (the programme's largest list, its
+#: ~2,800 posts' tranches over a convention's life, is a few ten thousands): past it, 422, filter more.
+MAX_EXPORT_ROWS = 50_000
+
+_CENT = Decimal("0.01")
+
+
+def ensure_exportable(total: int) -> None:
+    """Refuse (422) an export of more rows than `MAX_EXPORT_ROWS`, rather than truncate it silently."""
+    if total > MAX_EXPORT_ROWS:
+        raise Invalid(
+            f"L'export est limité à {MAX_EXPORT_ROWS:,} lignes et {total:,} correspondent à ces filtres : "
+            "précisez les filtres.".replace(",", "\u202f"),
+            errors={"query": {"format": [f"au plus {MAX_EXPORT_ROWS} lignes par export"]}},
+        )
+
+
+def typed_value(kind: Kind, value: object) -> object:
+    """The value as the kind wants it: amounts `Decimal` to the cent, dates `date`, date-times in Paris
+    time without a zone (a spreadsheet knows no zones), integers `int`, text `str` (None → empty)."""
+    if value is None:
+        return None
+    if kind is Kind.AMOUNT:
+        return Decimal(str(value)).quantize(_CENT, rounding=ROUND_HALF_UP)
+    if kind is Kind.DATE:
+        if isinstance(value, datetime):
+            return (value.astimezone(PARIS) if value.tzinfo else value).date()
+        return value
+    if kind is Kind.DATETIME:
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value.astimezone(PARIS).replace(tzinfo=None, microsecond=0)
+        return value
+    if kind is Kind.INTEGER:
+        return int(value)  # type: ignore[call-overload]
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def _csv_cell(kind: Kind, value: object) -> object:
+    """The CSV text of a cell as French Excel reads it: 2083,33 and 15/03/2026 (no thousands separator,
+    so that the cell stays a number)."""
+    if value is None:
+        return ""
+    if kind is Kind.AMOUNT:
+        return f"{value:.2f}".replace(".", ",")
+    if kind is Kind.DATE and isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if kind is Kind.DATETIME and isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    return spreadsheet_safe(value)
+
+
+def csv_export(columns: Sequence[Column], rows: Iterable[Any]) -> bytes:
+    """The rows as French Excel opens a CSV: UTF-8 with a BOM, `;` between cells, decimal commas; every
+    text cell spreadsheet-safe."""
+    output = io.StringIO()
+    writer = csv.writer(output, delimiter=";", lineterminator="\r\n")
+    writer.writerow([spreadsheet_safe(c.header) for c in columns])
+    for row in rows:
+        writer.writerow([_csv_cell(c.kind, typed_value(c.kind, c.value(row))) for c in columns])
+    return ("\ufeff" + output.getvalue()).encode("utf-8")
+
+
+def export_file_name(list_name: str, on: date, export_format: ExportFormat) -> str:
+    """`tranches-2026-03-15.xlsx`: the list and the day it was drawn."""
+    return f"{list_name}-{on.isoformat()}.{export_format.value}"
+
+
+def every_row(page: Callable[[int, int], tuple[Sequence[Any], int]]) -> Sequence[Any]:
+    """Every row a list's filters match, read through its page query `page(offset, limit) -> (rows,
+    total)`: one page of `MAX_EXPORT_ROWS`, refused (422) when more rows match."""
+    rows, total = page(0, MAX_EXPORT_ROWS)
+    ensure_exportable(total)
+    return rows

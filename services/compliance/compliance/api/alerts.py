@@ -6,8 +6,10 @@ from typing import Any
 
 from flask.views import MethodView
 
+from cnum_shared.core.exports import Column, Kind
 from cnum_shared.framework.auth import READERS, Role
-from cnum_shared.framework.web import MAX_PAGE_SIZE, PAGE_SIZE, current_principal
+from cnum_shared.framework.exports import EXPORT_DOC, ExportQuerySchema, export_response
+from cnum_shared.framework.web import MAX_PAGE_SIZE, PAGE_SIZE, current_principal, service_context
 from compliance.api.blueprint import blp, unit_of_work
 from compliance.api.schemas import AlertSchema
 from compliance.service_layer import queries
@@ -41,3 +43,38 @@ class Alerts(MethodView):
             }
             for view in page.items
         ]
+
+
+def _alert(attribute: str) -> Any:
+    return lambda view: getattr(view.alert, attribute)
+
+
+ALERT_COLUMNS = (
+    Column("Structure", _alert("loaded_structure_name"), width=30),
+    Column("Identifiant de la structure", _alert("structure_id"), width=38),
+    Column("Date du récapitulatif", _alert("digest_date"), Kind.DATE, width=12),
+    Column("Objet", _alert("subject"), width=40),
+    Column("Destinataires", _alert("recipients"), width=30),
+    Column("Copie", _alert("cc"), width=30),
+    Column("Nombre d'éléments", lambda view: len(view.items), Kind.INTEGER),
+    Column("Statut", _alert("status"), width=10),
+    Column("Tentatives", _alert("attempts"), Kind.INTEGER),
+    Column("Envoyé le", _alert("sent_at"), Kind.DATETIME, width=17),
+    Column("Dernière erreur", _alert("last_error"), width=30),
+    Column("Identifiant", _alert("id"), width=38),
+)
+
+
+@blp.route("/alerts/export")
+class AlertsExport(MethodView):
+    @blp.roles(Role.COMPLIANCE, Role.STRUCTURE, *READERS)
+    @blp.arguments(ExportQuerySchema, location="query")
+    @blp.doc(**EXPORT_DOC)
+    def get(self, query: dict[str, Any]) -> Any:
+        """Every digest, as a CSV or XLSX file (French headers); a structure exports its own."""
+        principal = current_principal()
+        with unit_of_work(read_only=True) as uow:
+            rows = queries.export_alerts(
+                uow, structure_id=principal.structure_id if principal.is_structure() else None
+            )
+        return export_response("alertes", ALERT_COLUMNS, rows, query["format"], service_context().today())

@@ -7,7 +7,9 @@ from typing import Any
 
 from flask.views import MethodView
 
+from cnum_shared.core.exports import Kind, column
 from cnum_shared.framework.auth import READERS, Role
+from cnum_shared.framework.exports import EXPORT_DOC, ExportQuerySchema, export_response
 from cnum_shared.framework.web import MAX_PAGE_SIZE, PAGE_SIZE, current_principal, link, service_context
 from compliance.api.blueprint import blp, unit_of_work, visible_obligation
 from compliance.api.schemas import (
@@ -61,6 +63,48 @@ class Obligations(MethodView):
             )
         pagination_parameters.item_count = page.total
         return page.items
+
+
+class ObligationExportQuerySchema(ObligationQuerySchema, ExportQuerySchema):
+    pass
+
+
+OBLIGATION_COLUMNS = (
+    column("Structure", "loaded_structure_name", width=30),
+    column("Identifiant de la structure", "structure_id", width=38),
+    column("Obligation", "kind", width=24),
+    column("Statut", "status", width=12),
+    column("Échéance", "due_on", Kind.DATE),
+    column("Période", "period", Kind.DATE),
+    column("Source juridique", "source", width=40),
+    column("Convention", "convention_id", width=38),
+    column("Contrat", "contract_id", width=38),
+    column("Identifiant", "id", width=38),
+)
+
+
+@blp.route("/obligations/export")
+class ObligationsExport(MethodView):
+    @blp.roles(Role.COMPLIANCE, Role.STRUCTURE, *READERS)
+    @blp.arguments(ObligationExportQuerySchema, location="query")
+    @blp.doc(**EXPORT_DOC)
+    def get(self, query: dict[str, Any]) -> Any:
+        """Every obligation the list's filters match, as a CSV or XLSX file (French headers); a
+        structure exports its own."""
+        principal = current_principal()
+        if principal.is_structure():
+            query["structure_id"] = principal.structure_id
+        with unit_of_work(read_only=True) as uow:
+            rows = queries.export_obligations(
+                uow,
+                structure_id=query.get("structure_id"),
+                status=query.get("status"),
+                kind=query.get("kind"),
+                due_before=query.get("due_before"),
+            )
+        return export_response(
+            "obligations", OBLIGATION_COLUMNS, rows, query["format"], service_context().today()
+        )
 
 
 @blp.route("/obligations/<uuid:obligation_id>")

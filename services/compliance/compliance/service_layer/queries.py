@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from cnum_shared.core.exports import every_row
 from compliance.adapters.orm import (
     Alert,
     ContractCopy,
@@ -45,6 +46,31 @@ def obligations(
         structure_id=structure_id, status=status, kind=kind, due_before=due_before, offset=offset, limit=limit
     )
     return Page(total, items)
+
+
+def export_obligations(
+    uow: UnitOfWork,
+    *,
+    structure_id: uuid.UUID | None = None,
+    status: str | None = None,
+    kind: str | None = None,
+    due_before: date | None = None,
+) -> list[Any]:
+    """Every obligation the filters match, for an export (422 past `MAX_EXPORT_ROWS`)."""
+
+    def page(offset: int, limit: int) -> tuple[list[Any], int]:
+        found = obligations(
+            uow,
+            structure_id=structure_id,
+            status=status,
+            kind=kind,
+            due_before=due_before,
+            offset=offset,
+            limit=limit,
+        )
+        return found.items, found.total
+
+    return list(every_row(page))
 
 
 def obligation(uow: UnitOfWork, obligation_id: uuid.UUID) -> Obligation:
@@ -105,3 +131,13 @@ def alerts(uow: UnitOfWork, *, structure_id: uuid.UUID | None, offset: int, limi
             {"obligation_id": obligation_id, "step": step, "officer_request": officer_request}
         )
     return Page(total, [AlertView(alert, by_alert.get(alert.id, [])) for alert in found])
+
+
+def export_alerts(uow: UnitOfWork, *, structure_id: uuid.UUID | None) -> list[AlertView]:
+    """Every digest (a structure's own when given), for an export (422 past `MAX_EXPORT_ROWS`)."""
+
+    def page(offset: int, limit: int) -> tuple[list[Any], int]:
+        found = alerts(uow, structure_id=structure_id, offset=offset, limit=limit)
+        return found.items, found.total
+
+    return list(every_row(page))

@@ -357,6 +357,48 @@ class PaymentRepository(_Repository):
     def add(self, payment: Payment) -> None:
         self.session.add(payment)
 
+    def page(
+        self,
+        *,
+        status: PaymentStatus | None,
+        structure_id: uuid.UUID | None,
+        convention_id: uuid.UUID | None,
+        payment_run_id: uuid.UUID | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[Sequence[Any], int]:
+        """Payments, latest first, as plain rows naming the tranche, the convention and the structure."""
+        conditions: list[Any] = []
+        if status:
+            conditions.append(Payment.status == status)
+        if structure_id:
+            conditions.append(Tranche.structure_id == structure_id)
+        if convention_id:
+            conditions.append(Tranche.convention_id == convention_id)
+        if payment_run_id:
+            conditions.append(Payment.payment_run_id == payment_run_id)
+        joined = (
+            select(
+                *cast(Table, Payment.__table__).c,
+                Tranche.number.label("tranche_number"),
+                Tranche.convention_id,
+                Tranche.structure_id,
+                _CONVENTIONS.c.reference.label("convention_reference"),
+                _STRUCTURES.c.name.label("structure_name"),
+            )
+            .join(Tranche, Tranche.id == Payment.tranche_id)
+            .join(_CONVENTIONS, _CONVENTIONS.c.convention_id == Tranche.convention_id)
+            .join(_STRUCTURES, _STRUCTURES.c.structure_id == Tranche.structure_id)
+            .where(*conditions)
+        )
+        total = self.session.scalar(select(func.count()).select_from(joined.subquery())) or 0
+        page = self.session.execute(
+            joined.order_by(Payment.paid_on.desc(), Payment.created_at.desc(), Payment.id)
+            .offset(offset)
+            .limit(limit)
+        ).all()
+        return page, total
+
     def write(self) -> None:
         """Write the payments added: a second `paid` payment of a tranche is refused by the partial unique
         index (a concurrent request paid it between our read and our write) — a 409, nothing written."""
@@ -442,6 +484,42 @@ class RecoveryRepository(_Repository):
         if for_update:
             statement = statement.with_for_update()
         return self.session.scalar(statement)
+
+    def page(
+        self,
+        *,
+        status: RecoveryStatus | None,
+        kind: RecoveryKind | None,
+        structure_id: uuid.UUID | None,
+        convention_id: uuid.UUID | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[Sequence[Any], int]:
+        """Recoveries, latest first, as plain rows naming the convention and the structure."""
+        conditions: list[Any] = []
+        if status:
+            conditions.append(Recovery.status == status)
+        if kind:
+            conditions.append(Recovery.kind == kind)
+        if structure_id:
+            conditions.append(Recovery.structure_id == structure_id)
+        if convention_id:
+            conditions.append(Recovery.convention_id == convention_id)
+        joined = (
+            select(
+                *(c for c in cast(Table, Recovery.__table__).c if c.name != "computation"),
+                _CONVENTIONS.c.reference.label("convention_reference"),
+                _STRUCTURES.c.name.label("structure_name"),
+            )
+            .join(_CONVENTIONS, _CONVENTIONS.c.convention_id == Recovery.convention_id)
+            .outerjoin(_STRUCTURES, _STRUCTURES.c.structure_id == Recovery.structure_id)
+            .where(*conditions)
+        )
+        total = self.session.scalar(select(func.count()).select_from(joined.subquery())) or 0
+        page = self.session.execute(
+            joined.order_by(Recovery.created_at.desc(), Recovery.id).offset(offset).limit(limit)
+        ).all()
+        return page, total
 
     def of_convention(self, convention_id: uuid.UUID) -> list[Recovery]:
         return list(

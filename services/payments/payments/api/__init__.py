@@ -11,6 +11,7 @@ from payments.api import (
     bank_returns,
     final_statements,
     holds,
+    ledger,
     payment_runs,
     schedules,
     smic_checks,
@@ -29,6 +30,7 @@ def blueprints(event_tables: EventTables) -> list[flask_smorest.Blueprint]:
         final_statements.blp,
         payment_runs.blp,
         bank_returns.blp,
+        ledger.blp,
         event_consumer_blueprint(event_tables, EVENT_HANDLERS),
         outbox_blueprint(event_tables),
     ]

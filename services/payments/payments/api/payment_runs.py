@@ -10,8 +10,10 @@ from flask import Response
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
+from cnum_shared.core.exports import Kind, column
 from cnum_shared.core.wire import legal_date, money_field
 from cnum_shared.framework.auth import READERS, Role
+from cnum_shared.framework.exports import EXPORT_DOC, ExportQuerySchema, export_response
 from cnum_shared.framework.web import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
@@ -137,6 +139,40 @@ class PaymentRuns(MethodView):
                 return queries.run_with_lines(uow, payment_runs.create_run(uow, command))
 
         return run_idempotently(body, create_once, RunWithLinesSchema())
+
+
+class RunExportQuerySchema(RunQuerySchema, ExportQuerySchema):
+    pass
+
+
+RUN_COLUMNS = (
+    column("Date d'exécution", "execution_date", Kind.DATE),
+    column("Statut", "status", width=12),
+    column("Identifiant du message", "message_id", width=36),
+    column("Nombre de virements", "number_of_transactions", Kind.INTEGER),
+    column("Montant total", "control_sum", Kind.AMOUNT, width=16),
+    column("Créé par", "created_by"),
+    column("Créé le", "created_at", Kind.DATETIME),
+    column("Exporté le", "exported_at", Kind.DATETIME),
+    column("Confirmé par", "confirmed_by"),
+    column("Confirmé le", "confirmed_at", Kind.DATETIME),
+    column("Identifiant", "id", width=38),
+)
+
+
+@blp.route("/export")
+class PaymentRunsExport(MethodView):
+    @blp.roles(Role.FINANCE, *READERS)
+    @blp.arguments(RunExportQuerySchema, location="query")
+    @blp.doc(**EXPORT_DOC)
+    def get(self, query: dict[str, Any]) -> Any:
+        """Every payment run of the list's filter, as a CSV or XLSX file (French headers)."""
+        status = query.get("status")
+        with unit_of_work(read_only=True) as uow:
+            rows = queries.export_runs(uow, PaymentRunStatus(status) if status else None)
+        return export_response(
+            "ordres-de-virement", RUN_COLUMNS, rows, query["format"], service_context().today()
+        )
 
 
 @blp.route("/<uuid:run_id>")

@@ -8,8 +8,10 @@ from typing import Any
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
+from cnum_shared.core.exports import Kind, column
 from cnum_shared.core.wire import legal_date, money_field
 from cnum_shared.framework.auth import READERS, Role
+from cnum_shared.framework.exports import EXPORT_DOC, ExportQuerySchema, export_response
 from cnum_shared.framework.web import MAX_PAGE_SIZE, PAGE_SIZE, Blueprint, current_principal, service_context
 from payments.api.context import unit_of_work
 from payments.api.idempotent import IDEMPOTENCY_KEY_HEADER, requires_idempotency_key, run_idempotently
@@ -85,20 +87,56 @@ class Tranches(MethodView):
     @blp.response(200, TrancheSchema(many=True))
     @blp.paginate(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
     def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
-        """Tranches by due date, filtered by status, due date, structure or convention."""
-        status = query.get("status")
-        filters = queries.TrancheFilters(
-            status=TrancheStatus(status) if status else None,
-            due_before=query.get("due_before"),
-            structure_id=query.get("structure_id"),
-            convention_id=query.get("convention_id"),
-        )
+        """Tranches by due date, filtered by status, due date, structure or convention (every matching
+        one as a file: /tranches/export)."""
         with unit_of_work(read_only=True) as uow:
             page, total = queries.list_tranches(
-                uow, filters, pagination_parameters.first_item, pagination_parameters.page_size
+                uow, _filters(query), pagination_parameters.first_item, pagination_parameters.page_size
             )
         pagination_parameters.item_count = total
         return page
+
+
+class TrancheExportQuerySchema(TrancheQuerySchema, ExportQuerySchema):
+    pass
+
+
+def _filters(query: dict[str, Any]) -> queries.TrancheFilters:
+    status = query.get("status")
+    return queries.TrancheFilters(
+        status=TrancheStatus(status) if status else None,
+        due_before=query.get("due_before"),
+        structure_id=query.get("structure_id"),
+        convention_id=query.get("convention_id"),
+    )
+
+
+TRANCHE_COLUMNS = (
+    column("Convention", "convention_reference"),
+    column("Structure", "structure_name", width=30),
+    column("Identifiant de la structure", "structure_id", width=38),
+    column("N° de tranche", "number", Kind.INTEGER),
+    column("Nature", "kind", width=14),
+    column("Complète la tranche", "regularises", Kind.INTEGER),
+    column("Montant", "amount", Kind.AMOUNT),
+    column("Échéance", "due_on", Kind.DATE),
+    column("Statut", "status", width=12),
+    column("Approuvée par", "approved_by"),
+    column("Approuvée le", "approved_at", Kind.DATETIME),
+    column("Identifiant", "id", width=38),
+)
+
+
+@blp.route("/tranches/export")
+class TranchesExport(MethodView):
+    @blp.roles(Role.FINANCE, *READERS)
+    @blp.arguments(TrancheExportQuerySchema, location="query")
+    @blp.doc(**EXPORT_DOC)
+    def get(self, query: dict[str, Any]) -> Any:
+        """Every tranche the list's filters match, as a CSV or XLSX file (French headers)."""
+        with unit_of_work(read_only=True) as uow:
+            rows = queries.export_tranches(uow, _filters(query))
+        return export_response("tranches", TRANCHE_COLUMNS, rows, query["format"], service_context().today())
 
 
 @blp.route("/tranches/<uuid:tranche_id>")

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from cnum_shared.core.exports import every_row
 from payments.adapters.orm import (
     ConventionCopy,
     Hold,
@@ -18,10 +19,10 @@ from payments.adapters.orm import (
     Tranche,
     TrancheHistory,
 )
-from payments.domain.clawback import RECOVERABLE
+from payments.domain.clawback import RECOVERABLE, RecoveryKind, RecoveryStatus
 from payments.domain.errors import ConventionNotFound, PaymentRunNotFound, ScheduleNotFound, TrancheNotFound
 from payments.domain.final_statement import FinalStatement
-from payments.domain.payments import PaymentRunStatus
+from payments.domain.payments import PaymentRunStatus, PaymentStatus
 from payments.domain.tranches import TrancheStatus
 from payments.service_layer import final_statements
 from payments.service_layer.final_statements import Settlement
@@ -66,6 +67,11 @@ def list_tranches(
         offset=offset,
         limit=limit,
     )
+
+
+def export_tranches(uow: PaymentsUnitOfWork, filters: TrancheFilters) -> Sequence[Any]:
+    """Every tranche the filters match, for an export (422 past `MAX_EXPORT_ROWS`)."""
+    return every_row(lambda offset, limit: list_tranches(uow, filters, offset, limit))
 
 
 def tranche(uow: PaymentsUnitOfWork, tranche_id: uuid.UUID) -> Tranche:
@@ -184,3 +190,60 @@ def payment_run(uow: PaymentsUnitOfWork, run_id: uuid.UUID) -> dict[str, Any]:
     if run is None:
         raise PaymentRunNotFound()
     return run_with_lines(uow, run)
+
+
+def export_runs(uow: PaymentsUnitOfWork, status: PaymentRunStatus | None) -> Sequence[Any]:
+    """Every run of the status, for an export (422 past `MAX_EXPORT_ROWS`)."""
+    return every_row(lambda offset, limit: list_runs(uow, status, offset, limit))
+
+
+@dataclass(frozen=True)
+class PaymentFilters:
+    status: PaymentStatus | None = None
+    structure_id: uuid.UUID | None = None
+    convention_id: uuid.UUID | None = None
+    payment_run_id: uuid.UUID | None = None
+
+
+def list_payments(
+    uow: PaymentsUnitOfWork, filters: PaymentFilters, offset: int, limit: int
+) -> tuple[Sequence[Any], int]:
+    """A page of payments, latest first, and how many match."""
+    return uow.payments.page(
+        status=filters.status,
+        structure_id=filters.structure_id,
+        convention_id=filters.convention_id,
+        payment_run_id=filters.payment_run_id,
+        offset=offset,
+        limit=limit,
+    )
+
+
+def export_payments(uow: PaymentsUnitOfWork, filters: PaymentFilters) -> Sequence[Any]:
+    return every_row(lambda offset, limit: list_payments(uow, filters, offset, limit))
+
+
+@dataclass(frozen=True)
+class RecoveryFilters:
+    status: RecoveryStatus | None = None
+    kind: RecoveryKind | None = None
+    structure_id: uuid.UUID | None = None
+    convention_id: uuid.UUID | None = None
+
+
+def list_recoveries(
+    uow: PaymentsUnitOfWork, filters: RecoveryFilters, offset: int, limit: int
+) -> tuple[Sequence[Any], int]:
+    """A page of recoveries (every convention's), latest first, and how many match."""
+    return uow.recoveries.page(
+        status=filters.status,
+        kind=filters.kind,
+        structure_id=filters.structure_id,
+        convention_id=filters.convention_id,
+        offset=offset,
+        limit=limit,
+    )
+
+
+def export_recoveries(uow: PaymentsUnitOfWork, filters: RecoveryFilters) -> Sequence[Any]:
+    return every_row(lambda offset, limit: list_recoveries(uow, filters, offset, limit))

@@ -31,8 +31,8 @@ from payments.adapters.orm import (
     Tranche,
     TrancheHistory,
 )
-from payments.domain.clawback import RecoveryStatus
-from payments.domain.payments import PaymentRunStatus
+from payments.domain.clawback import RecoveryKind, RecoveryStatus
+from payments.domain.payments import PaymentRunStatus, PaymentStatus
 from payments.domain.tranches import TrancheStatus
 from payments.domain.transfers import TransferFiles
 
@@ -107,6 +107,16 @@ class HoldRepository(Protocol):
 
 class PaymentRepository(Protocol):
     def add(self, payment: Payment) -> None: ...
+    def page(
+        self,
+        *,
+        status: PaymentStatus | None,
+        structure_id: uuid.UUID | None,
+        convention_id: uuid.UUID | None,
+        payment_run_id: uuid.UUID | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[Sequence[Any], int]: ...
     def write(self) -> None: ...
     def paid_total(self, convention_id: uuid.UUID) -> Decimal: ...
     def paid_in_run(self, run_id: uuid.UUID, tranche_id: uuid.UUID) -> Payment | None: ...
@@ -124,6 +134,17 @@ class PaymentRunRepository(Protocol):
 class RecoveryRepository(Protocol):
     def add(self, recovery: Recovery) -> None: ...
     def get(self, recovery_id: uuid.UUID, *, for_update: bool = False) -> Recovery | None: ...
+
+    def page(
+        self,
+        *,
+        status: RecoveryStatus | None,
+        kind: RecoveryKind | None,
+        structure_id: uuid.UUID | None,
+        convention_id: uuid.UUID | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[Sequence[Any], int]: ...
     def of_convention(self, convention_id: uuid.UUID) -> list[Recovery]: ...
     def provisional_refilled_by(self, convention_id: uuid.UUID, start_date: date) -> list[Recovery]: ...
     def regularised_total(
