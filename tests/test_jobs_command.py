@@ -13,10 +13,10 @@ SERVICES = ("conventions", "payments", "compliance")
 #: An empty programme's open data: the SCDL « Subventions » 2.1.1 header alone (schema.json's 16 field
 #: names, in order), one CRLF-terminated CSV line.
 SCDL_HEADER = (
-    "nomAttribuant,idAttribuant,dateConvention,referenceDecision,nomBeneficiaire,idBeneficiaire,"
-    "rnaBeneficiaire,objet,montant,nature,conditionsVersement,datesPeriodeVersement,idRAE,notificationUE,"
-    "pourcentageSubvention,dispositifAide\r\n"
-).encode()
+    b"nomAttribuant,idAttribuant,dateConvention,referenceDecision,nomBeneficiaire,idBeneficiaire,"
+    b"rnaBeneficiaire,objet,montant,nature,conditionsVersement,datesPeriodeVersement,idRAE,notificationUE,"
+    b"pourcentageSubvention,dispositifAide\r\n"
+)
 
 
 @pytest.mark.parametrize("service", SERVICES)
