@@ -1,5 +1,6 @@
 """`python -m <svc>.jobs`: list the jobs, run one once for a date, refuse what it does not know."""
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -9,6 +10,13 @@ import pytest
 from cnum_shared.testing import TEST_KEY_ENV, run_command
 
 SERVICES = ("conventions", "payments", "compliance")
+#: An empty programme's open data: the SCDL « Subventions » 2.1.1 header alone (schema.json's 16 field
+#: names, in order), one CRLF-terminated CSV line.
+SCDL_HEADER = (
+    b"nomAttribuant,idAttribuant,dateConvention,referenceDecision,nomBeneficiaire,idBeneficiaire,"
+    b"rnaBeneficiaire,objet,montant,nature,conditionsVersement,datesPeriodeVersement,idRAE,notificationUE,"
+    b"pourcentageSubvention,dispositifAide\r\n"
+)
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -22,6 +30,7 @@ def test_conventions_jobs_list_names_the_personal_data_purge():
         "relay_outbox",
         "run_document_batches",
         "purge_personal_data",
+        "publish_open_data",
     ]
 
 
@@ -30,6 +39,12 @@ def test_conventions_jobs_list_names_the_personal_data_purge():
     [
         *((service, "relay_outbox", "delivered 0, to retry 0, dead 0") for service in SERVICES),
         ("conventions", "purge_personal_data", "advisors anonymised 0, documents purged 0, files deleted 0"),
+        (
+            "conventions",
+            "publish_open_data",
+            "open-data/subventions.csv: 0 conventions published (0 below the threshold, 0 without a SIRET), "
+            f"sha256 {hashlib.sha256(SCDL_HEADER).hexdigest()}",
+        ),
     ],
 )
 def test_a_job_runs_once_for_a_given_date(service, job, summary, db_backend, test_databases, tmp_path):
@@ -44,6 +59,8 @@ def test_a_job_runs_once_for_a_given_date(service, job, summary, db_backend, tes
     }
     output = run_command("-m", f"{service}.jobs", "run", job, "--as-of", "2026-01-01", env=env)
     assert output.strip() == summary
+    if job == "publish_open_data":
+        assert (tmp_path / "open-data" / "subventions.csv").read_bytes() == SCDL_HEADER
 
 
 @pytest.mark.parametrize(

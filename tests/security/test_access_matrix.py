@@ -97,6 +97,15 @@ def _entries(service: str) -> list[dict]:
     return MATRIX[service]
 
 
+def _public(service: str) -> set[tuple[str, str]]:
+    """The operations open without a token on the service: the probes everywhere, the others where named."""
+    return {
+        (entry["method"], entry["path"])
+        for entry in MATRIX["public"]
+        if service in entry.get("services", SERVICES)
+    }
+
+
 def _spec_operations(app) -> set[tuple[str, str]]:
     spec = app.test_client().get("/openapi.json").get_json()
     return {
@@ -106,6 +115,9 @@ def _spec_operations(app) -> set[tuple[str, str]]:
 
 def test_the_file_is_well_formed():
     assert set(ROLES) == {role.value for role in Role}, "DESIGN §5's roles and the code's differ"
+    for entry in MATRIX["public"]:
+        assert set(entry) <= {"method", "path", "services"}, entry
+        assert set(entry.get("services", SERVICES)) <= set(SERVICES), entry
     for service in SERVICES:
         seen = set()
         for entry in _entries(service):
@@ -134,7 +146,7 @@ def test_every_operation_of_the_spec_is_in_the_file_and_every_one_of_the_file_in
     with service_app(create_app, url, tmp_path) as app:
         in_spec = _spec_operations(app)
     in_file = {(entry["method"], entry["path"]) for entry in _entries(service)}
-    public = {(entry["method"], entry["path"]) for entry in MATRIX["public"]}
+    public = _public(service)
     assert in_spec - in_file - public == set(), "operations of the spec missing from access_matrix.yaml"
     assert in_file - in_spec == set(), "operations of access_matrix.yaml that the spec does not have"
     assert public <= in_spec
@@ -210,6 +222,19 @@ def test_every_operation_answers_every_role_as_the_file_says(programme):
     assert wrong == []
     operations = sum(len(_entries(service)) for service in SERVICES)
     assert checked == operations * (len(ROLES) + len(bad_tokens))
+
+
+def test_the_public_operations_answer_anyone_without_a_token(programme):
+    # A public operation checks no token: none, a role's, or a bad one, the answer is the same 200.
+    wrong = []
+    for service, app in programme.apps.items():
+        client = app.test_client()
+        for method, path in sorted(_public(service)):
+            for name, headers in {"none": {}, "auditor": bearer("auditor"), **_bad_tokens()}.items():
+                response = client.open(path, method=method, headers=headers)
+                if response.status_code != 200:
+                    wrong.append((service, method, path, name, response.status_code))
+    assert wrong == []
 
 
 def _valid_writes(programme) -> dict[tuple[str, str], dict]:

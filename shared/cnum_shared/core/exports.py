@@ -39,14 +39,17 @@ def spreadsheet_safe(value: object) -> object:
     return value
 
 
-def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    """A UTF-8 CSV (with a BOM, so that Excel reads the accents) whose every cell is spreadsheet-safe."""
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]], *, bom: bool = True) -> bytes:
+    """A UTF-8 CSV (with a BOM, so that Excel reads the accents) whose every cell is spreadsheet-safe.
+
+    `bom=False` for a file that a schema describes as plain UTF-8 (the SCDL open data): its validators
+    would read the BOM as part of the first column's name."""
     output = io.StringIO()
     writer = csv.writer(output, lineterminator="\r\n")
     writer.writerow([spreadsheet_safe(name) for name in header])
     for row in rows:
         writer.writerow([spreadsheet_safe(cell) for cell in row])
-    return ("\ufeff" + output.getvalue()).encode("utf-8")
+    return (("\ufeff" if bom else "") + output.getvalue()).encode("utf-8")
 
 
 # --- The exports of the working lists (tranches, payments, runs, recoveries, obligations, alerts) ----------

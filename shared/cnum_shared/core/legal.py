@@ -795,3 +795,25 @@ def _list_months(months: tuple[int, ...]) -> str:
     if len(months) > 2 and months == tuple(range(months[0], months[-1] + 1)):
         return f"de {months[0]} à {months[-1]} mois"
     return " ou ".join(str(month) for month in months) + " mois"
+
+
+@dataclass(frozen=True)
+class AttributingBody:
+    """Who attributes the subsidies, as the open data names it (SCDL `nomAttribuant`, `idAttribuant`)."""
+
+    name: str
+    siret: str
+
+
+def open_data_threshold(on: date, *, tree: ParameterNode) -> Decimal:
+    """The yearly amount above which a subsidy attributed on `on` is published (23 000 €, décret
+    n° 2001-495 art. 1, to which décret n° 2017-779 art. 1 refers)."""
+    return tree.get("open_data.threshold_yearly_amount").at(on).as_decimal()
+
+
+def attributing_body(on: date, *, tree: ParameterNode) -> AttributingBody:
+    """The body that attributes a subsidy by a convention signed on `on`, with its SIRET."""
+    return AttributingBody(
+        _text(tree.get("open_data.attributing_body.name").at(on)),
+        _text(tree.get("open_data.attributing_body.siret").at(on)),
+    )

@@ -445,6 +445,19 @@ def test_personal_data_retention_is_an_assumption_of_five_years():
     assert legal.personal_data_retention_years(date(2024, 1, 1), tree=TREE) == 5
 
 
+def test_the_open_data_threshold_is_23_000_euros_a_year():
+    # Décret n° 2001-495 art. 1: "subventions dont le montant annuel dépasse la somme de 23 000 euros".
+    assert legal.open_data_threshold(date(2021, 3, 15), tree=TREE) == Decimal("23000")
+    assert not TREE.get("open_data.threshold_yearly_amount").at(date(2021, 3, 15)).is_assumption
+
+
+def test_the_attributing_body_is_the_caisse_des_depots_and_its_siret_an_assumption():
+    body = legal.attributing_body(date(2021, 3, 15), tree=TREE)
+    assert body == legal.AttributingBody("Caisse des dépôts et consignations", "18002002600019")
+    # SIREN 180 020 026 + NIC 00019; no document of the programme gives it, so it is marked.
+    assert TREE.get("open_data.attributing_body.siret").at(date(2021, 3, 15)).is_assumption
+
+
 # --- Contract rules (issue 14): types per employer, the private CDD, a mediator already in post ---------
 
 

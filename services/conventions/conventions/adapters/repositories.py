@@ -126,6 +126,16 @@ class SqlConventionRepository:
             )
         )
 
+    def signed_through(self, as_of: date) -> Sequence[Convention]:
+        # The structure comes joined and the tranches in one more SELECT (the relationships' loading):
+        # two queries for the whole programme's 4,000 conventions.
+        statement = (
+            select(Convention)
+            .where(Convention.status.in_(_SIGNED), Convention.signed_on <= as_of)
+            .order_by(Convention.signed_on, Convention.reference)
+        )
+        return self.session.scalars(statement).unique().all()
+
     def page(
         self,
         *,

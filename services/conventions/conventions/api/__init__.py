@@ -10,6 +10,7 @@ from conventions.api import (
     contracts,
     conventions,
     documents,
+    open_data,
     personal_data,
     structures,
 )
@@ -25,4 +26,5 @@ def blueprints() -> list[flask_smorest.Blueprint]:
         personal_data.blp,
         documents.blp,
         batches.blp,
+        open_data.blp,
     ]

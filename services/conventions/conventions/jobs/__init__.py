@@ -11,8 +11,9 @@ from cnum_shared.framework.web import ServiceContext
 from conventions.adapters.orm import event_tables
 from conventions.config import ConventionsSettings
 from conventions.service_layer.batches import run_document_batches
-from conventions.service_layer.commands import PurgePersonalData
+from conventions.service_layer.commands import PublishOpenData, PurgePersonalData
 from conventions.service_layer.documents import RunDocumentBatches
+from conventions.service_layer.open_data import publish_open_data
 from conventions.service_layer.personal_data import purge_personal_data
 from conventions.service_layer.unit_of_work import ConventionsUnitOfWork
 
@@ -32,6 +33,11 @@ def _purge_personal_data(context: ServiceContext, as_of: date) -> str:
         return purge_personal_data(cast(ConventionsUnitOfWork, uow), PurgePersonalData(as_of=as_of)).summary()
 
 
+def _publish_open_data(context: ServiceContext, as_of: date) -> str:
+    with context.unit_of_work(read_only=True) as uow:
+        return publish_open_data(cast(ConventionsUnitOfWork, uow), PublishOpenData(as_of=as_of))
+
+
 JOBS: list[Job] = [
     relay_outbox_job(event_tables),
     Job(
@@ -47,6 +53,15 @@ JOBS: list[Job] = [
         "delete their contract avenants (shared/parameters/personal_data.yaml)",
         trigger={"trigger": "cron", "hour": 3, "minute": 15},
         # A scheduler that was down at 03:15 catches up at start; a second run that day changes nothing.
+        run_at_start=True,
+    ),
+    Job(
+        name="publish_open_data",
+        function=_publish_open_data,
+        description="write the SCDL « Subventions » open data of the conventions above the yearly threshold "
+        "(shared/parameters/open_data.yaml) to $CNUM_VAR_DIR/open-data/subventions.csv (decision 0029)",
+        trigger={"trigger": "cron", "hour": 4, "minute": 0},
+        # A file missing after a restart is written at once; a second run the same day writes the same bytes.
         run_at_start=True,
     ),
 ]

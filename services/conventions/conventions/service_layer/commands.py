@@ -214,3 +214,10 @@ class PurgePersonalData:
 
     as_of: date
     actor: str = "job:purge_personal_data"
+
+
+@dataclass(frozen=True)
+class PublishOpenData:
+    """Write the open-data file of the conventions signed on or before the legal date `as_of`."""
+
+    as_of: date

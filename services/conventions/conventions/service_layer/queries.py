@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from conventions.adapters.orm import (
     Advisor,
@@ -18,6 +19,7 @@ from conventions.adapters.orm import (
 )
 from conventions.service_layer.contracts import get_advisor, get_candidate, get_contract
 from conventions.service_layer.conventions import get_amendment, get_convention
+from conventions.service_layer.open_data import OpenDataTable, subsidies_open_data
 from conventions.service_layer.structures import get_structure
 from conventions.service_layer.unit_of_work import ConventionsUnitOfWork
 
@@ -33,6 +35,7 @@ __all__ = [
     "contracts",
     "convention",
     "conventions",
+    "open_data_subsidies",
     "structure",
     "structures",
 ]
@@ -120,3 +123,8 @@ def bank_details_changes(uow: ConventionsUnitOfWork, structure_id: uuid.UUID) ->
     """The bank-details changes of a structure, the newest first."""
     get_structure(uow, structure_id)
     return uow.bank_details.of_structure(structure_id)
+
+
+def open_data_subsidies(uow: ConventionsUnitOfWork, as_of: date) -> OpenDataTable:
+    """The SCDL « Subventions » rows of the conventions signed on or before `as_of` (decision 0029)."""
+    return subsidies_open_data(uow, as_of)

@@ -73,6 +73,11 @@ class ConventionRepository(Protocol):
         """Whether the structure has a convention that was signed and starts before `start_date`."""
         ...
 
+    def signed_through(self, as_of: date) -> Sequence[Convention]:
+        """Every convention signed on or before `as_of` (whatever became of it since), by signing date
+        and reference, with its structure and its planned tranches."""
+        ...
+
     def page(
         self,
         *,

@@ -89,6 +89,12 @@ class FakeConventionRepository(_Rows):
             for row in self.rows.values()
         )
 
+    def signed_through(self, as_of: date) -> Sequence[Convention]:
+        return sorted(
+            (row for row in self.rows.values() if row.status in _SIGNED and row.signed_on <= as_of),
+            key=lambda row: (row.signed_on, row.reference),
+        )
+
     def page(
         self,
         *,
