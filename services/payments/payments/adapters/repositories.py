@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import Select, Table, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -43,6 +43,14 @@ from payments.domain.tranches import TrancheConflict, TrancheKind, TrancheStatus
 class _Repository:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def _rows_page(
+        self, statement: Select[Any], order_by: Sequence[Any], offset: int, limit: int
+    ) -> tuple[Sequence[Any], int]:
+        """One page of a list's rows and the count of every row its filters match (X-Pagination)."""
+        total = self.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+        rows = self.session.execute(statement.order_by(*order_by).offset(offset).limit(limit)).all()
+        return rows, total
 
 
 class StructureRepository(_Repository):
@@ -391,13 +399,9 @@ class PaymentRepository(_Repository):
             .join(_STRUCTURES, _STRUCTURES.c.structure_id == Tranche.structure_id)
             .where(*conditions)
         )
-        total = self.session.scalar(select(func.count()).select_from(joined.subquery())) or 0
-        page = self.session.execute(
-            joined.order_by(Payment.paid_on.desc(), Payment.created_at.desc(), Payment.id)
-            .offset(offset)
-            .limit(limit)
-        ).all()
-        return page, total
+        return self._rows_page(
+            joined, (Payment.paid_on.desc(), Payment.created_at.desc(), Payment.id), offset, limit
+        )
 
     def write(self) -> None:
         """Write the payments added: a second `paid` payment of a tranche is refused by the partial unique
@@ -468,11 +472,7 @@ class PaymentRunRepository(_Repository):
         statement = select(*(column for column in PaymentRun.__table__.columns if column.name != "sepa_xml"))
         if status:
             statement = statement.where(PaymentRun.status == status)
-        total = self.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-        page = self.session.execute(
-            statement.order_by(PaymentRun.created_at.desc(), PaymentRun.id).offset(offset).limit(limit)
-        ).all()
-        return page, total
+        return self._rows_page(statement, (PaymentRun.created_at.desc(), PaymentRun.id), offset, limit)
 
 
 class RecoveryRepository(_Repository):
@@ -515,11 +515,7 @@ class RecoveryRepository(_Repository):
             .outerjoin(_STRUCTURES, _STRUCTURES.c.structure_id == Recovery.structure_id)
             .where(*conditions)
         )
-        total = self.session.scalar(select(func.count()).select_from(joined.subquery())) or 0
-        page = self.session.execute(
-            joined.order_by(Recovery.created_at.desc(), Recovery.id).offset(offset).limit(limit)
-        ).all()
-        return page, total
+        return self._rows_page(joined, (Recovery.created_at.desc(), Recovery.id), offset, limit)
 
     def of_convention(self, convention_id: uuid.UUID) -> list[Recovery]:
         return list(
