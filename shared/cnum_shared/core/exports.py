@@ -78,13 +78,22 @@ class Column:
     width: int = 16
 
 
-def column(header: str, attribute: str, kind: Kind = Kind.TEXT, width: int | None = None) -> Column:
-    """A column reading `attribute` of a row (an object, a SQL row or a dict)."""
+def column(
+    header: str,
+    attribute: str,
+    kind: Kind = Kind.TEXT,
+    width: int | None = None,
+    *,
+    labels: Mapping[Any, str] | None = None,
+) -> Column:
+    """A column reading `attribute` of a row (an object, a SQL row or a dict); `labels` writes a code (a
+    status, a kind) as the French word a person reads ("due" → "échue"), the code itself when unknown."""
 
     def read(row: Any) -> object:
-        if isinstance(row, Mapping):
-            return row.get(attribute)
-        return getattr(row, attribute, None)
+        value = row.get(attribute) if isinstance(row, Mapping) else getattr(row, attribute, None)
+        if labels is not None and value is not None:
+            return labels.get(str(value), str(value))
+        return value
 
     default_width = {Kind.AMOUNT: 14, Kind.DATE: 12, Kind.DATETIME: 17, Kind.INTEGER: 9}.get(kind, 20)
     return Column(header, read, kind, width or default_width)

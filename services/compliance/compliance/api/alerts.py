@@ -12,6 +12,7 @@ from cnum_shared.framework.exports import EXPORT_DOC, ExportQuerySchema, export_
 from cnum_shared.framework.web import MAX_PAGE_SIZE, PAGE_SIZE, current_principal, service_context
 from compliance.api.blueprint import blp, unit_of_work
 from compliance.api.schemas import AlertSchema
+from compliance.domain.alerts import ALERTS
 from compliance.service_layer import queries
 
 
@@ -57,7 +58,7 @@ ALERT_COLUMNS = (
     Column("Destinataires", _alert("recipients"), width=30),
     Column("Copie", _alert("cc"), width=30),
     Column("Nombre d'éléments", lambda view: len(view.items), Kind.INTEGER),
-    Column("Statut", _alert("status"), width=10),
+    Column("Statut", lambda view: ALERTS.label(view.alert.status), width=16),
     Column("Tentatives", _alert("attempts"), Kind.INTEGER),
     Column("Envoyé le", _alert("sent_at"), Kind.DATETIME, width=17),
     Column("Dernière erreur", _alert("last_error"), width=30),

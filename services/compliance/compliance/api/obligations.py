@@ -19,7 +19,7 @@ from compliance.api.schemas import (
     ObligationQuerySchema,
     ObligationSchema,
 )
-from compliance.domain.obligations import ObligationEvent
+from compliance.domain.obligations import LABELS, OBLIGATIONS, ObligationEvent
 from compliance.service_layer import queries
 from compliance.service_layer.commands import DecideObligation
 from compliance.service_layer.obligations import decide_obligation
@@ -72,8 +72,8 @@ class ObligationExportQuerySchema(ObligationQuerySchema, ExportQuerySchema):
 OBLIGATION_COLUMNS = (
     column("Structure", "loaded_structure_name", width=30),
     column("Identifiant de la structure", "structure_id", width=38),
-    column("Obligation", "kind", width=24),
-    column("Statut", "status", width=12),
+    column("Obligation", "kind", width=40, labels=LABELS),
+    column("Statut", "status", width=14, labels=OBLIGATIONS.labels),
     column("Échéance", "due_on", Kind.DATE),
     column("Période", "period", Kind.DATE),
     column("Source juridique", "source", width=40),

@@ -94,7 +94,18 @@ class ObligationConflict(TransitionRefused):
 
 #: The one way an obligation's status moves; its history is kept in `obligation_history`.
 OBLIGATIONS: StateMachine[ObligationStatus, ObligationEvent] = StateMachine(
-    "obligation", ObligationStatus, ObligationEvent, TRANSITIONS, refusal=ObligationConflict
+    "obligation",
+    ObligationStatus,
+    ObligationEvent,
+    TRANSITIONS,
+    labels={
+        ObligationStatus.OPEN: "ouverte",
+        ObligationStatus.DUE_SOON: "échéance proche",
+        ObligationStatus.OVERDUE: "en retard",
+        ObligationStatus.FULFILLED: "remplie",
+        ObligationStatus.WAIVED: "levée",
+    },
+    refusal=ObligationConflict,
 )
 
 

@@ -56,7 +56,7 @@ def test_the_obligations_export_keeps_the_filters_and_the_structures_scope(feed)
 
     overdue = feed.obligations(status="overdue")
     assert [row["Identifiant"].value for row in rows] == [o["id"] for o in overdue] and overdue
-    assert {row["Statut"].value for row in rows} == {"overdue"}
+    assert {row["Statut"].value for row in rows} == {"en retard"}  # the label of "overdue"
     assert len(lines) == len(feed.obligations()) > len(rows)
     row = next(r for r in rows if r["Identifiant de la structure"].value == hostile["structure_id"])
     assert row["Structure"].value == HOSTILE and row["Structure"].data_type == "s"
@@ -93,7 +93,7 @@ def test_the_alerts_export_lists_the_digests_a_structure_its_own(feed, smtp):
     row = next(r for r in rows if r["Identifiant de la structure"].value == hostile["structure_id"])
     assert row["Structure"].data_type == "s" and row["Structure"].value == HOSTILE
     assert row["Date du récapitulatif"].value == datetime(2026, 1, 21)
-    assert row["Nombre d'éléments"].value >= 1 and row["Statut"].value == "sent"
+    assert row["Nombre d'éléments"].value >= 1 and row["Statut"].value == "envoyé"
     assert [r["Identifiant de la structure"] for r in own] == [other["structure_id"]]
     assert own[0]["Date du récapitulatif"] == "21/01/2026"
 

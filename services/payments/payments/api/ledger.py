@@ -14,8 +14,8 @@ from cnum_shared.framework.auth import READERS, Role
 from cnum_shared.framework.exports import EXPORT_DOC, ExportQuerySchema, export_response
 from cnum_shared.framework.web import MAX_PAGE_SIZE, PAGE_SIZE, Blueprint, service_context
 from payments.api.context import unit_of_work
-from payments.domain.clawback import RecoveryKind, RecoveryStatus
-from payments.domain.payments import PaymentStatus
+from payments.domain.clawback import RECOVERIES, RECOVERY_KIND_LABELS, RecoveryKind, RecoveryStatus
+from payments.domain.payments import PAYMENTS, PaymentStatus
 from payments.service_layer import queries
 
 blp = Blueprint("ledger", __name__, url_prefix="", description="Paiements et reversements")
@@ -67,7 +67,7 @@ PAYMENT_COLUMNS = (
     column("Montant", "amount", Kind.AMOUNT),
     column("Payé le", "paid_on", Kind.DATE),
     column("Référence du virement", "reference", width=24),
-    column("Statut", "status", width=12),
+    column("Statut", "status", width=12, labels=PAYMENTS.labels),
     column("Approuvé par", "approved_by"),
     column("Payé par", "paid_by"),
     column("Ordre de virement", "payment_run_id", width=38),
@@ -151,8 +151,8 @@ RECOVERY_COLUMNS = (
     column("Convention", "convention_reference"),
     column("Structure", "structure_name", width=30),
     column("Identifiant de la structure", "structure_id", width=38),
-    column("Nature", "kind", width=14),
-    column("Statut", "status", width=12),
+    column("Nature", "kind", width=22, labels=RECOVERY_KIND_LABELS),
+    column("Statut", "status", width=12, labels=RECOVERIES.labels),
     column("Montant à reverser", "amount", Kind.AMOUNT, width=18),
     column("Mois commencés", "months_started", Kind.INTEGER),
     column("Acquis", "earned", Kind.AMOUNT),

@@ -29,7 +29,7 @@ from payments.api.idempotent import (
     requires_idempotency_key,
     run_idempotently,
 )
-from payments.domain.payments import PaymentRunStatus
+from payments.domain.payments import PAYMENT_RUNS, PaymentRunStatus
 from payments.service_layer import commands, payment_runs, queries
 
 blp = Blueprint("payment_runs", __name__, url_prefix="/payment-runs", description="Ordres de virement SEPA")
@@ -147,7 +147,7 @@ class RunExportQuerySchema(RunQuerySchema, ExportQuerySchema):
 
 RUN_COLUMNS = (
     column("Date d'exécution", "execution_date", Kind.DATE),
-    column("Statut", "status", width=12),
+    column("Statut", "status", width=12, labels=PAYMENT_RUNS.labels),
     column("Identifiant du message", "message_id", width=36),
     column("Nombre de virements", "number_of_transactions", Kind.INTEGER),
     column("Montant total", "control_sum", Kind.AMOUNT, width=16),

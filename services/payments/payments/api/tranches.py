@@ -15,7 +15,7 @@ from cnum_shared.framework.exports import EXPORT_DOC, ExportQuerySchema, export_
 from cnum_shared.framework.web import MAX_PAGE_SIZE, PAGE_SIZE, Blueprint, current_principal, service_context
 from payments.api.context import unit_of_work
 from payments.api.idempotent import IDEMPOTENCY_KEY_HEADER, requires_idempotency_key, run_idempotently
-from payments.domain.tranches import TrancheStatus
+from payments.domain.tranches import KIND_LABELS, TRANCHES, TrancheStatus
 from payments.service_layer import queries, tranches
 from payments.service_layer.commands import ApproveTranche, PayTranche
 
@@ -116,11 +116,11 @@ TRANCHE_COLUMNS = (
     column("Structure", "structure_name", width=30),
     column("Identifiant de la structure", "structure_id", width=38),
     column("N° de tranche", "number", Kind.INTEGER),
-    column("Nature", "kind", width=14),
+    column("Nature", "kind", width=22, labels=KIND_LABELS),
     column("Complète la tranche", "regularises", Kind.INTEGER),
     column("Montant", "amount", Kind.AMOUNT),
     column("Échéance", "due_on", Kind.DATE),
-    column("Statut", "status", width=12),
+    column("Statut", "status", width=12, labels=TRANCHES.labels),
     column("Approuvée par", "approved_by"),
     column("Approuvée le", "approved_at", Kind.DATETIME),
     column("Identifiant", "id", width=38),

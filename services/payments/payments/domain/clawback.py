@@ -92,6 +92,13 @@ class RecoveryKind(StrEnum):
     FINAL_STATEMENT = "final_statement"
 
 
+RECOVERY_KIND_LABELS = {
+    RecoveryKind.POST_ENDED: "fin de poste (article 6)",
+    RecoveryKind.REGULARISATION: "avenant",
+    RecoveryKind.FINAL_STATEMENT: "décompte final",
+}
+
+
 class RecoveryStatus(StrEnum):
     PROVISIONAL = "provisional"
     ISSUED = "issued"

@@ -37,6 +37,13 @@ class TrancheKind(StrEnum):
     FINAL_BALANCE = "final_balance"
 
 
+KIND_LABELS = {
+    TrancheKind.INSTALMENT: "tranche",
+    TrancheKind.REGULARISATION: "complément (avenant)",
+    TrancheKind.FINAL_BALANCE: "solde du décompte final",
+}
+
+
 class TrancheEvent(StrEnum):
     """What happens to a tranche: each is a row of TRANSITIONS."""
 

@@ -84,7 +84,7 @@ def test_the_tranches_export_keeps_the_filters_and_types_its_cells(feed, books):
     assert first["Montant"].number_format == '#,##0.00 "€"'
     assert isinstance(first["Échéance"].value, datetime)
     assert first["Échéance"].value.date() == date.fromisoformat(reunion["due_on"])
-    assert first["Statut"].value == "paid"
+    assert first["Statut"].value == "payée"  # the status as a person reads it, not the code "paid"
     # The CSV holds the same rows, amounts and dates as French Excel reads them.
     in_the_list = feed.call("GET", f"/tranches?structure_id={reunion['structure_id']}&page_size=100", 200)
     assert [row["Identifiant"].value for row in rows] == [t["id"] for t in in_the_list]
