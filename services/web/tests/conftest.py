@@ -32,7 +32,11 @@ def web_app(tmp_path: Path) -> Callable[..., Flask]:
                 "environment": "test",
                 "jwt_private_key_file": TEST_KEY_SETTINGS["jwt_private_key_file"],
                 "var_dir": tmp_path,
+                # A port nothing listens on (discard): a test never reaches a service that `make run`
+                # may be running on this machine, whose keys would turn its token away.
                 "conventions_url": "http://127.0.0.1:9",
+                "payments_url": "http://127.0.0.1:9",
+                "compliance_url": "http://127.0.0.1:9",
                 **settings,
             }
         )
