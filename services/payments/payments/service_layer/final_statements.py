@@ -18,8 +18,9 @@ from cnum_shared.framework.db import utcnow
 from payments.adapters.orm import ConventionCopy, Recovery, Tranche
 from payments.domain.clawback import RECOVERABLE, RECOVERIES, RecoveryKind, RecoveryStatus
 from payments.domain.final_statement import FinalStatement, Occupation, final_statement
-from payments.domain.tranches import TRANCHES, UNPAID, TrancheKind, TrancheStatus
+from payments.domain.tranches import UNPAID, TrancheKind, TrancheStatus
 from payments.service_layer.clawback import funded_periods
+from payments.service_layer.tranches import add_payable_line
 from payments.service_layer.unit_of_work import PaymentsUnitOfWork
 
 #: Recoveries whose money came back to the agency: they reduce what was paid.
@@ -102,33 +103,20 @@ def _final_line(
     uow: PaymentsUnitOfWork, convention: ConventionCopy, figures: FinalStatement, on: date, actor: str
 ) -> Tranche:
     """The remainder owed to the structure: a payable line due on the closing date (`mark_due` moves it)."""
-    now = utcnow()
     lines = uow.tranches.of_convention(convention.convention_id)
-    line = Tranche(
-        id=uuid.uuid4(),
+    return add_payable_line(
+        uow,
         convention_id=convention.convention_id,
         structure_id=convention.structure_id,
         number=max((item.number for item in lines), default=0) + 1,
         amount=figures.to_settle,
         due_on=on,
-        status=TrancheStatus.SCHEDULED,
-        approved_by=None,
-        approved_at=None,
-        updated_at=now,
         kind=TrancheKind.FINAL_BALANCE,
         regularises=None,
         amendment_number=None,
-    )
-    uow.tranches.add(line)  # written before its history row, which refers to it
-    TRANCHES.start(
-        line,
-        TrancheStatus.SCHEDULED,
         actor=actor,
         reason=f"décompte final au {on.isoformat()} : reste à payer {format_eur_fr(figures.to_settle)}",
-        at=now,
-        log=uow.history,
     )
-    return line
 
 
 def _final_recovery(

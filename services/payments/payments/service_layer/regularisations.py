@@ -23,7 +23,7 @@ from cnum_shared.framework.db import utcnow
 from payments.adapters.orm import ConventionCopy, Recovery, Tranche
 from payments.domain.clawback import LIVE_RECOVERIES, RECOVERIES, RecoveryKind, RecoveryStatus
 from payments.domain.tranches import TRANCHES, UNPAID, TrancheEvent, TrancheKind, TrancheStatus
-from payments.service_layer.tranches import move
+from payments.service_layer.tranches import add_payable_line, move
 from payments.service_layer.unit_of_work import PaymentsUnitOfWork
 
 #: The `event` of a tranche history row that records a discrepancy between an avenant and the books.
@@ -254,29 +254,16 @@ def _supplementary_line(
     label: str,
 ) -> Tranche:
     """A payable line completing `tranche`, falling due on the avenant's signature (`mark_due` moves it)."""
-    now = utcnow()
-    line = Tranche(
-        id=uuid.uuid4(),
+    return add_payable_line(
+        uow,
         convention_id=tranche.convention_id,
         structure_id=tranche.structure_id,
         number=number,
         amount=amount,
         due_on=signed_on,
-        status=TrancheStatus.SCHEDULED,
-        approved_by=None,
-        approved_at=None,
-        updated_at=now,
         kind=TrancheKind.REGULARISATION,
         regularises=tranche.number,
         amendment_number=amendment_number,
-    )
-    uow.tranches.add(line)  # written before its history row, which refers to it
-    TRANCHES.start(
-        line,
-        TrancheStatus.SCHEDULED,
         actor=actor,
         reason=f"{label} : complément de la tranche {tranche.number} ({format_eur_fr(amount)})",
-        at=now,
-        log=uow.history,
     )
-    return line

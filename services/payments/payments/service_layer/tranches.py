@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from cnum_shared.core import legal
@@ -14,7 +15,7 @@ from payments.domain.errors import ApprovalRefused, FourEyes, TrancheNotFound
 from payments.domain.gates import BlockingReason, ContractPay, OverdueObligation, Standing, blocking_reasons
 from payments.domain.gates import Hold as HoldFact
 from payments.domain.payments import PaymentStatus
-from payments.domain.tranches import TRANCHES, TrancheConflict, TrancheEvent, TrancheStatus
+from payments.domain.tranches import TRANCHES, TrancheConflict, TrancheEvent, TrancheKind, TrancheStatus
 from payments.service_layer import smic_checks
 from payments.service_layer.commands import ApproveTranche, MarkDue, PayTranche
 from payments.service_layer.unit_of_work import PaymentsUnitOfWork
@@ -22,6 +23,43 @@ from payments.service_layer.unit_of_work import PaymentsUnitOfWork
 SYSTEM = "cnum (échéancier)"
 #: The gates that hold an approval but not a payment (the tranche was approved in order, once due).
 _APPROVAL_ONLY = ("not_due", "out_of_order")
+
+
+def add_payable_line(
+    uow: PaymentsUnitOfWork,
+    *,
+    convention_id: uuid.UUID,
+    structure_id: uuid.UUID,
+    number: int,
+    amount: Decimal,
+    due_on: date,
+    kind: TrancheKind,
+    regularises: int | None,
+    amendment_number: int | None,
+    actor: str,
+    reason: str,
+) -> Tranche:
+    """A payable line beside the convention's instalments (an avenant's complement, the final statement's
+    remainder): `scheduled`, falling due on `due_on` (`mark_due` moves it), its first history row written."""
+    now = utcnow()
+    line = Tranche(
+        id=uuid.uuid4(),
+        convention_id=convention_id,
+        structure_id=structure_id,
+        number=number,
+        amount=amount,
+        due_on=due_on,
+        status=TrancheStatus.SCHEDULED,
+        approved_by=None,
+        approved_at=None,
+        updated_at=now,
+        kind=kind,
+        regularises=regularises,
+        amendment_number=amendment_number,
+    )
+    uow.tranches.add(line)  # written before its history row, which refers to it
+    TRANCHES.start(line, TrancheStatus.SCHEDULED, actor=actor, reason=reason, at=now, log=uow.history)
+    return line
 
 
 def move(
