@@ -300,6 +300,94 @@ class TrancheEventSchema(WireSchema):
     regularises = fields.Integer(load_default=None, allow_none=True, strict=True)
 
 
+RECOVERY_KINDS = ("post_ended", "regularisation", "final_statement")
+
+
+class AccountSchema(WireSchema):
+    """A bank account to pay to: the agency's, on a recovery order."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=70))
+    iban = fields.String(required=True, validate=validate.Length(min=15, max=34))
+    bic = fields.String(required=True, allow_none=True, validate=validate.Length(min=8, max=11))
+
+
+class RecoveryIssuedSchema(WireSchema):
+    """`recovery.issued` (payments): a recovery became due (issued at once for an avenant or a final
+    statement, when its refill deadline passed for a post that ended). The order (ordre de reversement)
+    states these figures as payments computed them; conventions draws it up, compliance e-mails it."""
+
+    recovery_id = fields.UUID(required=True)
+    convention_id = fields.UUID(required=True)
+    structure_id = fields.UUID(required=True)
+    #: The convention's reference (« CN-… »), as the order cites it.
+    convention_reference = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(RECOVERY_KINDS))
+    amount = money_field()
+    issued_on = fields.Date(required=True)
+    #: The day the money must have reached the agency's account: issued_on + the repayment delay the
+    #: convention states (convention.yaml, at the convention's legal date).
+    pay_by = fields.Date(required=True)
+    repayment_delay_days = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    #: What the structure writes on its transfer so the bank statement finds the recovery (CNR + 32 hex).
+    payment_reference = fields.String(required=True, validate=validate.Regexp(r"^CNR[0-9A-F]{32}$"))
+    pay_to = fields.Nested(AccountSchema, required=True)
+    #: The recovery's computation as payments stores it (its shape depends on `kind`, decision 0030).
+    computation = fields.Raw(required=True, allow_none=True)
+    #: post_ended: the contract whose post ended, the months it was occupied, earned and paid per post.
+    contract_id = fields.UUID(load_default=None, allow_none=True)
+    months_started = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    earned = money_field(allow_none=True)
+    paid_per_post = money_field(allow_none=True)
+    structure = fields.Nested(StructureDetailsSchema, required=True)
+
+
+class StatementContractSchema(WireSchema):
+    contract_id = fields.UUID(required=True)
+    occupied_from = fields.Date(required=True)
+    occupied_until = fields.Date(required=True)
+    months = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    earned = money_field()
+
+
+class StatementPostSchema(WireSchema):
+    post = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    months = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    earned = money_field()
+    contracts = fields.List(fields.Nested(StatementContractSchema), required=True)
+
+
+class StatementSettlementSchema(WireSchema):
+    """What closing booked: a payable line (`payment`, the tranche's id) or a `recovery`."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(("payment", "recovery")))
+    id = fields.UUID(required=True)
+    amount = money_field()
+
+
+class FinalStatementSettledSchema(WireSchema):
+    """`final_statement.settled` (payments): the final statement (décompte final) of a closed convention
+    as of its closing date, and what closing booked (None when nothing was left). The statement's
+    document states these figures; no other service recomputes them (decision 0030)."""
+
+    convention_id = fields.UUID(required=True)
+    structure_id = fields.UUID(required=True)
+    convention_reference = fields.String(required=True)
+    closed_on = fields.Date(required=True)
+    as_of = fields.Date(required=True)
+    granted = money_field()
+    earned = money_field()
+    paid = money_field()
+    balance = money_field()
+    to_pay = money_field()
+    to_recover = money_field()
+    in_payment = money_field()
+    claimed = money_field()
+    to_settle = money_field()
+    posts = fields.List(fields.Nested(StatementPostSchema), required=True)
+    settlement = fields.Nested(StatementSettlementSchema, required=True, allow_none=True)
+    structure = fields.Nested(StructureDetailsSchema, required=True)
+
+
 @dataclass(frozen=True)
 class EventType:
     name: str
@@ -328,15 +416,25 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("tranche.approved", 1, TrancheEventSchema, producer="payments"),
         EventType("tranche.paid", 1, TrancheEventSchema, producer="payments"),
         EventType("tranche.returned", 1, TrancheEventSchema, producer="payments"),
+        EventType("recovery.issued", 1, RecoveryIssuedSchema, producer="payments"),
+        EventType("final_statement.settled", 1, FinalStatementSettledSchema, producer="payments"),
     )
 }
 
 #: Which service consumes which events (DESIGN §2); patterns as in `fnmatch`.
 CONSUMES: dict[str, tuple[str, ...]] = {
     "payments": ("structure.updated", "convention.*", "contract.*", "structure.standing_changed"),
-    "compliance": ("convention.*", "candidate.*", "contract.*"),
+    #: `recovery.issued`: the order is e-mailed to the structure with the alerts (issue 18).
+    "compliance": ("convention.*", "candidate.*", "contract.*", "recovery.issued"),
     #: What was settled of each tranche: the figures an avenant states (decision 0025).
-    "conventions": ("tranche.approved", "tranche.paid", "tranche.returned"),
+    #: The final statement and the recovery orders it draws up (issue 18): payments' figures.
+    "conventions": (
+        "tranche.approved",
+        "tranche.paid",
+        "tranche.returned",
+        "final_statement.settled",
+        "recovery.issued",
+    ),
 }
 
 
