@@ -557,6 +557,18 @@ class RecoveryRepository(_Repository):
             )
         )
 
+    def offset_against(self, tranche_ids: Sequence[uuid.UUID]) -> list[Recovery]:
+        """The recoveries `offset` against these tranches (each to be paid net of them)."""
+        if not tranche_ids:
+            return []
+        return list(
+            self.session.scalars(
+                select(Recovery)
+                .where(Recovery.status == RecoveryStatus.OFFSET, Recovery.offset_tranche_id.in_(tranche_ids))
+                .order_by(Recovery.created_at, Recovery.id)
+            )
+        )
+
     def regularised_total(
         self,
         convention_id: uuid.UUID,

@@ -51,6 +51,9 @@ class RecoverySchema(Schema):
         allow_none=True,
         metadata={"description": "à reverser avant le (émis + délai de reversement de la convention)"},
     )
+    offset_tranche_id = fields.UUID(
+        allow_none=True, metadata={"description": "compensé : la tranche versée nette de ce reversement"}
+    )
 
     def _periods(self, recovery: Any) -> Any:
         if recovery.kind != RecoveryKind.POST_ENDED:

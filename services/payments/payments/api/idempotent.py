@@ -36,9 +36,12 @@ def _json(body: dict[str, Any], status: int) -> Response:
     return response
 
 
-def run_idempotently(body: dict[str, Any], action: Callable[[], Any], schema: Schema) -> Any:
-    """Run `action` once per Idempotency-Key: replay the stored 201, refuse another body (422), or a
-    request still running (409); a refusal frees the key, so that the caller may retry with it."""
+def run_idempotently(
+    body: dict[str, Any], action: Callable[[], Any], schema: Schema, status: int = 201
+) -> Any:
+    """Run `action` once per Idempotency-Key: replay the stored answer (`status`: 201 for what it creates,
+    200 for a change of state), refuse another body (422), or a request still running (409); a refusal
+    frees the key, so that the caller may retry with it."""
     context = service_context()
     claimed = idempotency.claim(
         unit_of_work,
@@ -59,8 +62,8 @@ def run_idempotently(body: dict[str, Any], action: Callable[[], Any], schema: Sc
         idempotency.release(unit_of_work, claimed)
         raise
     answer: dict[str, Any] = schema.dump(result)
-    idempotency.complete(unit_of_work, claimed, 201, answer)
-    return _json(answer, 201)
+    idempotency.complete(unit_of_work, claimed, status, answer)
+    return _json(answer, status)
 
 
 def requires_idempotency_key(view: F) -> F:

@@ -1,22 +1,27 @@
 """`/api/v1/payments` and `/api/v1/recoveries`: what was paid and what is claimed back, every convention's,
-the lists finance officers work from (each exports as CSV or XLSX)."""
+the lists finance officers work from (each exports as CSV or XLSX); a recovery recorded received, or
+offset against a later tranche (decision 0031)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from cnum_shared.core.exports import Kind, column
-from cnum_shared.core.wire import money_field
+from cnum_shared.core.wire import legal_date, money_field
 from cnum_shared.framework.auth import READERS, Role
 from cnum_shared.framework.exports import EXPORT_DOC, ExportQuerySchema, export_response
-from cnum_shared.framework.web import MAX_PAGE_SIZE, PAGE_SIZE, Blueprint, service_context
+from cnum_shared.framework.web import MAX_PAGE_SIZE, PAGE_SIZE, Blueprint, current_principal, service_context
+from payments.api.balances import RecoverySchema
 from payments.api.context import unit_of_work
+from payments.api.idempotent import IDEMPOTENCY_KEY_HEADER, requires_idempotency_key, run_idempotently
 from payments.domain.clawback import RECOVERIES, RECOVERY_KIND_LABELS, RecoveryKind, RecoveryStatus
 from payments.domain.payments import PAYMENTS, PaymentStatus
-from payments.service_layer import queries
+from payments.service_layer import queries, recoveries
+from payments.service_layer.commands import OffsetRecovery, ReceiveRecovery
 
 blp = Blueprint("ledger", __name__, url_prefix="", description="Paiements et reversements")
 
@@ -127,6 +132,9 @@ class RecoveryRowSchema(Schema):
         allow_none=True,
         metadata={"description": "à reverser avant le (émis + délai de reversement de la convention)"},
     )
+    offset_tranche_id = fields.UUID(
+        allow_none=True, metadata={"description": "compensé : la tranche versée nette de ce reversement"}
+    )
     created_at = fields.AwareDateTime()
 
 
@@ -165,6 +173,7 @@ RECOVERY_COLUMNS = (
     column("N° d'avenant", "amendment_number", Kind.INTEGER),
     column("Date limite de remplacement", "refill_deadline", Kind.DATE),
     column("À reverser avant le", "pay_by", Kind.DATE),
+    column("Compensé sur la tranche", "offset_tranche_id", width=38),
     column("Créé le", "created_at", Kind.DATETIME),
     column("Contrat", "contract_id", width=38),
     column("Identifiant", "id", width=38),
@@ -203,3 +212,63 @@ class RecoveriesExport(MethodView):
         return export_response(
             "reversements", RECOVERY_COLUMNS, rows, query["format"], service_context().today()
         )
+
+
+class ReceiptSchema(Schema):
+    received_on = legal_date(required=True, metadata={"description": "jour où le virement a été reçu"})
+    note = fields.String(load_default=None, validate=validate.Length(max=500))
+
+
+class OffsetSchema(Schema):
+    tranche_id = fields.UUID(
+        required=True,
+        metadata={"description": "tranche de la même structure, encore à payer, versée nette du reversement"},
+    )
+
+
+@blp.route("/recoveries/<uuid:recovery_id>/receive")
+class ReceiveRecoveryView(MethodView):
+    @blp.roles(Role.FINANCE)
+    @requires_idempotency_key
+    @blp.arguments(ReceiptSchema)
+    @blp.response(200, RecoverySchema)
+    @blp.alt_response(409, description="Le reversement n'est pas émis")
+    @blp.doc(parameters=[IDEMPOTENCY_KEY_HEADER])
+    def post(self, body: dict[str, Any], recovery_id: uuid.UUID) -> Any:
+        """Record an issued recovery as received (the structure's transfer reached the agency's account),
+        once whatever the retries (Idempotency-Key)."""
+        command = ReceiveRecovery(
+            recovery_id=recovery_id,
+            received_on=body["received_on"],
+            by=current_principal().sub,
+            today=service_context().today(),
+            note=body["note"],
+        )
+
+        def receive_once() -> Any:
+            with unit_of_work() as uow:
+                return recoveries.record_receipt(uow, command)
+
+        return run_idempotently(body, receive_once, RecoverySchema(), status=200)
+
+
+@blp.route("/recoveries/<uuid:recovery_id>/offset")
+class OffsetRecoveryView(MethodView):
+    @blp.roles(Role.FINANCE)
+    @requires_idempotency_key
+    @blp.arguments(OffsetSchema)
+    @blp.response(200, RecoverySchema)
+    @blp.alt_response(409, description="Refusée : reversement non émis, tranche réglée, trop petite…")
+    @blp.doc(parameters=[IDEMPOTENCY_KEY_HEADER])
+    def post(self, body: dict[str, Any], recovery_id: uuid.UUID) -> Any:
+        """Offset an issued recovery against a tranche of the same structure not yet paid: the tranche is
+        then transferred net of it (its payment still settles the whole tranche)."""
+        command = OffsetRecovery(
+            recovery_id=recovery_id, tranche_id=body["tranche_id"], by=current_principal().sub
+        )
+
+        def offset_once() -> Any:
+            with unit_of_work() as uow:
+                return recoveries.offset_recovery(uow, command)
+
+        return run_idempotently(body, offset_once, RecoverySchema(), status=200)

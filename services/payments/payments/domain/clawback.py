@@ -17,7 +17,7 @@ from enum import StrEnum
 from cnum_shared.core.dates import months_started
 from cnum_shared.core.legal import FundingPeriod
 from cnum_shared.core.money import quantize_cents
-from cnum_shared.core.state_machine import StateMachine
+from cnum_shared.core.state_machine import StateMachine, TransitionRefused
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,29 @@ class RecoveryEvent(StrEnum):
     #: The structure's transfer reached the agency's account: read on the bank's statement (decision 0027)
     #: or recorded by a finance officer (decision 0031).
     RECEIVE = "receive"
+    #: Withheld from a later tranche of the structure, paid net of it (decision 0031).
+    OFFSET = "offset"
+    #: That tranche was cancelled (or reduced below what it withholds) before it was paid: due again.
+    RELEASE_OFFSET = "release_offset"
+
+
+_RECOVERY_LABELS = {
+    RecoveryStatus.PROVISIONAL: "provisoire",
+    RecoveryStatus.ISSUED: "émis",
+    RecoveryStatus.RECEIVED: "reçu",
+    RecoveryStatus.OFFSET: "compensé",
+    RecoveryStatus.CANCELLED: "annulé",
+}
+
+
+def _recovery_refusal(current: RecoveryStatus, event: RecoveryEvent) -> TransitionRefused:
+    label = _RECOVERY_LABELS[current]
+    if event in (RecoveryEvent.RECEIVE, RecoveryEvent.OFFSET):
+        return TransitionRefused(
+            "not_issued",
+            f"Ce reversement est {label} : seul un reversement émis peut être reçu ou compensé.",
+        )
+    return TransitionRefused("invalid_transition", f"Action impossible sur un reversement {label}.")
 
 
 RECOVERIES: StateMachine[RecoveryStatus, RecoveryEvent] = StateMachine(
@@ -125,14 +148,11 @@ RECOVERIES: StateMachine[RecoveryStatus, RecoveryEvent] = StateMachine(
         (RecoveryStatus.PROVISIONAL, RecoveryEvent.CANCEL_ON_REFILL): RecoveryStatus.CANCELLED,
         (RecoveryStatus.PROVISIONAL, RecoveryEvent.ISSUE): RecoveryStatus.ISSUED,
         (RecoveryStatus.ISSUED, RecoveryEvent.RECEIVE): RecoveryStatus.RECEIVED,
+        (RecoveryStatus.ISSUED, RecoveryEvent.OFFSET): RecoveryStatus.OFFSET,
+        (RecoveryStatus.OFFSET, RecoveryEvent.RELEASE_OFFSET): RecoveryStatus.ISSUED,
     },
-    labels={
-        RecoveryStatus.PROVISIONAL: "provisoire",
-        RecoveryStatus.ISSUED: "émis",
-        RecoveryStatus.RECEIVED: "reçu",
-        RecoveryStatus.OFFSET: "compensé",
-        RecoveryStatus.CANCELLED: "annulé",
-    },
+    labels=_RECOVERY_LABELS,
+    refusal=_recovery_refusal,
 )
 #: Recoveries that still count (a cancelled one was undone).
 LIVE_RECOVERIES = frozenset(

@@ -26,6 +26,17 @@ class PaymentRunNotFound(NotFound):
     default_message = "Ordre de virement introuvable."
 
 
+class RecoveryNotFound(NotFound):
+    default_message = "Reversement introuvable."
+
+
+class OffsetRefused(Conflict):
+    """A recovery that cannot be withheld from that tranche (a 409, in French)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message, code=code, errors={"reasons": [{"code": code, "message": message}]})
+
+
 class BankFileNotFound(NotFound):
     default_message = "Relevé bancaire introuvable."
 

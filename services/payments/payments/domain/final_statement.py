@@ -10,12 +10,14 @@ that month once. A post never filled earns nothing.
     granted  = the convention's total as last amended;
     earned   = Σ posts' earnings (never more than granted);
     paid     = payments `paid` (instalments and supplementary lines; a payment the bank returned does
-               not count) − recoveries `received` or `offset` (money that came back);
+               not count) − recoveries `received`, or `offset` against a tranche now paid (money that
+               came back; decision 0031);
     balance  = earned − paid: « reste à payer » when positive, « à reverser » when negative.
 
 What is already under way is not settled twice: the lines approved or booked by the closing and not yet
-paid (`in_payment`) and the recoveries claimed and not yet received (`claimed`: `provisional` or
-`issued`). What closing the convention settles is `balance − in_payment + claimed`. Decision 0030.
+paid (`in_payment`) and the recoveries claimed and not yet received (`claimed`: `provisional`,
+`issued`, or `offset` against a tranche not yet paid). What closing the convention settles is
+`balance − in_payment + claimed`. Decision 0030.
 """
 
 from __future__ import annotations

@@ -19,6 +19,23 @@ class IssueRecoveries:
 
 
 @dataclass(frozen=True)
+class ReceiveRecovery:
+    recovery_id: uuid.UUID
+    received_on: date
+    by: str
+    #: The day of the request: a receipt is never dated after it.
+    today: date
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class OffsetRecovery:
+    recovery_id: uuid.UUID
+    tranche_id: uuid.UUID
+    by: str
+
+
+@dataclass(frozen=True)
 class ApproveTranche:
     tranche_id: uuid.UUID
     approver: str

@@ -24,7 +24,7 @@ from payments.domain.tranches import (
     TrancheKind,
     TrancheStatus,
 )
-from payments.service_layer import clawback, final_statements, regularisations, smic_checks
+from payments.service_layer import clawback, final_statements, recoveries, regularisations, smic_checks
 from payments.service_layer.tranches import move
 from payments.service_layer.unit_of_work import PaymentsUnitOfWork
 
@@ -200,7 +200,9 @@ def end_convention(uow: PaymentsUnitOfWork, event: Envelope) -> None:
     label = "résiliée" if terminated else "clôturée"
     for tranche in uow.tranches.of_convention(convention.convention_id):
         if tranche.status in UNPAID:
-            move(uow, tranche, TrancheEvent.CANCEL, PRODUCER, f"convention {label} : {data['reason']}")
+            why = f"convention {label} : {data['reason']}"
+            recoveries.release_offsets(uow, tranche, PRODUCER, why)
+            move(uow, tranche, TrancheEvent.CANCEL, PRODUCER, why)
     if not terminated:
         final_statements.settle(uow, convention, data["on"], PRODUCER)
 

@@ -25,8 +25,8 @@ from payments.service_layer.clawback import funded_periods
 from payments.service_layer.tranches import add_payable_line
 from payments.service_layer.unit_of_work import PaymentsUnitOfWork
 
-#: Recoveries whose money came back to the agency: they reduce what was paid.
-RETURNED = frozenset({RecoveryStatus.RECEIVED, RecoveryStatus.OFFSET})
+#: Recoveries claimed back: provisional or issued, or offset against a tranche not yet paid.
+CLAIMED = RECOVERABLE | {RecoveryStatus.OFFSET}
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,7 @@ def statement(uow: PaymentsUnitOfWork, convention: ConventionCopy, as_of: date) 
         Occupation(contract.contract_id, contract.start_date, contract.ended_on or contract.end_date)
         for contract in uow.contracts.of_convention(convention.convention_id)
     ]
+    back = _came_back(uow, recoveries, lines)
     return final_statement(
         convention_start=convention.start_date,
         convention_end=convention.end_date,
@@ -63,12 +64,36 @@ def statement(uow: PaymentsUnitOfWork, convention: ConventionCopy, as_of: date) 
         periods=funded_periods(convention),
         granted=convention.total_amount,
         paid_out=uow.payments.paid_total(convention.convention_id),
-        received_back=sum((r.amount for r in recoveries if r.status in RETURNED), Decimal("0.00")),
+        received_back=sum((r.amount for r in recoveries if r.id in back), Decimal("0.00")),
         in_payment=in_payment,
-        claimed=sum((r.amount for r in recoveries if r.status in RECOVERABLE), Decimal("0.00")),
+        claimed=sum(
+            (r.amount for r in recoveries if r.status in CLAIMED and r.id not in back), Decimal("0.00")
+        ),
         occupations=occupations,
         as_of=as_of,
     )
+
+
+def _came_back(uow: PaymentsUnitOfWork, recoveries: list[Recovery], lines: list[Tranche]) -> set[uuid.UUID]:
+    """The recoveries whose money came back: received, or offset against a tranche now paid (withheld
+    from its transfer). An offset whose tranche is not paid yet is still claimed (decision 0031)."""
+    paid = {line.id for line in lines if line.status == TrancheStatus.PAID}
+    # An offset may be against a tranche of another convention of the structure.
+    elsewhere = [
+        r.offset_tranche_id
+        for r in recoveries
+        if r.status == RecoveryStatus.OFFSET
+        and r.offset_tranche_id is not None
+        and r.offset_tranche_id not in paid
+    ]
+    if elsewhere:
+        paid |= {line.id for line in uow.tranches.many(elsewhere) if line.status == TrancheStatus.PAID}
+    return {
+        r.id
+        for r in recoveries
+        if r.status == RecoveryStatus.RECEIVED
+        or (r.status == RecoveryStatus.OFFSET and r.offset_tranche_id in paid)
+    }
 
 
 def settlements(uow: PaymentsUnitOfWork, convention_id: uuid.UUID) -> list[Settlement]:

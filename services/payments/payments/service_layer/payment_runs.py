@@ -1,6 +1,7 @@
 """Payment runs: approved tranches gathered into one SEPA credit-transfer file for the bank.
 
-`draft → exported → confirmed | cancelled`. The run is built from tranches that pass every gate; the
+`draft → exported → confirmed | cancelled`. The run is built from tranches that pass every gate, each
+transferred net of the recoveries offset against it (its payment still settles the whole tranche); the
 export writes pain.001.001.03 once (downloading it again gives the same file); a second officer confirms
 that the bank executed it, which pays each tranche; a line the bank rejects returns its payment (kept,
 `returned`) and its tranche to `approved`, to be paid again.
@@ -29,6 +30,7 @@ from payments.domain.payments import (
 )
 from payments.domain.tranches import TrancheConflict, TrancheEvent
 from payments.domain.transfers import CreditTransfer, InvalidTransfers
+from payments.service_layer import recoveries
 from payments.service_layer.commands import (
     CancelPaymentRun,
     ConfirmPaymentRun,
@@ -70,6 +72,8 @@ def create_run(uow: PaymentsUnitOfWork, command: CreatePaymentRun) -> PaymentRun
     lines: list[PaymentRunLine] = []
     transfers: list[CreditTransfer] = []
     run_id = uuid.uuid4()
+    # A tranche is transferred net of the recoveries offset against it (decision 0031).
+    withheld = recoveries.withheld(uow, [tranche.id for tranche in tranches])
     for tranche in tranches:
         reasons = [reason.message for reason in payment_gates(uow, tranche, command.today)]
         if reasons:
@@ -84,7 +88,7 @@ def create_run(uow: PaymentsUnitOfWork, command: CreatePaymentRun) -> PaymentRun
                 creditor_name=creditor.name,
                 creditor_iban=creditor.iban,
                 creditor_bic=creditor.bic,
-                amount=tranche.amount,
+                amount=tranche.amount - withheld.get(tranche.id, Decimal(0)),
                 remittance=f"Conseiller numerique tranche {tranche.number}",
             )
         )
@@ -93,7 +97,7 @@ def create_run(uow: PaymentsUnitOfWork, command: CreatePaymentRun) -> PaymentRun
                 id=uuid.uuid4(),
                 payment_run_id=run_id,
                 tranche_id=tranche.id,
-                amount=tranche.amount,
+                amount=tranche.amount - withheld.get(tranche.id, Decimal(0)),
                 creditor_name=creditor.name,
                 creditor_iban=creditor.iban,
                 creditor_bic=creditor.bic,
@@ -220,11 +224,12 @@ def pay_run(uow: PaymentsUnitOfWork, run: PaymentRun, confirmed_by: str, paid_on
             f"ordre de virement {run.message_id}",
             changes,
         )
+        # The payment settles the whole tranche; the line's transfer is net of what it withholds.
         uow.payments.add(
             Payment(
                 id=uuid.uuid4(),
                 tranche_id=tranche.id,
-                amount=line.amount,
+                amount=tranche.amount,
                 paid_on=paid_on,
                 reference=line.end_to_end_id,
                 approved_by=tranche.approved_by or "",

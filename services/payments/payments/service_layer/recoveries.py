@@ -1,23 +1,35 @@
-"""Recoveries that become due: `issued`, with the day they are to be paid back by, announced by
-`recovery.issued` (the order's figures: conventions draws the order up, compliance e-mails it).
+"""Recoveries once due: `issued` with the day they are to be paid back by, announced by `recovery.issued`
+(the order's figures: conventions draws the order up, compliance e-mails it); then `received` (the money
+reached the agency's account) or `offset` (withheld from a later tranche of the structure). Decision 0031.
 
 A regularisation and a final statement's recovery are issued as they are booked; a post that ended is
 issued by the `issue_recoveries` job once its refill deadline has passed without a refill (DESIGN §4: a
-refill before the deadline cancels it). Decision 0031.
+refill before the deadline cancels it).
+
+The books of an offset: the tranche's payment keeps the tranche's whole amount (what the tranche settles,
+what `tranche.paid` states), the transfer to the structure is that amount less what it withholds
+(`transfer_amount`), and the recovery counts as money back once that tranche is paid.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from cnum_shared.core import legal
+from cnum_shared.core.errors import Invalid
+from cnum_shared.core.money import format_eur_fr
+from cnum_shared.core.state_machine import Transition
 from cnum_shared.framework.db import utcnow
-from payments.adapters.orm import ConventionCopy, Recovery
+from payments.adapters.orm import ConventionCopy, Recovery, Tranche
 from payments.domain.bank_returns import recovery_reference
 from payments.domain.clawback import RECOVERIES, RecoveryEvent
-from payments.service_layer.commands import IssueRecoveries
+from payments.domain.errors import OffsetRefused, RecoveryNotFound
+from payments.domain.tranches import TRANCHES, TrancheStatus
+from payments.service_layer.commands import IssueRecoveries, OffsetRecovery, ReceiveRecovery
 from payments.service_layer.unit_of_work import PaymentsUnitOfWork
 
 #: Who issues a recovery whose refill deadline passed.
@@ -89,3 +101,128 @@ def issue_recoveries(uow: PaymentsUnitOfWork, command: IssueRecoveries) -> int:
         announce_issued(uow, recovery, convention, command.as_of)
     uow.commit()
     return len(recoveries)
+
+
+def get_recovery(uow: PaymentsUnitOfWork, recovery_id: uuid.UUID, *, for_update: bool = False) -> Recovery:
+    recovery = uow.recoveries.get(recovery_id, for_update=for_update)
+    if recovery is None:
+        raise RecoveryNotFound()
+    return recovery
+
+
+def receive(uow: PaymentsUnitOfWork, recovery: Recovery, by: str, reason: str) -> None:
+    """`issued → received`, with its history row (TransitionRefused, a 409, from any other state);
+    nothing committed. Shared by the officer's record (`record_receipt`) and the bank's statement."""
+    RECOVERIES.apply(recovery, RecoveryEvent.RECEIVE, actor=by, reason=reason, at=utcnow(), log=uow.history)
+
+
+def record_receipt(uow: PaymentsUnitOfWork, command: ReceiveRecovery) -> Recovery:
+    """A finance officer records that the structure's transfer reached the agency's account."""
+    recovery = get_recovery(uow, command.recovery_id, for_update=True)
+    if command.received_on > command.today:
+        raise Invalid(
+            "La date de réception ne peut pas être postérieure à aujourd'hui.",
+            errors={"received_on": ["Date future."]},
+        )
+    reason = f"reçu le {command.received_on.isoformat()} (enregistré par un agent)"
+    if command.note:
+        reason = f"{reason} : {command.note}"
+    receive(uow, recovery, command.by, reason)
+    uow.commit()
+    return recovery
+
+
+def withheld(uow: PaymentsUnitOfWork, tranche_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Decimal]:
+    """What the recoveries offset against each tranche withhold from its transfer (tranche id → sum)."""
+    found: dict[uuid.UUID, Decimal] = {}
+    for recovery in uow.recoveries.offset_against(tranche_ids):
+        assert recovery.offset_tranche_id is not None
+        found[recovery.offset_tranche_id] = (
+            found.get(recovery.offset_tranche_id, Decimal(0)) + recovery.amount
+        )
+    return found
+
+
+def transfer_amount(uow: PaymentsUnitOfWork, tranche: Tranche) -> Decimal:
+    """What is transferred to the structure for the tranche: its amount less what it withholds."""
+    return tranche.amount - withheld(uow, [tranche.id]).get(tranche.id, Decimal(0))
+
+
+def offset_recovery(uow: PaymentsUnitOfWork, command: OffsetRecovery) -> Recovery:
+    """`issued → offset`: the recovery is withheld from a tranche of the same structure not yet paid (nor
+    in a payment run under way), which is then paid net of it; the transfer must stay above zero."""
+    recovery = get_recovery(uow, command.recovery_id, for_update=True)
+    RECOVERIES.next(recovery.status, RecoveryEvent.OFFSET)  # 409 unless issued
+    tranche = uow.tranches.get(command.tranche_id, for_update=True)
+    if tranche is None:
+        raise Invalid("Tranche inconnue.", errors={"tranche_id": ["Tranche inconnue des paiements."]})
+    if tranche.structure_id != recovery.structure_id:
+        raise OffsetRefused(
+            "other_structure",
+            "Cette tranche est due à une autre structure : un reversement ne se compense qu'avec une "
+            "tranche de la structure qui le doit.",
+        )
+    if tranche.status in (TrancheStatus.PAID, TrancheStatus.CANCELLED):
+        raise OffsetRefused(
+            "tranche_settled",
+            f"La tranche n° {tranche.number} est {TRANCHES.label(tranche.status)} : un reversement ne se "
+            "compense qu'avec une tranche encore à payer.",
+        )
+    if uow.payment_runs.holding(tranche.id) is not None:
+        raise OffsetRefused(
+            "in_payment_run",
+            "La tranche fait partie d'un ordre de virement en cours : annulez-le ou attendez qu'il soit "
+            "exécuté.",
+        )
+    left = transfer_amount(uow, tranche)
+    if recovery.amount >= left:
+        raise OffsetRefused(
+            "offset_too_large",
+            f"Le reversement ({format_eur_fr(recovery.amount)}) n'est pas inférieur à ce qui reste à virer "
+            f"sur la tranche n° {tranche.number} ({format_eur_fr(left)}) : le virement doit rester positif.",
+        )
+    net = left - recovery.amount
+    now = utcnow()
+    RECOVERIES.apply(
+        recovery,
+        RecoveryEvent.OFFSET,
+        actor=command.by,
+        reason=f"compensé sur la tranche n° {tranche.number} (virement de {format_eur_fr(net)})",
+        at=now,
+        log=uow.history,
+    )
+    recovery.offset_tranche_id = tranche.id
+    # The tranche keeps its amount and state; its history says what its transfer will be.
+    uow.history.record(
+        Transition(
+            machine=TRANCHES.name,
+            entity_id=tranche.id,
+            from_status=tranche.status.value,
+            to_status=tranche.status.value,
+            event="offset",
+            actor=command.by,
+            reason=f"reversement de {format_eur_fr(recovery.amount)} retenu : virement de "
+            f"{format_eur_fr(net)} au lieu de {format_eur_fr(tranche.amount)}",
+            at=now,
+        )
+    )
+    uow.commit()
+    return recovery
+
+
+def release_offsets(uow: PaymentsUnitOfWork, tranche: Tranche, actor: str, reason: str) -> int:
+    """The tranche will not be paid as it stood (cancelled, or reduced to what it withholds or less):
+    the recoveries offset against it are due again (`offset → issued`); nothing committed."""
+    released = uow.recoveries.offset_against([tranche.id])
+    now = utcnow()
+    for recovery in released:
+        RECOVERIES.apply(
+            recovery,
+            RecoveryEvent.RELEASE_OFFSET,
+            actor=actor,
+            reason=f"compensation sur la tranche n° {tranche.number} levée : {reason}",
+            at=now,
+            log=uow.history,
+        )
+        recovery.offset_tranche_id = None
+    return len(released)

@@ -76,6 +76,7 @@ def apply_schedule(
                 )
                 tranche.amount = amount
                 tranche.updated_at = utcnow()
+                _release_uncovered(uow, tranche, actor, label)
             continue
         supplements = [
             line
@@ -138,6 +139,7 @@ def apply_schedule(
                 f"{label} : montant {format_eur_fr(line.amount)} → {format_eur_fr(line.amount - taken)}",
             )
             line.amount -= taken
+            _release_uncovered(uow, line, actor, label)
             if line.amount == 0:
                 move(uow, line, TrancheEvent.CANCEL, actor, f"{label} : complément sans objet")
         if to_reduce > 0:
@@ -220,6 +222,15 @@ def _recovery(
     uow.recoveries.add(recovery)
     # Due from the avenant's signature: its order counts the repayment delay from that day.
     recoveries.announce_issued(uow, recovery, convention, signed_on)
+
+
+def _release_uncovered(uow: PaymentsUnitOfWork, tranche: Tranche, actor: str, label: str) -> None:
+    """A tranche reduced to what its offset recoveries withhold, or less: they are due again (its transfer
+    must stay above zero, decision 0031)."""
+    if recoveries.transfer_amount(uow, tranche) <= 0:
+        recoveries.release_offsets(
+            uow, tranche, actor, f"{label} : montant ramené à {format_eur_fr(tranche.amount)}"
+        )
 
 
 def _flag(uow: PaymentsUnitOfWork, tranche: Tranche, actor: str, reason: str) -> None:

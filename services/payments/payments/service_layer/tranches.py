@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from cnum_shared.core import legal
+from cnum_shared.core.money import format_eur_fr
 from cnum_shared.core.state_machine import TransitionLog
 from cnum_shared.framework.db import utcnow
 from payments.adapters.orm import Payment, Tranche
@@ -16,7 +17,7 @@ from payments.domain.gates import BlockingReason, ContractPay, OverdueObligation
 from payments.domain.gates import Hold as HoldFact
 from payments.domain.payments import PaymentStatus
 from payments.domain.tranches import TRANCHES, TrancheConflict, TrancheEvent, TrancheKind, TrancheStatus
-from payments.service_layer import smic_checks
+from payments.service_layer import recoveries, smic_checks
 from payments.service_layer.commands import ApproveTranche, MarkDue, PayTranche
 from payments.service_layer.unit_of_work import PaymentsUnitOfWork
 
@@ -178,13 +179,13 @@ def pay_tranche(uow: PaymentsUnitOfWork, command: PayTranche) -> Payment:
         raise FourEyes("L'agent qui a approuvé la tranche ne peut pas la payer (double contrôle).")
     if uow.payment_runs.holding(tranche.id) is not None:
         raise TrancheConflict("in_payment_run", "La tranche fait partie d'un ordre de virement en cours.")
-    move(
-        uow,
-        tranche,
-        TrancheEvent.PAY,
-        command.payer,
-        f"payée le {command.paid_on.isoformat()} ({command.reference})",
-    )
+    reason = f"payée le {command.paid_on.isoformat()} ({command.reference})"
+    net = recoveries.transfer_amount(uow, tranche)
+    if net != tranche.amount:
+        # The payment settles the whole tranche; the transfer is net of the recoveries offset against it.
+        withheld = format_eur_fr(tranche.amount - net)
+        reason = f"{reason} : virement de {format_eur_fr(net)}, reversement retenu {withheld}"
+    move(uow, tranche, TrancheEvent.PAY, command.payer, reason)
     reasons = payment_gates(uow, tranche, command.today)
     if reasons:
         uow.rollback()

@@ -336,6 +336,14 @@ class FakeRecoveries:
             if r.status == RecoveryStatus.PROVISIONAL and r.refill_deadline < as_of and r.amount > 0
         ]
 
+    def offset_against(self, tranche_ids):
+        return [
+            r for r in self.rows if r.status == RecoveryStatus.OFFSET and r.offset_tranche_id in tranche_ids
+        ]
+
+    def get(self, recovery_id, *, for_update=False):
+        return next((r for r in self.rows if r.id == recovery_id), None)
+
     def regularised_total(self, convention_id, statuses, tranche_number=None):
         statuses = set(statuses)
         return sum(
