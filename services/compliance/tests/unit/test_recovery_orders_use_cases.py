@@ -195,3 +195,32 @@ def test_an_order_and_the_digest_of_the_same_day_are_both_kept():
 
     assert alerts.create_digests(uow, CreateDigests(date(2026, 1, 10))) == 1
     assert sorted(a.kind.value for a in uow.alerts.rows.values()) == ["digest", "recovery_order"]
+
+
+def test_a_posts_order_tells_its_months_and_periods():
+    uow = FakeUnitOfWork()
+    # A post occupied 5 months of its first period at 2 083,33 a month: 10 416,65 earned of 20 000,00
+    # paid for it; 20 000,00 − 10 416,65 = 9 583,35 to repay.
+    record_recovery_issued(
+        uow,
+        issued(
+            kind="post_ended",
+            amount=Decimal("9583.35"),
+            computation=[{"period": 1, "months": 5, "monthly_rate": "2083.33", "earned": "10416.65"}],
+            contract_id=uuid.uuid4(),
+            months_started=5,
+            earned=Decimal("10416.65"),
+            paid_per_post=Decimal("20000.00"),
+        ),
+    )
+
+    [mail] = alerts.alerts_to_send(uow, documents_base_url=BASE)
+
+    assert mail.context["reason"] == "fin de poste"
+    assert mail.context["computation"] == [
+        "Poste occupé 5 mois (chaque mois commencé compte)",
+        f"Période 1 : 5 mois × 2{NNBSP}083,33{NBSP}€ = 10{NNBSP}416,65{NBSP}€",
+        f"Subvention acquise pour le poste : 10{NNBSP}416,65{NBSP}€",
+        f"Déjà versé pour le poste : 20{NNBSP}000,00{NBSP}€",
+        f"Montant à reverser : 9{NNBSP}583,35{NBSP}€",
+    ]
