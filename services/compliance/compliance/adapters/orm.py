@@ -28,7 +28,7 @@ from cnum_shared.framework.audit_table import define_audit_table
 from cnum_shared.framework.db import MONEY, UtcDateTime, enum_type, new_metadata
 from cnum_shared.framework.events.tables import define_event_tables
 from cnum_shared.framework.status_history import define_status_changes_table
-from compliance.domain.alerts import AlertStatus
+from compliance.domain.alerts import AlertKind, AlertStatus
 from compliance.domain.obligations import ConventionStatus, ObligationStatus
 
 
@@ -240,15 +240,20 @@ class Standing(Base):
 
 
 class Alert(_NamedAfterItsStructure, Base):
-    """One digest e-mail to a structure for a day (at most one a day)."""
+    """One e-mail to a structure: its digest of a day (at most one a day), or the order of a recovery."""
 
     __tablename__ = "alerts"
     __table_args__ = (
-        UniqueConstraint("structure_id", "digest_date"),
+        UniqueConstraint("key"),
         CheckConstraint("status IN ('pending', 'sent')", name="status"),
+        CheckConstraint("kind IN ('digest', 'recovery_order')", name="kind"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    kind: Mapped[AlertKind] = mapped_column(enum_type(AlertKind, length=20))
+    #: What the e-mail is about (`alert_key`): `digest:<structure>:<day>`, `recovery_order:<recovery>`.
+    #: Unique: whatever the replays and the concurrent runs, the same thing is never mailed twice.
+    key: Mapped[str] = mapped_column(String(80))
     structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.structure_id"), index=True)
     #: The structure's name, read with the row (lists show people names, not ids); a change of the row
     #: does not change it, so a flush need not expire it.
@@ -256,6 +261,7 @@ class Alert(_NamedAfterItsStructure, Base):
         select(StructureContact.name).where(StructureContact.structure_id == structure_id).scalar_subquery(),
         expire_on_flush=False,
     )
+    #: The day of a digest; the day a recovery was issued, for its order.
     digest_date: Mapped[date]
     recipients: Mapped[list[str]] = mapped_column(JSON)
     cc: Mapped[list[str]] = mapped_column(JSON)
@@ -290,3 +296,38 @@ class AlertItem(Base):
     step: Mapped[str] = mapped_column(String(12))
     #: 0 for the steps the calendar brings; n for the officer's n-th `/escalate` of the obligation.
     officer_request: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+
+
+class RecoveryOrder(Base):
+    """A recovery payments issued, as its `recovery.issued` states it: what the order's e-mail says.
+
+    Payments computed every figure (decision 0014): they are stored as carried, never recomputed.
+    """
+
+    __tablename__ = "recovery_orders"
+    __table_args__ = (
+        UniqueConstraint("alert_id"),
+        CheckConstraint("kind IN ('post_ended', 'regularisation', 'final_statement')", name="kind"),
+    )
+
+    recovery_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    alert_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("alerts.id"))
+    convention_id: Mapped[uuid.UUID]
+    convention_reference: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[Decimal]
+    issued_on: Mapped[date]
+    pay_by: Mapped[date]
+    repayment_delay_days: Mapped[int]
+    #: What the structure writes on its transfer (CNR + 32 hex digits, decision 0027).
+    payment_reference: Mapped[str] = mapped_column(String(35))
+    account_name: Mapped[str] = mapped_column(String(70))
+    iban: Mapped[str] = mapped_column(String(34))
+    bic: Mapped[str | None] = mapped_column(String(11))
+    #: The recovery's computation as payments stores it (its shape depends on `kind`).
+    computation: Mapped[dict[str, object] | list[dict[str, object]] | None] = mapped_column(JSON)
+    contract_id: Mapped[uuid.UUID | None]
+    months_started: Mapped[int]
+    earned: Mapped[Decimal | None]
+    paid_per_post: Mapped[Decimal | None]
+    created_at: Mapped[datetime]

@@ -28,13 +28,14 @@ from compliance.adapters.orm import (
     Evidence,
     Obligation,
     ObligationHistory,
+    RecoveryOrder,
     Standing,
     StructureContact,
     TrainingExemption,
     TrainingRecord,
     status_changes_table,
 )
-from compliance.domain.alerts import AlertStatus
+from compliance.domain.alerts import AlertKind, AlertStatus
 from compliance.domain.errors import ConcurrentWrite
 from compliance.domain.obligations import OBLIGATIONS, PENDING, ObligationKind, ObligationStatus
 
@@ -451,8 +452,30 @@ class AlertRepository(_Repository):
         )
         return {row[0]: row[1] for row in rows}
 
+    def with_key(self, key: str) -> Alert | None:
+        return self.session.scalars(select(Alert).where(Alert.key == key)).one_or_none()
+
+    def add_order(self, order: RecoveryOrder) -> None:
+        self.session.add(order)
+
+    def order_of(self, alert_id: uuid.UUID) -> RecoveryOrder | None:
+        statement = select(RecoveryOrder).where(RecoveryOrder.alert_id == alert_id)
+        return self.session.scalars(statement).one_or_none()
+
+    def orders_of(self, alert_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, RecoveryOrder]:
+        """The recovery orders of these alerts, by alert."""
+        found = self.session.scalars(select(RecoveryOrder).where(RecoveryOrder.alert_id.in_(list(alert_ids))))
+        return {order.alert_id: order for order in found}
+
     def structures_told_on(self, digest_date: date) -> set[uuid.UUID]:
-        return set(self.session.scalars(select(Alert.structure_id).where(Alert.digest_date == digest_date)))
+        """The structures that have their digest of the day (an order of a recovery is not one)."""
+        return set(
+            self.session.scalars(
+                select(Alert.structure_id).where(
+                    Alert.digest_date == digest_date, Alert.kind == AlertKind.DIGEST.value
+                )
+            )
+        )
 
     def pending(self) -> list[Alert]:
         return list(

@@ -1,4 +1,4 @@
-"""The alert digests over HTTP: what was sent (or waits for SMTP) to whom."""
+"""The alerts over HTTP (digests and recovery orders): what was sent (or waits for SMTP) to whom."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ class Alerts(MethodView):
     @blp.response(200, AlertSchema(many=True))
     @blp.paginate(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
     def get(self, pagination_parameters: Any) -> Any:
-        """The digests sent (or waiting for SMTP), with their items, recipients and delivery status; a
-        structure sees its own."""
+        """The alerts sent (or waiting for SMTP): digests with their items, recovery orders with their
+        recovery; recipients and delivery status; a structure sees its own."""
         principal = current_principal()
         with unit_of_work(read_only=True) as uow:
             page = queries.alerts(
@@ -38,22 +38,33 @@ class Alerts(MethodView):
                 **{
                     column: getattr(view.alert, column)
                     for column in AlertSchema().fields
-                    if column != "items"
+                    if column not in _OF_THE_VIEW
                 },
+                "kind_label": view.kind_label,
                 "items": view.items,
+                "recovery": view.order,
             }
             for view in page.items
         ]
+
+
+#: The fields the view gives besides the alert's columns.
+_OF_THE_VIEW = ("kind_label", "items", "recovery")
 
 
 def _alert(attribute: str) -> Any:
     return lambda view: getattr(view.alert, attribute)
 
 
+def _order(attribute: str) -> Any:
+    return lambda view: getattr(view.order, attribute) if view.order is not None else None
+
+
 ALERT_COLUMNS = (
+    Column("Nature", lambda view: view.kind_label, width=24),
     Column("Structure", _alert("loaded_structure_name"), width=30),
     Column("Identifiant de la structure", _alert("structure_id"), width=38),
-    Column("Date du récapitulatif", _alert("digest_date"), Kind.DATE, width=12),
+    Column("Date", _alert("digest_date"), Kind.DATE, width=12),
     Column("Objet", _alert("subject"), width=40),
     Column("Destinataires", _alert("recipients"), width=30),
     Column("Copie", _alert("cc"), width=30),
@@ -62,6 +73,10 @@ ALERT_COLUMNS = (
     Column("Tentatives", _alert("attempts"), Kind.INTEGER),
     Column("Envoyé le", _alert("sent_at"), Kind.DATETIME, width=17),
     Column("Dernière erreur", _alert("last_error"), width=30),
+    Column("Convention", _order("convention_reference"), width=20),
+    Column("Montant à reverser", _order("amount"), Kind.AMOUNT),
+    Column("À reverser avant le", _order("pay_by"), Kind.DATE, width=12),
+    Column("Référence du virement", _order("payment_reference"), width=38),
     Column("Identifiant", _alert("id"), width=38),
 )
 
@@ -72,7 +87,7 @@ class AlertsExport(MethodView):
     @blp.arguments(ExportQuerySchema, location="query")
     @blp.doc(**EXPORT_DOC)
     def get(self, query: dict[str, Any]) -> Any:
-        """Every digest, as a CSV or XLSX file (French headers); a structure exports its own."""
+        """Every alert, as a CSV or XLSX file (French headers); a structure exports its own."""
         principal = current_principal()
         with unit_of_work(read_only=True) as uow:
             rows = queries.export_alerts(

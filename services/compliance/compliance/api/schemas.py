@@ -8,7 +8,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from cnum_shared.core.wire import legal_date
-from compliance.domain.alerts import AlertStep
+from compliance.domain.alerts import ALERT_KIND_LABELS, RECOVERY_REASONS, AlertKind, AlertStep
 from compliance.domain.obligations import ObligationKind, ObligationStatus
 from compliance.service_layer.activity_reports import CRA_COLUMNS
 from compliance.service_layer.training import QUALIFICATIONS, TRAINING_KINDS
@@ -166,12 +166,38 @@ class AlertItemSchema(Schema):
     )
 
 
+class AlertRecoverySchema(Schema):
+    """The recovery a recovery order tells about, as payments issued it."""
+
+    recovery_id = fields.UUID()
+    convention_id = fields.UUID()
+    convention_reference = fields.String()
+    kind = fields.String(metadata={"enum": list(RECOVERY_REASONS)})
+    reason = fields.Function(lambda order: RECOVERY_REASONS[order.kind], dump_only=True)
+    amount = fields.Decimal(places=2, as_string=True)
+    issued_on = fields.Date()
+    pay_by = fields.Date()
+    payment_reference = fields.String()
+
+
 class AlertSchema(Schema):
     id = fields.UUID()
+    kind = fields.String(
+        metadata={
+            "enum": [kind.value for kind in AlertKind],
+            "description": "digest (récapitulatif des obligations) ou recovery_order (ordre de reversement)",
+        }
+    )
+    kind_label = fields.String(
+        metadata={"description": "la nature de l'alerte : " + ", ".join(ALERT_KIND_LABELS.values())}
+    )
     structure_id = fields.UUID()
     structure_name = fields.Function(_loaded_structure_name, dump_only=True, allow_none=True)
-    digest_date = fields.Date()
+    digest_date = fields.Date(
+        metadata={"description": "le jour du récapitulatif ; d'un ordre de reversement, son émission"}
+    )
     items = fields.List(fields.Nested(AlertItemSchema))
+    recovery = fields.Nested(AlertRecoverySchema, allow_none=True)
     recipients = fields.List(fields.String())
     cc = fields.List(fields.String())
     subject = fields.String()

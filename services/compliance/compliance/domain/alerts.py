@@ -1,4 +1,8 @@
-"""Alert digests: pending until the SMTP server accepts them, then sent (never sent twice)."""
+"""Alerts: e-mails to a structure, pending until the SMTP server accepts them, then sent (never twice).
+
+Two kinds share the machinery: the daily digest of obligations, and the order to repay a recovery
+(ordre de reversement) that payments issued.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,31 @@ class AlertStatus(StrEnum):
 class AlertEvent(StrEnum):
     SEND = "send"  # the SMTP server accepted the message
     FAIL = "fail"  # it refused, or could not be reached: the digest waits for the next run
+
+
+class AlertKind(StrEnum):
+    """What an alert is: its template is named after it (templates/<kind>.txt.j2 and .html.j2)."""
+
+    DIGEST = "digest"
+    RECOVERY_ORDER = "recovery_order"
+
+
+ALERT_KIND_LABELS = {
+    AlertKind.DIGEST: "récapitulatif des obligations",
+    AlertKind.RECOVERY_ORDER: "ordre de reversement",
+}
+
+#: The recoveries payments issues (cnum_shared.core.wire.RECOVERY_KINDS), as the order names its reason.
+RECOVERY_REASONS = {
+    "post_ended": "fin de poste",
+    "regularisation": "avenant",
+    "final_statement": "décompte final",
+}
+
+
+def alert_key(kind: AlertKind, subject: str) -> str:
+    """What makes an alert unique: a structure's digest of a day, the order of one recovery."""
+    return f"{kind.value}:{subject}"
 
 
 class AlertStep(StrEnum):

@@ -13,7 +13,7 @@ from compliance.adapters.orm import event_tables
 from compliance.bootstrap import Adapters
 from compliance.config import ComplianceSettings
 from compliance.service_layer import alerts
-from compliance.service_layer.commands import CreateDigests, ScanObligations, SendDigest
+from compliance.service_layer.commands import CreateDigests, ScanObligations, SendAlert
 from compliance.service_layer.scan import scan_obligations
 from compliance.service_layer.unit_of_work import UnitOfWork
 
@@ -41,12 +41,12 @@ def _send_alerts(context: ServiceContext, as_of: date) -> str:
     with _unit_of_work(context) as uow:
         created = alerts.create_digests(uow, CreateDigests(as_of))
     with _unit_of_work(context, read_only=True) as uow:
-        digests = alerts.digests_to_send(uow)
+        mails = alerts.alerts_to_send(uow, documents_base_url=_settings(context.settings).documents_base_url)
     mailer = cast(Adapters, context.adapters).mailer
     sent = failed = 0
-    for digest in digests:
+    for mail in mails:
         with _unit_of_work(context) as uow:
-            if alerts.send_digest(uow, SendDigest(digest, context.clock.now()), mailer):
+            if alerts.send_alert(uow, SendAlert(mail, context.clock.now()), mailer):
                 sent += 1
             else:
                 failed += 1
@@ -74,9 +74,12 @@ JOBS: list[Job] = [
     Job(
         name="send_alerts",
         function=_send_alerts,
-        description="e-mail today's digests (one per structure) and retry those SMTP refused",
-        # A digest is made at most once a day per structure (unique in the database); running often only
-        # sends it sooner in the day, and retries what SMTP refused.
+        description=(
+            "e-mail today's digests (one per structure) and the recovery orders received, and retry those "
+            "SMTP refused"
+        ),
+        # A digest is made at most once a day per structure, an order once per recovery (unique in the
+        # database); running often only sends them sooner, and retries what SMTP refused.
         trigger=lambda settings: {
             "trigger": "interval",
             "minutes": _settings(settings).alert_interval_minutes,

@@ -1,5 +1,9 @@
-"""Alert digests: at most one e-mail per structure per day, each (obligation, step) told once, retried
-while SMTP is down and never sent twice once the server accepted it."""
+"""Alerts: e-mails to the structures, stored pending, retried while SMTP is down and never sent twice once
+the server accepted it (a unique key per alert, the same Message-ID on every attempt).
+
+Two kinds: the digest (at most one per structure per day, each (obligation, step) told once) and the order
+to repay a recovery (one per recovery, recorded by `recovery_orders`).
+"""
 
 from __future__ import annotations
 
@@ -11,13 +15,21 @@ from email.utils import make_msgid
 from typing import Any, Protocol
 
 from cnum_shared.core import legal
-from cnum_shared.core.money import format_date_fr, month_name_fr
+from cnum_shared.core.money import format_date_fr, format_eur_fr, month_name_fr
 from cnum_shared.framework.db import utcnow
-from compliance.adapters.orm import Alert, AlertItem, Obligation
-from compliance.domain.alerts import ALERTS, AlertEvent, AlertStatus, AlertStep
+from compliance.adapters.orm import Alert, AlertItem, Obligation, RecoveryOrder
+from compliance.domain.alerts import (
+    ALERTS,
+    RECOVERY_REASONS,
+    AlertEvent,
+    AlertKind,
+    AlertStatus,
+    AlertStep,
+    alert_key,
+)
 from compliance.domain.errors import ConcurrentWrite
 from compliance.domain.obligations import LABELS, ObligationKind, ObligationStatus, next_month
-from compliance.service_layer.commands import CreateDigests, Digest, SendDigest
+from compliance.service_layer.commands import AlertMail, CreateDigests, SendAlert
 from compliance.service_layer.unit_of_work import UnitOfWork
 
 ACTOR = "cnum (alertes)"
@@ -31,7 +43,7 @@ Step = tuple[str, int]
 
 
 class Mailer(Protocol):
-    """The digests' way out (the bootstrap's `SmtpMailer`; a list in the unit tests)."""
+    """The alerts' way out (the bootstrap's `SmtpMailer`; a list in the unit tests)."""
 
     @property
     def officer_email(self) -> str: ...
@@ -119,6 +131,38 @@ def steps_of(
     return steps
 
 
+def open_alert(
+    uow: UnitOfWork,
+    *,
+    kind: AlertKind,
+    about: str,
+    structure_id: uuid.UUID,
+    on: date,
+    recipients: list[str],
+    subject: str,
+) -> Alert:
+    """A new alert, pending (with its first history row); the caller adds it to its repository."""
+    alert_id = uuid.uuid4()
+    now = utcnow()
+    alert = Alert(
+        id=alert_id,
+        kind=kind,
+        key=alert_key(kind, about),
+        structure_id=structure_id,
+        digest_date=on,
+        recipients=recipients,
+        cc=[],
+        subject=subject,
+        attempts=0,
+        last_error=None,
+        message_id=message_id_for(alert_id),
+        sent_at=None,
+        created_at=now,
+    )
+    ALERTS.start(alert, AlertStatus.PENDING, actor=ACTOR, reason=subject, at=now, log=uow.history)
+    return alert
+
+
 def create_digests(uow: UnitOfWork, command: CreateDigests) -> int:
     """Today's digests: what is due soon or overdue and not yet told, grouped by structure."""
     as_of = command.as_of
@@ -142,33 +186,26 @@ def create_digests(uow: UnitOfWork, command: CreateDigests) -> int:
             contact = uow.structures.get(structure_id)
             if contact is None:
                 continue
-            alert_id = uuid.uuid4()
             # An obligation may be told twice today (overdue and escalation): count obligations, not
             # steps; late means overdue (a reminder about activity reports may come before its due date).
             overdue = len({o.id for o, _ in found if o.status == ObligationStatus.OVERDUE})
             subject = f"Conseiller numérique : {len({o.id for o, _ in found})} obligation(s) à traiter"
             subject += f", dont {overdue} en retard" if overdue else ""
-            now = utcnow()
-            alert = Alert(
-                id=alert_id,
+            alert = open_alert(
+                uow,
+                kind=AlertKind.DIGEST,
+                about=f"{structure_id}:{as_of.isoformat()}",
                 structure_id=structure_id,
-                digest_date=as_of,
+                on=as_of,
                 recipients=[contact.email],
-                cc=[],
                 subject=subject,
-                attempts=0,
-                last_error=None,
-                message_id=message_id_for(alert_id),
-                sent_at=None,
-                created_at=now,
             )
-            ALERTS.start(alert, AlertStatus.PENDING, actor=ACTOR, reason=subject, at=now, log=uow.history)
             uow.alerts.add(
                 alert,
                 [
                     AlertItem(
                         id=uuid.uuid4(),
-                        alert_id=alert_id,
+                        alert_id=alert.id,
                         obligation_id=obligation.id,
                         step=step,
                         officer_request=officer_request,
@@ -254,39 +291,121 @@ def _context(uow: UnitOfWork, alert: Alert) -> dict[str, Any]:
     }
 
 
-def digests_to_send(uow: UnitOfWork) -> list[Digest]:
-    """Every pending digest (today's and those SMTP refused before), ready to mail, the oldest first."""
-    digests = []
+def _order_context(uow: UnitOfWork, alert: Alert, documents_base_url: str) -> dict[str, Any]:
+    """What the order's templates show: the figures payments carried, in French."""
+    order = uow.alerts.order_of(alert.id)
+    assert order is not None
+    contact = uow.structures.get(alert.structure_id)
+    return {
+        "structure_name": contact.name if contact else "",
+        "convention_reference": order.convention_reference,
+        "reason": RECOVERY_REASONS[order.kind],
+        "amount": format_eur_fr(order.amount),
+        "issued_on": format_date_fr(order.issued_on),
+        "pay_by": format_date_fr(order.pay_by),
+        "repayment_delay_days": order.repayment_delay_days,
+        "computation": computation_lines(order),
+        "account_name": order.account_name,
+        "iban": _grouped(order.iban),
+        "bic": order.bic,
+        "payment_reference": order.payment_reference,
+        "document_url": (
+            f"{documents_base_url.rstrip('/')}/api/v1/recovery-orders/{order.recovery_id}/document?format=pdf"
+        ),
+    }
+
+
+def _grouped(iban: str) -> str:
+    """An IBAN in groups of four, as a person copies it (the paper format of ISO 13616)."""
+    compact = iban.replace(" ", "")
+    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+
+def _eur(value: object) -> str:
+    return format_eur_fr(Decimal(str(value)))
+
+
+def computation_lines(order: RecoveryOrder) -> list[str]:
+    """The computation of the recovery in a few French lines, from the figures payments carried (the
+    shape of `computation` depends on the recovery's kind, decision 0030)."""
+    figures = order.computation
+    if order.kind == "final_statement" and isinstance(figures, dict):
+        lines = [
+            f"Décompte final de la convention au {format_date_fr(date.fromisoformat(str(figures['as_of'])))}",
+            f"Subvention accordée : {_eur(figures['granted'])}",
+            f"Subvention acquise pour les mois de poste occupés : {_eur(figures['earned'])}",
+            f"Déjà versé : {_eur(figures['paid'])}",
+        ]
+        if Decimal(str(figures["in_payment"])):
+            lines.append(f"En cours de paiement : {_eur(figures['in_payment'])}")
+        if Decimal(str(figures["claimed"])):
+            lines.append(f"Reversements déjà demandés : {_eur(figures['claimed'])}")
+    elif order.kind == "regularisation" and isinstance(figures, dict):
+        settled = "versé" if figures.get("status") == "paid" else "approuvé"
+        lines = [
+            f"Tranche n° {figures['tranche']} ramenée par l'avenant à {_eur(figures['signed'])}",
+            f"Montant déjà {settled} pour cette tranche : {_eur(figures['already'])}",
+            f"Différence : {_eur(figures['difference'])}",
+        ]
+    elif order.kind == "post_ended" and isinstance(figures, list):
+        lines = [f"Poste occupé {order.months_started} mois (chaque mois commencé compte)"]
+        lines += [
+            f"Période {period['period']} : {period['months']} mois × {_eur(period['monthly_rate'])} "
+            f"= {_eur(period['earned'])}"
+            for period in figures
+        ]
+        if order.earned is not None:
+            lines.append(f"Subvention acquise pour le poste : {format_eur_fr(order.earned)}")
+        if order.paid_per_post is not None:
+            lines.append(f"Déjà versé pour le poste : {format_eur_fr(order.paid_per_post)}")
+    else:
+        lines = []
+    lines.append(f"Montant à reverser : {format_eur_fr(order.amount)}")
+    return lines
+
+
+def alerts_to_send(uow: UnitOfWork, *, documents_base_url: str) -> list[AlertMail]:
+    """Every pending alert (new ones and those SMTP refused before), ready to mail, the oldest first.
+
+    `documents_base_url`: where a structure reaches the conventions service's documents (an order's PDF).
+    """
+    mails = []
     for alert in uow.alerts.pending():
-        context = _context(uow, alert)
-        digests.append(
-            Digest(
+        if alert.kind == AlertKind.RECOVERY_ORDER:
+            context = _order_context(uow, alert, documents_base_url)
+            copy_officer = False
+        else:
+            context = _context(uow, alert)
+            copy_officer = bool(context["escalated"])
+        mails.append(
+            AlertMail(
                 alert_id=alert.id,
+                template=alert.kind.value,
                 subject=alert.subject,
                 recipients=tuple(alert.recipients),
                 message_id=alert.message_id,
                 context=context,
-                escalated=bool(context["escalated"]),
+                copy_officer=copy_officer,
             )
         )
-    return digests
+    return mails
 
 
-def send_digest(uow: UnitOfWork, command: SendDigest, mailer: Mailer) -> bool:
-    """Mail one digest, then record it sent or the server's refusal (it stays pending for the next run);
+def send_alert(uow: UnitOfWork, command: SendAlert, mailer: Mailer) -> bool:
+    """Mail one alert, then record it sent or the server's refusal (it stays pending for the next run);
     the mail goes before the transaction begins, so no lock is held while SMTP answers."""
-    digest = command.digest
-    cc = [mailer.officer_email] if digest.escalated else []
+    mail = command.mail
+    cc = [mailer.officer_email] if mail.copy_officer else []
     error = mailer.deliver(
-        template="digest",
-        context=dict(digest.context),
-        subject=digest.subject,
-        to=list(digest.recipients),
+        template=mail.template,
+        context=dict(mail.context),
+        subject=mail.subject,
+        to=list(mail.recipients),
         cc=cc,
-        message_id=digest.message_id,
+        message_id=mail.message_id,
         date=command.now,
     )
-    alert = uow.alerts.get(digest.alert_id)
+    alert = uow.alerts.get(mail.alert_id)
     assert alert is not None
     alert.attempts += 1
     now = utcnow()

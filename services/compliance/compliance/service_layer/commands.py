@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from compliance.domain.obligations import ObligationEvent
@@ -77,22 +78,57 @@ class CreateDigests:
 
 
 @dataclass(frozen=True)
-class Digest:
-    """A pending digest as it is mailed: its alert, its headers and what its templates show."""
+class AlertMail:
+    """A pending alert as it is mailed: its headers, its template and what the template shows."""
 
     alert_id: uuid.UUID
+    #: The template's name (templates/<template>.txt.j2 and .html.j2): the alert's kind.
+    template: str
     subject: str
     recipients: tuple[str, ...]
     message_id: str
     context: Mapping[str, Any]
     #: It tells an escalation: the compliance officer is copied.
-    escalated: bool
+    copy_officer: bool
 
 
 @dataclass(frozen=True)
-class SendDigest:
-    digest: Digest
+class SendAlert:
+    mail: AlertMail
     now: datetime
+
+
+# --- From payments' events --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Account:
+    name: str
+    iban: str
+    bic: str | None
+
+
+@dataclass(frozen=True)
+class RecordRecoveryIssued:
+    """`recovery.issued`: the order of a recovery, to e-mail to the structure (figures as carried)."""
+
+    recovery_id: uuid.UUID
+    convention_id: uuid.UUID
+    structure_id: uuid.UUID
+    structure_name: str
+    structure_email: str
+    occurred_at: datetime
+    convention_reference: str
+    kind: str
+    amount: Decimal
+    issued_on: date
+    pay_by: date
+    repayment_delay_days: int
+    payment_reference: str
+    pay_to: Account
+    computation: Any
+    contract_id: uuid.UUID | None
+    months_started: int
+    earned: Decimal | None
+    paid_per_post: Decimal | None
 
 
 # --- From conventions' events ------------------------------------------------------------------------------

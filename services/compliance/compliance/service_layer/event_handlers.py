@@ -1,5 +1,6 @@
-"""How compliance reacts to the events of the conventions service: each handler reads its event into a
-command and calls its use case, in the inbox's unit of work (the inbox commits, the handler never does)."""
+"""How compliance reacts to the events of the conventions service (and payments' `recovery.issued`): each
+handler reads its event into a command and calls its use case, in the inbox's unit of work (the inbox
+commits, the handler never does)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from collections.abc import Mapping
 
 from cnum_shared.core.wire import Envelope
 from cnum_shared.framework.events.inbox import EventHandler
-from compliance.service_layer import conventions
+from compliance.service_layer import conventions, recovery_orders
 from compliance.service_layer.commands import (
+    Account,
     Contact,
     RecordCandidatePresented,
     RecordCandidateSelected,
@@ -17,6 +19,7 @@ from compliance.service_layer.commands import (
     RecordConventionAmended,
     RecordConventionEnded,
     RecordConventionSigned,
+    RecordRecoveryIssued,
 )
 from compliance.service_layer.unit_of_work import UnitOfWork
 
@@ -130,6 +133,35 @@ def contract_ended(uow: UnitOfWork, event: Envelope) -> None:
     )
 
 
+def recovery_issued(uow: UnitOfWork, event: Envelope) -> None:
+    data = event.data
+    structure, account = data["structure"], data["pay_to"]
+    recovery_orders.record_recovery_issued(
+        uow,
+        RecordRecoveryIssued(
+            recovery_id=data["recovery_id"],
+            convention_id=data["convention_id"],
+            structure_id=data["structure_id"],
+            structure_name=structure["name"],
+            structure_email=structure["email"],
+            occurred_at=event.occurred_at,
+            convention_reference=data["convention_reference"],
+            kind=data["kind"],
+            amount=data["amount"],
+            issued_on=data["issued_on"],
+            pay_by=data["pay_by"],
+            repayment_delay_days=data["repayment_delay_days"],
+            payment_reference=data["payment_reference"],
+            pay_to=Account(name=account["name"], iban=account["iban"], bic=account["bic"]),
+            computation=data["computation"],
+            contract_id=data["contract_id"],
+            months_started=data["months_started"],
+            earned=data["earned"],
+            paid_per_post=data["paid_per_post"],
+        ),
+    )
+
+
 EVENT_HANDLERS: Mapping[str, EventHandler] = {
     "convention.signed": convention_signed,
     "convention.amended": convention_amended,
@@ -139,4 +171,5 @@ EVENT_HANDLERS: Mapping[str, EventHandler] = {
     "candidate.selected": candidate_selected,
     "contract.signed": contract_signed,
     "contract.ended": contract_ended,
+    "recovery.issued": recovery_issued,
 }

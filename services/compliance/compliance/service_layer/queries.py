@@ -14,8 +14,10 @@ from compliance.adapters.orm import (
     Evidence,
     Obligation,
     ObligationHistory,
+    RecoveryOrder,
     TrainingExemption,
 )
+from compliance.domain.alerts import ALERT_KIND_LABELS
 from compliance.service_layer.errors import (
     ContractNotFound,
     ExemptionNotFound,
@@ -120,21 +122,31 @@ def standing(uow: UnitOfWork, structure_id: uuid.UUID, today: date) -> dict[str,
 class AlertView:
     alert: Alert
     items: list[dict[str, Any]]
+    #: The recovery an order tells about (None for a digest).
+    order: RecoveryOrder | None = None
+
+    @property
+    def kind_label(self) -> str:
+        return ALERT_KIND_LABELS[self.alert.kind]
 
 
 def alerts(uow: UnitOfWork, *, structure_id: uuid.UUID | None, offset: int, limit: int) -> Page:
-    """The digests sent (or waiting for SMTP), the latest first, each with its items."""
+    """The alerts sent (or waiting for SMTP), the latest first: each digest with its items, each recovery
+    order with its recovery."""
     total, found = uow.alerts.page(structure_id, offset, limit)
+    ids = [alert.id for alert in found]
     by_alert: dict[uuid.UUID, list[dict[str, Any]]] = {}
-    for alert_id, obligation_id, step, officer_request in uow.alerts.items_of([alert.id for alert in found]):
+    for alert_id, obligation_id, step, officer_request in uow.alerts.items_of(ids):
         by_alert.setdefault(alert_id, []).append(
             {"obligation_id": obligation_id, "step": step, "officer_request": officer_request}
         )
-    return Page(total, [AlertView(alert, by_alert.get(alert.id, [])) for alert in found])
+    orders = uow.alerts.orders_of(ids)
+    views = [AlertView(alert, by_alert.get(alert.id, []), orders.get(alert.id)) for alert in found]
+    return Page(total, views)
 
 
 def export_alerts(uow: UnitOfWork, *, structure_id: uuid.UUID | None) -> list[AlertView]:
-    """Every digest (a structure's own when given), for an export (422 past `MAX_EXPORT_ROWS`)."""
+    """Every alert (a structure's own when given), for an export (422 past `MAX_EXPORT_ROWS`)."""
 
     def page(offset: int, limit: int) -> tuple[list[Any], int]:
         found = alerts(uow, structure_id=structure_id, offset=offset, limit=limit)

@@ -92,10 +92,10 @@ def test_the_alerts_export_lists_the_digests_a_structure_its_own(feed, smtp):
     assert len(rows) == 2
     row = next(r for r in rows if r["Identifiant de la structure"].value == hostile["structure_id"])
     assert row["Structure"].data_type == "s" and row["Structure"].value == HOSTILE
-    assert row["Date du récapitulatif"].value == datetime(2026, 1, 21)
+    assert row["Date"].value == datetime(2026, 1, 21)
     assert row["Nombre d'éléments"].value >= 1 and row["Statut"].value == "envoyé"
     assert [r["Identifiant de la structure"] for r in own] == [other["structure_id"]]
-    assert own[0]["Date du récapitulatif"] == "21/01/2026"
+    assert own[0]["Date"] == "21/01/2026"
 
 
 def test_an_export_without_a_format_is_refused(feed):

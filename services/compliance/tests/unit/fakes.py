@@ -19,12 +19,13 @@ from compliance.adapters.orm import (
     ConventionCopy,
     Evidence,
     Obligation,
+    RecoveryOrder,
     Standing,
     StructureContact,
     TrainingExemption,
     TrainingRecord,
 )
-from compliance.domain.alerts import AlertStatus
+from compliance.domain.alerts import AlertKind, AlertStatus
 from compliance.domain.obligations import PENDING, ObligationKind, ObligationStatus
 from compliance.service_layer import conventions
 from compliance.service_layer.commands import Contact, RecordContractSigned, RecordConventionSigned
@@ -294,6 +295,7 @@ class FakeAlerts:
     def __init__(self, obligations: FakeObligations, contracts: FakeContracts) -> None:
         self.rows: dict[uuid.UUID, Alert] = {}
         self.items: list[AlertItem] = []
+        self.orders: dict[uuid.UUID, RecoveryOrder] = {}
         self._obligations = obligations
         self._contracts = contracts
 
@@ -314,8 +316,24 @@ class FakeAlerts:
                 told[i.obligation_id] = max(i.officer_request, told.get(i.obligation_id, 0))
         return told
 
+    def with_key(self, key: str) -> Alert | None:
+        return next((a for a in self.rows.values() if a.key == key), None)
+
+    def add_order(self, order: RecoveryOrder) -> None:
+        self.orders[order.alert_id] = order
+
+    def order_of(self, alert_id: uuid.UUID) -> RecoveryOrder | None:
+        return self.orders.get(alert_id)
+
+    def orders_of(self, alert_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, RecoveryOrder]:
+        return {alert_id: order for alert_id, order in self.orders.items() if alert_id in alert_ids}
+
     def structures_told_on(self, digest_date: date) -> set[uuid.UUID]:
-        return {a.structure_id for a in self.rows.values() if a.digest_date == digest_date}
+        return {
+            a.structure_id
+            for a in self.rows.values()
+            if a.digest_date == digest_date and a.kind == AlertKind.DIGEST
+        }
 
     def pending(self) -> list[Alert]:
         return sorted(

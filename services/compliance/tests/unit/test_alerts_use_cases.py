@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from compliance.domain.alerts import AlertStatus
 from compliance.domain.obligations import ObligationEvent, ObligationKind
 from compliance.service_layer import alerts
-from compliance.service_layer.commands import CreateDigests, DecideObligation, ScanObligations, SendDigest
+from compliance.service_layer.commands import CreateDigests, DecideObligation, ScanObligations, SendAlert
 from compliance.service_layer.obligations import decide_obligation
 from compliance.service_layer.scan import scan_obligations
 from services.compliance.tests.unit.fakes import (
@@ -21,6 +21,7 @@ from services.compliance.tests.unit.fakes import (
 
 SIGNED = date(2026, 1, 5)
 NOW = datetime(2026, 1, 10, 9, tzinfo=UTC)
+BASE = "https://cnum.example.gouv.fr"
 
 
 def _situation(as_of: date) -> tuple[FakeUnitOfWork, object]:
@@ -96,8 +97,8 @@ def test_an_officers_escalation_is_told_once_and_copies_the_compliance_officer()
     assert alerts.create_digests(uow, CreateDigests(as_of + timedelta(days=2))) == 0
 
     mailer = FakeMailer()
-    for digest in alerts.digests_to_send(uow):
-        alerts.send_digest(uow, SendDigest(digest, NOW), mailer)
+    for digest in alerts.alerts_to_send(uow, documents_base_url=BASE):
+        alerts.send_alert(uow, SendAlert(digest, NOW), mailer)
     officer_copied = [m for m in mailer.sent if m["cc"] == [FakeMailer.officer_email]]
     assert len(officer_copied) == 1
     assert officer_copied[0]["context"]["escalated_by_officer"] is True
@@ -107,12 +108,12 @@ def test_a_digest_stays_pending_while_smtp_refuses_then_is_sent_once():
     as_of = date(2026, 1, 10)
     uow, _ = _situation(as_of)
     alerts.create_digests(uow, CreateDigests(as_of))
-    [digest] = alerts.digests_to_send(uow)
+    [digest] = alerts.alerts_to_send(uow, documents_base_url=BASE)
     assert digest.subject == "Conseiller numérique : 2 obligation(s) à traiter, dont 1 en retard"
     assert [item["state"] for item in digest.context["items"]] == ["en retard", "à échéance proche"]
 
     assert (
-        alerts.send_digest(uow, SendDigest(digest, NOW), FakeMailer(refuse="ConnectionRefusedError")) is False
+        alerts.send_alert(uow, SendAlert(digest, NOW), FakeMailer(refuse="ConnectionRefusedError")) is False
     )
     [alert] = uow.alerts.rows.values()
     assert (alert.status, alert.attempts, alert.last_error) == (
@@ -122,8 +123,8 @@ def test_a_digest_stays_pending_while_smtp_refuses_then_is_sent_once():
     )
 
     mailer = FakeMailer()
-    [retry] = alerts.digests_to_send(uow)
-    assert alerts.send_digest(uow, SendDigest(retry, NOW), mailer) is True
+    [retry] = alerts.alerts_to_send(uow, documents_base_url=BASE)
+    assert alerts.send_alert(uow, SendAlert(retry, NOW), mailer) is True
     assert (alert.status, alert.attempts, alert.last_error, alert.cc) == (AlertStatus.SENT, 2, None, [])
     assert alert.sent_at is not None
     [sent] = mailer.sent
@@ -133,4 +134,4 @@ def test_a_digest_stays_pending_while_smtp_refuses_then_is_sent_once():
         ("fail", "pending", "pending"),
         ("send", "pending", "sent"),
     ]
-    assert alerts.digests_to_send(uow) == []
+    assert alerts.alerts_to_send(uow, documents_base_url=BASE) == []
