@@ -114,6 +114,9 @@ class _Earlier:
             LineOutcome.ALREADY_APPLIED: LineOutcome.ALREADY_APPLIED,
             LineOutcome.MATCHED: LineOutcome.MATCHED,
         }.get(earlier.outcome, LineOutcome.UNMATCHED)
+        if earlier.resolution == LineResolution.RECEIVED:
+            # An officer found what the earlier line paid: it was applied then.
+            outcome = LineOutcome.ALREADY_APPLIED
         note = f"Déjà reçue ({where}) : rien n'est appliqué de nouveau."
         return _line(position, outcome, note=note, **values)
 

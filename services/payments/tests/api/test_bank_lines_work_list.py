@@ -258,6 +258,19 @@ def test_an_officer_works_the_unmatched_lines_across_files(documented_feed, data
         ("bruno", "écartée : remboursement — Trop-perçu de la CAF"),
     ]
     assert work_list(feed, "status=open") == ([], 0)
+    # The month's statement repeats the three lines: nothing is applied, none is listed again.
+    changes = rows(database_url, "SELECT count(*) FROM status_changes")
+    month = camt054(
+        [
+            (True, "25000.00", "2026-01-19", None, "Reversement mairie de Saint-Flour", "BQ-1"),
+            (True, "120.00", "2026-01-19", None, "Remboursement trop-percu", "BQ-2"),
+            (False, "300.00", "2026-01-20", "CNUM-INCONNU", "Frais", "BQ-3"),
+        ],
+        message_id="BANK-NTF-3",
+    )
+    outcomes = [line["outcome"] for line in upload(feed, "/bank-statements", month, 201)["lines"]]
+    assert outcomes == ["already_applied", "unmatched", "unmatched"]
+    assert rows(database_url, "SELECT count(*) FROM status_changes") == changes
     resolved, total = work_list(feed, "status=resolved", role="auditor")
     assert total == 3
     assert [line["resolution"] for line in resolved] == ["received", "dismissed", "dismissed"]
