@@ -175,7 +175,7 @@ class UnmatchedLineQuerySchema(Schema):
     )
     booked_from = fields.Date(metadata={"description": "comptabilisées ce jour ou après"})
     booked_to = fields.Date(metadata={"description": "comptabilisées ce jour ou avant"})
-    amount = money_field(required=False, validate=validate.Range(min=0))
+    amount = money_field(required=False, metadata={"description": "montant exact de la ligne (« 120.00 »)"})
 
 
 class UnmatchedLineExportQuerySchema(UnmatchedLineQuerySchema, ExportQuerySchema):
