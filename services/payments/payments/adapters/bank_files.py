@@ -20,6 +20,7 @@ from lxml import etree
 from payments.domain.bank_returns import (
     BankFileKind,
     InvalidBankFile,
+    PaymentInformationStatus,
     Statement,
     StatementEntry,
     StatusReport,
@@ -95,8 +96,18 @@ def _amount(text: str | None) -> Decimal | None:
         return None
 
 
+def _reason(node: Any, ns: dict[str, str]) -> tuple[str | None, str | None]:
+    """The bank's reason of a status (`StsRsnInf`): its code (ISO or proprietary) and its words."""
+    code = _text(node, "p:StsRsnInf/p:Rsn/p:Cd", ns) or _text(node, "p:StsRsnInf/p:Rsn/p:Prtry", ns)
+    words = " ".join(
+        text.strip() for text in node.xpath("p:StsRsnInf/p:AddtlInf/text()", namespaces=ns) if text.strip()
+    )
+    return code, words or None
+
+
 def read_status_report(xml: bytes) -> StatusReport:
-    """A pain.002.001.03: the pain.001 it answers and the status of each transaction it reports."""
+    """A pain.002.001.03: the pain.001 it answers, the status of the group and of each payment information
+    (with the bank's reason), and the status of each transaction it reports."""
     document, name = _validated(xml, (PAIN002,))
     ns = {"p": _NAMESPACE + name}
     report = document.find("p:CstmrPmtStsRpt", ns)
@@ -105,23 +116,30 @@ def read_status_report(xml: bytes) -> StatusReport:
         TransactionStatus(
             end_to_end_id=_text(transaction, "p:OrgnlEndToEndId", ns),
             status=_text(transaction, "p:TxSts", ns),
-            reason_code=_text(transaction, "p:StsRsnInf/p:Rsn/p:Cd", ns)
-            or _text(transaction, "p:StsRsnInf/p:Rsn/p:Prtry", ns),
-            reason_text=" ".join(
-                text.strip()
-                for text in transaction.xpath("p:StsRsnInf/p:AddtlInf/text()", namespaces=ns)
-                if text.strip()
-            )
-            or None,
+            reason_code=_reason(transaction, ns)[0],
+            reason_text=_reason(transaction, ns)[1],
             amount=_amount(_text(transaction, "p:OrgnlTxRef/p:Amt/p:InstdAmt", ns)),
         )
         for transaction in report.iterfind("p:OrgnlPmtInfAndSts/p:TxInfAndSts", ns)
     ]
+    informations = [
+        PaymentInformationStatus(
+            payment_information_id=_text(information, "p:OrgnlPmtInfId", ns),
+            status=_text(information, "p:PmtInfSts", ns),
+            reason_code=_reason(information, ns)[0],
+            reason_text=_reason(information, ns)[1],
+        )
+        for information in report.iterfind("p:OrgnlPmtInfAndSts", ns)
+    ]
+    group_reason_code, group_reason_text = _reason(original, ns)
     return StatusReport(
         message_id=str(_text(report, "p:GrpHdr/p:MsgId", ns)),
         original_message_id=str(_text(original, "p:OrgnlMsgId", ns)),
         group_status=_text(original, "p:GrpSts", ns),
         transactions=tuple(transactions),
+        group_reason_code=group_reason_code,
+        group_reason_text=group_reason_text,
+        payment_informations=tuple(informations),
     )
 
 

@@ -25,7 +25,7 @@ from cnum_shared.framework.audit_table import define_audit_table
 from cnum_shared.framework.db import MONEY, UtcDateTime, enum_type, new_metadata
 from cnum_shared.framework.events.tables import define_event_tables
 from cnum_shared.framework.status_history import define_status_changes_table
-from payments.domain.bank_returns import BankFileKind, LineOutcome
+from payments.domain.bank_returns import BankFileKind, DismissalReason, LineOutcome, LineResolution
 from payments.domain.clawback import RecoveryKind, RecoveryStatus
 from payments.domain.payments import PaymentRunStatus, PaymentStatus, RunLineStatus
 from payments.domain.tranches import ConventionStatus, TrancheKind, TrancheStatus
@@ -397,7 +397,24 @@ class BankFileLine(Base):
         UniqueConstraint("bank_file_id", "position"),
         UniqueConstraint("applied_key"),
         CheckConstraint("outcome IN ('applied', 'already_applied', 'matched', 'unmatched')", name="outcome"),
+        CheckConstraint("resolution IN ('open', 'received', 'dismissed')", name="resolution"),
+        CheckConstraint("dismissed_reason IN ('not_ours', 'refund', 'other')", name="dismissed_reason"),
+        CheckConstraint(
+            "(resolution = 'dismissed') = (dismissed_reason IS NOT NULL)", name="dismissed_with_reason"
+        ),
+        CheckConstraint(
+            "(resolution IS NULL OR resolution = 'open') = (resolved_at IS NULL)", name="resolved_when"
+        ),
         Index("ix_bank_file_lines_unmatched", "outcome", "bank_file_id"),
+        Index("ix_bank_file_lines_resolution", "resolution", "booking_date"),
+        # A bank fact is listed once: the first line that brought it; the next ones name it.
+        Index(
+            "uq_bank_file_lines_identity_first",
+            "identity",
+            unique=True,
+            sqlite_where=text("repeats_line_id IS NULL"),
+            postgresql_where=text("repeats_line_id IS NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -421,3 +438,15 @@ class BankFileLine(Base):
     applied_key: Mapped[str | None] = mapped_column(String(80))
     #: Why the line matched nothing, or what an officer should know (in French).
     note: Mapped[str | None] = mapped_column(Text)
+    #: The same bank fact in any file (`domain.bank_returns.line_identity`, with its rank in the file
+    #: when a file holds it more than once); None when the line names nothing that identifies it.
+    identity: Mapped[str | None] = mapped_column(String(200))
+    #: The line of an earlier file that brought the same fact: this one applied nothing and is not listed.
+    repeats_line_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("bank_file_lines.id"))
+    #: An unmatched line an officer is to deal with: open, then received or dismissed; None for the
+    #: other lines (matched, applied, repeated, or an entry the bank has not booked).
+    resolution: Mapped[LineResolution | None] = mapped_column(enum_type(LineResolution, length=10))
+    dismissed_reason: Mapped[DismissalReason | None] = mapped_column(enum_type(DismissalReason, length=10))
+    resolution_comment: Mapped[str | None] = mapped_column(Text)
+    resolved_by: Mapped[str | None] = mapped_column(String(200))
+    resolved_at: Mapped[datetime | None]

@@ -35,6 +35,7 @@ from payments.adapters.orm import (
     Tranche,
     TrancheHistory,
 )
+from payments.domain.bank_returns import LineResolution
 from payments.domain.clawback import RecoveryKind, RecoveryStatus
 from payments.domain.payments import OPEN_RUNS, PaymentRunStatus, PaymentStatus
 from payments.domain.tranches import TrancheConflict, TrancheKind, TrancheStatus
@@ -637,6 +638,64 @@ class BankFileRepository(_Repository):
                 .where(BankFileLine.bank_file_id == file_id)
                 .order_by(BankFileLine.position)
             )
+        )
+
+    def line(self, line_id: uuid.UUID, *, for_update: bool = False) -> BankFileLine | None:
+        statement = select(BankFileLine).where(BankFileLine.id == line_id)
+        if for_update:
+            statement = statement.with_for_update()
+        return self.session.scalar(statement)
+
+    def first_seen(self, identities: Iterable[str]) -> dict[str, BankFileLine]:
+        """The lines of earlier files that first brought these bank facts, by identity."""
+        wanted = list(identities)
+        if not wanted:
+            return {}
+        return {
+            line.identity: line
+            for line in self.session.scalars(
+                select(BankFileLine).where(
+                    among(self.session, BankFileLine.identity, wanted), BankFileLine.repeats_line_id.is_(None)
+                )
+            )
+            if line.identity is not None
+        }
+
+    def work_list(
+        self,
+        *,
+        resolutions: Sequence[LineResolution],
+        booked_from: date | None,
+        booked_to: date | None,
+        amount: Decimal | None,
+        line_id: uuid.UUID | None = None,
+        offset: int,
+        limit: int,
+    ) -> tuple[Sequence[Any], int]:
+        """The lines an officer is to deal with or has dealt with, as plain rows naming their file, in the
+        order they came, and the count."""
+        conditions: list[Any] = [BankFileLine.resolution.in_(list(resolutions))]
+        if booked_from:
+            conditions.append(BankFileLine.booking_date >= booked_from)
+        if booked_to:
+            conditions.append(BankFileLine.booking_date <= booked_to)
+        if amount is not None:
+            conditions.append(BankFileLine.amount == amount)
+        if line_id is not None:
+            conditions.append(BankFileLine.id == line_id)
+        joined = (
+            select(
+                *cast(Table, BankFileLine.__table__).c,
+                BankFile.kind.label("file_kind"),
+                BankFile.message_id.label("file_message_id"),
+                BankFile.imported_at.label("imported_at"),
+                BankFile.imported_by.label("imported_by"),
+            )
+            .join(BankFile, BankFile.id == BankFileLine.bank_file_id)
+            .where(*conditions)
+        )
+        return self._rows_page(
+            joined, (BankFile.imported_at, BankFile.id, BankFileLine.position), offset, limit
         )
 
     def applied(self, keys: Iterable[str]) -> set[str]:

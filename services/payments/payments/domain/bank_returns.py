@@ -15,6 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from cnum_shared.core.errors import Invalid
+from cnum_shared.core.state_machine import StateMachine
 
 
 class BankFileKind(StrEnum):
@@ -50,6 +51,16 @@ class TransactionStatus:
 
 
 @dataclass(frozen=True)
+class PaymentInformationStatus:
+    """One `OrgnlPmtInfAndSts` of a pain.002: the payment information (batch) it answers and its status."""
+
+    payment_information_id: str | None
+    status: str | None
+    reason_code: str | None
+    reason_text: str | None
+
+
+@dataclass(frozen=True)
 class StatusReport:
     message_id: str
     #: The MsgId of the pain.001 this report answers.
@@ -57,6 +68,25 @@ class StatusReport:
     #: The group status (ACCP, RJCT, PART…), when the bank gives one.
     group_status: str | None
     transactions: tuple[TransactionStatus, ...]
+    #: The group's reason (`OrgnlGrpInfAndSts/StsRsnInf`), when the bank gives one.
+    group_reason_code: str | None = None
+    group_reason_text: str | None = None
+    payment_informations: tuple[PaymentInformationStatus, ...] = ()
+
+    def whole_rejection(self) -> tuple[str | None, str | None] | None:
+        """(code, text) of the bank's reason when it rejects the whole file: the group status RJCT, or a
+        payment information RJCT (cnum's pain.001 puts a run's transfers in one payment information, one
+        execution date: its rejection is the run's). None when the report rejects transfers one by one
+        (PART) or none (ACCP, ACSC…)."""
+        if self.group_status == REJECTED:
+            return self.group_reason_code, self.group_reason_text
+        for information in self.payment_informations:
+            if information.status == REJECTED:
+                return (
+                    information.reason_code or self.group_reason_code,
+                    information.reason_text or self.group_reason_text,
+                )
+        return None
 
 
 @dataclass(frozen=True)
@@ -148,3 +178,80 @@ def rejection_reason(code: str | None, text: str | None) -> str:
         parts.append(REASONS[code])
     reason = " ".join(parts)
     return f"{reason} ({text})" if text else reason
+
+
+#: A statement's end-to-end id when the payer gave none (EPC's SEPA rulebook): it names nothing.
+NOT_PROVIDED = "NOTPROVIDED"
+
+
+def line_identity(
+    kind: BankFileKind,
+    *,
+    status: str | None,
+    end_to_end_id: str | None,
+    credit: bool | None = None,
+    amount: Decimal | None = None,
+    booking_date: date | None = None,
+    bank_reference: str | None = None,
+    payment_run_id: uuid.UUID | None = None,
+) -> str | None:
+    """What makes a line the same bank fact in another file: for a status report, the run, the transfer
+    and its status; for a statement (camt.053 and camt.054 alike), the bank's reference of the
+    transaction (`AcctSvcrRef`, else its end-to-end id), its direction, status, amount and booking date.
+    None when the line names nothing that identifies it: such a line is never taken for another."""
+    if kind == BankFileKind.STATUS_REPORT:
+        if not end_to_end_id:
+            return None
+        return f"pain.002:{payment_run_id}:{end_to_end_id}:{status or ''}"
+    end_to_end = end_to_end_id if end_to_end_id and end_to_end_id != NOT_PROVIDED else None
+    reference = bank_reference or end_to_end
+    if reference is None:
+        return None
+    direction = "C" if credit else "D"
+    day = booking_date.isoformat() if booking_date else ""
+    figure = f"{amount:.2f}" if amount is not None else ""
+    return f"camt:{direction}:{status or ''}:{reference}:{end_to_end or ''}:{figure}:{day}"
+
+
+class LineResolution(StrEnum):
+    """What an officer made of an unmatched line of the work list (`GET /bank-statements/unmatched-lines`)."""
+
+    OPEN = "open"
+    #: The line pays an issued recovery that the bank's references did not name.
+    RECEIVED = "received"
+    #: Not the programme's to act on (not ours, a refund, other): the reason is kept.
+    DISMISSED = "dismissed"
+
+
+class LineResolutionEvent(StrEnum):
+    RECEIVE = "receive"
+    DISMISS = "dismiss"
+
+
+BANK_LINES: StateMachine[LineResolution, LineResolutionEvent] = StateMachine(
+    "bank_file_line",
+    LineResolution,
+    LineResolutionEvent,
+    {
+        (LineResolution.OPEN, LineResolutionEvent.RECEIVE): LineResolution.RECEIVED,
+        (LineResolution.OPEN, LineResolutionEvent.DISMISS): LineResolution.DISMISSED,
+    },
+    labels={
+        LineResolution.OPEN: "à traiter",
+        LineResolution.RECEIVED: "reversement reçu",
+        LineResolution.DISMISSED: "écartée",
+    },
+)
+
+
+class DismissalReason(StrEnum):
+    NOT_OURS = "not_ours"
+    REFUND = "refund"
+    OTHER = "other"
+
+
+DISMISSAL_LABELS = {
+    DismissalReason.NOT_OURS: "ne concerne pas le programme",
+    DismissalReason.REFUND: "remboursement",
+    DismissalReason.OTHER: "autre",
+}

@@ -70,3 +70,17 @@ class RunRefused(Conflict):
         details = "; ".join(f"{key}: {' '.join(value)}" for key, value in problems.items())
         super().__init__("Ordre de virement refusé : " + details, errors={"tranches": problems})
         self.problems = problems
+
+
+class BankLineNotFound(NotFound):
+    default_message = "Ligne de fichier bancaire introuvable."
+
+
+class RecoveryNotIssued(Conflict):
+    """Only an issued recovery can be received (a 409 naming its status)."""
+
+    def __init__(self, status_label: str) -> None:
+        super().__init__(
+            f"Reversement {status_label} : seul un reversement émis peut être reçu.",
+            code="recovery_not_issued",
+        )

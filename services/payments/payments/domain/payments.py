@@ -97,6 +97,9 @@ RUN_LINES: StateMachine[RunLineStatus, RunLineEvent] = StateMachine(
     {
         (RunLineStatus.INCLUDED, RunLineEvent.PAY): RunLineStatus.PAID,
         (RunLineStatus.PAID, RunLineEvent.REJECT): RunLineStatus.REJECTED,
+        # The bank refused the whole file of an exported run (a pain.002 rejecting its group): nothing
+        # was paid, the line is rejected and the run cancelled (decision 0027).
+        (RunLineStatus.INCLUDED, RunLineEvent.REJECT): RunLineStatus.REJECTED,
     },
     labels={
         RunLineStatus.INCLUDED: "incluse",

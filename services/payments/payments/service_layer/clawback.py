@@ -19,6 +19,7 @@ from payments.domain.clawback import (
     RecoveryStatus,
     clawback,
 )
+from payments.domain.errors import RecoveryNotIssued
 from payments.service_layer.unit_of_work import PaymentsUnitOfWork
 
 
@@ -102,3 +103,20 @@ def cancel_on_refill(uow: PaymentsUnitOfWork, contract: ContractCopy, actor: str
             log=uow.history,
         )
     return len(recoveries)
+
+
+def receive_recovery(uow: PaymentsUnitOfWork, recovery: Recovery, on: date, actor: str, reason: str) -> None:
+    """The structure's repayment arrived on `on`: the issued recovery (locked by the caller) becomes
+    `received`, its history row saying « reçu le <on> (<reason>) »; nothing committed. The one way a
+    recovery is received: a bank statement's import, an officer resolving a statement line, an officer
+    recording it by hand. Any other status is a 409 (RecoveryNotIssued)."""
+    if recovery.status != RecoveryStatus.ISSUED:
+        raise RecoveryNotIssued(RECOVERIES.label(recovery.status))
+    RECOVERIES.apply(
+        recovery,
+        RecoveryEvent.RECEIVE,
+        actor=actor,
+        reason=f"reçu le {on.isoformat()} ({reason})",
+        at=utcnow(),
+        log=uow.history,
+    )

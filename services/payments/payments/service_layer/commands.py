@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from payments.domain.bank_returns import DismissalReason
+
 
 @dataclass(frozen=True)
 class MarkDue:
@@ -136,3 +138,15 @@ class ImportStatement:
 
     content: bytes
     by: str
+
+
+@dataclass(frozen=True)
+class ResolveBankLine:
+    """An officer's decision on an unmatched line: it pays `recovery_id`, or it is dismissed for
+    `dismissed_reason` (with `comment`, required when the reason is `other`)."""
+
+    line_id: uuid.UUID
+    by: str
+    recovery_id: uuid.UUID | None = None
+    dismissed_reason: DismissalReason | None = None
+    comment: str | None = None

@@ -38,7 +38,7 @@ from payments.service_layer.commands import (
     ExportPaymentRun,
     RejectLines,
 )
-from payments.service_layer.tranches import event_data, move, payment_gates
+from payments.service_layer.tranches import event_data, move, note, payment_gates
 from payments.service_layer.unit_of_work import PaymentsUnitOfWork
 
 
@@ -294,6 +294,20 @@ def return_line(uow: PaymentsUnitOfWork, run: PaymentRun, line: PaymentRunLine, 
     line.rejection_reason = reason[:500]
     # The money came back: what the conventions service counts as paid of the tranche goes down.
     uow.outbox.emit("tranche.returned", event_data(tranche, None))
+
+
+def reject_unpaid_line(
+    uow: PaymentsUnitOfWork, run: PaymentRun, line: PaymentRunLine, reason: str, by: str
+) -> None:
+    """A line of an exported run whose whole file the bank refused: nothing was paid; the line is
+    rejected with the bank's reason and its tranche, still approved, says why in its history (the caller
+    cancels the run, which frees it for another); nothing committed."""
+    tranche = uow.tranches.get(line.tranche_id, for_update=True)
+    assert tranche is not None
+    why = f"rejet bancaire : {reason}"
+    RUN_LINES.apply(line, RunLineEvent.REJECT, actor=by, reason=why, at=utcnow(), log=uow.history)
+    line.rejection_reason = reason[:500]
+    note(uow, tranche, by, f"{why} (ordre de virement {run.message_id} refusé)", event="bank_rejection")
 
 
 def cancel_run(uow: PaymentsUnitOfWork, command: CancelPaymentRun) -> PaymentRun:

@@ -19,6 +19,7 @@ from payments.adapters.orm import (
     Tranche,
     TrancheHistory,
 )
+from payments.domain.bank_returns import LineResolution
 from payments.domain.clawback import RECOVERABLE, RecoveryKind, RecoveryStatus
 from payments.domain.errors import ConventionNotFound, PaymentRunNotFound, ScheduleNotFound, TrancheNotFound
 from payments.domain.final_statement import FinalStatement
@@ -247,3 +248,39 @@ def list_recoveries(
 
 def export_recoveries(uow: PaymentsUnitOfWork, filters: RecoveryFilters) -> Sequence[Any]:
     return every_row(lambda offset, limit: list_recoveries(uow, filters, offset, limit))
+
+
+@dataclass(frozen=True)
+class BankLineFilters:
+    #: `open` (to deal with), `resolved` (received or dismissed), or None for both.
+    status: str | None = None
+    booked_from: date | None = None
+    booked_to: date | None = None
+    amount: Decimal | None = None
+
+
+#: The work list's `status` filter: the resolutions it stands for.
+BANK_LINE_STATUSES: dict[str | None, tuple[LineResolution, ...]] = {
+    "open": (LineResolution.OPEN,),
+    "resolved": (LineResolution.RECEIVED, LineResolution.DISMISSED),
+    None: tuple(LineResolution),
+}
+
+
+def list_unmatched_lines(
+    uow: PaymentsUnitOfWork, filters: BankLineFilters, offset: int, limit: int
+) -> tuple[Sequence[Any], int]:
+    """The officer's work list: a page of the unmatched lines of every imported bank file, each bank fact
+    once (a line a later file repeats is listed as its first file brought it), and how many match."""
+    return uow.bank_files.work_list(
+        resolutions=BANK_LINE_STATUSES[filters.status],
+        booked_from=filters.booked_from,
+        booked_to=filters.booked_to,
+        amount=filters.amount,
+        offset=offset,
+        limit=limit,
+    )
+
+
+def export_unmatched_lines(uow: PaymentsUnitOfWork, filters: BankLineFilters) -> Sequence[Any]:
+    return every_row(lambda offset, limit: list_unmatched_lines(uow, filters, offset, limit))

@@ -29,6 +29,7 @@ from payments.domain.bank_returns import recovery_reference
 from payments.domain.clawback import RECOVERIES, RecoveryEvent
 from payments.domain.errors import OffsetRefused, RecoveryNotFound
 from payments.domain.tranches import TRANCHES, TrancheStatus
+from payments.service_layer.clawback import receive_recovery
 from payments.service_layer.commands import IssueRecoveries, OffsetRecovery, ReceiveRecovery
 from payments.service_layer.unit_of_work import PaymentsUnitOfWork
 
@@ -110,12 +111,6 @@ def get_recovery(uow: PaymentsUnitOfWork, recovery_id: uuid.UUID, *, for_update:
     return recovery
 
 
-def receive(uow: PaymentsUnitOfWork, recovery: Recovery, by: str, reason: str) -> None:
-    """`issued → received`, with its history row (TransitionRefused, a 409, from any other state);
-    nothing committed. Shared by the officer's record (`record_receipt`) and the bank's statement."""
-    RECOVERIES.apply(recovery, RecoveryEvent.RECEIVE, actor=by, reason=reason, at=utcnow(), log=uow.history)
-
-
 def record_receipt(uow: PaymentsUnitOfWork, command: ReceiveRecovery) -> Recovery:
     """A finance officer records that the structure's transfer reached the agency's account."""
     recovery = get_recovery(uow, command.recovery_id, for_update=True)
@@ -124,10 +119,8 @@ def record_receipt(uow: PaymentsUnitOfWork, command: ReceiveRecovery) -> Recover
             "La date de réception ne peut pas être postérieure à aujourd'hui.",
             errors={"received_on": ["Date future."]},
         )
-    reason = f"reçu le {command.received_on.isoformat()} (enregistré par un agent)"
-    if command.note:
-        reason = f"{reason} : {command.note}"
-    receive(uow, recovery, command.by, reason)
+    reason = "enregistré par un agent" + (f" : {command.note}" if command.note else "")
+    receive_recovery(uow, recovery, command.received_on, command.by, reason)
     uow.commit()
     return recovery
 

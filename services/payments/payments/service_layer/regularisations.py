@@ -18,13 +18,12 @@ from decimal import Decimal
 from typing import Any
 
 from cnum_shared.core.money import format_eur_fr
-from cnum_shared.core.state_machine import Transition
 from cnum_shared.framework.db import utcnow
 from payments.adapters.orm import ConventionCopy, Recovery, Tranche
 from payments.domain.clawback import LIVE_RECOVERIES, RECOVERIES, RecoveryKind, RecoveryStatus
-from payments.domain.tranches import TRANCHES, UNPAID, TrancheEvent, TrancheKind, TrancheStatus
+from payments.domain.tranches import UNPAID, TrancheEvent, TrancheKind, TrancheStatus
 from payments.service_layer import recoveries
-from payments.service_layer.tranches import add_payable_line, move
+from payments.service_layer.tranches import add_payable_line, move, note
 from payments.service_layer.unit_of_work import PaymentsUnitOfWork
 
 #: The `event` of a tranche history row that records a discrepancy between an avenant and the books.
@@ -243,18 +242,7 @@ def _note(
     uow: PaymentsUnitOfWork, tranche: Tranche, actor: str, reason: str, *, event: str = "amend"
 ) -> None:
     """A history row that records a change of amount (or a discrepancy); the tranche keeps its state."""
-    uow.history.record(
-        Transition(
-            machine=TRANCHES.name,
-            entity_id=tranche.id,
-            from_status=tranche.status.value,
-            to_status=tranche.status.value,
-            event=event,
-            actor=actor,
-            reason=reason,
-            at=utcnow(),
-        )
-    )
+    note(uow, tranche, actor, reason, event=event)
 
 
 def _supplementary_line(

@@ -9,7 +9,7 @@ from typing import Any
 
 from cnum_shared.core import legal
 from cnum_shared.core.money import format_eur_fr
-from cnum_shared.core.state_machine import TransitionLog
+from cnum_shared.core.state_machine import Transition, TransitionLog
 from cnum_shared.framework.db import utcnow
 from payments.adapters.orm import Payment, Tranche
 from payments.domain.errors import ApprovalRefused, FourEyes, TrancheNotFound
@@ -76,6 +76,23 @@ def move(
     now = utcnow()
     TRANCHES.apply(tranche, event, actor=actor, reason=reason, at=now, log=log or uow.history)
     tranche.updated_at = now
+
+
+def note(uow: PaymentsUnitOfWork, tranche: Tranche, actor: str, reason: str, *, event: str) -> None:
+    """A history row of the tranche that changes nothing of its state: what happened to it and why (a
+    change of amount, a discrepancy, a bank's refusal of the run that held it)."""
+    uow.history.record(
+        Transition(
+            machine=TRANCHES.name,
+            entity_id=tranche.id,
+            from_status=tranche.status.value,
+            to_status=tranche.status.value,
+            event=event,
+            actor=actor,
+            reason=reason,
+            at=utcnow(),
+        )
+    )
 
 
 def event_data(tranche: Tranche, paid_on: date | None) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from payments.adapters.orm import (
     Tranche,
     TrancheHistory,
 )
+from payments.domain.bank_returns import LineResolution
 from payments.domain.clawback import RecoveryKind, RecoveryStatus
 from payments.domain.payments import PaymentRunStatus, PaymentStatus
 from payments.domain.tranches import TrancheStatus
@@ -183,6 +184,19 @@ class BankFileRepository(Protocol):
     def get(self, file_id: uuid.UUID) -> BankFile | None: ...
     def add(self, bank_file: BankFile, lines: Sequence[BankFileLine]) -> None: ...
     def lines(self, file_id: uuid.UUID) -> list[BankFileLine]: ...
+    def line(self, line_id: uuid.UUID, *, for_update: bool = False) -> BankFileLine | None: ...
+    def first_seen(self, identities: Iterable[str]) -> dict[str, BankFileLine]: ...
+    def work_list(
+        self,
+        *,
+        resolutions: Sequence[LineResolution],
+        booked_from: date | None,
+        booked_to: date | None,
+        amount: Decimal | None,
+        line_id: uuid.UUID | None = None,
+        offset: int,
+        limit: int,
+    ) -> tuple[Sequence[Any], int]: ...
     def applied(self, keys: Iterable[str]) -> set[str]: ...
     def run_line(self, end_to_end_id: str) -> tuple[PaymentRunLine, PaymentRun] | None: ...
 

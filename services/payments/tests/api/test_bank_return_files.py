@@ -5,139 +5,11 @@ read back; the bank's pain.002 and camt.054 are built here with lxml element bui
 from __future__ import annotations
 
 import hashlib
-import io
 from datetime import date
 from decimal import Decimal
 
-from lxml import etree
-from lxml.builder import ElementMaker
-from sqlalchemy import text
-
-from cnum_shared.framework.db import create_database_engine
-from cnum_shared.testing import bearer
-from payments.adapters.bank_files import schema
-from payments.adapters.sepa import summary
-
+from .bank_messages import camt054, exported_run, pain002, rows, upload
 from .conftest import STRUCTURES
-
-# The debtor account of the payments settings' defaults (PAYMENTS_DEBTOR_IBAN): the programme's account.
-DEBTOR_IBAN = "FR7640031000010000001234555"
-
-
-def rows(url, query):
-    engine = create_database_engine(url)
-    try:
-        with engine.connect() as connection:
-            return [tuple(row) for row in connection.execute(text(query))]
-    finally:
-        engine.dispose()
-
-
-def valid(document, message):
-    """The document's bytes, once it validates against the message's ISO 20022 schema."""
-    validator = schema(message)
-    assert validator.validate(document), list(validator.error_log)
-    return etree.tostring(document, xml_declaration=True, encoding="UTF-8")
-
-
-def pain002(original_message_id, transactions, *, message_id="BANK-PSR-1"):
-    """A CustomerPaymentStatusReportV03: GrpHdr, OrgnlGrpInfAndSts, then one OrgnlPmtInfAndSts with a
-    TxInfAndSts (OrgnlEndToEndId, TxSts, StsRsnInf/Rsn/Cd) for each (end_to_end_id, status, reason)."""
-    e = ElementMaker(
-        namespace="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03",
-        nsmap={None: "urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"},
-    )
-    details = []
-    for number, (end_to_end_id, status, reason) in enumerate(transactions, start=1):
-        parts = [e.StsId(f"STS-{number}"), e.OrgnlEndToEndId(end_to_end_id), e.TxSts(status)]
-        if reason:
-            parts.append(e.StsRsnInf(e.Rsn(e.Cd(reason))))
-        details.append(e.TxInfAndSts(*parts))
-    document = e.Document(
-        e.CstmrPmtStsRpt(
-            e.GrpHdr(
-                e.MsgId(message_id), e.CreDtTm("2026-01-17T08:00:00"), e.InitgPty(e.Nm("Banque de France"))
-            ),
-            e.OrgnlGrpInfAndSts(
-                e.OrgnlMsgId(original_message_id), e.OrgnlMsgNmId("pain.001.001.03"), e.GrpSts("PART")
-            ),
-            e.OrgnlPmtInfAndSts(e.OrgnlPmtInfId(f"{original_message_id[:30]}-1"), *details),
-        )
-    )
-    return valid(document, "pain.002.001.03")
-
-
-def camt054(entries, *, message_id="BANK-NTF-1", iban=DEBTOR_IBAN):
-    """A BankToCustomerDebitCreditNotificationV02: GrpHdr, one Ntfctn of the account, and one Ntry per
-    (credit, amount, booking_date, end_to_end_id, remittance), with NtryDtls/TxDtls/Refs/EndToEndId and
-    RmtInf/Ustrd."""
-    e = ElementMaker(
-        namespace="urn:iso:std:iso:20022:tech:xsd:camt.054.001.02",
-        nsmap={None: "urn:iso:std:iso:20022:tech:xsd:camt.054.001.02"},
-    )
-    notes = []
-    for number, (credit, amount, booked_on, end_to_end_id, remittance) in enumerate(entries, start=1):
-        transaction = [e.Refs(e.AcctSvcrRef(f"REF-{number}"), e.EndToEndId(end_to_end_id or "NOTPROVIDED"))]
-        transaction.append(e.AmtDtls(e.TxAmt(e.Amt(amount, Ccy="EUR"))))
-        if remittance:
-            transaction.append(e.RmtInf(e.Ustrd(remittance)))
-        notes.append(
-            e.Ntry(
-                e.Amt(amount, Ccy="EUR"),
-                e.CdtDbtInd("CRDT" if credit else "DBIT"),
-                e.Sts("BOOK"),
-                e.BookgDt(e.Dt(booked_on)),
-                e.ValDt(e.Dt(booked_on)),
-                e.BkTxCd(
-                    e.Domn(e.Cd("PMNT"), e.Fmly(e.Cd("RCDT" if credit else "ICDT"), e.SubFmlyCd("ESCT")))
-                ),
-                e.NtryDtls(e.TxDtls(*transaction)),
-            )
-        )
-    document = e.Document(
-        e.BkToCstmrDbtCdtNtfctn(
-            e.GrpHdr(e.MsgId(message_id), e.CreDtTm("2026-01-20T06:00:00")),
-            e.Ntfctn(
-                e.Id(f"{message_id}-1"),
-                e.CreDtTm("2026-01-20T06:00:00"),
-                e.Acct(e.Id(e.IBAN(iban))),
-                *notes,
-            ),
-        )
-    )
-    return valid(document, "camt.054.001.02")
-
-
-def upload(feed, path, content, expected, sub="chloe"):
-    response = feed.client.post(
-        f"/api/v1{path}",
-        data={"file": (io.BytesIO(content), "retour.xml")},
-        content_type="multipart/form-data",
-        headers=bearer("finance", sub=sub),
-    )
-    assert response.status_code == expected, response.get_json()
-    return response.get_json()
-
-
-def exported_run(feed, key):
-    """A run made by bruno and exported; its pain.001 read back: its MsgId and the end-to-end id of each
-    tranche, in the order of the run's lines."""
-    run = feed.call(
-        "POST",
-        "/payment-runs",
-        201,
-        {"execution_date": "2026-01-15"},
-        sub="bruno",
-        headers={"Idempotency-Key": key},
-    )
-    response = feed.client.get(
-        f"/api/v1/payment-runs/{run['id']}/sepa", headers=bearer("finance", sub="bruno")
-    )
-    assert response.status_code == 200
-    pain001 = summary(response.data)
-    lines = feed.call("GET", f"/payment-runs/{run['id']}", 200)["lines"]
-    assert [line["end_to_end_id"] for line in lines] == pain001["end_to_end_ids"]
-    return run, pain001["message_id"], {line["tranche_id"]: line["end_to_end_id"] for line in lines}
 
 
 def test_a_status_report_returns_the_rejected_transfer_once(feed, two_approved, database_url):
@@ -179,6 +51,131 @@ def test_a_status_report_returns_the_rejected_transfer_once(feed, two_approved, 
     assert [line["outcome"] for line in other["lines"]] == ["already_applied"]
     assert rows(database_url, count) == history
     assert rows(database_url, "SELECT status FROM payments ORDER BY status") == [("paid",), ("returned",)]
+
+
+def test_a_status_report_rejecting_the_whole_file_of_an_exported_run_cancels_it_once(
+    feed, two_approved, database_url
+):
+    run, message_id, end_to_end = exported_run(feed, "run-rjct")
+    # The bank refused the file at reception (group status RJCT, no transaction listed): nothing was paid.
+    report = pain002(
+        message_id,
+        [],
+        group_status="RJCT",
+        group_reason=("FF01", "Fichier non conforme au cahier des charges"),
+    )
+
+    imported = upload(feed, f"/payment-runs/{run['id']}/status-report", report, 201)
+
+    # Every transfer of the run is rejected with the group's reason, in the order of the run's lines.
+    assert [
+        (line["end_to_end_id"], line["status"], line["reason_code"], line["outcome"])
+        for line in imported["lines"]
+    ] == [(e2e, "RJCT", "FF01", "applied") for e2e in end_to_end.values()]
+    shown = feed.call("GET", f"/payment-runs/{run['id']}", 200)
+    assert shown["status"] == "cancelled"
+    assert {line["status"] for line in shown["lines"]} == {"rejected"}
+    # FF01 is "invalid file format" in the ISO 20022 external code list.
+    reason = "rejet bancaire : FF01 format de fichier invalide (Fichier non conforme au cahier des charges)"
+    for tranche in two_approved:
+        assert feed.call("GET", f"/tranches/{tranche['id']}", 200)["status"] == "approved"
+        assert feed.call("GET", f"/tranches/{tranche['id']}/history", 200)[-1]["reason"] == (
+            f"{reason} (ordre de virement {message_id} refusé)"
+        )
+    assert rows(database_url, "SELECT count(*) FROM payments") == [(0,)]
+    history = rows(database_url, "SELECT count(*) FROM status_changes")
+    tranche_history = rows(database_url, "SELECT count(*) FROM tranche_history")
+
+    assert upload(feed, f"/payment-runs/{run['id']}/status-report", report, 200)["replayed"] is True
+    # The bank sends its refusal again in another message: recorded, applied nothing.
+    again = pain002(message_id, [], group_status="RJCT", group_reason="FF01", message_id="BANK-PSR-2")
+    assert {
+        line["outcome"]
+        for line in upload(feed, f"/payment-runs/{run['id']}/status-report", again, 201)["lines"]
+    } == {"already_applied"}
+    assert rows(database_url, "SELECT count(*) FROM status_changes") == history
+    assert rows(database_url, "SELECT count(*) FROM tranche_history") == tranche_history
+    # The tranches are free for the next run.
+    rerun = feed.call(
+        "POST",
+        "/payment-runs",
+        201,
+        {"execution_date": "2026-01-20"},
+        sub="bruno",
+        headers={"Idempotency-Key": "run-rjct-2"},
+    )
+    assert sorted(
+        line["tranche_id"] for line in feed.call("GET", f"/payment-runs/{rerun['id']}", 200)["lines"]
+    ) == sorted(tranche["id"] for tranche in two_approved)
+
+
+def test_a_payment_information_rejected_returns_every_transfer_of_a_confirmed_run(
+    feed, two_approved, database_url
+):
+    run, message_id, end_to_end = exported_run(feed, "run-pmtinf")
+    feed.call("POST", f"/payment-runs/{run['id']}/confirm", 200, {"paid_on": "2026-01-16"}, sub="chloe")
+    first, second = two_approved[0]["id"], two_approved[1]["id"]
+    # The payment information is rejected as a whole (AM04); the report also lists the first transfer
+    # with its own reason, which it keeps.
+    report = pain002(
+        message_id,
+        [(end_to_end[first], "RJCT", "AC04")],
+        group_status=None,
+        information_status="RJCT",
+        information_reason="AM04",
+    )
+
+    imported = upload(feed, f"/payment-runs/{run['id']}/status-report", report, 201)
+
+    by_transfer = {line["end_to_end_id"]: line for line in imported["lines"]}
+    assert {e2e: (line["reason_code"], line["outcome"]) for e2e, line in by_transfer.items()} == {
+        end_to_end[first]: ("AC04", "applied"),
+        end_to_end[second]: ("AM04", "applied"),
+    }
+    assert feed.call("GET", f"/payment-runs/{run['id']}", 200)["status"] == "confirmed"
+    assert feed.call("GET", f"/tranches/{first}/history", 200)[-1]["reason"] == (
+        "rejet bancaire : AC04 compte clôturé"
+    )
+    assert feed.call("GET", f"/tranches/{second}/history", 200)[-1]["reason"] == (
+        "rejet bancaire : AM04 provision insuffisante"
+    )
+    assert rows(database_url, "SELECT status FROM payments") == [("returned",), ("returned",)]
+    # Each returned tranche told the conventions service once.
+    returned = "SELECT count(*) FROM outbox_events WHERE type = 'tranche.returned'"
+    assert rows(database_url, returned) == [(2,)]
+
+    # Then the same rejection transfer by transfer (PART), in another message: nothing more.
+    lines = pain002(
+        message_id,
+        [(end_to_end[first], "RJCT", "AC04"), (end_to_end[second], "RJCT", "AM04")],
+        message_id="BANK-PSR-3",
+    )
+    outcomes = [
+        line["outcome"]
+        for line in upload(feed, f"/payment-runs/{run['id']}/status-report", lines, 201)["lines"]
+    ]
+    assert outcomes == ["already_applied", "already_applied"]
+    assert rows(database_url, returned) == [(2,)]
+
+
+def test_an_accepted_status_report_changes_nothing(feed, two_approved, database_url):
+    run, message_id, end_to_end = exported_run(feed, "run-accp")
+    history = rows(database_url, "SELECT count(*) FROM status_changes")
+    for number, status in enumerate(("ACCP", "ACSC"), start=1):
+        report = pain002(
+            message_id,
+            [(e2e, status, None) for e2e in end_to_end.values()],
+            group_status=status,
+            information_status=status,
+            message_id=f"BANK-OK-{number}",
+        )
+        imported = upload(feed, f"/payment-runs/{run['id']}/status-report", report, 201)
+        assert {line["outcome"] for line in imported["lines"]} == {"matched"}
+        assert imported["unmatched"] == []
+    assert feed.call("GET", f"/payment-runs/{run['id']}", 200)["status"] == "exported"
+    assert rows(database_url, "SELECT count(*) FROM status_changes") == history
+    # Nothing for an officer either.
+    assert feed.call("GET", "/bank-statements/unmatched-lines", 200) == []
 
 
 def test_a_status_report_of_another_run_or_off_the_schema_is_refused(feed, two_approved):

@@ -89,15 +89,13 @@ def test_finance_records_an_issued_recovery_received_once(feed, database_url):
         == received
     )
     refused = act(feed, recovery["id"], "receive", {"received_on": "2022-06-18"}, 409)
-    assert (
-        refused["message"] == "Ce reversement est reçu : seul un reversement émis peut être reçu ou compensé."
-    )
+    assert refused["message"] == "Reversement reçu : seul un reversement émis peut être reçu."
     act(feed, str(uuid.uuid4()), "receive", {"received_on": "2022-06-18"}, 404)
     assert rows(
         database_url,
         "SELECT from_status, to_status, actor, reason FROM status_changes "
         "WHERE machine = 'recovery' AND to_status = 'received'",
-    ) == [("issued", "received", "chloe", "reçu le 2022-06-18 (enregistré par un agent) : virement VIR-77")]
+    ) == [("issued", "received", "chloe", "reçu le 2022-06-18 (enregistré par un agent : virement VIR-77)")]
 
     # Money back: paid 80 000 − 25 000 = 55 000 in the final statement; nothing claimed any more.
     found = statement_of(feed, convention)

@@ -116,7 +116,7 @@ def test_only_an_issued_recovery_is_received(uow, convention):
     recoveries.record_receipt(uow, ReceiveRecovery(issued.id, date(2025, 1, 9), "chloe", TODAY, "VIR 12"))
 
     assert issued.status == RecoveryStatus.RECEIVED
-    assert uow.history.of(issued.id)[-1].reason == "reçu le 2025-01-09 (enregistré par un agent) : VIR 12"
+    assert uow.history.of(issued.id)[-1].reason == "reçu le 2025-01-09 (enregistré par un agent : VIR 12)"
 
 
 def test_an_offset_tranche_is_transferred_net_and_its_payment_settles_it_whole(uow, convention):

@@ -114,4 +114,8 @@ def test_runs_and_their_lines_move_forward_only():
     assert not PAYMENT_RUNS.allows(PaymentRunStatus.DRAFT, PaymentRunEvent.CONFIRM)
     assert RUN_LINES.next(RunLineStatus.INCLUDED, RunLineEvent.PAY) is RunLineStatus.PAID
     assert RUN_LINES.next(RunLineStatus.PAID, RunLineEvent.REJECT) is RunLineStatus.REJECTED
-    assert not RUN_LINES.allows(RunLineStatus.INCLUDED, RunLineEvent.REJECT)
+    # A line not yet paid is rejected only when the bank refuses the whole file of its exported run
+    # (decision 0027); a rejected line is never paid nor rejected again.
+    assert RUN_LINES.next(RunLineStatus.INCLUDED, RunLineEvent.REJECT) is RunLineStatus.REJECTED
+    assert not RUN_LINES.allows(RunLineStatus.REJECTED, RunLineEvent.PAY)
+    assert not RUN_LINES.allows(RunLineStatus.REJECTED, RunLineEvent.REJECT)
