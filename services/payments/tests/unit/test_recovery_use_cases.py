@@ -11,10 +11,9 @@ from decimal import Decimal
 import pytest
 
 from cnum_shared.core.errors import Invalid
-from cnum_shared.core.state_machine import TransitionRefused
 from payments.adapters.orm import Recovery
 from payments.domain.clawback import RECOVERIES, RecoveryKind, RecoveryStatus
-from payments.domain.errors import OffsetRefused
+from payments.domain.errors import OffsetRefused, RecoveryNotIssued
 from payments.domain.tranches import TrancheStatus
 from payments.service_layer import payment_runs, recoveries, regularisations, tranches
 from payments.service_layer.commands import (
@@ -107,9 +106,9 @@ def test_only_an_issued_recovery_is_received(uow, convention):
     provisional = a_recovery(uow, convention, "500.00", RecoveryStatus.PROVISIONAL)
     issued = a_recovery(uow, convention, "500.00")
 
-    with pytest.raises(TransitionRefused) as refused:
+    with pytest.raises(RecoveryNotIssued) as refused:
         recoveries.record_receipt(uow, ReceiveRecovery(provisional.id, TODAY, "chloe", TODAY))
-    assert refused.value.code == "not_issued"
+    assert refused.value.code == "recovery_not_issued"
     with pytest.raises(Invalid):
         recoveries.record_receipt(uow, ReceiveRecovery(issued.id, TODAY + timedelta(days=1), "chloe", TODAY))
 
