@@ -5,16 +5,20 @@ outbox to its consumers' `POST /api/v1/events` as the relays post them (under th
 Two structures: `mine` (Le Tampon, 974) with a signed convention of two posts, a draft avenant, an advisor
 it registered, that advisor presented, selected and hired (a CDD), a CDI employee moved to the second post
 (its employment-contract avenant), a countersigned copy; payments holds its schedule, compliance its
-obligations and standing, with an exemption from initial training on the first contract. `theirs`
+obligations and standing, with an exemption from initial training on the first contract. A second
+convention of one post, never filled, its first tranche paid, is closed: its final statement and the
+recovery of what was paid reach the conventions service (their documents). `theirs`
 (Saint-Flour, 15) has nothing but itself: its user is the one asking for `mine`'s resources.
 """
 
 from __future__ import annotations
 
 import io
+import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +36,8 @@ from conventions.adapters.orm import event_tables as conventions_events
 from conventions.demo import DEMO_STRUCTURES
 from conventions.manage import MIGRATIONS_DIR as CONVENTIONS_MIGRATIONS
 from payments import create_app as create_payments
+from payments.adapters.orm import event_tables as payments_events
+from payments.jobs import JOBS as PAYMENTS_JOBS
 from payments.manage import MIGRATIONS_DIR as PAYMENTS_MIGRATIONS
 
 SERVICES = {
@@ -62,19 +68,21 @@ class Programme:
 
     def call(self, service: str, method: str, path: str, expected: int, role: str = "legal", **options: Any):
         claims = {"structure_id": options.pop("structure_id")} if "structure_id" in options else {}
+        sub = options.pop("sub", f"{role}-seed")
+        headers = {**bearer(role, sub=sub, **claims), **options.pop("headers", {})}
         response = (
-            self.apps[service]
-            .test_client()
-            .open(
-                f"/api/v1{path}", method=method, headers=bearer(role, sub=f"{role}-seed", **claims), **options
-            )
+            self.apps[service].test_client().open(f"/api/v1{path}", method=method, headers=headers, **options)
         )
         assert response.status_code == expected, (method, path, response.get_json())
         return response.get_json()
 
     def relay(self) -> None:
         """Deliver every outbox's new events to their consumers, as each service's relay would."""
-        for producer, tables in (("conventions", conventions_events), ("compliance", compliance_events)):
+        for producer, tables in (
+            ("conventions", conventions_events),
+            ("compliance", compliance_events),
+            ("payments", payments_events),
+        ):
             for envelope in outbox_envelopes(self.apps[producer], tables):
                 for consumer in consumers_of(envelope["type"]):
                     if (envelope["id"], consumer) in self._delivered:
@@ -203,6 +211,7 @@ class Programme:
         )
         self.relay()
         tranches = self.call("payments", "GET", f"/schedules/{convention}", 200, role="finance")["tranches"]
+        closed, recovery = self._closed_convention()
         self.ids = {
             "structure_id": self.mine,
             "convention_id": convention,
@@ -216,8 +225,59 @@ class Programme:
             "tranche_id": tranches[0]["id"],
             "template_name": "convention",
             "consumer": "payments",
+            "closed_convention_id": closed,
+            "recovery_id": recovery,
         }
         return self
+
+    def _closed_convention(self) -> tuple[str, str]:
+        """A second convention of `mine`, of one post never filled, its first tranche paid and then closed:
+        payments settles it (`final_statement.settled`) and claims back what was paid (`recovery.issued`),
+        and the conventions service keeps both, for the statement's and the order's documents."""
+        conventions = "conventions"
+        closed = self.call(
+            conventions,
+            "POST",
+            "/conventions",
+            201,
+            json={
+                "structure_id": self.mine,
+                "wave": "initial",
+                "posts": 1,
+                "start_date": "2021-03-01",
+                "duration_months": 24,
+            },
+        )["id"]
+        self.call(conventions, "POST", f"/conventions/{closed}/sign", 200, json={"signed_on": "2021-03-15"})
+        self.relay()
+        [first, *_] = self.call("payments", "GET", f"/schedules/{closed}", 200, role="finance")["tranches"]
+        mark_due = next(job for job in PAYMENTS_JOBS if job.name == "mark_due")
+        mark_due.function(self.apps["payments"].extensions["cnum"], date(2021, 3, 15))
+        self.call(
+            "payments", "POST", f"/tranches/{first['id']}/approve", 200, role="finance", sub="alice", json={}
+        )
+        self.call(
+            "payments",
+            "POST",
+            f"/tranches/{first['id']}/pay",
+            201,
+            role="finance",
+            sub="bruno",
+            json={"paid_on": "2021-03-20", "reference": "VIR-SEED"},
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
+        self.call(
+            conventions,
+            "POST",
+            f"/conventions/{closed}/close",
+            200,
+            json={"on": "2023-02-28", "reason": "Terme"},
+        )
+        self.relay()
+        [recovery] = self.call(
+            "payments", "GET", f"/recoveries?convention_id={closed}&kind=final_statement", 200, role="finance"
+        )
+        return closed, recovery["id"]
 
 
 @contextmanager

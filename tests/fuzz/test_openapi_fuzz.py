@@ -50,6 +50,8 @@ PDF_OPERATIONS = {
     "/api/v1/conventions/{convention_id}/document",
     "/api/v1/conventions/{convention_id}/amendments/{amendment_id}/document",
     "/api/v1/contracts/{contract_id}/amendment",
+    "/api/v1/conventions/{convention_id}/final-statement/document",
+    "/api/v1/recovery-orders/{recovery_id}/document",
 }
 
 

@@ -67,6 +67,8 @@ QUERIES = {
     "/api/v1/conventions/{convention_id}/document": "?format=docx",
     "/api/v1/conventions/{convention_id}/amendments/{amendment_id}/document": "?format=docx",
     "/api/v1/contracts/{contract_id}/amendment": "?format=docx",
+    "/api/v1/conventions/{convention_id}/final-statement/document": "?format=docx",
+    "/api/v1/recovery-orders/{recovery_id}/document": "?format=docx",
     # The exports of the lists (decision 0028): a CSV whose rows name their structure.
     **{
         f"/api/v1/{name}/export": "?format=csv"
@@ -157,6 +159,8 @@ def _concrete(path: str, ids: dict[str, str]) -> str:
         name = match.group(1)
         if path == "/api/v1/contracts/{contract_id}/amendment":
             return ids["moved_contract_id"]  # the CDI employee moved to the post has the avenant
+        if path == "/api/v1/conventions/{convention_id}/final-statement/document":
+            return ids["closed_convention_id"]  # only a closed convention has its statement
         return ids.get(name, str(uuid.uuid4()))
 
     return re.sub(r"\{([^}]+)\}", value, path) + QUERIES.get(path, "")

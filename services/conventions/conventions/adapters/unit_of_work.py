@@ -28,7 +28,9 @@ from conventions.adapters.repositories import (
     SqlCandidateRepository,
     SqlContractRepository,
     SqlConventionRepository,
+    SqlFinalStatementRepository,
     SqlPersonalDataRepository,
+    SqlRecoveryOrderRepository,
     SqlSettlementRepository,
     SqlStructureRepository,
 )
@@ -52,6 +54,8 @@ class SqlUnitOfWork(UnitOfWork):
         self.conventions = SqlConventionRepository(session)
         self.amendments = SqlAmendmentRepository(session)
         self.settlements = SqlSettlementRepository(session)
+        self.final_statements = SqlFinalStatementRepository(session)
+        self.recovery_orders = SqlRecoveryOrderRepository(session)
         self.advisors = SqlAdvisorRepository(session)
         self.candidates = SqlCandidateRepository(session)
         self.contracts = SqlContractRepository(session)

@@ -27,6 +27,12 @@ from conventions.adapters.orm import (
 )
 from conventions.service_layer.documents.ports import DocumentsUnitOfWork
 
+# The copies of payments' final statements and recovery orders (decision 0033) are part of what the
+# document use cases reach: their repositories are in ports.py, `uow.final_statements` and
+# `uow.recovery_orders` of every unit of work.
+from conventions.service_layer.documents.ports import FinalStatementRepository as FinalStatementRepository
+from conventions.service_layer.documents.ports import RecoveryOrderRepository as RecoveryOrderRepository
+
 
 class Outbox(Protocol):
     """The events of the transaction (cnum_shared.framework.events.outbox.Outbox, or a list in tests)."""

@@ -98,7 +98,9 @@ def test_a_template_the_linter_refuses_is_not_stored(uow, adapters):
 
     assert (refused.value.status, refused.value.message) == (422, "Modèle refusé.")
     assert refused.value.errors == {"template": ["Variable inconnue : secret"]}
-    assert [row.uploaded_by for row in uow.templates.rows.values()] == ["cnum (modèle livré)"] * 3
+    # Only the built-in versions: one of each of the five templates (convention, its avenant, the contract
+    # avenant, the final statement, the recovery order).
+    assert [row.uploaded_by for row in uow.templates.rows.values()] == ["cnum (modèle livré)"] * 5
 
 
 # --- Generation and the download log ------------------------------------------------------------------
