@@ -184,6 +184,78 @@ class TrancheSettlement(Base):
     updated_at: Mapped[datetime]
 
 
+class FinalStatement(Base):
+    """The final statement (décompte final) of a closed convention as payments settled it, copied from its
+    `final_statement.settled` event as received (decision 0033): the document states these figures and
+    no other. One per convention: the first received stays (a convention is settled once)."""
+
+    __tablename__ = "final_statements"
+
+    convention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conventions.id"), primary_key=True)
+    #: The event it was copied from (payments' outbox id).
+    event_id: Mapped[uuid.UUID] = mapped_column(unique=True)
+    structure_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    convention_reference: Mapped[str] = mapped_column(String(40))
+    closed_on: Mapped[date]
+    #: The day the months occupied are counted to (decision 0030).
+    as_of: Mapped[date]
+    granted: Mapped[Decimal]
+    earned: Mapped[Decimal]
+    paid: Mapped[Decimal]
+    #: earned − paid: negative when the structure owes.
+    balance: Mapped[Decimal]
+    to_pay: Mapped[Decimal]
+    to_recover: Mapped[Decimal]
+    in_payment: Mapped[Decimal]
+    claimed: Mapped[Decimal]
+    to_settle: Mapped[Decimal]
+    #: [{post, months, earned, contracts: [{contract_id, occupied_from, occupied_until, months, earned}]}],
+    #: as on the wire (amounts as strings with two decimals, dates ISO).
+    posts: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+    #: What closing booked: {kind: payment|recovery, id, amount}, or None when nothing was left.
+    settlement: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    #: The structure as the event carried it (name, kind, department, e-mail, IBAN, BIC).
+    structure: Mapped[dict[str, object]] = mapped_column(JSON)
+    received_at: Mapped[datetime]
+
+
+class RecoveryOrder(Base):
+    """A recovery payments issued (`recovery.issued`), copied as received: the order (ordre de
+    reversement) states its figures (decision 0033). One per recovery: the first received stays."""
+
+    __tablename__ = "recovery_orders"
+    __table_args__ = (
+        CheckConstraint("kind IN ('post_ended', 'regularisation', 'final_statement')", name="kind"),
+    )
+
+    #: Payments' id of the recovery.
+    recovery_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(unique=True)
+    convention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conventions.id"), index=True)
+    structure_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    convention_reference: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[Decimal]
+    issued_on: Mapped[date]
+    pay_by: Mapped[date]
+    repayment_delay_days: Mapped[int]
+    #: What the structure writes on its transfer (CNR + 32 hex digits).
+    payment_reference: Mapped[str] = mapped_column(String(35))
+    #: The account to pay to (the agency's).
+    pay_to_name: Mapped[str] = mapped_column(String(70))
+    pay_to_iban: Mapped[str] = mapped_column(String(34))
+    pay_to_bic: Mapped[str | None] = mapped_column(String(11))
+    #: The recovery's computation as payments stores it (its shape depends on `kind`).
+    computation: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    #: post_ended: the contract whose post ended, the months it was occupied, earned and paid.
+    contract_id: Mapped[uuid.UUID | None]
+    months_started: Mapped[int]
+    earned: Mapped[Decimal | None]
+    paid_per_post: Mapped[Decimal | None]
+    structure: Mapped[dict[str, object]] = mapped_column(JSON)
+    received_at: Mapped[datetime]
+
+
 class Advisor(Base):
     """A person who may become an advisor; personal data shown to legal officers and their structure."""
 

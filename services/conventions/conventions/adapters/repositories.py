@@ -28,8 +28,10 @@ from conventions.adapters.orm import (
     Convention,
     ConventionAmendment,
     DocumentDownload,
+    FinalStatement,
     GeneratedDocument,
     PersonalDataPurge,
+    RecoveryOrder,
     SalaryChange,
     Structure,
     TrancheSettlement,
@@ -218,6 +220,59 @@ class SqlSettlementRepository:
             .where(TrancheSettlement.convention_id == convention_id)
             .order_by(TrancheSettlement.number)
         ).all()
+
+
+class SqlFinalStatementRepository:
+    """The final statements payments settled (copies of its `final_statement.settled`), by convention."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, convention_id: uuid.UUID) -> FinalStatement | None:
+        return self.session.get(FinalStatement, convention_id)
+
+    def add(self, statement: FinalStatement) -> None:
+        self.session.add(statement)
+
+    def of_conventions(self, convention_ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, FinalStatement]:
+        """convention id → its statement, for those of `convention_ids` that have one."""
+        found: dict[uuid.UUID, FinalStatement] = {}
+        for chunk in _chunks(list(dict.fromkeys(convention_ids))):
+            for statement in self.session.scalars(
+                select(FinalStatement).where(FinalStatement.convention_id.in_(chunk))
+            ):
+                found[statement.convention_id] = statement
+        return found
+
+
+class SqlRecoveryOrderRepository:
+    """The recoveries payments issued (copies of its `recovery.issued`): each one's order."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, recovery_id: uuid.UUID) -> RecoveryOrder | None:
+        return self.session.get(RecoveryOrder, recovery_id)
+
+    def add(self, order: RecoveryOrder) -> None:
+        self.session.add(order)
+
+    def page(
+        self,
+        *,
+        structure_id: uuid.UUID | None,
+        convention_id: uuid.UUID | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[Sequence[RecoveryOrder], int]:
+        """The orders, latest issued first, of one structure and/or one convention when given."""
+        statement = select(RecoveryOrder)
+        if structure_id is not None:
+            statement = statement.where(RecoveryOrder.structure_id == structure_id)
+        if convention_id is not None:
+            statement = statement.where(RecoveryOrder.convention_id == convention_id)
+        order = (RecoveryOrder.issued_on.desc(), RecoveryOrder.recovery_id)
+        return _page(self.session, statement, order, offset, limit)
 
 
 class SqlAdvisorRepository:

@@ -29,7 +29,9 @@ from conventions.adapters.repositories import (
     SqlClosingRunRepository,
     SqlContractRepository,
     SqlConventionRepository,
+    SqlFinalStatementRepository,
     SqlPersonalDataRepository,
+    SqlRecoveryOrderRepository,
     SqlSettlementRepository,
     SqlStructureRepository,
 )
@@ -53,6 +55,8 @@ class SqlUnitOfWork(UnitOfWork):
         self.conventions = SqlConventionRepository(session)
         self.amendments = SqlAmendmentRepository(session)
         self.settlements = SqlSettlementRepository(session)
+        self.final_statements = SqlFinalStatementRepository(session)
+        self.recovery_orders = SqlRecoveryOrderRepository(session)
         self.advisors = SqlAdvisorRepository(session)
         self.candidates = SqlCandidateRepository(session)
         self.contracts = SqlContractRepository(session)

@@ -23,7 +23,9 @@ from conventions.adapters.orm import (
     Contract,
     Convention,
     ConventionAmendment,
+    FinalStatement,
     GeneratedDocument,
+    RecoveryOrder,
     SalaryChange,
     Structure,
     TrancheSettlement,
@@ -143,6 +145,47 @@ class FakeSettlementRepository:
             (row for row in self.rows.values() if row.convention_id == convention_id),
             key=lambda row: row.number,
         )
+
+
+class FakeFinalStatementRepository:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, FinalStatement] = {}
+
+    def get(self, convention_id: uuid.UUID) -> FinalStatement | None:
+        return self.rows.get(convention_id)
+
+    def add(self, statement: FinalStatement) -> None:
+        self.rows[statement.convention_id] = statement
+
+    def of_conventions(self, convention_ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, FinalStatement]:
+        return {key: self.rows[key] for key in convention_ids if key in self.rows}
+
+
+class FakeRecoveryOrderRepository:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, RecoveryOrder] = {}
+
+    def get(self, recovery_id: uuid.UUID) -> RecoveryOrder | None:
+        return self.rows.get(recovery_id)
+
+    def add(self, order: RecoveryOrder) -> None:
+        self.rows[order.recovery_id] = order
+
+    def page(
+        self,
+        *,
+        structure_id: uuid.UUID | None,
+        convention_id: uuid.UUID | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[Sequence[RecoveryOrder], int]:
+        rows = [
+            row
+            for row in self.rows.values()
+            if structure_id in (None, row.structure_id) and convention_id in (None, row.convention_id)
+        ]
+        rows.sort(key=lambda row: (-row.issued_on.toordinal(), str(row.recovery_id)))
+        return rows[offset : offset + limit], len(rows)
 
 
 class FakeAdvisorRepository(_Rows):
@@ -351,6 +394,8 @@ class FakeUnitOfWork(BaseFakeUnitOfWork):
         self.conventions = FakeConventionRepository()
         self.amendments = FakeAmendmentRepository()
         self.settlements = FakeSettlementRepository()
+        self.final_statements = FakeFinalStatementRepository()
+        self.recovery_orders = FakeRecoveryOrderRepository()
         self.advisors = FakeAdvisorRepository()
         self.candidates = FakeCandidateRepository()
         self.contracts = FakeContractRepository()
