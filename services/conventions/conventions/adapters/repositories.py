@@ -37,7 +37,7 @@ from conventions.adapters.orm import (
     TrancheSettlement,
     audit_table,
 )
-from conventions.domain.background_runs import RunItemStatus
+from conventions.domain.background_runs import RunItemStatus, RunStatus
 from conventions.domain.closing_runs import SELECTED_STATUSES, ClosingOutcome
 from conventions.domain.conventions import ConventionStatus
 
@@ -530,6 +530,10 @@ class SqlPersonalDataRepository:
         )
 
 
+#: The items whose statement a run waits for: the conventions it closed or found closed.
+_SETTLED = (ClosingOutcome.CLOSED, ClosingOutcome.ALREADY_CLOSED)
+
+
 class SqlClosingRunRepository(SqlRunRepository[ClosingRun, ClosingRunItem]):
     """Closing runs and their items (service_layer/unit_of_work.py's ClosingRunRepository)."""
 
@@ -574,6 +578,18 @@ class SqlClosingRunRepository(SqlRunRepository[ClosingRun, ClosingRunItem]):
             self.session.scalars(select(ClosingRunItem.convention_id).where(ClosingRunItem.run_id == run_id))
         )
 
+    def settled_conventions(self, run_id: uuid.UUID) -> list[uuid.UUID]:
+        return list(
+            self.session.scalars(
+                select(ClosingRunItem.convention_id)
+                .where(
+                    ClosingRunItem.run_id == run_id,
+                    ClosingRunItem.outcome.in_(_SETTLED),
+                )
+                .order_by(ClosingRunItem.position)
+            )
+        )
+
     def add_items(self, run_id: uuid.UUID, convention_ids: Sequence[uuid.UUID]) -> None:
         last = (
             self.session.scalar(
@@ -613,6 +629,13 @@ class SqlClosingRunRepository(SqlRunRepository[ClosingRun, ClosingRunItem]):
                 .execution_options(synchronize_session=False)
             )
             reopened[position] = int(getattr(result, "rowcount", 0))
+        # The archive is written again: a statement that could not be rendered is tried again.
+        self.session.execute(
+            update(ClosingRunItem)
+            .where(ClosingRunItem.run_id == run_id, ClosingRunItem.document_error.is_not(None))
+            .values(document_error=None)
+            .execution_options(synchronize_session=False)
+        )
         return reopened[0], reopened[1]
 
     def item_counts(self, run_id: uuid.UUID) -> dict[str, int]:
@@ -648,6 +671,45 @@ class SqlClosingRunRepository(SqlRunRepository[ClosingRun, ClosingRunItem]):
         if outcome is not None:
             statement = statement.where(ClosingRunItem.outcome == outcome)
         return self.session.execute(statement).all()
+
+    def unarchived(self) -> list[uuid.UUID]:
+        return list(
+            self.session.scalars(
+                select(ClosingRun.id)
+                .where(ClosingRun.status == RunStatus.DONE, ClosingRun.archive_path.is_(None))
+                .order_by(ClosingRun.created_at)
+            )
+        )
+
+    def unrendered_items(self, run_id: uuid.UUID) -> list[uuid.UUID]:
+        return list(
+            self.session.scalars(
+                select(ClosingRunItem.id)
+                .where(
+                    ClosingRunItem.run_id == run_id,
+                    ClosingRunItem.outcome.in_(_SETTLED),
+                    ClosingRunItem.document_id.is_(None),
+                    ClosingRunItem.document_error.is_(None),
+                )
+                .order_by(ClosingRunItem.position)
+            )
+        )
+
+    def archive_entries(self, run_id: uuid.UUID) -> Sequence[Any]:
+        return self.session.execute(
+            select(
+                ClosingRunItem.convention_id,
+                Convention.reference,
+                Convention.end_date,
+                ClosingRunItem.outcome,
+                GeneratedDocument.path,
+                ClosingRunItem.document_error,
+            )
+            .join(Convention, Convention.id == ClosingRunItem.convention_id)
+            .outerjoin(GeneratedDocument, GeneratedDocument.id == ClosingRunItem.document_id)
+            .where(ClosingRunItem.run_id == run_id, ClosingRunItem.outcome.in_(_SETTLED))
+            .order_by(ClosingRunItem.position)
+        ).all()
 
     def page(self, *, offset: int, limit: int) -> tuple[Sequence[ClosingRun], int]:
         return _page(

@@ -35,6 +35,9 @@ OUTCOME_LABELS = {
     ClosingOutcome.NOT_ENDED: "pas encore échue",
 }
 
+#: What closing booked, in the summary's words.
+SETTLEMENT_LABELS = {"payment": "à payer", "recovery": "à reverser", "": "rien"}
+
 #: The reason each closing states (the convention's `end_reason` and its history).
 CLOSING_REASON = "clôture de fin de financement"
 

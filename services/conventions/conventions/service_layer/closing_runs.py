@@ -17,19 +17,25 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-from cnum_shared.core.errors import ConcurrentWrite, DomainError, NotFound
+from cnum_shared.core.errors import ConcurrentWrite, Conflict, DomainError, NotFound
+from cnum_shared.core.exports import Kind, column, csv_export
 from cnum_shared.core.money import format_date_fr
 from cnum_shared.framework.db import utcnow
-from conventions.adapters.orm import ClosingRun
+from conventions.adapters.orm import ClosingRun, FinalStatement
 from conventions.domain.background_runs import RunEvent, RunItemStatus, RunStatus, progress
 from conventions.domain.closing_runs import (
     CLOSING_REASON,
     CLOSING_RUN,
+    OUTCOME_LABELS,
+    SETTLEMENT_LABELS,
     ClosingOutcome,
     ClosingSummary,
     InvalidClosingRun,
+    Settled,
     check_period,
     outcome_without_closing,
     summarise,
@@ -38,6 +44,8 @@ from conventions.domain.conventions import ConventionAction
 from conventions.service_layer.background_runs import claim_next_run, finish_run, work_through
 from conventions.service_layer.commands import EndConvention, LaunchClosingRun, RunClosingRuns
 from conventions.service_layer.conventions import end_convention, get_convention
+from conventions.service_layer.documents.generation import StoredDocument
+from conventions.service_layer.documents.ports import DocumentAdapters
 from conventions.service_layer.unit_of_work import ConventionsUnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -203,7 +211,7 @@ def closing_run_report(uow: ConventionsUnitOfWork, run_id: uuid.UUID) -> Closing
     closed = counts.get(ClosingOutcome.CLOSED.value, 0)
     already_closed = counts.get(ClosingOutcome.ALREADY_CLOSED.value, 0)
     expected = closed + already_closed
-    statements = uow.closing_runs.statements(run_id)
+    statements = uow.final_statements.of_conventions(uow.closing_runs.settled_conventions(run_id))
     return ClosingRunReport(
         run=run,
         pending=counts.get(RunItemStatus.PENDING.value, 0),
@@ -213,12 +221,20 @@ def closing_run_report(uow: ConventionsUnitOfWork, run_id: uuid.UUID) -> Closing
         failed=counts.get(RunItemStatus.FAILED.value, 0),
         statements_expected=expected,
         statements_received=len(statements),
-        summary=summarise(statements, expected),
+        summary=summarise((settled(statement) for statement in statements.values()), expected),
         failures=_lines(uow.closing_runs.items_where(run_id, status=RunItemStatus.FAILED, limit=LISTED)),
         not_yet_ended=_lines(
             uow.closing_runs.items_where(run_id, outcome=ClosingOutcome.NOT_ENDED, limit=LISTED)
         ),
     )
+
+
+def settled(statement: FinalStatement) -> Settled:
+    """What closing booked, as the statement payments sent says (its `settlement`, None for nothing)."""
+    booked = statement.settlement
+    if not booked:
+        return Settled(None, Decimal("0.00"))
+    return Settled(str(booked["kind"]), Decimal(str(booked["amount"])))
 
 
 def _failure(error: Exception) -> str:
@@ -283,14 +299,175 @@ def run_closing_run(new_uow: UnitOfWorkFactory, run_id: uuid.UUID, command: RunC
         return run
 
 
+# --- The archive: the statements' PDFs and a summary CSV, once every statement has arrived -----------------
+
+#: How a statement's PDF is rendered (or reused) and stored: the final statement's document use case.
+StatementDocument = Callable[[ConventionsUnitOfWork, uuid.UUID, str, date, DocumentAdapters], StoredDocument]
+
+
+class ClosingArchiveNotReady(Conflict):
+    """The archive of a run asked for before it could be written (409, with what it waits for)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, headers={"Retry-After": "5"})
+
+
+def archive_path(uow: ConventionsUnitOfWork, run_id: uuid.UUID, adapters: DocumentAdapters) -> Path:
+    """Where the ZIP of a run is, once written (ClosingArchiveNotReady, saying why, before)."""
+    report = closing_run_report(uow, run_id)
+    run = report.run
+    if run.status != RunStatus.DONE:
+        raise ClosingArchiveNotReady(
+            f"La clôture est en cours : {run.done + run.failed} conventions traitées sur {run.total}. "
+            "L'archive des décomptes sera prête quand elles l'auront toutes été et que payments aura "
+            "envoyé leurs décomptes."
+        )
+    if report.summary.awaited:
+        raise ClosingArchiveNotReady(
+            f"{report.summary.awaited} décomptes sur {report.statements_expected} sont encore attendus "
+            "du service des paiements : l'archive sera prête quand ils seront tous arrivés."
+        )
+    if run.archive_path is None:
+        raise ClosingArchiveNotReady(
+            "L'archive des décomptes est en préparation : réessayez dans un instant."
+        )
+    return adapters.store.absolute(run.archive_path)
+
+
+def render_statement(
+    uow: ConventionsUnitOfWork,
+    item_id: uuid.UUID,
+    today: date,
+    adapters: DocumentAdapters,
+    document: StatementDocument,
+) -> None:
+    """The PDF of one convention's statement, stored and named on its item; a failure recorded there."""
+    item = uow.closing_runs.item(item_id)
+    assert item is not None
+    try:
+        stored = document(uow, item.convention_id, "pdf", today, adapters)
+    except Exception as error:  # one document's failure must not keep the others out of the archive
+        if not isinstance(error, DomainError):
+            logger.exception("statement of closing run item %s failed", item_id)
+        uow.rollback()
+        item = uow.closing_runs.item(item_id)
+        assert item is not None
+        item.document_error = _failure(error).replace("la clôture", "le décompte")
+    else:
+        item.document_id = stored.record.id
+    uow.commit()
+
+
+#: The summary CSV: one row per convention whose statement is in the archive, payments' figures.
+SUMMARY_COLUMNS = (
+    column("Convention", "reference", width=24),
+    column("Structure", "structure", width=36),
+    column("Fin de financement", "end_date", Kind.DATE),
+    column("Clôture", "outcome", labels={key.value: label for key, label in OUTCOME_LABELS.items()}),
+    column("Clôturée le", "closed_on", Kind.DATE),
+    column("Décompte au", "as_of", Kind.DATE),
+    column("Accordé", "granted", Kind.AMOUNT),
+    column("Acquis", "earned", Kind.AMOUNT),
+    column("Versé", "paid", Kind.AMOUNT),
+    column("Solde", "balance", Kind.AMOUNT),
+    column("En paiement", "in_payment", Kind.AMOUNT),
+    column("Déjà réclamé", "claimed", Kind.AMOUNT),
+    column("À régler", "settles", labels=SETTLEMENT_LABELS),
+    column("Montant réglé", "settled_amount", Kind.AMOUNT),
+    column("Fichier PDF", "file", width=36),
+)
+
+
+def _summary_rows(
+    uow: ConventionsUnitOfWork, run_id: uuid.UUID
+) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+    """The CSV's rows and the ZIP's PDF members (stored path, name in the archive)."""
+    entries = uow.closing_runs.archive_entries(run_id)
+    statements = uow.final_statements.of_conventions([entry.convention_id for entry in entries])
+    rows, members = [], []
+    for entry in entries:
+        statement = statements[entry.convention_id]
+        booked = settled(statement)
+        name = f"decompte-{entry.reference}.pdf"
+        if entry.path is not None:
+            members.append((entry.path, name))
+        rows.append(
+            {
+                "reference": entry.reference,
+                "structure": statement.structure.get("name"),
+                "end_date": entry.end_date,
+                "outcome": entry.outcome,
+                "closed_on": statement.closed_on,
+                "as_of": statement.as_of,
+                "granted": statement.granted,
+                "earned": statement.earned,
+                "paid": statement.paid,
+                "balance": statement.balance,
+                "in_payment": statement.in_payment,
+                "claimed": statement.claimed,
+                "settles": booked.kind or "",
+                "settled_amount": booked.amount,
+                "file": name if entry.path is not None else entry.document_error,
+            }
+        )
+    return rows, members
+
+
+def archive_run(
+    new_uow: UnitOfWorkFactory,
+    run_id: uuid.UUID,
+    command: RunClosingRuns,
+    adapters: DocumentAdapters,
+    document: StatementDocument,
+) -> bool:
+    """Zip the statements of a finished run whose statements have all arrived (False: still awaited)."""
+    with new_uow() as uow:
+        if closing_run_report(uow, run_id).summary.awaited:
+            return False
+        unrendered = uow.closing_runs.unrendered_items(run_id)
+    work_through(
+        new_uow,
+        unrendered,
+        lambda uow, item: render_statement(uow, item, command.today, adapters, document),
+        max(1, command.concurrency),
+    )
+    with new_uow() as uow:
+        rows, members = _summary_rows(uow, run_id)
+        summary = f"closing-runs/{run_id}-synthese.csv"
+        adapters.store.write(summary, csv_export(SUMMARY_COLUMNS, rows))
+        relative = f"closing-runs/{run_id}.zip"
+        adapters.store.write_zip(relative, [(summary, "synthese.csv"), *members])
+        run = get_closing_run(uow, run_id)
+        run.archive_path, run.archived_at = relative, utcnow()
+        uow.commit()
+    return True
+
+
 def run_closing_runs(new_uow: UnitOfWorkFactory, command: RunClosingRuns) -> str:
-    """The job: run every waiting closing run, oldest first."""
-    finished = []
+    """The job's first step: run every waiting closing run, oldest first."""
+    said = []
     while True:
         with new_uow() as uow:
             run_id = claim_next_run(uow, uow.closing_runs, CLOSING_RUN, command.actor)
         if run_id is None:
             break
         run = run_closing_run(new_uow, run_id, command)
-        finished.append(f"{run.id}: {run.done} traitées, {run.failed} en échec")
-    return "; ".join(finished) or "aucune clôture en attente"
+        said.append(f"{run.id} : {run.done} traitées, {run.failed} en échec")
+    return "; ".join(said) or "aucune clôture en attente"
+
+
+def archive_closing_runs(
+    new_uow: UnitOfWorkFactory,
+    command: RunClosingRuns,
+    adapters: DocumentAdapters,
+    document: StatementDocument,
+) -> str:
+    """The job's second step: archive the finished runs whose statements have all arrived."""
+    with new_uow() as uow:
+        unarchived = uow.closing_runs.unarchived()
+    said = [
+        f"{run_id} : archive des décomptes écrite"
+        for run_id in unarchived
+        if archive_run(new_uow, run_id, command, adapters, document)
+    ]
+    return "; ".join(said) or "aucune archive à écrire"

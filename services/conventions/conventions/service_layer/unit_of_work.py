@@ -257,13 +257,17 @@ class ClosingRunRepository(Protocol):
 
     def conventions_of(self, run_id: uuid.UUID) -> set[uuid.UUID]: ...
 
+    def settled_conventions(self, run_id: uuid.UUID) -> list[uuid.UUID]:
+        """The conventions of the run closed or found closed, whose statements it waits for."""
+        ...
+
     def add_items(self, run_id: uuid.UUID, convention_ids: Sequence[uuid.UUID]) -> None:
         """Pending items for these conventions, after the run's last one."""
         ...
 
     def reopen_items(self, run_id: uuid.UUID, ended_by: date) -> tuple[int, int]:
         """The failed items, and those not yet ended whose convention ends by `ended_by`, back to pending:
-        (how many of them were done, how many failed)."""
+        (how many of them were done, how many failed); the statements' PDFs refused are tried again."""
         ...
 
     def item_counts(self, run_id: uuid.UUID) -> dict[str, int]:
@@ -277,6 +281,19 @@ class ClosingRunRepository(Protocol):
         ...
 
     def page(self, *, offset: int, limit: int) -> tuple[Sequence[ClosingRun], int]: ...
+
+    def unarchived(self) -> list[uuid.UUID]:
+        """The finished runs whose archive is not written, oldest first."""
+        ...
+
+    def unrendered_items(self, run_id: uuid.UUID) -> list[uuid.UUID]:
+        """The items closed or found closed whose statement's PDF was neither rendered nor refused."""
+        ...
+
+    def archive_entries(self, run_id: uuid.UUID) -> Sequence[Any]:
+        """(convention_id, reference, end_date, outcome, path of the statement's PDF or None,
+        document_error) of the items closed or found closed, in their order."""
+        ...
 
     def item(self, item_id: uuid.UUID) -> ClosingRunItem | None: ...
 

@@ -1,11 +1,12 @@
 """closing runs: the closing of every convention whose funding ends in a period (decision 0035)
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-30 09:00:00
 
 One run per period (unique), one item per convention of the run, each with what became of it and, once
-the statements have arrived, the PDF of its statement put in the archive. Independent of 0017's tables.
+the statements have arrived, the PDF of its statement put in the archive. It touches none of 0017's
+tables (written beside it, then chained after it).
 """
 
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from alembic import op
 import cnum_shared.framework.db
 
 revision: str = "0018"
-down_revision: str | None = "0016"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
