@@ -323,9 +323,11 @@ def archive_path(uow: ConventionsUnitOfWork, run_id: uuid.UUID, adapters: Docume
             "envoyé leurs décomptes."
         )
     if report.summary.awaited:
+        awaited = report.summary.awaited
+        plural = "s sont" if awaited > 1 else " est"
         raise ClosingArchiveNotReady(
-            f"{report.summary.awaited} décomptes sur {report.statements_expected} sont encore attendus "
-            "du service des paiements : l'archive sera prête quand ils seront tous arrivés."
+            f"{awaited} décompte{plural} encore attendu{'s' if awaited > 1 else ''} du service des paiements "
+            f"(sur {report.statements_expected}) : l'archive sera prête quand ils seront tous arrivés."
         )
     if run.archive_path is None:
         raise ClosingArchiveNotReady(

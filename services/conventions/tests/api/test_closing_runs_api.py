@@ -215,8 +215,8 @@ def test_a_closing_run_closes_what_has_ended_counts_the_rest_and_reports_a_failu
     assert run["summary"]["awaited"] == 2
     refused = services.call("GET", f"/closing-runs/{launched['id']}/archive", 409, role="finance")
     assert refused["message"] == (
-        "2 décomptes sur 2 sont encore attendus du service des paiements : l'archive sera prête quand ils "
-        "seront tous arrivés."
+        "2 décomptes sont encore attendus du service des paiements (sur 2) : l'archive sera prête quand "
+        "ils seront tous arrivés."
     )
 
     # The same period again: the same run, relaunched for its failure alone (the running convention has
