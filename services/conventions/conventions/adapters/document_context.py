@@ -540,6 +540,162 @@ class LawSchema(Schema):
         return f"au plus tard {Delay().serialize('delay', {'delay': delay})} à compter {event}"
 
 
+# --- The final statement and the recovery order: payments' figures, as its events carried them ---------
+
+#: What the final statement concludes: the agency still owes (`to_pay`), the structure owes back
+#: (`to_recover`), or nothing is left either way (`nil`).
+STATEMENT_OUTCOMES = ("to_pay", "to_recover", "nil")
+#: What closing booked: a payable line, a recovery, or nothing.
+SETTLEMENT_KINDS = ("payment", "recovery", "none")
+RECOVERY_KIND_LABELS = {
+    "post_ended": "fin d'un poste avant le terme de la période financée",
+    "regularisation": "régularisation d'une tranche réglée, après un avenant de réduction",
+    "final_statement": "solde du décompte final, à la clôture de la convention",
+}
+TRANCHE_STATUS_LABELS = {"approved": "approuvée", "paid": "versée"}
+#: A post that no contract occupied.
+POST_NOT_FILLED = "poste non pourvu"
+
+
+def _contract_label(contract_type: Any) -> str:
+    """ "contrat à durée déterminée (CDD)", or "contrat" when conventions does not know the contract."""
+    if contract_type is None:
+        return "contrat"
+    try:
+        return CONTRACT_TYPE_LABELS[str(contract_type)]
+    except KeyError:
+        raise InvalidDocumentData(f"contract_type : code inconnu {contract_type!r}") from None
+
+
+def _months(number: int) -> str:
+    return f"{number} mois"
+
+
+class StatementPostSchema(Schema):
+    """A post of the final statement: the months it was occupied, by which contracts, what it earned."""
+
+    number = Count()
+    months = Count()
+    earned = Euros()
+    #: "contrat à durée déterminée (CDD) du 1er avril 2021 au 30 septembre 2022 : 18 mois, 40 500,00 €; …"
+    contracts_text = fields.Method("_contracts_text")
+
+    def _contracts_text(self, post: Mapping[str, Any]) -> str:
+        parts = []
+        for contract in post.get("contracts") or ():
+            try:
+                start, until = contract["occupied_from"], contract["occupied_until"]
+                months, earned = contract["months"], contract["earned"]
+            except KeyError as error:
+                raise InvalidDocumentData(f"contracts.{error.args[0]} : valeur manquante") from None
+            parts.append(
+                f"{_contract_label(contract.get('contract_type'))} du {format_date_fr(start)} au "
+                f"{format_date_fr(until)} : {_months(_whole(months, 'months'))}, "
+                f"{format_eur_fr(_amount(earned, 'earned'))}"
+            )
+        return " ; ".join(parts) if parts else POST_NOT_FILLED
+
+
+class StatementSchema(Schema):
+    """The figures of the final statement (decision 0030), as payments settled them."""
+
+    closed_on = FrenchDate()
+    as_of = FrenchDate()
+    granted = Euros()
+    earned = Euros()
+    paid = Euros()
+    #: earned − paid, with its sign ("-1 250,00 €" when the structure owes).
+    balance = Euros()
+    to_pay = Euros()
+    to_pay_words = EurosInWords(source="to_pay")
+    to_recover = Euros()
+    to_recover_words = EurosInWords(source="to_recover")
+    in_payment = Euros()
+    claimed = Euros()
+    to_settle = Euros()
+    #: to_pay, to_recover or nil (STATEMENT_OUTCOMES): the template tests it.
+    outcome = Label({outcome: outcome for outcome in STATEMENT_OUTCOMES})
+    #: payment, recovery or none (SETTLEMENT_KINDS): what closing booked.
+    settlement_kind = Label({kind: kind for kind in SETTLEMENT_KINDS})
+    settlement_amount = OptionalEuros(NONE_DASH)
+    #: The months of the convention all posts were occupied, in total.
+    months = Count()
+    posts = Count()
+    posts_text = CountOf("poste", "postes", source="posts")
+
+
+class RecoverySchema(Schema):
+    """A recovery payments issued: what the order states, from `recovery.issued`."""
+
+    kind = Label({kind: kind for kind in RECOVERY_KIND_LABELS})
+    kind_label = Label(RECOVERY_KIND_LABELS, source="kind")
+    amount = Euros()
+    amount_words = EurosInWords(source="amount")
+    issued_on = FrenchDate()
+    pay_by = FrenchDate()
+    #: The repayment delay the convention states, as payments counted `pay_by` with it.
+    repayment_delay = Delay()
+    payment_reference = Text()
+    months_started = Count()
+    months_started_text = CountOf("mois", "mois", source="months_started")
+    earned = OptionalEuros(NONE_DASH)
+    paid_per_post = OptionalEuros(NONE_DASH)
+    #: The contract whose post ended (post_ended): its type and dates; "" otherwise.
+    contract_label = fields.Method("_contract_label")
+    contract_start = FrenchDate(when_absent="")
+    contract_ended_on = FrenchDate(when_absent="")
+
+    def _contract_label(self, recovery: Mapping[str, Any]) -> str:
+        if recovery.get("kind") != "post_ended":
+            return ""
+        return _contract_label(recovery.get("contract_type"))
+
+
+class PeriodEarningSchema(Schema):
+    """A funded period of the post that ended: the months it was occupied × the period's monthly rate."""
+
+    period = Count()
+    starts_on = FrenchDate(when_absent="")
+    ends_on = FrenchDate(when_absent="")
+    months = Count()
+    monthly_rate = Euros()
+    earned = Euros()
+
+
+class RecoveryComputationSchema(Schema):
+    """The recovery's computation as payments stored it; only the kind's own part is filled (the funded
+    periods of a post that ended are the context's `periods`)."""
+
+    #: regularisation: the tranche, what the avenant made it, what it stood for, the reduction.
+    tranche = OptionalText(NONE_DASH)
+    #: "approuvée" or "versée": what the tranche was when the avenant reduced it.
+    tranche_status_label = fields.Method("_tranche_status_label")
+    signed = OptionalEuros(NONE_DASH)
+    already = OptionalEuros(NONE_DASH)
+    reduction = OptionalEuros(NONE_DASH)
+    #: final_statement: the statement's figures.
+    as_of = FrenchDate(when_absent="")
+    granted = OptionalEuros(NONE_DASH)
+    earned = OptionalEuros(NONE_DASH)
+    paid = OptionalEuros(NONE_DASH)
+    balance = OptionalEuros(NONE_DASH)
+    in_payment = OptionalEuros(NONE_DASH)
+    claimed = OptionalEuros(NONE_DASH)
+    to_settle = OptionalEuros(NONE_DASH)
+
+    def _tranche_status_label(self, computation: Mapping[str, Any]) -> str:
+        status = computation.get("tranche_status")
+        return "" if status is None else TRANCHE_STATUS_LABELS.get(str(status), "")
+
+
+class AccountSchema(Schema):
+    """The account to pay to: the agency's, as payments named it on the recovery."""
+
+    name = Text()
+    iban = Iban()
+    bic = OptionalText(NOT_PROVIDED)
+
+
 class ConventionContextSchema(Schema):
     """The convention: the parties, the posts, the amount, the tranches."""
 
@@ -574,10 +730,40 @@ class ContractAvenantContextSchema(Schema):
     law = fields.Nested(LawSchema)
 
 
+class FinalStatementContextSchema(Schema):
+    """The final statement (décompte final) of a closed convention: per post and in total, payments'
+    figures (decision 0033)."""
+
+    document = fields.Nested(DocumentSchema)
+    structure = fields.Nested(StructureSchema)
+    convention = fields.Nested(ConventionSchema)
+    statement = fields.Nested(StatementSchema)
+    posts = fields.List(fields.Nested(StatementPostSchema))
+    funding_periods = fields.List(fields.Nested(FundingPeriodSchema))
+    law = fields.Nested(LawSchema)
+
+
+class RecoveryOrderContextSchema(Schema):
+    """The order (ordre de reversement) of an issued recovery: its computation, the amount, the account,
+    the reference and the deadline (decision 0033)."""
+
+    document = fields.Nested(DocumentSchema)
+    structure = fields.Nested(StructureSchema)
+    convention = fields.Nested(ConventionSchema)
+    recovery = fields.Nested(RecoverySchema)
+    computation = fields.Nested(RecoveryComputationSchema)
+    #: post_ended: the months occupied and earned in each funded period; empty for the other kinds.
+    periods = fields.List(fields.Nested(PeriodEarningSchema))
+    pay_to = fields.Nested(AccountSchema)
+    law = fields.Nested(LawSchema)
+
+
 CONTEXT_SCHEMAS: dict[str, type[Schema]] = {
     "convention": ConventionContextSchema,
     "convention_avenant": ConventionAvenantContextSchema,
     "contract_avenant": ContractAvenantContextSchema,
+    "final_statement": FinalStatementContextSchema,
+    "recovery_order": RecoveryOrderContextSchema,
 }
 
 
@@ -778,10 +964,106 @@ def _sample_data() -> dict[str, dict[str, Any]]:
             "republican_commitment": True,
         },
     }
+    # Closed on 15 January 2023 as of the end, 31 December 2022: post 1 occupied 24 months (24 × 2 812,50
+    # = 67 500), post 2 twelve (12 × 2 812,50 = 33 750): earned 101 250, paid 108 000 (tranches 1 and 2),
+    # balance 101 250 − 108 000 = −6 750, recovered by the closing.
+    statement_data = {
+        "document": {**document, "reference": "CNUM-2021-00042-DF"},
+        "structure": structure,
+        "convention": {**convention, "signed_on": date(2021, 1, 15)},
+        "statement": {
+            "closed_on": date(2023, 1, 15),
+            "as_of": date(2022, 12, 31),
+            "granted": Decimal("135000.00"),
+            "earned": Decimal("101250.00"),
+            "paid": Decimal("108000.00"),
+            "balance": Decimal("-6750.00"),
+            "to_pay": Decimal("0.00"),
+            "to_recover": Decimal("6750.00"),
+            "in_payment": Decimal("0.00"),
+            "claimed": Decimal("0.00"),
+            "to_settle": Decimal("-6750.00"),
+            "outcome": "to_recover",
+            "settlement_kind": "recovery",
+            "settlement_amount": Decimal("6750.00"),
+            "months": 36,
+            "posts": 2,
+        },
+        "posts": [
+            {
+                "number": 1,
+                "months": 24,
+                "earned": Decimal("67500.00"),
+                "contracts": [
+                    {
+                        "contract_type": "cdd",
+                        "occupied_from": date(2021, 1, 1),
+                        "occupied_until": date(2022, 12, 31),
+                        "months": 24,
+                        "earned": Decimal("67500.00"),
+                    }
+                ],
+            },
+            {
+                "number": 2,
+                "months": 12,
+                "earned": Decimal("33750.00"),
+                "contracts": [
+                    {
+                        "contract_type": "cdd",
+                        "occupied_from": date(2021, 1, 1),
+                        "occupied_until": date(2021, 12, 20),
+                        "months": 12,
+                        "earned": Decimal("33750.00"),
+                    }
+                ],
+            },
+        ],
+        "funding_periods": periods,
+        "law": law,
+    }
+    order_data = {
+        "document": {**document, "reference": "CNUM-2021-00042-OR-5A1B2C"},
+        "structure": structure,
+        "convention": {**convention, "signed_on": date(2021, 1, 15)},
+        "recovery": {
+            "kind": "final_statement",
+            "amount": Decimal("6750.00"),
+            "issued_on": date(2023, 1, 15),
+            "pay_by": date(2023, 2, 14),
+            "repayment_delay": {"months": 0, "days": 30},
+            "payment_reference": "CNR5A1B2C3D4E5F60718293A4B5C6D7E8F9",
+            "months_started": 36,
+            "earned": Decimal("101250.00"),
+            "paid_per_post": None,
+            "contract_type": None,
+            "contract_start": None,
+            "contract_ended_on": None,
+        },
+        "periods": [],
+        "computation": {
+            "as_of": date(2022, 12, 31),
+            "granted": Decimal("135000.00"),
+            "earned": Decimal("101250.00"),
+            "paid": Decimal("108000.00"),
+            "balance": Decimal("-6750.00"),
+            "in_payment": Decimal("0.00"),
+            "claimed": Decimal("0.00"),
+            "to_settle": Decimal("-6750.00"),
+        },
+        "pay_to": {
+            "name": "Caisse des dépôts et consignations",
+            "iban": "FR7640031000010000000000000",
+            "bic": "CDCGFRPPXXX",
+        },
+        "law": law,
+    }
     return {
         "convention": convention_data,
         "convention_avenant": avenant_data,
         "contract_avenant": contract_data,
+        "final_statement": statement_data,
+        "recovery_order": order_data,
     }
 
 

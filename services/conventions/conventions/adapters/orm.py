@@ -406,7 +406,9 @@ class TemplateVersion(Base):
     __tablename__ = "template_versions"
     __table_args__ = (
         CheckConstraint(
-            "template_name IN ('convention', 'convention_avenant', 'contract_avenant')", name="template_name"
+            "template_name IN ('convention', 'convention_avenant', 'contract_avenant', 'final_statement',"
+            " 'recovery_order')",
+            name="template_name",
         ),
     )
 

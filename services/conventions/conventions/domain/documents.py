@@ -16,6 +16,10 @@ class TemplateName(StrEnum):
     CONVENTION = "convention"
     CONVENTION_AVENANT = "convention_avenant"
     CONTRACT_AVENANT = "contract_avenant"
+    #: The final statement (décompte final) of a closed convention, from payments' figures.
+    FINAL_STATEMENT = "final_statement"
+    #: The order (ordre de reversement) of a recovery payments issued.
+    RECOVERY_ORDER = "recovery_order"
 
 
 TEMPLATE_NAMES = tuple(name.value for name in TemplateName)

@@ -15,16 +15,19 @@ from conventions.adapters.orm import (
     Contract,
     Convention,
     ConventionAmendment,
+    RecoveryOrder,
     Structure,
 )
 from conventions.service_layer.contracts import get_advisor, get_candidate, get_contract
 from conventions.service_layer.conventions import get_amendment, get_convention
+from conventions.service_layer.documents import Reader, visible_recovery_order
 from conventions.service_layer.open_data import OpenDataTable, subsidies_open_data
 from conventions.service_layer.structures import get_structure
 from conventions.service_layer.unit_of_work import ConventionsUnitOfWork
 
 __all__ = [
     "ConventionFilters",
+    "RecoveryOrderFilters",
     "StructureFilters",
     "advisor",
     "amendment",
@@ -36,6 +39,8 @@ __all__ = [
     "convention",
     "conventions",
     "open_data_subsidies",
+    "recovery_order",
+    "recovery_orders",
     "structure",
     "structures",
 ]
@@ -56,6 +61,12 @@ class ConventionFilters:
     wave: str | None = None
     #: A search on the reference, or on the structure's name or SIRET.
     q: str | None = None
+
+
+@dataclass(frozen=True)
+class RecoveryOrderFilters:
+    structure_id: uuid.UUID | None = None
+    convention_id: uuid.UUID | None = None
 
 
 def structures(
@@ -128,3 +139,17 @@ def bank_details_changes(uow: ConventionsUnitOfWork, structure_id: uuid.UUID) ->
 def open_data_subsidies(uow: ConventionsUnitOfWork, as_of: date) -> OpenDataTable:
     """The SCDL « Subventions » rows of the conventions signed on or before `as_of` (decision 0029)."""
     return subsidies_open_data(uow, as_of)
+
+
+def recovery_orders(
+    uow: ConventionsUnitOfWork, filters: RecoveryOrderFilters, offset: int, limit: int
+) -> tuple[Sequence[RecoveryOrder], int]:
+    """A page of the recovery orders received from payments, the latest issued first, and the count."""
+    return uow.recovery_orders.page(
+        structure_id=filters.structure_id, convention_id=filters.convention_id, offset=offset, limit=limit
+    )
+
+
+def recovery_order(uow: ConventionsUnitOfWork, recovery_id: uuid.UUID, reader: Reader) -> RecoveryOrder:
+    """One recovery order; 404 when none was received or it is another structure's."""
+    return visible_recovery_order(uow, recovery_id, reader)

@@ -22,14 +22,18 @@ from conventions.adapters.orm import (
     Contract,
     Convention,
     ConventionAmendment,
-    FinalStatement,
     GeneratedDocument,
-    RecoveryOrder,
     SalaryChange,
     Structure,
     TrancheSettlement,
 )
 from conventions.service_layer.documents.ports import DocumentsUnitOfWork
+
+# The copies of payments' final statements and recovery orders (decision 0033) are part of what the
+# document use cases reach: their repositories are in ports.py, `uow.final_statements` and
+# `uow.recovery_orders` of every unit of work.
+from conventions.service_layer.documents.ports import FinalStatementRepository as FinalStatementRepository
+from conventions.service_layer.documents.ports import RecoveryOrderRepository as RecoveryOrderRepository
 
 
 class Outbox(Protocol):
@@ -112,37 +116,6 @@ class SettlementRepository(Protocol):
     def add(self, settlement: TrancheSettlement) -> None: ...
 
     def of_convention(self, convention_id: uuid.UUID) -> Sequence[TrancheSettlement]: ...
-
-
-class FinalStatementRepository(Protocol):
-    """The final statements payments settled, from its `final_statement.settled` (decision 0033)."""
-
-    def get(self, convention_id: uuid.UUID) -> FinalStatement | None: ...
-
-    def add(self, statement: FinalStatement) -> None: ...
-
-    def of_conventions(self, convention_ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, FinalStatement]:
-        """convention id → its statement, for those of `convention_ids` that have one."""
-        ...
-
-
-class RecoveryOrderRepository(Protocol):
-    """The recoveries payments issued, from its `recovery.issued` (decision 0033)."""
-
-    def get(self, recovery_id: uuid.UUID) -> RecoveryOrder | None: ...
-
-    def add(self, order: RecoveryOrder) -> None: ...
-
-    def page(
-        self,
-        *,
-        structure_id: uuid.UUID | None,
-        convention_id: uuid.UUID | None,
-        offset: int,
-        limit: int,
-    ) -> tuple[Sequence[RecoveryOrder], int]:
-        """The orders, latest issued first, of one structure and/or one convention when given."""
-        ...
 
 
 class AdvisorRepository(Protocol):
@@ -322,12 +295,6 @@ class ConventionsUnitOfWork(DocumentsUnitOfWork, Protocol):
 
     @property
     def settlements(self) -> SettlementRepository: ...
-
-    @property
-    def final_statements(self) -> FinalStatementRepository: ...
-
-    @property
-    def recovery_orders(self) -> RecoveryOrderRepository: ...
 
     @property
     def advisors(self) -> AdvisorRepository: ...

@@ -7,7 +7,8 @@ Create Date: 2026-12-30 09:00:00
 
 Issue 18, points 1 and 2: the conventions service draws up the final statement (décompte final) of a
 closed convention and the order (ordre de reversement) of each issued recovery, with payments' figures.
-It keeps each event's data here, the event's id with it; the first received stays.
+It keeps each event's data here, the event's id with it; the first received stays. Their two templates,
+`final_statement` and `recovery_order`, join the names a template version may have.
 """
 
 from collections.abc import Sequence
@@ -23,9 +24,21 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 MONEY = sa.Numeric(12, 2)
+TEMPLATES_BEFORE = ("convention", "convention_avenant", "contract_avenant")
+TEMPLATES = (*TEMPLATES_BEFORE, "final_statement", "recovery_order")
+
+
+def _template_names(names: Sequence[str]) -> None:
+    allowed = ", ".join(f"'{name}'" for name in names)
+    with op.batch_alter_table("template_versions", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("ck_template_versions_template_name"), type_="check")
+        batch_op.create_check_constraint(
+            batch_op.f("ck_template_versions_template_name"), f"template_name IN ({allowed})"
+        )
 
 
 def upgrade() -> None:
+    _template_names(TEMPLATES)
     op.create_table(
         "final_statements",
         sa.Column("convention_id", sa.Uuid(), nullable=False),
@@ -98,6 +111,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # The versions of the two templates go (the older check refuses them); the documents rendered from
+    # them and their download lines stay, as the record of what was served.
+    op.execute(
+        sa.text("DELETE FROM template_versions WHERE template_name IN ('final_statement', 'recovery_order')")
+    )
+    _template_names(TEMPLATES_BEFORE)
     with op.batch_alter_table("recovery_orders", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_recovery_orders_structure_id"))
         batch_op.drop_index(batch_op.f("ix_recovery_orders_convention_id"))

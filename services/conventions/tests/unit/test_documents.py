@@ -22,6 +22,7 @@ from conventions.adapters.document_context import (
     BLANK,
     CONTEXT_SCHEMAS,
     ON_SIGNATURE,
+    SAMPLE_DATA,
     InvalidDocumentData,
     declared_variables,
     template_context,
@@ -43,7 +44,7 @@ from conventions.templates import build
 TREE = parameters()
 
 TEMPLATES_DIR = Path(build.__file__).parents[1]
-TEMPLATE_NAMES = ("convention", "convention_avenant", "contract_avenant")
+TEMPLATE_NAMES = ("convention", "convention_avenant", "contract_avenant", "final_statement", "recovery_order")
 #: Every shipped template, in each edition of the law.
 SHIPPED = [(name, code) for name in TEMPLATE_NAMES for code in EDITIONS]
 
@@ -156,7 +157,15 @@ def contract_data() -> dict:
     }
 
 
-DATA = {"convention": convention_data, "convention_avenant": avenant_data, "contract_avenant": contract_data}
+DATA = {
+    "convention": convention_data,
+    "convention_avenant": avenant_data,
+    "contract_avenant": contract_data,
+    # The final statement and the recovery order: the linter's realistic examples (a commune of La Réunion
+    # whose second post ended after twelve months), worked out in document_context.SAMPLE_DATA.
+    "final_statement": lambda: copy.deepcopy(SAMPLE_DATA["final_statement"]),
+    "recovery_order": lambda: copy.deepcopy(SAMPLE_DATA["recovery_order"]),
+}
 
 
 def render(name: str, data: dict | None = None) -> bytes:

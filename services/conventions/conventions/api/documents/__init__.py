@@ -1,6 +1,7 @@
 """Documents over HTTP, one module per resource on one blueprint: the convention and avenant documents
-(`generated`), the download log (`downloads`), the countersigned copies (`signed_copies`) and the
-template versions (`templates`). The batches have their own blueprint (api/batches.py)."""
+(`generated`), the final statement and the recovery orders (`closing`), the download log (`downloads`),
+the countersigned copies (`signed_copies`) and the template versions (`templates`). The batches have
+their own blueprint (api/batches.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ blp = Blueprint("documents", __name__, url_prefix="", description="Documents et 
 
 # The routes, in the order of the API's documentation.
 from conventions.api.documents import (  # noqa: E402
+    closing,
     downloads,
     generated,
     signed_copies,
@@ -22,6 +24,7 @@ from conventions.api.documents import (  # noqa: E402
 __all__ = [
     "adapters",
     "blp",
+    "closing",
     "downloads",
     "generated",
     "read_upload",

@@ -28,7 +28,7 @@ class FormatSchema(Schema):
     format = fields.String(load_default="pdf", validate=validate.OneOf(FORMATS))
 
 
-_DOCUMENT_RESPONSES = {
+DOCUMENT_RESPONSES = {
     "200": {
         "description": "Le document (PDF ou DOCX), avec X-Document-SHA256 et X-Template-Version",
         "content": {
@@ -41,8 +41,8 @@ _DOCUMENT_RESPONSES = {
     "409": {"description": "Le modèle en vigueur ne peut pas produire ce document (rendu démesuré)"},
     "503": {"description": "Convertisseur PDF occupé ou indisponible (Retry-After)"},
 }
-_PURGEABLE_DOCUMENT_RESPONSES = {
-    **_DOCUMENT_RESPONSES,
+_PURGEABLEDOCUMENT_RESPONSES = {
+    **DOCUMENT_RESPONSES,
     "410": {
         "description": "Supprimé avec les données personnelles du conseiller, au terme de leur durée de "
         "conservation : la date et l'empreinte SHA-256 du document supprimé"
@@ -50,7 +50,7 @@ _PURGEABLE_DOCUMENT_RESPONSES = {
 }
 
 
-def _sent(stored: StoredDocument) -> Response:
+def sent(stored: StoredDocument) -> Response:
     return Response(
         stored.content,
         mimetype=stored.media_type,
@@ -68,24 +68,24 @@ def _sent(stored: StoredDocument) -> Response:
 class ConventionDocument(MethodView):
     @blp.roles(Role.LEGAL, Role.STRUCTURE, *READERS)
     @blp.arguments(FormatSchema, location="query")
-    @blp.doc(responses=_DOCUMENT_RESPONSES)
+    @blp.doc(responses=DOCUMENT_RESPONSES)
     def get(self, query: dict[str, Any], convention_id: uuid.UUID) -> Any:
         """The subsidy convention as PDF or DOCX; every download is logged."""
         command = DownloadConventionDocument(convention_id, query["format"], today(), reader())
         with unit_of_work() as uow:
-            return _sent(download_convention_document(uow, command, adapters()))
+            return sent(download_convention_document(uow, command, adapters()))
 
 
 @blp.route("/conventions/<uuid:convention_id>/amendments/<uuid:amendment_id>/document")
 class AmendmentDocument(MethodView):
     @blp.roles(Role.LEGAL, Role.STRUCTURE, *READERS)
     @blp.arguments(FormatSchema, location="query")
-    @blp.doc(responses=_DOCUMENT_RESPONSES)
+    @blp.doc(responses=DOCUMENT_RESPONSES)
     def get(self, query: dict[str, Any], convention_id: uuid.UUID, amendment_id: uuid.UUID) -> Any:
         """A convention avenant as PDF or DOCX; every download is logged."""
         command = DownloadAmendmentDocument(convention_id, amendment_id, query["format"], today(), reader())
         with unit_of_work() as uow:
-            return _sent(download_amendment_document(uow, command, adapters()))
+            return sent(download_amendment_document(uow, command, adapters()))
 
 
 @blp.route("/contracts/<uuid:contract_id>/amendment")
@@ -94,9 +94,9 @@ class ContractAvenantDocument(MethodView):
     # data); never auditors, though they read everything else.
     @blp.roles(Role.LEGAL, Role.STRUCTURE, Role.ADMIN)
     @blp.arguments(FormatSchema, location="query")
-    @blp.doc(responses=_PURGEABLE_DOCUMENT_RESPONSES)
+    @blp.doc(responses=_PURGEABLEDOCUMENT_RESPONSES)
     def get(self, query: dict[str, Any], contract_id: uuid.UUID) -> Any:
         """The employment-contract avenant of a CDI employee moved to the post (404 for other contracts)."""
         command = DownloadContractAvenant(contract_id, query["format"], today(), reader())
         with unit_of_work() as uow:
-            return _sent(download_contract_avenant(uow, command, adapters()))
+            return sent(download_contract_avenant(uow, command, adapters()))

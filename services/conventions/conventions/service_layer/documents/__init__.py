@@ -3,8 +3,8 @@
 - `templates`: template versions (the built-in ones stored once, uploads linted, the version in force
   on a legal date);
 - `content`: what each document says (the data its template receives);
-- `generation`: the convention, its avenants and the contract avenant, rendered once and stored, every
-  download logged;
+- `generation`: the convention, its avenants, the contract avenant, the final statement and the recovery
+  orders (payments' figures, decision 0033), rendered once and stored, every download logged;
 - `downloads`: the download log;
 - `signed_copies`: the countersigned convention, uploaded (its signatures checked) and served;
 - `verification`: whether a PDF is one of ours and untouched (the agency's seal);
@@ -20,6 +20,8 @@ from conventions.service_layer.documents.commands import (
     DownloadAmendmentDocument,
     DownloadContractAvenant,
     DownloadConventionDocument,
+    DownloadFinalStatement,
+    DownloadRecoveryOrder,
     DownloadSignedCopy,
     Reader,
     RequestBatch,
@@ -34,6 +36,9 @@ from conventions.service_layer.documents.generation import (
     download_amendment_document,
     download_contract_avenant,
     download_convention_document,
+    download_final_statement,
+    download_recovery_order,
+    visible_recovery_order,
 )
 from conventions.service_layer.documents.ports import DocumentAdapters, DocumentsUnitOfWork
 from conventions.service_layer.documents.signed_copies import (
@@ -56,6 +61,8 @@ __all__ = [
     "DownloadAmendmentDocument",
     "DownloadContractAvenant",
     "DownloadConventionDocument",
+    "DownloadFinalStatement",
+    "DownloadRecoveryOrder",
     "DownloadSignedCopy",
     "Reader",
     "RequestBatch",
@@ -68,6 +75,8 @@ __all__ = [
     "download_amendment_document",
     "download_contract_avenant",
     "download_convention_document",
+    "download_final_statement",
+    "download_recovery_order",
     "download_signed_copy",
     "list_downloads",
     "list_signed_copies",
@@ -76,4 +85,5 @@ __all__ = [
     "templates_in_force",
     "upload_template_version",
     "verify_document",
+    "visible_recovery_order",
 ]

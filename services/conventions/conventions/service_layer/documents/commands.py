@@ -53,6 +53,26 @@ class DownloadContractAvenant:
 
 
 @dataclass(frozen=True)
+class DownloadFinalStatement:
+    """The final statement of a closed convention, once payments' `final_statement.settled` arrived."""
+
+    convention_id: uuid.UUID
+    format: str
+    today: date
+    reader: Reader
+
+
+@dataclass(frozen=True)
+class DownloadRecoveryOrder:
+    """The order of a recovery payments issued (`recovery.issued`)."""
+
+    recovery_id: uuid.UUID
+    format: str
+    today: date
+    reader: Reader
+
+
+@dataclass(frozen=True)
 class StoreSignedCopy:
     convention_id: uuid.UUID
     content: bytes

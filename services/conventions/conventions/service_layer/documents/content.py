@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -9,7 +11,14 @@ from typing import Any
 from cnum_shared.core import legal
 from cnum_shared.core.legal import StructureKind, Wave
 from cnum_shared.core.parameters import ParameterNode
-from conventions.adapters.orm import Contract, Convention, ConventionAmendment, Structure
+from conventions.adapters.orm import (
+    Contract,
+    Convention,
+    ConventionAmendment,
+    FinalStatement,
+    RecoveryOrder,
+    Structure,
+)
 from conventions.service_layer.conventions import amendment_schedule, funding_periods_wire
 
 
@@ -26,6 +35,16 @@ def amendment_legal_date(amendment: ConventionAmendment) -> date:
 def contract_legal_date(contract: Contract) -> date:
     """The date whose law a contract avenant states: the contract's signature."""
     return contract.signed_on or contract.start_date
+
+
+def final_statement_legal_date(statement: FinalStatement) -> date:
+    """The date whose law a final statement states: the convention's closing."""
+    return statement.closed_on
+
+
+def recovery_order_legal_date(order: RecoveryOrder) -> date:
+    """The date whose law a recovery order states: the recovery's issue."""
+    return order.issued_on
 
 
 def law_data(on: date, tree: ParameterNode) -> dict[str, Any]:
@@ -194,4 +213,179 @@ def contract_avenant_data(
             "public_status": contract.public_status or "",
         },
         "law": law_data(contract_legal_date(contract), tree),
+    }
+
+
+# --- The final statement and the recovery order: payments' figures as its events carried them -----------
+
+
+def _money(value: object) -> Decimal:
+    """An amount of an event's JSON part ("1234.50"), back to a Decimal."""
+    return Decimal(str(value))
+
+
+def _day(value: object) -> date:
+    return date.fromisoformat(str(value))
+
+
+def _uuid(value: object) -> uuid.UUID | None:
+    return None if value is None else uuid.UUID(str(value))
+
+
+def statement_contract_ids(statement: FinalStatement) -> list[uuid.UUID]:
+    """The contracts the statement's posts name (to read their type from this service's contracts)."""
+    return [
+        contract_id
+        for post in _rows(statement.posts)
+        for contract in _rows(post.get("contracts"))
+        if (contract_id := _uuid(contract.get("contract_id"))) is not None
+    ]
+
+
+def _rows(value: Any) -> list[Mapping[str, Any]]:
+    return [row for row in value if isinstance(row, Mapping)] if isinstance(value, list) else []
+
+
+def final_statement_data(
+    convention: Convention,
+    statement: FinalStatement,
+    contracts: Mapping[uuid.UUID, Contract],
+    generated_on: date,
+    tree: ParameterNode,
+) -> dict[str, Any]:
+    """The final statement states payments' figures as `final_statement.settled` carried them (decision
+    0033): nothing is recomputed here; the contracts' types come from this service's contracts."""
+    posts = []
+    for post in _rows(statement.posts):
+        post_contracts = []
+        for item in _rows(post.get("contracts")):
+            contract = contracts.get(_uuid(item.get("contract_id")) or uuid.UUID(int=0))
+            post_contracts.append(
+                {
+                    "contract_type": contract.contract_type if contract is not None else None,
+                    "occupied_from": _day(item["occupied_from"]),
+                    "occupied_until": _day(item["occupied_until"]),
+                    "months": int(item["months"]),
+                    "earned": _money(item["earned"]),
+                }
+            )
+        posts.append(
+            {
+                "number": int(post["post"]),
+                "months": int(post["months"]),
+                "earned": _money(post["earned"]),
+                "contracts": post_contracts,
+            }
+        )
+    settlement = statement.settlement or {}
+    if statement.to_pay > 0:
+        outcome = "to_pay"
+    elif statement.to_recover > 0:
+        outcome = "to_recover"
+    else:
+        outcome = "nil"
+    return {
+        "document": {"reference": f"{convention.reference}-DF", "generated_on": generated_on},
+        "structure": _structure_data(convention.structure),
+        "convention": _convention_data(convention, tree),
+        "statement": {
+            "closed_on": statement.closed_on,
+            "as_of": statement.as_of,
+            "granted": statement.granted,
+            "earned": statement.earned,
+            "paid": statement.paid,
+            "balance": statement.balance,
+            "to_pay": statement.to_pay,
+            "to_recover": statement.to_recover,
+            "in_payment": statement.in_payment,
+            "claimed": statement.claimed,
+            "to_settle": statement.to_settle,
+            "outcome": outcome,
+            "settlement_kind": str(settlement.get("kind") or "none"),
+            "settlement_amount": _money(settlement["amount"]) if settlement else None,
+            "months": sum(post["months"] for post in posts),
+            "posts": len(posts),
+        },
+        "posts": posts,
+        "funding_periods": funding_periods_wire(convention),
+        "law": law_data(final_statement_legal_date(statement), tree),
+    }
+
+
+def _periods(order: RecoveryOrder, convention: Convention) -> list[dict[str, Any]]:
+    """post_ended: each funded period's months occupied, monthly rate and earnings, with its dates."""
+    if order.kind != "post_ended":
+        return []
+    dates = {period["number"]: period for period in funding_periods_wire(convention)}
+    periods = []
+    for row in _rows(order.computation):
+        period = dates.get(int(row["period"]), {})
+        periods.append(
+            {
+                "period": int(row["period"]),
+                "starts_on": period.get("starts_on"),
+                "ends_on": period.get("ends_on"),
+                "months": int(row["months"]),
+                "monthly_rate": _money(row["monthly_rate"]),
+                "earned": _money(row["earned"]),
+            }
+        )
+    return periods
+
+
+def _computation(order: RecoveryOrder) -> dict[str, Any]:
+    """The figures of a regularisation's or a final statement's computation (empty for another kind)."""
+    stored: Any = order.computation
+    if not isinstance(stored, Mapping):
+        return {}
+    if order.kind == "regularisation":
+        signed, already = _money(stored["signed"]), _money(stored["already"])
+        return {
+            "tranche": int(stored["tranche"]),
+            "tranche_status": stored.get("status"),
+            "signed": signed,
+            "already": already,
+            "reduction": already - signed,
+        }
+    if order.kind == "final_statement":
+        figures = ("granted", "earned", "paid", "balance", "in_payment", "claimed", "to_settle")
+        return {"as_of": _day(stored["as_of"]), **{key: _money(stored[key]) for key in figures}}
+    return {}
+
+
+def recovery_order_data(
+    convention: Convention,
+    order: RecoveryOrder,
+    contract: Contract | None,
+    generated_on: date,
+    tree: ParameterNode,
+) -> dict[str, Any]:
+    """The order states the recovery as `recovery.issued` carried it (decision 0033): the amount, its
+    computation, the account, the reference, the deadline and the delay payments counted it with."""
+    ended_on = contract.ended_on if contract is not None else None
+    return {
+        "document": {
+            "reference": f"{convention.reference}-OR-{order.recovery_id.hex[:6].upper()}",
+            "generated_on": generated_on,
+        },
+        "structure": _structure_data(convention.structure),
+        "convention": _convention_data(convention, tree),
+        "recovery": {
+            "kind": order.kind,
+            "amount": order.amount,
+            "issued_on": order.issued_on,
+            "pay_by": order.pay_by,
+            "repayment_delay": {"months": 0, "days": order.repayment_delay_days},
+            "payment_reference": order.payment_reference,
+            "months_started": order.months_started,
+            "earned": order.earned,
+            "paid_per_post": order.paid_per_post,
+            "contract_type": contract.contract_type if contract is not None else None,
+            "contract_start": contract.start_date if contract is not None else None,
+            "contract_ended_on": ended_on,
+        },
+        "computation": _computation(order),
+        "periods": _periods(order, convention),
+        "pay_to": {"name": order.pay_to_name, "iban": order.pay_to_iban, "bic": order.pay_to_bic},
+        "law": law_data(recovery_order_legal_date(order), tree),
     }

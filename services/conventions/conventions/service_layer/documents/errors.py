@@ -24,6 +24,21 @@ class ContractNotFound(NotFound):
     default_message = "Contrat introuvable."
 
 
+class FinalStatementNotArrived(NotFound):
+    """The convention has no final statement yet: payments has not settled it (or not told us yet)."""
+
+    default_message = (
+        "Le décompte final de cette convention n'est pas encore disponible : il est établi par le service "
+        "des paiements à la clôture de la convention."
+    )
+
+
+class RecoveryOrderNotFound(NotFound):
+    """No such recovery received from payments, or one of another structure (the same answer)."""
+
+    default_message = "Ordre de reversement introuvable : ce reversement n'a pas été émis ou pas encore reçu."
+
+
 class UnknownTemplate(NotFound):
     def __init__(self, template_name: str) -> None:
         super().__init__(f"Modèle inconnu : {template_name[:40]}.")

@@ -1,5 +1,6 @@
-"""The convention, its avenants and the contract avenant: rendered once per (subject, template version,
-data), stored, served again as the same bytes, every download logged.
+"""The convention, its avenants, the contract avenant, the final statement and the recovery orders:
+rendered once per (subject, template version, data), stored, served again as the same bytes, every
+download logged.
 
 A document's provenance (template, template version, data hash, generator) is in the PDF metadata and in
 the response headers; every PDF carries the agency's electronic seal (decision 0023). The template is
@@ -15,7 +16,7 @@ from datetime import date
 from typing import Any
 
 from cnum_shared.framework.db import utcnow
-from conventions.adapters.orm import Convention, GeneratedDocument
+from conventions.adapters.orm import Convention, GeneratedDocument, RecoveryOrder
 from conventions.domain.contracts import MOVABLE_TYPES, ContractType
 from conventions.domain.documents import (
     MEDIA_TYPES,
@@ -32,6 +33,8 @@ from conventions.service_layer.documents.commands import (
     DownloadAmendmentDocument,
     DownloadContractAvenant,
     DownloadConventionDocument,
+    DownloadFinalStatement,
+    DownloadRecoveryOrder,
     Reader,
 )
 from conventions.service_layer.documents.content import (
@@ -41,6 +44,11 @@ from conventions.service_layer.documents.content import (
     contract_legal_date,
     convention_data,
     convention_legal_date,
+    final_statement_data,
+    final_statement_legal_date,
+    recovery_order_data,
+    recovery_order_legal_date,
+    statement_contract_ids,
 )
 from conventions.service_layer.documents.downloads import record_download
 from conventions.service_layer.documents.errors import (
@@ -49,6 +57,8 @@ from conventions.service_layer.documents.errors import (
     ConventionNotFound,
     DocumentNotAvailable,
     DocumentPurged,
+    FinalStatementNotArrived,
+    RecoveryOrderNotFound,
     TemplateUnusable,
     converter_busy,
     converter_unavailable,
@@ -260,6 +270,74 @@ def download_contract_avenant(
             data=contract_avenant_data(convention, contract, command.today, uow.parameters),
             format=command.format,
             file_stem=f"avenant-contrat-{contract.advisor.last_name.lower()}-{convention.reference}",
+        ),
+        adapters,
+    )
+    record_download(uow, stored.record, command.reader)
+    return stored
+
+
+def download_final_statement(
+    uow: DocumentsUnitOfWork, command: DownloadFinalStatement, adapters: DocumentAdapters
+) -> StoredDocument:
+    """The final statement (décompte final) of a closed convention, with payments' figures as
+    `final_statement.settled` carried them, the download logged; 404 until that event has arrived."""
+    convention = _visible_convention(uow, command.convention_id, command.reader)
+    statement = uow.final_statements.get(convention.id)
+    if statement is None:
+        raise FinalStatementNotArrived()
+    contracts = {}
+    for contract_id in statement_contract_ids(statement):
+        contract = uow.document_subjects.contract(contract_id)
+        if contract is not None and contract.convention_id == convention.id:
+            contracts[contract_id] = contract
+    stored = render_document(
+        uow,
+        DocumentRequest(
+            template_name=TemplateName.FINAL_STATEMENT,
+            subject_id=convention.id,
+            convention_id=convention.id,
+            legal_date=final_statement_legal_date(statement),
+            data=final_statement_data(convention, statement, contracts, command.today, uow.parameters),
+            format=command.format,
+            file_stem=f"decompte-final-{convention.reference}",
+        ),
+        adapters,
+    )
+    record_download(uow, stored.record, command.reader)
+    return stored
+
+
+def visible_recovery_order(
+    uow: DocumentsUnitOfWork, recovery_id: uuid.UUID, reader: Reader | None
+) -> RecoveryOrder:
+    """A recovery order, or a 404 when none was received or it is another structure's."""
+    order = uow.recovery_orders.get(recovery_id)
+    if order is None or (reader is not None and not reader.principal.may_see_structure(order.structure_id)):
+        raise RecoveryOrderNotFound()
+    return order
+
+
+def download_recovery_order(
+    uow: DocumentsUnitOfWork, command: DownloadRecoveryOrder, adapters: DocumentAdapters
+) -> StoredDocument:
+    """The order (ordre de reversement) of a recovery, with payments' figures as `recovery.issued`
+    carried them, the download logged."""
+    order = visible_recovery_order(uow, command.recovery_id, command.reader)
+    convention = uow.document_subjects.convention(order.convention_id)
+    if convention is None:
+        raise RecoveryOrderNotFound()
+    contract = uow.document_subjects.contract(order.contract_id) if order.contract_id is not None else None
+    stored = render_document(
+        uow,
+        DocumentRequest(
+            template_name=TemplateName.RECOVERY_ORDER,
+            subject_id=order.recovery_id,
+            convention_id=convention.id,
+            legal_date=recovery_order_legal_date(order),
+            data=recovery_order_data(convention, order, contract, command.today, uow.parameters),
+            format=command.format,
+            file_stem=f"ordre-de-reversement-{convention.reference}-{order.payment_reference}",
         ),
         adapters,
     )

@@ -25,7 +25,9 @@ from conventions.adapters.orm import (
     DocumentBatch,
     DocumentBatchItem,
     DocumentDownload,
+    FinalStatement,
     GeneratedDocument,
+    RecoveryOrder,
     SignedCopy,
     TemplateVersion,
 )
@@ -114,6 +116,37 @@ class DocumentBatchRepository(Protocol):
         ...
 
 
+class FinalStatementRepository(Protocol):
+    """The final statements payments settled, from its `final_statement.settled` (decision 0033)."""
+
+    def get(self, convention_id: uuid.UUID) -> FinalStatement | None: ...
+
+    def add(self, statement: FinalStatement) -> None: ...
+
+    def of_conventions(self, convention_ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, FinalStatement]:
+        """convention id → its statement, for those of `convention_ids` that have one."""
+        ...
+
+
+class RecoveryOrderRepository(Protocol):
+    """The recoveries payments issued, from its `recovery.issued` (decision 0033)."""
+
+    def get(self, recovery_id: uuid.UUID) -> RecoveryOrder | None: ...
+
+    def add(self, order: RecoveryOrder) -> None: ...
+
+    def page(
+        self,
+        *,
+        structure_id: uuid.UUID | None,
+        convention_id: uuid.UUID | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[Sequence[RecoveryOrder], int]:
+        """The orders, latest issued first, of one structure and/or one convention when given."""
+        ...
+
+
 class DocumentsUnitOfWork(Protocol):
     """What the document use cases need of the service's unit of work (service_layer/unit_of_work.py's
     ConventionsUnitOfWork has it all; the unit tests' fakes only this)."""
@@ -130,6 +163,10 @@ class DocumentsUnitOfWork(Protocol):
     def document_subjects(self) -> DocumentSubjects: ...
     @property
     def document_batches(self) -> DocumentBatchRepository: ...
+    @property
+    def final_statements(self) -> FinalStatementRepository: ...
+    @property
+    def recovery_orders(self) -> RecoveryOrderRepository: ...
     @property
     def history(self) -> TransitionLog:
         """Where the state machines write their transitions (the `status_changes` table)."""

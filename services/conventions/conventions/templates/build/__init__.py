@@ -1,5 +1,6 @@
-"""Build the DOCX templates shipped with the service: the convention, its avenant, the contract avenant, each
-in one edition per period of the law (conventions.domain.documents.EDITIONS).
+"""Build the DOCX templates shipped with the service: the convention, its avenant, the contract avenant, the
+final statement and the recovery order, each in one edition per period of the law
+(conventions.domain.documents.EDITIONS).
 
 Run from the repository: `.venv/bin/python -m conventions.templates.build`. It writes
 `conventions/templates/<template>/<edition>.docx`. The output is reproducible (same code, same bytes), so a
@@ -21,6 +22,8 @@ from conventions.domain.documents import EDITIONS, Edition, TemplateName
 from conventions.templates.build.contract_avenant import build_contract_avenant
 from conventions.templates.build.convention import build_convention
 from conventions.templates.build.convention_avenant import build_convention_avenant
+from conventions.templates.build.final_statement import build_final_statement
+from conventions.templates.build.recovery_order import build_recovery_order
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1]
 
@@ -28,6 +31,8 @@ BUILDERS: dict[str, Callable[[Edition], bytes]] = {
     TemplateName.CONVENTION: build_convention,
     TemplateName.CONVENTION_AVENANT: build_convention_avenant,
     TemplateName.CONTRACT_AVENANT: build_contract_avenant,
+    TemplateName.FINAL_STATEMENT: build_final_statement,
+    TemplateName.RECOVERY_ORDER: build_recovery_order,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conventions.domain.documents import Edition
 from conventions.templates.build.writer import TemplateWriter
 
 AGENCY = "la Caisse des dépôts et consignations, agissant pour le compte de l'État (Banque des Territoires)"
@@ -36,6 +37,23 @@ def convention_parties(writer: TemplateWriter) -> None:
     writer.para("ci-après dénommée « le Bénéficiaire »,", align="left")
     writer.para("d'autre part,", align="right")
     writer.para("ci-après dénommées ensemble « les Parties ».", align="left")
+
+
+def beneficiary(writer: TemplateWriter, *, label: str = "Bénéficiaire") -> None:
+    """The structure as a statement or an order names it (not a party signing: no representative)."""
+    writer.para(
+        f"**{label}** : {{{{ structure.name }}}}, {{{{ structure.kind_label }}}} "
+        "({{ structure.structure_type_label }}), {{ structure.identifier_label }} {{ structure.siret }}, "
+        "{{ structure.address }}, {{ structure.postcode }} {{ structure.city }} "
+        "({{ structure.department_name }}), joignable à l'adresse électronique {{ structure.email }} "
+        f"(« le {label} »)."
+    )
+
+
+def post_title(edition: Edition, posts: str) -> str:
+    """ "2 (deux) postes de conseiller numérique", with the 2025 title from its edition."""
+    title = " (médiateur numérique)" if edition.since("title_2025") else ""
+    return f"{posts} de conseiller numérique{title}"
 
 
 def agency_block(signed_on: str) -> list[str]:

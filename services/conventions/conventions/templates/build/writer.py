@@ -323,6 +323,33 @@ class TemplateWriter:
         self._row(table, ("{%tr endfor %}", "", "", ""), widths)
         self.document.add_paragraph()
 
+    def loop_table(
+        self, headers: Sequence[str], widths: Sequence[Cm], loop: str, cells: Sequence[str]
+    ) -> None:
+        """A table of one row per item: `loop` is the docxtpl loop ("post in posts"), `cells` the
+        placeholders of a row; the first column centred, the last ones (amounts, counts) right-aligned."""
+        table = self.document.add_table(rows=0, cols=len(headers))
+        table.style = self.document.styles["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        blank = [""] * (len(headers) - 1)
+        self._row(table, headers, widths, bold=True, shaded=True, header=True)
+        self._row(table, (f"{{%tr for {loop} %}}", *blank), widths)
+        self._row(table, cells, widths)
+        self._row(table, ("{%tr endfor %}", *blank), widths)
+        self.document.add_paragraph()
+
+    def pairs_table(self, rows: Sequence[tuple[str, str]], *, bold_last: bool = False) -> None:
+        """Figures with their labels, one a row: the label on the left, the amount right-aligned."""
+        table = self.document.add_table(rows=0, cols=2)
+        table.style = self.document.styles["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        widths = (Cm(10.5), Cm(4.5))
+        aligns = (WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.RIGHT)
+        for index, (label, value) in enumerate(rows):
+            bold = bold_last and index == len(rows) - 1
+            self._row(table, (label, value), widths, bold=bold, aligns=aligns)
+        self.document.add_paragraph()
+
     def _row(
         self,
         table: Table,
@@ -332,6 +359,7 @@ class TemplateWriter:
         bold: bool = False,
         shaded: bool = False,
         header: bool = False,
+        aligns: Sequence[WD_ALIGN_PARAGRAPH] | None = None,
     ) -> None:
         row = table.add_row()  # type: ignore[no-untyped-call]  # python-docx leaves add_row unannotated
         if header:
@@ -345,6 +373,8 @@ class TemplateWriter:
             paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT if index >= 2 else WD_ALIGN_PARAGRAPH.LEFT
             if index == 0:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            if aligns is not None:
+                paragraph.alignment = aligns[index]
             if text:
                 self._write(paragraph, text, bold=bold)
             if shaded:
