@@ -196,15 +196,8 @@ def _last_sequence(database: Any, tables: Any) -> int:
         return int(session.scalar(select(func.max(tables.outbox.c.sequence))) or 0)
 
 
-def _statement_pdfs(conventions_db: Any, run_id: uuid.UUID, root: Path, sample: int) -> float | None:
-    """Seconds per statement PDF, rendered for `sample` statements through a warm converter (one worker),
-    or None when this checkout has no statement document."""
-    try:
-        from conventions.service_layer.documents.generation import (  # type: ignore[attr-defined]
-            final_statement_document,
-        )
-    except ImportError:
-        return None
+def _statement_pdfs(conventions_db: Any, run_id: uuid.UUID, root: Path, sample: int) -> float:
+    """Seconds per statement PDF, rendered for `sample` statements through a warm converter (one worker)."""
     from common import free_port
 
     from cnum_shared.core.clock import SystemClock
@@ -212,6 +205,7 @@ def _statement_pdfs(conventions_db: Any, run_id: uuid.UUID, root: Path, sample: 
     from conventions.adapters.converter import start_converter, stop_converter, wait_until_ready
     from conventions.adapters.document_adapters import build_document_adapters
     from conventions.config import ConventionsSettings
+    from conventions.service_layer.documents.generation import final_statement_document
 
     port = free_port()
     process = start_converter(port, 1, root / "profiles")
