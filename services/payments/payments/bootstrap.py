@@ -17,6 +17,7 @@ from cnum_shared.framework.web import ServiceContext
 from payments.adapters.sepa import Debtor, SepaFiles
 from payments.adapters.unit_of_work import SqlUnitOfWork
 from payments.config import PaymentsSettings
+from payments.domain.transfers import Account
 
 SERVICE_NAME = "payments"
 
@@ -27,6 +28,8 @@ class Adapters:
 
     #: The account SEPA payment runs are paid from (settings), and the files written from it.
     debtor: Debtor
+    #: The same account, as the rules see it: structures pay their recoveries back to it.
+    agency_account: Account
     transfers: SepaFiles
     #: The legal parameters, loaded once: the use cases read them through their unit of work.
     parameters: ParameterNode
@@ -37,11 +40,16 @@ def bootstrap(config: Mapping[str, Any] | None = None) -> ServiceContext:
     settings = load_settings(PaymentsSettings, config)
     database = Database(settings.database_url)
     debtor = Debtor(settings.debtor_name, settings.debtor_iban, settings.debtor_bic)
-    adapters = Adapters(debtor=debtor, transfers=SepaFiles(debtor), parameters=parameters())
+    adapters = Adapters(
+        debtor=debtor,
+        agency_account=Account(debtor.name, debtor.iban, debtor.bic),
+        transfers=SepaFiles(debtor),
+        parameters=parameters(),
+    )
 
     def unit_of_work(*, read_only: bool = False) -> SqlUnitOfWork:
         factory = database.read_session_factory if read_only else database.session_factory
-        return SqlUnitOfWork(factory, adapters.parameters, adapters.transfers)
+        return SqlUnitOfWork(factory, adapters.parameters, adapters.transfers, adapters.agency_account)
 
     return ServiceContext(
         SERVICE_NAME, settings, database, unit_of_work_factory=unit_of_work, adapters=adapters

@@ -85,6 +85,9 @@ class ConventionCopy(Base):
     signed_on: Mapped[date]
     status: Mapped[ConventionStatus] = mapped_column(enum_type(ConventionStatus, length=12))
     ended_on: Mapped[date | None]
+    #: The closing date its final statement was settled as of (`final_statement.settled` emitted once);
+    #: None until then (decision 0031).
+    settled_on: Mapped[date | None]
     #: The funded periods the convention states (article 6), as its events carry them:
     #: [{number, starts_on, ends_on, months, amount_per_post, monthly_rate}].
     funding_periods: Mapped[list[dict[str, str | int]] | None] = mapped_column(JSON)
@@ -349,6 +352,11 @@ class Recovery(Base):
     amendment_number: Mapped[int | None]
     earned: Mapped[Decimal | None]
     paid_per_post: Mapped[Decimal | None]
+    #: The day the money must have reached the agency's account: the day it was issued + the convention's
+    #: repayment delay (decision 0031); None while provisional, and for recoveries issued before it.
+    pay_by: Mapped[date | None]
+    #: `offset`: the later tranche of the convention paid net of it (decision 0031).
+    offset_tranche_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tranches.id"), index=True)
     #: post_ended: [{period, months, monthly_rate, earned}] (one per funded period the post occupied);
     #: regularisation: {tranche, signed, already, status, difference}; final_statement: {as_of, granted,
     #: earned, paid, balance, in_payment, claimed, to_settle}.

@@ -541,6 +541,22 @@ class RecoveryRepository(_Repository):
             )
         )
 
+    def provisional_past_deadline(self, as_of: date) -> list[Recovery]:
+        """Provisional recoveries of some amount whose refill deadline is before `as_of`: no refill can
+        cancel them now (one of 0.00 claims nothing: it is never issued)."""
+        return list(
+            self.session.scalars(
+                select(Recovery)
+                .where(
+                    Recovery.status == RecoveryStatus.PROVISIONAL,
+                    Recovery.refill_deadline < as_of,
+                    Recovery.amount > 0,
+                )
+                .order_by(Recovery.refill_deadline, Recovery.created_at, Recovery.id)
+                .with_for_update()
+            )
+        )
+
     def regularised_total(
         self,
         convention_id: uuid.UUID,

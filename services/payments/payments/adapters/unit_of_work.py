@@ -17,7 +17,7 @@ from cnum_shared.framework.status_history import SqlTransitionLog
 from payments.adapters import repositories
 from payments.adapters.orm import TrancheHistory, event_tables, status_changes_table
 from payments.domain.tranches import TRANCHES
-from payments.domain.transfers import TransferFiles
+from payments.domain.transfers import Account, TransferFiles
 
 PRODUCER = "payments"
 
@@ -84,11 +84,16 @@ class SqlUnitOfWork(UnitOfWork):
     """The payments service's business transaction (service_layer/unit_of_work.py says what it holds)."""
 
     def __init__(
-        self, session_factory: Callable[[], Session], parameters: ParameterNode, transfers: TransferFiles
+        self,
+        session_factory: Callable[[], Session],
+        parameters: ParameterNode,
+        transfers: TransferFiles,
+        agency_account: Account,
     ) -> None:
         super().__init__(session_factory)
         self.parameters = parameters
         self.transfers = transfers
+        self.agency_account = agency_account
 
     def _open(self, session: Session) -> None:
         self.structures = repositories.StructureRepository(session)

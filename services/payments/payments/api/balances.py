@@ -47,6 +47,10 @@ class RecoverySchema(Schema):
     tranche_number = fields.Integer(allow_none=True)
     amendment_number = fields.Integer(allow_none=True)
     refill_deadline = fields.Date()
+    pay_by = fields.Date(
+        allow_none=True,
+        metadata={"description": "à reverser avant le (émis + délai de reversement de la convention)"},
+    )
 
     def _periods(self, recovery: Any) -> Any:
         if recovery.kind != RecoveryKind.POST_ENDED:

@@ -123,6 +123,10 @@ class RecoveryRowSchema(Schema):
     tranche_number = fields.Integer(allow_none=True)
     amendment_number = fields.Integer(allow_none=True)
     refill_deadline = fields.Date()
+    pay_by = fields.Date(
+        allow_none=True,
+        metadata={"description": "à reverser avant le (émis + délai de reversement de la convention)"},
+    )
     created_at = fields.AwareDateTime()
 
 
@@ -160,6 +164,7 @@ RECOVERY_COLUMNS = (
     column("N° de tranche", "tranche_number", Kind.INTEGER),
     column("N° d'avenant", "amendment_number", Kind.INTEGER),
     column("Date limite de remplacement", "refill_deadline", Kind.DATE),
+    column("À reverser avant le", "pay_by", Kind.DATE),
     column("Créé le", "created_at", Kind.DATETIME),
     column("Contrat", "contract_id", width=38),
     column("Identifiant", "id", width=38),

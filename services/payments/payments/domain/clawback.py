@@ -110,7 +110,10 @@ class RecoveryStatus(StrEnum):
 class RecoveryEvent(StrEnum):
     #: The post was refilled before the deadline: nothing is owed back.
     CANCEL_ON_REFILL = "cancel_on_refill"
-    #: The structure's transfer is on the agency's statement (decision 0027).
+    #: The refill deadline passed without a refill: the recovery is due (decision 0031).
+    ISSUE = "issue"
+    #: The structure's transfer reached the agency's account: read on the bank's statement (decision 0027)
+    #: or recorded by a finance officer (decision 0031).
     RECEIVE = "receive"
 
 
@@ -120,6 +123,7 @@ RECOVERIES: StateMachine[RecoveryStatus, RecoveryEvent] = StateMachine(
     RecoveryEvent,
     {
         (RecoveryStatus.PROVISIONAL, RecoveryEvent.CANCEL_ON_REFILL): RecoveryStatus.CANCELLED,
+        (RecoveryStatus.PROVISIONAL, RecoveryEvent.ISSUE): RecoveryStatus.ISSUED,
         (RecoveryStatus.ISSUED, RecoveryEvent.RECEIVE): RecoveryStatus.RECEIVED,
     },
     labels={

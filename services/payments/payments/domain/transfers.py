@@ -17,6 +17,16 @@ from payments.domain.bank_returns import Statement, StatusReport
 
 
 @dataclass(frozen=True)
+class Account:
+    """The agency's account (the Caisse des Dépôts'): payment runs are paid from it and the structures
+    pay their recoveries back to it. Bootstrap builds it from the settings; the rules only read it."""
+
+    name: str
+    iban: str
+    bic: str | None
+
+
+@dataclass(frozen=True)
 class CreditTransfer:
     end_to_end_id: str
     creditor_name: str

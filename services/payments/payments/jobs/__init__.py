@@ -9,8 +9,8 @@ from cnum_shared.framework.events.relay import relay_outbox_job
 from cnum_shared.framework.jobs import Job
 from cnum_shared.framework.web import ServiceContext
 from payments.adapters.orm import event_tables
-from payments.service_layer import smic_checks, tranches
-from payments.service_layer.commands import MarkDue, RecheckSmic
+from payments.service_layer import recoveries, smic_checks, tranches
+from payments.service_layer.commands import IssueRecoveries, MarkDue, RecheckSmic
 from payments.service_layer.unit_of_work import PaymentsUnitOfWork
 
 
@@ -27,6 +27,12 @@ def _smic_recheck(context: ServiceContext, as_of: date) -> str:
     with _unit_of_work(context) as uow:
         made = smic_checks.recheck_at_revaluations(uow, RecheckSmic(as_of))
     return f"{made} contrôle(s) SMIC aux revalorisations"
+
+
+def _issue_recoveries(context: ServiceContext, as_of: date) -> str:
+    with _unit_of_work(context) as uow:
+        issued = recoveries.issue_recoveries(uow, IssueRecoveries(as_of))
+    return f"{issued} reversement(s) émis"
 
 
 JOBS: list[Job] = [
@@ -46,6 +52,13 @@ JOBS: list[Job] = [
         function=_smic_recheck,
         description="check every running contract against each SMIC revaluation up to the date",
         trigger={"trigger": "cron", "hour": 5, "minute": 45},
+        run_at_start=True,
+    ),
+    Job(
+        name="issue_recoveries",
+        function=_issue_recoveries,
+        description="provisional recoveries whose refill deadline passed are issued (recovery.issued)",
+        trigger={"trigger": "cron", "hour": 6, "minute": 0},
         run_at_start=True,
     ),
 ]

@@ -14,6 +14,11 @@ class MarkDue:
 
 
 @dataclass(frozen=True)
+class IssueRecoveries:
+    as_of: date
+
+
+@dataclass(frozen=True)
 class ApproveTranche:
     tranche_id: uuid.UUID
     approver: str

@@ -93,6 +93,7 @@ def schedule_conventions(uow: PaymentsUnitOfWork, events: Sequence[Envelope]) ->
                 "signed_on": data["signed_on"],
                 "status": ConventionStatus.ACTIVE,
                 "ended_on": None,
+                "settled_on": None,
                 "funding_periods": periods_json(data["funding_periods"]),
             }
             for data in (event.data for event in fresh)

@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from cnum_shared.core.money import format_eur_fr
 from cnum_shared.framework.db import utcnow
@@ -19,6 +20,7 @@ from payments.adapters.orm import ConventionCopy, Recovery, Tranche
 from payments.domain.clawback import RECOVERABLE, RECOVERIES, RecoveryKind, RecoveryStatus
 from payments.domain.final_statement import FinalStatement, Occupation, final_statement
 from payments.domain.tranches import UNPAID, TrancheKind, TrancheStatus
+from payments.service_layer import recoveries
 from payments.service_layer.clawback import funded_periods
 from payments.service_layer.tranches import add_payable_line
 from payments.service_layer.unit_of_work import PaymentsUnitOfWork
@@ -86,17 +88,72 @@ def settlements(uow: PaymentsUnitOfWork, convention_id: uuid.UUID) -> list[Settl
 
 def settle(uow: PaymentsUnitOfWork, convention: ConventionCopy, on: date, actor: str) -> Settlement | None:
     """Book what the final statement as of the closing date leaves to settle (after the unpaid tranches
-    were cancelled). Nothing when it is already booked, or when nothing is left."""
-    if settlements(uow, convention.convention_id):
+    were cancelled), and publish the statement and its settlement (`final_statement.settled`, even when
+    nothing is left). Once per convention: nothing when it was settled already."""
+    if convention.settled_on is not None or settlements(uow, convention.convention_id):
         return None
     figures = statement(uow, convention, on)
+    settlement: Settlement | None = None
     if figures.to_settle > 0:
         line = _final_line(uow, convention, figures, on, actor)
-        return Settlement("payment", line.id, line.amount, line.status.value)
-    if figures.to_settle < 0:
+        settlement = Settlement("payment", line.id, line.amount, line.status.value)
+    elif figures.to_settle < 0:
         recovery = _final_recovery(uow, convention, figures, on, actor)
-        return Settlement("recovery", recovery.id, recovery.amount, recovery.status.value)
-    return None
+        settlement = Settlement("recovery", recovery.id, recovery.amount, recovery.status.value)
+    convention.settled_on = on
+    uow.outbox.emit("final_statement.settled", settled_data(uow, convention, on, figures, settlement))
+    return settlement
+
+
+def settled_data(
+    uow: PaymentsUnitOfWork,
+    convention: ConventionCopy,
+    closed_on: date,
+    figures: FinalStatement,
+    settlement: Settlement | None,
+) -> dict[str, Any]:
+    """`final_statement.settled`: the statement as of the closing date, as computed before closing booked
+    what it left (its `to_settle` is what the settlement books), per post and contract."""
+    return {
+        "convention_id": convention.convention_id,
+        "structure_id": convention.structure_id,
+        "convention_reference": convention.reference,
+        "closed_on": closed_on,
+        "as_of": figures.as_of,
+        "granted": figures.granted,
+        "earned": figures.earned,
+        "paid": figures.paid,
+        "balance": figures.balance,
+        "to_pay": figures.to_pay,
+        "to_recover": figures.to_recover,
+        "in_payment": figures.in_payment,
+        "claimed": figures.claimed,
+        "to_settle": figures.to_settle,
+        "posts": [
+            {
+                "post": post.post,
+                "months": post.months,
+                "earned": post.earned,
+                "contracts": [
+                    {
+                        "contract_id": contract.contract_id,
+                        "occupied_from": contract.occupied_from,
+                        "occupied_until": contract.occupied_until,
+                        "months": contract.months,
+                        "earned": contract.earned,
+                    }
+                    for contract in post.contracts
+                ],
+            }
+            for post in figures.posts
+        ],
+        "settlement": (
+            None
+            if settlement is None
+            else {"kind": settlement.kind, "id": settlement.id, "amount": settlement.amount}
+        ),
+        "structure": recoveries.structure_details(uow, convention.structure_id),
+    }
 
 
 def _final_line(
@@ -159,4 +216,6 @@ def _final_recovery(
         log=uow.history,
     )
     uow.recoveries.add(recovery)
+    # Due from the closing date: its order counts the repayment delay from that day.
+    recoveries.announce_issued(uow, recovery, convention, on)
     return recovery

@@ -23,6 +23,7 @@ from cnum_shared.framework.db import utcnow
 from payments.adapters.orm import ConventionCopy, Recovery, Tranche
 from payments.domain.clawback import LIVE_RECOVERIES, RECOVERIES, RecoveryKind, RecoveryStatus
 from payments.domain.tranches import TRANCHES, UNPAID, TrancheEvent, TrancheKind, TrancheStatus
+from payments.service_layer import recoveries
 from payments.service_layer.tranches import add_payable_line, move
 from payments.service_layer.unit_of_work import PaymentsUnitOfWork
 
@@ -217,6 +218,8 @@ def _recovery(
         log=uow.history,
     )
     uow.recoveries.add(recovery)
+    # Due from the avenant's signature: its order counts the repayment delay from that day.
+    recoveries.announce_issued(uow, recovery, convention, signed_on)
 
 
 def _flag(uow: PaymentsUnitOfWork, tranche: Tranche, actor: str, reason: str) -> None:

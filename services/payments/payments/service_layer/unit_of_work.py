@@ -34,7 +34,7 @@ from payments.adapters.orm import (
 from payments.domain.clawback import RecoveryKind, RecoveryStatus
 from payments.domain.payments import PaymentRunStatus, PaymentStatus
 from payments.domain.tranches import TrancheStatus
-from payments.domain.transfers import TransferFiles
+from payments.domain.transfers import Account, TransferFiles
 
 
 class StructureRepository(Protocol):
@@ -147,6 +147,7 @@ class RecoveryRepository(Protocol):
     ) -> tuple[Sequence[Any], int]: ...
     def of_convention(self, convention_id: uuid.UUID) -> list[Recovery]: ...
     def provisional_refilled_by(self, convention_id: uuid.UUID, start_date: date) -> list[Recovery]: ...
+    def provisional_past_deadline(self, as_of: date) -> list[Recovery]: ...
     def regularised_total(
         self,
         convention_id: uuid.UUID,
@@ -204,6 +205,8 @@ class PaymentsUnitOfWork(Protocol):
     parameters: ParameterNode
     #: The bank's files (SEPA), built once by bootstrap.
     transfers: TransferFiles
+    #: The agency's account (settings, through bootstrap): recoveries are paid back to it.
+    agency_account: Account
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *args: object) -> None: ...

@@ -22,7 +22,7 @@ from payments.adapters.orm import (
 from payments.domain.clawback import RecoveryKind, RecoveryStatus
 from payments.domain.payments import OPEN_RUNS, PaymentStatus
 from payments.domain.tranches import TRANCHES, ConventionStatus, TrancheConflict, TrancheKind, TrancheStatus
-from payments.domain.transfers import InvalidTransfers
+from payments.domain.transfers import Account, InvalidTransfers
 
 
 class FakeStructures:
@@ -329,6 +329,13 @@ class FakeRecoveries:
             and r.refill_deadline >= start_date
         ]
 
+    def provisional_past_deadline(self, as_of):
+        return [
+            r
+            for r in self.rows
+            if r.status == RecoveryStatus.PROVISIONAL and r.refill_deadline < as_of and r.amount > 0
+        ]
+
     def regularised_total(self, convention_id, statuses, tranche_number=None):
         statuses = set(statuses)
         return sum(
@@ -407,6 +414,9 @@ class FakeUnitOfWork(BaseFakeUnitOfWork):
         self.recoveries = FakeRecoveries()
         self.idempotency_keys = FakeIdempotencyKeys()
         self.transfers = FakeTransfers()
+        self.agency_account = Account(
+            "Caisse des depots et consignations", "FR7640031000010000001234555", "CDCGFRPPXXX"
+        )
 
 
 # --- Builders of the facts a test starts from ----------------------------------------------------------
