@@ -1,11 +1,13 @@
 """One measure of `make bench`: the closing of a year of 2,800 posts (issue 18 point 3, decision 0035).
 
 A year of conventions is generated on SQLite through the conventions service's use cases, as the legal
-officers would make them: structures (communes), conventions of 1 to 3 posts half initial-wave (started in
-August to December 2022, ending from July to November 2025), half renewals (started in the first half of
-2023, ending in the first half of 2026), every post filled by an advisor's contract from the convention's
-start, about one in seven ended early. Every event is delivered to payments in this process, through its
-inbox and handlers (what `POST /api/v1/events` runs), so that payments holds the schedules and contracts.
+officers would make them: structures (communes), conventions of 1 to 3 posts, half initial-wave (started
+from August to December 2022, ending from July to November 2025), half renewals (started from January to
+June 2023, ending from December 2025 to May 2026), every post filled by an advisor's contract from the
+convention's start, about one in seven ended early. Every event is delivered to payments in this process,
+through its inbox and handlers (what `POST /api/v1/events` runs), and finance pays every tranche due by
+1 March 2025 (so that some statements pay a remainder, others recover what a post that ended did not earn,
+most settle nothing).
 
 Then the measure, from the launch to the last statement received:
 
@@ -43,6 +45,8 @@ from common import Result
 PERIOD = (date(2025, 7, 1), date(2026, 6, 30))
 #: The day the run is launched: every convention of the period has ended.
 TODAY = date(2026, 7, 15)
+#: Finance paid every tranche due by this day (so that closing pays some and recovers from others).
+PAID_BY = date(2025, 3, 1)
 #: Metropolitan and overseas communes (their SMIC is the national one): public employers, CDDs of any length.
 _TEMPLATES = ("15", "971", "974")
 
@@ -89,8 +93,9 @@ def _deliver(
     return delivered, max((envelope["sequence"] for envelope in envelopes), default=after)
 
 
-def _seed(conventions_db: Any, posts: int, seed: int = 18) -> tuple[int, int, int]:
-    """A year of `posts` posts through the use cases: (conventions, contracts, contracts ended early)."""
+def _seed(conventions_db: Any, posts: int, seed: int = 18) -> tuple[int, int, int, list[uuid.UUID]]:
+    """A year of `posts` posts through the use cases: (conventions, contracts, contracts ended early, the
+    structures)."""
     from cnum_shared.core.dates import add_months
     from cnum_shared.core.errors import ConcurrentWrite
     from cnum_shared.core.legal import Wave
@@ -112,6 +117,7 @@ def _seed(conventions_db: Any, posts: int, seed: int = 18) -> tuple[int, int, in
     templates = {fields["department"]: fields for fields in DEMO_STRUCTURES}
     made = contracts = ended = 0
     structure_number = 0
+    structures: list[uuid.UUID] = []
     while posts > 0:
         structure_number += 1
         template = templates[_TEMPLATES[structure_number % len(_TEMPLATES)]]
@@ -127,6 +133,7 @@ def _seed(conventions_db: Any, posts: int, seed: int = 18) -> tuple[int, int, in
                     on=DEMO_REGISTERED_ON,
                 ),
             )
+            structures.append(structure.id)
         # Its initial-wave convention (August to December 2022, 36 months), then its renewal (January to June
         # 2023).
         for wave, start in (
@@ -185,7 +192,49 @@ def _seed(conventions_db: Any, posts: int, seed: int = 18) -> tuple[int, int, in
                     with conventions_db.unit_of_work() as uow:
                         end_contract(uow, EndContract(contract.id, left, EndReason.RESIGNATION))
                     ended += 1
-    return made, contracts, ended
+    return made, contracts, ended, structures
+
+
+def _pay_what_is_due(payments_db: Any, structure_ids: list[uuid.UUID], on: date) -> int:
+    """The tranches due by `on` paid as finance would: compliance's standing of each structure (clear),
+    then `mark_due`, each approved by one officer and paid by another, in order: the tranches paid."""
+    from run import payments_unit_of_work
+    from sqlalchemy import select
+
+    from cnum_shared.core.wire import load_envelope
+    from cnum_shared.framework.events.inbox import receive
+    from payments.adapters.orm import Tranche
+    from payments.adapters.orm import event_tables as payments_tables
+    from payments.service_layer.commands import ApproveTranche, MarkDue, PayTranche
+    from payments.service_layer.event_handlers import EVENT_HANDLERS
+    from payments.service_layer.tranches import approve_tranche, mark_due, pay_tranche
+
+    def new_uow() -> Any:
+        return payments_unit_of_work(payments_db)
+
+    for sequence, structure_id in enumerate(structure_ids, start=1):
+        standing = {
+            "id": str(uuid.uuid4()),
+            "type": "structure.standing_changed",
+            "version": 1,
+            "occurred_at": "2025-01-01T00:00:00+00:00",
+            "producer": "compliance",
+            "sequence": sequence,
+            "data": {"structure_id": str(structure_id), "blocking": False, "overdue": [], "as_of": str(on)},
+        }
+        receive(new_uow, payments_tables, EVENT_HANDLERS, load_envelope(standing))
+    with new_uow() as uow:
+        mark_due(uow, MarkDue(as_of=on))
+    with payments_db.session() as session:
+        due = session.scalars(
+            select(Tranche.id).where(Tranche.due_on <= on).order_by(Tranche.convention_id, Tranche.number)
+        ).all()
+    for tranche_id in due:
+        with new_uow() as uow:
+            approve_tranche(uow, ApproveTranche(tranche_id, "alice", on))
+        with new_uow() as uow:
+            pay_tranche(uow, PayTranche(tranche_id, "bruno", on, f"VIR-{tranche_id.hex[:8]}", on))
+    return len(due)
 
 
 def _last_sequence(database: Any, tables: Any) -> int:
@@ -202,6 +251,7 @@ def _statement_pdfs(conventions_db: Any, run_id: uuid.UUID, root: Path, sample: 
 
     from cnum_shared.core.clock import SystemClock
     from cnum_shared.framework.config import load_settings
+    from cnum_shared.testing import TEST_KEY_SETTINGS
     from conventions.adapters.converter import start_converter, stop_converter, wait_until_ready
     from conventions.adapters.document_adapters import build_document_adapters
     from conventions.config import ConventionsSettings
@@ -218,6 +268,8 @@ def _statement_pdfs(conventions_db: Any, run_id: uuid.UUID, root: Path, sample: 
                 "database_url": "sqlite://",
                 "var_dir": root,
                 "converter_url": f"http://127.0.0.1:{port}",
+                # The tests' local seal authority, as the batch measure's service runs with.
+                **TEST_KEY_SETTINGS,
             },
         )
         adapters = build_document_adapters(settings, conventions_db.parameters, SystemClock())
@@ -268,7 +320,7 @@ def bench_closing(posts: int = 2800, pdf_sample: int = 0) -> list[Result]:
     payments_db = Database(payments_url)
     try:
         started = time.perf_counter()
-        made, contracts, ended = _seed(conventions_db, posts)
+        made, contracts, ended, structures = _seed(conventions_db, posts)
         to_payments, conventions_seq = _deliver(
             conventions_db,
             conventions_tables,
@@ -283,6 +335,8 @@ def bench_closing(posts: int = 2800, pdf_sample: int = 0) -> list[Result]:
             f"to payments in {time.perf_counter() - started:.0f} s",
             flush=True,
         )
+        paid = _pay_what_is_due(payments_db, structures, PAID_BY)
+        print(f"  {paid} tranches due by {PAID_BY} paid", flush=True)
         payments_seq = _last_sequence(payments_db, payments_tables)
 
         started = time.perf_counter()

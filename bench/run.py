@@ -189,11 +189,20 @@ def signed_conventions(conventions: int, structure: uuid.UUID) -> list[Any]:
 
 
 def payments_unit_of_work(database: Any) -> Any:
-    """The payments service's unit of work on `database` (no SEPA file is written here)."""
+    """The payments service's unit of work on `database` (no SEPA file is written here), the agency's
+    account its settings' defaults (recoveries are paid back to it)."""
     from cnum_shared.core.parameters import parameters
     from payments.adapters.unit_of_work import SqlUnitOfWork
+    from payments.config import PaymentsSettings
+    from payments.domain.transfers import Account
 
-    return SqlUnitOfWork(database.session_factory, parameters(), transfers=cast(Any, None))
+    defaults = PaymentsSettings.model_fields
+    account = Account(
+        defaults["debtor_name"].default, defaults["debtor_iban"].default, defaults["debtor_bic"].default
+    )
+    return SqlUnitOfWork(
+        database.session_factory, parameters(), transfers=cast(Any, None), agency_account=account
+    )
 
 
 def bench_scheduling(backend: str = "sqlite", conventions: int = 4000) -> Result:

@@ -7,8 +7,13 @@ sends its final statement back (`final_statement.settled`), which the run's summ
 
 from __future__ import annotations
 
+import csv
+import io
+import uuid
+import zipfile
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -18,10 +23,8 @@ from cnum_shared.core.wire import consumers_of
 from cnum_shared.testing import TestDatabases, bearer, outbox_envelopes, post_event, service_app
 from conventions import create_app as create_conventions
 from conventions.adapters.orm import event_tables as conventions_events
-from conventions.demo import DEMO_STRUCTURES
+from conventions.demo import DEMO_STRUCTURES, load_demo
 from conventions.manage import MIGRATIONS_DIR as CONVENTIONS_MIGRATIONS
-from conventions.service_layer.closing_runs import run_closing_runs
-from conventions.service_layer.commands import RunClosingRuns
 from payments import create_app as create_payments
 from payments.adapters.orm import event_tables as payments_events
 from payments.manage import MIGRATIONS_DIR as PAYMENTS_MIGRATIONS
@@ -41,6 +44,7 @@ class Services:
         for name, app in self.apps.items():
             app.extensions["cnum"].clock = self.clocks[name]
         self._delivered: set[tuple[str, str]] = set()
+        self._standings = 0
 
     def on(self, day: date) -> None:
         for clock in self.clocks.values():
@@ -74,10 +78,90 @@ class Services:
             if not delivered:
                 return
 
-    def run_job(self, today: date = TODAY) -> str:
-        """The scheduler's `run_closing_runs` closing step, as it runs on `today`."""
-        context = self.apps["conventions"].extensions["cnum"]
-        return run_closing_runs(context.unit_of_work, RunClosingRuns(today=today))
+    def run_job(
+        self, today: date = TODAY, service: str = "conventions", job: str = "run_closing_runs"
+    ) -> str:
+        """A job of the service's scheduler, as it runs on `today` (conventions' `run_closing_runs`: close
+        the queued runs, then zip the statements of those whose statements are all in)."""
+        jobs = import_module(f"{service}.jobs").JOBS
+        context = self.apps[service].extensions["cnum"]
+        return next(entry for entry in jobs if entry.name == job).function(context, today)
+
+    def pay_first_tranche(self, convention, on: date) -> dict:
+        """Tranche 1 falls due, Alice approves it and Bruno pays it on `on`, compliance's standing of the
+        structure clear (posted as compliance's relay posts it)."""
+        self._standings += 1
+        standing = {
+            "id": str(uuid.uuid4()),
+            "type": "structure.standing_changed",
+            "version": 1,
+            "occurred_at": datetime(2023, 1, 1, tzinfo=UTC).isoformat(),
+            "producer": "compliance",
+            "sequence": self._standings,
+            "data": {
+                "structure_id": convention["structure_id"],
+                "blocking": False,
+                "overdue": [],
+                "as_of": on.isoformat(),
+            },
+        }
+        assert post_event(self.apps["payments"].test_client(), standing).status_code == 200
+        self.clocks["payments"].set(datetime(on.year, on.month, on.day, 9, tzinfo=UTC))
+        self.run_job(on, "payments", "mark_due")
+        tranche = self.call("GET", f"/schedules/{convention['id']}", 200, role="finance", service="payments")[
+            "tranches"
+        ][0]
+        self.call(
+            "POST",
+            f"/tranches/{tranche['id']}/approve",
+            200,
+            {},
+            role="finance",
+            service="payments",
+            sub="alice",
+        )
+        response = (
+            self.apps["payments"]
+            .test_client()
+            .post(
+                f"/api/v1/tranches/{tranche['id']}/pay",
+                json={"paid_on": on.isoformat(), "reference": f"VIR-{tranche['id'][:8]}"},
+                headers={**bearer("finance", sub="bruno"), "Idempotency-Key": str(uuid.uuid4())},
+            )
+        )
+        assert response.status_code == 201, response.get_json()
+        self.clocks["payments"].set(self.clocks["conventions"].now())
+        self.deliver()
+        return tranche
+
+    def hire_for_the_whole_convention(self, convention) -> None:
+        """An advisor of the structure on a CDD from the convention's first day to its last."""
+        advisor = self.call(
+            "POST",
+            "/advisors",
+            201,
+            {
+                "first_name": "Conseiller",
+                "last_name": "Payet",
+                "birth_date": "1990-05-04",
+                "email": "conseiller.payet@example.org",
+                "structure_id": convention["structure_id"],
+            },
+        )
+        self.call(
+            "POST",
+            f"/conventions/{convention['id']}/contracts",
+            201,
+            {
+                "advisor_id": advisor["id"],
+                "contract_type": "cdd",
+                "start_date": convention["start_date"],
+                "end_date": convention["end_date"],
+                "weekly_hours": "35.00",
+                "gross_monthly_salary": "1900.00",
+                "signed_on": convention["start_date"],
+            },
+        )
 
     def structure(self, department):
         return self.call("POST", "/structures", 201, STRUCTURES[department])
@@ -122,11 +206,16 @@ class Services:
 
 
 @pytest.fixture
-def services(db_backend: str, test_databases: TestDatabases, tmp_path: Path) -> Iterator[Services]:
+def services(
+    db_backend: str, test_databases: TestDatabases, tmp_path: Path, converter_url: str
+) -> Iterator[Services]:
+    """Conventions (with the session's PDF converter: the statements' archive) and payments."""
     conventions_url = test_databases.fresh("conventions", db_backend, CONVENTIONS_MIGRATIONS)
     payments_url = test_databases.fresh("payments", db_backend, PAYMENTS_MIGRATIONS)
     with (
-        service_app(create_conventions, conventions_url, tmp_path / "conventions") as conventions,
+        service_app(
+            create_conventions, conventions_url, tmp_path / "conventions", converter_url=converter_url
+        ) as conventions,
         service_app(create_payments, payments_url, tmp_path / "payments") as payments,
     ):
         yield Services(conventions, payments)
@@ -134,11 +223,15 @@ def services(db_backend: str, test_databases: TestDatabases, tmp_path: Path) -> 
 
 @pytest.fixture
 def year(services):
-    """Four renewals whose funding ends in 2026, each of a different fate, and one ending in 2027:
+    """Four renewals of one post whose funding ends in 2026, each of a different fate, and one ending in
+    2027:
 
-    - `ended` (Le Tampon): ends 28 February 2026, to close;
-    - `closed` (Saint-Flour): ends 31 May 2026, closed by a legal officer before the run;
-    - `running` (Val-de-Marne): ends 30 September 2026, after today (1 July): not yet ended;
+    - `ended` (Le Tampon, public): ends 28 February 2026, to close; its post filled for the whole
+      convention, its first tranche paid in July 2023;
+    - `closed` (Saint-Flour, public in a rural zone): ends 31 May 2026, its first tranche paid, its post
+      never filled; closed by a legal officer before the run;
+    - `running` (Val-de-Marne, private): ends 30 September 2026, after today (1 July): not yet ended;
+      nothing paid, its post never filled;
     - `terminated` (Sainte-Anne): ends 31 March 2026, terminated after the launch and before the job:
       closing it fails, for a real reason (the convention state machine refuses it);
     - `later` (Mamoudzou): ends 31 August 2027, outside the period."""
@@ -149,11 +242,14 @@ def year(services):
         "terminated": services.renewal(services.structure("971"), "2023-04-01"),
         "later": services.renewal(services.structure("976"), "2024-09-01"),
     }
+    services.hire_for_the_whole_convention(conventions["ended"])
+    services.deliver()
+    services.pay_first_tranche(conventions["ended"], date(2023, 7, 3))
+    services.pay_first_tranche(conventions["closed"], date(2023, 7, 3))
     closed = conventions["closed"]
     services.call(
         "POST", f"/conventions/{closed['id']}/close", 200, {"on": closed["end_date"], "reason": "Terme"}
     )
-    services.deliver()
     return conventions
 
 
@@ -254,6 +350,76 @@ def test_a_closing_run_closes_what_has_ended_counts_the_rest_and_reports_a_failu
     for name in ("ended", "closed", "running"):
         assert len(services.closed_events(year[name]["id"])) == 1, name
 
+    # Payments settles the three closed conventions and sends their statements back.
+    services.deliver()
+    run = services.call("GET", f"/closing-runs/{launched['id']}", 200, role="finance")
+    assert (run["counts"]["statements_expected"], run["counts"]["statements_received"]) == (3, 3)
+    # By hand, from the parameters (renewal.yaml, yearly amounts per post) and DESIGN §4's clawback:
+    # - Le Tampon, public: 17 500 + 12 500 + 12 500 = 42 500 € granted; its post occupied all 36 months
+    #   earned each year's amount whole (12 months × amount ÷ 12): 42 500 €; paid tranche 1, 17 500 €;
+    #   tranches 2 and 3 cancelled at closing: 42 500 − 17 500 = 25 000 € to pay;
+    # - Saint-Flour, public in a rural zone: 20 000 + 17 500 + 12 500 = 50 000 € granted; no post filled,
+    #   earned 0; paid tranche 1, 20 000 €: 0 − 20 000 = 20 000 € to recover;
+    # - Val-de-Marne, private: nothing earned, nothing paid: nothing to settle.
+    assert run["summary"] == {
+        "to_pay": {"conventions": 1, "amount": "25000.00"},
+        "to_recover": {"conventions": 1, "amount": "20000.00"},
+        "nothing": 1,
+        "awaited": 0,
+    }
+    # The summary is payments' figures: each statement's settlement as payments states it.
+    settled = {
+        name: services.call(
+            "GET", f"/conventions/{year[name]['id']}/final-statement", 200, role="finance", service="payments"
+        )
+        for name in ("ended", "closed", "running")
+    }
+    assert [(settled[name]["earned"], settled[name]["paid"]) for name in ("ended", "closed", "running")] == [
+        ("42500.00", "17500.00"),
+        ("0.00", "20000.00"),
+        ("0.00", "0.00"),
+    ]
+    assert [
+        [(item["kind"], item["amount"]) for item in settled[name]["settlements"]]
+        for name in ("ended", "closed", "running")
+    ] == [[("payment", "25000.00")], [("recovery", "20000.00")], []]
+
+    # The archive: written by the job once every statement is in.
+    services.call("GET", f"/closing-runs/{launched['id']}/archive", 409, role="finance")
+    assert "archive des décomptes écrite" in services.run_job(date(2026, 10, 1))
+    response = (
+        services.apps["conventions"]
+        .test_client()
+        .get(f"/api/v1/closing-runs/{launched['id']}/archive", headers=bearer("finance"))
+    )
+    assert (response.status_code, response.mimetype) == (200, "application/zip")
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        names = archive.namelist()
+        references = [year[name]["reference"] for name in ("ended", "closed", "running")]
+        assert names == ["synthese.csv", *(f"decompte-{reference}.pdf" for reference in references)]
+        assert all(archive.read(name).startswith(b"%PDF") for name in names[1:])
+        rows = list(
+            csv.DictReader(io.StringIO(archive.read("synthese.csv").decode("utf-8-sig")), delimiter=";")
+        )
+    assert [
+        (
+            row["Convention"],
+            row["Clôture"],
+            row["Acquis"],
+            row["Versé"],
+            row["À régler"],
+            row["Montant réglé"],
+        )
+        for row in rows
+    ] == [
+        (references[0], "clôturée", "42500,00", "17500,00", "à payer", "25000,00"),
+        (references[1], "déjà clôturée", "0,00", "20000,00", "à reverser", "20000,00"),
+        (references[2], "clôturée", "0,00", "0,00", "rien", "0,00"),
+    ]
+    assert (
+        services.call("GET", f"/closing-runs/{launched['id']}", 200, role="finance")["archive_ready"] is True
+    )
+
     listed = services.call("GET", "/closing-runs", 200, role="finance")
     assert [(item["id"], item["total"]) for item in listed] == [(launched["id"], 4)]
 
@@ -302,3 +468,23 @@ def test_a_period_is_refused_when_it_is_reversed_or_when_no_convention_ends_in_i
     assert unknown["message"] == "Clôture introuvable."
     services.call("POST", "/closing-runs", 403, YEAR, role="compliance")
     services.call("GET", "/closing-runs", 403, role="structure", structure_id=year["ended"]["structure_id"])
+
+
+def test_a_closing_run_over_the_demo_data(services):
+    """The demo data set of `make run`: of its 2026 ends, Val-de-Marne's renewal (31 May) is closed and
+    Mamoudzou's (31 December) is not yet ended on 1 July."""
+    assert load_demo(services.apps["conventions"].extensions["cnum"].settings).startswith("demo data: 5")
+    services.deliver()
+    launched = services.call("POST", "/closing-runs", 202, YEAR, role="finance")
+    services.run_job()
+    services.deliver()
+    run = services.call("GET", f"/closing-runs/{launched['id']}", 200, role="finance")
+    assert (run["counts"]["closed"], run["counts"]["not_ended"], run["counts"]["failed"]) == (1, 1, 0)
+    assert [line["end_date"] for line in run["not_yet_ended"]] == ["2026-12-31"]
+    # Val-de-Marne's post was never filled and nothing was paid under it: nothing to settle.
+    assert run["summary"] == {
+        "to_pay": {"conventions": 0, "amount": "0.00"},
+        "to_recover": {"conventions": 0, "amount": "0.00"},
+        "nothing": 1,
+        "awaited": 0,
+    }
