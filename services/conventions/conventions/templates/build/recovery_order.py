@@ -127,7 +127,9 @@ def build_recovery_order(edition: Edition) -> bytes:
             ("IBAN", "{{ pay_to.iban }}"),
             ("BIC", "{{ pay_to.bic }}"),
             ("Référence à indiquer sur le virement", "{{ recovery.payment_reference }}"),
-        )
+        ),
+        # The reference (CNR and 32 hexadecimal digits) on one line, so that it is copied whole.
+        widths=(Cm(4.5), Cm(10.5)),
     )
     writer.para(
         "La référence **{{ recovery.payment_reference }}** est à reporter, sans modification, dans le "

@@ -331,6 +331,7 @@ class TemplateWriter:
         table = self.document.add_table(rows=0, cols=len(headers))
         table.style = self.document.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        self._grid(table, widths)
         blank = [""] * (len(headers) - 1)
         self._row(table, headers, widths, bold=True, shaded=True, header=True)
         self._row(table, (f"{{%tr for {loop} %}}", *blank), widths)
@@ -338,17 +339,32 @@ class TemplateWriter:
         self._row(table, ("{%tr endfor %}", *blank), widths)
         self.document.add_paragraph()
 
-    def pairs_table(self, rows: Sequence[tuple[str, str]], *, bold_last: bool = False) -> None:
-        """Figures with their labels, one a row: the label on the left, the amount right-aligned."""
+    def pairs_table(
+        self,
+        rows: Sequence[tuple[str, str]],
+        *,
+        bold_last: bool = False,
+        widths: tuple[Cm, Cm] = (Cm(10.5), Cm(4.5)),
+    ) -> None:
+        """Figures with their labels, one a row: the label on the left, the value right-aligned (give the
+        value a wider column for a long reference)."""
         table = self.document.add_table(rows=0, cols=2)
         table.style = self.document.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        widths = (Cm(10.5), Cm(4.5))
+        self._grid(table, widths)
         aligns = (WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.RIGHT)
         for index, (label, value) in enumerate(rows):
             bold = bold_last and index == len(rows) - 1
             self._row(table, (label, value), widths, bold=bold, aligns=aligns)
         self.document.add_paragraph()
+
+    @staticmethod
+    def _grid(table: Table, widths: Sequence[Cm]) -> None:
+        """The columns' widths in the table's grid, which LibreOffice lays the table out by (the cells'
+        own widths alone leave it equal columns)."""
+        table.autofit = False
+        for column, width in zip(table.columns, widths, strict=True):
+            column.width = width
 
     def _row(
         self,
