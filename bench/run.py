@@ -2,7 +2,8 @@
 same run on the same machine. Prints a table; a full run writes docs/benchmarks.md, keeping the run
 before it, since a target holds only when it holds in two consecutive runs.
 
-    .venv/bin/python bench/run.py [--only docx,pdf,seal,batch,scheduling,scan,api] [--batch N]
+    .venv/bin/python bench/run.py [--only docx,pdf,seal,batch,scheduling,scan,api,closing] [--batch N]
+        [--closing-posts N] [--closing-pdf-sample N]
 
 Outside the test suite: timings are not assertions, they are read by people.
 """
@@ -188,11 +189,20 @@ def signed_conventions(conventions: int, structure: uuid.UUID) -> list[Any]:
 
 
 def payments_unit_of_work(database: Any) -> Any:
-    """The payments service's unit of work on `database` (no SEPA file is written here)."""
+    """The payments service's unit of work on `database` (no SEPA file is written here), the agency's
+    account its settings' defaults (recoveries are paid back to it)."""
     from cnum_shared.core.parameters import parameters
     from payments.adapters.unit_of_work import SqlUnitOfWork
+    from payments.config import PaymentsSettings
+    from payments.domain.transfers import Account
 
-    return SqlUnitOfWork(database.session_factory, parameters(), transfers=cast(Any, None))
+    defaults = PaymentsSettings.model_fields
+    account = Account(
+        defaults["debtor_name"].default, defaults["debtor_iban"].default, defaults["debtor_bic"].default
+    )
+    return SqlUnitOfWork(
+        database.session_factory, parameters(), transfers=cast(Any, None), agency_account=account
+    )
 
 
 def bench_scheduling(backend: str = "sqlite", conventions: int = 4000) -> Result:
@@ -489,12 +499,13 @@ def bench_seal(documents: int = 50) -> Result:
     )
 
 
-BENCHES = ("docx", "pdf", "seal", "batch", "scheduling", "scan", "api")
+BENCHES = ("docx", "pdf", "seal", "batch", "scheduling", "scan", "api", "closing")
 
 
-def run(name: str, batch: int) -> list[Result]:
+def run(name: str, batch: int, closing_posts: int = 2800, closing_pdf_sample: int = 20) -> list[Result]:
     """One measure, on each database where the database is what is measured."""
     from batch import bench_batch
+    from closing import bench_closing
     from scan import bench_scan
 
     if name == "docx":
@@ -511,6 +522,8 @@ def run(name: str, batch: int) -> list[Result]:
         return [result for backend in available_backends() for result in bench_scan(backend)]
     if name == "api":
         return bench_api()
+    if name == "closing":
+        return bench_closing(closing_posts, closing_pdf_sample)
     raise SystemExit(f"unknown measure {name!r}: choose among {', '.join(BENCHES)}")
 
 
@@ -550,7 +563,11 @@ def write_record(table: str, holds: bool) -> None:
         "Written by `make bench`: the last full run, then the one before it. Each ratio is against a "
         "baseline measured in the same run on the same machine (DESIGN §7); a target holds when it holds "
         "in two consecutive runs. The bulk-work targets are judged on PostgreSQL and the SQLite ratios are "
-        "reported ([decision 0010](decisions/0010-benchmark-databases.md)).\n\n"
+        "reported ([decision 0010](decisions/0010-benchmark-databases.md)). The closing of a year "
+        "(issue 18, [decision 0035](decisions/0035-closing-runs.md)) generates 2,800 posts on SQLite "
+        "through the use cases, then times the closing run, payments' settling of every convention and the "
+        "statements' return, with the statements per second; a statement's PDF is timed on a sample of 20 "
+        "through one warm converter worker.\n\n"
         f"{this_run}\n\n{table}\n\n{previous}",
         encoding="utf-8",
     )
@@ -560,14 +577,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default=",".join(BENCHES), help="comma-separated: " + ", ".join(BENCHES))
     parser.add_argument("--batch", type=int, default=4000, help="conventions in the document batch")
+    parser.add_argument("--closing-posts", type=int, default=2800, help="posts of the year of closings")
+    parser.add_argument(
+        "--closing-pdf-sample", type=int, default=20, help="statements rendered to PDF to time one (0: none)"
+    )
     arguments = parser.parse_args()
     results: list[Result] = []
     for name in arguments.only.split(","):
         print(f"… {name}", flush=True)
-        results.extend(run(name.strip(), arguments.batch))
+        results.extend(
+            run(name.strip(), arguments.batch, arguments.closing_posts, arguments.closing_pdf_sample)
+        )
     table = markdown_table(results)
     print(table)
-    if arguments.only == ",".join(BENCHES) and arguments.batch == 4000:
+    if arguments.only == ",".join(BENCHES) and arguments.batch == 4000 and arguments.closing_posts == 2800:
         write_record(table, all(r.holds for r in results))
     else:
         print("A partial run: docs/benchmarks.md keeps the last full runs.")

@@ -29,6 +29,7 @@ def test_conventions_jobs_list_names_the_personal_data_purge():
     assert [line.split("\t")[0] for line in listed.splitlines()] == [
         "relay_outbox",
         "run_document_batches",
+        "run_closing_runs",
         "purge_personal_data",
         "publish_open_data",
     ]
@@ -39,6 +40,7 @@ def test_conventions_jobs_list_names_the_personal_data_purge():
     [
         *((service, "relay_outbox", "delivered 0, to retry 0, dead 0") for service in SERVICES),
         ("conventions", "purge_personal_data", "advisors anonymised 0, documents purged 0, files deleted 0"),
+        ("conventions", "run_closing_runs", "aucune clôture en attente; aucune archive à écrire"),
         (
             "conventions",
             "publish_open_data",

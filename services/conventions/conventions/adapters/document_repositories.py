@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cnum_shared.framework.db import among
+from conventions.adapters.background_runs import SqlRunRepository
 from conventions.adapters.orm import (
     Contract,
     Convention,
@@ -25,7 +26,7 @@ from conventions.adapters.orm import (
     TemplateVersion,
 )
 from conventions.domain.conventions import ConventionStatus
-from conventions.domain.document_batches import WAITING, BatchItemStatus
+from conventions.domain.document_batches import BatchItemStatus
 from conventions.domain.documents import BatchEntry, DocumentKey, Duplicate
 
 
@@ -173,12 +174,10 @@ class SqlDocumentSubjects:
         )
 
 
-class SqlDocumentBatchRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def get(self, batch_id: uuid.UUID) -> DocumentBatch | None:
-        return self.session.get(DocumentBatch, batch_id)
+class SqlDocumentBatchRepository(SqlRunRepository[DocumentBatch, DocumentBatchItem]):
+    run_model = DocumentBatch
+    item_model = DocumentBatchItem
+    parent = "batch_id"
 
     def add(self, batch: DocumentBatch, convention_ids: Sequence[uuid.UUID]) -> None:
         self.session.add(batch)
@@ -195,46 +194,6 @@ class SqlDocumentBatchRepository:
                 }
                 for position, convention_id in enumerate(convention_ids, start=1)
             ],
-        )
-
-    def oldest_waiting(self) -> DocumentBatch | None:
-        return self.session.scalars(
-            select(DocumentBatch)
-            .where(DocumentBatch.status.in_(WAITING))
-            .order_by(DocumentBatch.created_at)
-            .limit(1)
-        ).first()
-
-    def claim(self, batch: DocumentBatch, status: str, started_at: datetime) -> bool:
-        with self.session.no_autoflush:
-            result = self.session.execute(
-                update(DocumentBatch)
-                .where(DocumentBatch.id == batch.id, DocumentBatch.status == batch.status)
-                .values(status=status, started_at=func.coalesce(DocumentBatch.started_at, started_at))
-                .execution_options(synchronize_session=False)
-            )
-        return bool(getattr(result, "rowcount", 0))
-
-    def pending_items(self, batch_id: uuid.UUID) -> list[uuid.UUID]:
-        return list(
-            self.session.scalars(
-                select(DocumentBatchItem.id)
-                .where(
-                    DocumentBatchItem.batch_id == batch_id,
-                    DocumentBatchItem.status == BatchItemStatus.PENDING,
-                )
-                .order_by(DocumentBatchItem.position)
-            )
-        )
-
-    def item(self, item_id: uuid.UUID) -> DocumentBatchItem | None:
-        return self.session.get(DocumentBatchItem, item_id)
-
-    def count(self, batch_id: uuid.UUID, *, done: int = 0, failed: int = 0) -> None:
-        self.session.execute(
-            update(DocumentBatch)
-            .where(DocumentBatch.id == batch_id)
-            .values(done=DocumentBatch.done + done, failed=DocumentBatch.failed + failed)
         )
 
     def rendered(self, batch_id: uuid.UUID) -> list[BatchEntry]:

@@ -13,8 +13,9 @@ from cnum_shared.framework.audit_table import define_audit_table
 from cnum_shared.framework.db import MONEY, UtcDateTime, enum_type, new_metadata
 from cnum_shared.framework.events.tables import define_event_tables
 from cnum_shared.framework.status_history import define_status_changes_table
+from conventions.domain.background_runs import RunItemStatus, RunStatus
+from conventions.domain.closing_runs import ClosingOutcome
 from conventions.domain.conventions import AmendmentStatus, ConventionStatus
-from conventions.domain.document_batches import BatchItemStatus, BatchStatus
 from conventions.domain.structures import BankDetailsStatus
 
 
@@ -27,7 +28,8 @@ class Base(DeclarativeBase):
 event_tables = define_event_tables(Base.metadata)
 #: Every write through the API: who, what, when, and the answer (DESIGN §4).
 audit_table = define_audit_table(Base.metadata)
-#: The history of the statuses of conventions, avenants, bank-details changes and document batches.
+#: The history of the statuses of conventions, avenants, bank-details changes, document batches and closing
+#: runs.
 status_changes = define_status_changes_table(Base.metadata)
 
 
@@ -505,7 +507,7 @@ class DocumentBatch(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    status: Mapped[BatchStatus] = mapped_column(enum_type(BatchStatus, length=10), index=True)
+    status: Mapped[RunStatus] = mapped_column(enum_type(RunStatus, length=10), index=True)
     format: Mapped[str] = mapped_column(String(4))
     total: Mapped[int]
     done: Mapped[int]
@@ -533,9 +535,63 @@ class DocumentBatchItem(Base):
     batch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("document_batches.id", ondelete="CASCADE"))
     position: Mapped[int]
     convention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conventions.id"))
-    status: Mapped[BatchItemStatus] = mapped_column(enum_type(BatchItemStatus, length=10))
+    status: Mapped[RunItemStatus] = mapped_column(enum_type(RunItemStatus, length=10))
     document_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("generated_documents.id"))
     error: Mapped[str | None] = mapped_column(String(1000))
+
+
+class ClosingRun(Base):
+    """The closing of every convention whose funding ends in a period, done in the background by the
+    `run_closing_runs` job, one convention at a time (decision 0035). One run per period: launching the
+    same period again relaunches it."""
+
+    __tablename__ = "closing_runs"
+    __table_args__ = (
+        UniqueConstraint("funding_ends_from", "funding_ends_to"),
+        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
+        CheckConstraint("funding_ends_from <= funding_ends_to", name="period"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    status: Mapped[RunStatus] = mapped_column(enum_type(RunStatus, length=10), index=True)
+    funding_ends_from: Mapped[date]
+    funding_ends_to: Mapped[date]
+    total: Mapped[int]
+    #: Items through: `done` whatever their outcome (closed, already closed, not yet ended), or `failed`.
+    done: Mapped[int]
+    failed: Mapped[int]
+    #: The ZIP of the statements, written once every statement has arrived.
+    archive_path: Mapped[str | None] = mapped_column(String(300))
+    requested_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    archived_at: Mapped[datetime | None]
+
+
+class ClosingRunItem(Base):
+    """One convention of a closing run: what became of it."""
+
+    __tablename__ = "closing_run_items"
+    __table_args__ = (
+        UniqueConstraint("run_id", "position"),
+        UniqueConstraint("run_id", "convention_id"),
+        CheckConstraint("status IN ('pending', 'done', 'failed')", name="status"),
+        CheckConstraint("outcome IN ('closed', 'already_closed', 'not_ended')", name="outcome"),
+        CheckConstraint("(status = 'done') = (outcome IS NOT NULL)", name="outcome_when_done"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("closing_runs.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    convention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conventions.id"), index=True)
+    status: Mapped[RunItemStatus] = mapped_column(enum_type(RunItemStatus, length=10))
+    outcome: Mapped[ClosingOutcome | None] = mapped_column(enum_type(ClosingOutcome, length=16))
+    #: Why it failed, in French (the refusal's message), for the officer.
+    error: Mapped[str | None] = mapped_column(String(1000))
+    #: The statement's PDF put in the archive, or why it could not be rendered.
+    document_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("generated_documents.id"))
+    document_error: Mapped[str | None] = mapped_column(String(1000))
 
 
 class BankDetailsChange(Base):

@@ -12,13 +12,18 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cnum_shared.core.errors import ConcurrentWrite
 from cnum_shared.framework.db import contract_active_on
+from conventions.adapters.background_runs import SqlRunRepository
 from conventions.adapters.orm import (
     Advisor,
     BankDetailsChange,
     Candidate,
+    ClosingRun,
+    ClosingRunItem,
     Contract,
     Convention,
     ConventionAmendment,
@@ -32,6 +37,8 @@ from conventions.adapters.orm import (
     TrancheSettlement,
     audit_table,
 )
+from conventions.domain.background_runs import RunItemStatus, RunStatus
+from conventions.domain.closing_runs import SELECTED_STATUSES, ClosingOutcome
 from conventions.domain.conventions import ConventionStatus
 
 #: A convention that was signed (whatever became of it since).
@@ -520,4 +527,195 @@ class SqlPersonalDataRepository:
                 status=200,
                 client_address=(client_address or "")[:64] or None,
             )
+        )
+
+
+#: The items whose statement a run waits for: the conventions it closed or found closed.
+_SETTLED = (ClosingOutcome.CLOSED, ClosingOutcome.ALREADY_CLOSED)
+
+
+class SqlClosingRunRepository(SqlRunRepository[ClosingRun, ClosingRunItem]):
+    """Closing runs and their items (service_layer/unit_of_work.py's ClosingRunRepository)."""
+
+    run_model = ClosingRun
+    item_model = ClosingRunItem
+    parent = "run_id"
+
+    def for_period(self, funding_ends_from: date, funding_ends_to: date) -> ClosingRun | None:
+        return self.session.scalars(
+            select(ClosingRun)
+            .where(
+                ClosingRun.funding_ends_from == funding_ends_from,
+                ClosingRun.funding_ends_to == funding_ends_to,
+            )
+            .with_for_update()
+        ).one_or_none()
+
+    def add(self, run: ClosingRun) -> None:
+        """Add the run; ConcurrentWrite when another request has just launched the same period."""
+        self.session.add(run)
+        try:
+            self.session.flush()
+        except IntegrityError:
+            self.session.rollback()
+            raise ConcurrentWrite() from None
+
+    def selected(self, funding_ends_from: date, funding_ends_to: date) -> list[uuid.UUID]:
+        return list(
+            self.session.scalars(
+                select(Convention.id)
+                .where(
+                    Convention.status.in_(SELECTED_STATUSES),
+                    Convention.end_date >= funding_ends_from,
+                    Convention.end_date <= funding_ends_to,
+                )
+                .order_by(Convention.end_date, Convention.reference)
+            )
+        )
+
+    def conventions_of(self, run_id: uuid.UUID) -> set[uuid.UUID]:
+        return set(
+            self.session.scalars(select(ClosingRunItem.convention_id).where(ClosingRunItem.run_id == run_id))
+        )
+
+    def settled_conventions(self, run_id: uuid.UUID) -> list[uuid.UUID]:
+        return list(
+            self.session.scalars(
+                select(ClosingRunItem.convention_id)
+                .where(
+                    ClosingRunItem.run_id == run_id,
+                    ClosingRunItem.outcome.in_(_SETTLED),
+                )
+                .order_by(ClosingRunItem.position)
+            )
+        )
+
+    def add_items(self, run_id: uuid.UUID, convention_ids: Sequence[uuid.UUID]) -> None:
+        last = (
+            self.session.scalar(
+                select(func.max(ClosingRunItem.position)).where(ClosingRunItem.run_id == run_id)
+            )
+            or 0
+        )
+        if convention_ids:
+            self.session.execute(
+                insert(ClosingRunItem),
+                [
+                    {
+                        "id": uuid.uuid4(),
+                        "run_id": run_id,
+                        "position": position,
+                        "convention_id": convention_id,
+                        "status": RunItemStatus.PENDING,
+                    }
+                    for position, convention_id in enumerate(convention_ids, start=last + 1)
+                ],
+            )
+
+    def reopen_items(self, run_id: uuid.UUID, ended_by: date) -> tuple[int, int]:
+        """The failed items, and those not yet ended whose convention ends by `ended_by`, back to pending:
+        (how many of them were done, how many failed)."""
+        ended = select(Convention.id).where(Convention.end_date <= ended_by)
+        now_ended = (ClosingRunItem.outcome == ClosingOutcome.NOT_ENDED) & ClosingRunItem.convention_id.in_(
+            ended
+        )
+        failed = ClosingRunItem.status == RunItemStatus.FAILED
+        reopened = [0, 0]
+        for position, which in enumerate((now_ended, failed)):
+            result = self.session.execute(
+                update(ClosingRunItem)
+                .where(ClosingRunItem.run_id == run_id, which)
+                .values(status=RunItemStatus.PENDING, outcome=None, error=None)
+                .execution_options(synchronize_session=False)
+            )
+            reopened[position] = int(getattr(result, "rowcount", 0))
+        # The archive is written again: a statement that could not be rendered is tried again.
+        self.session.execute(
+            update(ClosingRunItem)
+            .where(ClosingRunItem.run_id == run_id, ClosingRunItem.document_error.is_not(None))
+            .values(document_error=None)
+            .execution_options(synchronize_session=False)
+        )
+        return reopened[0], reopened[1]
+
+    def item_counts(self, run_id: uuid.UUID) -> dict[str, int]:
+        rows = self.session.execute(
+            select(ClosingRunItem.status, ClosingRunItem.outcome, func.count())
+            .where(ClosingRunItem.run_id == run_id)
+            .group_by(ClosingRunItem.status, ClosingRunItem.outcome)
+        ).all()
+        counts: dict[str, int] = {}
+        for status, outcome, count in rows:
+            key = str(outcome.value if outcome is not None else status.value)
+            counts[key] = counts.get(key, 0) + count
+        return counts
+
+    def items_where(
+        self, run_id: uuid.UUID, *, status: str | None = None, outcome: str | None = None, limit: int
+    ) -> Sequence[Any]:
+        statement = (
+            select(
+                ClosingRunItem.convention_id,
+                Convention.reference,
+                Convention.end_date,
+                ClosingRunItem.error,
+                ClosingRunItem.document_error,
+            )
+            .join(Convention, Convention.id == ClosingRunItem.convention_id)
+            .where(ClosingRunItem.run_id == run_id)
+            .order_by(ClosingRunItem.position)
+            .limit(limit)
+        )
+        if status is not None:
+            statement = statement.where(ClosingRunItem.status == status)
+        if outcome is not None:
+            statement = statement.where(ClosingRunItem.outcome == outcome)
+        return self.session.execute(statement).all()
+
+    def unarchived(self) -> list[uuid.UUID]:
+        return list(
+            self.session.scalars(
+                select(ClosingRun.id)
+                .where(ClosingRun.status == RunStatus.DONE, ClosingRun.archive_path.is_(None))
+                .order_by(ClosingRun.created_at)
+            )
+        )
+
+    def unrendered_items(self, run_id: uuid.UUID) -> list[uuid.UUID]:
+        return list(
+            self.session.scalars(
+                select(ClosingRunItem.id)
+                .where(
+                    ClosingRunItem.run_id == run_id,
+                    ClosingRunItem.outcome.in_(_SETTLED),
+                    ClosingRunItem.document_id.is_(None),
+                    ClosingRunItem.document_error.is_(None),
+                )
+                .order_by(ClosingRunItem.position)
+            )
+        )
+
+    def archive_entries(self, run_id: uuid.UUID) -> Sequence[Any]:
+        return self.session.execute(
+            select(
+                ClosingRunItem.convention_id,
+                Convention.reference,
+                Convention.end_date,
+                ClosingRunItem.outcome,
+                GeneratedDocument.path,
+                ClosingRunItem.document_error,
+            )
+            .join(Convention, Convention.id == ClosingRunItem.convention_id)
+            .outerjoin(GeneratedDocument, GeneratedDocument.id == ClosingRunItem.document_id)
+            .where(ClosingRunItem.run_id == run_id, ClosingRunItem.outcome.in_(_SETTLED))
+            .order_by(ClosingRunItem.position)
+        ).all()
+
+    def page(self, *, offset: int, limit: int) -> tuple[Sequence[ClosingRun], int]:
+        return _page(
+            self.session,
+            select(ClosingRun),
+            (ClosingRun.created_at.desc(), ClosingRun.id),
+            offset,
+            limit,
         )

@@ -26,6 +26,7 @@ from conventions.adapters.repositories import (
     SqlAmendmentRepository,
     SqlBankDetailsRepository,
     SqlCandidateRepository,
+    SqlClosingRunRepository,
     SqlContractRepository,
     SqlConventionRepository,
     SqlFinalStatementRepository,
@@ -67,6 +68,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.signed_copies = SqlSignedCopyRepository(session)
         self.document_subjects = SqlDocumentSubjects(session)
         self.document_batches = SqlDocumentBatchRepository(session)
+        self.closing_runs = SqlClosingRunRepository(session)
         self.outbox = Outbox(session, event_tables, PRODUCER)
         self.history = SqlTransitionLog(session, status_changes)
 

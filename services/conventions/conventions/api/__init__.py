@@ -7,6 +7,7 @@ import flask_smorest
 from conventions.api import (
     bank_details,
     batches,
+    closing_runs,
     contracts,
     conventions,
     documents,
@@ -26,5 +27,6 @@ def blueprints() -> list[flask_smorest.Blueprint]:
         personal_data.blp,
         documents.blp,
         batches.blp,
+        closing_runs.blp,
         open_data.blp,
     ]

@@ -11,8 +11,10 @@ from cnum_shared.framework.web import ServiceContext
 from conventions.adapters.orm import event_tables
 from conventions.config import ConventionsSettings
 from conventions.service_layer.batches import run_document_batches
-from conventions.service_layer.commands import PublishOpenData, PurgePersonalData
+from conventions.service_layer.closing_runs import archive_closing_runs, run_closing_runs
+from conventions.service_layer.commands import PublishOpenData, PurgePersonalData, RunClosingRuns
 from conventions.service_layer.documents import RunDocumentBatches
+from conventions.service_layer.documents.generation import final_statement_document
 from conventions.service_layer.open_data import publish_open_data
 from conventions.service_layer.personal_data import purge_personal_data
 from conventions.service_layer.unit_of_work import ConventionsUnitOfWork
@@ -26,6 +28,20 @@ def _run_document_batches(context: ServiceContext, as_of: date) -> str:
         RunDocumentBatches(today=as_of, concurrency=settings.batch_concurrency),
         context.adapters,
     )
+
+
+def _run_closing_runs(context: ServiceContext, as_of: date) -> str:
+    settings = context.settings
+    assert isinstance(settings, ConventionsSettings)
+    command = RunClosingRuns(today=as_of, concurrency=settings.batch_concurrency)
+    closed = run_closing_runs(context.unit_of_work, command)  # type: ignore[arg-type]
+    archived = archive_closing_runs(
+        context.unit_of_work,  # type: ignore[arg-type]
+        command,
+        context.adapters,
+        final_statement_document,
+    )
+    return f"{closed}; {archived}"
 
 
 def _purge_personal_data(context: ServiceContext, as_of: date) -> str:
@@ -44,6 +60,13 @@ JOBS: list[Job] = [
         name="run_document_batches",
         function=_run_document_batches,
         description="render the queued document batches (PDF through the converter pool) and zip them",
+        trigger={"trigger": "interval", "seconds": 5},
+    ),
+    Job(
+        name="run_closing_runs",
+        function=_run_closing_runs,
+        description="close the conventions of the queued closing runs, each at its end date in its own "
+        "transaction, then zip the statements of the runs whose statements have all arrived (decision 0035)",
         trigger={"trigger": "interval", "seconds": 5},
     ),
     Job(

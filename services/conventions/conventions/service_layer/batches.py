@@ -4,7 +4,8 @@
 it, several documents at a time (as many as the converter has workers), committing the progress after
 each document so that `GET /document-batches/{id}` shows it, and so that a restarted job resumes where
 it stopped instead of starting again. A batch moves by the DOCUMENT_BATCH state machine
-(domain/document_batches.py), each move written to the history.
+(domain/document_batches.py), each move written to the history; the claim, the work item by item and
+the finish are every background run's (service_layer/background_runs.py).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -21,11 +21,10 @@ from conventions.adapters.orm import DocumentBatch
 from conventions.domain.document_batches import (
     DOCUMENT_BATCH,
     MAX_BATCH_SIZE,
-    BatchEvent,
     BatchItemStatus,
     BatchStatus,
-    claim_event,
 )
+from conventions.service_layer.background_runs import claim_next_run, finish_run, work_through
 from conventions.service_layer.documents.commands import RequestBatch, RunDocumentBatches
 from conventions.service_layer.documents.errors import BatchNotFound, BatchNotReady, InvalidBatch
 from conventions.service_layer.documents.generation import convention_document
@@ -107,27 +106,8 @@ def archive_path(uow: DocumentsUnitOfWork, batch_id: uuid.UUID, adapters: Docume
 
 
 def claim_next_batch(uow: DocumentsUnitOfWork, actor: str) -> uuid.UUID | None:
-    """Take the oldest queued (or interrupted) batch; the conditional UPDATE makes the claim exclusive."""
-    batch = uow.document_batches.oldest_waiting()
-    if batch is None:
-        return None
-    event = claim_event(batch.status)
-    now = utcnow()
-    if not uow.document_batches.claim(
-        batch, DOCUMENT_BATCH.next(batch.status, event), batch.started_at or now
-    ):
-        uow.rollback()  # another job moved it meanwhile
-        return None
-    DOCUMENT_BATCH.apply(
-        batch,
-        event,
-        actor=actor,
-        reason="repris après un arrêt" if event is BatchEvent.RESUME else "pris par le job",
-        at=now,
-        log=uow.history,
-    )
-    uow.commit()
-    return batch.id
+    """Take the oldest queued (or interrupted) batch (service_layer/background_runs.py)."""
+    return claim_next_run(uow, uow.document_batches, DOCUMENT_BATCH, actor)
 
 
 def render_item(
@@ -152,13 +132,6 @@ def render_item(
     uow.commit()
 
 
-def _render_in_own_unit(
-    new_uow: UnitOfWorkFactory, item_id: uuid.UUID, fmt: str, today: date, adapters: DocumentAdapters
-) -> None:
-    with new_uow() as uow:
-        render_item(uow, item_id, fmt, today, adapters)
-
-
 def run_batch(
     new_uow: UnitOfWorkFactory,
     batch_id: uuid.UUID,
@@ -170,11 +143,12 @@ def run_batch(
         batch = get_batch(uow, batch_id)
         fmt = batch.format
         pending = uow.document_batches.pending_items(batch_id)
-    with ThreadPoolExecutor(max_workers=max(1, command.concurrency)) as pool:
-        for future in [
-            pool.submit(_render_in_own_unit, new_uow, item, fmt, command.today, adapters) for item in pending
-        ]:
-            future.result()
+    work_through(
+        new_uow,
+        pending,
+        lambda uow, item: render_item(uow, item, fmt, command.today, adapters),
+        max(1, command.concurrency),
+    )
     with new_uow() as uow:
         relative = f"batches/{batch_id}.zip"
         # PDFs are already compressed: stored as they are, the archive is written at disk speed.
@@ -186,17 +160,14 @@ def run_batch(
             ],
         )
         batch = get_batch(uow, batch_id)
-        now = utcnow()
-        DOCUMENT_BATCH.apply(
+        finish_run(
+            uow,
             batch,
-            BatchEvent.FINISH,
+            DOCUMENT_BATCH,
             actor=command.actor,
             reason=f"{batch.done} rendus, {batch.failed} en échec",
-            at=now,
-            log=uow.history,
         )
         batch.archive_path = relative
-        batch.finished_at = now
         uow.commit()
         return batch
 

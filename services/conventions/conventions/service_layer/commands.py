@@ -221,3 +221,27 @@ class PublishOpenData:
     """Write the open-data file of the conventions signed on or before the legal date `as_of`."""
 
     as_of: date
+
+
+@dataclass(frozen=True)
+class LaunchClosingRun:
+    """Close every convention whose funding ends from `funding_ends_from` to `funding_ends_to` included
+    (decision 0035); the same period again relaunches its run."""
+
+    funding_ends_from: date
+    funding_ends_to: date
+    requested_by: str
+    #: Today (Paris): a relaunch takes again the conventions that have ended since.
+    today: date
+
+
+@dataclass(frozen=True)
+class RunClosingRuns:
+    """The job: close the conventions of the waiting runs, then archive the runs whose statements are in."""
+
+    #: Today (Paris): a convention that ends after it is not closed yet.
+    today: date
+    #: Statements rendered at once when archiving: as many as the converter has workers.
+    concurrency: int = 1
+    #: Who the conventions' and the runs' histories name.
+    actor: str = "run_closing_runs"

@@ -17,6 +17,8 @@ from conventions.adapters.orm import (
     Advisor,
     BankDetailsChange,
     Candidate,
+    ClosingRun,
+    ClosingRunItem,
     Contract,
     Convention,
     ConventionAmendment,
@@ -208,6 +210,75 @@ class PersonalDataRepository(Protocol):
     ) -> None: ...
 
 
+class ClosingRunRepository(Protocol):
+    """Closing runs (decision 0035); the job's moves are every background run's (RunRepository)."""
+
+    def get(self, run_id: uuid.UUID) -> ClosingRun | None: ...
+
+    def for_period(self, funding_ends_from: date, funding_ends_to: date) -> ClosingRun | None:
+        """The run of exactly this period, locked for the launch."""
+        ...
+
+    def add(self, run: ClosingRun) -> None:
+        """Add the run (ConcurrentWrite when another launch of the period has just added it)."""
+        ...
+
+    def selected(self, funding_ends_from: date, funding_ends_to: date) -> list[uuid.UUID]:
+        """The conventions signed, amended or closed whose end date falls in the period, in the order of
+        their end dates."""
+        ...
+
+    def conventions_of(self, run_id: uuid.UUID) -> set[uuid.UUID]: ...
+
+    def settled_conventions(self, run_id: uuid.UUID) -> list[uuid.UUID]:
+        """The conventions of the run closed or found closed, whose statements it waits for."""
+        ...
+
+    def add_items(self, run_id: uuid.UUID, convention_ids: Sequence[uuid.UUID]) -> None:
+        """Pending items for these conventions, after the run's last one."""
+        ...
+
+    def reopen_items(self, run_id: uuid.UUID, ended_by: date) -> tuple[int, int]:
+        """The failed items, and those not yet ended whose convention ends by `ended_by`, back to pending:
+        (how many of them were done, how many failed); the statements' PDFs refused are tried again."""
+        ...
+
+    def item_counts(self, run_id: uuid.UUID) -> dict[str, int]:
+        """How many items by outcome (those through) or status (pending, failed)."""
+        ...
+
+    def items_where(
+        self, run_id: uuid.UUID, *, status: str | None = None, outcome: str | None = None, limit: int
+    ) -> Sequence[Any]:
+        """(convention_id, reference, end_date, error, document_error) of the items, in their order."""
+        ...
+
+    def page(self, *, offset: int, limit: int) -> tuple[Sequence[ClosingRun], int]: ...
+
+    def unarchived(self) -> list[uuid.UUID]:
+        """The finished runs whose archive is not written, oldest first."""
+        ...
+
+    def unrendered_items(self, run_id: uuid.UUID) -> list[uuid.UUID]:
+        """The items closed or found closed whose statement's PDF was neither rendered nor refused."""
+        ...
+
+    def archive_entries(self, run_id: uuid.UUID) -> Sequence[Any]:
+        """(convention_id, reference, end_date, outcome, path of the statement's PDF or None,
+        document_error) of the items closed or found closed, in their order."""
+        ...
+
+    def item(self, item_id: uuid.UUID) -> ClosingRunItem | None: ...
+
+    def oldest_waiting(self) -> ClosingRun | None: ...
+
+    def claim(self, run: ClosingRun, status: str, started_at: datetime) -> bool: ...
+
+    def pending_items(self, run_id: uuid.UUID) -> list[uuid.UUID]: ...
+
+    def count(self, run_id: uuid.UUID, *, done: int = 0, failed: int = 0) -> None: ...
+
+
 class ConventionsUnitOfWork(DocumentsUnitOfWork, Protocol):
     """One business transaction of the conventions service (read-only members: the SQL one and the fakes
     give each its own class). The document repositories, `history`, `parameters` and the transaction's
@@ -239,6 +310,9 @@ class ConventionsUnitOfWork(DocumentsUnitOfWork, Protocol):
 
     @property
     def personal_data(self) -> PersonalDataRepository: ...
+
+    @property
+    def closing_runs(self) -> ClosingRunRepository: ...
 
     @property
     def outbox(self) -> Outbox: ...

@@ -504,3 +504,89 @@ def cancel_payment_run(run_id: uuid.UUID) -> Any:
     else:
         flash("Ordre de virement annulé : ses tranches peuvent entrer dans un autre ordre.", "success")
     return redirect(url_for("finance.payment_run", run_id=run_id))
+
+
+# ---------------------------------------------------------------------------------------------- closing runs
+
+#: Who launches a closing run (the service's access rules, decision 0035), and who follows one.
+CLOSERS = (Role.FINANCE, Role.LEGAL, Role.ADMIN)
+CLOSING_READERS = (*CLOSERS, Role.AUDITOR)
+
+
+@blp.route("/clotures", methods=["GET", "POST"])
+@roles(*CLOSING_READERS)
+def closing_runs() -> Any:
+    """The closing runs, newest first; launch the closing of every convention whose funding ends in a
+    period (the current year by default)."""
+    if request.method == "POST":
+        if session.get("role") not in {role.value for role in CLOSERS}:
+            flash("Votre rôle ne permet pas de lancer une clôture.", "error")
+            return redirect(url_for("finance.closing_runs"))
+        start = _parse_date(request.form.get("funding_ends_from"))
+        end = _parse_date(request.form.get("funding_ends_to"))
+        if start is None or end is None:
+            flash("Clôture refusée : les deux dates de la période sont obligatoires.", "error")
+            return redirect(url_for("finance.closing_runs"))
+        try:
+            run = services().post(
+                "conventions",
+                "/closing-runs",
+                {"funding_ends_from": start.isoformat(), "funding_ends_to": end.isoformat()},
+            )
+        except ServiceError as error:
+            flash_refusal(error, "Clôture refusée :")
+            return redirect(url_for("finance.closing_runs"))
+        if run["status"] == "queued":
+            flash(
+                f"Clôture lancée : {_conventions(run['total'])} dont le financement finit dans la période.",
+                "success",
+            )
+        else:
+            flash(
+                "Cette période a déjà sa clôture : rien de plus à faire pour l'instant (les conventions "
+                "pas encore échues seront reprises en la relançant après leur fin).",
+                "info",
+            )
+        return redirect(url_for("finance.closing_run", run_id=run["id"]))
+    year = today().year
+    runs = services().page(
+        "conventions", "/closing-runs", page=max(request.args.get("page", 1, type=int) or 1, 1)
+    )
+    return render_template(
+        "finance/closing_runs.html",
+        runs=runs,
+        can_launch=session.get("role") in {role.value for role in CLOSERS},
+        period=(date(year, 1, 1).isoformat(), date(year, 12, 31).isoformat()),
+    )
+
+
+@blp.get("/clotures/<uuid:run_id>")
+@roles(*CLOSING_READERS)
+def closing_run(run_id: uuid.UUID) -> Any:
+    return render_template(
+        "finance/closing_run.html", run=services().get("conventions", f"/closing-runs/{run_id}")
+    )
+
+
+@blp.get("/clotures/<uuid:run_id>/etat")
+@roles(*CLOSING_READERS)
+def closing_run_state(run_id: uuid.UUID) -> Any:
+    """What the progress bar polls: the run as the service reports it."""
+    return services().get("conventions", f"/closing-runs/{run_id}")
+
+
+@blp.get("/clotures/<uuid:run_id>/archive.zip")
+@roles(*CLOSING_READERS)
+def closing_run_archive(run_id: uuid.UUID) -> Any:
+    try:
+        answer = services().download("conventions", f"/closing-runs/{run_id}/archive")
+    except ServiceError as error:
+        if error.status == 401:
+            raise
+        flash_refusal(error, "Archive indisponible :")
+        return redirect(url_for("finance.closing_run", run_id=run_id))
+    return stream_file(answer, f"cloture-{run_id}.zip", "application/zip")
+
+
+def _conventions(count: int) -> str:
+    return f"{count} convention" if count == 1 else f"{count} conventions"

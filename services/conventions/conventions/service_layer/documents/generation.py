@@ -277,12 +277,15 @@ def download_contract_avenant(
     return stored
 
 
-def download_final_statement(
-    uow: DocumentsUnitOfWork, command: DownloadFinalStatement, adapters: DocumentAdapters
+def final_statement_document(
+    uow: DocumentsUnitOfWork, convention_id: uuid.UUID, fmt: str, today: date, adapters: DocumentAdapters
 ) -> StoredDocument:
     """The final statement (décompte final) of a closed convention, with payments' figures as
-    `final_statement.settled` carried them, the download logged; 404 until that event has arrived."""
-    convention = _visible_convention(uow, command.convention_id, command.reader)
+    `final_statement.settled` carried them, rendered (or reused) and stored; 404 until that event has
+    arrived."""
+    convention = uow.document_subjects.convention(convention_id)
+    if convention is None:
+        raise ConventionNotFound()
     statement = uow.final_statements.get(convention.id)
     if statement is None:
         raise FinalStatementNotArrived()
@@ -291,19 +294,27 @@ def download_final_statement(
         contract = uow.document_subjects.contract(contract_id)
         if contract is not None and contract.convention_id == convention.id:
             contracts[contract_id] = contract
-    stored = render_document(
+    return render_document(
         uow,
         DocumentRequest(
             template_name=TemplateName.FINAL_STATEMENT,
             subject_id=convention.id,
             convention_id=convention.id,
             legal_date=final_statement_legal_date(statement),
-            data=final_statement_data(convention, statement, contracts, command.today, uow.parameters),
-            format=command.format,
+            data=final_statement_data(convention, statement, contracts, today, uow.parameters),
+            format=fmt,
             file_stem=f"decompte-final-{convention.reference}",
         ),
         adapters,
     )
+
+
+def download_final_statement(
+    uow: DocumentsUnitOfWork, command: DownloadFinalStatement, adapters: DocumentAdapters
+) -> StoredDocument:
+    """The final statement of a closed convention as PDF or DOCX, the download logged."""
+    _visible_convention(uow, command.convention_id, command.reader)
+    stored = final_statement_document(uow, command.convention_id, command.format, command.today, adapters)
     record_download(uow, stored.record, command.reader)
     return stored
 
