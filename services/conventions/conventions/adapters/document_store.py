@@ -15,7 +15,9 @@ class LocalFileStore:
     """Files under `root`; the paths the database keeps are relative to it."""
 
     def __init__(self, root: Path) -> None:
-        self.root = root
+        # Absolute: Flask's send_file reads a relative path from the package's folder, not the working
+        # directory the relative CNUM_VAR_DIR of `make run` (`var`) means.
+        self.root = root.resolve()
 
     def absolute(self, path: str) -> Path:
         return self.root / path
