@@ -13,13 +13,12 @@ import threading
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from types import FrameType
 from typing import Any
 
 from sqlalchemy import text
 
-from cnum_shared.core.dates import paris_today
 from cnum_shared.framework.config import ConfigurationError, ServiceSettings
 from cnum_shared.framework.web import ServiceContext
 
@@ -49,8 +48,9 @@ def parse_as_of(value: str) -> date:
 
 
 def run_job(context: ServiceContext, job: Job, as_of: date | None = None) -> str:
-    """Run one job once for `as_of` (today in Europe/Paris when not given)."""
-    legal_date = as_of or paris_today(datetime.now(UTC))
+    """Run one job once for `as_of` (today in Europe/Paris on the service's clock when not given: a test
+    environment's CNUM_FAKE_NOW dates the scheduler's runs as it dates the API's requests)."""
+    legal_date = as_of or context.today()
     summary = job.function(context, legal_date)
     logger.info("job %s (as of %s): %s", job.name, legal_date.isoformat(), summary)
     return summary
