@@ -2,7 +2,7 @@
 same run on the same machine. Prints a table; a full run writes docs/benchmarks.md, keeping the run
 before it, since a target holds only when it holds in two consecutive runs.
 
-    .venv/bin/python bench/run.py [--only docx,pdf,seal,batch,scheduling,scan,api,closing] [--batch N]
+    .venv/bin/python bench/run.py [--only docx,pdf,seal,batch,scheduling,scan,api,closing,busy] [--batch N]
         [--closing-posts N] [--closing-pdf-sample N]
 
 Outside the test suite: timings are not assertions, they are read by people.
@@ -499,7 +499,7 @@ def bench_seal(documents: int = 50) -> Result:
     )
 
 
-BENCHES = ("docx", "pdf", "seal", "batch", "scheduling", "scan", "api", "closing")
+BENCHES = ("docx", "pdf", "seal", "batch", "scheduling", "scan", "api", "closing", "busy")
 
 
 def run(name: str, batch: int, closing_posts: int = 2800, closing_pdf_sample: int = 20) -> list[Result]:
@@ -524,6 +524,12 @@ def run(name: str, batch: int, closing_posts: int = 2800, closing_pdf_sample: in
         return bench_api()
     if name == "closing":
         return bench_closing(closing_posts, closing_pdf_sample)
+    if name == "busy":
+        from busy_day import bench_busy_day
+
+        if "postgresql" not in available_backends():  # the busy day is PostgreSQL's: not run is not held
+            return [Result("Busy day", "not run", "PostgreSQL unavailable", 0.0, "on postgresql", False)]
+        return bench_busy_day(batch)
     raise SystemExit(f"unknown measure {name!r}: choose among {', '.join(BENCHES)}")
 
 
