@@ -16,6 +16,7 @@ from sqlalchemy import Select, Table, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cnum_shared.core.errors import ConcurrentWrite
 from cnum_shared.framework.db import among, contract_active_on, insert_rows
 from payments.adapters.orm import (
     BankFile,
@@ -626,10 +627,15 @@ class BankFileRepository(_Repository):
         return self.session.get(BankFile, file_id)
 
     def add(self, bank_file: BankFile, lines: Sequence[BankFileLine]) -> None:
+        """Write the file and its lines now; ConcurrentWrite (nothing written) when another request stored
+        the same file (its SHA-256) between our check and our write."""
         self.session.add(bank_file)
-        self.session.flush()
         self.session.add_all(lines)
-        self.session.flush()
+        try:
+            self.session.flush()
+        except IntegrityError:
+            self.session.rollback()
+            raise ConcurrentWrite() from None
 
     def lines(self, file_id: uuid.UUID) -> list[BankFileLine]:
         return list(

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from cnum_shared.core.errors import Conflict, Invalid
+from cnum_shared.core.errors import ConcurrentWrite, Conflict, Invalid
 from cnum_shared.core.money import format_eur_fr
 from cnum_shared.framework.db import utcnow
 from payments.adapters.orm import BankFile, BankFileLine, PaymentRun, PaymentRunLine
@@ -338,7 +338,14 @@ def import_statement(uow: PaymentsUnitOfWork, command: ImportStatement) -> BankF
         else:
             lines.append(_book(uow, position, entry, values, booked_runs))
     _open_for_an_officer(statement.kind, lines)
-    uow.bank_files.add(bank_file, lines)
+    try:
+        uow.bank_files.add(bank_file, lines)
+    except ConcurrentWrite:
+        # The same file, imported by another request at the very same moment: its import answers this one.
+        replay = _replay(uow, digest)
+        if replay is None:
+            raise
+        return replay
     confirmed = _confirm_booked_runs(uow, booked_runs, lines, command.by)
     uow.commit()
     return BankFileImport(bank_file, lines, confirmed_runs=confirmed)

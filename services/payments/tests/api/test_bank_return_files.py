@@ -286,3 +286,29 @@ def test_a_statement_of_another_account_is_refused(feed):
     refused = upload(feed, "/bank-statements", other, 422)
     assert "pas le compte payeur" in refused["message"]
     assert feed.call("GET", "/bank-statements/00000000-0000-0000-0000-000000000000", 404)["code"] == 404
+
+
+def test_the_same_statement_imported_twice_at_the_same_moment_is_one_import(feed, monkeypatch):
+    """Two officers upload the same file at once: both checks for an earlier import find none, one write
+    wins the unique SHA-256, the other answers that import (200, replayed) instead of a 500."""
+    from payments.service_layer import bank_returns
+
+    notification = camt054([(True, "10.00", "2026-01-19", "INCONNU-2", "Virement sans reference")])
+    first = upload(feed, "/bank-statements", notification, 201)
+    # The second request's check ran before the first committed: it saw no earlier import.
+    monkeypatch.setattr(bank_returns, "_replay", _unseen_once(bank_returns._replay))
+
+    second = upload(feed, "/bank-statements", notification, 200)
+
+    assert (second["id"], second["replayed"]) == (first["id"], True)
+    assert len(feed.call("GET", "/bank-statements/unmatched-lines", 200)) == 1
+
+
+def _unseen_once(replay):
+    calls = []
+
+    def check(uow, digest):
+        calls.append(digest)
+        return None if len(calls) == 1 else replay(uow, digest)
+
+    return check
