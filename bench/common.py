@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import platform
 import shutil
 import sqlite3
+import subprocess
 import tempfile
 import time
 import uuid
@@ -112,3 +115,40 @@ def judged_on_postgresql(backend: str, ratio: float) -> tuple[str, bool]:
     if backend == "postgresql":
         return "≤ 0.05", ratio <= 0.05
     return "reported (0010)", True
+
+
+def _first_line(command: list[str]) -> str:
+    """What a tool says of its own version (its first line), or "absent"."""
+    try:
+        completed = subprocess.run(command, capture_output=True, text=True, timeout=20, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return "absent"
+    lines = (completed.stdout or completed.stderr).strip().splitlines()
+    return lines[0].strip() if lines else "absent"
+
+
+def machine() -> str:
+    """The machine a run was measured on, read off it: processor, cores, memory, system and the servers."""
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown",
+    )
+    memory_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text(encoding="utf-8").splitlines()
+        if line.startswith("MemTotal:")
+    )
+    debian = Path("/etc/debian_version")
+    system = f"Debian {debian.read_text().strip()}" if debian.exists() else platform.platform()
+    postgres = _first_line(["psql", postgres_admin_url(), "-tAc", "SHOW server_version"])
+    office = _first_line(["/usr/lib/libreoffice/program/soffice.bin", "--version"])
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {memory_kb / 1024 / 1024:.0f} GiB; {system}, Linux "
+        f"{platform.release()}; Python {platform.python_version()}; PostgreSQL {postgres}; {office}; "
+        f"{_first_line(['wrk', '-v']).split(' Copyright')[0]}; RabbitMQ "
+        f"{_first_line(['dpkg-query', '-W', '-f', '${Version}', 'rabbitmq-server'])}"
+    )

@@ -551,8 +551,48 @@ def markdown_table(results: list[Result]) -> str:
     )
 
 
+#: How each figure is measured: the head of docs/benchmarks.md, kept with the code that measures.
+METHOD = """\
+## Method
+
+Every figure is a ratio against a baseline measured in the same run on the same machine (DESIGN §7), so
+that a slower or busier machine moves both sides; a target holds when it holds in two consecutive runs.
+The bulk-work targets are judged on PostgreSQL and the SQLite ratios reported
+([decision 0010](decisions/0010-benchmark-databases.md)).
+
+- **DOCX generation**: 200 conventions through the service's renderer against bare docxtpl on the same
+  template and data, in one process, best of three.
+- **PDF, one worker**: 20 conversions on one warm LibreOffice worker of the converter against one cold
+  `soffice --headless --convert-to pdf` per document.
+- **Seal**: the agency's seal (pyHanko) on a stamped convention PDF, in-process, against one warm
+  conversion.
+- **Batch of 4,000 conventions**: seeded through the use cases, the service run as in infra/Procfile
+  (gunicorn, scheduler, converter with one worker per core, the document workers), one batch requested,
+  followed and downloaded over HTTP; the floor is 4,000 × (bare docxtpl render + one warm conversion) ÷
+  the converter's workers, each measured in the same run; every process's memory (VmRSS) sampled twice a
+  second.
+- **Scheduling and the compliance scan**: the bulk use case against the naive one-row-at-a-time ORM
+  version, on SQLite and PostgreSQL.
+- **API**: `GET /api/v1/tranches` (the whole programme's tranches, a page of the default size, a
+  finance token) against a bare Flask JSON endpoint under the same gunicorn settings, both loaded by wrk
+  (a C load generator; a Python client caps both sides near a thousand requests a second), alternating
+  rounds, each side's best; requests per second and p99.
+- **Closing a year**: 2,800 posts generated on SQLite through the use cases; the closing run, payments'
+  settling of every convention and the statements' return timed; a statement's PDF timed on a sample.
+- **A busy day** (PostgreSQL): the whole product as processes (three APIs, their schedulers, the
+  converter, the document workers on RabbitMQ), 4,000 conventions signed and their events delivered by the
+  relays; then two minutes at once of wrk on the three busiest reads, officers approving and paying with
+  their Idempotency-Keys (each payment sent twice, a second officer racing for the same tranches), a batch
+  of the 4,000 conventions and the day's first compliance scan; errors, tranches paid twice and events
+  undelivered once the relays drained are counted, each read's p99 reported.
+"""
+
+
 def write_record(table: str, holds: bool) -> None:
-    """docs/benchmarks.md: this run, then the newest run already recorded there."""
+    """docs/benchmarks.md: the method, this run (with the machine it ran on), then the newest run already
+    recorded there."""
+    from common import machine
+
     previous = ""
     if RECORD.exists():
         sections = RECORD.read_text(encoding="utf-8").split(RUN_HEADING)
@@ -566,15 +606,9 @@ def write_record(table: str, holds: bool) -> None:
     this_run = f"{RUN_HEADING}{stamp} (commit {commit or 'unknown'}): {verdict}"
     RECORD.write_text(
         "# Benchmarks\n\n"
-        "Written by `make bench`: the last full run, then the one before it. Each ratio is against a "
-        "baseline measured in the same run on the same machine (DESIGN §7); a target holds when it holds "
-        "in two consecutive runs. The bulk-work targets are judged on PostgreSQL and the SQLite ratios are "
-        "reported ([decision 0010](decisions/0010-benchmark-databases.md)). The closing of a year "
-        "(issue 18, [decision 0035](decisions/0035-closing-runs.md)) generates 2,800 posts on SQLite "
-        "through the use cases, then times the closing run, payments' settling of every convention and the "
-        "statements' return, with the statements per second; a statement's PDF is timed on a sample of 20 "
-        "through one warm converter worker.\n\n"
-        f"{this_run}\n\n{table}\n\n{previous}",
+        "Written by `make bench` (`bench/run.py`): how each figure is measured, then the last full run and "
+        "the one before it, each with the machine it ran on.\n\n"
+        f"{METHOD}\n{this_run}\n\nMachine: {machine()}.\n\n{table}\n\n{previous}",
         encoding="utf-8",
     )
 
