@@ -134,13 +134,15 @@ class RecordRecoveryIssued:
 # --- From conventions' events ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Contact:
-    """A structure's contact as an event carries it, with the producer's sequence of that event."""
+    """A structure's contact as an event carries it, with the producer's sequence of that event (None for
+    an event of another producer than conventions, whose order is not conventions': such a contact only
+    introduces a structure compliance has not heard of, and never replaces what conventions said)."""
 
     structure_id: uuid.UUID
     name: str
     email: str
     occurred_at: datetime
-    sequence: int
+    sequence: int | None
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,9 @@ def update_contact(uow: UnitOfWork, contact: Contact) -> None:
                 last_sequence=contact.sequence,
             )
         )
-    elif known.last_sequence is None or contact.sequence > known.last_sequence:
+    elif contact.sequence is not None and (
+        known.last_sequence is None or contact.sequence > known.last_sequence
+    ):
         known.name, known.email = contact.name, contact.email
         known.last_event_at, known.last_sequence = contact.occurred_at, contact.sequence
 

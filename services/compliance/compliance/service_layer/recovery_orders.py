@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from cnum_shared.core.money import format_date_fr, format_eur_fr
 from cnum_shared.framework.db import utcnow
-from compliance.adapters.orm import RecoveryOrder, StructureContact
+from compliance.adapters.orm import RecoveryOrder
 from compliance.domain.alerts import AlertKind, alert_key
 from compliance.service_layer.alerts import open_alert
-from compliance.service_layer.commands import RecordRecoveryIssued
+from compliance.service_layer.commands import Contact, RecordRecoveryIssued
+from compliance.service_layer.conventions import update_contact
 from compliance.service_layer.unit_of_work import UnitOfWork
 
 
@@ -22,18 +23,18 @@ def record_recovery_issued(uow: UnitOfWork, command: RecordRecoveryIssued) -> bo
     (False when this recovery's order is already recorded, whatever event brought it)."""
     if uow.alerts.with_key(alert_key(AlertKind.RECOVERY_ORDER, str(command.recovery_id))) is not None:
         return False
-    if uow.structures.get(command.structure_id) is None:
-        # A structure compliance has not heard of from conventions yet: its contact from this event. The
-        # order of conventions' events is not payments': the next event of conventions replaces it.
-        uow.structures.add(
-            StructureContact(
-                structure_id=command.structure_id,
-                name=command.structure_name,
-                email=command.structure_email,
-                last_event_at=command.occurred_at,
-                last_sequence=None,
-            )
-        )
+    # A structure compliance may not have heard of from conventions yet: its contact from this event,
+    # until conventions' next event says it (payments' order is not conventions').
+    update_contact(
+        uow,
+        Contact(
+            structure_id=command.structure_id,
+            name=command.structure_name,
+            email=command.structure_email,
+            occurred_at=command.occurred_at,
+            sequence=None,
+        ),
+    )
     alert = open_alert(
         uow,
         kind=AlertKind.RECOVERY_ORDER,
