@@ -4,6 +4,7 @@ client that goes away is seen gone by the server."""
 import socket
 import threading
 
+from cnum_shared.testing import free_port
 from cnum_shared.testing.forwarder import Address, Forwarder, unix_path
 
 
@@ -25,7 +26,7 @@ def test_a_client_reaches_a_tcp_server_through_a_unix_socket_and_its_close_reach
     path = str(unix_path(tmp_path, "s.sock"))
     with (
         Forwarder(Address("unix", path=path), Address("tcp", "127.0.0.1", port)),
-        Forwarder(Address("tcp", "127.0.0.1", _free()), Address("unix", path=path)) as inner,
+        Forwarder(Address("tcp", "127.0.0.1", free_port()), Address("unix", path=path)) as inner,
     ):
         with socket.create_connection(inner.listen.target, timeout=5) as client:
             client.sendall(b"hello")
@@ -34,9 +35,3 @@ def test_a_client_reaches_a_tcp_server_through_a_unix_socket_and_its_close_reach
     server.close()
 
     assert received == [b"hello"]
-
-
-def _free() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
