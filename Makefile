@@ -19,7 +19,7 @@ endif
 
 LIBREOFFICE_PACKAGES := libreoffice-writer-nogui python3-uno fonts-liberation2
 
-.PHONY: bench chromium help install keys libreoffice lock migrate demo run test test-fast lint format typecheck clean-var
+.PHONY: bench chromium help install iproute2 keys libreoffice lock migrate demo run test test-fast lint format typecheck clean-var
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}'
@@ -55,6 +55,16 @@ chromium: ## install Debian's Chromium and ChromeDriver when missing (the web in
 	  else echo "WARNING: Chromium could not be installed: the browser tests will be skipped."; fi; \
 	fi
 
+iproute2: ## install Debian's iproute2 when missing (`ip netns`: the worker hosts of the document batch test)
+	@if command -v ip >/dev/null; then :; \
+	else \
+	  echo "Installing iproute2 for the worker hosts of the batch test"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  if $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends iproute2; then :; \
+	  elif [ "$(CI)" = true ]; then echo "iproute2 could not be installed"; exit 1; \
+	  else echo "WARNING: iproute2 could not be installed: the two-host batch test will be skipped."; fi; \
+	fi
+
 lock: $(BIN)/python ## recompile requirements/lock.txt from requirements/all.in
 	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
 	$(BIN)/uv pip compile requirements/all.in --python-version 3.11 -o requirements/lock.txt
@@ -87,7 +97,7 @@ run: keys demo ## run the whole product in the foreground (Ctrl-C stops everythi
 	@echo
 	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho -f infra/Procfile -d . start
 
-test: install chromium lint typecheck ## the whole suite: ruff, mypy, then pytest on SQLite and PostgreSQL
+test: install chromium iproute2 lint typecheck ## the whole suite: ruff, mypy, then pytest on SQLite and PostgreSQL
 	$(BIN)/python -m pytest -n 2
 
 test-fast: install ## pytest without the tests that start processes

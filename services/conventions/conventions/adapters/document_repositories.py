@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,7 +26,7 @@ from conventions.adapters.orm import (
     TemplateVersion,
 )
 from conventions.domain.conventions import ConventionStatus
-from conventions.domain.document_batches import BatchItemStatus
+from conventions.domain.document_batches import WAITING, BatchItemStatus, BatchStatus
 from conventions.domain.documents import BatchEntry, DocumentKey, Duplicate
 
 
@@ -195,6 +195,53 @@ class SqlDocumentBatchRepository(SqlRunRepository[DocumentBatch, DocumentBatchIt
                 for position, convention_id in enumerate(convention_ids, start=1)
             ],
         )
+
+    def waiting(self) -> list[uuid.UUID]:
+        return list(
+            self.session.scalars(
+                select(DocumentBatch.id)
+                .where(DocumentBatch.status.in_(WAITING))
+                .order_by(DocumentBatch.created_at, DocumentBatch.id)
+            )
+        )
+
+    def has_pending(self, batch_id: uuid.UUID) -> bool:
+        return (
+            self.session.scalars(
+                select(DocumentBatchItem.id)
+                .where(
+                    DocumentBatchItem.batch_id == batch_id,
+                    DocumentBatchItem.status == BatchItemStatus.PENDING,
+                )
+                .limit(1)
+            ).first()
+            is not None
+        )
+
+    def complete(
+        self, item_id: uuid.UUID, status: str, *, document_id: uuid.UUID | None, error: str | None
+    ) -> bool:
+        # Conditional: of two deliveries of one message, only the first moves the item and is counted.
+        result = self.session.execute(
+            update(DocumentBatchItem)
+            .where(DocumentBatchItem.id == item_id, DocumentBatchItem.status == BatchItemStatus.PENDING)
+            .values(status=status, document_id=document_id, error=error)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    def mark_published(self, batch_id: uuid.UUID, queue: str) -> bool:
+        result = self.session.execute(
+            update(DocumentBatch)
+            .where(
+                DocumentBatch.id == batch_id,
+                DocumentBatch.status == BatchStatus.RUNNING,
+                or_(DocumentBatch.published_to.is_(None), DocumentBatch.published_to != queue),
+            )
+            .values(published_to=queue)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
 
     def rendered(self, batch_id: uuid.UUID) -> list[BatchEntry]:
         rows = self.session.execute(

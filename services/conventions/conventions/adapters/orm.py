@@ -498,7 +498,8 @@ class SignedCopy(Base):
 
 
 class DocumentBatch(Base):
-    """Many documents rendered in the background by the `run_document_batches` job, zipped at the end."""
+    """Many documents rendered in the background, one message per item on the batch queue (decision 0036),
+    zipped at the end."""
 
     __tablename__ = "document_batches"
     __table_args__ = (
@@ -518,6 +519,9 @@ class DocumentBatch(Base):
     created_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    #: The queue the pending items' messages were last published to (decision 0036): the job publishes
+    #: them again only to another one (an embedded queue lost with its scheduler process).
+    published_to: Mapped[str | None] = mapped_column(String(300), default=None)
 
     items: Mapped[list[DocumentBatchItem]] = relationship(
         order_by="DocumentBatchItem.position", cascade="all, delete-orphan", lazy="raise"

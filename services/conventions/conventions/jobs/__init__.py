@@ -9,6 +9,7 @@ from cnum_shared.framework.events.relay import relay_outbox_job
 from cnum_shared.framework.jobs import Job
 from cnum_shared.framework.web import ServiceContext
 from conventions.adapters.orm import event_tables
+from conventions.bootstrap import batch_queue
 from conventions.config import ConventionsSettings
 from conventions.service_layer.batches import run_document_batches
 from conventions.service_layer.closing_runs import archive_closing_runs, run_closing_runs
@@ -27,6 +28,7 @@ def _run_document_batches(context: ServiceContext, as_of: date) -> str:
         context.unit_of_work,  # type: ignore[arg-type]
         RunDocumentBatches(today=as_of, concurrency=settings.batch_concurrency),
         context.adapters,
+        batch_queue(context),
     )
 
 
@@ -59,7 +61,9 @@ JOBS: list[Job] = [
     Job(
         name="run_document_batches",
         function=_run_document_batches,
-        description="render the queued document batches (PDF through the converter pool) and zip them",
+        description="publish the items of the queued document batches to the batch queue (the workers of "
+        "CNUM_BROKER_URL, or the embedded queue's threads in this process) and zip the batches rendered "
+        "(decision 0036)",
         trigger={"trigger": "interval", "seconds": 5},
     ),
     Job(

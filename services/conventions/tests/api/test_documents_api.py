@@ -4,17 +4,23 @@ the countersigned copy and batches."""
 import hashlib
 import io
 import re
+import uuid
 import zipfile
 from datetime import date
 
 import docx
 import pytest
 from pypdf import PdfReader, PdfWriter
+from sqlalchemy import select
 
 from cnum_shared.testing import bearer, free_port, service_app
 from conventions import create_app
 from conventions.adapters.document_adapters import built_in_template as _built_in
+from conventions.adapters.orm import GeneratedDocument
 from conventions.adapters.pdf import provenance_of
+from conventions.bootstrap import batch_queue
+from conventions.jobs import JOBS
+from conventions.service_layer import batches
 from conventions.service_layer.batches import run_document_batches
 from conventions.service_layer.documents import RunDocumentBatches
 
@@ -460,3 +466,53 @@ def test_a_batch_renders_every_convention_with_progress_and_gives_a_zip(
     assert documents_api.call(
         "POST", "/document-batches", 422, {"convention_ids": ["00000000-0000-0000-0000-000000000000"]}
     )
+
+
+def test_without_a_broker_the_job_renders_a_batch_in_its_embedded_queue_and_publishes_again_a_lost_one(
+    documents_api, documents_app
+):
+    """No CNUM_BROKER_URL (`make run`): the scheduler's job publishes on the embedded queue, whose threads
+    render in its process, and waits for them. A batch whose messages went to another process's embedded
+    queue (a scheduler that restarted) is published again from its pending items (decision 0036)."""
+    structure = documents_api.structure("974")
+    conventions = [documents_api.convention(structure, signed_on="2021-03-15") for _ in range(3)]
+    context = documents_app.extensions["cnum"]
+    run_job = next(job for job in JOBS if job.name == "run_document_batches")
+    lost = documents_api.call("POST", "/document-batches", 202, {"convention_ids": [conventions[0]["id"]]})
+    with context.unit_of_work() as uow:  # a scheduler took it, published it and stopped
+        batches.claim_next_batch(uow, "run_document_batches")
+        assert uow.document_batches.mark_published(uuid.UUID(lost["id"]), "embedded:a-stopped-process")
+        uow.commit()
+    batch = documents_api.call("POST", "/document-batches", 202, {"format": "pdf"})
+    try:
+        summary = run_job.function(context, date(2026, 11, 25))
+        again = run_job.function(context, date(2026, 11, 25))
+    finally:
+        batch_queue(context).close()
+    done = documents_api.call("GET", f"/document-batches/{batch['id']}", 200)
+    resumed = documents_api.call("GET", f"/document-batches/{lost['id']}", 200)
+    archive = documents_api.client.get(
+        f"/api/v1/document-batches/{batch['id']}/archive", headers=bearer("legal")
+    )
+
+    assert summary == f"{lost['id']}: 1 ok, 0 en échec; {batch['id']}: 3 ok, 0 en échec"
+    assert again == "aucun lot en attente"
+    assert (done["status"], done["done"], done["failed"], done["progress"]) == ("done", 3, 0, 100)
+    assert (resumed["status"], resumed["done"], resumed["failed"]) == ("done", 1, 0)
+    names = sorted(zipfile.ZipFile(io.BytesIO(archive.data)).namelist())
+    assert names == sorted(f"convention-{convention['reference']}.pdf" for convention in conventions)
+    with context.unit_of_work() as uow:
+        history = uow.history.of("document_batch", uuid.UUID(lost["id"]))
+        moves = [(move.from_status, move.to_status, move.event) for move in history]
+    with context.database.session() as session:
+        documents = session.execute(
+            select(GeneratedDocument.convention_id).where(GeneratedDocument.template_name == "convention")
+        ).scalars()
+        # The first convention is in both batches: rendered once, stored once.
+        assert sorted(map(str, documents)) == sorted(convention["id"] for convention in conventions)
+    assert moves == [
+        (None, "queued", "create"),
+        ("queued", "running", "start"),
+        ("running", "running", "resume"),
+        ("running", "done", "finish"),
+    ]

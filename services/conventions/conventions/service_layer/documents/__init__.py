@@ -24,6 +24,7 @@ from conventions.service_layer.documents.commands import (
     DownloadRecoveryOrder,
     DownloadSignedCopy,
     Reader,
+    RenderBatchItem,
     RequestBatch,
     RunDocumentBatches,
     StoreSignedCopy,
@@ -40,7 +41,7 @@ from conventions.service_layer.documents.generation import (
     download_recovery_order,
     visible_recovery_order,
 )
-from conventions.service_layer.documents.ports import DocumentAdapters, DocumentsUnitOfWork
+from conventions.service_layer.documents.ports import BatchItemQueue, DocumentAdapters, DocumentsUnitOfWork
 from conventions.service_layer.documents.signed_copies import (
     download_signed_copy,
     list_signed_copies,
@@ -55,6 +56,7 @@ from conventions.service_layer.documents.templates import (
 from conventions.service_layer.documents.verification import DocumentVerification, verify_document
 
 __all__ = [
+    "BatchItemQueue",
     "DocumentAdapters",
     "DocumentVerification",
     "DocumentsUnitOfWork",
@@ -65,6 +67,7 @@ __all__ = [
     "DownloadRecoveryOrder",
     "DownloadSignedCopy",
     "Reader",
+    "RenderBatchItem",
     "RequestBatch",
     "RunDocumentBatches",
     "StoreSignedCopy",

@@ -112,3 +112,14 @@ class RunDocumentBatches:
     concurrency: int
     #: Who the history names for the job's moves.
     actor: str = "run_document_batches"
+
+
+@dataclass(frozen=True)
+class RenderBatchItem:
+    """One message of the batch queue: an item to render (decision 0036)."""
+
+    item_id: uuid.UUID
+    #: The generation date the document states (the job's legal date).
+    today: date
+    #: Who the history names when this item was the batch's last and its worker finishes the batch.
+    actor: str = "document_batch_worker"

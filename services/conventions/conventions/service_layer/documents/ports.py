@@ -105,14 +105,51 @@ class DocumentBatchRepository(Protocol):
         """Mark it `status` if no one moved it meanwhile (a conditional UPDATE); False when someone did."""
         ...
 
+    def waiting(self) -> list[uuid.UUID]:
+        """Every batch queued or running, the oldest first."""
+        ...
+
     def pending_items(self, batch_id: uuid.UUID) -> list[uuid.UUID]: ...
+    def has_pending(self, batch_id: uuid.UUID) -> bool: ...
     def item(self, item_id: uuid.UUID) -> DocumentBatchItem | None: ...
     def count(self, batch_id: uuid.UUID, *, done: int = 0, failed: int = 0) -> None:
         """Add to the batch's counters in the database (items of one batch finish concurrently)."""
         ...
 
+    def complete(
+        self, item_id: uuid.UUID, status: str, *, document_id: uuid.UUID | None, error: str | None
+    ) -> bool:
+        """Move a pending item to `status` (a conditional UPDATE): False when it was no longer pending (a
+        message delivered twice), so that it is counted once."""
+        ...
+
+    def mark_published(self, batch_id: uuid.UUID, queue: str) -> bool:
+        """Record that the running batch's pending items went to `queue`, unless they already had (a
+        conditional UPDATE): whether it did."""
+        ...
+
     def rendered(self, batch_id: uuid.UUID) -> list[BatchEntry]:
         """The rendered items of a batch, in order."""
+        ...
+
+
+class BatchItemQueue(Protocol):
+    """Where the items of the document batches go to be rendered (decision 0036): messages on a broker
+    that workers consume, or an embedded queue in the scheduler process."""
+
+    @property
+    def identity(self) -> str:
+        """The queue's name and place: messages published to it are still there, or went through, for as
+        long as it keeps this identity (an embedded queue has a new one in each process)."""
+        ...
+
+    def publish(self, batch_id: uuid.UUID, item_ids: Sequence[uuid.UUID], today: date) -> None:
+        """One message per item, rendered for the generation date `today`."""
+        ...
+
+    def drain(self) -> None:
+        """Wait until what this process published went through (an embedded queue); a broker's returns
+        at once (its workers are elsewhere)."""
         ...
 
 

@@ -160,9 +160,30 @@ class FakeBatches:
         waiting = [batch for batch in self.batches.values() if batch.status in WAITING]
         return min(waiting, key=lambda batch: batch.created_at, default=None)
 
+    def waiting(self):
+        waiting = [batch for batch in self.batches.values() if batch.status in WAITING]
+        return [batch.id for batch in sorted(waiting, key=lambda batch: batch.created_at)]
+
     def claim(self, batch, status, started_at):
         if batch.started_at is None:
             batch.started_at = started_at
+        return True
+
+    def has_pending(self, batch_id):
+        return bool(self.pending_items(batch_id))
+
+    def complete(self, item_id, status, *, document_id, error):
+        item = self.items[item_id]
+        if item.status != BatchItemStatus.PENDING:
+            return False
+        item.status, item.document_id, item.error = status, document_id, error
+        return True
+
+    def mark_published(self, batch_id, queue):
+        batch = self.batches[batch_id]
+        if batch.status != "running" or batch.published_to == queue:
+            return False
+        batch.published_to = queue
         return True
 
     def of_batch(self, batch_id):

@@ -1,0 +1,5 @@
+import sys
+
+from conventions.worker import main
+
+sys.exit(main())
