@@ -19,7 +19,7 @@ endif
 
 LIBREOFFICE_PACKAGES := libreoffice-writer-nogui python3-uno fonts-liberation2
 
-.PHONY: bench chromium help install keys libreoffice lock migrate demo run test test-fast lint format typecheck clean-var
+.PHONY: bench chromium wrk help install keys libreoffice lock migrate demo run test test-fast lint format typecheck clean-var
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}'
@@ -53,6 +53,15 @@ chromium: ## install Debian's Chromium and ChromeDriver when missing (the web in
 	  if $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends chromium chromium-driver; then :; \
 	  elif [ "$(CI)" = true ]; then echo "Chromium could not be installed"; exit 1; \
 	  else echo "WARNING: Chromium could not be installed: the browser tests will be skipped."; fi; \
+	fi
+
+wrk: ## install Debian's wrk when missing (the HTTP load generator of `make bench`)
+	@if command -v wrk >/dev/null; then :; \
+	else \
+	  echo "Installing wrk for the HTTP benchmarks"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends wrk \
+	    || { echo "wrk could not be installed: make bench measures HTTP with it"; exit 1; }; \
 	fi
 
 lock: $(BIN)/python ## recompile requirements/lock.txt from requirements/all.in
@@ -108,5 +117,5 @@ typecheck: install ## mypy (strict on cnum_shared, domain/ and service_layer/)
 clean-var: ## delete $CNUM_VAR_DIR, var/ by default (local databases, documents, mail): destructive
 	rm -rf -- "$(VAR_DIR)"
 
-bench: install ## the performance targets of DESIGN §7, as ratios in one run (writes docs/benchmarks.md)
+bench: install wrk ## the performance targets of DESIGN §7, as ratios in one run (writes docs/benchmarks.md)
 	$(BIN)/python bench/run.py
