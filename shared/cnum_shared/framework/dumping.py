@@ -57,6 +57,7 @@ def _from_dict(item: dict[str, Any], key: str, default: Any) -> Any:
     return getattr(item, key, default)
 
 
+_NO_METADATA = object()
 _TEXT_SERIALIZERS = (ma.fields.String._serialize, ma.fields.UUID._serialize)
 
 
@@ -100,7 +101,10 @@ def plan_dumping(schema: ma.Schema) -> ma.Schema:
 
     def serialize(obj: Any, *, many: bool = False) -> Any:
         if many and obj is not None:
-            return [serialize(item) for item in obj]
+            items = obj if isinstance(obj, list | tuple) else list(obj)
+            if items and isinstance(items[0], Row):
+                return serialize_rows(items)
+            return [serialize(item) for item in items]
         get = _getter_for(obj)
         result = dict_class()
         for key, attr_name, field, source, unchanged in plan:
@@ -116,6 +120,36 @@ def plan_dumping(schema: ma.Schema) -> ma.Schema:
                 if value is missing:
                     continue
             result[key] = value if type(value) in unchanged else field._serialize(value, attr_name, obj)
+        return result
+
+    def serialize_rows(rows: list[Any] | tuple[Any, ...]) -> list[Any]:
+        """Rows of one result: each field's value read by its position among the columns, found once."""
+        columns = rows[0]._fields
+        positions = {name: index for index, name in enumerate(columns)}
+        if any(
+            source is None or source not in positions or source in _ROW_ATTRIBUTES
+            for _, _, _, source, _ in plan
+        ):
+            return [serialize(row) for row in rows]
+        by_position = [
+            (key, positions[source], unchanged, field._serialize, attr_name)
+            for key, attr_name, field, source, unchanged in plan
+            if source is not None
+        ]
+        first_type = type(rows[0])
+        # The rows of one result share its metadata (`_parent`, in SQLAlchemy's rows since 1.4): a cheap
+        # test that a row has these columns, where comparing `_fields` would build a tuple per row.
+        metadata = getattr(rows[0], "_parent", _NO_METADATA)
+        result = []
+        for row in rows:
+            if type(row) is not first_type or getattr(row, "_parent", None) is not metadata:
+                result.append(serialize(row))
+                continue
+            item = dict_class()
+            for key, position, unchanged, format_value, attr_name in by_position:
+                value = row[position]
+                item[key] = value if type(value) in unchanged else format_value(value, attr_name, row)
+            result.append(item)
         return result
 
     # `dump` still runs the schema's pre- and post-dump hooks around this.
