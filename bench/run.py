@@ -558,7 +558,11 @@ def write_record(table: str, holds: bool) -> None:
         "(issue 18, [decision 0035](decisions/0035-closing-runs.md)) generates 2,800 posts on SQLite "
         "through the use cases, then times the closing run, payments' settling of every convention and the "
         "statements' return, with the statements per second; a statement's PDF is timed on a sample of 20 "
-        "through one warm converter worker.\n\n"
+        "through one warm converter worker. Every HTTP figure is driven by wrk (bench/wrk.py, 16 "
+        "connections, two threads): the tranche list (12,000 tranches on SQLite, the default page of 20, "
+        "a finance officer's token) and the bare Flask endpoint run under the same gunicorn settings, in "
+        "alternating rounds, each side's best round kept "
+        "([decision 0039](decisions/0039-api-read-path.md)).\n\n"
         f"{this_run}\n\n{table}\n\n{previous}",
         encoding="utf-8",
     )
