@@ -19,7 +19,7 @@ endif
 
 LIBREOFFICE_PACKAGES := libreoffice-writer-nogui python3-uno fonts-liberation2
 
-.PHONY: bench chromium help install iproute2 keys libreoffice lock migrate demo run test test-fast lint format typecheck clean-var
+.PHONY: bench chromium wrk help install iproute2 keys libreoffice lock migrate demo run test test-fast lint format typecheck clean-var
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}'
@@ -63,6 +63,15 @@ iproute2: ## install Debian's iproute2 when missing (`ip netns`: the worker host
 	  if $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends iproute2; then :; \
 	  elif [ "$(CI)" = true ]; then echo "iproute2 could not be installed"; exit 1; \
 	  else echo "WARNING: iproute2 could not be installed: the two-host batch test will be skipped."; fi; \
+	fi
+
+wrk: ## install Debian's wrk when missing (the HTTP load generator of `make bench`)
+	@if command -v wrk >/dev/null; then :; \
+	else \
+	  echo "Installing wrk for the HTTP benchmarks"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends wrk \
+	    || { echo "wrk could not be installed: make bench measures HTTP with it"; exit 1; }; \
 	fi
 
 lock: $(BIN)/python ## recompile requirements/lock.txt from requirements/all.in
@@ -118,5 +127,5 @@ typecheck: install ## mypy (strict on cnum_shared, domain/ and service_layer/)
 clean-var: ## delete $CNUM_VAR_DIR, var/ by default (local databases, documents, mail): destructive
 	rm -rf -- "$(VAR_DIR)"
 
-bench: install ## the performance targets of DESIGN §7, as ratios in one run (writes docs/benchmarks.md)
+bench: install wrk ## the performance targets of DESIGN §7, as ratios in one run (writes docs/benchmarks.md)
 	$(BIN)/python bench/run.py

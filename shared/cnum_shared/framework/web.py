@@ -29,6 +29,7 @@ from cnum_shared.core.errors import DomainError
 from cnum_shared.framework.auth import AuthenticationError, Principal, Role, VerificationKeys, decode_token
 from cnum_shared.framework.config import ServiceSettings
 from cnum_shared.framework.db import Database, UnitOfWork, ping
+from cnum_shared.framework.dumping import plan_dumping
 from cnum_shared.framework.revocation import RevocationList
 
 logger = logging.getLogger(__name__)
@@ -177,6 +178,31 @@ class Blueprint(flask_smorest.Blueprint):
         """As flask-smorest's, with the schema built once: given a class, webargs builds a new schema
         (deep copies of its fields) on every request."""
         return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
+
+    def response(self, status_code: Any, schema: Any = None, **kwargs: Any) -> Any:
+        """As flask-smorest's, with the schema's serialization planned once (framework.dumping): the same
+        JSON, without marshmallow deciding again for every value of every item how to read it."""
+        if schema is not None:
+            schema = plan_dumping(schema() if isinstance(schema, type) else schema)
+        return super().response(status_code, schema, **kwargs)
+
+    @staticmethod
+    def _make_pagination_metadata(page: int, page_size: int, item_count: int) -> dict[str, int]:
+        """flask-smorest's X-Pagination, the same keys in the same order, without building and dumping its
+        schema of integers on every request of every list."""
+        metadata = {"total": item_count}
+        if item_count == 0:
+            metadata["total_pages"] = 0
+            return metadata
+        last_page = (item_count - 1) // page_size + 1
+        metadata.update(total_pages=last_page, first_page=1, last_page=last_page)
+        if page <= last_page:
+            metadata["page"] = page
+            if page > 1:
+                metadata["previous_page"] = page - 1
+            if page < last_page:
+                metadata["next_page"] = page + 1
+        return metadata
 
     def roles(self, *roles: Role) -> Callable[[F], F]:
         """Only these roles may call the view (401 without a valid token, 403 for another role).

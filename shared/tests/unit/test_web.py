@@ -1,5 +1,6 @@
 """The HTTP behaviour every service shares: one JSON error shape, probes, docs, authentication."""
 
+import json
 import uuid
 from typing import ClassVar
 
@@ -216,3 +217,15 @@ def test_a_structure_user_sees_its_own_structure_and_not_another(client):
         f"/api/v1/things/of/{uuid.uuid4()}", headers=bearer("structure", structure_id=STRUCTURE_A)
     )
     _assert_error_shape(other, 404)
+
+
+@pytest.mark.parametrize("page_size", [1, 7, 20, 100])
+@pytest.mark.parametrize("item_count", [0, 1, 19, 20, 21, 12000])
+def test_the_pagination_header_is_flask_smorests(page_size, item_count):
+    """X-Pagination is built without flask-smorest's schema (decision 0039), to the same keys and values."""
+    import flask_smorest
+
+    original = flask_smorest.Blueprint._make_pagination_metadata
+    for page in (1, 2, 3, (item_count - 1) // page_size + 1, (item_count - 1) // page_size + 2, 1_000_000):
+        ours = Blueprint._make_pagination_metadata(page, page_size, item_count)
+        assert json.dumps(ours) == json.dumps(original(page, page_size, item_count))
