@@ -12,8 +12,8 @@ from typing import Any
 from cnum_shared.core.clock import Clock, FixedClock, SystemClock
 from cnum_shared.core.parameters import parameters
 from cnum_shared.framework.config import ConfigurationError, ServiceSettings, load_settings
+from cnum_shared.framework.context import ServiceContext
 from cnum_shared.framework.seal import SealError
-from cnum_shared.framework.web import ServiceContext
 from conventions.adapters.document_adapters import build_document_adapters
 from conventions.adapters.files import LocalFiles
 from conventions.adapters.unit_of_work import ConventionsDatabase

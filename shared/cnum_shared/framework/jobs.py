@@ -15,7 +15,7 @@ from typing import Any
 
 from cnum_shared.core.dates import paris_today
 from cnum_shared.framework.config import ConfigurationError, ServiceSettings
-from cnum_shared.framework.web import ServiceContext
+from cnum_shared.framework.context import ServiceContext
 
 logger = logging.getLogger(__name__)
 

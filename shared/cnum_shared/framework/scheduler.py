@@ -35,10 +35,10 @@ from sqlalchemy import Engine, Table, and_, delete, insert, text, update
 from sqlalchemy.exc import IntegrityError
 
 from cnum_shared.core.dates import paris_today
+from cnum_shared.framework.context import ServiceContext
 from cnum_shared.framework.db import new_metadata
 from cnum_shared.framework.job_runs import define_job_runs_table
 from cnum_shared.framework.jobs import Job, run_job
-from cnum_shared.framework.web import ServiceContext
 
 logger = logging.getLogger(__name__)
 
