@@ -34,7 +34,6 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine, Table, and_, delete, insert, text, update
 from sqlalchemy.exc import IntegrityError
 
-from cnum_shared.core.dates import paris_today
 from cnum_shared.framework.context import ServiceContext
 from cnum_shared.framework.db import new_metadata
 from cnum_shared.framework.job_runs import define_job_runs_table
@@ -198,7 +197,7 @@ class Runner:
                 return
             if now - due_at > self._grace and not (at_start and job.run_at_start):
                 return  # too late: the next due time will do (APScheduler's misfire rule, at start too)
-            legal_date = paris_today(now)
+            legal_date = self._context.today()  # on the service's clock (CNUM_FAKE_NOW in tests)
             try:
                 claimed = self._ledger.claim(job.name, due_at, legal_date, now)
             except Exception:
