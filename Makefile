@@ -19,7 +19,7 @@ endif
 
 LIBREOFFICE_PACKAGES := libreoffice-writer-nogui python3-uno fonts-liberation2
 
-.PHONY: bench chromium wrk help install iproute2 keys libreoffice lock migrate demo run test test-fast lint format typecheck clean-var
+.PHONY: bench bytecode chromium wrk help install iproute2 keys libreoffice lock migrate demo run test test-fast lint format typecheck clean-var
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}'
@@ -30,7 +30,7 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python requirements/lock.txt shared/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml) services/web/pyproject.toml
 	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements/lock.txt
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements/lock.txt
 	touch $(STAMP)
 
 install: $(STAMP) libreoffice ## create .venv, install the pinned dependencies (requirements/lock.txt) and LibreOffice
@@ -106,10 +106,16 @@ run: keys demo ## run the whole product in the foreground (Ctrl-C stops everythi
 	@echo
 	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho -f infra/Procfile -d . start
 
-test: install chromium iproute2 lint typecheck ## the whole suite: ruff, mypy, then pytest on SQLite and PostgreSQL
+# Every process the tests start (services, schedulers, job commands) imports a few hundred modules: from
+# .pyc files that is about a second, compiling them from source three or four, in each process, when
+# bytecode is never written (PYTHONDONTWRITEBYTECODE, or a read-only tree). 2 s when all is compiled.
+bytecode: install ## compile the dependencies' and the project's Python files (the tests' processes start faster)
+	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib shared services tests bench conftest.py
+
+test: install chromium iproute2 lint typecheck bytecode ## the whole suite: ruff, mypy, then pytest on SQLite and PostgreSQL
 	$(BIN)/python -m pytest -n 2
 
-test-fast: install ## pytest without the tests that start processes
+test-fast: install bytecode ## pytest without the tests that start processes
 	$(BIN)/python -m pytest -n 2 -m "not slow"
 
 lint: install ## ruff check, ruff format --check, and the architecture's contracts (.importlinter)

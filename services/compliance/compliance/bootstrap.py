@@ -12,8 +12,8 @@ from typing import Any
 
 from cnum_shared.core.parameters import parameters
 from cnum_shared.framework.config import load_settings
+from cnum_shared.framework.context import ServiceContext
 from cnum_shared.framework.db import Database
-from cnum_shared.framework.web import ServiceContext
 from compliance.adapters.files import LocalFiles
 from compliance.adapters.mail import SmtpMailer
 from compliance.adapters.unit_of_work import SqlUnitOfWork

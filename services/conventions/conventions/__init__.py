@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
-from cnum_shared.framework.audit import audit_blueprint, install_audit
-from cnum_shared.framework.events.api import event_consumer_blueprint, outbox_blueprint
-from cnum_shared.framework.web import build_app
-from conventions.adapters.orm import audit_table, event_tables
-from conventions.api import blueprints
-from conventions.bootstrap import SERVICE_NAME, bootstrap
-from conventions.service_layer.event_handlers import EVENT_HANDLERS
-
-__all__ = ["SERVICE_NAME", "create_app"]
+__all__ = ["create_app"]
 DESCRIPTION = (
     "Subsidy conventions, their avenants and the employment-contract avenants of the Conseiller "
     "numérique programme: structures, conventions, advisors, contracts, documents."
@@ -24,6 +17,16 @@ DESCRIPTION = (
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The WSGI app; `config` overrides environment settings by field name (tests pass a mapping)."""
+    # Imported here, not at the top: `python -m conventions.jobs` imports this package and needs neither
+    # Flask nor the API modules (openpyxl, pypdf…), which took most of a job process's start.
+    from cnum_shared.framework.audit import audit_blueprint, install_audit
+    from cnum_shared.framework.events.api import event_consumer_blueprint, outbox_blueprint
+    from cnum_shared.framework.web import build_app
+    from conventions.adapters.orm import audit_table, event_tables
+    from conventions.api import blueprints
+    from conventions.bootstrap import bootstrap
+    from conventions.service_layer.event_handlers import EVENT_HANDLERS
+
     context = bootstrap(config)
     app = build_app(
         __name__,

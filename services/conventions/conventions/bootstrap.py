@@ -14,8 +14,8 @@ from uuid import UUID
 from cnum_shared.core.clock import Clock, FixedClock, SystemClock
 from cnum_shared.core.parameters import parameters
 from cnum_shared.framework.config import ConfigurationError, ServiceSettings, load_settings
+from cnum_shared.framework.context import ServiceContext
 from cnum_shared.framework.seal import SealError
-from cnum_shared.framework.web import ServiceContext
 from conventions.adapters.batch_queue import BatchItemMessages
 from conventions.adapters.batch_queue import batch_queue as build_batch_queue
 from conventions.adapters.document_adapters import build_document_adapters

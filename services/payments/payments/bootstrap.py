@@ -12,8 +12,8 @@ from typing import Any
 
 from cnum_shared.core.parameters import ParameterNode, parameters
 from cnum_shared.framework.config import load_settings
+from cnum_shared.framework.context import ServiceContext
 from cnum_shared.framework.db import Database
-from cnum_shared.framework.web import ServiceContext
 from payments.adapters.sepa import Debtor, SepaFiles
 from payments.adapters.unit_of_work import SqlUnitOfWork
 from payments.config import PaymentsSettings

@@ -120,6 +120,18 @@ class ServiceSettings(BaseSettings):
     relay_backoff_max_seconds: float = Field(
         default=600.0, ge=0, validation_alias=_common("RELAY_BACKOFF_MAX_SECONDS")
     )
+    # Scheduler (decision 0038): how often a standby tries to take over from a leader that died (and a
+    # leader checks it still leads), how late a missed due time still runs, how long interval ticks stay
+    # in the `job_runs` ledger.
+    scheduler_takeover_seconds: float = Field(
+        default=5.0, gt=0, validation_alias=_common("SCHEDULER_TAKEOVER_SECONDS")
+    )
+    scheduler_misfire_grace_seconds: int = Field(
+        default=3600, gt=0, validation_alias=_common("SCHEDULER_MISFIRE_GRACE_SECONDS")
+    )
+    scheduler_history_hours: float = Field(
+        default=24.0, gt=0, validation_alias=_common("SCHEDULER_HISTORY_HOURS")
+    )
 
     #: The addresses (or networks, comma-separated) of the proxies whose `X-Forwarded-For` the service
     #: believes: the web front, in front of which the TLS proxy sits (infra/README.md). Empty: nobody's,

@@ -1,4 +1,4 @@
-"""Named, idempotent jobs and the scheduler process that runs them (one per service, never in a web worker).
+"""Named, idempotent jobs and the command that runs them; the scheduler process is `scheduler.serve`.
 
 `python -m <svc>.jobs list | run JOB [--as-of YYYY-MM-DD] | serve` is built on `run_jobs_cli`.
 """
@@ -7,20 +7,14 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
-import threading
-import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
-from types import FrameType
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import text
-
 from cnum_shared.framework.config import ConfigurationError, ServiceSettings
-from cnum_shared.framework.web import ServiceContext
+from cnum_shared.framework.context import ServiceContext
 
 logger = logging.getLogger(__name__)
 
@@ -47,86 +41,17 @@ def parse_as_of(value: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
 
 
-def run_job(context: ServiceContext, job: Job, as_of: date | None = None) -> str:
+def run_job(
+    context: ServiceContext, job: Job, as_of: date | None = None, *, due_at: datetime | None = None
+) -> str:
     """Run one job once for `as_of` (today in Europe/Paris on the service's clock when not given: a test
-    environment's CNUM_FAKE_NOW dates the scheduler's runs as it dates the API's requests)."""
+    environment's CNUM_FAKE_NOW dates the scheduler's runs as it dates the API's requests); `due_at` is the
+    scheduler's due time, which the log names (`job_runs` has one row per due time, decision 0038)."""
     legal_date = as_of or context.today()
     summary = job.function(context, legal_date)
-    logger.info("job %s (as of %s): %s", job.name, legal_date.isoformat(), summary)
+    due = f" due {due_at.astimezone(UTC).isoformat()}" if due_at is not None else ""
+    logger.info("job %s%s (as of %s): %s", job.name, due, legal_date.isoformat(), summary)
     return summary
-
-
-class _AdvisoryLock:
-    """On PostgreSQL, only one scheduler per service runs its jobs; the others wait as hot standbys."""
-
-    def __init__(self, context: ServiceContext) -> None:
-        self._context = context
-        self._key = zlib.crc32(f"cnum-scheduler-{context.name}".encode())
-        self._connection: Any = None
-
-    def acquire(self, stop: threading.Event, retry_seconds: float = 5.0) -> bool:
-        engine = self._context.database.engine
-        if engine.dialect.name != "postgresql":
-            return True  # SQLite is single-host: `make run` starts exactly one scheduler per service
-        while not stop.is_set():
-            self._connection = engine.connect()
-            acquired = self._connection.execute(
-                text("SELECT pg_try_advisory_lock(:k)"), {"k": self._key}
-            ).scalar()
-            if acquired:
-                return True
-            self._connection.close()
-            logger.info("another %s scheduler holds the lock; waiting", self._context.name)
-            stop.wait(retry_seconds)
-        return False
-
-    def release(self) -> None:
-        if self._connection is not None:
-            self._connection.close()  # closing the session releases the advisory lock
-
-
-def serve(context: ServiceContext, jobs: Sequence[Job]) -> int:
-    """Run the scheduler in the foreground until SIGINT/SIGTERM."""
-    from apscheduler.schedulers.background import BackgroundScheduler
-
-    stop = threading.Event()
-
-    def _stop(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    lock = _AdvisoryLock(context)
-    if not lock.acquire(stop):
-        return 0
-    scheduler = BackgroundScheduler(
-        timezone="Europe/Paris",
-        # A job that missed its time runs once, never twice at once; jobs are idempotent anyway.
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
-    )
-    for job in jobs:
-        trigger = job.trigger(context.settings) if callable(job.trigger) else job.trigger
-        scheduler.add_job(_guarded, args=(context, job), id=job.name, name=job.name, **dict(trigger))
-    scheduler.start()
-    logger.info("%s scheduler started: %s", context.name, ", ".join(job.name for job in jobs))
-    for job in jobs:
-        if job.run_at_start:
-            _guarded(context, job)
-    try:
-        stop.wait()
-    finally:
-        scheduler.shutdown(wait=True)
-        lock.release()
-        context.dispose()
-    return 0
-
-
-def _guarded(context: ServiceContext, job: Job) -> None:
-    # A failing run is logged and retried at the next tick; it must never kill the scheduler.
-    try:
-        run_job(context, job)
-    except Exception:
-        logger.exception("job %s failed", job.name)
 
 
 def run_jobs_cli(
@@ -163,4 +88,6 @@ def run_jobs_cli(
         print(run_job(context, by_name[arguments.job], arguments.as_of))
         context.dispose()
         return 0
+    from cnum_shared.framework.scheduler import serve  # APScheduler, for the scheduler process only
+
     return serve(context, jobs)

@@ -5,11 +5,8 @@ A service's `create_app` builds its settings and database, then calls `build_app
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import date
 from functools import wraps
 from typing import Any, TypeVar, cast
 
@@ -24,17 +21,17 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 from werkzeug.http import HTTP_STATUS_CODES
 
 from cnum_shared.core.addresses import forwarded_client
-from cnum_shared.core.clock import Clock, FixedClock, SystemClock, today
 from cnum_shared.core.errors import DomainError
-from cnum_shared.framework.auth import AuthenticationError, Principal, Role, VerificationKeys, decode_token
-from cnum_shared.framework.config import ServiceSettings
-from cnum_shared.framework.db import Database, UnitOfWork, ping
+from cnum_shared.framework.auth import AuthenticationError, Principal, Role, decode_token
+
+# Re-exported: the API modules take them from here with the rest of the web kit.
+from cnum_shared.framework.context import API_PREFIX as API_PREFIX
+from cnum_shared.framework.context import ServiceContext as ServiceContext
+from cnum_shared.framework.db import ping
 from cnum_shared.framework.dumping import plan_dumping
-from cnum_shared.framework.revocation import RevocationList
 
 logger = logging.getLogger(__name__)
 
-API_PREFIX = "/api/v1"
 #: Lists answer 20 items a page by default, 100 at most (DESIGN §5).
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -58,52 +55,6 @@ def _bounded_pagination_schema(def_page: int, def_page_size: int, def_max_page_s
 flask_smorest.pagination._pagination_parameters_schema_factory = _bounded_pagination_schema
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-@dataclass
-class ServiceContext:
-    """What a request or a job needs from the running service."""
-
-    name: str
-    settings: ServiceSettings
-    database: Database
-    #: Where the service reads the time (fixed in tests by CNUM_FAKE_NOW or by the test itself).
-    clock: Clock = field(default_factory=SystemClock)
-    #: The service's own unit of work, holding its repositories (set by its bootstrap module).
-    unit_of_work_factory: Callable[..., UnitOfWork] | None = None
-    #: The adapters the service's bootstrap built once (converter, mail, SEPA debtor, document store...).
-    adapters: Any = None
-
-    def __post_init__(self) -> None:
-        if self.settings.fake_now is not None and isinstance(self.clock, SystemClock):
-            self.clock = FixedClock(self.settings.fake_now)
-
-    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
-        """A new unit of work of this service (`read_only=True` for lists and lookups)."""
-        if self.unit_of_work_factory is None:
-            return self.database.unit_of_work(read_only=read_only)
-        return self.unit_of_work_factory(read_only=read_only)
-
-    def today(self) -> date:
-        """Today in Europe/Paris, on the service's clock."""
-        return today(self.clock)
-
-    @functools.cached_property
-    def verification_keys(self) -> VerificationKeys:
-        """The issuers' public keys (read at start-up by `build_app`: a service without them never starts)."""
-        return self.settings.verification_keys()
-
-    @functools.cached_property
-    def revocations(self) -> RevocationList:
-        return RevocationList(
-            self.settings.revocation_database_url, cache_seconds=self.settings.revocation_cache_seconds
-        )
-
-    def dispose(self) -> None:
-        """Close the connections of the database and of the revocation list."""
-        self.database.dispose()
-        if "revocations" in self.__dict__:
-            self.revocations.dispose()
 
 
 def service_context() -> ServiceContext:

@@ -27,6 +27,7 @@ from sqlalchemy.orm.base import NO_VALUE
 from cnum_shared.framework.audit_table import define_audit_table
 from cnum_shared.framework.db import MONEY, UtcDateTime, enum_type, new_metadata
 from cnum_shared.framework.events.tables import define_event_tables
+from cnum_shared.framework.job_runs import define_job_runs_table
 from cnum_shared.framework.status_history import define_status_changes_table
 from compliance.domain.alerts import AlertKind, AlertStatus
 from compliance.domain.obligations import ConventionStatus, ObligationStatus
@@ -41,6 +42,8 @@ class Base(DeclarativeBase):
 event_tables = define_event_tables(Base.metadata)
 #: Every write through the API: who, what, when, and the answer (DESIGN §4).
 audit_table = define_audit_table(Base.metadata)
+#: The due times the scheduler claimed and ran, once each (decision 0038).
+job_runs_table = define_job_runs_table(Base.metadata)
 #: The history of the alerts' statuses (obligations keep theirs in `obligation_history`).
 status_changes_table = define_status_changes_table(Base.metadata)
 

@@ -6,9 +6,9 @@ from datetime import date
 from typing import cast
 
 from cnum_shared.framework.config import ServiceSettings
+from cnum_shared.framework.context import ServiceContext
 from cnum_shared.framework.events.relay import relay_outbox_job
 from cnum_shared.framework.jobs import Job
-from cnum_shared.framework.web import ServiceContext
 from compliance.adapters.orm import event_tables
 from compliance.bootstrap import Adapters
 from compliance.config import ComplianceSettings

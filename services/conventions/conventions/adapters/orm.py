@@ -12,6 +12,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from cnum_shared.framework.audit_table import define_audit_table
 from cnum_shared.framework.db import MONEY, UtcDateTime, enum_type, new_metadata
 from cnum_shared.framework.events.tables import define_event_tables
+from cnum_shared.framework.job_runs import define_job_runs_table
 from cnum_shared.framework.status_history import define_status_changes_table
 from conventions.domain.background_runs import RunItemStatus, RunStatus
 from conventions.domain.closing_runs import ClosingOutcome
@@ -28,6 +29,8 @@ class Base(DeclarativeBase):
 event_tables = define_event_tables(Base.metadata)
 #: Every write through the API: who, what, when, and the answer (DESIGN §4).
 audit_table = define_audit_table(Base.metadata)
+#: The due times the scheduler claimed and ran, once each (decision 0038).
+job_runs_table = define_job_runs_table(Base.metadata)
 #: The history of the statuses of conventions, avenants, bank-details changes, document batches and closing
 #: runs.
 status_changes = define_status_changes_table(Base.metadata)

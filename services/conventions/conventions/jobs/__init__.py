@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import cast
 
+from cnum_shared.framework.context import ServiceContext
 from cnum_shared.framework.events.relay import relay_outbox_job
 from cnum_shared.framework.jobs import Job
-from cnum_shared.framework.web import ServiceContext
 from conventions.adapters.orm import event_tables
 from conventions.bootstrap import batch_queue
 from conventions.config import ConventionsSettings

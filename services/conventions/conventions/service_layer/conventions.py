@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnum_shared.core import legal
 from cnum_shared.core.dates import add_months
@@ -44,7 +44,11 @@ from conventions.service_layer.commands import (
     SignAmendment,
     SignConvention,
 )
-from conventions.service_layer.unit_of_work import ConventionsUnitOfWork
+
+if TYPE_CHECKING:
+    # For the annotations only: the unit of work reaches the document use cases, which use this module's
+    # schedule helpers; imported at run time, the two would import each other.
+    from conventions.service_layer.unit_of_work import ConventionsUnitOfWork
 
 #: The structure details every `convention.*` event carries (DESIGN §2).
 _STRUCTURE_DETAILS = ("name", "kind", "department", "qpv_zrr", "email", "iban", "bic")

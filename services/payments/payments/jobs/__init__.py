@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import cast
 
+from cnum_shared.framework.context import ServiceContext
 from cnum_shared.framework.events.relay import relay_outbox_job
 from cnum_shared.framework.jobs import Job
-from cnum_shared.framework.web import ServiceContext
 from payments.adapters.orm import event_tables
 from payments.service_layer import recoveries, smic_checks, tranches
 from payments.service_layer.commands import IssueRecoveries, MarkDue, RecheckSmic

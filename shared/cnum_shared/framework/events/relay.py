@@ -17,10 +17,10 @@ import requests
 from sqlalchemy import select, update
 
 from cnum_shared.framework.auth import Role, issue_token
+from cnum_shared.framework.context import API_PREFIX, ServiceContext
 from cnum_shared.framework.db import utcnow
 from cnum_shared.framework.events.tables import EventTables
 from cnum_shared.framework.jobs import Job
-from cnum_shared.framework.web import API_PREFIX, ServiceContext
 
 logger = logging.getLogger(__name__)
 
