@@ -20,8 +20,9 @@ class ConventionsSettings(ServiceSettings):
     converter_url: str = "http://127.0.0.1:2002"
     #: How long a request waits for its PDF: the queue wait plus one conversion.
     converter_timeout_seconds: float = Field(default=120.0, gt=0)
-    #: Documents a batch renders at once: as many as the converter has workers.
-    batch_concurrency: int = Field(default=os.cpu_count() or 1, ge=1, le=64)
+    #: Documents a batch renders at once: one more than the converter has workers (one per core), so that
+    #: while Python renders, stamps and seals one document every worker still has one to convert.
+    batch_concurrency: int = Field(default=(os.cpu_count() or 1) + 1, ge=1, le=64)
     #: Largest countersigned PDF accepted (larger: 413).
     signed_copy_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     #: Largest template DOCX accepted (larger: 413).
