@@ -7,7 +7,16 @@ this process before anything starts, then ONE batch of all of them is requested,
 over HTTP, as a legal officer would.
 
 Meanwhile a sampler thread reads the resident memory (VmRSS) of every process involved twice a second
-and keeps the peak of each: a batch must not make a process grow with the number of documents.
+and keeps the peak of each: a batch must not make a process grow with the number of documents. The memory
+of the process that renders the batch is also read when a quarter of the documents are through (1,000 of
+4,000) and at the end: flat means the end within 1.1 × the quarter.
+
+The floor (DESIGN §7) is measured in the same run on the same converter: N × (a bare docxtpl rendering of
+the convention template, as bench_docx's baseline + one warm conversion on the converter, alone) ÷ the
+converter's workers. The batch's time is the scheduler's own, from its claim of the batch to its ZIP. Its
+parts per document are timed in this process, one document at a time through the same use case
+(render_item) on a copy of the seeded database: rendering, conversion, PDF/A stamp, seal, hashing, store
+write, and the rest (queries and commits).
 
     .venv/bin/python -c "import sys; sys.path.insert(0, 'bench'); from batch import bench_batch; \
 print(bench_batch(40))"
@@ -24,10 +33,11 @@ import threading
 import time
 import zipfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import requests
-from common import Result, free_port
+from common import Result, free_port, timed
 
 #: How often the sampler reads the processes' memory, and how often the progress is printed.
 SAMPLE_SECONDS = 0.5
@@ -241,6 +251,137 @@ def _mb(value: int | None) -> float:
     return (value or 0) / MB
 
 
+# --- The floor and the parts of a document ----------------------------------------------------------------
+
+#: Documents timed for the floor's two terms (the best of three passes) and for the parts.
+FLOOR_SAMPLE = 20
+PARTS_SAMPLE = 30
+
+
+def _floor_terms(converter_url: str) -> tuple[float, float]:
+    """Seconds per document of a bare docxtpl rendering of the convention template (bench_docx's baseline)
+    and of one warm conversion of it on the converter, nothing else running."""
+    import io
+
+    from docxtpl import DocxTemplate
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    from cnum_shared.core.parameters import parameters
+    from conventions.adapters.converter import PdfConverter
+    from conventions.adapters.document_adapters import built_in_template
+    from conventions.adapters.document_context import SAMPLE_DATA, template_context
+    from conventions.adapters.documents import render_docx
+
+    template = built_in_template("convention")
+    context = template_context("convention", SAMPLE_DATA["convention"], tree=parameters())
+
+    def bare() -> None:
+        for _ in range(FLOOR_SAMPLE):
+            document = DocxTemplate(io.BytesIO(template))
+            document.render(context, jinja_env=ImmutableSandboxedEnvironment(autoescape=True))
+            document.save(io.BytesIO())
+
+    render = timed(bare, 3) / FLOOR_SAMPLE
+    docx = render_docx(template, context)
+    converter = PdfConverter(converter_url, 120)
+    converter.convert(docx)  # warm
+    conversion = timed(lambda: [converter.convert(docx) for _ in range(FLOOR_SAMPLE)], 3) / FLOOR_SAMPLE
+    return render, conversion
+
+
+class _Timed:
+    """An adapter whose named methods add their time to `totals[part]`."""
+
+    def __init__(self, adapter: object, parts: dict[str, str], totals: dict[str, float]) -> None:
+        self._adapter, self._parts, self._totals = adapter, parts, totals
+
+    def __getattr__(self, name: str) -> object:
+        attribute = getattr(self._adapter, name)
+        part = self._parts.get(name)
+        if part is None:
+            return attribute
+
+        def timed_call(*args: object, **kwargs: object) -> object:
+            start = time.perf_counter()
+            try:
+                return attribute(*args, **kwargs)
+            finally:
+                self._totals[part] = self._totals.get(part, 0.0) + time.perf_counter() - start
+
+        return timed_call
+
+
+#: The parts of a document, in the order they happen.
+PARTS = ("render", "conversion", "stamp", "seal", "hashing", "store write", "queries and commits")
+
+
+def _document_parts(database_url: str, converter_url: str, work: Path, documents: int) -> dict[str, float]:
+    """Seconds per document of each part, `documents` conventions through render_item one at a time."""
+    import dataclasses
+    import hashlib
+    import uuid
+    from datetime import date
+
+    from cnum_shared.testing import TEST_KEY_ENV
+    from conventions.bootstrap import bootstrap
+    from conventions.service_layer import batches
+    from conventions.service_layer.documents import RequestBatch, generation
+
+    # The test keys and seal, as the scheduler has them (bench_batch's environment), on the copy.
+    os.environ.update(TEST_KEY_ENV)
+    context = bootstrap(
+        {"database_url": database_url, "converter_url": converter_url, "var_dir": work, "environment": "test"}
+    )
+    totals: dict[str, float] = {}
+    adapters = context.adapters
+    adapters = dataclasses.replace(
+        adapters,
+        renderer=_Timed(adapters.renderer, {"render": "render", "data_sha256": "hashing"}, totals),
+        converter=_Timed(adapters.converter, {"convert": "conversion"}, totals),
+        pdf=_Timed(adapters.pdf, {"stamp": "stamp"}, totals),
+        seal=_Timed(adapters.seal, {"seal": "seal"}, totals),
+        store=_Timed(adapters.store, {"write": "store write"}, totals),
+    )
+    original_sha256 = generation.sha256_of
+
+    def sha256_timed(content: bytes) -> str:
+        start = time.perf_counter()
+        try:
+            return hashlib.sha256(content).hexdigest()
+        finally:
+            totals["hashing"] = totals.get("hashing", 0.0) + time.perf_counter() - start
+
+    try:
+        with context.unit_of_work() as uow:
+            batch = batches.request_batch(
+                uow, RequestBatch(convention_ids=None, format="pdf", requested_by="bench")
+            )
+            items: list[uuid.UUID] = uow.document_batches.pending_items(batch.id)[: documents + 1]
+        generation.sha256_of = sha256_timed  # type: ignore[attr-defined]
+        today = date.today()
+
+        def one(item: uuid.UUID) -> None:
+            with context.unit_of_work() as uow:
+                batches.render_item(uow, item, "pdf", today, adapters)
+                rendered = uow.document_batches.item(item)
+                if rendered is None or rendered.error is not None:
+                    raise RuntimeError(f"a document failed: {rendered and rendered.error}")
+
+        one(items[0])  # warm: templates stored and prepared, connections open
+        totals.clear()
+        started = time.perf_counter()
+        for item in items[1:]:
+            one(item)
+        elapsed = time.perf_counter() - started
+    finally:
+        generation.sha256_of = original_sha256  # type: ignore[attr-defined]
+        context.database.dispose()
+    measured = len(items) - 1
+    parts = {part: totals.get(part, 0.0) / measured for part in PARTS[:-1]}
+    parts["queries and commits"] = elapsed / measured - sum(parts.values())
+    return parts
+
+
 # --- The measure ---------------------------------------------------------------------------------------
 
 
@@ -260,6 +401,9 @@ def bench_batch(conventions: int = 4000, deadline_seconds: float = 2 * 3600) -> 
     started = time.perf_counter()
     _seed(database_url, conventions)
     print(f"  seeded {conventions} signed conventions in {time.perf_counter() - started:.1f} s", flush=True)
+    # The parts of a document are timed after the batch on a copy, where nothing is rendered yet.
+    parts_database = work / "parts.sqlite3"
+    shutil.copy(work / "conventions.sqlite3", parts_database)
 
     converter_port, api_port = free_port(), free_port()
     converter_url = f"http://127.0.0.1:{converter_port}"
@@ -300,7 +444,15 @@ def bench_batch(conventions: int = 4000, deadline_seconds: float = 2 * 3600) -> 
                 break
             time.sleep(0.1)
 
+        render_seconds, conversion_seconds = _floor_terms(converter_url)
+        floor = conventions * (render_seconds + conversion_seconds) / workers
+        print(
+            f"  floor {floor:.1f} s = {conventions} × (bare docxtpl {render_seconds * 1000:.1f} ms + warm "
+            f"conversion {conversion_seconds * 1000:.1f} ms) ÷ {workers} converter workers",
+            flush=True,
+        )
         sampler = MemorySampler({"gunicorn": api.pid, "scheduler": scheduler.pid, "converter": converter.pid})
+        quarter, at_quarter, at_end = max(1, conventions // 4), None, None
         with sampler, requests.Session() as http:
             http.headers.update(bearer("legal"))
             sampler.mark_start()
@@ -316,8 +468,11 @@ def bench_batch(conventions: int = 4000, deadline_seconds: float = 2 * 3600) -> 
                 assert response.status_code == 200, f"{response.status_code}: {response.text[:500]}"
                 batch = response.json()
                 now = time.perf_counter()
+                if at_quarter is None and batch["done"] + batch["failed"] >= quarter:
+                    at_quarter = _rss_bytes(scheduler.pid)
                 if batch["status"] in ("done", "failed"):
                     break
+                at_end = _rss_bytes(scheduler.pid)
                 if now - started > deadline_seconds:
                     raise TimeoutError(f"batch not finished after {deadline_seconds:g} s: {batch}")
                 if scheduler.poll() is not None:
@@ -352,6 +507,9 @@ def bench_batch(conventions: int = 4000, deadline_seconds: float = 2 * 3600) -> 
             f"ZIP {archive.stat().st_size / MB:.0f} MB, {in_zip} PDFs",
             flush=True,
         )
+        parts = _document_parts(
+            f"sqlite:///{parts_database}", converter_url, work / "parts", min(PARTS_SAMPLE, conventions - 1)
+        )
         failed = False
     finally:
         for process in reversed(processes):
@@ -372,6 +530,13 @@ def bench_batch(conventions: int = 4000, deadline_seconds: float = 2 * 3600) -> 
         and in_zip == conventions
         and first_is_pdf
     )
+    # The scheduler's own time, from its claim of the batch to its ZIP (the job looks every 5 s).
+    batch_seconds = (
+        datetime.fromisoformat(batch["finished_at"]) - datetime.fromisoformat(batch["started_at"])
+    ).total_seconds()
+    ratio = batch_seconds / floor
+    described = ", ".join(f"{part} {seconds * 1000:.1f}" for part, seconds in parts.items())
+    print(f"  a document's parts, one at a time (ms): {described}", flush=True)
     results = [
         Result(
             f"Batch of {conventions} conventions to PDF (s)",
@@ -380,8 +545,29 @@ def bench_batch(conventions: int = 4000, deadline_seconds: float = 2 * 3600) -> 
             float(failures),
             "0 failures",
             holds,
-        )
+        ),
+        Result(
+            f"Batch of {conventions} conventions to PDF against the floor (s)",
+            f"{batch_seconds:.1f} ({batch_seconds * 1000 / conventions:.1f} ms/doc; parts of a document "
+            f"alone, ms: {described})",
+            f"{floor:.1f} = {conventions} × (bare docxtpl {render_seconds * 1000:.1f} ms + warm conversion "
+            f"{conversion_seconds * 1000:.1f} ms) ÷ {workers} workers",
+            ratio,
+            "≤ 1.1",
+            holds and ratio <= 1.1,
+        ),
     ]
+    if at_quarter and at_end:
+        results.append(
+            Result(
+                f"Memory of the batch process at {conventions} documents against {quarter} (MB)",
+                f"{_mb(at_end):.0f} (peak {_mb(sampler.processes[scheduler.pid].peak):.0f})",
+                f"{_mb(at_quarter):.0f} at {quarter}",
+                at_end / at_quarter,
+                "flat (≤ 1.1)",
+                at_end / at_quarter <= 1.1,
+            )
+        )
     rows = [
         ("a service process (gunicorn worker)", sampler.largest("gunicorn", exclude_root=True)),
         ("the batch scheduler", sampler.largest("scheduler")),

@@ -20,9 +20,10 @@ class ConventionsSettings(ServiceSettings):
     converter_url: str = "http://127.0.0.1:2002"
     #: How long a request waits for its PDF: the queue wait plus one conversion.
     converter_timeout_seconds: float = Field(default=120.0, gt=0)
-    #: Documents a batch renders at once: as many as the converter has workers (the threads of the
-    #: embedded queue in the scheduler process, and the default threads of `python -m conventions.worker`).
-    batch_concurrency: int = Field(default=os.cpu_count() or 1, ge=1, le=64)
+    #: Documents a batch renders at once (the threads of the embedded queue in the scheduler process, and
+    #: the default threads of `python -m conventions.worker`): one more than the converter has workers (one
+    #: per core), so that while Python renders, stamps and seals one document every worker has one to convert.
+    batch_concurrency: int = Field(default=(os.cpu_count() or 1) + 1, ge=1, le=64)
     #: The broker the document batches' messages go through (decision 0036), `amqp://user:password@host:
     #: 5672/vhost` (RabbitMQ): then workers (`python -m conventions.worker`) on any machine render them.
     #: Empty: an embedded queue in the scheduler process, which needs no broker server (`make run`).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 import time
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -58,10 +59,19 @@ class PdfConverter:
         self.base_url = base_url.rstrip("/")
         #: Covers the converter's queue wait and its conversion: keep it above both of the converter's.
         self.timeout_seconds = timeout_seconds
+        # One HTTP session per thread (a requests.Session is not thread-safe): its connection is kept
+        # alive between conversions, and a batch does not build a session and a connection per document.
+        self._local = threading.local()
+
+    def _session(self) -> requests.Session:
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
 
     def convert(self, docx: bytes) -> bytes:
         try:
-            response = requests.post(
+            response = self._session().post(
                 f"{self.base_url}/convert",
                 data=docx,
                 headers={"Content-Type": DOCX_MEDIA_TYPE},

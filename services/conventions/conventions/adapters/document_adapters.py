@@ -54,6 +54,9 @@ class DocxRenderer:
 
     def __init__(self, tree: ParameterNode) -> None:
         self.tree = tree
+        #: The shipped editions, read once: every generation asks for them (templates.py stores the
+        #: missing ones), and a batch generates thousands.
+        self._built_in: dict[str, list[tuple[date, bytes]]] = {}
 
     def render(self, template_name: str, template: bytes, data: Mapping[str, Any]) -> bytes:
         try:
@@ -71,7 +74,9 @@ class DocxRenderer:
         return docx.data_sha256(data)
 
     def built_in(self, template_name: str) -> list[tuple[date, bytes]]:
-        return built_in_templates(template_name, tree=self.tree)
+        if template_name not in self._built_in:
+            self._built_in[template_name] = built_in_templates(template_name, tree=self.tree)
+        return list(self._built_in[template_name])
 
 
 class PypdfTools:

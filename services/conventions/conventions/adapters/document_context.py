@@ -8,6 +8,7 @@ a template may use (`declared_variables`), which is what the template linter che
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import date
@@ -769,9 +770,17 @@ CONTEXT_SCHEMAS: dict[str, type[Schema]] = {
 
 def _schema(template_name: str) -> Schema:
     try:
-        return CONTEXT_SCHEMAS[template_name]()
+        return _schema_instance(CONTEXT_SCHEMAS[template_name])
     except KeyError:
         raise KeyError(f"modèle inconnu : {template_name!r}") from None
+
+
+@functools.cache
+def _schema_instance(schema: type[Schema]) -> Schema:
+    # One instance per schema and process: building one copies every field (a fifth of a context), and
+    # its fields and nested schemas refer to each other, which only a full garbage collection frees.
+    # A dump keeps nothing on the instance (the tree is a context variable): threads share it.
+    return schema()
 
 
 def template_context(template_name: str, data: Mapping[str, Any], *, tree: ParameterNode) -> dict[str, Any]:

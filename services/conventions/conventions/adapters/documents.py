@@ -19,14 +19,19 @@ date, and a template without core properties gets constant dates instead of pyth
 
 from __future__ import annotations
 
+import collections
+import contextlib
+import copy
 import functools
 import hashlib
 import io
 import itertools
 import json
 import re
+import threading
 import time
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -35,9 +40,15 @@ from decimal import Decimal
 from typing import IO, Any
 from uuid import UUID
 
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.coreprops import CoreProperties
+from docx.opc.oxml import serialize_part_xml
 from docx.opc.pkgwriter import PackageWriter
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, nodes
+from docx.oxml.ns import nsmap as docx_namespaces
+from docx.oxml.parser import parse_xml
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from lxml import etree
 
 from conventions.adapters.document_context import CONTEXT_SCHEMAS, template_context
 from conventions.adapters.docx_package import TemplateNotDocx, has_core_properties, open_template
@@ -49,7 +60,9 @@ __all__ = [
     "TemplateRenderError",
     "data_sha256",
     "deterministic_zip",
+    "prepared_templates",
     "render_docx",
+    "render_docx_with_docxtpl",
     "template_context",
     "template_sha256",
 ]
@@ -302,13 +315,32 @@ def render_docx(template_bytes: bytes, context: Mapping[str, Any]) -> bytes:
 
     TemplateNotDocx when the template is not an acceptable DOCX, TemplateRenderError when it cannot be
     rendered with this context.
+
+    A template is prepared once per process (_PreparedTemplate: parsed, its Jinja compiled, its unchanged
+    parts compressed) and each document renders only what varies; a template the preparation does not
+    cover goes through docxtpl as a whole (`render_docx_with_docxtpl`), which gives the same bytes.
     """
-    template = open_template(template_bytes)
-    had_core_properties = has_core_properties(template)
+    with _rendering():
+        prepared = _prepared(template_bytes)
+        if prepared is None:
+            return _render_with_docxtpl(template_bytes, _xml_safe(context))
+        return prepared.render(_xml_safe(context))
+
+
+def render_docx_with_docxtpl(template_bytes: bytes, context: Mapping[str, Any]) -> bytes:
+    """The same document as `render_docx`, through docxtpl's whole pipeline (a fresh parse of the DOCX,
+    Jinja compiled again): the reference the prepared templates are tested against."""
+    with _rendering():
+        return _render_with_docxtpl(template_bytes, _xml_safe(context))
+
+
+@contextlib.contextmanager
+def _rendering() -> Iterator[None]:
+    """A rendering's budget and the translation of what can go wrong into TemplateRenderError."""
     budget = _BUDGET.set(_Budget(time.monotonic() + MAX_RENDER_SECONDS, MAX_RENDERED_CHARACTERS))
     try:
-        template.render(_xml_safe(context), jinja_env=_environment())
-    except RenderLimitExceeded:
+        yield
+    except (RenderLimitExceeded, TemplateNotDocx):
         raise
     except RecursionError as error:
         raise RenderLimitExceeded(
@@ -323,11 +355,230 @@ def render_docx(template_bytes: bytes, context: Mapping[str, Any]) -> bytes:
         raise TemplateRenderError(message) from error
     finally:
         _BUDGET.reset(budget)
+
+
+def _render_with_docxtpl(template_bytes: bytes, context: Mapping[str, Any]) -> bytes:
+    template = open_template(template_bytes)
+    had_core_properties = has_core_properties(template)
+    template.render(context, jinja_env=_environment())
     if not had_core_properties:
         properties = template.docx.core_properties
         properties.created = FIXED_TIMESTAMP
         properties.modified = FIXED_TIMESTAMP
     return _save_deterministically(template)
+
+
+# --- Prepared templates -----------------------------------------------------------------------------------
+#
+# docxtpl parses the whole DOCX again for every document (800 kB of styles among it), cleans its XML for
+# Jinja and compiles it, then writes and compresses every part: for a batch of thousands of documents of one
+# template, that is the same work thousands of times, and each rendering leaves a package of lxml trees in
+# reference cycles that only a full garbage collection frees (the batch process grew with the number of
+# documents). A prepared template does that work once; a document then costs its Jinja rendering, docxtpl's
+# post-processing of the parts that hold Jinja (the body, headers and footers, core properties) and the
+# compression of those parts only. The steps are docxtpl's own (DocxTemplate.render, 0.20), in its order,
+# and the tests compare the bytes with `render_docx_with_docxtpl` for every shipped template.
+
+#: Prepared templates kept per process (least recently used dropped first): a batch renders one or two
+#: versions of a template thousands of times; the bound keeps a process that meets many uploaded versions
+#: from growing with them.
+PREPARED_TEMPLATES = 16
+#: docxtpl renders the footnotes part once per section, each time over the previous result: such a
+#: template is not prepared, it goes through docxtpl.
+_FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+#: The core properties docxtpl renders as templates (DocxTemplate.render_properties).
+_RENDERED_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
+_PARAGRAPH = re.compile(r"<w:p([ >])")
+_PARAGRAPH_AFTER_NEWLINE = re.compile(r"\n<w:p([ >])")
+
+_prepared_templates: collections.OrderedDict[str, _PreparedTemplate | None] = collections.OrderedDict()
+_prepared_lock = threading.Lock()
+
+
+def _prepared(content: bytes) -> _PreparedTemplate | None:
+    """The prepared template for these bytes (prepared now the first time), None when docxtpl must do it
+    all; the checks of open_template run at the preparation, as before any rendering."""
+    if not isinstance(content, bytes | bytearray):
+        return None  # open_template says what it is not
+    key = template_sha256(content)
+    with _prepared_lock:
+        if key in _prepared_templates:
+            _prepared_templates.move_to_end(key)
+            return _prepared_templates[key]
+    # Prepared outside the lock: two threads may both prepare the first time, and keep the same result.
+    prepared = _PreparedTemplate.of(bytes(content))
+    with _prepared_lock:
+        _prepared_templates[key] = prepared
+        _prepared_templates.move_to_end(key)
+        while len(_prepared_templates) > PREPARED_TEMPLATES:
+            _prepared_templates.popitem(last=False)
+    return prepared
+
+
+def prepared_templates() -> int:
+    """How many templates this process keeps prepared (at most PREPARED_TEMPLATES)."""
+    with _prepared_lock:
+        return len(_prepared_templates)
+
+
+@dataclass(frozen=True)
+class _Member:
+    """An entry of the rendered DOCX, in the order python-docx writes them: a part that never changes
+    carries its bytes already compressed; a part with Jinja in it is written for each document."""
+
+    name: str
+    content: bytes
+    deflated: bytes | None
+
+
+@dataclass(frozen=True)
+class _PreparedTemplate:
+    members: tuple[_Member, ...]
+    helper: Any  # the DocxTemplate: its post-processing methods (resolve_listing, fix_tables) are pure
+    document_name: str
+    document_skeleton: bytes  # the document part with an empty body, the rendered body goes in its place
+    body: Template
+    headers_footers: tuple[tuple[str, Template, str], ...]  # (entry, template, encoding), docxtpl's order
+    core_name: str
+    core_properties: bytes
+    properties: tuple[tuple[str, Template], ...]
+
+    @classmethod
+    def of(cls, content: bytes) -> _PreparedTemplate | None:
+        template = open_template(content)
+        package = template.docx.part.package
+        if not has_core_properties(template) or any(
+            part.content_type == _FOOTNOTES for part in package.parts
+        ):
+            return None
+        environment = _environment()
+        document_part = template.docx.part
+        headers_footers = []
+        for uri in (template.HEADER_URI, template.FOOTER_URI):
+            for _key, part in template.get_headers_footers(uri):
+                xml = template.get_part_xml(part)
+                headers_footers.append(
+                    (
+                        part.partname.membername,
+                        environment.from_string(_for_jinja(template.patch_xml(xml))),
+                        template.get_headers_footers_encoding(xml),
+                    )
+                )
+        names = [name for name, _template, _encoding in headers_footers]
+        if len(set(names)) != len(names):  # one part behind two relationships: docxtpl makes two of it
+            return None
+        core_part = package.part_related_by(RT.CORE_PROPERTIES)
+        core_properties = template.docx.core_properties
+        properties = tuple(
+            (name, environment.from_string(getattr(core_properties, name))) for name in _RENDERED_PROPERTIES
+        )
+        body = environment.from_string(_for_jinja(template.patch_xml(template.get_xml())))
+        skeleton = copy.deepcopy(document_part.element)
+        for child in list(skeleton.body):
+            skeleton.body.remove(child)
+        dynamic = {document_part.partname.membername, core_part.partname.membername, *names}
+        members = tuple(
+            _Member(name, blob, None if name in dynamic else _deflate(blob)) for name, blob in _parts(package)
+        )
+        return cls(
+            members=members,
+            helper=template,
+            document_name=document_part.partname.membername,
+            document_skeleton=etree.tostring(skeleton),
+            body=body,
+            headers_footers=tuple(headers_footers),
+            core_name=core_part.partname.membername,
+            core_properties=core_part.blob,
+            properties=properties,
+        )
+
+    def render(self, context: Mapping[str, Any]) -> bytes:
+        """DocxTemplate.render and _save_deterministically, with what depends on the template done."""
+        tree = self.helper.fix_tables(self._part_xml(self.body, context))
+        docpr_id = 1000  # fix_docpr_ids: every drawing renumbered from 1001
+        for element in tree.xpath("//wp:docPr", namespaces=docx_namespaces):
+            docpr_id += 1
+            element.attrib["id"] = str(docpr_id)
+        document = parse_xml(self.document_skeleton)
+        document.replace(document.body, tree)
+        rendered = {self.document_name: serialize_part_xml(document)}
+        for name, template, encoding in self.headers_footers:
+            xml = self._part_xml(template, context).encode(encoding)
+            rendered[name] = serialize_part_xml(parse_xml(xml))
+        element = parse_xml(self.core_properties)
+        properties = CoreProperties(element)
+        for name, template in self.properties:
+            setattr(properties, name, template.render(context))
+        rendered[self.core_name] = serialize_part_xml(element)
+        output = io.BytesIO()
+        with zipfile.ZipFile(output, "w") as archive:
+            for member in self.members:
+                if member.deflated is None:
+                    archive.writestr(_entry(member.name), rendered[member.name], compresslevel=1)
+                else:
+                    _write_deflated(archive, member)
+        return output.getvalue()
+
+    def _part_xml(self, template: Template, context: Mapping[str, Any]) -> str:
+        """DocxTemplate.render_xml_part after the compilation."""
+        xml = _PARAGRAPH_AFTER_NEWLINE.sub(r"<w:p\1", template.render(context))
+        xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        return str(self.helper.resolve_listing(xml))
+
+
+def _for_jinja(xml: str) -> str:
+    # As DocxTemplate.render_xml_part before it compiles: each paragraph on a line of its own.
+    return _PARAGRAPH.sub(r"\n<w:p\1", xml)
+
+
+def _parts(package: Any) -> list[tuple[str, bytes]]:
+    """Each entry python-docx writes for the package, in its order (as _save_deterministically)."""
+    recorder = _RecordingWriter()
+    steps: Any = PackageWriter  # its helpers are untyped
+    steps._write_content_types_stream(recorder, package.parts)
+    steps._write_pkg_rels(recorder, package.rels)
+    steps._write_parts(recorder, package.parts)
+    return recorder.entries
+
+
+class _RecordingWriter:
+    def __init__(self) -> None:
+        self.entries: list[tuple[str, bytes]] = []
+
+    def write(self, pack_uri: Any, blob: bytes) -> None:
+        self.entries.append((pack_uri.membername, blob))
+
+
+def _deflate(content: bytes) -> bytes:
+    # What zipfile writes for writestr(..., compresslevel=1): one raw deflate stream of the whole part.
+    compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
+    return compressor.compress(content) + compressor.flush()
+
+
+class _AlreadyDeflated:
+    """Stands for zipfile's compressor of one entry: the deflated bytes were made once, at preparation."""
+
+    def __init__(self, deflated: bytes) -> None:
+        self._deflated = deflated
+
+    def compress(self, _content: bytes) -> bytes:
+        return self._deflated
+
+    def flush(self) -> bytes:
+        return b""
+
+
+def _write_deflated(archive: zipfile.ZipFile, member: _Member) -> None:
+    """The entry exactly as writestr(entry, content, compresslevel=1) writes it, without compressing again:
+    zipfile still computes the CRC and sizes from the content and writes both headers."""
+    assert member.deflated is not None
+    entry = _entry(member.name)
+    entry.file_size = len(member.content)
+    entry._compresslevel = 1  # type: ignore[attr-defined]  # as writestr sets it
+    with archive.open(entry, "w") as target:
+        # zipfile's private compressor of the entry (CPython 3.11); the tests compare the bytes.
+        target._compressor = _AlreadyDeflated(member.deflated)  # type: ignore[attr-defined]
+        target.write(member.content)
 
 
 def _save_deterministically(template: Any) -> bytes:

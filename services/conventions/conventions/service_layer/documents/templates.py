@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from datetime import date
@@ -26,6 +27,11 @@ def sha256_of(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+#: SHA-256 of the shipped editions (the renderer hands the same bytes each time): hashed once, not at every
+#: generation; bounded by a few times the number of editions.
+_built_in_sha256 = functools.lru_cache(maxsize=256)(sha256_of)
+
+
 def check_template_name(template_name: str) -> None:
     if template_name not in TEMPLATE_NAMES:
         raise UnknownTemplate(template_name)
@@ -38,7 +44,7 @@ def ensure_built_in_templates(uow: DocumentsUnitOfWork, adapters: DocumentAdapte
     stored = uow.templates.stored_sha256s()
     for name in TEMPLATE_NAMES:
         for effective_from, content in adapters.renderer.built_in(name):
-            sha256 = sha256_of(content)
+            sha256 = _built_in_sha256(content)
             if sha256 in stored:
                 continue
             try:
