@@ -33,8 +33,10 @@ BACKEND_ONLY = (
     "conventions-scheduler",
     "payments-scheduler",
     "compliance-scheduler",
+    "conventions-worker",
     "converter",
     "postgres",
+    "rabbitmq",
 )
 
 
@@ -197,3 +199,12 @@ def test_the_mail_sink_of_make_run_stores_its_messages_under_cnum_var_dir(tmp_pa
         process.wait(timeout=10)
     assert len(list((var_dir / "mail").glob("*.eml"))) == 1
     assert not (elsewhere / "var").exists()
+
+
+def test_every_scheduler_has_a_standby_and_the_document_workers_share_a_broker(compose):
+    services = compose["services"]
+    for name in ("conventions-scheduler", "payments-scheduler", "compliance-scheduler"):
+        assert services[name]["deploy"]["replicas"] == 2, name
+    broker = services["conventions-worker"]["environment"]["CNUM_BROKER_URL"]
+    assert broker.startswith("amqp://") and broker.endswith("@rabbitmq:5672/")
+    assert services["conventions-scheduler"]["environment"]["CNUM_BROKER_URL"] == broker
