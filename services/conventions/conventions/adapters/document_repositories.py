@@ -157,6 +157,9 @@ class SqlDocumentSubjects:
     def contract(self, contract_id: uuid.UUID) -> Contract | None:
         return self.session.get(Contract, contract_id)
 
+    def contracts_of(self, convention_id: uuid.UUID) -> list[Contract]:
+        return list(self.session.scalars(select(Contract).where(Contract.convention_id == convention_id)))
+
     def known_conventions(self, convention_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
         return set(
             self.session.scalars(

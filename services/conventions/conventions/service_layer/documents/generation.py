@@ -289,11 +289,13 @@ def final_statement_document(
     statement = uow.final_statements.get(convention.id)
     if statement is None:
         raise FinalStatementNotArrived()
-    contracts = {}
-    for contract_id in statement_contract_ids(statement):
-        contract = uow.document_subjects.contract(contract_id)
-        if contract is not None and contract.convention_id == convention.id:
-            contracts[contract_id] = contract
+    # The statement's contracts, read in one query (a year's archive renders a statement per convention).
+    named = set(statement_contract_ids(statement))
+    contracts = {
+        contract.id: contract
+        for contract in uow.document_subjects.contracts_of(convention.id)
+        if contract.id in named
+    }
     return render_document(
         uow,
         DocumentRequest(

@@ -126,6 +126,9 @@ class FakeSubjects:
     def contract(self, contract_id):
         return self.contracts.get(contract_id)
 
+    def contracts_of(self, convention_id):
+        return [row for row in self.contracts.values() if row.convention_id == convention_id]
+
     def known_conventions(self, convention_ids):
         return {convention_id for convention_id in convention_ids if convention_id in self.conventions}
 
