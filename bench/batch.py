@@ -37,7 +37,7 @@ from datetime import datetime
 from pathlib import Path
 
 import requests
-from common import Result, free_port, timed
+from common import Result, free_port, signed_convention, timed
 
 #: How often the sampler reads the processes' memory, and how often the progress is printed.
 SAMPLE_SECONDS = 0.5
@@ -177,14 +177,12 @@ class MemorySampler:
 def _seed(database_url: str, conventions: int) -> None:
     """The demo structures, then `conventions` signed conventions spread over them, through the use
     cases (create, then sign: the same rows, tranches and `convention.signed` events as over HTTP)."""
-    from cnum_shared.core.errors import ConcurrentWrite
     from cnum_shared.core.legal import Wave
     from cnum_shared.core.parameters import parameters
     from conventions.adapters.files import LocalFiles
     from conventions.adapters.unit_of_work import ConventionsDatabase
     from conventions.demo import DEMO_CONVENTIONS, DEMO_REGISTERED_ON, DEMO_STRUCTURES
-    from conventions.service_layer.commands import CreateConvention, CreateStructure, SignConvention
-    from conventions.service_layer.conventions import create_convention, sign_convention
+    from conventions.service_layer.commands import CreateConvention, CreateStructure
     from conventions.service_layer.structures import create_structure
 
     database = ConventionsDatabase(
@@ -206,19 +204,7 @@ def _seed(database_url: str, conventions: int) -> None:
                 start_date=fields["start_date"],
                 duration_months=fields["duration_months"],
             )
-            for _attempt in range(3):
-                try:
-                    with database.unit_of_work() as uow:
-                        convention = create_convention(uow, command)
-                    break
-                except ConcurrentWrite:
-                    # The reference is the start year and 8 hex digits of a random id: among 4,000,
-                    # two may meet (about once in 500 runs); the service would answer 409, we draw again.
-                    continue
-            else:
-                raise RuntimeError("could not draw a free convention reference three times in a row")
-            with database.unit_of_work() as uow:
-                sign_convention(uow, SignConvention(convention.id, fields["signed_on"]))
+            signed_convention(database, command, fields["signed_on"])
     finally:
         database.dispose()
 

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from common import Databases, Result, free_port
+from common import Databases, Result, free_port, signed_convention
 
 #: The busy day, on every service's clock, and the conventions' signature (their start).
 DAY = date(2022, 10, 20)
@@ -57,11 +57,9 @@ def _seed(conventions_db: Any, conventions: int) -> None:
     """`conventions` structures, each with its initial convention of 1 to 3 posts signed on SIGNED_ON."""
     from closing import _siret
 
-    from cnum_shared.core.errors import ConcurrentWrite
     from cnum_shared.core.legal import Wave
     from conventions.demo import DEMO_REGISTERED_ON, DEMO_STRUCTURES
-    from conventions.service_layer.commands import CreateConvention, CreateStructure, SignConvention
-    from conventions.service_layer.conventions import create_convention, sign_convention
+    from conventions.service_layer.commands import CreateConvention, CreateStructure
     from conventions.service_layer.structures import create_structure
 
     templates = [fields for fields in DEMO_STRUCTURES if fields["department"] in ("15", "971", "974")]
@@ -82,17 +80,7 @@ def _seed(conventions_db: Any, conventions: int) -> None:
             start_date=SIGNED_ON,
             duration_months=36,
         )
-        for _attempt in range(3):
-            try:
-                with conventions_db.unit_of_work() as uow:
-                    convention = create_convention(uow, command)
-                break
-            except ConcurrentWrite:  # two references drawn alike (8 hex digits): draw again
-                continue
-        else:
-            raise RuntimeError("could not draw a free convention reference three times in a row")
-        with conventions_db.unit_of_work() as uow:
-            sign_convention(uow, SignConvention(convention.id, SIGNED_ON))
+        signed_convention(conventions_db, command, SIGNED_ON)
 
 
 def _rabbitmq_answers() -> bool:

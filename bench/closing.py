@@ -39,7 +39,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from common import Result
+from common import Result, signed_convention
 
 #: The year of closings: conventions whose funding ends from the first to the last day.
 PERIOD = (date(2025, 7, 1), date(2026, 6, 30))
@@ -97,7 +97,6 @@ def _seed(conventions_db: Any, posts: int, seed: int = 18) -> tuple[int, int, in
     """A year of `posts` posts through the use cases: (conventions, contracts, contracts ended early, the
     structures)."""
     from cnum_shared.core.dates import add_months
-    from cnum_shared.core.errors import ConcurrentWrite
     from cnum_shared.core.legal import Wave
     from conventions.demo import DEMO_REGISTERED_ON, DEMO_STRUCTURES
     from conventions.domain.contracts import ContractType, EndReason
@@ -107,10 +106,8 @@ def _seed(conventions_db: Any, posts: int, seed: int = 18) -> tuple[int, int, in
         CreateStructure,
         EndContract,
         SignContract,
-        SignConvention,
     )
     from conventions.service_layer.contracts import create_advisor, end_contract, sign_contract
-    from conventions.service_layer.conventions import create_convention, sign_convention
     from conventions.service_layer.structures import create_structure
 
     chance = random.Random(seed)  # noqa: S311 (a reproducible sample, not a secret)
@@ -147,17 +144,7 @@ def _seed(conventions_db: Any, posts: int, seed: int = 18) -> tuple[int, int, in
             command = CreateConvention(
                 structure_id=structure.id, wave=wave, posts=count, start_date=start, duration_months=36
             )
-            for _attempt in range(3):
-                try:
-                    with conventions_db.unit_of_work() as uow:
-                        convention = create_convention(uow, command)
-                    break
-                except ConcurrentWrite:  # two references drawn alike (8 hex digits): draw again
-                    continue
-            else:
-                raise RuntimeError("could not draw a free convention reference three times in a row")
-            with conventions_db.unit_of_work() as uow:
-                sign_convention(uow, SignConvention(convention.id, start))
+            convention = signed_convention(conventions_db, command, start)
             made += 1
             for post in range(count):
                 with conventions_db.unit_of_work() as uow:
