@@ -133,6 +133,10 @@ class ServiceSettings(BaseSettings):
         default=24.0, gt=0, validation_alias=_common("SCHEDULER_HISTORY_HOURS")
     )
 
+    #: Rendered pages kept per process by the lists that answer from the read cache (decision 0040), the
+    #: least recently used evicted first (at most ~60 KB each, a page of 100); 0 keeps none.
+    read_cache_size: int = Field(default=256, ge=0, validation_alias=_common("READ_CACHE_SIZE"))
+
     #: The addresses (or networks, comma-separated) of the proxies whose `X-Forwarded-For` the service
     #: believes: the web front, in front of which the TLS proxy sits (infra/README.md). Empty: nobody's,
     #: and every log records the address that connected.

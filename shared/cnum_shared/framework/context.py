@@ -15,6 +15,7 @@ from cnum_shared.core.clock import Clock, FixedClock, SystemClock, today
 from cnum_shared.framework.auth import VerificationKeys
 from cnum_shared.framework.config import ServiceSettings
 from cnum_shared.framework.db import Database, UnitOfWork
+from cnum_shared.framework.read_cache import ReadCache, ReadModelVersions
 from cnum_shared.framework.revocation import RevocationList
 
 API_PREFIX = "/api/v1"
@@ -58,6 +59,15 @@ class ServiceContext:
         return RevocationList(
             self.settings.revocation_database_url, cache_seconds=self.settings.revocation_cache_seconds
         )
+
+    @functools.cached_property
+    def read_cache(self) -> ReadCache:
+        """The rendered pages of the cached lists, this process's (decision 0040)."""
+        return ReadCache(self.settings.read_cache_size)
+
+    @functools.cached_property
+    def read_model_versions(self) -> ReadModelVersions:
+        return ReadModelVersions(self.database.engine)
 
     def dispose(self) -> None:
         """Close the connections of the database and of the revocation list."""

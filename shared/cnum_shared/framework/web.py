@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from functools import wraps
+from operator import itemgetter
 from typing import Any, TypeVar, cast
 
 import flask_smorest
@@ -29,6 +30,7 @@ from cnum_shared.framework.context import API_PREFIX as API_PREFIX
 from cnum_shared.framework.context import ServiceContext as ServiceContext
 from cnum_shared.framework.db import ping
 from cnum_shared.framework.dumping import plan_dumping
+from cnum_shared.framework.read_cache import CachedAnswer
 
 logger = logging.getLogger(__name__)
 
@@ -179,6 +181,62 @@ class Blueprint(flask_smorest.Blueprint):
                     documented
                 ),
             )
+
+        return decorator
+
+    def cached(self, read_model: str) -> Callable[[F], F]:
+        """Serve the view's 200 answers from the process's read cache (framework.read_cache, decision 0040):
+        the answer rendered for the same data version of `read_model`, the same caller's scope (role and
+        structure), the same path and the same query. Put it right below `roles`, so that every request is
+        still authenticated and authorized before anything is read, and above `arguments`, `response` and
+        `paginate`, whose work a hit skips.
+
+        Only for a view whose 200 answer depends on nothing else: not on the clock, not on who the caller
+        is beyond role and structure, not on a table the read model's triggers do not watch.
+
+        Why a page served is never older than the data: the version is read first, in its own statement,
+        and the page (on a miss) afterwards. Each read sees every transaction committed before it began
+        (SQLite's WAL snapshot, PostgreSQL's snapshot per statement), and a writer's triggers move the
+        version in the writer's own transaction, so a page kept under version V was read from data at
+        least as new as V. A request that reads V therefore gets a page that holds every write committed
+        before its own read of the version; a write committed after that read moves the version, and the
+        next request misses."""
+
+        def decorator(view: F) -> F:
+            @wraps(view)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                context = service_context()
+                cache = context.read_cache
+                if not cache.enabled:
+                    return view(*args, **kwargs)
+                version = context.read_model_versions.current(read_model)
+                if version is None:
+                    return view(*args, **kwargs)
+                principal = current_principal()
+                key = (
+                    read_model,
+                    version,
+                    principal.role,
+                    principal.structure_id,
+                    request.path,
+                    # By name only, a stable sort: the values of a repeated name keep their order.
+                    tuple(sorted(request.args.items(multi=True), key=itemgetter(0))),
+                )
+                answer = cache.get(key)
+                if answer is not None:
+                    return current_app.response_class(answer.body, answer.status, list(answer.headers))
+                response = view(*args, **kwargs)
+                if (
+                    isinstance(response, Response)
+                    and response.status_code == 200
+                    and not response.is_streamed
+                    and not response.direct_passthrough
+                ):
+                    headers = tuple(response.headers.items())
+                    cache.put(key, CachedAnswer(response.status_code, headers, response.get_data()))
+                return response
+
+            return cast(F, wrapper)
 
         return decorator
 

@@ -25,6 +25,7 @@ from cnum_shared.framework.audit_table import define_audit_table
 from cnum_shared.framework.db import MONEY, UtcDateTime, enum_type, new_metadata
 from cnum_shared.framework.events.tables import define_event_tables
 from cnum_shared.framework.job_runs import define_job_runs_table
+from cnum_shared.framework.read_cache import define_read_model_versions_table
 from cnum_shared.framework.status_history import define_status_changes_table
 from payments.domain.bank_returns import BankFileKind, DismissalReason, LineOutcome, LineResolution
 from payments.domain.clawback import RecoveryKind, RecoveryStatus
@@ -43,6 +44,9 @@ event_tables = define_event_tables(Base.metadata)
 audit_table = define_audit_table(Base.metadata)
 #: The due times the scheduler claimed and ran, once each (decision 0038).
 job_runs_table = define_job_runs_table(Base.metadata)
+#: The data version of the cached tranche list, moved by triggers on every write of what it reads
+#: (migration 0015, decision 0040).
+read_model_versions_table = define_read_model_versions_table(Base.metadata)
 #: Every change of status of payments, payment runs and their lines, and recoveries (the tranches keep
 #: theirs in `tranche_history`).
 status_changes_table = define_status_changes_table(Base.metadata)

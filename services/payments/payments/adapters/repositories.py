@@ -102,6 +102,15 @@ class ConventionRepository(_Repository):
 # once, executed on the connection and read as plain rows, so that a request pays for its rows and not
 # for building statements and ORM objects. The page names each tranche for people (reference, structure)
 # by joins on primary keys.
+#: The list's read model, by the name of its data version (framework.read_cache): migration 0015's
+#: triggers move it on every write of `tranches` and of the copies' columns the list shows or joins on
+#: (TRANCHE_LIST_SOURCES). A column of another table shown here needs a migration adding its triggers.
+TRANCHE_LIST = "tranches"
+TRANCHE_LIST_SOURCES: dict[str, tuple[str, ...] | None] = {
+    "tranches": None,
+    "conventions": ("convention_id", "reference"),
+    "structures": ("structure_id", "name"),
+}
 _TRANCHES = cast(Table, Tranche.__table__)
 _CONVENTIONS = cast(Table, ConventionCopy.__table__)
 _STRUCTURES = cast(Table, StructureCopy.__table__)

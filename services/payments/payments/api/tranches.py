@@ -83,6 +83,7 @@ class PaymentSchema(Schema):
 @blp.route("/tranches")
 class Tranches(MethodView):
     @blp.roles(Role.FINANCE, *READERS)
+    @blp.cached(queries.TRANCHE_LIST)
     @blp.arguments(TrancheQuerySchema, location="query")
     @blp.response(200, TrancheSchema(many=True))
     @blp.paginate(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)

@@ -19,6 +19,7 @@ from payments.adapters.orm import (
     Tranche,
     TrancheHistory,
 )
+from payments.adapters.repositories import TRANCHE_LIST as TRANCHE_LIST
 from payments.domain.bank_returns import LineResolution
 from payments.domain.clawback import RECOVERABLE, RecoveryKind, RecoveryStatus
 from payments.domain.errors import ConventionNotFound, PaymentRunNotFound, ScheduleNotFound, TrancheNotFound
