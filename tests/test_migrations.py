@@ -38,14 +38,17 @@ def test_migrations_match_the_models_and_downgrade_cleanly(service, db_backend, 
 
 def _read_model_triggers(engine):
     """The names of the triggers that move the read models' versions (decision 0040), and of their
-    PostgreSQL function."""
+    PostgreSQL functions."""
     with engine.connect() as connection:
         if engine.dialect.name == "postgresql":
             triggers = connection.scalars(
                 text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE 'read_model_%'")
             )
             functions = connection.scalars(
-                text("SELECT proname FROM pg_proc WHERE proname = 'bump_read_model_version'")
+                text(
+                    "SELECT proname FROM pg_proc "
+                    "WHERE proname IN ('bump_read_model_version', 'note_read_model_change')"
+                )
             )
             return set(triggers) | set(functions)
         return set(
@@ -69,13 +72,14 @@ def test_the_tranche_list_triggers_come_and_go_with_their_migration(db_backend, 
             expected |= {
                 f"read_model_tranches_{table}_truncate" for table in ("tranches", "conventions", "structures")
             }
-            expected.add("bump_read_model_version")
+            # Statement-level notes of a change, and the commit-time move of the version they ask for.
+            expected |= {"read_model_changes_commit", "bump_read_model_version", "note_read_model_change"}
         assert _read_model_triggers(engine) == expected
 
         downgrade_database(url, migrations_dir, "0014")
         engine.dispose()
         assert _read_model_triggers(engine) == set()
-        assert "read_model_versions" not in inspect(engine).get_table_names()
+        assert not {"read_model_versions", "read_model_changes"} & set(inspect(engine).get_table_names())
 
         upgrade_database(url, migrations_dir)
         engine.dispose()

@@ -24,6 +24,15 @@ READ_MODEL_VERSIONS = "read_model_versions"
 def define_read_model_versions_table(metadata: MetaData) -> Table:
     """`read_model_versions`: the data version of each cached read model (its rows come with the triggers
     of the migration that creates the read model's cache)."""
+    # On PostgreSQL, a writing transaction's note that a read model changed, until its commit moves the
+    # version (statement-level triggers, then one deferred trigger: the migration says why). SQLite's
+    # row-level triggers move the version themselves: the table stays empty there.
+    Table(
+        "read_model_changes",
+        metadata,
+        Column("name", String(64), nullable=False),
+        Column("txid", BigInteger, nullable=False),
+    )
     return Table(
         READ_MODEL_VERSIONS,
         metadata,

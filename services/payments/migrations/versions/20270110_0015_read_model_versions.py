@@ -14,11 +14,12 @@ The version goes to max(version + 1, the clock in microseconds): never back, and
 (a downgrade then an upgrade under running processes) or a restored database starts from numbers no
 process has kept a page under.
 
-SQLite: row-level triggers (it has no other), each a primary-key update of one row. PostgreSQL: one
-function; deferred constraint triggers that fire at COMMIT, of which only the first in a transaction
-updates the row (a transaction-local setting remembers it), so that the row lock writers queue on is held
-for the commit only, and a bulk insert of 12,000 rows updates the row once. TRUNCATE (no row triggers)
-has a statement-level trigger of its own.
+SQLite: row-level triggers (it has no other), each a primary-key update of one row. PostgreSQL:
+statement-level triggers (a bulk insert of 12,000 rows calls one function, not 12,000), of which only the
+first in a transaction does anything (a transaction-local setting remembers it): it notes the change in
+`read_model_changes`, whose deferred constraint trigger moves the version at COMMIT, so that the row lock
+writers queue on is held for the commit only. The note has no unique key (two writers never wait on each
+other's) and is deleted by the same trigger.
 
 The triggers are written out here rather than generated from the read model's code, so that this
 revision stays what it was when it ran.
@@ -58,36 +59,53 @@ def upgrade() -> None:
         sa.Column("version", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_read_model_versions")),
     )
+    # PostgreSQL's notes of a change until the commit (no unique key: two writers never wait on each other).
+    op.create_table(
+        "read_model_changes",
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("txid", sa.BigInteger(), nullable=False),
+    )
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             f"INSERT INTO read_model_versions (name, version) VALUES ('{READ_MODEL}', {_POSTGRES_NOW_US})"  # noqa: S608 (constants)
         )
+        # A note lives only until its transaction commits: nothing to recover after a crash.
+        op.execute("ALTER TABLE read_model_changes SET UNLOGGED")
         op.execute(
-            f"""
-            CREATE FUNCTION bump_read_model_version() RETURNS trigger LANGUAGE plpgsql AS $$
+            """
+            CREATE FUNCTION note_read_model_change() RETURNS trigger LANGUAGE plpgsql AS $$
             DECLARE
-                flag text := 'cnum.read_model_bumped_' || TG_ARGV[0];
+                flag text := 'cnum.read_model_changed_' || TG_ARGV[0];
             BEGIN
                 IF coalesce(current_setting(flag, true), '') <> 'on' THEN
-                    UPDATE read_model_versions SET version = GREATEST(version + 1, {_POSTGRES_NOW_US})
-                    WHERE name = TG_ARGV[0];
+                    INSERT INTO read_model_changes (name, txid) VALUES (TG_ARGV[0], txid_current());
                     PERFORM set_config(flag, 'on', true);
                 END IF;
                 RETURN NULL;
             END $$
+            """
+        )
+        op.execute(
+            f"""
+            CREATE FUNCTION bump_read_model_version() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                UPDATE read_model_versions SET version = GREATEST(version + 1, {_POSTGRES_NOW_US})
+                WHERE name = NEW.name;
+                DELETE FROM read_model_changes WHERE txid = NEW.txid AND name = NEW.name;
+                RETURN NULL;
+            END $$
             """  # noqa: S608 (constants)
         )
+        op.execute(
+            "CREATE CONSTRAINT TRIGGER read_model_changes_commit AFTER INSERT ON read_model_changes "
+            "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_read_model_version()"
+        )
         for table, columns in SOURCES.items():
-            for suffix, event in _events(columns):
+            for suffix, event in [*_events(columns), ("truncate", "TRUNCATE")]:
                 op.execute(
-                    f"CREATE CONSTRAINT TRIGGER read_model_{READ_MODEL}_{table}_{suffix} AFTER {event} "
-                    f"ON {table} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
-                    f"EXECUTE FUNCTION bump_read_model_version('{READ_MODEL}')"
+                    f"CREATE TRIGGER read_model_{READ_MODEL}_{table}_{suffix} AFTER {event} ON {table} "
+                    f"FOR EACH STATEMENT EXECUTE FUNCTION note_read_model_change('{READ_MODEL}')"
                 )
-            op.execute(
-                f"CREATE TRIGGER read_model_{READ_MODEL}_{table}_truncate AFTER TRUNCATE ON {table} "
-                f"FOR EACH STATEMENT EXECUTE FUNCTION bump_read_model_version('{READ_MODEL}')"
-            )
     else:
         op.execute(
             f"INSERT INTO read_model_versions (name, version) VALUES ('{READ_MODEL}', {_SQLITE_NOW_US})"  # noqa: S608 (constants)
@@ -108,6 +126,8 @@ def downgrade() -> None:
         for suffix in suffixes:
             name = f"read_model_{READ_MODEL}_{table}_{suffix}"
             op.execute(f"DROP TRIGGER {name} ON {table}" if postgres else f"DROP TRIGGER {name}")
+    op.drop_table("read_model_changes")
     if postgres:
         op.execute("DROP FUNCTION bump_read_model_version()")
+        op.execute("DROP FUNCTION note_read_model_change()")
     op.drop_table("read_model_versions")
