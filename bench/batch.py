@@ -37,7 +37,7 @@ from datetime import datetime
 from pathlib import Path
 
 import requests
-from common import Result, free_port, signed_convention, timed
+from common import Result, free_port, signed_convention, stop_process, timed, wait_for_http
 
 #: How often the sampler reads the processes' memory, and how often the progress is printed.
 SAMPLE_SECONDS = 0.5
@@ -207,30 +207,6 @@ def _seed(database_url: str, conventions: int) -> None:
             signed_convention(database, command, fields["signed_on"])
     finally:
         database.dispose()
-
-
-def _wait_for_http(url: str, process: subprocess.Popen[bytes], what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{what} exited with code {process.returncode} at start")
-        try:
-            if requests.get(url, timeout=1).status_code == 200:
-                return
-        except requests.RequestException:
-            pass  # not listening yet
-        time.sleep(0.1)
-    raise RuntimeError(f"{what} did not answer {url} within {timeout:g} s")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 def _mb(value: int | None) -> float:
@@ -423,7 +399,7 @@ def bench_batch(conventions: int = 4000, deadline_seconds: float = 2 * 3600) -> 
                 [sys.executable, "-m", "conventions.jobs", "serve"], env=env, stdout=log, stderr=log
             )
             processes.append(scheduler)
-        _wait_for_http(f"{api_url}/healthz", api, "gunicorn")
+        wait_for_http(f"{api_url}/healthz", api, "gunicorn")
         # Both workers booted: the sampler would otherwise miss one that is not forked yet.
         for _ in range(100):
             if len(_descendants(api.pid, _parents())) >= 2:
@@ -499,7 +475,7 @@ def bench_batch(conventions: int = 4000, deadline_seconds: float = 2 * 3600) -> 
         failed = False
     finally:
         for process in reversed(processes):
-            _stop(process)
+            stop_process(process)
         if converter is not None:
             stop_converter(converter)
         if failed:

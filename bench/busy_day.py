@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from common import Databases, Result, free_port, signed_convention
+from common import Databases, Result, free_port, signed_convention, stop_process, wait_for_http
 
 #: The busy day, on every service's clock, and the conventions' signature (their start).
 DAY = date(2022, 10, 20)
@@ -165,32 +165,13 @@ class Product:
         )
         return completed.stdout.strip()
 
-    def wait_healthy(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
+    def wait_healthy(self) -> None:
         for service in SERVICES:
-            while True:
-                process = self.processes[service]
-                if process.poll() is not None:
-                    raise RuntimeError(f"{service} exited at start (see {self.work}/{service}.log)")
-                try:
-                    if requests.get(f"{self.url(service)}/healthz", timeout=1).status_code == 200:
-                        break
-                except requests.RequestException:
-                    pass  # not listening yet
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"{service} did not answer /healthz within {timeout:g} s")
-                time.sleep(0.1)
+            wait_for_http(f"{self.url(service)}/healthz", self.processes[service], service)
 
     def stop(self) -> None:
         for process in self.processes.values():
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+            stop_process(process)
 
 
 def _undelivered(databases: dict[str, str]) -> dict[str, int]:

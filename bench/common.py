@@ -176,3 +176,31 @@ def signed_convention(conventions_db: Any, command: Any, signed_on: date) -> Any
     with conventions_db.unit_of_work() as uow:
         sign_convention(uow, SignConvention(convention.id, signed_on))
     return convention
+
+
+def wait_for_http(url: str, process: subprocess.Popen[bytes], what: str, timeout: float = 60.0) -> None:
+    """Until `url` answers 200 (bounded); RuntimeError when `process` exits first or it never does."""
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with code {process.returncode} at start")
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass  # not listening yet
+        time.sleep(0.1)
+    raise RuntimeError(f"{what} did not answer {url} within {timeout:g} s")
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL if it has not stopped within 30 s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
