@@ -108,12 +108,18 @@ def work_through(
         with new_uow() as uow:
             work(uow, item)
 
+    for_each(items, one, concurrency)
+
+
+def for_each(items: Sequence[uuid.UUID], action: Callable[[uuid.UUID], None], concurrency: int = 1) -> None:
+    """`action(item)` for every item, `concurrency` at a time (in this thread when 1); an exception of one
+    is raised once all were submitted."""
     if concurrency <= 1:
         for item in items:
-            one(item)
+            action(item)
         return
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        for future in [pool.submit(one, item) for item in items]:
+        for future in [pool.submit(action, item) for item in items]:
             future.result()
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from conventions.domain.document_batches import (
     BatchItemStatus,
     BatchStatus,
 )
-from conventions.service_layer.background_runs import claim_next_run, finish_run
+from conventions.service_layer.background_runs import claim_next_run, finish_run, for_each
 from conventions.service_layer.documents.commands import (
     RenderBatchItem,
     RequestBatch,
@@ -217,13 +216,7 @@ class InlineItemQueue:
         def one(item_id: uuid.UUID) -> None:
             render_batch_item(self._new_uow, RenderBatchItem(item_id, today, self._actor), self._adapters)
 
-        if self._concurrency == 1:
-            for item_id in item_ids:
-                one(item_id)
-            return
-        with ThreadPoolExecutor(max_workers=self._concurrency) as pool:
-            for future in [pool.submit(one, item_id) for item_id in item_ids]:
-                future.result()
+        for_each(item_ids, one, self._concurrency)
 
     def drain(self) -> None:
         return None
