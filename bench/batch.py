@@ -15,8 +15,8 @@ The floor (DESIGN §7) is measured in the same run on the same converter: N × (
 the convention template, as bench_docx's baseline + one warm conversion on the converter, alone) ÷ the
 converter's workers. The batch's time is the scheduler's own, from its claim of the batch to its ZIP. Its
 parts per document are timed in this process, one document at a time through the same use case
-(render_item) on a copy of the seeded database: rendering, conversion, PDF/A stamp, seal, hashing, store
-write, and the rest (queries and commits).
+(render_item) on a copy of the seeded database: rendering, conversion, the provenance metadata and the seal
+(one incremental update, decision 0041), hashing, store write, and the rest (queries and commits).
 
     .venv/bin/python -c "import sys; sys.path.insert(0, 'bench'); from batch import bench_batch; \
 print(bench_batch(40))"
@@ -273,8 +273,31 @@ class _Timed:
         return timed_call
 
 
+class _TimedProvenance:
+    """The PDF tools, whose provenance metadata change adds its time to `totals["provenance"]` when the
+    seal runs it."""
+
+    def __init__(self, tools: object, totals: dict[str, float]) -> None:
+        self._tools, self._totals = tools, totals
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._tools, name)
+
+    def provenance(self, **provenance: str) -> object:
+        update = self._tools.provenance(**provenance)  # type: ignore[attr-defined]
+
+        def timed_update(*args: object) -> object:
+            start = time.perf_counter()
+            try:
+                return update(*args)
+            finally:
+                self._totals["provenance"] = self._totals.get("provenance", 0.0) + time.perf_counter() - start
+
+        return timed_update
+
+
 #: The parts of a document, in the order they happen.
-PARTS = ("render", "conversion", "stamp", "seal", "hashing", "store write", "queries and commits")
+PARTS = ("render", "conversion", "provenance", "seal", "hashing", "store write", "queries and commits")
 
 
 def _document_parts(database_url: str, converter_url: str, work: Path, documents: int) -> dict[str, float]:
@@ -300,7 +323,7 @@ def _document_parts(database_url: str, converter_url: str, work: Path, documents
         adapters,
         renderer=_Timed(adapters.renderer, {"render": "render", "data_sha256": "hashing"}, totals),
         converter=_Timed(adapters.converter, {"convert": "conversion"}, totals),
-        pdf=_Timed(adapters.pdf, {"stamp": "stamp"}, totals),
+        pdf=_TimedProvenance(adapters.pdf, totals),
         seal=_Timed(adapters.seal, {"seal": "seal"}, totals),
         store=_Timed(adapters.store, {"write": "store write"}, totals),
     )
@@ -339,6 +362,8 @@ def _document_parts(database_url: str, converter_url: str, work: Path, documents
         generation.sha256_of = original_sha256  # type: ignore[attr-defined]
         context.database.dispose()
     measured = len(items) - 1
+    # The seal's update runs the provenance's metadata change inside it: the seal's part is the rest.
+    totals["seal"] = totals.get("seal", 0.0) - totals.get("provenance", 0.0)
     parts = {part: totals.get(part, 0.0) / measured for part in PARTS[:-1]}
     parts["queries and commits"] = elapsed / measured - sum(parts.values())
     return parts

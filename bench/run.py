@@ -459,8 +459,9 @@ def _wait_for(url: str, headers: dict[str, str]) -> None:
 
 
 def bench_seal(documents: int = 50) -> Result:
-    """The agency's seal (pyHanko, in-process) on a stamped convention PDF, against the warm conversion
-    of the same document: what the seal adds to each generated PDF (decision 0023)."""
+    """The agency's seal (pyHanko, in-process) on a converted convention PDF, with the provenance metadata
+    it writes in the same update, against the warm conversion of the same document: what the seal adds to
+    each generated PDF (decisions 0023, 0041)."""
     from cnum_shared.core.parameters import parameters
     from cnum_shared.framework.seal import (
         SEAL_COMMON_NAME,
@@ -473,7 +474,7 @@ def bench_seal(documents: int = 50) -> Result:
     from conventions.adapters.document_adapters import built_in_template as _built_in
     from conventions.adapters.document_context import SAMPLE_DATA, template_context
     from conventions.adapters.documents import render_docx
-    from conventions.adapters.pdf import stamp_provenance
+    from conventions.adapters.pdf import provenance_update
 
     docx = render_docx(
         _built_in("convention"), template_context("convention", SAMPLE_DATA["convention"], tree=parameters())
@@ -489,16 +490,16 @@ def bench_seal(documents: int = 50) -> Result:
         warm = timed(lambda: [converter.convert(docx) for _ in range(conversions)]) / conversions
     finally:
         stop_converter(process)
-    stamped = stamp_provenance(
-        pdf, template_name="convention", template_sha256="0" * 64, data_sha256="1" * 64, generator="bench"
+    provenance = provenance_update(
+        template_name="convention", template_sha256="0" * 64, data_sha256="1" * 64, generator="bench"
     )
     authority = TestAuthority.create()
     issued = authority.issue(SEAL_COMMON_NAME)
     seal = AgencySeal(issued.key_pem, read_certificates(issued.chain_pem))
     at = datetime.now(UTC)
-    seal.seal(stamped, at)  # warm (imports, first event loop)
-    each = timed(lambda: [seal.seal(stamped, at) for _ in range(documents)]) / documents
-    sealed = seal.seal(stamped, at)
+    seal.seal(pdf, at, provenance)  # warm (imports, first event loop)
+    each = timed(lambda: [seal.seal(pdf, at, provenance) for _ in range(documents)]) / documents
+    sealed = seal.seal(pdf, at, provenance)
     checker = SignatureChecker(read_certificates(authority.root_pem))
     assert checker.check(sealed).sealed_and_intact
     check_each = timed(lambda: [checker.check(sealed) for _ in range(documents)]) / documents
@@ -578,8 +579,8 @@ The bulk-work targets are judged on PostgreSQL and the SQLite ratios reported
   template and data, in one process, best of three.
 - **PDF, one worker**: 20 conversions on one warm LibreOffice worker of the converter against one cold
   `soffice --headless --convert-to pdf` per document.
-- **Seal**: the agency's seal (pyHanko) on a stamped convention PDF, in-process, against one warm
-  conversion.
+- **Seal**: the agency's seal (pyHanko) on a converted convention PDF, with the provenance metadata it
+  writes in the same update, in-process, against one warm conversion.
 - **Batch of 4,000 conventions**: seeded through the use cases, the service run as in infra/Procfile
   (gunicorn, scheduler, converter with one worker per core, the document workers), one batch requested,
   followed and downloaded over HTTP; the floor is 4,000 × (bare docxtpl render + one warm conversion) ÷

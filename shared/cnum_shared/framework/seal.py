@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from pyhanko.keys import load_private_key_from_pemder_data
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
@@ -253,8 +254,14 @@ class _SignerAt(signers.PdfSigner):
         return session
 
 
+#: A change of a document's metadata made in the seal's own incremental update (decision 0041): given the
+#: XMP packet (None when there is none) and the Info entries ("/Title": text), the new packet and the new
+#: Info entries. The caller owns what the metadata says; the seal only writes it.
+MetadataUpdate = Callable[[bytes | None, dict[str, str]], tuple[bytes, dict[str, str]]]
+
+
 class _MetadataKeepingWriter(IncrementalPdfFileWriter):
-    """An incremental writer that leaves the document's metadata as it is.
+    """An incremental writer that leaves the document's metadata to its caller.
 
     pyHanko would otherwise rewrite the XMP packet in its own RDF serialization and name itself as the
     producer, in the XMP and the Info dictionary: the provenance stamp and its PDF/A extension schema
@@ -264,6 +271,26 @@ class _MetadataKeepingWriter(IncrementalPdfFileWriter):
 
     def _update_meta(self) -> None:
         return None
+
+    def replace_metadata(self, update: MetadataUpdate) -> None:
+        """Write the metadata `update` answers, as new objects of this update: a Metadata stream (XML, not
+        compressed, as PDF/A wants it readable) and an Info dictionary."""
+        packet = self.root["/Metadata"].data if "/Metadata" in self.root else None
+        info = {}
+        if self._info is not None:
+            info = {str(key): str(value) for key, value in self._info.get_object().items()}  # type: ignore[no-untyped-call]
+        new_packet, new_info = update(packet, info)
+        stream = generic.StreamObject(
+            {
+                generic.pdf_name("/Type"): generic.pdf_name("/Metadata"),
+                generic.pdf_name("/Subtype"): generic.pdf_name("/XML"),
+            },
+            stream_data=new_packet,
+        )
+        self.root[generic.pdf_name("/Metadata")] = self.add_object(stream)
+        self.update_root()  # type: ignore[no-untyped-call]
+        entries = {generic.pdf_name(key): generic.TextStringObject(value) for key, value in new_info.items()}
+        self.set_info(self.add_object(generic.DictionaryObject(entries)))  # type: ignore[no-untyped-call]
 
 
 class AgencySeal:
@@ -306,9 +333,12 @@ class AgencySeal:
     def subject(self) -> str:
         return readable_name(self.certificate.subject)
 
-    def seal(self, pdf: bytes, at: datetime) -> bytes:
-        """The same PDF with the seal appended as an incremental update, signed at `at`."""
+    def seal(self, pdf: bytes, at: datetime, metadata: MetadataUpdate | None = None) -> bytes:
+        """The same PDF with the seal appended as an incremental update, signed at `at`; with `metadata`,
+        the same update also carries the document's new metadata, under the seal (decision 0041)."""
         writer = _MetadataKeepingWriter(io.BytesIO(pdf), strict=False)
+        if metadata is not None:
+            writer.replace_metadata(metadata)
         signer = _SignerAt(
             self._metadata,
             self._signer,
@@ -446,6 +476,7 @@ def _revision_sha256(pdf: bytes, signature: Any) -> str:
 
 __all__ = [
     "AgencySeal",
+    "MetadataUpdate",
     "SealError",
     "SignatureChecker",
     "TestAuthority",

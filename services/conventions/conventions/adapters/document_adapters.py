@@ -13,11 +13,12 @@ from typing import Any
 from cnum_shared.core import legal
 from cnum_shared.core.clock import Clock
 from cnum_shared.core.parameters import ParameterNode, parameters
+from cnum_shared.framework.seal import MetadataUpdate
 from conventions.adapters import documents as docx
 from conventions.adapters.converter import PdfConverter
 from conventions.adapters.document_context import template_context
 from conventions.adapters.document_store import LocalFileStore
-from conventions.adapters.pdf import InvalidPdf, check_uploaded_pdf, stamp_provenance
+from conventions.adapters.pdf import InvalidPdf, check_uploaded_pdf, provenance_update
 from conventions.adapters.seal import PyhankoSeal
 from conventions.adapters.template_lint import lint_template
 from conventions.config import ConventionsSettings
@@ -80,13 +81,12 @@ class DocxRenderer:
 
 
 class PypdfTools:
-    """Provenance stamped on generated PDFs, checks on uploaded ones (adapters/pdf.py)."""
+    """The provenance that the seal writes in generated PDFs, checks on uploaded ones (adapters/pdf.py)."""
 
-    def stamp(
-        self, pdf: bytes, *, template_name: str, template_sha256: str, data_sha256: str, generator: str
-    ) -> bytes:
-        return stamp_provenance(
-            pdf,
+    def provenance(
+        self, *, template_name: str, template_sha256: str, data_sha256: str, generator: str
+    ) -> MetadataUpdate:
+        return provenance_update(
             template_name=template_name,
             template_sha256=template_sha256,
             data_sha256=data_sha256,

@@ -1,5 +1,5 @@
-"""PDF adapters: provenance metadata on what we generate (pikepdf, keeping it PDF/A-2b), and checks on
-what people upload (pypdf, cnum_shared.framework.uploads)."""
+"""PDF adapters: provenance metadata on what we generate (pikepdf's XMP model, keeping it PDF/A-2b; the
+seal writes it), and checks on what people upload (pypdf, cnum_shared.framework.uploads)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from lxml import etree
 from pikepdf.models.metadata import PdfMetadata
 from pypdf import PdfReader
 
+from cnum_shared.framework.seal import MetadataUpdate
 from cnum_shared.framework.uploads import InvalidPdf, PdfFacts, check_pdf
 
 __all__ = [
@@ -20,7 +21,7 @@ __all__ = [
     "PdfFacts",
     "check_uploaded_pdf",
     "provenance_of",
-    "stamp_provenance",
+    "provenance_update",
 ]
 
 #: The names the callers read the provenance by (DESIGN §5), which were Info keys before PDF/A.
@@ -45,40 +46,54 @@ _PDFA_PROPERTY = "http://www.aiim.org/pdfa/ns/property#"
 PdfMetadata.register_xml_namespace(CNUM_XMP_NAMESPACE, CNUM_XMP_PREFIX)
 
 
-def stamp_provenance(
-    pdf: bytes, *, template_name: str, template_sha256: str, data_sha256: str, generator: str
-) -> bytes:
-    """The same PDF with the template, its version, the data hash and the generator in its XMP metadata,
-    still PDF/A-2b: the properties are declared by a PDF/A extension schema in the packet, and the Info
-    dictionary is rewritten from the XMP so that both say the same."""
+def provenance_update(
+    *, template_name: str, template_sha256: str, data_sha256: str, generator: str
+) -> MetadataUpdate:
+    """The change of a PDF's metadata that states its provenance, for the seal to write in its own
+    incremental update (decision 0041): the template, its version, the data hash and the generator in the
+    XMP, still PDF/A-2b (the properties are declared by a PDF/A extension schema in the packet), and the
+    Info dictionary rewritten from the XMP so that both say the same.
+
+    pikepdf's XMP model does the work on a scratch document that holds only the metadata, so that the PDF
+    itself is neither parsed twice nor rewritten (the seal's writer reads it once and appends)."""
     values = {
         "Template": template_name,
         "TemplateSha256": template_sha256,
         "DataSha256": data_sha256,
         "Generator": generator,
     }
-    with pikepdf.open(io.BytesIO(pdf)) as document:
-        producer = str(document.docinfo.get("/Producer", "")).strip()
-        # The dates stay the XMP's: LibreOffice writes Info's /CreationDate with a stray quote ("…Z'").
-        mapped = {str(name) for _uri, _key, name, _converter in PdfMetadata.DOCINFO_MAPPING} - {
-            "/CreationDate",
-            "/ModDate",
-        }
-        with document.open_metadata(set_pikepdf_as_editor=False) as xmp:
-            # The Info dictionary is the reference: LibreOffice 7.4 escapes an apostrophe twice in the XMP
-            # (dc:description "l&amp;apos;État"), which its Info entry has right.
-            xmp.load_from_docinfo({key: value for key, value in document.docinfo.items() if key in mapped})
-            now = datetime.now(UTC).replace(microsecond=0).isoformat()
-            xmp["xmp:CreatorTool"] = generator
-            xmp["pdf:Producer"] = f"{producer}; pikepdf {pikepdf.__version__}".lstrip("; ")
-            xmp["xmp:ModifyDate"] = now
-            xmp["xmp:MetadataDate"] = now
-            for name, value in values.items():
-                xmp[f"{CNUM_XMP_PREFIX}:{name}"] = value
-        _declare_extension_schema(document)
-        output = io.BytesIO()
-        document.save(output)
-    return output.getvalue()
+
+    def update(packet: bytes | None, info: dict[str, str]) -> tuple[bytes, dict[str, str]]:
+        with pikepdf.new() as scratch:
+            if packet is not None:
+                scratch.Root.Metadata = pikepdf.Stream(scratch, packet)
+            for key, value in info.items():
+                scratch.docinfo[key] = value
+            _stamp(scratch, values, generator)
+            return scratch.Root.Metadata.read_bytes(), {str(k): str(v) for k, v in scratch.docinfo.items()}
+
+    return update
+
+
+def _stamp(document: pikepdf.Pdf, values: dict[str, str], generator: str) -> None:
+    producer = str(document.docinfo.get("/Producer", "")).strip()
+    # The dates stay the XMP's: LibreOffice writes Info's /CreationDate with a stray quote ("…Z'").
+    mapped = {str(name) for _uri, _key, name, _converter in PdfMetadata.DOCINFO_MAPPING} - {
+        "/CreationDate",
+        "/ModDate",
+    }
+    with document.open_metadata(set_pikepdf_as_editor=False) as xmp:
+        # The Info dictionary is the reference: LibreOffice 7.4 escapes an apostrophe twice in the XMP
+        # (dc:description "l&amp;apos;État"), which its Info entry has right.
+        xmp.load_from_docinfo({key: value for key, value in document.docinfo.items() if key in mapped})
+        now = datetime.now(UTC).replace(microsecond=0).isoformat()
+        xmp["xmp:CreatorTool"] = generator
+        xmp["pdf:Producer"] = f"{producer}; pikepdf {pikepdf.__version__}".lstrip("; ")
+        xmp["xmp:ModifyDate"] = now
+        xmp["xmp:MetadataDate"] = now
+        for name, value in values.items():
+            xmp[f"{CNUM_XMP_PREFIX}:{name}"] = value
+    _declare_extension_schema(document)
 
 
 def _declare_extension_schema(document: pikepdf.Pdf) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cnum_shared.core.clock import Clock
 from cnum_shared.core.signatures import PdfSignatures
-from cnum_shared.framework.seal import AgencySeal, SignatureChecker, UnreadableSignedPdf
+from cnum_shared.framework.seal import AgencySeal, MetadataUpdate, SignatureChecker, UnreadableSignedPdf
 from conventions.config import ConventionsSettings
 from conventions.domain.documents import UnreadablePdf
 
@@ -46,8 +46,8 @@ class PyhankoSeal:
     def _checker(self) -> SignatureChecker:
         return SignatureChecker.from_files(self._roots_file, self._other_roots_file)
 
-    def seal(self, pdf: bytes) -> bytes:
-        return self.load()._seal.seal(pdf, self._clock.now())
+    def seal(self, pdf: bytes, metadata: MetadataUpdate | None = None) -> bytes:
+        return self.load()._seal.seal(pdf, self._clock.now(), metadata)
 
     def check(self, pdf: bytes) -> PdfSignatures:
         try:

@@ -1,12 +1,20 @@
-"""What an uploaded countersigned PDF must be, and the provenance stamped on generated PDFs."""
+"""What an uploaded countersigned PDF must be, and the provenance that the seal writes in generated PDFs."""
 
 import io
+from datetime import UTC, datetime
 
 import pytest
 from pypdf import PdfWriter
 from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
-from conventions.adapters.pdf import InvalidPdf, check_uploaded_pdf, provenance_of, stamp_provenance
+from cnum_shared.framework.seal import (
+    SEAL_COMMON_NAME,
+    AgencySeal,
+    SignatureChecker,
+    TestAuthority,
+    read_certificates,
+)
+from conventions.adapters.pdf import InvalidPdf, check_uploaded_pdf, provenance_of, provenance_update
 
 
 def pdf(pages=1, prepare=None):
@@ -55,15 +63,23 @@ def test_a_pdf_that_is_fake_encrypted_or_active_is_refused(content, words):
         check_uploaded_pdf(content)
 
 
-def test_the_provenance_is_written_in_the_metadata():
-    stamped = stamp_provenance(
-        pdf(), template_name="convention", template_sha256="a" * 64, data_sha256="b" * 64, generator="cnum 1"
+def test_the_provenance_is_written_in_the_metadata_under_the_seal():
+    authority = TestAuthority.create()
+    issued = authority.issue(SEAL_COMMON_NAME)
+    seal = AgencySeal(issued.key_pem, read_certificates(issued.chain_pem))
+    provenance = provenance_update(
+        template_name="convention", template_sha256="a" * 64, data_sha256="b" * 64, generator="cnum 1"
     )
 
-    assert provenance_of(stamped) == {
+    sealed = seal.seal(pdf(), datetime.now(UTC), provenance)
+
+    assert provenance_of(sealed) == {
         "/CnumTemplate": "convention",
         "/CnumTemplateSha256": "a" * 64,
         "/CnumDataSha256": "b" * 64,
         "/CnumGenerator": "cnum 1",
     }
-    assert check_uploaded_pdf(stamped).pages == 1
+    assert check_uploaded_pdf(sealed).pages == 1
+    # The metadata is in the sealed revision: the seal covers it, and nothing was changed after it.
+    checks = SignatureChecker(read_certificates(authority.root_pem)).check(sealed)
+    assert checks.sealed_and_intact

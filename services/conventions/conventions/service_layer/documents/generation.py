@@ -115,16 +115,16 @@ def render_document(
             f"ce document : {error}"
         ) from error
     if fmt == "pdf":
-        content = adapters.pdf.stamp(
-            _converted(adapters, content),
+        # The agency's seal is one incremental update over the converter's file that also states the
+        # provenance in the metadata (decisions 0023, 0041): what is stored and served is the sealed file,
+        # and its SHA-256 names it. A DOCX is not sealed.
+        provenance = adapters.pdf.provenance(
             template_name=template_name,
             template_sha256=template_sha256,
             data_sha256=data_sha256,
             generator=adapters.generator,
         )
-        # The agency's seal comes last, as an incremental update over the stamped file: what is stored
-        # and served is the sealed file, and its SHA-256 names it (decision 0023). A DOCX is not sealed.
-        content = adapters.seal.seal(content)
+        content = adapters.seal.seal(_converted(adapters, content), provenance)
     sha256 = sha256_of(content)
     relative = f"documents/{template_name}/{sha256}.{fmt}"
     store.write(relative, content)

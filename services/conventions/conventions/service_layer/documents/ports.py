@@ -252,11 +252,19 @@ class DocumentRenderer(Protocol):
         ...
 
 
+class MetadataUpdate(Protocol):
+    """A change of a PDF's metadata, which the seal writes in its own incremental update: given the XMP
+    packet (None when there is none) and the Info entries, the new packet and the new Info entries."""
+
+    def __call__(self, packet: bytes | None, info: dict[str, str], /) -> tuple[bytes, dict[str, str]]: ...
+
+
 class PdfTools(Protocol):
-    def stamp(
-        self, pdf: bytes, *, template_name: str, template_sha256: str, data_sha256: str, generator: str
-    ) -> bytes:
-        """The same PDF with its provenance in its metadata."""
+    def provenance(
+        self, *, template_name: str, template_sha256: str, data_sha256: str, generator: str
+    ) -> MetadataUpdate:
+        """The metadata that states a generated PDF's provenance (template, version, data hash, generator),
+        for the seal to write."""
         ...
 
     def pages(self, pdf: bytes) -> int:
@@ -267,8 +275,9 @@ class PdfTools(Protocol):
 class DocumentSeal(Protocol):
     """The agency's electronic seal (PAdES, pyHanko): put on every generated PDF, checked on uploads."""
 
-    def seal(self, pdf: bytes) -> bytes:
-        """The same PDF with the seal added as an incremental update, signed now (the service's clock)."""
+    def seal(self, pdf: bytes, metadata: MetadataUpdate | None = None) -> bytes:
+        """The same PDF with the seal added as an incremental update, signed now (the service's clock);
+        that update also carries the `metadata` given, so the seal covers it."""
         ...
 
     def check(self, pdf: bytes) -> PdfSignatures:

@@ -274,8 +274,9 @@ class FakeConverter:
 
 
 class FakePdfTools:
-    def stamp(self, pdf, *, template_name, template_sha256, data_sha256, generator):
-        return pdf + f"|{template_sha256}".encode()
+    def provenance(self, *, template_name, template_sha256, data_sha256, generator):
+        """A metadata change whose packet names the template version (FakeSeal appends it)."""
+        return lambda packet, info: (f"|{template_sha256}".encode(), info)
 
     def pages(self, pdf):
         if not pdf.startswith(b"%PDF-"):
@@ -289,9 +290,10 @@ class FakeSeal:
     def __init__(self) -> None:
         self.sealed = 0
 
-    def seal(self, pdf):
+    def seal(self, pdf, metadata=None):
         self.sealed += 1
-        return pdf + b"|sealed"
+        packet = metadata(None, {})[0] if metadata is not None else b""
+        return pdf + packet + b"|sealed"
 
     def check(self, pdf):
         return PdfSignatures(())

@@ -112,7 +112,8 @@ def test_a_pdf_is_converted_stamped_sealed_stored_and_its_download_logged(uow, a
     stored = download(uow, adapters, convention)
 
     template_sha256 = sha256(b"built-in convention")
-    # Converted, stamped, then sealed last: the stored file (and its SHA-256) is the sealed one.
+    # Converted, then sealed with its provenance in the seal's update: the stored file (and its SHA-256)
+    # is the sealed one.
     expected = (
         b"%PDF-"
         + rendered_docx(b"built-in convention", "CN-2021-0001")
