@@ -584,8 +584,9 @@ The bulk-work targets are judged on PostgreSQL and the SQLite ratios reported
 - **Batch of 4,000 conventions**: seeded through the use cases, the service run as in infra/Procfile
   (gunicorn, scheduler, converter with one worker per core, the document workers), one batch requested,
   followed and downloaded over HTTP; the floor is 4,000 × (bare docxtpl render + one warm conversion) ÷
-  the converter's workers, each measured in the same run; every process's memory (VmRSS) sampled twice a
-  second.
+  the converter's workers, each measured in the same run (the conversion alone on one worker, the other
+  idle; a conversion while every worker converts is reported beside it, not used); every process's memory
+  (VmRSS) sampled twice a second.
 - **Scheduling and the compliance scan**: the bulk use case against the naive one-row-at-a-time ORM
   version, on SQLite and PostgreSQL.
 - **API**: `GET /api/v1/tranches` (12,000 tranches on SQLite, the default page of 20, a finance
