@@ -44,11 +44,24 @@ class _StoreHandler:
         return "250 Message accepted for delivery"
 
 
+#: The ports free_port has answered in this process: the OS may pick a port again once its probe is closed,
+#: and two servers told the same port (a converter and an API started together) would not both bind it.
+_PORTS_GIVEN: set[int] = set()
+_PORTS_LOCK = threading.Lock()
+
+
 def free_port() -> int:
-    """A TCP port free on 127.0.0.1 now (never 5000-5003 or 8025: the OS picks from its ephemeral range)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A TCP port free on 127.0.0.1 now (never 5000-5003 or 8025: the OS picks from its ephemeral range),
+    and never one this process was already given."""
+    with _PORTS_LOCK:
+        for _ in range(100):
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = int(probe.getsockname()[1])
+            if port not in _PORTS_GIVEN:
+                _PORTS_GIVEN.add(port)
+                return port
+    raise RuntimeError("no free TCP port on 127.0.0.1 that this process was not given already")
 
 
 class MailSink:
