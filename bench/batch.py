@@ -14,10 +14,11 @@ of the process that renders the batch is also read when a quarter of the documen
 The floor (DESIGN §7) is measured in the same run on the same converter: N × (a bare docxtpl rendering of
 the convention template, as bench_docx's baseline + one warm conversion on the converter, alone) ÷ the
 converter's workers. Beside it, not part of it, a conversion while every worker converts at once: what the
-batch's conversions cost each other on this machine. The batch's time is the scheduler's own, from its claim of the batch to its ZIP. Its
-parts per document are timed in this process, one document at a time through the same use case
-(render_item) on a copy of the seeded database: rendering, conversion, the provenance metadata and the seal
-(one incremental update, decision 0041), hashing, store write, and the rest (queries and commits).
+batch's conversions cost each other on this machine. The batch's time is the scheduler's own, from its
+claim of the batch to its ZIP. Its parts per document are timed in this process, one document at a time
+through the same use case (render_item) on a copy of the seeded database: rendering, conversion, the
+provenance metadata and the seal (one incremental update, decision 0041), hashing, store write, and the
+rest (queries and commits).
 
     .venv/bin/python -c "import sys; sys.path.insert(0, 'bench'); from batch import bench_batch; \
 print(bench_batch(40))"
