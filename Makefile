@@ -18,8 +18,14 @@ export CNUM_REQUIRE_POSTGRES := 1
 endif
 
 LIBREOFFICE_PACKAGES := libreoffice-writer-nogui python3-uno fonts-liberation2
+# The State's design system, from npm at the version services/web/package-lock.json pins, copied into the
+# web front's static files (served by it: no CDN). Only what the pages load: the CSS and its icons and
+# fonts, the scripts, the favicons, and the licence that comes with them.
+DSFR_DIST := services/web/node_modules/@gouvfr/dsfr/dist
+DSFR_STATIC := services/web/web/static/dsfr
+DSFR_STAMP := $(DSFR_STATIC)/.installed-stamp
 
-.PHONY: bench bytecode chromium wrk help install iproute2 keys libreoffice lock migrate demo run test test-fast lint format typecheck clean-var
+.PHONY: bench bytecode chromium dsfr wrk help install iproute2 keys libreoffice lock migrate demo run test test-fast lint format typecheck clean-var
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}'
@@ -33,7 +39,23 @@ $(STAMP): $(BIN)/python requirements/lock.txt shared/pyproject.toml $(foreach s,
 	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements/lock.txt
 	touch $(STAMP)
 
-install: $(STAMP) libreoffice ## create .venv, install the pinned dependencies (requirements/lock.txt) and LibreOffice
+install: $(STAMP) libreoffice dsfr ## create .venv, install the pinned dependencies (requirements/lock.txt, services/web/package-lock.json) and LibreOffice
+
+dsfr: $(DSFR_STAMP) ## the State's design system (@gouvfr/dsfr from npm, pinned) into the web front's static files
+
+$(DSFR_STAMP): services/web/package.json services/web/package-lock.json
+	@if ! command -v npm >/dev/null; then \
+	  echo "Installing npm for the web front's design system: nodejs npm"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends nodejs npm; \
+	fi
+	cd services/web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	rm -rf $(DSFR_STATIC) && mkdir -p $(DSFR_STATIC)/utility/icons
+	cp $(DSFR_DIST)/dsfr.min.css $(DSFR_DIST)/dsfr.module.min.js $(DSFR_DIST)/dsfr.nomodule.min.js $(DSFR_STATIC)/
+	cp -r $(DSFR_DIST)/fonts $(DSFR_DIST)/icons $(DSFR_DIST)/favicon $(DSFR_STATIC)/
+	cp $(DSFR_DIST)/utility/icons/icons.min.css $(DSFR_STATIC)/utility/icons/
+	cp $(DSFR_DIST)/../LICENSE.md $(DSFR_STATIC)/
+	touch $@
 
 libreoffice: ## install LibreOffice and its Python bridge from Debian when missing (the PDF converter)
 	@if [ -x /usr/lib/libreoffice/program/soffice.bin ] && /usr/bin/python3 -c 'import uno' 2>/dev/null; then :; \

@@ -1,0 +1,53 @@
+"""The State's design system (DSFR) comes from its npm package, pinned, installed by `make dsfr` into the
+web front's static files and served from there: no page loads anything from another host."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+WEB = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def client(web_app):
+    return web_app().test_client()
+
+
+def test_the_design_system_is_the_version_the_lock_file_pins():
+    declared = json.loads((WEB / "package.json").read_text())["dependencies"]["@gouvfr/dsfr"]
+    lock = json.loads((WEB / "package-lock.json").read_text())
+    locked = lock["packages"]["node_modules/@gouvfr/dsfr"]
+
+    # An exact version, not a range: a new DSFR is a change someone makes and looks at.
+    assert re.fullmatch(r"\d+\.\d+\.\d+", declared)
+    assert locked["version"] == declared
+    assert locked["integrity"].startswith("sha512-")
+
+
+def test_every_page_loads_the_design_system_from_the_web_front_itself(client):
+    page = client.get("/connexion")
+    text = page.get_data(as_text=True)
+
+    assets = re.findall(r'(?:href|src)="([^"]+)"', text)
+    design_system = [asset for asset in assets if "/dsfr/" in asset]
+    assert {"/static/dsfr/dsfr.min.css", "/static/dsfr/dsfr.module.min.js"} <= set(design_system)
+    assert all(asset.startswith("/") for asset in assets if not asset.startswith("#")), assets
+    for asset in design_system:
+        served = client.get(asset)
+        assert served.status_code == 200, asset
+        served.close()
+    # The DSFR's header and footer, with the State's logo block.
+    assert 'class="fr-header"' in text and 'class="fr-footer"' in text and 'class="fr-logo"' in text
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+
+
+def test_the_design_system_keeps_its_licence_and_the_marianne_font_beside_it(client):
+    licence = client.get("/static/dsfr/LICENSE.md")
+    assert licence.status_code == 200
+    assert "etalab" in licence.get_data(as_text=True).lower()
+    licence.close()
+    font = client.get("/static/dsfr/fonts/Marianne-Regular.woff2")
+    assert font.status_code == 200 and font.headers["Content-Type"] == "font/woff2"
+    font.close()
