@@ -10,6 +10,7 @@ up through the APIs and the jobs, as in test_journey.py; what the officer does i
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import shutil
@@ -39,6 +40,9 @@ CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 #: What reading a page may meet while the browser moves to the next one: read it again then.
 BETWEEN_PAGES = (StaleElementReferenceException, NoSuchElementException, JavascriptException)
 SAINT_FLOUR = DEMO_STRUCTURES[0]  # the demo account "saint-flour" signs in as this structure
+AXE_SOURCE = (ROOT / "services" / "web" / "node_modules" / "axe-core" / "axe.min.js").read_text()
+#: RGAA 4.1 follows WCAG 2.1 at levels A and AA: axe-core's rules of those levels.
+AXE_RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 class Browser:
@@ -48,6 +52,25 @@ class Browser:
         self.driver = driver
         self.base_url = base_url
         self.shots = shots
+        #: axe-core's violations on each page the journey read, by address (RGAA 4.1 ≈ WCAG 2.1 AA).
+        self.accessibility: dict[str, list[str]] = {}
+
+    def check_accessibility(self) -> None:
+        """Run axe-core (npm, services/web/node_modules) on the page shown, once per address."""
+        address = str(self.driver.current_url).split("#")[0]
+        if address in self.accessibility or not address.startswith(self.base_url):
+            return
+        if not self.driver.execute_script("return typeof window.axe !== 'undefined'"):
+            self.driver.execute_script(AXE_SOURCE)
+        found = self.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}})"
+            ".then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + ' — '"
+            " + v.nodes.map(n => n.target.join(' ')).slice(0, 5).join(', '))))"
+            ".catch(e => done(['axe failed: ' + e]));",
+            AXE_RULES,
+        )
+        self.accessibility[address] = list(found)
 
     def open(self, path: str) -> None:
         self.driver.get(self.base_url + path)
@@ -79,7 +102,12 @@ class Browser:
             element.send_keys(value)
 
     def text(self) -> str:
-        """The page's text, its French no-break spaces (in amounts, before colons) as plain spaces."""
+        """The page's text, its French no-break spaces (in amounts, before colons) as plain spaces; each
+        page read is also checked by axe-core."""
+        try:
+            self.check_accessibility()
+        except BETWEEN_PAGES:
+            pass  # the page is changing: it is checked when it is read again
         # Read in one script, not through an element handle that a page arriving may detach meanwhile.
         rendered = self.driver.execute_script("return document.body ? document.body.innerText : ''")
         return re.sub(r"[\s\u00a0\u202f]+", " ", str(rendered))
@@ -148,7 +176,13 @@ def browser(product_with_web, tmp_path, request):
     shots = tmp_path / "screenshots"
     shots.mkdir()
     try:
-        yield Browser(driver, product_with_web.web_url, shots)
+        browser = Browser(driver, product_with_web.web_url, shots)
+        yield browser
+        (shots / "accessibility.json").write_text(json.dumps(browser.accessibility, indent=1, ensure_ascii=False))
+        # RGAA 4.1 as axe-core checks it: no violation on any page the journey read.
+        violations = {page: found for page, found in browser.accessibility.items() if found}
+        assert browser.accessibility, "axe-core checked no page"
+        assert not violations, json.dumps(violations, indent=1, ensure_ascii=False)
         report = getattr(request.node, "report_call", None)
         if report is not None and report.failed:
             driver.save_screenshot(str(shots / "failure.png"))
