@@ -9,6 +9,7 @@ up through the APIs and the jobs, as in test_journey.py; what the officer does i
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -104,10 +105,8 @@ class Browser:
     def text(self) -> str:
         """The page's text, its French no-break spaces (in amounts, before colons) as plain spaces; each
         page read is also checked by axe-core."""
-        try:
+        with contextlib.suppress(*BETWEEN_PAGES):  # a page arriving: it is checked when read again
             self.check_accessibility()
-        except BETWEEN_PAGES:
-            pass  # the page is changing: it is checked when it is read again
         # Read in one script, not through an element handle that a page arriving may detach meanwhile.
         rendered = self.driver.execute_script("return document.body ? document.body.innerText : ''")
         return re.sub(r"[\s\u00a0\u202f]+", " ", str(rendered))
@@ -178,7 +177,8 @@ def browser(product_with_web, tmp_path, request):
     try:
         browser = Browser(driver, product_with_web.web_url, shots)
         yield browser
-        (shots / "accessibility.json").write_text(json.dumps(browser.accessibility, indent=1, ensure_ascii=False))
+        found = json.dumps(browser.accessibility, indent=1, ensure_ascii=False)
+        (shots / "accessibility.json").write_text(found)
         # RGAA 4.1 as axe-core checks it: no violation on any page the journey read.
         violations = {page: found for page, found in browser.accessibility.items() if found}
         assert browser.accessibility, "axe-core checked no page"
