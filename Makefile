@@ -117,7 +117,8 @@ demo: migrate ## load the demo data set (only on the first start)
 run: keys demo ## run the whole product in the foreground (Ctrl-C stops everything)
 	@echo
 	@echo "  cnum is starting:"
-	@echo "    web interface http://127.0.0.1:5000   (sign in with a demo account, password cnum-demo)"
+	@echo "    web interface http://127.0.0.1:5000   (sign in at the local OpenID provider: pick a demo person)"
+	@echo "    OpenID provider http://127.0.0.1:5004  (oidc-provider-mock: infra/oidc-users.yaml, decision 0042)"
 	@echo "    conventions  http://127.0.0.1:5001/docs   (OpenAPI: /openapi.json)"
 	@echo "    payments     http://127.0.0.1:5002/docs"
 	@echo "    compliance   http://127.0.0.1:5003/docs"

@@ -86,10 +86,13 @@ def test_the_web_front_believes_the_forwarded_address_from_the_tls_proxy_only(co
     assert compose["services"]["web"]["environment"]["WEB_TRUSTED_PROXIES"] == gateway
 
 
-def test_production_settings_ask_for_secure_cookies_and_no_demo_accounts(compose):
+def test_production_settings_ask_for_secure_cookies_and_the_agencys_identity_provider(compose):
     settings = env_file()
     assert settings["CNUM_ENVIRONMENT"] == "production"
-    assert settings["WEB_COOKIE_SECURE"] == "true" and settings["WEB_DEMO_ACCOUNTS"] == "false"
+    assert settings["WEB_COOKIE_SECURE"] == "true" and "WEB_DEMO_ACCOUNTS" not in settings
+    assert settings["WEB_OIDC_ISSUER"].startswith("https://") and settings["WEB_BASE_URL"].startswith(
+        "https://"
+    )
     assert (
         compose["services"]["conventions"]["environment"]["CONVENTIONS_CONVERTER_URL"]
         == "http://converter:2002"

@@ -9,6 +9,7 @@ import requests
 from cnum_shared.framework.mailsink import MailSink
 from cnum_shared.testing import (
     TEST_KEY_ENV,
+    OidcProviderProcess,
     ServiceProcess,
     bearer,
     postgres_required,
@@ -42,10 +43,14 @@ class Product:
             **{f"CNUM_{name.upper()}_URL": self.processes[name].url for name in SERVICES},
         }
         self.env = {}
+        #: The local OpenID provider officers sign in at, with the web front (decision 0042).
+        self.oidc = OidcProviderProcess() if web else None
         for name, process in self.processes.items():
             own = {"CNUM_VAR_DIR": str(var_dir / name)}
             if name in databases:
                 own[f"{name.upper()}_DATABASE_URL"] = databases[name]
+            if name == "web" and self.oidc is not None:
+                own.update(WEB_OIDC_ISSUER=self.oidc.issuer, WEB_BASE_URL=process.url)
             self.env[name] = {**common, **own}
             process.env = self.env[name]
 
@@ -54,12 +59,18 @@ class Product:
         return self.processes["web"].url
 
     def start(self) -> None:
+        if self.oidc is not None:
+            # The demo officers in the directory, under the account ids the pages name them by.
+            run_command("-m", "conventions.manage", "load-demo-officers", env=self.env["conventions"])
+            self.oidc.start()
         for process in self.processes.values():
             process.start()
 
     def stop(self) -> None:
         for process in self.processes.values():
             process.stop()
+        if self.oidc is not None:
+            self.oidc.stop()
 
     def job(self, service: str, job: str, as_of: str | None = None) -> str:
         arguments = ["-m", f"{service}.jobs", "run", job] + (["--as-of", as_of] if as_of else [])

@@ -44,6 +44,14 @@ SAINT_FLOUR = DEMO_STRUCTURES[0]  # the demo account "saint-flour" signs in as t
 AXE_SOURCE = (ROOT / "services" / "web" / "node_modules" / "axe-core" / "axe.min.js").read_text()
 #: RGAA 4.1 follows WCAG 2.1 at levels A and AA: axe-core's rules of those levels.
 AXE_RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+#: The demo people the journeys sign in as, by short name: their addresses at the local OpenID provider.
+PEOPLE = {
+    "claire.martin": "claire.martin@agence.example",
+    "alice.durand": "alice.durand@agence.example",
+    "bruno.petit": "bruno.petit@agence.example",
+    "helene.robert": "helene.robert@agence.example",
+    "saint-flour": "agent@saint-flour.example",
+}
 
 
 class Browser:
@@ -76,11 +84,22 @@ class Browser:
     def open(self, path: str) -> None:
         self.driver.get(self.base_url + path)
 
-    def sign_in(self, login: str, password: str = "cnum-demo") -> None:
+    def sign_in(self, login: str) -> None:
+        """Sign in as a demo person at the local OpenID provider (infra/oidc-users.yaml): the sign-in
+        page's button, then the provider's page, where one types the person's address."""
         self.open("/connexion")
-        Select(self.driver.find_element(By.ID, "login")).select_by_value(login)
-        self.driver.find_element(By.ID, "password").send_keys(password)
-        self.click_button("Se connecter")
+        self.click_button("S'identifier avec ProConnect")
+        WebDriverWait(self.driver, 30, ignored_exceptions=BETWEEN_PAGES).until(
+            lambda driver: driver.find_elements(By.NAME, "sub")
+        )
+        person = PEOPLE.get(login, login)
+        buttons = self.driver.find_elements(By.CSS_SELECTOR, f'button[name="sub"][value="{person}"]')
+        if buttons:  # the provider's button for a person it knows
+            buttons[0].click()
+        else:
+            field = self.driver.find_element(By.CSS_SELECTOR, 'input[name="sub"]')
+            field.send_keys(person)
+            field.submit()
         # Wait for the officer's first page: opening another one while the sign-in's redirects are still
         # on their way would be overtaken by them.
         WebDriverWait(self.driver, 30, ignored_exceptions=BETWEEN_PAGES).until(

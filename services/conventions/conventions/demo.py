@@ -1,5 +1,6 @@
 """The demo data set of `make run`: host structures across metropolitan France and overseas, one signed
-convention each, and two advisors in post (La Réunion, and Mayotte between its SMIC and the national one).
+convention each, two advisors in post (La Réunion, and Mayotte between its SMIC and the national one),
+and the demo officers in the directory the web front's sign-in reads (decision 0042).
 
 Loaded once, through the use cases (so `structure.updated` reaches payments as in real life). The SIRETs
 and IBANs are made up but valid (check digits computed), so that every rule accepts them.
@@ -7,6 +8,7 @@ and IBANs are made up but valid (check digits computed), so that every rule acce
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -18,10 +20,12 @@ from conventions.adapters.unit_of_work import ConventionsDatabase
 from conventions.bootstrap import build_database
 from conventions.domain.contracts import ContractType, PublicStatus
 from conventions.domain.conventions import ConventionAction
+from conventions.domain.officers import OfficerRole
 from conventions.service_layer import queries
 from conventions.service_layer.commands import (
     CreateAdvisor,
     CreateConvention,
+    CreateOfficer,
     CreateStructure,
     EndConvention,
     SignContract,
@@ -29,6 +33,7 @@ from conventions.service_layer.commands import (
 )
 from conventions.service_layer.contracts import create_advisor, sign_contract
 from conventions.service_layer.conventions import create_convention, end_convention, sign_convention
+from conventions.service_layer.officers import create_officer
 from conventions.service_layer.structures import create_structure
 
 #: Who the demo data set's changes are recorded as.
@@ -37,6 +42,56 @@ DEMO_ACTOR = "manage:load-demo"
 #: The day the demo structures are registered: their rules (types, eligibility) are read on it, before
 #: the first demo convention starts.
 DEMO_REGISTERED_ON = date(2021, 3, 1)
+
+#: The demo officers: the account ids are those the web front's demo accounts had before the directory
+#: (decision 0042), so that what they did on a `make run` of before stays theirs. They sign in at the
+#: local identity provider (infra/oidc-users.yaml) with these addresses.
+DEMO_OFFICERS: list[dict[str, Any]] = [
+    {
+        "officer_id": uuid.UUID("859cfd1c-ebfb-493f-a608-543eb8a8a595"),
+        "email": "claire.martin@agence.example",
+        "name": "Claire Martin",
+        "role": OfficerRole.LEGAL,
+    },
+    {
+        "officer_id": uuid.UUID("f48b36cd-368b-4c25-9c58-e6a6ef24db4c"),
+        "email": "alice.durand@agence.example",
+        "name": "Alice Durand",
+        "role": OfficerRole.FINANCE,
+    },
+    {
+        "officer_id": uuid.UUID("eb228ddc-dc96-4e76-89b4-91a8d60d12fe"),
+        "email": "bruno.petit@agence.example",
+        "name": "Bruno Petit",
+        "role": OfficerRole.FINANCE,
+    },
+    {
+        "officer_id": uuid.UUID("e008aee0-6aab-4597-9408-4482fcf45d3d"),
+        "email": "helene.robert@agence.example",
+        "name": "Hélène Robert",
+        "role": OfficerRole.COMPLIANCE,
+    },
+    {
+        "officer_id": uuid.UUID("0370939e-e381-48ad-a692-78eee0546c05"),
+        "email": "ines.girard@agence.example",
+        "name": "Inès Girard",
+        "role": OfficerRole.AUDITOR,
+    },
+    {
+        "officer_id": uuid.UUID("3d0c5a51-2f5e-4f0b-9a36-7c1e8f9b2d40"),
+        "email": "nadia.lefevre@agence.example",
+        "name": "Nadia Lefèvre",
+        "role": OfficerRole.ADMIN,
+    },
+    {
+        # Left the agency: the directory keeps her account, and refuses her sign-in.
+        "officer_id": uuid.UUID("9a7e2c64-1b3d-4e58-8f0a-5d6c7b8e9f01"),
+        "email": "paul.bernard@agence.example",
+        "name": "Paul Bernard",
+        "role": OfficerRole.LEGAL,
+        "active": False,
+    },
+]
 
 DEMO_STRUCTURES: list[dict[str, Any]] = [
     {
@@ -286,17 +341,31 @@ def _load_conventions(database: ConventionsDatabase, structures: dict[str, Struc
     return len(DEMO_CONVENTIONS)
 
 
+def _load_officers(database: ConventionsDatabase) -> str:
+    """The demo officers, when the directory is empty (a `make run` of before the directory has its
+    structures already, and gets its officers all the same)."""
+    with database.unit_of_work(read_only=True) as uow:
+        if uow.officers.any():
+            return ""
+    for fields in DEMO_OFFICERS:
+        with database.unit_of_work() as uow:
+            create_officer(uow, CreateOfficer(**fields))
+    return f"; {len(DEMO_OFFICERS)} officers in the directory"
+
+
 def load_demo(settings: ServiceSettings) -> str:
-    """Load the demo structures, their conventions and two contracts when there is no structure yet;
-    a second call changes nothing. Production refuses: its structures are real ones (DESIGN §5)."""
+    """Load the demo structures, their conventions and two contracts when there is no structure yet, and
+    the demo officers when the directory is empty; a second call changes nothing. Production refuses:
+    its structures and officers are real ones (DESIGN §5)."""
     if settings.environment == "production":
         raise ConfigurationError("the demo data set is refused in production (CNUM_ENVIRONMENT=production)")
     database = build_database(settings)
     try:
+        officers = _load_officers(database)
         with database.unit_of_work(read_only=True) as uow:
             _, present = queries.structures(uow, queries.StructureFilters(), 0, 1)
         if present:
-            return "demo data: structures already present, nothing loaded"
+            return f"demo data: structures already present, nothing loaded{officers}"
         structures = {}
         for fields in DEMO_STRUCTURES:
             with database.unit_of_work() as uow:
@@ -304,6 +373,22 @@ def load_demo(settings: ServiceSettings) -> str:
                     uow, CreateStructure(**fields, on=DEMO_REGISTERED_ON)
                 )
         conventions = _load_conventions(database, structures)
-        return f"demo data: {len(DEMO_STRUCTURES)} structures and {conventions} signed conventions loaded"
+        return (
+            f"demo data: {len(DEMO_STRUCTURES)} structures and {conventions} signed conventions loaded"
+            f"{officers}"
+        )
+    finally:
+        database.dispose()
+
+
+def load_demo_officers(settings: ServiceSettings) -> str:
+    """The demo officers alone, when the directory is empty (the browser tests' product, whose structures
+    are made by each journey). Production refuses, as for the whole data set."""
+    if settings.environment == "production":
+        raise ConfigurationError("the demo officers are refused in production (CNUM_ENVIRONMENT=production)")
+    database = build_database(settings)
+    try:
+        loaded = _load_officers(database)
+        return f"demo officers{loaded or ': the directory has officers already, nothing loaded'}"
     finally:
         database.dispose()

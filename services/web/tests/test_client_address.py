@@ -7,10 +7,11 @@ through its own HTTP client, arriving from the web front's address."""
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 
-from cnum_shared.testing import TestDatabases, bearer, service_app
+from cnum_shared.testing import TestDatabases, authorize_at_provider, bearer, service_app
 from conventions import create_app as create_conventions
 from conventions.demo import DEMO_STRUCTURES
 from conventions.manage import MIGRATIONS_DIR
@@ -48,8 +49,10 @@ def work_through_the_web_front(web, conventions, environ, headers):
 
     page = request("GET", "/connexion").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    assert request("POST", "/connexion", data={"login": "claire.martin", "password": "cnum-demo",
-                                               "csrf_token": csrf}).status_code == 302  # fmt: skip
+    started = request("POST", "/connexion", data={"csrf_token": csrf})
+    assert started.status_code == 302
+    back = urlsplit(authorize_at_provider(started.headers["Location"], "claire.martin@agence.example"))
+    assert request("GET", back.path, query_string=back.query).status_code == 302
     page = request("GET", "/conventions/nouvelle").get_data(as_text=True)  # a new session: a new token
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     created = request(

@@ -176,7 +176,8 @@ def test_each_account_signs_in_under_its_own_fixed_account_id(web_app, browser_o
         officer.sign_in(login)
         with officer.client.session_transaction() as session:
             subs[login] = decode_token(session["token"], TEST_SIGNING_KEY.verification_keys()).sub
-            assert session["login"] == login  # the login stays with the web front, for display
+            # The address the provider asserted stays with the web front, for display.
+            assert session["email"] == f"{login}@agence.example"
     assert subs == expected
     assert all(uuid.UUID(sub).version == 4 for sub in subs.values())
 

@@ -15,7 +15,7 @@ from web.adapters.services import ServiceError
 from web.bootstrap import bootstrap
 from web.config import settings_from_environment
 from web.sessions import install_sessions
-from web.views import auth, compliance, finance, legal, structure
+from web.views import auth, compliance, finance, legal, officers, structure
 from web.views.common import describe_errors
 from web.views.filters import register_filters
 
@@ -45,8 +45,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["cnum_web_http"] = adapters.http
     # Sign-out writes to the shared revocation list.
     app.extensions["cnum_revocations"] = adapters.revocations
+    app.extensions["cnum_identity"] = adapters.identity
     register_filters(app)
-    for module in (auth, legal, finance, compliance, structure):
+    for module in (auth, legal, finance, compliance, structure, officers):
         app.register_blueprint(module.blp)
 
     @app.get("/healthz")
@@ -58,7 +59,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     def officer() -> dict[str, Any]:
         if not session.get("role"):
             return {"officer": None}
-        return {"officer": {key: value for key, value in session.items() if key != "token"}}
+        hidden = ("token", "id_token")
+        return {"officer": {key: value for key, value in session.items() if key not in hidden}}
 
     @app.after_request
     def security_headers(response: Any) -> Any:

@@ -1,7 +1,7 @@
 """The one place where the web front signs tokens .
 
-An officer's token names the account by its stable id (`sub`); the login and the display name stay with
-the web front (web.accounts).
+An officer's token names the account by its stable id (`sub`): their account id in the officers'
+directory, or the provider's subject for a structure agent (docs/decisions/0042), and carries their name.
 """
 
 from __future__ import annotations

@@ -329,3 +329,67 @@ def run_command(*arguments: str, env: dict[str, str], timeout_seconds: float = 1
             f"{' '.join(arguments)} failed ({completed.returncode}):\n{completed.stderr[-3000:]}"
         )
     return completed.stdout
+
+
+#: The repository (shared/ is installed in place): where infra/ holds the local OpenID provider.
+REPOSITORY = Path(__file__).resolve().parents[3]
+
+
+@dataclass
+class OidcProviderProcess:
+    """The local OpenID provider of `make run` (infra/oidc_provider.py: oidc-provider-mock with the demo
+    people of infra/oidc-users.yaml) as a real process on a free port of 127.0.0.1 (decision 0042)."""
+
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    #: Where its log goes (a file: a pipe nobody reads would fill up and stop it).
+    log: Any = None
+
+    @property
+    def issuer(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout_seconds: float = 30.0) -> OidcProviderProcess:
+        script = REPOSITORY / "infra" / "oidc_provider.py"
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop(), after the process)
+        self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and script)
+            [sys.executable, str(script), "--port", str(self.port)],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout_seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.log.seek(0)
+                output = self.log.read().decode(errors="replace")[-3000:]
+                raise RuntimeError(f"the OpenID provider exited: {output}")
+            try:
+                discovery = requests.get(f"{self.issuer}/.well-known/openid-configuration", timeout=1)
+                if discovery.status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass  # not listening yet
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"the OpenID provider did not answer within {timeout_seconds} s")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+        if self.log is not None:
+            self.log.close()
+        self.process = None
+
+
+def authorize_at_provider(authorization_url: str, sub: str) -> str:
+    """What a person does on the local provider's page: sign in as `sub` (an address of
+    infra/oidc-users.yaml, or any other); the address the provider sends the browser back to."""
+    answer = requests.post(authorization_url, data={"sub": sub}, allow_redirects=False, timeout=10)
+    assert answer.status_code in (302, 303), (answer.status_code, answer.text[:500])
+    return str(answer.headers["Location"])

@@ -17,6 +17,7 @@ from cnum_shared.framework.status_history import define_status_changes_table
 from conventions.domain.background_runs import RunItemStatus, RunStatus
 from conventions.domain.closing_runs import ClosingOutcome
 from conventions.domain.conventions import AmendmentStatus, ConventionStatus
+from conventions.domain.officers import OfficerRole
 from conventions.domain.structures import BankDetailsStatus
 
 
@@ -67,6 +68,28 @@ class Structure(Base):
     qpv_zrr: Mapped[bool]
     iban: Mapped[str] = mapped_column(String(34))
     bic: Mapped[str | None] = mapped_column(String(11))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Officer(Base):
+    """An officer of the agency in the directory the web front's sign-in reads (decision 0042): found by
+    the e-mail address the identity provider asserts; `id` is the `sub` of their tokens."""
+
+    __tablename__ = "officers"
+    __table_args__ = (
+        UniqueConstraint("email"),
+        CheckConstraint("role IN ('admin', 'legal', 'finance', 'compliance', 'auditor')", name="role"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    #: Stored in lower case (domain.officers.normalized_email): compared without regard to case.
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[OfficerRole] = mapped_column(enum_type(OfficerRole, length=16))
+    #: A deactivated officer can no longer sign in; the account stays, so that their past writes keep
+    #: naming them.
+    active: Mapped[bool]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

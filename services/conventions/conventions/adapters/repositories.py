@@ -30,6 +30,7 @@ from conventions.adapters.orm import (
     DocumentDownload,
     FinalStatement,
     GeneratedDocument,
+    Officer,
     PersonalDataPurge,
     RecoveryOrder,
     SalaryChange,
@@ -106,6 +107,52 @@ class SqlStructureRepository:
                 or_(func.lower(Structure.name).like(pattern), Structure.siret.like(pattern))
             )
         return _page(self.session, statement, (Structure.name, Structure.id), offset, limit)
+
+
+class SqlOfficerRepository:
+    """The officers' directory (decision 0042); e-mail addresses are stored and looked up in lower case."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, officer_id: uuid.UUID) -> Officer | None:
+        return self.session.get(Officer, officer_id)
+
+    def add(self, officer: Officer) -> None:
+        self.session.add(officer)
+
+    def email_taken(self, email: str, *, other_than: uuid.UUID | None = None) -> bool:
+        statement = select(Officer.id).where(Officer.email == email)
+        if other_than is not None:
+            statement = statement.where(Officer.id != other_than)
+        return self.session.scalar(statement.limit(1)) is not None
+
+    def any(self) -> bool:
+        return self.session.scalar(select(Officer.id).limit(1)) is not None
+
+    def page(
+        self,
+        *,
+        email: str | None,
+        role: str | None,
+        active: bool | None,
+        q: str | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[Sequence[Officer], int]:
+        statement = select(Officer)
+        if email:
+            statement = statement.where(Officer.email == email)
+        if role:
+            statement = statement.where(Officer.role == role)
+        if active is not None:
+            statement = statement.where(Officer.active.is_(active))
+        if q:
+            pattern = f"%{q.lower()}%"
+            statement = statement.where(
+                or_(func.lower(Officer.name).like(pattern), Officer.email.like(pattern))
+            )
+        return _page(self.session, statement, (Officer.name, Officer.id), offset, limit)
 
 
 class SqlConventionRepository:

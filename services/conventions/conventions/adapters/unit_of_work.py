@@ -30,6 +30,7 @@ from conventions.adapters.repositories import (
     SqlContractRepository,
     SqlConventionRepository,
     SqlFinalStatementRepository,
+    SqlOfficerRepository,
     SqlPersonalDataRepository,
     SqlRecoveryOrderRepository,
     SqlSettlementRepository,
@@ -69,6 +70,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.document_subjects = SqlDocumentSubjects(session)
         self.document_batches = SqlDocumentBatchRepository(session)
         self.closing_runs = SqlClosingRunRepository(session)
+        self.officers = SqlOfficerRepository(session)
         self.outbox = Outbox(session, event_tables, PRODUCER)
         self.history = SqlTransitionLog(session, status_changes)
 

@@ -11,6 +11,7 @@ from conventions.api import (
     contracts,
     conventions,
     documents,
+    officers,
     open_data,
     personal_data,
     structures,
@@ -29,4 +30,5 @@ def blueprints() -> list[flask_smorest.Blueprint]:
         batches.blp,
         closing_runs.blp,
         open_data.blp,
+        officers.blp,
     ]

@@ -15,6 +15,7 @@ from typing import Any
 from cnum_shared.core.legal import Wave
 from conventions.domain.contracts import ContractType, EndReason, MediatorCase, PublicStatus
 from conventions.domain.conventions import ConventionAction
+from conventions.domain.officers import OfficerRole
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -245,3 +246,31 @@ class RunClosingRuns:
     concurrency: int = 1
     #: Who the conventions' and the runs' histories name.
     actor: str = "run_closing_runs"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateOfficer:
+    email: str
+    name: str
+    role: OfficerRole
+    active: bool = True
+    #: Given only by the demo data set, which keeps the account ids the web front's demo accounts had;
+    #: otherwise a new UUID, never reused.
+    officer_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpdateOfficer:
+    officer_id: uuid.UUID
+    email: str | None = None
+    name: str | None = None
+    role: OfficerRole | None = None
+    active: bool | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The fields given (None: unchanged)."""
+        return {
+            name: getattr(self, name)
+            for name in ("email", "name", "role", "active")
+            if getattr(self, name) is not None
+        }

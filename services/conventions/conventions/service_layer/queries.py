@@ -15,12 +15,15 @@ from conventions.adapters.orm import (
     Contract,
     Convention,
     ConventionAmendment,
+    Officer,
     RecoveryOrder,
     Structure,
 )
+from conventions.domain.officers import normalized_email
 from conventions.service_layer.contracts import get_advisor, get_candidate, get_contract
 from conventions.service_layer.conventions import get_amendment, get_convention
 from conventions.service_layer.documents import Reader, visible_recovery_order
+from conventions.service_layer.officers import get_officer
 from conventions.service_layer.open_data import OpenDataTable, subsidies_open_data
 from conventions.service_layer.structures import get_structure
 from conventions.service_layer.unit_of_work import ConventionsUnitOfWork
@@ -55,6 +58,16 @@ class StructureFilters:
 
 
 @dataclass(frozen=True)
+class OfficerFilters:
+    #: The address exactly, whatever its case: how the web front's sign-in finds an officer.
+    email: str | None = None
+    role: str | None = None
+    active: bool | None = None
+    #: Searched in the name (case-insensitive) and the address.
+    q: str | None = None
+
+
+@dataclass(frozen=True)
 class ConventionFilters:
     structure_id: uuid.UUID | None = None
     status: str | None = None
@@ -80,6 +93,24 @@ def structures(
 
 def structure(uow: ConventionsUnitOfWork, structure_id: uuid.UUID) -> Structure:
     return get_structure(uow, structure_id)
+
+
+def officers(
+    uow: ConventionsUnitOfWork, filters: OfficerFilters, offset: int, limit: int
+) -> tuple[Sequence[Officer], int]:
+    """A page of the officers' directory by name, and how many match in all."""
+    return uow.officers.page(
+        email=normalized_email(filters.email) if filters.email else None,
+        role=filters.role,
+        active=filters.active,
+        q=filters.q,
+        offset=offset,
+        limit=limit,
+    )
+
+
+def officer(uow: ConventionsUnitOfWork, officer_id: uuid.UUID) -> Officer:
+    return get_officer(uow, officer_id)
 
 
 def conventions(

@@ -23,6 +23,7 @@ from conventions.adapters.orm import (
     Convention,
     ConventionAmendment,
     GeneratedDocument,
+    Officer,
     SalaryChange,
     Structure,
     TrancheSettlement,
@@ -279,6 +280,31 @@ class ClosingRunRepository(Protocol):
     def count(self, run_id: uuid.UUID, *, done: int = 0, failed: int = 0) -> None: ...
 
 
+class OfficerRepository(Protocol):
+    """The officers' directory (decision 0042): addresses are given to it in lower case."""
+
+    def get(self, officer_id: uuid.UUID) -> Officer | None: ...
+
+    def add(self, officer: Officer) -> None: ...
+
+    def email_taken(self, email: str, *, other_than: uuid.UUID | None = None) -> bool: ...
+
+    def any(self) -> bool:
+        """Whether the directory has anyone in it."""
+        ...
+
+    def page(
+        self,
+        *,
+        email: str | None,
+        role: str | None,
+        active: bool | None,
+        q: str | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[Sequence[Officer], int]: ...
+
+
 class ConventionsUnitOfWork(DocumentsUnitOfWork, Protocol):
     """One business transaction of the conventions service (read-only members: the SQL one and the fakes
     give each its own class). The document repositories, `history`, `parameters` and the transaction's
@@ -313,6 +339,9 @@ class ConventionsUnitOfWork(DocumentsUnitOfWork, Protocol):
 
     @property
     def closing_runs(self) -> ClosingRunRepository: ...
+
+    @property
+    def officers(self) -> OfficerRepository: ...
 
     @property
     def outbox(self) -> Outbox: ...

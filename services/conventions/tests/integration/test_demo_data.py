@@ -8,7 +8,10 @@ from conventions.demo import DEMO_CONVENTIONS, DEMO_STRUCTURES, load_demo
 
 def test_the_demo_data_is_loaded_once_through_the_use_cases(app):
     settings = app.extensions["cnum"].settings
-    assert load_demo(settings) == "demo data: 5 structures and 8 signed conventions loaded"
+    assert (
+        load_demo(settings)
+        == "demo data: 5 structures and 8 signed conventions loaded; 7 officers in the directory"
+    )
     assert load_demo(settings) == "demo data: structures already present, nothing loaded"
     with app.extensions["cnum"].database.session() as session:
         departments = set(session.scalars(select(Structure.department)))

@@ -25,6 +25,7 @@ from conventions.adapters.orm import (
     ConventionAmendment,
     FinalStatement,
     GeneratedDocument,
+    Officer,
     RecoveryOrder,
     SalaryChange,
     Structure,
@@ -79,6 +80,35 @@ class FakeStructureRepository(_Rows):
             if (not department or row.department == department.upper())
             and (not kind or row.kind == kind)
             and (not q or q.lower() in row.name.lower() or q.lower() in row.siret)
+        ]
+        found.sort(key=lambda row: (row.name, str(row.id)))
+        return found[offset : offset + limit], len(found)
+
+
+class FakeOfficerRepository(_Rows):
+    def email_taken(self, email: str, *, other_than: uuid.UUID | None = None) -> bool:
+        return any(row.email == email and row.id != other_than for row in self.rows.values())
+
+    def any(self) -> bool:
+        return bool(self.rows)
+
+    def page(
+        self,
+        *,
+        email: str | None,
+        role: str | None,
+        active: bool | None,
+        q: str | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[Sequence[Officer], int]:
+        found = [
+            row
+            for row in self.rows.values()
+            if (not email or row.email == email)
+            and (not role or row.role == role)
+            and (active is None or row.active is active)
+            and (not q or q.lower() in row.name.lower() or q.lower() in row.email)
         ]
         found.sort(key=lambda row: (row.name, str(row.id)))
         return found[offset : offset + limit], len(found)
@@ -401,6 +431,7 @@ class FakeUnitOfWork(BaseFakeUnitOfWork):
         self.contracts = FakeContractRepository()
         self.bank_details = FakeBankDetailsRepository()
         self.personal_data = FakePersonalDataRepository(self)
+        self.officers = FakeOfficerRepository()
         self.files = FakeFiles()
 
     def commit(self) -> None:

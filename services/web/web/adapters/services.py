@@ -81,6 +81,10 @@ class Services:
         )
         return response.json() if response.content else None
 
+    def patch(self, service: str, path: str, json: Any) -> Any:
+        response = self._call("PATCH", service, path, json=json)
+        return response.json() if response.content else None
+
     def download(self, service: str, path: str, **params: Any) -> requests.Response:
         """A file answer (PDF, DOCX, ZIP, XML), streamed to the browser as it arrives."""
         return self._call("GET", service, path, params=_clean(params), stream=True)
