@@ -27,9 +27,7 @@ class ComplianceSettings(ServiceSettings):
     #: The web front's address as the structures reach it (`CNUM_WEB_BASE_URL`): the e-mails link each
     #: obligation to the structure's page for it, and each order to its PDF there, through the sign-in
     #: (decision 0044). Unset: the web front of `make run`; production needs its https:// address.
-    web_base_url: str = Field(
-        default="", validation_alias=AliasChoices("web_base_url", "CNUM_WEB_BASE_URL")
-    )
+    web_base_url: str = Field(default="", validation_alias=AliasChoices("web_base_url", "CNUM_WEB_BASE_URL"))
 
     @field_validator("web_base_url")
     @classmethod

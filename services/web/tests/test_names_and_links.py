@@ -110,7 +110,9 @@ def web_of(web_app, web_to, browser_of):
 
     def build(programme: Programme):
         web = web_app(
-            conventions_url=URLS["conventions"], payments_url=URLS["payments"], compliance_url=URLS["compliance"]
+            conventions_url=URLS["conventions"],
+            payments_url=URLS["payments"],
+            compliance_url=URLS["compliance"],
         )
         for service, url in URLS.items():
             web_to(web, url, programme.apps[service], "10.0.0.2")
@@ -149,7 +151,7 @@ def signed_programme(programme: Programme) -> dict[str, dict]:
 
 
 def page_of(browser, path, **query) -> str:
-    response = browser.client.get(path, query_string=query)
+    response = browser.client.get(path, query_string=query or None)
     assert response.status_code == 200, response.get_data(as_text=True)[:2000]
     return response.get_data(as_text=True)
 
@@ -242,7 +244,9 @@ def test_compliance_finds_a_structures_obligations_by_its_name_and_reads_names(s
     assert_no_uuid(obligation)
 
 
-def test_the_e_mails_lead_to_the_structures_pages_through_the_sign_in(start_programme, web_of, converter_url, tmp_path):
+def test_the_e_mails_lead_to_the_structures_pages_through_the_sign_in(
+    start_programme, web_of, converter_url, tmp_path
+):
     with MailSink(tmp_path / "mail") as smtp:
         programme = start_programme(smtp_port=smtp.port, converter_url=converter_url)
         # Saint-Flour's convention closed with 6 666,67 € to repay (worked out in the compliance tests),

@@ -306,7 +306,9 @@ def _context(uow: UnitOfWork, alert: Alert, web_base_url: str) -> dict[str, Any]
                 "state": _state(uow, obligation, step, officer_request, contract_start),
                 "due_on": format_date_fr(obligation.due_on),
                 # The contract by its start, as the structure knows it (never by an id).
-                "contract": format_date_fr(contract_start) if obligation.contract_id and contract_start else None,
+                "contract": format_date_fr(contract_start)
+                if obligation.contract_id and contract_start
+                else None,
                 "url": obligation_page(web_base_url, obligation.id),
             }
             for obligation, step, officer_request, contract_start in shown

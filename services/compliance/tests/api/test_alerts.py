@@ -109,9 +109,9 @@ def test_each_obligation_of_a_digest_links_to_the_structures_page_for_it(feed, s
     for obligation in told:
         # CNUM_WEB_BASE_URL is unset in tests: the web front of `make run` (decision 0044).
         link = f"http://127.0.0.1:5000/ma-structure/obligations/{obligation['id']}"
-        assert f"\n  {link}" in text
+        assert f"  {link}" in text.splitlines()
         assert f'<a href="{link}">' in html
-    assert "votre espace structure : http://127.0.0.1:5000/ma-structure\n" in text
+    assert "vos obligations dans votre espace structure : http://127.0.0.1:5000/ma-structure" in text.splitlines()
     assert '<a href="http://127.0.0.1:5000/ma-structure">votre espace structure</a>' in html
     # The contract by its start, never by an id.
     assert "contrat commencé le 4 février 2026" in text and "contrat commencé le 4 février 2026" in html

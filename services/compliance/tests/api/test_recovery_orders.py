@@ -306,8 +306,9 @@ def test_a_recovery_issued_at_closing_is_mailed_to_the_structure_once_smtp_is_ba
     # The web front's pages, through the sign-in (decision 0044): the order and the final statement.
     link = f"{WEB_BASE_URL}/ma-structure/ordres-de-reversement/{recovery['id']}.pdf"
     statement = f"{WEB_BASE_URL}/ma-structure/conventions/{convention['id']}/decompte-final.pdf"
-    assert f"L'ordre de reversement (PDF) : {link}\n" in text
-    assert f"Le décompte final de la convention (PDF) : {statement}\n" in text
+    lines = text.splitlines()
+    assert f"L'ordre de reversement (PDF) : {link}" in lines
+    assert f"Le décompte final de la convention (PDF) : {statement}" in lines
     assert f'<a href="{link}">' in html and f'<a href="{statement}">' in html
     assert f"<strong>{reference}</strong>" in html
 

@@ -146,7 +146,10 @@ def test_the_order_is_mailed_with_its_figures_and_stays_pending_while_smtp_refus
     assert context["document_url"] == (
         f"{BASE}/ma-structure/ordres-de-reversement/0f0e0d0c-0b0a-0908-0706-050403020100.pdf"
     )
-    assert context["statement_url"] == f"{BASE}/ma-structure/conventions/{command.convention_id}/decompte-final.pdf"
+    assert (
+        context["statement_url"]
+        == f"{BASE}/ma-structure/conventions/{command.convention_id}/decompte-final.pdf"
+    )
     assert context["home_url"] == f"{BASE}/ma-structure"
     # 70 000,00 granted; 21 875,00 earned; 23 000,00 paid: 23 000,00 − 21 875,00 = 1 125,00 to repay.
     assert context["computation"] == [

@@ -36,7 +36,9 @@ def test_production_refuses_an_address_without_tls(production):
 
 
 def test_production_takes_its_https_address(production):
-    settings = load_settings(ComplianceSettings, {**production, "web_base_url": "https://cnum.example.gouv.fr/"})
+    settings = load_settings(
+        ComplianceSettings, {**production, "web_base_url": "https://cnum.example.gouv.fr/"}
+    )
     assert settings.web_base_url == "https://cnum.example.gouv.fr"
 
 

@@ -22,7 +22,10 @@ from conventions.domain.conventions import ConventionStatus
 from conventions.service_layer import queries
 
 blp = Blueprint(
-    "directory", __name__, url_prefix="/directory", description="Annuaire : les noms derrière les identifiants"
+    "directory",
+    __name__,
+    url_prefix="/directory",
+    description="Annuaire : les noms derrière les identifiants",
 )
 
 #: Every officer who reads a structure or a convention by its id somewhere in the product.

@@ -31,8 +31,10 @@ SEARCH_HELP = {
     "description": "une partie du nom (sans tenir compte de la casse), ou le SIRET ou son début "
     "(espaces ignorés)"
 }
+
+
 #: The structures of some ids (`?id=…&id=…`): the names behind the ids of a page, in one call.
-def ids_filter() -> fields.List:
+def ids_filter() -> fields.List[uuid.UUID]:
     return fields.List(
         fields.UUID(),
         data_key="id",

@@ -216,4 +216,3 @@ def _obligations_of(structure_ids: list[str]) -> dict[str, dict[str, Any]]:
             found.update({str(item["id"]): item for item in page.items})
             number, last = number + 1, page.last_page
     return found
-

@@ -147,4 +147,6 @@ def _resolve(text: str, *, conventions: bool) -> NameFilter:
 
 def _names_exactly(choice: Choice, text: str) -> bool:
     """The text is the whole name, SIRET or reference of the match (several names may contain it)."""
-    return choice.name.casefold() == text.casefold() or (bool(choice.siret) and choice.siret == "".join(text.split()))
+    return choice.name.casefold() == text.casefold() or (
+        bool(choice.siret) and choice.siret == "".join(text.split())
+    )
