@@ -111,7 +111,8 @@ def test_each_obligation_of_a_digest_links_to_the_structures_page_for_it(feed, s
         link = f"http://127.0.0.1:5000/ma-structure/obligations/{obligation['id']}"
         assert f"  {link}" in text.splitlines()
         assert f'<a href="{link}">' in html
-    assert "vos obligations dans votre espace structure : http://127.0.0.1:5000/ma-structure" in text.splitlines()
+    home = "vos obligations dans votre espace structure : http://127.0.0.1:5000/ma-structure"
+    assert home in text.splitlines()
     assert '<a href="http://127.0.0.1:5000/ma-structure">votre espace structure</a>' in html
     # The contract by its start, never by an id.
     assert "contrat commencé le 4 février 2026" in text and "contrat commencé le 4 février 2026" in html
