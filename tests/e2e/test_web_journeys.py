@@ -366,6 +366,11 @@ def test_a_finance_officer_reads_why_a_tranche_is_blocked_approves_it_and_a_seco
     assert "en retard sur une de ses obligations" in reasons
     browser.screenshot("finance-1-blocking-reasons")
 
+    # A structure's tranches, found by a part of its name (decision 0044).
+    browser.open("/tranches?status=&structure=tampon")
+    browser.wait_for_text("Tranches de Commune du Tampon")
+    assert blocked["reference"] in browser.text() and clear["reference"] not in browser.text()
+
     # The other structure owes nothing overdue: its first tranche is approved, then paid by Bruno.
     browser.open("/tranches")
     tranche_url = browser.open_row(clear["reference"], "/tranches/")

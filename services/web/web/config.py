@@ -63,7 +63,7 @@ class WebSettings(BaseSettings):
     #: The address officers reach the web front at: the OpenID provider sends them back to
     #: `<base_url>/connexion/retour` (registered with the provider) and, after signing out, to
     #: `<base_url>/connexion`. HTTPS in production.
-    base_url: str = "http://127.0.0.1:5000"
+    base_url: str = Field(default="http://127.0.0.1:5000", validation_alias=_common("WEB_BASE_URL"))
     #: The OpenID Connect provider officers sign in at (decision 0042): ProConnect in production, whose
     #: discovery document is `<issuer>/.well-known/openid-configuration`. Outside production the local
     #: provider of `make run`; production refuses to start without one, and refuses a local one.
@@ -158,7 +158,7 @@ class WebSettings(BaseSettings):
                 "WEB_OIDC_CLIENT_SECRET must be the secret the provider gave (16 characters or more)"
             )
         if urlsplit(self.base_url).scheme != "https":
-            raise ValueError("WEB_BASE_URL must be an https:// address in production")
+            raise ValueError("CNUM_WEB_BASE_URL must be an https:// address in production")
         if "openid" not in self.oidc_scopes.split():
             raise ValueError("WEB_OIDC_SCOPES must include openid")
 

@@ -41,7 +41,7 @@ def _send_alerts(context: ServiceContext, as_of: date) -> str:
     with _unit_of_work(context) as uow:
         created = alerts.create_digests(uow, CreateDigests(as_of))
     with _unit_of_work(context, read_only=True) as uow:
-        mails = alerts.alerts_to_send(uow, documents_base_url=_settings(context.settings).documents_base_url)
+        mails = alerts.alerts_to_send(uow, web_base_url=_settings(context.settings).web_base_url)
     mailer = cast(Adapters, context.adapters).mailer
     sent = failed = 0
     for mail in mails:

@@ -42,6 +42,26 @@ _REMINDERS = (AlertStep.REMINDER_1.value, AlertStep.REMINDER_2.value)
 Step = tuple[str, int]
 
 
+#: Where the e-mails lead, on the web front (services/web, decision 0044): each page asks the structure to
+#: sign in first, then shows what is its own only.
+STRUCTURE_HOME = "/ma-structure"
+
+
+def obligation_page(web_base_url: str, obligation_id: uuid.UUID) -> str:
+    """The structure's page for one obligation: what is owed, by when, and the form to send a proof."""
+    return f"{web_base_url.rstrip('/')}{STRUCTURE_HOME}/obligations/{obligation_id}"
+
+
+def recovery_order_document(web_base_url: str, recovery_id: uuid.UUID) -> str:
+    """The order to repay a recovery, as a PDF."""
+    return f"{web_base_url.rstrip('/')}{STRUCTURE_HOME}/ordres-de-reversement/{recovery_id}.pdf"
+
+
+def final_statement_document(web_base_url: str, convention_id: uuid.UUID) -> str:
+    """The final statement (décompte final) of a closed convention, as a PDF."""
+    return f"{web_base_url.rstrip('/')}{STRUCTURE_HOME}/conventions/{convention_id}/decompte-final.pdf"
+
+
 class Mailer(Protocol):
     """The alerts' way out (the bootstrap's `SmtpMailer`; a list in the unit tests)."""
 
@@ -253,8 +273,8 @@ def _state(
     )
 
 
-def _context(uow: UnitOfWork, alert: Alert) -> dict[str, Any]:
-    """What the digest's templates show."""
+def _context(uow: UnitOfWork, alert: Alert, web_base_url: str) -> dict[str, Any]:
+    """What the digest's templates show: each obligation with the link to its page."""
     escalation_days = legal.escalation_delay_days(alert.digest_date, tree=uow.parameters)
     contact = uow.structures.get(alert.structure_id)
     by_obligation: dict[uuid.UUID, tuple[Obligation, str, int, date | None]] = {}
@@ -278,21 +298,27 @@ def _context(uow: UnitOfWork, alert: Alert) -> dict[str, Any]:
         "escalated_reports": reports,
         "escalated_by_officer": any(officer for _, _, officer, _ in shown),
         "escalation_days": escalation_days,
+        "home_url": f"{web_base_url.rstrip('/')}{STRUCTURE_HOME}",
         "items": [
             {
                 "label": LABELS[ObligationKind(obligation.kind)],
                 "period": _period_fr(obligation),
                 "state": _state(uow, obligation, step, officer_request, contract_start),
                 "due_on": format_date_fr(obligation.due_on),
-                "contract": str(obligation.contract_id)[:8] if obligation.contract_id else None,
+                # The contract by its start, as the structure knows it (never by an id).
+                "contract": format_date_fr(contract_start)
+                if obligation.contract_id and contract_start
+                else None,
+                "url": obligation_page(web_base_url, obligation.id),
             }
             for obligation, step, officer_request, contract_start in shown
         ],
     }
 
 
-def _order_context(uow: UnitOfWork, alert: Alert, documents_base_url: str) -> dict[str, Any]:
-    """What the order's templates show: the figures payments carried, in French."""
+def _order_context(uow: UnitOfWork, alert: Alert, web_base_url: str) -> dict[str, Any]:
+    """What the order's templates show: the figures payments carried, in French, and the links to the
+    order's PDF (and to the final statement it comes from) on the web front."""
     order = uow.alerts.order_of(alert.id)
     assert order is not None
     contact = uow.structures.get(alert.structure_id)
@@ -309,9 +335,13 @@ def _order_context(uow: UnitOfWork, alert: Alert, documents_base_url: str) -> di
         "iban": _grouped(order.iban),
         "bic": order.bic,
         "payment_reference": order.payment_reference,
-        "document_url": (
-            f"{documents_base_url.rstrip('/')}/api/v1/recovery-orders/{order.recovery_id}/document?format=pdf"
+        "document_url": recovery_order_document(web_base_url, order.recovery_id),
+        "statement_url": (
+            final_statement_document(web_base_url, order.convention_id)
+            if order.kind == "final_statement"
+            else None
         ),
+        "home_url": f"{web_base_url.rstrip('/')}{STRUCTURE_HOME}",
     }
 
 
@@ -364,18 +394,18 @@ def computation_lines(order: RecoveryOrder) -> list[str]:
     return lines
 
 
-def alerts_to_send(uow: UnitOfWork, *, documents_base_url: str) -> list[AlertMail]:
+def alerts_to_send(uow: UnitOfWork, *, web_base_url: str) -> list[AlertMail]:
     """Every pending alert (new ones and those SMTP refused before), ready to mail, the oldest first.
 
-    `documents_base_url`: where a structure reaches the conventions service's documents (an order's PDF).
+    `web_base_url`: where the structures reach the web front, which the e-mails link to.
     """
     mails = []
     for alert in uow.alerts.pending():
         if alert.kind == AlertKind.RECOVERY_ORDER:
-            context = _order_context(uow, alert, documents_base_url)
+            context = _order_context(uow, alert, web_base_url)
             copy_officer = False
         else:
-            context = _context(uow, alert)
+            context = _context(uow, alert, web_base_url)
             copy_officer = bool(context["escalated"])
         mails.append(
             AlertMail(

@@ -93,3 +93,26 @@ def test_an_obligation_told_overdue_and_escalated_the_same_day_counts_once_in_th
     (message,) = smtp.messages()
     assert message["Subject"] == "Conseiller numérique : 3 obligation(s) à traiter, dont 2 en retard"
     assert message["Cc"] == "conformite@conseiller-numerique.example"
+
+
+def test_each_obligation_of_a_digest_links_to_the_structures_page_for_it(feed, smtp):
+    convention = feed.convention()
+    feed.contract(convention, signed_on=date(2026, 1, 5), start=date(2026, 2, 4))
+    feed.run("scan", date(2026, 1, 21))
+
+    feed.run("send_alerts", date(2026, 1, 21))
+
+    (message,) = smtp.messages()
+    text, html = bodies(message)
+    told = [o for o in feed.call("GET", "/obligations", 200) if o["status"] in ("overdue", "due_soon")]
+    assert sorted(o["kind"] for o in told) == ["equipment", "training_entry"]
+    for obligation in told:
+        # CNUM_WEB_BASE_URL is unset in tests: the web front of `make run` (decision 0044).
+        link = f"http://127.0.0.1:5000/ma-structure/obligations/{obligation['id']}"
+        assert f"  {link}" in text.splitlines()
+        assert f'<a href="{link}">' in html
+    home = "vos obligations dans votre espace structure : http://127.0.0.1:5000/ma-structure"
+    assert home in text.splitlines()
+    assert '<a href="http://127.0.0.1:5000/ma-structure">votre espace structure</a>' in html
+    # The contract by its start, never by an id.
+    assert "contrat commencé le 4 février 2026" in text and "contrat commencé le 4 février 2026" in html

@@ -39,7 +39,7 @@ AGENCY = {
     "debtor_iban": "FR7640031000010000073987465",
     "debtor_bic": "CDCGFRPPXXX",
 }
-PUBLIC_BASE_URL = "https://cnum.example.gouv.fr"
+WEB_BASE_URL = "https://cnum.example.gouv.fr"
 START, SIGNED, END = date(2021, 3, 1), date(2021, 3, 15), date(2023, 2, 28)  # 24 months
 NNBSP, NBSP = "\u202f", "\xa0"  # French thousands separator, and the space before « € »
 
@@ -158,7 +158,7 @@ def programme(db_backend: str, test_databases: TestDatabases, tmp_path: Path, sm
             database("compliance", COMPLIANCE_MIGRATIONS),
             tmp_path / "m",
             smtp_port=smtp_port,
-            public_base_url=PUBLIC_BASE_URL,
+            web_base_url=WEB_BASE_URL,
         ) as m,
     ):
         p.extensions["cnum"].clock = FixedClock(datetime(2021, 3, 15, 9, tzinfo=UTC))
@@ -303,9 +303,13 @@ def test_a_recovery_issued_at_closing_is_mailed_to_the_structure_once_smtp_is_ba
     assert "- BIC : CDCGFRPPXXX" in text
     assert "- Bénéficiaire : Caisse des depots et consignations" in text
     assert f"Référence à indiquer dans le libellé du virement : {reference}" in text
-    link = f"{PUBLIC_BASE_URL}/api/v1/recovery-orders/{recovery['id']}/document?format=pdf"
-    assert f"L'ordre de reversement (PDF) : {link}" in text
-    assert f'<a href="{link}">' in html
+    # The web front's pages, through the sign-in (decision 0044): the order and the final statement.
+    link = f"{WEB_BASE_URL}/ma-structure/ordres-de-reversement/{recovery['id']}.pdf"
+    statement = f"{WEB_BASE_URL}/ma-structure/conventions/{convention['id']}/decompte-final.pdf"
+    lines = text.splitlines()
+    assert f"L'ordre de reversement (PDF) : {link}" in lines
+    assert f"Le décompte final de la convention (PDF) : {statement}" in lines
+    assert f'<a href="{link}">' in html and f'<a href="{statement}">' in html
     assert f"<strong>{reference}</strong>" in html
 
     [row] = programme.alerts_export()

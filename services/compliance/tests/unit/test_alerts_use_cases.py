@@ -97,7 +97,7 @@ def test_an_officers_escalation_is_told_once_and_copies_the_compliance_officer()
     assert alerts.create_digests(uow, CreateDigests(as_of + timedelta(days=2))) == 0
 
     mailer = FakeMailer()
-    for digest in alerts.alerts_to_send(uow, documents_base_url=BASE):
+    for digest in alerts.alerts_to_send(uow, web_base_url=BASE):
         alerts.send_alert(uow, SendAlert(digest, NOW), mailer)
     officer_copied = [m for m in mailer.sent if m["cc"] == [FakeMailer.officer_email]]
     assert len(officer_copied) == 1
@@ -108,7 +108,7 @@ def test_a_digest_stays_pending_while_smtp_refuses_then_is_sent_once():
     as_of = date(2026, 1, 10)
     uow, _ = _situation(as_of)
     alerts.create_digests(uow, CreateDigests(as_of))
-    [digest] = alerts.alerts_to_send(uow, documents_base_url=BASE)
+    [digest] = alerts.alerts_to_send(uow, web_base_url=BASE)
     assert digest.subject == "Conseiller numérique : 2 obligation(s) à traiter, dont 1 en retard"
     assert [item["state"] for item in digest.context["items"]] == ["en retard", "à échéance proche"]
 
@@ -123,7 +123,7 @@ def test_a_digest_stays_pending_while_smtp_refuses_then_is_sent_once():
     )
 
     mailer = FakeMailer()
-    [retry] = alerts.alerts_to_send(uow, documents_base_url=BASE)
+    [retry] = alerts.alerts_to_send(uow, web_base_url=BASE)
     assert alerts.send_alert(uow, SendAlert(retry, NOW), mailer) is True
     assert (alert.status, alert.attempts, alert.last_error, alert.cc) == (AlertStatus.SENT, 2, None, [])
     assert alert.sent_at is not None
@@ -134,4 +134,4 @@ def test_a_digest_stays_pending_while_smtp_refuses_then_is_sent_once():
         ("fail", "pending", "pending"),
         ("send", "pending", "sent"),
     ]
-    assert alerts.alerts_to_send(uow, documents_base_url=BASE) == []
+    assert alerts.alerts_to_send(uow, web_base_url=BASE) == []

@@ -115,15 +115,16 @@ def test_the_order_of_a_known_structure_goes_to_the_address_its_event_carries_an
 
 def test_the_order_is_mailed_with_its_figures_and_stays_pending_while_smtp_refuses():
     uow = FakeUnitOfWork()
-    record_recovery_issued(uow, issued())
+    command = issued()
+    record_recovery_issued(uow, command)
 
-    [mail] = alerts.alerts_to_send(uow, documents_base_url=BASE + "/")
+    [mail] = alerts.alerts_to_send(uow, web_base_url=BASE + "/")
     assert mail.template == "recovery_order" and mail.copy_officer is False
     assert alerts.send_alert(uow, SendAlert(mail, NOW), FakeMailer(refuse="ConnectionRefusedError")) is False
     mailer = FakeMailer()
-    [retry] = alerts.alerts_to_send(uow, documents_base_url=BASE)
+    [retry] = alerts.alerts_to_send(uow, web_base_url=BASE)
     assert alerts.send_alert(uow, SendAlert(retry, NOW), mailer) is True
-    assert alerts.alerts_to_send(uow, documents_base_url=BASE) == []
+    assert alerts.alerts_to_send(uow, web_base_url=BASE) == []
 
     [alert] = uow.alerts.rows.values()
     [sent] = mailer.sent
@@ -141,9 +142,15 @@ def test_the_order_is_mailed_with_its_figures_and_stays_pending_while_smtp_refus
     assert context["pay_by"] == "30 janvier 2027"
     assert context["iban"] == "FR76 4003 1000 0100 0000 0123 456"
     assert context["payment_reference"] == "CNR0F0E0D0C0B0A09080706050403020100"
+    # The web front's pages, through the sign-in (decision 0044): the order, and the statement it comes from.
     assert context["document_url"] == (
-        f"{BASE}/api/v1/recovery-orders/0f0e0d0c-0b0a-0908-0706-050403020100/document?format=pdf"
+        f"{BASE}/ma-structure/ordres-de-reversement/0f0e0d0c-0b0a-0908-0706-050403020100.pdf"
     )
+    assert (
+        context["statement_url"]
+        == f"{BASE}/ma-structure/conventions/{command.convention_id}/decompte-final.pdf"
+    )
+    assert context["home_url"] == f"{BASE}/ma-structure"
     # 70 000,00 granted; 21 875,00 earned; 23 000,00 paid: 23 000,00 − 21 875,00 = 1 125,00 to repay.
     assert context["computation"] == [
         "Décompte final de la convention au 31 décembre 2026",
@@ -174,9 +181,10 @@ def test_an_avenants_order_tells_the_tranche_it_reduced():
         ),
     )
 
-    [mail] = alerts.alerts_to_send(uow, documents_base_url=BASE)
+    [mail] = alerts.alerts_to_send(uow, web_base_url=BASE)
 
     assert mail.context["reason"] == "avenant"
+    assert mail.context["statement_url"] is None  # an avenant's order comes from no final statement
     assert mail.context["computation"] == [
         f"Tranche n° 1 ramenée par l'avenant à 17{NNBSP}500,00{NBSP}€",
         f"Montant déjà versé pour cette tranche : 35{NNBSP}000,00{NBSP}€",
@@ -214,7 +222,7 @@ def test_a_posts_order_tells_its_months_and_periods():
         ),
     )
 
-    [mail] = alerts.alerts_to_send(uow, documents_base_url=BASE)
+    [mail] = alerts.alerts_to_send(uow, web_base_url=BASE)
 
     assert mail.context["reason"] == "fin de poste"
     assert mail.context["computation"] == [

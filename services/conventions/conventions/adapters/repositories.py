@@ -7,7 +7,7 @@ offers); the fakes of tests/unit keep the same methods in memory.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -55,8 +55,16 @@ _CHUNK = 500
 
 def _like(text: str) -> str:
     """A LIKE pattern that looks for `text` itself: "50%" finds those characters, not "50" and anything."""
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return f"%{_escaped(text.lower())}%"
+
+
+def _starting(text: str) -> str:
+    """A LIKE pattern for what starts with `text` itself (wildcards in it are characters)."""
+    return f"{_escaped(text)}%"
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _page(
@@ -94,18 +102,29 @@ class SqlStructureRepository:
         )
 
     def page(
-        self, *, department: str | None, kind: str | None, q: str | None, offset: int, limit: int
+        self,
+        *,
+        department: str | None,
+        kind: str | None,
+        q: str | None,
+        offset: int,
+        limit: int,
+        ids: Collection[uuid.UUID] = (),
     ) -> tuple[Sequence[Structure], int]:
         statement = select(Structure)
         if department:
             statement = statement.where(Structure.department == department.upper())
         if kind:
             statement = statement.where(Structure.kind == kind)
+        if ids:
+            statement = statement.where(Structure.id.in_(list(ids)))
         if q:
-            pattern = f"%{q.lower()}%"
-            statement = statement.where(
-                or_(func.lower(Structure.name).like(pattern), Structure.siret.like(pattern))
-            )
+            matches = [func.lower(Structure.name).like(_like(q), escape="\\")]
+            # A SIRET as people write it (« 211 501 879 00012 ») or its first digits (the SIREN).
+            digits = "".join(q.split())
+            if digits:
+                matches.append(Structure.siret.like(_starting(digits), escape="\\"))
+            statement = statement.where(or_(*matches))
         return _page(self.session, statement, (Structure.name, Structure.id), offset, limit)
 
 
@@ -201,10 +220,16 @@ class SqlConventionRepository:
         q: str | None,
         offset: int,
         limit: int,
+        reference: str | None = None,
+        ids: Collection[uuid.UUID] = (),
     ) -> tuple[Sequence[Convention], int]:
         statement = select(Convention)
         if structure_id:
             statement = statement.where(Convention.structure_id == structure_id)
+        if ids:
+            statement = statement.where(Convention.id.in_(list(ids)))
+        if reference:
+            statement = statement.where(func.lower(Convention.reference).like(_like(reference), escape="\\"))
         if status:
             statement = statement.where(Convention.status == ConventionStatus(status))
         if wave:

@@ -26,6 +26,22 @@ from conventions.service_layer.commands import CreateStructure, UpdateStructure
 
 blp = Blueprint("structures", __name__, url_prefix="/structures", description="Structures d'accueil")
 
+#: The search of structures, here and in the directory (decision 0044).
+SEARCH_HELP = {
+    "description": "une partie du nom (sans tenir compte de la casse), ou le SIRET ou son début "
+    "(espaces ignorés)"
+}
+
+
+#: The structures of some ids (`?id=…&id=…`): the names behind the ids of a page, in one call.
+def ids_filter() -> fields.List[uuid.UUID]:
+    return fields.List(
+        fields.UUID(),
+        data_key="id",
+        validate=validate.Length(min=1, max=MAX_PAGE_SIZE),
+        metadata={"description": f"identifiants (au plus {MAX_PAGE_SIZE}, le paramètre répété)"},
+    )
+
 
 #: What a legal officer types: a SIRET, a RIDET or a numéro TAHITI, spaces allowed; the rules check it
 #: against the department and store it in one form.
@@ -88,7 +104,8 @@ class StructureChangesSchema(Schema):
 class StructureQuerySchema(Schema):
     department = fields.String(validate=validate.Length(min=2, max=3))
     kind = fields.String(validate=validate.OneOf(STRUCTURE_KINDS))
-    q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "nom ou SIRET"})
+    q = fields.String(validate=validate.Length(min=1, max=100), metadata=SEARCH_HELP)
+    ids = ids_filter()
 
 
 @blp.route("")
@@ -113,11 +130,11 @@ class Structures(MethodView):
     @blp.response(200, StructureSchema(many=True))
     @blp.paginate(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
     def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
-        """Structures by name, filtered by department, kind or a search on name and SIRET."""
+        """Structures by name, filtered by department, kind, a search on the name or the SIRET, or ids."""
         with unit_of_work(read_only=True) as uow:
             page, total = queries.structures(
                 uow,
-                queries.StructureFilters(**query),
+                queries.StructureFilters(**{**query, "ids": tuple(query.get("ids", ()))}),
                 pagination_parameters.first_item,
                 pagination_parameters.page_size,
             )

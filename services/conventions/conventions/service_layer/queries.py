@@ -30,6 +30,7 @@ from conventions.service_layer.unit_of_work import ConventionsUnitOfWork
 
 __all__ = [
     "ConventionFilters",
+    "DirectoryFilters",
     "RecoveryOrderFilters",
     "StructureFilters",
     "advisor",
@@ -41,6 +42,8 @@ __all__ = [
     "contracts",
     "convention",
     "conventions",
+    "directory_conventions",
+    "directory_structures",
     "open_data_subsidies",
     "recovery_order",
     "recovery_orders",
@@ -53,8 +56,10 @@ __all__ = [
 class StructureFilters:
     department: str | None = None
     kind: str | None = None
-    #: Searched in the name (case-insensitive) and the SIRET.
+    #: Found in the name (any case), or starting the SIRET (spaces left out).
     q: str | None = None
+    #: Only these structures (the names behind the ids of a page).
+    ids: tuple[uuid.UUID, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,15 @@ class ConventionFilters:
 
 
 @dataclass(frozen=True)
+class DirectoryFilters:
+    """What the directory (decision 0044) looks for: a text, or the names behind some ids."""
+
+    #: Structures: found in the name (any case) or starting the SIRET; conventions: in the reference.
+    q: str | None = None
+    ids: tuple[uuid.UUID, ...] = ()
+
+
+@dataclass(frozen=True)
 class RecoveryOrderFilters:
     structure_id: uuid.UUID | None = None
     convention_id: uuid.UUID | None = None
@@ -87,7 +101,37 @@ def structures(
 ) -> tuple[Sequence[Structure], int]:
     """A page of structures by name, and how many match in all."""
     return uow.structures.page(
-        department=filters.department, kind=filters.kind, q=filters.q, offset=offset, limit=limit
+        department=filters.department,
+        kind=filters.kind,
+        q=filters.q,
+        ids=filters.ids,
+        offset=offset,
+        limit=limit,
+    )
+
+
+def directory_structures(
+    uow: ConventionsUnitOfWork, filters: DirectoryFilters, offset: int, limit: int
+) -> tuple[Sequence[Structure], int]:
+    """A page of structures by name, for the directory: the text people type, or the ids of a page."""
+    return uow.structures.page(
+        department=None, kind=None, q=filters.q, ids=filters.ids, offset=offset, limit=limit
+    )
+
+
+def directory_conventions(
+    uow: ConventionsUnitOfWork, filters: DirectoryFilters, offset: int, limit: int
+) -> tuple[Sequence[Convention], int]:
+    """A page of conventions, newest first, for the directory: by reference, or the ids of a page."""
+    return uow.conventions.page(
+        structure_id=None,
+        status=None,
+        wave=None,
+        q=None,
+        reference=filters.q,
+        ids=filters.ids,
+        offset=offset,
+        limit=limit,
     )
 
 

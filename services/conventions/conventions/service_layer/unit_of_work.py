@@ -9,7 +9,7 @@ builds the SQL one, `tests/unit/fakes.py` an in-memory one with the same names.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -69,8 +69,17 @@ class StructureRepository(Protocol):
     def employs_advisors(self, structure_id: uuid.UUID) -> bool: ...
 
     def page(
-        self, *, department: str | None, kind: str | None, q: str | None, offset: int, limit: int
-    ) -> tuple[Sequence[Structure], int]: ...
+        self,
+        *,
+        department: str | None,
+        kind: str | None,
+        q: str | None,
+        offset: int,
+        limit: int,
+        ids: Collection[uuid.UUID] = (),
+    ) -> tuple[Sequence[Structure], int]:
+        """Structures by name; `q` is found in the name (any case) or starts the SIRET."""
+        ...
 
 
 class ConventionRepository(Protocol):
@@ -96,7 +105,12 @@ class ConventionRepository(Protocol):
         q: str | None,
         offset: int,
         limit: int,
-    ) -> tuple[Sequence[Convention], int]: ...
+        reference: str | None = None,
+        ids: Collection[uuid.UUID] = (),
+    ) -> tuple[Sequence[Convention], int]:
+        """Conventions, newest first; `q` is found in the reference or the structure's name or SIRET,
+        `reference` in the reference only."""
+        ...
 
 
 class AmendmentRepository(Protocol):

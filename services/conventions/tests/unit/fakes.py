@@ -9,7 +9,7 @@ are the service's ORM classes, built without a session. To add repositories (the
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -72,14 +72,26 @@ class FakeStructureRepository(_Rows):
         return any(contract.structure_id == structure_id for contract in self._uow.contracts.all())
 
     def page(
-        self, *, department: str | None, kind: str | None, q: str | None, offset: int, limit: int
+        self,
+        *,
+        department: str | None,
+        kind: str | None,
+        q: str | None,
+        offset: int,
+        limit: int,
+        ids: Collection[uuid.UUID] = (),
     ) -> tuple[Sequence[Structure], int]:
         found = [
             row
             for row in self.rows.values()
             if (not department or row.department == department.upper())
             and (not kind or row.kind == kind)
-            and (not q or q.lower() in row.name.lower() or q.lower() in row.siret)
+            and (not ids or row.id in ids)
+            and (
+                not q
+                or q.lower() in row.name.lower()
+                or (bool("".join(q.split())) and row.siret.startswith("".join(q.split())))
+            )
         ]
         found.sort(key=lambda row: (row.name, str(row.id)))
         return found[offset : offset + limit], len(found)
@@ -136,11 +148,15 @@ class FakeConventionRepository(_Rows):
         q: str | None,
         offset: int,
         limit: int,
+        reference: str | None = None,
+        ids: Collection[uuid.UUID] = (),
     ) -> tuple[Sequence[Convention], int]:
         found = [
             row
             for row in self.rows.values()
             if (not structure_id or row.structure_id == structure_id)
+            and (not ids or row.id in ids)
+            and (not reference or reference.lower() in row.reference.lower())
             and (not status or row.status == status)
             and (not wave or row.wave == wave)
             and (not q or q.lower() in row.reference.lower() or q.lower() in row.structure.name.lower())

@@ -13,6 +13,7 @@ from cnum_shared.framework.auth import Role
 from web.adapters.services import Page, ServiceError
 from web.views.common import flash_refusal, roles, services, signed_in_role, today
 from web.views.filters import label
+from web.views.names import convention_names, name_filter, structure_names
 
 blp = Blueprint("compliance", __name__)
 
@@ -74,39 +75,55 @@ def alert_step(step: Any) -> str:
 @blp.get("/obligations")
 @roles(*READERS)
 def obligations() -> Any:
-    filters = {
-        "status": request.args.get("status", ""),
-        "kind": request.args.get("kind", ""),
-        "structure_id": request.args.get("structure_id", "").strip(),
-    }
+    """The obligations, overdue first; of one structure, found by its name or SIRET (decision 0044)."""
+    filters = {"status": request.args.get("status", ""), "kind": request.args.get("kind", "")}
+    lookup = name_filter(request.args, field_name="structure", conventions=False)
     page = Page(items=[], total=0, page=1, last_page=1)
-    if filters["structure_id"] and not _is_uuid(filters["structure_id"]):
-        flash("Le filtre « structure » attend l'identifiant complet d'une structure.", "error")
-    else:
+    if not lookup.unresolved:
         try:
             page = services().page(
-                "compliance", "/obligations", page=request.args.get("page", 1, type=int), **filters
+                "compliance",
+                "/obligations",
+                page=request.args.get("page", 1, type=int),
+                structure_id=lookup.structure_id,
+                **filters,
             )
         except ServiceError as error:
             if error.status != 422:
                 raise
             flash_refusal(error, "Filtre refusé :")
+        _name_structures(page.items)
     return render_template(
         "compliance/obligations.html",
         page=page,
         filters=filters,
+        lookup=lookup,
         statuses=STATUSES,
         kinds=KIND_LABELS,
     )
+
+
+def _name_structures(rows: list[dict[str, Any]]) -> None:
+    """Compliance names the structures it has heard of; the others are named by the directory, in one
+    call for the whole page."""
+    unnamed = [row["structure_id"] for row in rows if not row.get("structure_name")]
+    if not unnamed:
+        return
+    known = structure_names(unnamed)
+    for row in rows:
+        if not row.get("structure_name") and str(row["structure_id"]) in known:
+            row["structure_name"] = known[str(row["structure_id"])]["name"]
 
 
 @blp.get("/obligations/<uuid:obligation_id>")
 @roles(*READERS)
 def obligation(obligation_id: uuid.UUID) -> Any:
     found = services().get("compliance", f"/obligations/{obligation_id}")
+    _name_structures([found])
     return render_template(
         "compliance/obligation.html",
         obligation=found,
+        convention=convention_names([found["convention_id"]]).get(str(found["convention_id"])),
         history=services().get("compliance", f"/obligations/{obligation_id}/history"),
         evidence=services().get("compliance", f"/obligations/{obligation_id}/evidence"),
         can_decide=signed_in_role() is Role.COMPLIANCE and found["status"] in ("open", "due_soon", "overdue"),
@@ -172,6 +189,7 @@ def _decide(obligation_id: uuid.UUID, action: str, done: str, **extra: str) -> A
 @roles(*READERS)
 def alerts() -> Any:
     page = services().page("compliance", "/alerts", page=request.args.get("page", 1, type=int))
+    _name_structures(page.items)
     structures = list(dict.fromkeys(str(alert["structure_id"]) for alert in page.items))
     for alert in page.items:
         # One line per obligation: an overdue one is often told twice the same day (overdue, escalation).
@@ -198,11 +216,3 @@ def _obligations_of(structure_ids: list[str]) -> dict[str, dict[str, Any]]:
             found.update({str(item["id"]): item for item in page.items})
             number, last = number + 1, page.last_page
     return found
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True

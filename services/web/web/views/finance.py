@@ -22,9 +22,10 @@ from flask import (
 )
 
 from cnum_shared.framework.auth import Role
-from web.adapters.services import ServiceError
+from web.adapters.services import Page, ServiceError
 from web.views.common import flash_refusal, new_idempotency_key, roles, services, stream_file, today
 from web.views.filters import euros
+from web.views.names import convention_names, name_filter, structure_names
 
 blp = Blueprint("finance", __name__)
 
@@ -155,16 +156,6 @@ def _parse_uuid(value: str | None) -> uuid.UUID | None:
         return None
 
 
-def _reference(convention_id: str) -> str:
-    """The reference of one convention (CNUM-2021-…), from its payment schedule; short id if unknown.
-
-    Lists of tranches carry it already (`convention_reference`): this is for a tranche read alone."""
-    try:
-        return str(services().get("payments", f"/schedules/{convention_id}")["reference"])
-    except (ServiceError, KeyError, TypeError):
-        return convention_id[:8]
-
-
 def _officer_id() -> str:
     """The signed-in officer's account id: what the services record as `approved_by`, `created_by`."""
     return str(session.get("account_id", ""))
@@ -180,7 +171,8 @@ def _can_act() -> bool:
 @blp.get("/tranches")
 @roles(*READERS)
 def tranches() -> Any:
-    """Tranches by due date: those due to approve by default."""
+    """Tranches by due date: those due to approve by default; of one structure or convention, found by
+    its name, SIRET or reference (decision 0044)."""
     status = request.args.get("status", "due") if "status" in request.args else "due"
     if status and status not in TRANCHE_STATUSES:
         status = ""
@@ -188,34 +180,26 @@ def tranches() -> Any:
     due_before = _parse_date(due_before_text)
     if due_before_text and due_before is None:
         flash("La date « échéance avant le » n'est pas une date valide : filtre ignoré.", "warning")
-    structure_text = request.args.get("structure_id", "").strip()
-    structure_id = _parse_uuid(structure_text)
-    if structure_text and structure_id is None:
-        flash("L'identifiant de structure n'est pas valide : filtre ignoré.", "warning")
-    convention_id = _parse_uuid(request.args.get("convention_id"))
+    lookup = name_filter(request.args, field_name="structure", conventions=True)
     page_number = request.args.get("page", 1, type=int) or 1
-    page = services().page(
-        "payments",
-        "/tranches",
-        status=status,
-        due_before=due_before.isoformat() if due_before else None,
-        structure_id=str(structure_id) if structure_id else None,
-        convention_id=str(convention_id) if convention_id else None,
-        page=max(page_number, 1),
-    )
-    # The list names each tranche's convention and structure; a filtered convention is named by its rows.
-    convention_reference = next(
-        (str(item["convention_reference"]) for item in page.items if item.get("convention_reference")), ""
-    )
+    page = Page(items=[], total=0, page=1, last_page=1)
+    if not lookup.unresolved:
+        page = services().page(
+            "payments",
+            "/tranches",
+            status=status,
+            due_before=due_before.isoformat() if due_before else None,
+            structure_id=lookup.structure_id or None,
+            convention_id=lookup.convention_id or None,
+            page=max(page_number, 1),
+        )
     return render_template(
         "finance/tranches.html",
         page=page,
         statuses=TRANCHE_STATUSES,
         status=status,
         due_before=due_before.isoformat() if due_before else "",
-        structure_id=str(structure_id) if structure_id else "",
-        convention_id=str(convention_id) if convention_id else "",
-        convention_reference=convention_reference if convention_id else "",
+        lookup=lookup,
     )
 
 
@@ -250,9 +234,17 @@ def tranche(tranche_id: uuid.UUID) -> Any:
         if error.status == 401:
             raise
         holds = []
+    # Names, not ids: the structure's (and, without a schedule, the convention's) from the directory.
+    structure = structure_names([found["structure_id"]]).get(str(found["structure_id"]))
+    reference = schedule.get("reference") if schedule else None
+    if not reference:
+        known = convention_names([convention_id]).get(str(convention_id))
+        reference = known["reference"] if known else None
     return render_template(
         "finance/tranche.html",
         tranche=found,
+        structure=structure,
+        reference=reference or "",
         history=sorted(history, key=lambda entry: str(entry.get("at", "")), reverse=True),
         balance=balance,
         schedule=schedule,
@@ -386,7 +378,12 @@ def create_payment_run() -> Any:
 
 
 def _run_problems(problems: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each tranche a run refused, named by its number and convention, with the service's reasons."""
+    """Each tranche a run refused, named by its number, convention and structure (the approved tranches,
+    read in one call: never one call per tranche), with the service's reasons."""
+    approved = {
+        str(item["id"]): item
+        for item in services().page("payments", "/tranches", status="approved", page_size=100).items
+    }
     lines: list[dict[str, Any]] = []
     for key, messages in list(problems.items())[:_MAX_REASONS]:
         details = [str(message) for message in messages] if isinstance(messages, list) else [str(messages)]
@@ -394,13 +391,16 @@ def _run_problems(problems: dict[str, Any]) -> list[dict[str, Any]]:
         if tranche_id is None:
             lines.append({"text": " ".join(details), "details": []})
             continue
-        name = f"Tranche {str(tranche_id)[:8]}"
-        try:
-            found = services().get("payments", f"/tranches/{tranche_id}")
-            reference = found.get("convention_reference") or _reference(str(found["convention_id"]))
-            name = f"Tranche n° {found['number']} de la convention {reference} ({euros(found['amount'])})"
-        except (ServiceError, KeyError, TypeError):
-            pass
+        found = approved.get(str(tranche_id))
+        if found is None:
+            name = "Une tranche qui n'est plus parmi les tranches approuvées"
+        else:
+            name = (
+                f"Tranche n° {found['number']} de la convention {found.get('convention_reference') or '—'}"
+                f" ({euros(found['amount'])})"
+            )
+            if found.get("structure_name"):
+                name += f", {found['structure_name']}"
         lines.append(
             {"text": name, "details": details, "href": url_for("finance.tranche", tranche_id=tranche_id)}
         )

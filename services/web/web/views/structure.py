@@ -68,6 +68,8 @@ def home() -> Any:
     obligations = services().page(
         "compliance", "/obligations", page=request.args.get("page", 1, type=int), page_size=50
     )
+    # The orders to repay a recovery, each with its PDF (the e-mail of an order links to it too).
+    recovery_orders = services().page("conventions", "/recovery-orders", page_size=100).items
     return render_template(
         "structure/home.html",
         structure=structure,
@@ -83,6 +85,7 @@ def home() -> Any:
         standing=_optional("compliance", f"/structures/{structure_id}/standing"),
         pending=PENDING,
         structure_types=STRUCTURE_TYPES,
+        recovery_orders=recovery_orders,
         known={item["id"]: item for item in obligations.items},
     )
 
@@ -111,12 +114,17 @@ def signed_copy(convention_id: uuid.UUID, copy_id: uuid.UUID) -> Any:
 @blp.post("/ma-structure/obligations/<uuid:obligation_id>/justificatif")
 @roles(Role.STRUCTURE)
 def upload_evidence(obligation_id: uuid.UUID) -> Any:
+    # Back where the proof was sent from: the obligation's own page, or its line on the home page.
+    if request.form.get("back") == "obligation":
+        target = url_for(".obligation", obligation_id=obligation_id)
+    else:
+        target = url_for(".home", _anchor=f"obligation-{obligation_id}")
     return _upload(
         "compliance",
         f"/obligations/{obligation_id}/evidence",
         "Justificatif refusé :",
         "Justificatif reçu : le service conformité l'examinera avant d'accepter l'obligation comme remplie",
-        f"obligation-{obligation_id}",
+        target,
     )
 
 
@@ -128,12 +136,11 @@ def upload_signed_copy(convention_id: uuid.UUID) -> Any:
         f"/conventions/{convention_id}/signed-copy",
         "Convention signée refusée :",
         "Exemplaire contresigné de la convention reçu et conservé",
-        f"convention-{convention_id}",
+        url_for(".home", _anchor=f"convention-{convention_id}"),
     )
 
 
-def _upload(service: str, path: str, refused: str, done: str, anchor: str) -> Any:
-    target = url_for(".home", _anchor=anchor)
+def _upload(service: str, path: str, refused: str, done: str, target: str) -> Any:
     sent = request.files.get("file")
     if sent is None or not sent.filename:
         flash(f"{refused} choisissez un fichier à envoyer.", "error")
@@ -173,3 +180,56 @@ def _optional(service: str, path: str) -> Any:
         if error.status == 404:
             return None
         raise
+
+
+@blp.get("/ma-structure/obligations/<uuid:obligation_id>")
+@roles(Role.STRUCTURE)
+def obligation(obligation_id: uuid.UUID) -> Any:
+    """One obligation of the structure, where it acts on it: what is owed and by when, what it sent, and
+    the form to send a proof. The alert e-mails link here (decision 0044); another structure's is a 404."""
+    api = services()
+    found = api.get("compliance", f"/obligations/{obligation_id}")
+    return render_template(
+        "structure/obligation.html",
+        obligation=found,
+        evidence=api.get("compliance", f"/obligations/{obligation_id}/evidence"),
+        history=api.get("compliance", f"/obligations/{obligation_id}/history"),
+        convention=_optional("conventions", f"/conventions/{found['convention_id']}"),
+        pending=PENDING,
+    )
+
+
+@blp.get("/ma-structure/ordres-de-reversement/<uuid:recovery_id>.pdf")
+@roles(Role.STRUCTURE)
+def recovery_order_document(recovery_id: uuid.UUID) -> Any:
+    """The order to repay a recovery (ordre de reversement), as the conventions service drew it up; the
+    e-mail of the order links here."""
+    return _document(
+        f"/recovery-orders/{recovery_id}/document",
+        f"ordre-de-reversement-{recovery_id}.pdf",
+        "L'ordre de reversement n'est pas encore disponible : réessayez dans quelques minutes.",
+    )
+
+
+@blp.get("/ma-structure/conventions/<uuid:convention_id>/decompte-final.pdf")
+@roles(Role.STRUCTURE)
+def final_statement_document(convention_id: uuid.UUID) -> Any:
+    """The final statement (décompte final) of a closed convention of the structure."""
+    return _document(
+        f"/conventions/{convention_id}/final-statement/document",
+        f"decompte-final-{convention_id}.pdf",
+        "Le décompte final de cette convention n'est pas encore établi : il le sera après sa clôture.",
+    )
+
+
+def _document(path: str, file_name: str, not_yet: str) -> Any:
+    """A PDF of the structure's own; one not drawn up yet (or not its own: the same 404) is said so on
+    its home page rather than as a bare error."""
+    try:
+        answer = services().download("conventions", path, format="pdf")
+    except ServiceError as error:
+        if error.status != 404:
+            raise
+        flash(not_yet, "warning")
+        return redirect(url_for(".home"))
+    return stream_file(answer, file_name, "application/pdf")
