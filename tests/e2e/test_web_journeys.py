@@ -88,6 +88,7 @@ class Browser:
         """Sign in as a demo person at the local OpenID provider (infra/oidc-users.yaml): the sign-in
         page's button, then the provider's page, where one types the person's address."""
         self.open("/connexion")
+        self.check_accessibility()
         self.click_button("S'identifier avec ProConnect")
         WebDriverWait(self.driver, 30, ignored_exceptions=BETWEEN_PAGES).until(
             lambda driver: driver.find_elements(By.NAME, "sub")
