@@ -51,3 +51,15 @@ def test_the_design_system_keeps_its_licence_and_the_marianne_font_beside_it(cli
     font = client.get("/static/dsfr/fonts/Marianne-Regular.woff2")
     assert font.status_code == 200 and font.headers["Content-Type"] == "font/woff2"
     font.close()
+
+
+def test_the_accessibility_statement_is_readable_without_signing_in_and_linked_from_every_page(client):
+    statement = client.get("/accessibilite")
+    text = statement.get_data(as_text=True)
+
+    assert statement.status_code == 200
+    assert "Déclaration d'accessibilité" in text
+    # Without an audit, the RGAA's model has the site declare itself non conforme, and says so.
+    assert "non conforme" in text and "RGAA" in text and "Défenseur des droits" in text
+    sign_in_page = client.get("/connexion").get_data(as_text=True)
+    assert 'href="/accessibilite">Accessibilité : non conforme</a>' in sign_in_page
