@@ -29,7 +29,9 @@ from selenium.common.exceptions import (
     WebDriverException,
 )
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conventions.demo import DEMO_STRUCTURES
@@ -112,6 +114,36 @@ class Browser:
 
     def click_link(self, text: str) -> None:
         self.driver.find_element(By.XPATH, f"//a[contains(normalize-space(), {_xpath(text)})]").click()
+
+    def tab_to(self, words: str, presses: int = 120) -> None:
+        """Press Tab, as a keyboard user would, until the focused element is the link, button or field that
+        says (or is labelled) `words`; the focus must be visible there (RGAA 10.7)."""
+        for _ in range(presses):
+            ActionChains(self.driver).send_keys(Keys.TAB).perform()
+            focused = self.driver.switch_to.active_element
+            said = " ".join(
+                str(value or "")
+                for value in (
+                    focused.text,
+                    focused.get_attribute("value") if focused.tag_name == "button" else "",
+                    focused.get_attribute("aria-label"),
+                    self.driver.execute_script(
+                        "const l = arguments[0].labels; return l && l.length ? l[0].innerText : ''", focused
+                    ),
+                )
+            )
+            if words in " ".join(said.split()):
+                outline = self.driver.execute_script(
+                    "const s = getComputedStyle(arguments[0]);"
+                    "return [s.outlineStyle, s.outlineWidth, s.boxShadow].join(' ')",
+                    focused,
+                )
+                assert not outline.startswith("none") or "rgb" in outline, f"focus not visible on {words}"
+                return
+        raise AssertionError(f"{words!r} never took the focus in {presses} presses of Tab")
+
+    def press(self, *keys: str) -> None:
+        ActionChains(self.driver).send_keys(*keys).perform()
 
     def fill(self, element_id: str, value: str) -> None:
         """Set a field as typing would; a date is set directly (its widget's typing order is the locale's)."""
@@ -544,3 +576,39 @@ def test_a_structure_reads_its_convention_and_uploads_evidence_and_its_signed_co
     assert browser.fetch(str(link.get_attribute("href"))).content == evidence.read_bytes()
     log = product.call("conventions", "GET", f"/conventions/{convention['id']}/downloads", 200).json()
     assert [line["role"] for line in log if line["template_name"] == "signed_copy"] == ["legal", "structure"]
+
+
+def test_a_compliance_officer_does_her_work_with_the_keyboard_alone(product_with_web, browser):
+    """RGAA: every page can be used with the keyboard alone. The compliance journey again, without the
+    mouse: sign-in, the menu, a row's link, a form's field and button, each reached by Tab."""
+    product = product_with_web
+    _, convention = signed_convention(product, DEMO_STRUCTURES[3])
+    contract_signed(product, convention)
+    product.relay()
+    assert "1 en retard" in product.job("compliance", "scan", "2026-01-25")
+
+    browser.open("/connexion")
+    browser.check_accessibility()
+    browser.tab_to("S'identifier avec ProConnect")
+    browser.press(Keys.ENTER)
+    WebDriverWait(browser.driver, 30, ignored_exceptions=BETWEEN_PAGES).until(
+        lambda driver: driver.find_elements(By.CSS_SELECTOR, 'input[name="sub"]')
+    )
+    # The provider's page is not cnum's (ProConnect in production): its field is clicked, then typed in.
+    browser.driver.find_element(By.CSS_SELECTOR, 'input[name="sub"]').click()
+    browser.press(PEOPLE["helene.robert"], Keys.ENTER)
+    browser.wait_for_text("Se déconnecter")
+    browser.wait_for_text("Obligations")
+
+    browser.tab_to("Voir l'obligation")
+    browser.press(Keys.ENTER)
+    browser.wait_for_text("Lever")
+    browser.tab_to("Motif de la levée")
+    browser.press("Entrée en formation reportée : arrêt maladie du conseiller.")
+    browser.tab_to("Lever")
+    browser.press(Keys.ENTER)
+    browser.wait_for_text("L'obligation est levée.")
+
+    browser.tab_to("Alertes envoyées")
+    browser.press(Keys.ENTER)
+    browser.wait_for_text("Alertes envoyées aux structures")
