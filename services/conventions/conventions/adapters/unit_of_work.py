@@ -33,6 +33,7 @@ from conventions.adapters.repositories import (
     SqlPersonalDataRepository,
     SqlRecoveryOrderRepository,
     SqlSettlementRepository,
+    SqlStatisticsRepository,
     SqlStructureRepository,
 )
 
@@ -69,6 +70,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.document_subjects = SqlDocumentSubjects(session)
         self.document_batches = SqlDocumentBatchRepository(session)
         self.closing_runs = SqlClosingRunRepository(session)
+        self.statistics = SqlStatisticsRepository(session)
         self.outbox = Outbox(session, event_tables, PRODUCER)
         self.history = SqlTransitionLog(session, status_changes)
 

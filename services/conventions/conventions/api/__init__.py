@@ -13,6 +13,7 @@ from conventions.api import (
     documents,
     open_data,
     personal_data,
+    statistics,
     structures,
 )
 
@@ -29,4 +30,5 @@ def blueprints() -> list[flask_smorest.Blueprint]:
         batches.blp,
         closing_runs.blp,
         open_data.blp,
+        statistics.blp,
     ]

@@ -93,6 +93,11 @@ class ConventionRepository(Protocol):
         status: str | None,
         wave: str | None,
         q: str | None,
+        departments: Sequence[str] | None = None,
+        running: bool = False,
+        active_on: date | None = None,
+        ends_from: date | None = None,
+        ends_to: date | None = None,
         offset: int,
         limit: int,
     ) -> tuple[Sequence[Convention], int]: ...
@@ -279,6 +284,16 @@ class ClosingRunRepository(Protocol):
     def count(self, run_id: uuid.UUID, *, done: int = 0, failed: int = 0) -> None: ...
 
 
+class StatisticsRepository(Protocol):
+    """The dashboard's counts, in the database (decision 0043)."""
+
+    def posts(self, grouping: str | None, as_of: date) -> dict[str | None, dict[str, int]]: ...
+
+    def endings(self, first_day: date, last_day: date) -> list[tuple[int, int, int, int]]: ...
+
+    def ended_unclosed(self, before: date) -> tuple[int, int]: ...
+
+
 class ConventionsUnitOfWork(DocumentsUnitOfWork, Protocol):
     """One business transaction of the conventions service (read-only members: the SQL one and the fakes
     give each its own class). The document repositories, `history`, `parameters` and the transaction's
@@ -313,6 +328,9 @@ class ConventionsUnitOfWork(DocumentsUnitOfWork, Protocol):
 
     @property
     def closing_runs(self) -> ClosingRunRepository: ...
+
+    @property
+    def statistics(self) -> StatisticsRepository: ...
 
     @property
     def outbox(self) -> Outbox: ...
