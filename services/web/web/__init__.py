@@ -15,7 +15,7 @@ from web.adapters.services import ServiceError
 from web.bootstrap import bootstrap
 from web.config import settings_from_environment
 from web.sessions import install_sessions
-from web.views import auth, compliance, finance, legal, structure
+from web.views import auth, compliance, dashboard, finance, legal, structure
 from web.views.common import describe_errors
 from web.views.filters import register_filters
 
@@ -46,7 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Sign-out writes to the shared revocation list.
     app.extensions["cnum_revocations"] = adapters.revocations
     register_filters(app)
-    for module in (auth, legal, finance, compliance, structure):
+    for module in (auth, legal, finance, compliance, structure, dashboard):
         app.register_blueprint(module.blp)
 
     @app.get("/healthz")

@@ -23,7 +23,15 @@ from flask import (
 
 from cnum_shared.framework.auth import Role
 from web.adapters.services import ServiceError
-from web.views.common import flash_refusal, new_idempotency_key, roles, services, stream_file, today
+from web.views.common import (
+    flash_refusal,
+    new_idempotency_key,
+    roles,
+    services,
+    stream_file,
+    territory_filter,
+    today,
+)
 from web.views.filters import euros
 
 blp = Blueprint("finance", __name__)
@@ -181,9 +189,12 @@ def _can_act() -> bool:
 @roles(*READERS)
 def tranches() -> Any:
     """Tranches by due date: those due to approve by default."""
-    status = request.args.get("status", "due") if "status" in request.args else "due"
-    if status and status not in TRANCHE_STATUSES:
-        status = ""
+    # One status from the filter; several from a dashboard's figure (« à verser »: due, blocked or approved).
+    chosen = [code for code in request.args.getlist("status") if code in TRANCHE_STATUSES]
+    if "status" not in request.args:
+        chosen = ["due"]
+    status = chosen[0] if len(chosen) == 1 else ""
+    territory = territory_filter(request.args)
     due_before_text = request.args.get("due_before", "")
     due_before = _parse_date(due_before_text)
     if due_before_text and due_before is None:
@@ -197,11 +208,12 @@ def tranches() -> Any:
     page = services().page(
         "payments",
         "/tranches",
-        status=status,
+        status=chosen,
         due_before=due_before.isoformat() if due_before else None,
         structure_id=str(structure_id) if structure_id else None,
         convention_id=str(convention_id) if convention_id else None,
         page=max(page_number, 1),
+        **territory.query,
     )
     # The list names each tranche's convention and structure; a filtered convention is named by its rows.
     convention_reference = next(
@@ -212,6 +224,8 @@ def tranches() -> Any:
         page=page,
         statuses=TRANCHE_STATUSES,
         status=status,
+        several_statuses=chosen if len(chosen) > 1 else [],
+        territory=territory,
         due_before=due_before.isoformat() if due_before else "",
         structure_id=str(structure_id) if structure_id else "",
         convention_id=str(convention_id) if convention_id else "",
