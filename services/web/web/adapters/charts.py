@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -128,7 +129,10 @@ def _draw(
     count = max(len(categories), 1)
     bands = max(len(series), 1)
     if horizontal:
-        size = (7.0, 1.0 + count * (0.18 * bands + 0.16))
+        # Long names (an obligation's) on two or three lines, so that the bars keep their width.
+        categories = [textwrap.fill(name, 34) for name in categories]
+        lines = max((name.count("\n") + 1 for name in categories), default=1)
+        size = (7.0, 1.0 + count * max(0.18 * bands + 0.16, 0.17 * lines + 0.08))
     else:
         size = (7.0, 3.4)
     figure = Figure(figsize=size, layout="constrained")
