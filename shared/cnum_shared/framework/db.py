@@ -413,7 +413,7 @@ def region_code(department: Any) -> ColumnElement[str]:
 
     The codes are written as literals, not bound parameters: they are the COG's (core.territories), never
     a caller's, and a statement that groups on the expression sees the same text wherever it repeats it."""
-    whens = [
+    whens: list[tuple[Any, Any]] = [
         (department == literal_column(f"'{code}'"), literal_column(f"'{region}'"))
         for code, region in department_regions().items()
     ]

@@ -24,13 +24,13 @@ class KindCountsSchema(CountsSchema):
     label = fields.String(metadata={"description": "l'obligation, en français"})
 
 
-class OverdueSchema(Schema):
+class OverdueByKindSchema(Schema):
     total = fields.Nested(CountsSchema)
     kinds = fields.List(fields.Nested(KindCountsSchema))
 
 
 class ObligationStatisticsSchema(Schema):
-    overdue = fields.Nested(OverdueSchema)
+    overdue = fields.Nested(OverdueByKindSchema)
 
 
 @blp.route("/statistics/obligations")

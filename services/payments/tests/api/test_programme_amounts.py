@@ -72,13 +72,21 @@ def test_the_amounts_are_summed_by_region_and_department_as_the_balances_define_
     answer = feed.call("GET", "/statistics/amounts", 200)
 
     zero = Decimal(0)
-    reunion = figures(*(money(v) for v in (67_500 * Decimal(2), Decimal(54_000), zero, TO_PAY_BACK, TO_PAY_BACK)))
+    reunion = figures(
+        *(money(v) for v in (67_500 * Decimal(2), Decimal(54_000), zero, TO_PAY_BACK, TO_PAY_BACK))
+    )
     cantal = figures(*(money(v) for v in (Decimal(50_000), zero, Decimal(50_000) * 40 / 100, zero, zero)))
     guadeloupe = figures(*(money(v) for v in (Decimal(70_000), zero, Decimal(70_000) * 40 / 100, zero, zero)))
-    assert TO_PAY_BACK == Decimal("7312.50")
+    assert money(TO_PAY_BACK) == "7312.50"
     # In all: 135 000 + 50 000 + 70 000 committed (the Val-de-Marne's tranches were cancelled); paid
     # 54 000; due 20 000 approved + 28 000 due; 7 312,50 to pay back, issued.
-    total = (Decimal(135_000 + 50_000 + 70_000), Decimal(54_000), Decimal(20_000 + 28_000), TO_PAY_BACK, TO_PAY_BACK)
+    total = (
+        Decimal(135_000 + 50_000 + 70_000),
+        Decimal(54_000),
+        Decimal(20_000 + 28_000),
+        TO_PAY_BACK,
+        TO_PAY_BACK,
+    )
     assert answer["total"] == figures(*(money(v) for v in total))
     assert answer["total"]["committed"] == "255000.00"
     # Regions in the order of INSEE's code (01, 04, 84); no line for a region with nothing (11).
@@ -124,7 +132,7 @@ def listed(feed, query):
 
 
 def test_each_figure_leads_to_the_tranches_it_adds_up(feed, programme):
-    structures, conventions = programme
+    _, conventions = programme
     committed = "status=scheduled&status=due&status=blocked&status=approved&status=paid"
 
     # Committed in La Réunion: its three tranches, 54 000 + 54 000 + 27 000 = 135 000.
@@ -158,7 +166,9 @@ def test_an_unknown_territory_is_refused_in_french(feed, programme):
 def test_a_structure_that_moves_is_listed_in_its_new_department_at_once(feed, programme):
     structures, _ = programme
     assert len(listed(feed, "department=15")) == 3  # read once: the list by territory is not cached
-    feed.legal("PATCH", f"/structures/{structures['15']['id']}", 200, {"department": "43", "postcode": "43000"})
+    feed.legal(
+        "PATCH", f"/structures/{structures['15']['id']}", 200, {"department": "43", "postcode": "43000"}
+    )
     feed.deliver()
 
     assert listed(feed, "department=15") == []

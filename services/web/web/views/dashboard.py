@@ -76,7 +76,7 @@ def _count_axis(value: float) -> str:
     return format_decimal_fr(Decimal(round(value)))
 
 
-def _tranches_link(statuses: tuple[str, ...], territory: dict[str, str]) -> str | None:
+def _tranches_link(statuses: tuple[str, ...], territory: dict[str, Any]) -> str | None:
     if not _may(TRANCHE_READERS):
         return None
     return url_for("finance.tranches", status=list(statuses), **territory)
@@ -88,7 +88,7 @@ def _conventions_link(**filters: Any) -> str | None:
     return url_for("legal.conventions", **filters)
 
 
-def _obligations_link(**filters: str) -> str | None:
+def _obligations_link(**filters: Any) -> str | None:
     if not _may(OBLIGATION_READERS):
         return None
     return url_for("compliance.obligations", status="overdue", **filters)
