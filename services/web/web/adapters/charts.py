@@ -30,8 +30,6 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
-ElementTree.register_namespace("", SVG_NS)
-ElementTree.register_namespace("xlink", XLINK_NS)
 
 #: The colours of the State's design system (DSFR) the series take, in order.
 COLOURS = ("#000091", "#18753c", "#b34000", "#ce0500", "#6a6af4", "#716043")
@@ -175,7 +173,18 @@ def accessible_svg(document: bytes, chart_id: str, title: str, description: str)
     for element in list(root.iter()):
         if element.tag in (f"{{{SVG_NS}}}metadata", f"{{{SVG_NS}}}style"):
             parents[element].remove(element)
+    described = ElementTree.Element(f"{{{SVG_NS}}}desc", {"id": "desc"})
+    described.text = description
+    titled = ElementTree.Element(f"{{{SVG_NS}}}title", {"id": "title"})
+    titled.text = title
+    root.insert(0, described)
+    root.insert(0, titled)
     for element in root.iter():
+        # Written without a prefix: ElementTree's prefixes are process-wide (sepaxml registers its own
+        # namespace as the default one), and a page expects `<svg>`, `<path>`, `href` (SVG 2).
+        element.tag = element.tag.removeprefix(f"{{{SVG_NS}}}")
+        if f"{{{XLINK_NS}}}href" in element.attrib:
+            element.set("href", element.attrib.pop(f"{{{XLINK_NS}}}href"))
         style = element.attrib.pop("style", None)
         for declaration in (style or "").split(";"):
             name, _, value = (part.strip() for part in declaration.partition(":"))
@@ -184,10 +193,11 @@ def accessible_svg(document: bytes, chart_id: str, title: str, description: str)
         if "id" in element.attrib:
             element.set("id", f"{chart_id}-{element.attrib['id']}")
         for attribute, value in list(element.attrib.items()):
-            if attribute in (f"{{{XLINK_NS}}}href", "href") and value.startswith("#"):
+            if attribute == "href" and value.startswith("#"):
                 element.set(attribute, f"#{chart_id}-{value[1:]}")
             elif "url(#" in value:
                 element.set(attribute, _REFERENCE.sub(lambda found: f"url(#{chart_id}-{found[1]})", value))
+    root.set("xmlns", SVG_NS)
     # What matplotlib's sheet said for every element.
     root.set("stroke-linejoin", "round")
     root.set("stroke-linecap", "butt")
@@ -195,10 +205,4 @@ def accessible_svg(document: bytes, chart_id: str, title: str, description: str)
     root.set("class", "chart")
     root.set("role", "img")
     root.set("aria-labelledby", f"{chart_id}-title {chart_id}-desc")
-    described = ElementTree.Element(f"{{{SVG_NS}}}desc", {"id": f"{chart_id}-desc"})
-    described.text = description
-    titled = ElementTree.Element(f"{{{SVG_NS}}}title", {"id": f"{chart_id}-title"})
-    titled.text = title
-    root.insert(0, described)
-    root.insert(0, titled)
     return ElementTree.tostring(root, encoding="unicode")
