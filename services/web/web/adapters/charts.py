@@ -160,7 +160,8 @@ def _draw(
         axes.grid(axis="y", color="#dddddd", linewidth=0.6)
     axes.set_axisbelow(True)
     if len(series) > 1:
-        axes.legend(loc="lower right" if horizontal else "upper right", frameon=False, fontsize=8)
+        # Under the chart, never over a bar.
+        figure.legend(loc="outside lower center", ncols=len(series), frameon=False, fontsize=8)
     return figure
 
 
