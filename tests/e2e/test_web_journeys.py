@@ -488,6 +488,13 @@ def test_a_finance_officer_reads_why_a_tranche_is_blocked_approves_it_and_a_seco
     tranche = product.call("payments", "GET", f"/tranches/{line['tranche_id']}", 200, role="finance").json()
     assert tranche["status"] == "approved"  # to be paid again once the bank details are right
 
+    # The programme dashboard (decision 0043): its charts drawn by the server, each beside its table.
+    browser.click_link("Tableau de bord")
+    browser.wait_for_text("Tableau de bord du programme")
+    assert "La Réunion" in browser.text() and "Île-de-France" in browser.text()
+    assert len(browser.driver.find_elements(By.CSS_SELECTOR, "svg.chart[role=img]")) == 4
+    browser.screenshot("dashboard-1-programme")
+
 
 def test_a_compliance_officer_sees_overdue_obligations_first_waives_one_and_reads_the_alert(
     product_with_web, browser

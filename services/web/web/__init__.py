@@ -15,7 +15,7 @@ from web.adapters.services import ServiceError
 from web.bootstrap import bootstrap
 from web.config import settings_from_environment
 from web.sessions import install_sessions
-from web.views import auth, compliance, finance, legal, officers, pages, structure
+from web.views import auth, compliance, dashboard, finance, legal, officers, pages, structure
 from web.views.common import describe_errors
 from web.views.filters import register_filters
 
@@ -47,7 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["cnum_revocations"] = adapters.revocations
     app.extensions["cnum_identity"] = adapters.identity
     register_filters(app)
-    for module in (auth, legal, finance, compliance, structure, officers, pages):
+    for module in (auth, legal, finance, compliance, structure, officers, pages, dashboard):
         app.register_blueprint(module.blp)
 
     @app.get("/healthz")

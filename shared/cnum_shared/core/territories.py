@@ -156,3 +156,100 @@ def territory(code: str) -> Territory:
 def all_territories() -> tuple[Territory, ...]:
     """Every known territory: metropolitan departments in code order, then the overseas codes."""
     return tuple(_TERRITORIES.values())
+
+
+# ---------------------------------------------------------------------------------------------- regions
+
+
+@dataclass(frozen=True)
+class Region:
+    """Where the programme's figures are added up above the department: a region, or an overseas
+    collectivity (which belongs to no region and is counted on its own line)."""
+
+    #: INSEE's code of the region ("84", "01"…), or the collectivity's own code ("975"…).
+    code: str
+    name: str
+    #: A collectivity of article 74 of the Constitution or New Caledonia: no region of its own.
+    is_collectivity: bool = False
+
+
+#: The regions and their departments, as INSEE's Code officiel géographique (COG) lists them: the
+#: regions of loi n° 2015-29 du 16 janvier 2015 relative à la délimitation des régions (in force on
+#: 1 January 2016, so for every convention of the programme), under the names they took in 2016, and the
+#: five overseas single regions (Guadeloupe 01, Martinique 02, Guyane 03, La Réunion 04,
+#: Mayotte 06). Source: INSEE, Code officiel géographique au 1er janvier 2025, tables « Régions » and
+#: « Départements » (v_region_2025, v_departement_2025), https://www.insee.fr/fr/information/2560452.
+#: The overseas collectivities (975, 977, 978, 986, 987, 988) are in the COG's table « Collectivités
+#: d'outre-mer » and belong to no region: each stands for itself.
+_REGIONS: dict[Region, tuple[str, ...]] = {
+    Region("01", "Guadeloupe"): ("971",),
+    Region("02", "Martinique"): ("972",),
+    Region("03", "Guyane"): ("973",),
+    Region("04", "La Réunion"): ("974",),
+    Region("06", "Mayotte"): ("976",),
+    Region("11", "Île-de-France"): ("75", "77", "78", "91", "92", "93", "94", "95"),
+    Region("24", "Centre-Val de Loire"): ("18", "28", "36", "37", "41", "45"),
+    Region("27", "Bourgogne-Franche-Comté"): ("21", "25", "39", "58", "70", "71", "89", "90"),
+    Region("28", "Normandie"): ("14", "27", "50", "61", "76"),
+    Region("32", "Hauts-de-France"): ("02", "59", "60", "62", "80"),
+    Region("44", "Grand Est"): ("08", "10", "51", "52", "54", "55", "57", "67", "68", "88"),
+    Region("52", "Pays de la Loire"): ("44", "49", "53", "72", "85"),
+    Region("53", "Bretagne"): ("22", "29", "35", "56"),
+    Region("75", "Nouvelle-Aquitaine"): (
+        "16", "17", "19", "23", "24", "33", "40", "47", "64", "79", "86", "87",
+    ),
+    Region("76", "Occitanie"): (
+        "09", "11", "12", "30", "31", "32", "34", "46", "48", "65", "66", "81", "82",
+    ),
+    Region("84", "Auvergne-Rhône-Alpes"): (
+        "01", "03", "07", "15", "26", "38", "42", "43", "63", "69", "73", "74",
+    ),
+    Region("93", "Provence-Alpes-Côte d'Azur"): ("04", "05", "06", "13", "83", "84"),
+    Region("94", "Corse"): ("2A", "2B"),
+    **{
+        Region(place.code, place.name, is_collectivity=True): (place.code,)
+        for place in _OVERSEAS
+        if place.code in ("975", "977", "978", "986", "987", "988")
+    },
+}  # fmt: skip
+
+_REGION_OF: dict[str, Region] = {
+    department: region for region, departments in _REGIONS.items() for department in departments
+}
+_REGION_BY_CODE: dict[str, Region] = {region.code: region for region in _REGIONS}
+
+
+class UnknownRegion(ValueError):
+    """Not a region (or overseas collectivity) code of the COG."""
+
+    def __init__(self, code: object) -> None:
+        super().__init__(f"Code de région inconnu : {code!r}")
+        self.code = code
+
+
+def region_of(department: str) -> Region:
+    """The region of a department code (UnknownTerritory for a code the programme does not know)."""
+    return _REGION_OF[territory(department).code]
+
+
+def region(code: str) -> Region:
+    """The region of an INSEE region code ("84"), or the overseas collectivity of its code ("975")."""
+    found = _REGION_BY_CODE.get(code) if isinstance(code, str) else None
+    if found is None:
+        raise UnknownRegion(code)
+    return found
+
+
+def all_regions() -> tuple[Region, ...]:
+    """Every region, the overseas ones first as the COG orders them, then the collectivities."""
+    return tuple(_REGIONS)
+
+
+def departments_of(region_code: str) -> tuple[str, ...]:
+    """The department codes of a region (the collectivity's own code for an overseas collectivity)."""
+    return _REGIONS[region(region_code)]
+
+
+def department_regions() -> dict[str, str]:
+    """Every department code and its region's code: what SQL groups by (framework.db.region_code)."""
+    return {department: found.code for department, found in _REGION_OF.items()}

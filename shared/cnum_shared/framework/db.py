@@ -28,12 +28,16 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
+    case,
     create_engine,
     event,
     func,
     insert,
+    literal_column,
+    null,
     or_,
     text,
+    type_coerce,
 )
 from sqlalchemy import (
     Enum as SqlEnum,
@@ -48,6 +52,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 from cnum_shared.core.errors import ConcurrentWrite
+from cnum_shared.core.territories import department_regions
 
 #: Constraint names are explicit so that migrations can drop them on both databases.
 NAMING_CONVENTION = {
@@ -400,6 +405,19 @@ def contract_active_on(start_date: Any, end_date: Any, ended_on: Any, on: date) 
     start ≤ D ≤ (ended_on or end_date), an open-ended contract running on."""
     last_day = func.coalesce(ended_on, end_date)
     return and_(start_date <= on, or_(last_day.is_(None), last_day >= on))
+
+
+def region_code(department: Any) -> ColumnElement[str]:
+    """The SQL form of `territories.region_of(code).code` on a department column (NULL for a code the
+    programme does not know), so that a read model adds its figures up by region in the database.
+
+    The codes are written as literals, not bound parameters: they are the COG's (core.territories), never
+    a caller's, and a statement that groups on the expression sees the same text wherever it repeats it."""
+    whens: list[tuple[Any, Any]] = [
+        (department == literal_column(f"'{code}'"), literal_column(f"'{region}'"))
+        for code, region in department_regions().items()
+    ]
+    return type_coerce(case(*whens, else_=null()), String)
 
 
 def run_migrations_online(target_metadata: MetaData, default_url: Callable[[], str]) -> None:

@@ -184,7 +184,7 @@ class Blueprint(flask_smorest.Blueprint):
 
         return decorator
 
-    def cached(self, read_model: str) -> Callable[[F], F]:
+    def cached(self, read_model: str, *, uncached_args: tuple[str, ...] = ()) -> Callable[[F], F]:
         """Serve the view's 200 answers from the process's read cache (framework.read_cache, decision 0040):
         the answer rendered for the same data version of `read_model`, the same caller's scope (role and
         structure), the same path and the same query. Put it right below `roles`, so that every request is
@@ -193,6 +193,8 @@ class Blueprint(flask_smorest.Blueprint):
 
         Only for a view whose 200 answer depends on nothing else: not on the clock, not on who the caller
         is beyond role and structure, not on a table the read model's triggers do not watch.
+        A query that names one of `uncached_args` is answered afresh every time: it filters on a column
+        the triggers do not watch (a structure's department moves without moving the version).
 
         Why a page served is never older than the data: the version is read first, in its own statement,
         and the page (on a miss) afterwards. Each read sees every transaction committed before it began
@@ -207,7 +209,7 @@ class Blueprint(flask_smorest.Blueprint):
             def wrapper(*args: Any, **kwargs: Any) -> Any:
                 context = service_context()
                 cache = context.read_cache
-                if not cache.enabled:
+                if not cache.enabled or any(name in request.args for name in uncached_args):
                     return view(*args, **kwargs)
                 version = context.read_model_versions.current(read_model)
                 if version is None:

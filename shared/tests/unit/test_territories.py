@@ -5,9 +5,14 @@ import pytest
 from cnum_shared.core.territories import (
     BusinessRegister,
     SmicZone,
+    UnknownRegion,
     UnknownTerritory,
     UpliftGroup,
+    all_regions,
     all_territories,
+    departments_of,
+    region,
+    region_of,
     territory,
 )
 
@@ -159,3 +164,68 @@ def test_new_caledonia_and_french_polynesia_have_their_own_business_register():
         p.code: p.local_register for p in all_territories() if p.local_register is not BusinessRegister.SIRENE
     }
     assert registers == {"987": BusinessRegister.TAHITI, "988": BusinessRegister.RIDET}
+
+
+# --------------------------------------------------------------------------- regions (decision 0043)
+
+#: INSEE's COG: each region's code, name and number of departments (96 metropolitan in 13 regions).
+COG_REGIONS = {
+    "01": ("Guadeloupe", 1),
+    "02": ("Martinique", 1),
+    "03": ("Guyane", 1),
+    "04": ("La Réunion", 1),
+    "06": ("Mayotte", 1),
+    "11": ("Île-de-France", 8),
+    "24": ("Centre-Val de Loire", 6),
+    "27": ("Bourgogne-Franche-Comté", 8),
+    "28": ("Normandie", 5),
+    "32": ("Hauts-de-France", 5),
+    "44": ("Grand Est", 10),
+    "52": ("Pays de la Loire", 5),
+    "53": ("Bretagne", 4),
+    "75": ("Nouvelle-Aquitaine", 12),
+    "76": ("Occitanie", 13),
+    "84": ("Auvergne-Rhône-Alpes", 12),
+    "93": ("Provence-Alpes-Côte d'Azur", 6),
+    "94": ("Corse", 2),
+}
+
+
+def test_every_territory_has_one_region_and_the_regions_are_the_cogs():
+    regions = [found for found in all_regions() if not found.is_collectivity]
+    assert {found.code: (found.name, len(departments_of(found.code))) for found in regions} == COG_REGIONS
+    assert sum(count for _, count in COG_REGIONS.values()) == 96 + 5
+    listed = [department for found in all_regions() for department in departments_of(found.code)]
+    assert sorted(listed) == sorted(place.code for place in all_territories())
+    assert {place.code: region_of(place.code).code for place in all_territories()}.keys() == set(listed)
+
+
+@pytest.mark.parametrize(
+    ("department", "code", "name"),
+    [
+        ("15", "84", "Auvergne-Rhône-Alpes"),
+        ("94", "11", "Île-de-France"),
+        ("2a", "94", "Corse"),
+        ("2B", "94", "Corse"),
+        ("90", "27", "Bourgogne-Franche-Comté"),
+        ("971", "01", "Guadeloupe"),
+        ("976", "06", "Mayotte"),
+    ],
+)
+def test_the_region_of_a_department(department, code, name):
+    found = region_of(department)
+    assert (found.code, found.name, found.is_collectivity) == (code, name, False)
+
+
+@pytest.mark.parametrize("code", ["975", "977", "978", "986", "987", "988"])
+def test_an_overseas_collectivity_is_its_own_line_beside_the_regions(code):
+    found = region_of(code)
+    assert (found.code, found.name, found.is_collectivity) == (code, territory(code).name, True)
+    assert region(code) == found and departments_of(code) == (code,)
+
+
+def test_an_unknown_region_is_refused():
+    with pytest.raises(UnknownRegion, match="Code de région inconnu"):
+        region("05")
+    with pytest.raises(UnknownTerritory):
+        region_of("99")

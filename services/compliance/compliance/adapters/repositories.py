@@ -292,6 +292,25 @@ class ObligationRepository(_Repository):
         ).all()
         return total, list(page)
 
+    def count_by_kind(self, status: str) -> list[tuple[str, int, int]]:
+        """(kind, obligations, structures) of the obligations in `status`, counted in the database (the
+        dashboard, decision 0043)."""
+        rows = self.session.execute(
+            select(Obligation.kind, func.count(), func.count(func.distinct(Obligation.structure_id)))
+            .where(Obligation.status == status)
+            .group_by(Obligation.kind)
+        ).all()
+        return [(str(kind), int(count), int(structures)) for kind, count, structures in rows]
+
+    def count_structures(self, status: str) -> int:
+        """How many structures have an obligation in `status`."""
+        return int(
+            self.session.scalar(
+                select(func.count(func.distinct(Obligation.structure_id))).where(Obligation.status == status)
+            )
+            or 0
+        )
+
     def history(self, obligation_id: uuid.UUID) -> list[ObligationHistory]:
         return list(
             self.session.scalars(

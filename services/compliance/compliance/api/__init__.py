@@ -10,6 +10,7 @@ from cnum_shared.framework.events.tables import EventTables
 # isort: off
 # Each module registers its views on the one blueprint, in the order of the API's documentation.
 from compliance.api import obligations, evidence, training, activity_reports, standings, alerts  # noqa: F401
+from compliance.api import statistics  # noqa: F401
 
 # isort: on
 from compliance.api.blueprint import blp

@@ -18,6 +18,7 @@ from compliance.adapters.orm import (
     TrainingExemption,
 )
 from compliance.domain.alerts import ALERT_KIND_LABELS
+from compliance.domain.obligations import LABELS, ObligationKind
 from compliance.service_layer.errors import (
     ContractNotFound,
     ExemptionNotFound,
@@ -153,3 +154,30 @@ def export_alerts(uow: UnitOfWork, *, structure_id: uuid.UUID | None) -> list[Al
         return found.items, found.total
 
     return list(every_row(page))
+
+
+def overdue_obligations(uow: UnitOfWork) -> dict[str, Any]:
+    """The overdue obligations by kind (every kind listed, in the order of a post's life; none: 0) and
+    how many structures have one, counted in the database (the dashboard, decision 0043). Overdue as the
+    last scan found them: the `scan` job moves an obligation to overdue the day after its due date."""
+    counted = {
+        kind: (count, structures) for kind, count, structures in uow.obligations.count_by_kind("overdue")
+    }
+    kinds = [
+        {
+            "kind": kind.value,
+            "label": LABELS[kind],
+            "obligations": counted.get(kind.value, (0, 0))[0],
+            "structures": counted.get(kind.value, (0, 0))[1],
+        }
+        for kind in ObligationKind
+    ]
+    return {
+        "overdue": {
+            "total": {
+                "obligations": sum(count for count, _ in counted.values()),
+                "structures": uow.obligations.count_structures("overdue"),
+            },
+            "kinds": kinds,
+        }
+    }

@@ -11,12 +11,12 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, insert, or_, select, update
+from sqlalchemy import Integer, Select, and_, cast, extract, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cnum_shared.core.errors import ConcurrentWrite
-from cnum_shared.framework.db import contract_active_on
+from cnum_shared.framework.db import contract_active_on, region_code
 from conventions.adapters.background_runs import SqlRunRepository
 from conventions.adapters.orm import (
     Advisor,
@@ -49,6 +49,8 @@ _SIGNED = (
     ConventionStatus.CLOSED,
     ConventionStatus.TERMINATED,
 )
+#: A convention in force: signed, perhaps amended, neither closed nor terminated.
+RUNNING = (ConventionStatus.SIGNED, ConventionStatus.AMENDED)
 #: Ids per UPDATE statement: well under the bound parameters SQLite and PostgreSQL accept.
 _CHUNK = 500
 
@@ -218,6 +220,11 @@ class SqlConventionRepository:
         status: str | None,
         wave: str | None,
         q: str | None,
+        departments: Sequence[str] | None = None,
+        running: bool = False,
+        active_on: date | None = None,
+        ends_from: date | None = None,
+        ends_to: date | None = None,
         offset: int,
         limit: int,
         reference: str | None = None,
@@ -234,6 +241,20 @@ class SqlConventionRepository:
             statement = statement.where(Convention.status == ConventionStatus(status))
         if wave:
             statement = statement.where(Convention.wave == wave)
+        if running or active_on:
+            statement = statement.where(Convention.status.in_(RUNNING))
+        if active_on:
+            statement = statement.where(Convention.start_date <= active_on, Convention.end_date >= active_on)
+        if ends_from:
+            statement = statement.where(Convention.end_date >= ends_from)
+        if ends_to:
+            statement = statement.where(Convention.end_date <= ends_to)
+        if departments is not None:
+            statement = statement.where(
+                Convention.structure_id.in_(
+                    select(Structure.id).where(Structure.department.in_(list(departments)))
+                )
+            )
         if q:
             pattern = _like(q)
             statement = statement.join(Structure, Structure.id == Convention.structure_id).where(
@@ -791,3 +812,90 @@ class SqlClosingRunRepository(SqlRunRepository[ClosingRun, ClosingRunItem]):
             offset,
             limit,
         )
+
+
+class SqlStatisticsRepository:
+    """The programme's posts and end dates counted in the database, by department, by region or in all:
+    the dashboard's read model (decision 0043). One statement per figure and grouping."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def posts(self, grouping: str | None, as_of: date) -> dict[str | None, dict[str, int]]:
+        """{group: {conventions, posts, filled}} for `grouping` "department", "region" or None (one group,
+        None): the conventions in force on `as_of` (signed or amended, started and not ended), the posts
+        they grant, and the contracts active that day on them (DESIGN §3's rule)."""
+        in_force = and_(
+            Convention.status.in_(RUNNING), Convention.start_date <= as_of, Convention.end_date >= as_of
+        )
+        conventions = (
+            select(*_territory(), Convention.posts.label("posts"))
+            .select_from(Convention)
+            .join(Structure, Structure.id == Convention.structure_id)
+            .where(in_force)
+            .subquery()
+        )
+        contracts = (
+            select(*_territory(), Contract.id.label("contract_id"))
+            .select_from(Contract)
+            .join(Convention, Convention.id == Contract.convention_id)
+            .join(Structure, Structure.id == Convention.structure_id)
+            .where(
+                in_force,
+                contract_active_on(Contract.start_date, Contract.end_date, Contract.ended_on, as_of),
+            )
+            .subquery()
+        )
+        figures: dict[str | None, dict[str, int]] = {}
+        granted = self._grouped(
+            conventions, grouping, func.count().label("conventions"), func.sum(conventions.c.posts)
+        )
+        for group, count, posts in granted:
+            figures.setdefault(group, {}).update(conventions=int(count), posts=int(posts or 0))
+        for group, filled in self._grouped(contracts, grouping, func.count().label("filled")):
+            figures.setdefault(group, {})["filled"] = int(filled)
+        return figures
+
+    def endings(self, first_day: date, last_day: date) -> list[tuple[int, int, int, int]]:
+        """(year, month, conventions, posts) of the conventions in force (signed or amended) whose end
+        date falls from `first_day` to `last_day`, by month of that date."""
+        ending = (
+            select(
+                cast(extract("year", Convention.end_date), Integer).label("year"),
+                cast(extract("month", Convention.end_date), Integer).label("month"),
+                Convention.posts.label("posts"),
+            )
+            .where(
+                Convention.status.in_(RUNNING),
+                Convention.end_date >= first_day,
+                Convention.end_date <= last_day,
+            )
+            .subquery()
+        )
+        rows = self.session.execute(
+            select(ending.c.year, ending.c.month, func.count(), func.sum(ending.c.posts))
+            .group_by(ending.c.year, ending.c.month)
+            .order_by(ending.c.year, ending.c.month)
+        ).all()
+        return [(int(year), int(month), int(count), int(posts or 0)) for year, month, count, posts in rows]
+
+    def ended_unclosed(self, before: date) -> tuple[int, int]:
+        """How many conventions still in force (neither closed nor terminated) ended before `before`,
+        and their posts: what a closing run is to settle."""
+        count, posts = self.session.execute(
+            select(func.count(), func.sum(Convention.posts)).where(
+                Convention.status.in_(RUNNING), Convention.end_date < before
+            )
+        ).one()
+        return int(count), int(posts or 0)
+
+    def _grouped(self, rows: Any, grouping: str | None, *aggregates: Any) -> list[Any]:
+        # Grouped on a column of the subquery: the region's CASE is written once, in the subquery.
+        if grouping is None:
+            return [(None, *self.session.execute(select(*aggregates).select_from(rows)).one())]
+        key = rows.c[grouping]
+        return list(self.session.execute(select(key, *aggregates).group_by(key)).all())
+
+
+def _territory() -> tuple[Any, Any]:
+    return Structure.department.label("department"), region_code(Structure.department).label("region")

@@ -34,6 +34,7 @@ from conventions.adapters.repositories import (
     SqlPersonalDataRepository,
     SqlRecoveryOrderRepository,
     SqlSettlementRepository,
+    SqlStatisticsRepository,
     SqlStructureRepository,
 )
 
@@ -71,6 +72,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.document_batches = SqlDocumentBatchRepository(session)
         self.closing_runs = SqlClosingRunRepository(session)
         self.officers = SqlOfficerRepository(session)
+        self.statistics = SqlStatisticsRepository(session)
         self.outbox = Outbox(session, event_tables, PRODUCER)
         self.history = SqlTransitionLog(session, status_changes)
 

@@ -15,6 +15,7 @@ from conventions.api import (
     officers,
     open_data,
     personal_data,
+    statistics,
     structures,
 )
 
@@ -33,4 +34,5 @@ def blueprints() -> list[flask_smorest.Blueprint]:
         closing_runs.blp,
         open_data.blp,
         officers.blp,
+        statistics.blp,
     ]

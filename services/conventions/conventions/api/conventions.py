@@ -8,6 +8,7 @@ from typing import Any
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
+from cnum_shared.core.territories import all_regions, all_territories
 from cnum_shared.core.wire import WAVES, legal_date, money_field
 from cnum_shared.framework.auth import READERS, Role
 from cnum_shared.framework.web import (
@@ -25,6 +26,10 @@ from conventions.service_layer import conventions as use_cases
 from conventions.service_layer.unit_of_work import ConventionsUnitOfWork
 
 blp = Blueprint("conventions", __name__, url_prefix="/conventions", description="Conventions de subvention")
+
+#: The territories the list may be filtered on (a dashboard's figure leads to its list, decision 0043).
+DEPARTMENT_CODES = [place.code for place in all_territories()]
+REGION_CODES = [region.code for region in all_regions()]
 
 
 class ConventionFieldsSchema(Schema):
@@ -90,6 +95,20 @@ class ConventionQuerySchema(Schema):
     q = fields.String(
         validate=validate.Length(min=1, max=100), metadata={"description": "référence, nom ou SIRET"}
     )
+    department = fields.String(
+        validate=validate.OneOf(DEPARTMENT_CODES, error="Code de département inconnu : {input}."),
+        metadata={"description": "les structures de ce département (code : 15, 2A, 974…)"},
+    )
+    region = fields.String(
+        validate=validate.OneOf(REGION_CODES, error="Code de région inconnu : {input}."),
+        metadata={"description": "les structures de cette région (code INSEE : 84…, ou 975… outre-mer)"},
+    )
+    running = fields.Boolean(
+        metadata={"description": "en cours : signées ou modifiées par avenant, ni clôturées ni résiliées"}
+    )
+    active_on = legal_date(metadata={"description": "en cours ce jour-là : commencées et pas encore finies"})
+    ends_from = legal_date(metadata={"description": "finissant ce jour ou après"})
+    ends_to = legal_date(metadata={"description": "finissant ce jour ou avant"})
 
 
 class SignatureSchema(Schema):

@@ -6,8 +6,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
+from cnum_shared.core.dates import add_months
+from cnum_shared.core.territories import all_regions, all_territories, departments_of, region_of, territory
 from conventions.adapters.orm import (
     Advisor,
     BankDetailsChange,
@@ -45,6 +48,7 @@ __all__ = [
     "directory_conventions",
     "directory_structures",
     "open_data_subsidies",
+    "programme_conventions",
     "recovery_order",
     "recovery_orders",
     "structure",
@@ -79,6 +83,24 @@ class ConventionFilters:
     wave: str | None = None
     #: A search on the reference, or on the structure's name or SIRET.
     q: str | None = None
+    #: The structures of a department, or of a region (its COG code): a dashboard's figure leads here.
+    department: str | None = None
+    region: str | None = None
+    #: In force: signed or amended, neither closed nor terminated; `active_on`: and running that day.
+    running: bool = False
+    active_on: date | None = None
+    #: The end date from, to (included).
+    ends_from: date | None = None
+    ends_to: date | None = None
+
+    def departments(self) -> tuple[str, ...] | None:
+        """The departments the territory filters leave (none when a department is outside the region),
+        or None when they name none."""
+        found: tuple[str, ...] | None = departments_of(self.region) if self.region else None
+        if self.department:
+            department = territory(self.department).code
+            found = (department,) if found is None or department in found else ()
+        return found
 
 
 @dataclass(frozen=True)
@@ -166,6 +188,11 @@ def conventions(
         status=filters.status,
         wave=filters.wave,
         q=filters.q,
+        departments=filters.departments(),
+        running=filters.running,
+        active_on=filters.active_on,
+        ends_from=filters.ends_from,
+        ends_to=filters.ends_to,
         offset=offset,
         limit=limit,
     )
@@ -228,3 +255,69 @@ def recovery_orders(
 def recovery_order(uow: ConventionsUnitOfWork, recovery_id: uuid.UUID, reader: Reader) -> RecoveryOrder:
     """One recovery order; 404 when none was received or it is another structure's."""
     return visible_recovery_order(uow, recovery_id, reader)
+
+
+_POST_FIGURES = ("conventions", "posts", "filled")
+
+
+def _posts(found: dict[str, int] | None) -> dict[str, int]:
+    return {name: (found or {}).get(name, 0) for name in _POST_FIGURES}
+
+
+def programme_conventions(uow: ConventionsUnitOfWork, as_of: date, months: int) -> dict[str, Any]:
+    """The dashboard's figures of the conventions service (decision 0043), counted in the database:
+
+    - `posts`: on `as_of`, the conventions in force (signed or amended, started, not ended), the posts
+      they grant and the posts filled (contracts active that day), in all, by region and by department
+      (the structure's, its region from the COG);
+    - `endings`: the conventions in force whose end date falls in each of the `months` months from the
+      month of `as_of` (every month listed, none ending: 0), and those that ended before that month
+      and are not closed yet.
+    """
+    statistics = uow.statistics
+    by_region = statistics.posts("region", as_of)
+    by_department = statistics.posts("department", as_of)
+    regions: list[dict[str, Any]] = [
+        {"code": region.code, "name": region.name, **_posts(by_region[region.code])}
+        for region in all_regions()
+        if region.code in by_region
+    ]
+    departments: list[dict[str, Any]] = [
+        {"code": place.code, "name": place.name, "region": region_of(place.code).code, **_posts(found)}
+        for place in all_territories()
+        if (found := by_department.get(place.code)) is not None
+    ]
+    first_day = as_of.replace(day=1)
+    window_end = add_months(first_day, months) - timedelta(days=1)
+    ending = {
+        (year, month): (count, posts)
+        for year, month, count, posts in statistics.endings(first_day, window_end)
+    }
+    listed = []
+    for offset in range(months):
+        month_start = add_months(first_day, offset)
+        count, posts = ending.get((month_start.year, month_start.month), (0, 0))
+        listed.append(
+            {
+                "month": f"{month_start:%Y-%m}",
+                "first_day": month_start,
+                "last_day": add_months(month_start, 1) - timedelta(days=1),
+                "conventions": count,
+                "posts": posts,
+            }
+        )
+    unclosed, unclosed_posts = statistics.ended_unclosed(first_day)
+    return {
+        "as_of": as_of,
+        "posts": {
+            "total": _posts(statistics.posts(None, as_of).get(None)),
+            "regions": regions,
+            "departments": departments,
+        },
+        "endings": {
+            "first_day": first_day,
+            "last_day": window_end,
+            "months": listed,
+            "ended_unclosed": {"conventions": unclosed, "posts": unclosed_posts, "before": first_day},
+        },
+    }

@@ -103,6 +103,11 @@ class ConventionRepository(Protocol):
         status: str | None,
         wave: str | None,
         q: str | None,
+        departments: Sequence[str] | None = None,
+        running: bool = False,
+        active_on: date | None = None,
+        ends_from: date | None = None,
+        ends_to: date | None = None,
         offset: int,
         limit: int,
         reference: str | None = None,
@@ -319,6 +324,16 @@ class OfficerRepository(Protocol):
     ) -> tuple[Sequence[Officer], int]: ...
 
 
+class StatisticsRepository(Protocol):
+    """The dashboard's counts, in the database (decision 0043)."""
+
+    def posts(self, grouping: str | None, as_of: date) -> dict[str | None, dict[str, int]]: ...
+
+    def endings(self, first_day: date, last_day: date) -> list[tuple[int, int, int, int]]: ...
+
+    def ended_unclosed(self, before: date) -> tuple[int, int]: ...
+
+
 class ConventionsUnitOfWork(DocumentsUnitOfWork, Protocol):
     """One business transaction of the conventions service (read-only members: the SQL one and the fakes
     give each its own class). The document repositories, `history`, `parameters` and the transaction's
@@ -356,6 +371,7 @@ class ConventionsUnitOfWork(DocumentsUnitOfWork, Protocol):
 
     @property
     def officers(self) -> OfficerRepository: ...
+    def statistics(self) -> StatisticsRepository: ...
 
     @property
     def outbox(self) -> Outbox: ...

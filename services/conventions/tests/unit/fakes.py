@@ -146,17 +146,28 @@ class FakeConventionRepository(_Rows):
         status: str | None,
         wave: str | None,
         q: str | None,
+        departments: Sequence[str] | None = None,
+        running: bool = False,
+        active_on: date | None = None,
+        ends_from: date | None = None,
+        ends_to: date | None = None,
         offset: int,
         limit: int,
         reference: str | None = None,
         ids: Collection[uuid.UUID] = (),
     ) -> tuple[Sequence[Convention], int]:
+        in_force = ("signed", "amended")
         found = [
             row
             for row in self.rows.values()
             if (not structure_id or row.structure_id == structure_id)
             and (not ids or row.id in ids)
             and (not reference or reference.lower() in row.reference.lower())
+            and (departments is None or row.structure.department in departments)
+            and (not (running or active_on) or row.status in in_force)
+            and (not active_on or row.start_date <= active_on <= row.end_date)
+            and (not ends_from or row.end_date >= ends_from)
+            and (not ends_to or row.end_date <= ends_to)
             and (not status or row.status == status)
             and (not wave or row.wave == wave)
             and (not q or q.lower() in row.reference.lower() or q.lower() in row.structure.name.lower())

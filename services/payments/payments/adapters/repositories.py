@@ -18,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cnum_shared.core.errors import ConcurrentWrite
-from cnum_shared.framework.db import among, contract_active_on, insert_rows, uuid_text
+from cnum_shared.core.money import quantize_cents
+from cnum_shared.framework.db import MONEY, among, contract_active_on, insert_rows, region_code, uuid_text
 from payments.adapters.orm import (
     BankFile,
     BankFileLine,
@@ -137,17 +138,31 @@ _COUNT = select(func.count()).select_from(_TRANCHES)
 
 @functools.cache
 def _list_statements(
-    status: bool, due_before: bool, structure_id: bool, convention_id: bool
+    statuses: int, due_before: bool, structure_id: bool, convention_id: bool, departments: bool = False
 ) -> tuple[Select[Any], Select[Any]]:
     """The list's count and page statements for one combination of filters, built once with bound
     parameters: SQLAlchemy then finds their compiled SQL by a cache key computed once, where a statement
     built per request costs its construction and its key on every request.
 
     The page carries the count as a last column (`total`, an uncorrelated subquery the database runs
-    once): one statement a request instead of two. The count statement alone serves a page past the end."""
+    once): one statement a request instead of two. The count statement alone serves a page past the end.
+
+    `statuses` is how many statuses the filter names (0, 1, or 2 for several): one is compared as it always
+    was, several are a list expanded at execution. `departments`: the structures of those departments
+    (a read model's link by territory, decision 0043)."""
     conditions = []
-    if status:
+    if statuses == 1:
         conditions.append(_TRANCHES.c.status == bindparam("status"))
+    elif statuses > 1:
+        conditions.append(_TRANCHES.c.status.in_(bindparam("statuses", expanding=True)))
+    if departments:
+        conditions.append(
+            _TRANCHES.c.structure_id.in_(
+                select(_STRUCTURES.c.structure_id).where(
+                    _STRUCTURES.c.department.in_(bindparam("departments", expanding=True))
+                )
+            )
+        )
     if due_before:
         conditions.append(_TRANCHES.c.due_on <= bindparam("due_before"))
     if structure_id:
@@ -261,24 +276,35 @@ class TrancheRepository(_Repository):
     def page(
         self,
         *,
-        status: TrancheStatus | None,
+        statuses: Sequence[TrancheStatus],
         due_before: date | None,
         structure_id: uuid.UUID | None,
         convention_id: uuid.UUID | None,
+        departments: Sequence[str] | None = None,
         offset: int,
         limit: int,
     ) -> tuple[Sequence[Any], int]:
         """A page of the list, as plain rows naming the convention and the structure (each also carries the
-        count, `total`), and the count."""
+        count, `total`), and the count. `departments`: None for every one; empty, nothing matches."""
+        if departments is not None and not departments:
+            return [], 0
         count, page_of = _list_statements(
-            status is not None, due_before is not None, structure_id is not None, convention_id is not None
+            min(len(statuses), 2),
+            due_before is not None,
+            structure_id is not None,
+            convention_id is not None,
+            bool(departments),
         )
-        parameters = {
-            "status": status.value if status else None,
+        parameters: dict[str, Any] = {
+            "status": statuses[0].value if len(statuses) == 1 else None,
             "due_before": due_before,
             "structure_id": structure_id,
             "convention_id": convention_id,
         }
+        if len(statuses) > 1:
+            parameters["statuses"] = [status.value for status in statuses]
+        if departments:
+            parameters["departments"] = list(departments)
         connection = self.session.connection()
         page = connection.execute(page_of, {**parameters, "offset": offset, "limit": limit}).all()
         total = page[0].total if page else connection.execute(count, parameters).scalar_one()
@@ -779,3 +805,77 @@ class BankFileRepository(_Repository):
             .limit(1)
         ).first()
         return (row[0], row[1]) if row is not None else None
+
+
+class StatisticsRepository(_Repository):
+    """The programme's amounts added up in the database, by department, by region or in all: the
+    dashboard's read model (decision 0043). One statement per figure and grouping, whatever the rows."""
+
+    def amounts(
+        self,
+        grouping: str | None,
+        *,
+        owed: Sequence[TrancheStatus],
+        recoverable: Sequence[RecoveryStatus],
+        issued: Sequence[RecoveryStatus],
+    ) -> dict[str | None, dict[str, Decimal]]:
+        """{group: {figure: sum}} for `grouping` "department", "region" or None (one group, None): the
+        committed (tranches not cancelled), paid (payments not returned), due (tranches in `owed`),
+        recoverable (recoveries in `recoverable`) and issued (recoveries in `issued`) amounts; a group
+        appears when one of its figures has a row."""
+        committed = self._tranches().where(Tranche.status != TrancheStatus.CANCELLED)
+        due = self._tranches().where(Tranche.status.in_(list(owed)))
+        paid = (
+            select(*self._territory(), Payment.amount.label("amount"))
+            .select_from(Payment)
+            .join(Tranche, Tranche.id == Payment.tranche_id)
+            .join(StructureCopy, StructureCopy.structure_id == Tranche.structure_id)
+            .where(Payment.status == PaymentStatus.PAID)
+        )
+        figures: dict[str | None, dict[str, Decimal]] = {}
+        for name, source in (
+            ("committed", committed),
+            ("paid", paid),
+            ("due", due),
+            ("recoverable", self._recoveries(recoverable)),
+            ("recoverable_issued", self._recoveries(issued)),
+        ):
+            for group, total in self._sums(source, grouping):
+                figures.setdefault(group, {})[name] = total
+        return figures
+
+    @staticmethod
+    def _territory() -> tuple[Any, Any]:
+        return (
+            StructureCopy.department.label("department"),
+            region_code(StructureCopy.department).label("region"),
+        )
+
+    def _tranches(self) -> Select[Any]:
+        return (
+            select(*self._territory(), Tranche.amount.label("amount"))
+            .select_from(Tranche)
+            .join(StructureCopy, StructureCopy.structure_id == Tranche.structure_id)
+        )
+
+    def _recoveries(self, statuses: Sequence[RecoveryStatus]) -> Select[Any]:
+        return (
+            select(*self._territory(), Recovery.amount.label("amount"))
+            .select_from(Recovery)
+            .join(StructureCopy, StructureCopy.structure_id == Recovery.structure_id)
+            .where(Recovery.status.in_(list(statuses)))
+        )
+
+    def _sums(self, source: Select[Any], grouping: str | None) -> list[tuple[str | None, Decimal]]:
+        # Grouped on a column of the subquery: the region's CASE is written once, in the subquery.
+        rows = source.subquery()
+        total = type_coerce(func.sum(rows.c.amount), MONEY).label("total")
+        if grouping is None:
+            found = self.session.execute(select(total)).scalar_one()
+            return [] if found is None else [(None, quantize_cents(found))]
+        key = rows.c[grouping]
+        return [
+            (group, quantize_cents(amount))
+            for group, amount in self.session.execute(select(key, total).group_by(key)).all()
+            if amount is not None
+        ]

@@ -108,5 +108,6 @@ class SqlUnitOfWork(UnitOfWork):
         self.recoveries = repositories.RecoveryRepository(session)
         self.bank_files = repositories.BankFileRepository(session)
         self.idempotency_keys = repositories.IdempotencyKeyRepository(session)
+        self.statistics = repositories.StatisticsRepository(session)
         self.outbox = Outbox(session, event_tables, PRODUCER)
         self.history = PaymentsHistory(session)

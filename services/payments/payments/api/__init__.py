@@ -15,6 +15,7 @@ from payments.api import (
     payment_runs,
     schedules,
     smic_checks,
+    statistics,
     tranches,
 )
 from payments.service_layer.event_handlers import EVENT_HANDLERS
@@ -31,6 +32,7 @@ def blueprints(event_tables: EventTables) -> list[flask_smorest.Blueprint]:
         payment_runs.blp,
         bank_returns.blp,
         ledger.blp,
+        statistics.blp,
         event_consumer_blueprint(event_tables, EVENT_HANDLERS),
         outbox_blueprint(event_tables),
     ]

@@ -9,6 +9,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from cnum_shared.core.exports import Kind, column
+from cnum_shared.core.territories import all_regions, all_territories, departments_of, territory
 from cnum_shared.core.wire import legal_date, money_field
 from cnum_shared.framework.auth import READERS, Role
 from cnum_shared.framework.exports import EXPORT_DOC, ExportQuerySchema, export_response
@@ -20,6 +21,10 @@ from payments.service_layer import queries, tranches
 from payments.service_layer.commands import ApproveTranche, PayTranche
 
 blp = Blueprint("tranches", __name__, url_prefix="", description="Tranches, approbation et paiement")
+
+#: The territories a list may be filtered on (a dashboard's figure leads to its list, decision 0043).
+DEPARTMENT_CODES = [place.code for place in all_territories()]
+REGION_CODES = [region.code for region in all_regions()]
 
 
 class TrancheSchema(Schema):
@@ -55,10 +60,21 @@ class HistorySchema(Schema):
 
 
 class TrancheQuerySchema(Schema):
-    status = fields.String(validate=validate.OneOf([status.value for status in TrancheStatus]))
+    status = fields.List(
+        fields.String(validate=validate.OneOf([status.value for status in TrancheStatus])),
+        metadata={"description": "un statut, ou plusieurs (status=due&status=blocked) : l'un d'eux"},
+    )
     due_before = fields.Date()
     structure_id = fields.UUID()
     convention_id = fields.UUID()
+    department = fields.String(
+        validate=validate.OneOf(DEPARTMENT_CODES, error="Code de département inconnu : {input}."),
+        metadata={"description": "les structures de ce département (code : 15, 2A, 974…)"},
+    )
+    region = fields.String(
+        validate=validate.OneOf(REGION_CODES, error="Code de région inconnu : {input}."),
+        metadata={"description": "les structures de cette région (code INSEE : 84…, ou 975… outre-mer)"},
+    )
 
 
 class ApprovalSchema(Schema):
@@ -83,13 +99,14 @@ class PaymentSchema(Schema):
 @blp.route("/tranches")
 class Tranches(MethodView):
     @blp.roles(Role.FINANCE, *READERS)
-    @blp.cached(queries.TRANCHE_LIST)
+    # A structure's department is not watched by the list's triggers: a list by territory is read afresh.
+    @blp.cached(queries.TRANCHE_LIST, uncached_args=("department", "region"))
     @blp.arguments(TrancheQuerySchema, location="query")
     @blp.response(200, TrancheSchema(many=True))
     @blp.paginate(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
     def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
-        """Tranches by due date, filtered by status, due date, structure or convention (every matching
-        one as a file: /tranches/export)."""
+        """Tranches by due date, filtered by status, due date, structure, convention or territory (every
+        matching one as a file: /tranches/export)."""
         with unit_of_work(read_only=True) as uow:
             page, total = queries.list_tranches(
                 uow, _filters(query), pagination_parameters.first_item, pagination_parameters.page_size
@@ -103,12 +120,18 @@ class TrancheExportQuerySchema(TrancheQuerySchema, ExportQuerySchema):
 
 
 def _filters(query: dict[str, Any]) -> queries.TrancheFilters:
-    status = query.get("status")
+    departments: tuple[str, ...] | None = None
+    if query.get("region"):
+        departments = departments_of(query["region"])
+    if query.get("department"):
+        department = territory(query["department"]).code
+        departments = (department,) if departments is None or department in departments else ()
     return queries.TrancheFilters(
-        status=TrancheStatus(status) if status else None,
+        statuses=tuple(dict.fromkeys(TrancheStatus(status) for status in query.get("status") or ())),
         due_before=query.get("due_before"),
         structure_id=query.get("structure_id"),
         convention_id=query.get("convention_id"),
+        departments=departments,
     )
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from cnum_shared.core.exports import every_row
+from cnum_shared.core.territories import all_regions, all_territories, region_of
 from payments.adapters.orm import (
     ConventionCopy,
     Hold,
@@ -36,10 +37,14 @@ OWED = (TrancheStatus.DUE, TrancheStatus.BLOCKED, TrancheStatus.APPROVED)
 
 @dataclass(frozen=True)
 class TrancheFilters:
-    status: TrancheStatus | None = None
+    #: No status: every tranche; several: a tranche in any of them (the dashboard's « à verser »).
+    statuses: tuple[TrancheStatus, ...] = ()
     due_before: date | None = None
     structure_id: uuid.UUID | None = None
     convention_id: uuid.UUID | None = None
+    #: The tranches of the structures of these departments (a department, a region's, or none at all when
+    #: a department outside the region is asked for); None: every department.
+    departments: tuple[str, ...] | None = None
 
 
 def schedule(uow: PaymentsUnitOfWork, convention_id: uuid.UUID) -> dict[str, Any]:
@@ -62,7 +67,8 @@ def list_tranches(
 ) -> tuple[Sequence[Any], int]:
     """A page of tranches by due date, and how many match (the X-Pagination count)."""
     return uow.tranches.page(
-        status=filters.status,
+        statuses=filters.statuses,
+        departments=filters.departments,
         due_before=filters.due_before,
         structure_id=filters.structure_id,
         convention_id=filters.convention_id,
@@ -285,3 +291,58 @@ def list_unmatched_lines(
 
 def export_unmatched_lines(uow: PaymentsUnitOfWork, filters: BankLineFilters) -> Sequence[Any]:
     return every_row(lambda offset, limit: list_unmatched_lines(uow, filters, offset, limit))
+
+
+#: The dashboard's amounts (decision 0043), each summed in SQL by `uow.statistics`:
+#: committed: the payable lines of the signed conventions (every tranche, supplementary line and final
+#: balance payments holds, all of signed conventions) that are not cancelled;
+#: paid: the payments of those lines that the bank did not return (as the balance's `paid`);
+#: due: the lines due, blocked or approved (OWED, as the balance's `due`);
+#: recoverable: the recoveries provisional or issued (RECOVERABLE, as the balance's `recoverable`);
+#: recoverable_issued: of those, the recovery orders issued and not yet received or offset.
+AMOUNT_FIGURES = ("committed", "paid", "due", "recoverable", "recoverable_issued")
+_ZERO = Decimal("0.00")
+
+
+def _amounts(found: dict[str, Decimal] | None) -> dict[str, Decimal]:
+    return {name: (found or {}).get(name, _ZERO) for name in AMOUNT_FIGURES}
+
+
+def programme_amounts(uow: PaymentsUnitOfWork) -> dict[str, Any]:
+    """The programme's committed, paid, due and recoverable amounts in all, by region and by department
+    (the structure's department, as conventions' events carry it; its region from the COG)."""
+    recoverable = tuple(sorted(RECOVERABLE))
+
+    def amounts(grouping: str | None) -> dict[str | None, dict[str, Decimal]]:
+        return uow.statistics.amounts(
+            grouping, owed=OWED, recoverable=recoverable, issued=(RecoveryStatus.ISSUED,)
+        )
+
+    total = amounts(None).get(None)
+    by_region = amounts("region")
+    by_department = amounts("department")
+    regions: list[dict[str, Any]] = [
+        {"code": region.code, "name": region.name, **_amounts(by_region[region.code])}
+        for region in all_regions()
+        if region.code in by_region
+    ]
+    departments: list[dict[str, Any]] = [
+        {
+            "code": place.code,
+            "name": place.name,
+            "region": region_of(place.code).code,
+            **_amounts(by_department[place.code]),
+        }
+        for place in all_territories()
+        if place.code in by_department
+    ]
+    # A department code the COG does not know (none today: conventions checks it) is still counted.
+    known = {place.code for place in all_territories()}
+    departments += [
+        {"code": code, "name": "Territoire inconnu", "region": None, **_amounts(found)}
+        for code, found in sorted(by_department.items(), key=lambda item: str(item[0]))
+        if code not in known
+    ]
+    if None in by_region:
+        regions.append({"code": None, "name": "Territoire inconnu", **_amounts(by_region[None])})
+    return {"total": _amounts(total), "regions": regions, "departments": departments}

@@ -66,10 +66,11 @@ class TrancheRepository(Protocol):
     def page(
         self,
         *,
-        status: TrancheStatus | None,
+        statuses: Sequence[TrancheStatus],
         due_before: date | None,
         structure_id: uuid.UUID | None,
         convention_id: uuid.UUID | None,
+        departments: Sequence[str] | None = None,
         offset: int,
         limit: int,
     ) -> tuple[Sequence[Any], int]: ...
@@ -158,6 +159,17 @@ class RecoveryRepository(Protocol):
     ) -> Decimal: ...
 
 
+class StatisticsRepository(Protocol):
+    def amounts(
+        self,
+        grouping: str | None,
+        *,
+        owed: Sequence[TrancheStatus],
+        recoverable: Sequence[RecoveryStatus],
+        issued: Sequence[RecoveryStatus],
+    ) -> dict[str | None, dict[str, Decimal]]: ...
+
+
 class IdempotencyKeyRepository(Protocol):
     def purge_expired(self, now: datetime) -> None: ...
     def find(self, principal: str, method: str, path: str, key: str) -> IdempotencyKey | None: ...
@@ -214,6 +226,7 @@ class PaymentsUnitOfWork(Protocol):
     recoveries: RecoveryRepository
     bank_files: BankFileRepository
     idempotency_keys: IdempotencyKeyRepository
+    statistics: StatisticsRepository
     outbox: Outbox
     history: History
     #: The legal parameters bootstrap loaded once: every `cnum_shared.core.legal` call takes `tree=`.

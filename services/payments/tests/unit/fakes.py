@@ -136,11 +136,13 @@ class FakeTranches:
     def regularisation_lines(self, convention_id):
         return [t for t in self.of_convention(convention_id) if t.kind == TrancheKind.REGULARISATION]
 
-    def page(self, *, status, due_before, structure_id, convention_id, offset, limit):
+    def page(self, *, statuses, due_before, structure_id, convention_id, departments=None, offset, limit):
+        # The territory filter needs the structures' departments, which no unit test asks for.
+        assert departments is None
         found = [
             t
             for t in self.rows.values()
-            if (status is None or t.status == status)
+            if (not statuses or t.status in statuses)
             and (due_before is None or t.due_on <= due_before)
             and (structure_id is None or t.structure_id == structure_id)
             and (convention_id is None or t.convention_id == convention_id)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -24,6 +25,7 @@ from flask import (
 
 from cnum_shared.core.addresses import forwarded_client
 from cnum_shared.core.dates import paris_today
+from cnum_shared.core.territories import UnknownRegion, UnknownTerritory, region, territory
 from cnum_shared.framework.auth import Role
 from web.adapters.services import ServiceError, Services
 
@@ -159,3 +161,45 @@ def new_idempotency_key() -> str:
 def today() -> date:
     """Today in Paris: the default date of the forms (a signature, a payment)."""
     return paris_today(datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class TerritoryFilter:
+    """A list's territory, from its query string: a dashboard's figure by department or region leads to
+    the list of what it adds up (decision 0043)."""
+
+    department: str = ""
+    region: str = ""
+
+    @property
+    def query(self) -> dict[str, str]:
+        """The filter as the services' lists take it (nothing when there is none)."""
+        named = (("department", self.department), ("region", self.region))
+        return {name: value for name, value in named if value}
+
+    @property
+    def label(self) -> str:
+        """In words: « département Cantal (15) », « région Bretagne », or a collectivity's name."""
+        parts = []
+        if self.region:
+            found = region(self.region)
+            parts.append(found.name if found.is_collectivity else f"région {found.name}")
+        if self.department and self.department != self.region:
+            parts.append(f"département {territory(self.department).name} ({self.department})")
+        return ", ".join(parts)
+
+
+def territory_filter(args: Mapping[str, str]) -> TerritoryFilter:
+    """The department and region a list is asked for; an unknown code is ignored, and said so."""
+    department, region_code = args.get("department", "").strip(), args.get("region", "").strip()
+    try:
+        department = territory(department).code if department else ""
+    except UnknownTerritory:
+        flash("Ce département est inconnu : filtre ignoré.", "warning")
+        department = ""
+    try:
+        region_code = region(region_code).code if region_code else ""
+    except UnknownRegion:
+        flash("Cette région est inconnue : filtre ignoré.", "warning")
+        region_code = ""
+    return TerritoryFilter(department, region_code)

@@ -23,7 +23,15 @@ from flask import (
 
 from cnum_shared.framework.auth import Role
 from web.adapters.services import Page, ServiceError
-from web.views.common import flash_refusal, new_idempotency_key, roles, services, stream_file, today
+from web.views.common import (
+    flash_refusal,
+    new_idempotency_key,
+    roles,
+    services,
+    stream_file,
+    territory_filter,
+    today,
+)
 from web.views.filters import euros
 from web.views.names import convention_names, name_filter, structure_names
 
@@ -172,10 +180,13 @@ def _can_act() -> bool:
 @roles(*READERS)
 def tranches() -> Any:
     """Tranches by due date: those due to approve by default; of one structure or convention, found by
-    its name, SIRET or reference (decision 0044)."""
-    status = request.args.get("status", "due") if "status" in request.args else "due"
-    if status and status not in TRANCHE_STATUSES:
-        status = ""
+    its name, SIRET or reference (decision 0044), or of a territory."""
+    # One status from the filter; several from a dashboard's figure (« à verser »: due, blocked or approved).
+    chosen = [code for code in request.args.getlist("status") if code in TRANCHE_STATUSES]
+    if "status" not in request.args:
+        chosen = ["due"]
+    status = chosen[0] if len(chosen) == 1 else ""
+    territory = territory_filter(request.args)
     due_before_text = request.args.get("due_before", "")
     due_before = _parse_date(due_before_text)
     if due_before_text and due_before is None:
@@ -187,17 +198,20 @@ def tranches() -> Any:
         page = services().page(
             "payments",
             "/tranches",
-            status=status,
+            status=chosen,
             due_before=due_before.isoformat() if due_before else None,
             structure_id=lookup.structure_id or None,
             convention_id=lookup.convention_id or None,
             page=max(page_number, 1),
+            **territory.query,
         )
     return render_template(
         "finance/tranches.html",
         page=page,
         statuses=TRANCHE_STATUSES,
         status=status,
+        several_statuses=chosen if len(chosen) > 1 else [],
+        territory=territory,
         due_before=due_before.isoformat() if due_before else "",
         lookup=lookup,
     )

@@ -4,13 +4,14 @@ document batches with their progress. Auditors and administrators read them too.
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from cnum_shared.framework.auth import Role
 from web.adapters.services import ServiceError
-from web.views.common import flash_refusal, roles, services, stream_file, today
+from web.views.common import flash_refusal, roles, services, stream_file, territory_filter, today
 from web.views.filters import french_date
 
 blp = Blueprint("legal", __name__)
@@ -34,10 +35,35 @@ DEPARTMENT_CHOICES = (
 @roles(*READERS)
 def conventions() -> Any:
     filters = {key: request.args.get(key, "") for key in ("q", "status", "wave")}
+    # What a dashboard's figure leads to: the conventions in force on a day, or ending in a month, in a
+    # territory (decision 0043). Kept through the filter form as hidden fields.
+    territory = territory_filter(request.args)
+    period = {key: request.args.get(key, "") for key in PERIOD_FILTERS if _is_date(request.args.get(key))}
+    if request.args.get("running") == "true":
+        period["running"] = "true"
     page = services().page(
-        "conventions", "/conventions", page=request.args.get("page", 1, type=int), page_size=20, **filters
+        "conventions",
+        "/conventions",
+        page=request.args.get("page", 1, type=int),
+        page_size=20,
+        **filters,
+        **territory.query,
+        **period,
     )
-    return render_template("legal/conventions.html", page=page, filters=filters)
+    return render_template(
+        "legal/conventions.html", page=page, filters=filters, territory=territory, period=period
+    )
+
+
+#: The dates a dashboard's link may put on the list: in force that day, ending from, to.
+PERIOD_FILTERS = ("active_on", "ends_from", "ends_to")
+
+
+def _is_date(value: str | None) -> bool:
+    try:
+        return bool(value) and date.fromisoformat(str(value)) is not None
+    except ValueError:
+        return False
 
 
 @blp.route("/conventions/nouvelle", methods=["GET", "POST"])
