@@ -371,6 +371,8 @@ class ConventionsUnitOfWork(DocumentsUnitOfWork, Protocol):
 
     @property
     def officers(self) -> OfficerRepository: ...
+
+    @property
     def statistics(self) -> StatisticsRepository: ...
 
     @property
