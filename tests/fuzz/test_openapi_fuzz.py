@@ -176,7 +176,10 @@ def _run_links(service: str, schema, programme) -> None:
 
 
 def test_conventions_links(programme):
-    _run_links("conventions", conventions, programme)
+    # Without the creation of an officer: an address is unique in the directory, so the same request
+    # answers 201 in one example and 409 in a later one, and Hypothesis's state machine, which expects the
+    # same draws to meet the same answers, stops as "flaky". The contract test above still sends it.
+    _run_links("conventions", conventions.exclude(method="POST", path="/api/v1/officers"), programme)
 
 
 def test_payments_links(programme):
