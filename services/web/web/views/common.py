@@ -163,6 +163,14 @@ def today() -> date:
     return paris_today(datetime.now(UTC))
 
 
+def parse_date(value: str | None) -> date | None:
+    """The date a form or a query gives as YYYY-MM-DD; None when it gives none or not a date."""
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class TerritoryFilter:
     """A list's territory, from its query string: a dashboard's figure by department or region leads to

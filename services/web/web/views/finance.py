@@ -26,6 +26,7 @@ from web.adapters.services import Page, ServiceError
 from web.views.common import (
     flash_refusal,
     new_idempotency_key,
+    parse_date,
     roles,
     services,
     stream_file,
@@ -150,13 +151,6 @@ def _refuse(error: ServiceError, intro: str, target: str) -> None:
     flash_refusal(error, intro)
 
 
-def _parse_date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 def _parse_uuid(value: str | None) -> uuid.UUID | None:
     try:
         return uuid.UUID(value.strip()) if value and value.strip() else None
@@ -188,7 +182,7 @@ def tranches() -> Any:
     status = chosen[0] if len(chosen) == 1 else ""
     territory = territory_filter(request.args)
     due_before_text = request.args.get("due_before", "")
-    due_before = _parse_date(due_before_text)
+    due_before = parse_date(due_before_text)
     if due_before_text and due_before is None:
         flash("La date « échéance avant le » n'est pas une date valide : filtre ignoré.", "warning")
     lookup = name_filter(request.args, field_name="structure", conventions=True)
@@ -290,7 +284,7 @@ def pay(tranche_id: uuid.UUID) -> Any:
     """Pay once: the key drawn with the form makes a double click or a resent form a replay."""
     back = redirect(url_for("finance.tranche", tranche_id=tranche_id))
     key = request.form.get("idempotency_key", "").strip()
-    paid_on = _parse_date(request.form.get("paid_on"))
+    paid_on = parse_date(request.form.get("paid_on"))
     reference = request.form.get("reference", "").strip()
     problems = []
     if not key:
@@ -360,7 +354,7 @@ def payment_runs() -> Any:
 def create_payment_run() -> Any:
     back = redirect(url_for("finance.payment_runs"))
     key = request.form.get("idempotency_key", "").strip()
-    execution_date = _parse_date(request.form.get("execution_date"))
+    execution_date = parse_date(request.form.get("execution_date"))
     if not key or execution_date is None:
         flash("Ordre de virement refusé : la date d'exécution est obligatoire.", "error")
         return back
@@ -453,7 +447,7 @@ def payment_run_sepa(run_id: uuid.UUID) -> Any:
 @blp.post("/ordres-de-virement/<uuid:run_id>/confirmer")
 @roles(Role.FINANCE)
 def confirm_payment_run(run_id: uuid.UUID) -> Any:
-    paid_on = _parse_date(request.form.get("paid_on"))
+    paid_on = parse_date(request.form.get("paid_on"))
     if paid_on is None:
         flash("Confirmation refusée : la date d'exécution par la banque est obligatoire.", "error")
     else:
@@ -536,8 +530,8 @@ def closing_runs() -> Any:
         if session.get("role") not in {role.value for role in CLOSERS}:
             flash("Votre rôle ne permet pas de lancer une clôture.", "error")
             return redirect(url_for("finance.closing_runs"))
-        start = _parse_date(request.form.get("funding_ends_from"))
-        end = _parse_date(request.form.get("funding_ends_to"))
+        start = parse_date(request.form.get("funding_ends_from"))
+        end = parse_date(request.form.get("funding_ends_to"))
         if start is None or end is None:
             flash("Clôture refusée : les deux dates de la période sont obligatoires.", "error")
             return redirect(url_for("finance.closing_runs"))

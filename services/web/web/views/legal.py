@@ -4,14 +4,13 @@ document batches with their progress. Auditors and administrators read them too.
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from cnum_shared.framework.auth import Role
 from web.adapters.services import ServiceError
-from web.views.common import flash_refusal, roles, services, stream_file, territory_filter, today
+from web.views.common import flash_refusal, parse_date, roles, services, stream_file, territory_filter, today
 from web.views.filters import french_date
 
 blp = Blueprint("legal", __name__)
@@ -38,7 +37,7 @@ def conventions() -> Any:
     # What a dashboard's figure leads to: the conventions in force on a day, or ending in a month, in a
     # territory (decision 0043). Kept through the filter form as hidden fields.
     territory = territory_filter(request.args)
-    period = {key: request.args.get(key, "") for key in PERIOD_FILTERS if _is_date(request.args.get(key))}
+    period = {key: request.args.get(key, "") for key in PERIOD_FILTERS if parse_date(request.args.get(key))}
     if request.args.get("running") == "true":
         period["running"] = "true"
     page = services().page(
@@ -57,13 +56,6 @@ def conventions() -> Any:
 
 #: The dates a dashboard's link may put on the list: in force that day, ending from, to.
 PERIOD_FILTERS = ("active_on", "ends_from", "ends_to")
-
-
-def _is_date(value: str | None) -> bool:
-    try:
-        return bool(value) and date.fromisoformat(str(value)) is not None
-    except ValueError:
-        return False
 
 
 @blp.route("/conventions/nouvelle", methods=["GET", "POST"])
