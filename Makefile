@@ -43,17 +43,18 @@ install: $(STAMP) libreoffice dsfr ## create .venv, install the pinned dependenc
 
 dsfr: $(DSFR_STAMP) ## the State's design system (@gouvfr/dsfr from npm, pinned) into the web front's static files
 
-$(DSFR_STAMP): services/web/package.json services/web/package-lock.json
+$(DSFR_STAMP): services/web/package.json services/web/package-lock.json Makefile
 	@if ! command -v npm >/dev/null; then \
 	  echo "Installing npm for the web front's design system: nodejs npm"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends nodejs npm; \
 	fi
 	cd services/web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
-	rm -rf $(DSFR_STATIC) && mkdir -p $(DSFR_STATIC)/utility/icons
+	rm -rf $(DSFR_STATIC) && mkdir -p $(DSFR_STATIC)/utility/icons $(DSFR_STATIC)/utility/colors
 	cp $(DSFR_DIST)/dsfr.min.css $(DSFR_DIST)/dsfr.module.min.js $(DSFR_DIST)/dsfr.nomodule.min.js $(DSFR_STATIC)/
 	cp -r $(DSFR_DIST)/fonts $(DSFR_DIST)/icons $(DSFR_DIST)/favicon $(DSFR_STATIC)/
 	cp $(DSFR_DIST)/utility/icons/icons.min.css $(DSFR_STATIC)/utility/icons/
+	cp $(DSFR_DIST)/utility/colors/colors.min.css $(DSFR_STATIC)/utility/colors/
 	cp $(DSFR_DIST)/../LICENSE.md $(DSFR_STATIC)/
 	touch $@
 

@@ -76,14 +76,14 @@ def test_finance_launches_the_closing_of_a_year_and_follows_it(web_app, web_to, 
     assert launched.status_code == 302
     run_page = browser.client.get(launched.headers["Location"]).get_data(as_text=True)
     assert "Clôture lancée : 1 convention dont le financement finit dans la période." in run_page
-    assert re.search(r'<progress id="batch-progress" max="100" value="0">', run_page)
+    assert re.search(r'<progress id="batch-progress" max="100" value="0"[ >]', run_page)
     assert "conventions traitées : 0 sur 1" in run_page
     assert 'data-reload-signature="queued|0|false"' in run_page
 
     context = conventions.extensions["cnum"]
     run_closing_runs(context.unit_of_work, RunClosingRuns(today=date(2026, 7, 1)))
     run_page = browser.client.get(launched.headers["Location"]).get_data(as_text=True)
-    assert re.search(r'<progress id="batch-progress" max="100" value="100">', run_page)
+    assert re.search(r'<progress id="batch-progress" max="100" value="100"[ >]', run_page)
     assert re.search(r'id="count-closed">1<', run_page)
     assert "Décomptes reçus du service des paiements : 0 sur 1 (1 encore attendu)" in run_page
     state = browser.client.get(launched.headers["Location"] + "/etat").get_json()

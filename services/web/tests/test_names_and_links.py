@@ -202,10 +202,10 @@ def test_finance_finds_tranches_by_name_siret_or_reference_and_reads_names(start
     # Nothing: said next to the field, which the message describes.
     nothing = page_of(browser, "/tranches", status="", structure="Quimper")
     assert (
-        '<span class="field-error" id="structure-error">Aucune structure ni convention ne correspond à '
-        "« Quimper » : vérifiez le nom, le SIRET ou la référence.</span>"
+        '<p class="fr-message fr-message--error" id="structure-message-error">Aucune structure ni convention '
+        "ne correspond à « Quimper » : vérifiez le nom, le SIRET ou la référence.</p>"
     ) in nothing
-    assert 'aria-describedby="structure-hint structure-error" aria-invalid="true"' in nothing
+    assert 'aria-describedby="structure-messages" aria-invalid="true"' in nothing
     assert "<table>" not in nothing
 
     # The tranche's page names its structure and convention; no id shows.

@@ -16,7 +16,7 @@ from web.bootstrap import bootstrap
 from web.config import settings_from_environment
 from web.sessions import install_sessions
 from web.views import auth, compliance, dashboard, finance, legal, officers, pages, structure
-from web.views.common import describe_errors
+from web.views.common import describe_errors, field_errors, page_messages
 from web.views.filters import register_filters
 
 csrf = CSRFProtect()
@@ -54,6 +54,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     def healthz() -> Any:
         """The process answers (the services it calls are not checked here)."""
         return {"status": "ok"}
+
+    app.jinja_env.globals.update(field_errors=field_errors, page_messages=page_messages)
 
     @app.context_processor
     def officer() -> dict[str, Any]:

@@ -6,6 +6,8 @@
   var box = document.getElementById("batch");
   if (!box) { return; }
   var labels = { queued: "en file d'attente", running: "en cours", done: "terminé", failed: "échec" };
+  // The DSFR badge type of each status, as the server draws it (BADGE_TYPES in web/views/filters.py).
+  var types = { queued: "info", running: "info", done: "success", failed: "error" };
   var countText = box.dataset.countText || "documents produits : {done} sur {total}";
   var drawn = box.dataset.reloadSignature;
   function signatureOf(run) {
@@ -23,8 +25,8 @@
         document.getElementById("batch-count").textContent =
           countText.replace("{done}", run.done).replace("{total}", run.total) +
           (run.failed ? ", " + run.failed + " en échec" : "");
-        var badge = document.querySelector("#batch-status .badge");
-        badge.className = "badge badge-" + run.status;
+        var badge = document.querySelector("#batch-status .fr-badge");
+        badge.className = "fr-badge fr-badge--sm" + (types[run.status] ? " fr-badge--" + types[run.status] : "");
         badge.textContent = labels[run.status] || run.status;
         // A batch's archive is written as it finishes; a closing run's once its statements have arrived.
         var ready = run.archive_ready === undefined ? run.status === "done" : run.archive_ready;

@@ -16,6 +16,7 @@ from flask import (
     current_app,
     flash,
     g,
+    get_flashed_messages,
     redirect,
     request,
     session,
@@ -126,11 +127,65 @@ def roles(*allowed: Role) -> Callable[[F], F]:
     return decorator
 
 
-def flash_refusal(error: ServiceError, intro: str) -> None:
-    """Show why a service refused, in its own French words, with each detail on its own line."""
+#: The category of a message that belongs to one field of the form the officer sent: `field:<name>`.
+FIELD_CATEGORY = "field:"
+
+
+def flash_field_error(field: str, message: str, intro: str = "Formulaire refusé :") -> None:
+    """Say what is wrong with one field: at the top of the page (with `intro`, so that the alert reads
+    on its own) and under the field itself, which the form's macros mark invalid and tie to the message
+    (aria-describedby), as the RGAA asks."""
+    flash(f"{intro} {message[:1].lower()}{message[1:]}", "error")
+    flash(message, FIELD_CATEGORY + field)
+
+
+def field_errors() -> dict[str, str]:
+    """The field messages of this request (see flash_field_error), by field name. Flask keeps the flashed
+    messages of a request once read, so the layout's alerts and the form's fields read the same list."""
+    return {
+        category.removeprefix(FIELD_CATEGORY): message
+        for category, message in get_flashed_messages(with_categories=True)
+        if category.startswith(FIELD_CATEGORY)
+    }
+
+
+@dataclass(frozen=True)
+class PageMessage:
+    """One of the layout's alerts: its DSFR type (info, success, warning, error), its text, and the
+    details of a refusal (each field the service named) listed inside it."""
+
+    kind: str
+    text: str
+    details: list[str]
+
+
+def page_messages() -> list[PageMessage]:
+    """The messages flashed for this page, as the layout shows them: field messages stay under their
+    fields, and a refusal's details go in its alert."""
+    shown: list[PageMessage] = []
+    for category, text in get_flashed_messages(with_categories=True):
+        if category.startswith(FIELD_CATEGORY):
+            continue
+        if category == "error-detail" and shown:
+            shown[-1].details.append(text)
+            continue
+        kind = category if category in ("success", "warning", "error") else "info"
+        shown.append(PageMessage(kind, text, []))
+    return shown
+
+
+def flash_refusal(error: ServiceError, intro: str, fields: Mapping[str, str] | None = None) -> None:
+    """Show why a service refused, in its own French words, with each detail on its own line. A detail
+    about one of `fields` (the service's field name -> the form's field name) is also shown under it."""
     flash(f"{intro} {error.message}", "error")
     for detail in describe_errors(error.errors):
         flash(detail, "error-detail")
+    sent = error.errors.get("json", error.errors) if isinstance(error.errors, dict) else {}
+    for service_field, form_field in (fields or {}).items():
+        messages = sent.get(service_field) if isinstance(sent, dict) else None
+        if messages:
+            text = "; ".join(map(str, messages)) if isinstance(messages, list) else str(messages)
+            flash(text, FIELD_CATEGORY + form_field)
 
 
 def describe_errors(errors: dict[str, Any]) -> list[str]:

@@ -53,6 +53,20 @@ LABELS: dict[str, str] = {
 }
 
 
+#: The DSFR's badge type for each status: its colour and icon say at a glance whether all is well
+#: (success), something waits for someone (info, warning) or went wrong (error); other codes are grey.
+BADGE_TYPES: dict[str, str] = {
+    **dict.fromkeys(("signed", "paid", "fulfilled", "sent", "done", "active", "confirmed"), "success"),
+    **dict.fromkeys(("due", "due_soon", "pending"), "warning"),
+    **dict.fromkeys(("approved", "scheduled", "draft", "open", "queued", "running", "amended"), "info"),
+    **dict.fromkeys(("overdue", "blocked", "failed", "terminated", "rejected"), "error"),
+}
+
+
+def badge_type(code: Any) -> str:
+    return BADGE_TYPES.get(str(code), "")
+
+
 def label(code: Any) -> str:
     return LABELS.get(str(code), str(code).replace("_", " "))
 
@@ -98,5 +112,10 @@ def author(value: object) -> str:
 
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters.update(
-        label=label, french_date=french_date, euros=euros, tranche_name=tranche_name, author=author
+        label=label,
+        french_date=french_date,
+        euros=euros,
+        tranche_name=tranche_name,
+        author=author,
+        badge_type=badge_type,
     )
