@@ -142,3 +142,55 @@ def test_only_administrators_open_the_directory(web, browser_of):
 
     assert legal.client.get("/agents").status_code == 403
     assert legal.client.get("/agents/nouveau").status_code == 403
+
+
+def _said_under(page: str, field: str, message: str) -> bool:
+    """The DSFR's error message is under the field, which is marked invalid and described by it."""
+    tag = re.search(rf'<(?:input|select)\b[^>]*\bid="{field}"[^>]*>', page)
+    return (
+        f'<p class="fr-message fr-message--error" id="{field}-message-error">{message}</p>' in page
+        and tag is not None
+        and 'aria-invalid="true"' in tag.group(0)
+        and f'aria-describedby="{field}-messages"' in tag.group(0)
+    )
+
+
+def test_a_refused_officer_form_says_why_under_each_field(web, browser_of):
+    admin = browser_of(web.test_client())
+    admin.sign_in("nadia.lefevre")
+    token = _csrf(admin, "/agents/nouveau")
+
+    # An address already in the directory (whatever its case): under the address, the form kept.
+    taken = admin.client.post(
+        "/agents/nouveau",
+        data={"csrf_token": token, "email": "CLAIRE.MARTIN@agence.example", "name": "Claire Bis",
+              "role": "legal"},
+    )  # fmt: skip
+    page = _text(taken)
+    assert taken.status_code == 409
+    assert _said_under(page, "email", "Un agent de l'annuaire a déjà l'adresse claire.martin@agence.example.")
+    assert "Agent non ajouté : un agent de l'annuaire a déjà l'adresse" in page
+    assert 'value="Claire Bis"' in page and 'id="name-message-error"' not in page
+
+    # What the directory's rules refuse (an address it does not read as one, a role it does not know):
+    # each said under its own field, the name, which it accepts, left alone.
+    refused = admin.client.post(
+        "/agents/nouveau",
+        data={"csrf_token": token, "email": "zoe.leroy@", "name": "Zoé Leroy", "role": "chef"},
+    )
+    page = _text(refused)
+    assert refused.status_code == 422
+    email = re.search(r'id="email-message-error">([^<]+)</p>', page)
+    role = re.search(r'id="role-message-error">([^<]+)</p>', page)
+    assert email and role, page
+    assert _said_under(page, "email", email.group(1)) and _said_under(page, "role", role.group(1))
+    assert 'id="name-message-error"' not in page
+
+    # Changing an officer: the same, under the address.
+    claire, alice = "859cfd1c-ebfb-493f-a608-543eb8a8a595", "alice.durand@agence.example"
+    changed = admin.client.post(
+        f"/agents/{claire}",
+        data={"csrf_token": token, "email": alice, "name": "Claire Martin", "role": "legal"},
+    )
+    assert changed.status_code == 409
+    assert _said_under(_text(changed), "email", f"Un agent de l'annuaire a déjà l'adresse {alice}.")

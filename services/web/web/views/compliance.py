@@ -11,7 +11,16 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from cnum_shared.core.money import month_name_fr
 from cnum_shared.framework.auth import Role
 from web.adapters.services import Page, ServiceError
-from web.views.common import flash_refusal, roles, services, signed_in_role, today
+from web.views.common import (
+    FIELD_CATEGORY,
+    describe_errors,
+    flash_field_error,
+    flash_refusal,
+    roles,
+    services,
+    signed_in_role,
+    today,
+)
 from web.views.filters import label
 from web.views.names import convention_names, name_filter, structure_names
 
@@ -44,6 +53,10 @@ STEP_LABELS: dict[str, str] = {
 }
 
 STATUSES = ("overdue", "due_soon", "open", "fulfilled", "waived")
+
+#: The start of every refused decision's message, and what a decision without its reason is told.
+REFUSED = "Action refusée :"
+REASON_REQUIRED = "Le motif est obligatoire, il est conservé dans l'historique."
 
 
 @blp.app_template_filter("obligation_kind")
@@ -150,7 +163,11 @@ def extend(obligation_id: uuid.UUID) -> Any:
     try:
         date.fromisoformat(due_on)
     except ValueError:
-        flash("Action refusée : indiquez la nouvelle date d'échéance (jour, mois, année).", "error")
+        flash_field_error(
+            "extend-date", "Indiquez la nouvelle date d'échéance (jour, mois, année).", intro=REFUSED
+        )
+        if not request.form.get("reason", "").strip():
+            flash_field_error("extend-reason", REASON_REQUIRED, intro=REFUSED)
         return redirect(url_for(".obligation", obligation_id=obligation_id))
     return _decide(obligation_id, "extend", "La nouvelle échéance est enregistrée.", due_on=due_on)
 
@@ -168,18 +185,42 @@ def said_once(error: ServiceError) -> ServiceError:
     return ServiceError(error.status, " ".join(dict.fromkeys(reasons)), {})
 
 
+def flash_refusal_once(error: ServiceError, intro: str, fields: dict[str, str]) -> None:
+    """A service's refusal said once (said_once), each detail about one of `fields` (the service's field
+    name -> the form field's id) also under that field, even when said_once left it out of the alert."""
+    plain = said_once(error)
+    flash_refusal(plain, intro)
+    sent = error.errors.get("json", error.errors) if isinstance(error.errors, dict) else {}
+    for service_field, form_field in fields.items():
+        messages = sent.get(service_field) if isinstance(sent, dict) else None
+        if messages:
+            text = "; ".join(map(str, messages)) if isinstance(messages, list) else str(messages)
+            flash(text, FIELD_CATEGORY + form_field)
+
+
+def flash_file_refusal(error: ServiceError, intro: str, field: str) -> None:
+    """A refused file (not a PDF, PNG or JPEG, too large…), said once, in the alert and under its field
+    (`field` is the file field's id: a page has one per obligation or convention)."""
+    plain = said_once(error)
+    flash_field_error(field, plain.message, intro=intro)
+    for detail in describe_errors(plain.errors):
+        flash(detail, "error-detail")
+
+
 def _decide(obligation_id: uuid.UUID, action: str, done: str, **extra: str) -> Any:
+    """A decision on an obligation, sent from its page's form for `action` (fulfil, extend, waive), whose
+    fields' ids start with the action: a refusal about one of them is said under it."""
     reason = request.form.get("reason", "").strip()
     target = url_for(".obligation", obligation_id=obligation_id)
     if not reason:
-        flash("Action refusée : le motif est obligatoire, il est conservé dans l'historique.", "error")
+        flash_field_error(f"{action}-reason", REASON_REQUIRED, intro=REFUSED)
         return redirect(target)
     try:
         services().post("compliance", f"/obligations/{obligation_id}/{action}", {"reason": reason, **extra})
     except ServiceError as error:
         if error.status == 401:
             raise
-        flash_refusal(said_once(error), "Action refusée :")
+        flash_refusal_once(error, REFUSED, {"reason": f"{action}-reason", "due_on": "extend-date"})
         return redirect(target)
     flash(done, "success")
     return redirect(target)

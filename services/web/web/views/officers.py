@@ -11,7 +11,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from cnum_shared.framework.auth import Role
 from web.accounts import ROLE_LABELS
 from web.adapters.services import ServiceError
-from web.views.common import flash_refusal, roles, services
+from web.views.common import flash_field_error, flash_refusal, roles, services
 
 blp = Blueprint("officers", __name__)
 
@@ -22,8 +22,21 @@ OFFICER_ROLES = [
 ]
 
 
+#: The form's fields, by the name the directory's API gives them: a refusal about one is said under it.
+FIELDS = {"email": "email", "name": "name", "role": "role"}
+
+
 def _fields() -> dict[str, str]:
-    return {key: request.form.get(key, "").strip() for key in ("email", "name", "role")}
+    return {key: request.form.get(key, "").strip() for key in FIELDS}
+
+
+def _refuse(error: ServiceError, intro: str) -> None:
+    """Why the directory refused the form: a 409 is an address already in it (whatever its case), said
+    under the address; a 422 names the fields it refuses, each said under its field too."""
+    if error.status == 409:
+        flash_field_error("email", error.message, intro=intro)
+    else:
+        flash_refusal(error, intro, fields=FIELDS)
 
 
 @blp.get("/agents")
@@ -49,7 +62,7 @@ def new_officer() -> Any:
         except ServiceError as error:
             if error.status not in (409, 422):
                 raise
-            flash_refusal(error, "Agent non ajouté :")
+            _refuse(error, "Agent non ajouté :")
             return render_template(
                 "officers/officer_form.html", officer=None, form=fields, roles=OFFICER_ROLES
             ), error.status
@@ -71,7 +84,7 @@ def officer(officer_id: uuid.UUID) -> Any:
         except ServiceError as error:
             if error.status not in (409, 422):
                 raise
-            flash_refusal(error, "Modification refusée :")
+            _refuse(error, "Modification refusée :")
             return render_template(
                 "officers/officer_form.html", officer=found, form=fields, roles=OFFICER_ROLES
             ), error.status

@@ -20,8 +20,8 @@ from flask import (
 
 from cnum_shared.framework.auth import Role
 from web.adapters.services import ServiceError
-from web.views.common import flash_refusal, roles, services, stream_file
-from web.views.compliance import said_once
+from web.views.common import flash_field_error, flash_refusal, roles, services, stream_file
+from web.views.compliance import flash_file_refusal, said_once
 
 blp = Blueprint("structure", __name__)
 
@@ -114,17 +114,19 @@ def signed_copy(convention_id: uuid.UUID, copy_id: uuid.UUID) -> Any:
 @blp.post("/ma-structure/obligations/<uuid:obligation_id>/justificatif")
 @roles(Role.STRUCTURE)
 def upload_evidence(obligation_id: uuid.UUID) -> Any:
-    # Back where the proof was sent from: the obligation's own page, or its line on the home page.
+    # Back where the proof was sent from: the obligation's own page (its one file field), or its line on
+    # the home page (the field of that obligation).
     if request.form.get("back") == "obligation":
-        target = url_for(".obligation", obligation_id=obligation_id)
+        target, field = url_for(".obligation", obligation_id=obligation_id), "file"
     else:
-        target = url_for(".home", _anchor=f"obligation-{obligation_id}")
+        target, field = url_for(".home", _anchor=f"obligation-{obligation_id}"), f"file-{obligation_id}"
     return _upload(
         "compliance",
         f"/obligations/{obligation_id}/evidence",
         "Justificatif refusé :",
         "Justificatif reçu : le service conformité l'examinera avant d'accepter l'obligation comme remplie",
         target,
+        field,
     )
 
 
@@ -137,13 +139,20 @@ def upload_signed_copy(convention_id: uuid.UUID) -> Any:
         "Convention signée refusée :",
         "Exemplaire contresigné de la convention reçu et conservé",
         url_for(".home", _anchor=f"convention-{convention_id}"),
+        f"signed-{convention_id}",
     )
 
 
-def _upload(service: str, path: str, refused: str, done: str, target: str) -> Any:
+#: The refusals that are about the file itself (its type, its content, its size), said under its field;
+#: the others (a convention not signed yet, an obligation already fulfilled) only at the top of the page.
+FILE_REFUSALS = (400, 413, 415, 422)
+
+
+def _upload(service: str, path: str, refused: str, done: str, target: str, field: str) -> Any:
+    """Send the form's file to the service; `field` is the id of the file field it came from."""
     sent = request.files.get("file")
     if sent is None or not sent.filename:
-        flash(f"{refused} choisissez un fichier à envoyer.", "error")
+        flash_field_error(field, "Choisissez un fichier à envoyer.", intro=refused)
         return redirect(target)
     try:
         answer = services().post(
@@ -154,7 +163,10 @@ def _upload(service: str, path: str, refused: str, done: str, target: str) -> An
     except ServiceError as error:
         if error.status == 401:
             raise
-        flash_refusal(said_once(error), refused)
+        if error.status in FILE_REFUSALS:
+            flash_file_refusal(error, refused, field)
+        else:
+            flash_refusal(said_once(error), refused)
         return redirect(target)
     flash(f"{done}{_receipt(answer)}.", "success")
     return redirect(target)
