@@ -125,7 +125,7 @@ def test_a_signature_without_its_date_says_so_under_it(claire, conventions):
 
 def test_the_legal_pages_are_drawn_with_the_dsfr_components(claire, conventions):
     structure = call(conventions, "POST", "/structures", DEMO_STRUCTURES[0])
-    call(
+    draft = call(
         conventions,
         "POST",
         "/conventions",
@@ -137,6 +137,7 @@ def test_the_legal_pages_are_drawn_with_the_dsfr_components(claire, conventions)
             "duration_months": 24,
         },
     )
+    call(conventions, "POST", f"/conventions/{draft['id']}/sign", {"signed_on": "2021-03-15"})
     for path in ("/structures", f"/structures/{structure['id']}", "/conventions", "/documents/lots"):
         page = page_of(claire, path)
         assert 'class="fr-btn' in page, path
@@ -146,3 +147,12 @@ def test_the_legal_pages_are_drawn_with_the_dsfr_components(claire, conventions)
     assert 'class="fr-table fr-table--bordered fr-table--no-caption"' in listed
     assert ">Commune de Saint-Flour</a>" in listed
     assert '<input class="fr-input" type="search" id="q" name="q"' in listed
+
+    # A batch: its page follows it on the progress bar (static/progress.js).
+    launched = claire.client.post(
+        "/documents/lots", data={"csrf_token": claire.csrf_token("/documents/lots"), "format": "pdf"}
+    )
+    assert launched.status_code == 302
+    batch = page_of(claire, launched.headers["Location"])
+    assert "Édition lancée : 1 convention à produire." in batch
+    assert 'id="batch-progress"' in batch and 'src="/static/progress.js"' in batch
