@@ -341,9 +341,7 @@ def test_a_legal_officer_creates_signs_and_downloads_a_convention_then_follows_a
     assert "100 000,00" in text
     browser.driver.refresh()
     browser.wait_for_text("Journal des téléchargements")
-    log = browser.driver.find_element(
-        By.XPATH, "//h2[normalize-space()='Journal des téléchargements']/following-sibling::table[1]"
-    )
+    log = browser.driver.find_element(By.CSS_SELECTOR, "#journal table")
     # The log names the officer (the services record her account id; the web front shows her name).
     assert "Claire Martin" in log.text and "PDF" in log.text
     browser.screenshot("legal-2-signed-convention")
@@ -395,7 +393,7 @@ def test_a_finance_officer_reads_why_a_tranche_is_blocked_approves_it_and_a_seco
     browser.open_row(blocked["reference"], "/tranches/")
     browser.click_button("Approuver")
     browser.wait_for_text("les motifs sont détaillés ci-dessous")
-    reasons = browser.driver.find_element(By.CSS_SELECTOR, "ul.reasons").text
+    reasons = browser.driver.find_element(By.ID, "motifs-liste").text
     assert "en retard sur une de ses obligations" in reasons
     browser.screenshot("finance-1-blocking-reasons")
 
@@ -478,7 +476,8 @@ def test_a_finance_officer_reads_why_a_tranche_is_blocked_approves_it_and_a_seco
     browser.wait_for_text("cochez au moins un virement rejeté")
     line = product.call("payments", "GET", f"/payment-runs/{run_id}", 200, role="finance").json()["lines"][0]
     assert line["status"] == "paid"
-    browser.driver.find_element(By.ID, f"rejected-{line['tranche_id']}").click()
+    # A DSFR checkbox is ticked through its label, which draws the box over the input.
+    browser.driver.find_element(By.CSS_SELECTOR, f"label[for='rejected-{line['tranche_id']}']").click()
     browser.fill(f"reason-{line['tranche_id']}", "AC04 compte clôturé")
     browser.screenshot("finance-4-bank-rejection")
     browser.click_button("Enregistrer les rejets")

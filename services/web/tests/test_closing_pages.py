@@ -18,6 +18,7 @@ from conventions.demo import DEMO_STRUCTURES
 from conventions.manage import MIGRATIONS_DIR
 from conventions.service_layer.closing_runs import run_closing_runs
 from conventions.service_layer.commands import RunClosingRuns
+from services.web.tests.forms import alerts, message_under
 
 CONVENTIONS_URL = "http://conventions.internal"
 
@@ -108,3 +109,41 @@ def test_an_auditor_follows_the_closing_runs_but_launches_none(web_app, web_to, 
     page = browser.client.get("/clotures").get_data(as_text=True)
     assert "Clôtures, de la plus récente à la plus ancienne" in page
     assert "Lancer une clôture" not in page
+
+
+def test_a_closing_refused_for_its_dates_says_so_under_them(web_app, web_to, browser_of, conventions):
+    web = web_app(conventions_url=CONVENTIONS_URL)
+    web_to(web, CONVENTIONS_URL, conventions, "10.0.0.2")
+    browser = browser_of(web.test_client())
+    assert browser.sign_in("alice.durand").status_code == 302
+
+    def launch(start: str, end: str) -> str:
+        sent = browser.client.post(
+            "/clotures",
+            data={
+                "csrf_token": browser.csrf_token("/clotures"),
+                "funding_ends_from": start,
+                "funding_ends_to": end,
+            },
+        )
+        assert (sent.status_code, sent.headers["Location"]) == (302, "/clotures")
+        return browser.client.get("/clotures").get_data(as_text=True)
+
+    # One date missing: under it, and nothing under the other.
+    page = launch("", "2026-12-31")
+    assert message_under(page, "funding_ends_from") == "La date de début de la période est obligatoire."
+    assert "Clôture refusée : la date de début de la période est obligatoire." in alerts(page)
+    assert 'id="funding_ends_to-message-error"' not in page
+
+    # Both: under each, and one alert for the form.
+    page = launch("", "")
+    assert message_under(page, "funding_ends_from") == "La date de début de la période est obligatoire."
+    assert message_under(page, "funding_ends_to") == "La date de fin de la période est obligatoire."
+    assert alerts(page) == ["Clôture refusée : les deux dates de la période sont obligatoires."]
+
+    # The conventions service's refusal of the period: its words, under the field it names.
+    page = launch("2026-12-31", "2026-01-01")
+    assert message_under(page, "funding_ends_to") == (
+        "La fin de la période (1er janvier 2026) précède son début (31 décembre 2026)."
+    )
+    assert any(alert.startswith("Clôture refusée : ") for alert in alerts(page)), alerts(page)

@@ -24,6 +24,8 @@ from flask import (
 from cnum_shared.framework.auth import Role
 from web.adapters.services import Page, ServiceError
 from web.views.common import (
+    FIELD_CATEGORY,
+    flash_field_error,
     flash_refusal,
     new_idempotency_key,
     parse_date,
@@ -132,8 +134,9 @@ def _take_reasons(target: str) -> list[dict[str, Any]]:
     return list(kept.get("items") or [])
 
 
-def _refuse(error: ServiceError, intro: str, target: str) -> None:
-    """Flash a refusal; its reasons, when the service lists them, go to the page in plain words."""
+def _refuse(error: ServiceError, intro: str, target: str, fields: dict[str, str] | None = None) -> None:
+    """Flash a refusal; its reasons, when the service lists them, go to the page in plain words, and
+    what it says of one of `fields` (the service's field name -> the form's) under that field."""
     if error.status == 401:  # the session expired: `roles` sends the officer to the sign-in page
         raise error
     if error.status == 409 and not error.errors and "clé" in error.message:
@@ -148,7 +151,15 @@ def _refuse(error: ServiceError, intro: str, target: str) -> None:
         flash(f"{intro} les motifs sont détaillés ci-dessous.", "error")
         _keep_reasons(target, reasons)
         return
-    flash_refusal(error, intro)
+    flash_refusal(error, intro, fields)
+
+
+def _refuse_fields(summary: str, problems: dict[str, str]) -> None:
+    """A form refused for several of its fields at once: one alert at the top of the page (`summary`),
+    and each field's own message under it (as flash_field_error does for one field)."""
+    flash(summary, "error")
+    for field, message in problems.items():
+        flash(message, FIELD_CATEGORY + field)
 
 
 def _parse_uuid(value: str | None) -> uuid.UUID | None:
@@ -328,16 +339,21 @@ def pay(tranche_id: uuid.UUID) -> Any:
 def payment_runs() -> Any:
     """The runs, newest first; prepare one from the approved tranches, or open one by its number."""
     wanted = request.args.get("ordre", "").strip()
+    wanted_error = None
     if wanted:
         run_id = _parse_uuid(wanted)
         if run_id is not None:
             return redirect(url_for("finance.payment_run", run_id=run_id))
-        flash("Ce numéro d'ordre de virement n'est pas valide (identifiant attendu).", "error")
+        # Said at the top of the page and under the field, which keeps what was typed.
+        wanted_error = "Ce numéro d'ordre de virement n'est pas valide (identifiant attendu)."
+        flash(wanted_error, "error")
     api = services()
     runs = api.page("payments", "/payment-runs", page=max(request.args.get("page", 1, type=int) or 1, 1))
     approved = api.page("payments", "/tranches", status="approved", page_size=100)
     return render_template(
         "finance/payment_runs.html",
+        wanted=wanted,
+        wanted_error=wanted_error,
         runs=runs,
         run_labels=RUN_LABELS,
         approved=approved,
@@ -355,8 +371,13 @@ def create_payment_run() -> Any:
     back = redirect(url_for("finance.payment_runs"))
     key = request.form.get("idempotency_key", "").strip()
     execution_date = parse_date(request.form.get("execution_date"))
-    if not key or execution_date is None:
-        flash("Ordre de virement refusé : la date d'exécution est obligatoire.", "error")
+    if not key:
+        flash("Ordre de virement refusé : le formulaire est incomplet, rechargez la page.", "error")
+        return back
+    if execution_date is None:
+        flash_field_error(
+            "execution_date", "La date d'exécution est obligatoire.", intro="Ordre de virement refusé :"
+        )
         return back
     chosen = [_parse_uuid(value) for value in request.form.getlist("tranche_ids")]
     body: dict[str, Any] = {"execution_date": execution_date.isoformat()}
@@ -374,7 +395,7 @@ def create_payment_run() -> Any:
             )
             _keep_reasons("runs", _run_problems(problems))
         else:
-            _refuse(error, "Ordre de virement refusé :", "runs")
+            _refuse(error, "Ordre de virement refusé :", "runs", {"execution_date": "execution_date"})
         return back
     flash(
         f"Ordre de virement préparé : {run['number_of_transactions']} "
@@ -449,12 +470,14 @@ def payment_run_sepa(run_id: uuid.UUID) -> Any:
 def confirm_payment_run(run_id: uuid.UUID) -> Any:
     paid_on = parse_date(request.form.get("paid_on"))
     if paid_on is None:
-        flash("Confirmation refusée : la date d'exécution par la banque est obligatoire.", "error")
+        flash_field_error(
+            "paid_on", "La date d'exécution par la banque est obligatoire.", intro="Confirmation refusée :"
+        )
     else:
         try:
             services().post("payments", f"/payment-runs/{run_id}/confirm", {"paid_on": paid_on.isoformat()})
         except ServiceError as error:
-            _refuse(error, "Confirmation refusée :", f"run:{run_id}")
+            _refuse(error, "Confirmation refusée :", f"run:{run_id}", {"paid_on": "paid_on"})
         else:
             flash("Exécution confirmée : les tranches de l'ordre de virement sont payées.", "success")
     return redirect(url_for("finance.payment_run", run_id=run_id))
@@ -469,23 +492,33 @@ MAX_REJECTION_REASON = 500
 def reject_payment_run_lines(run_id: uuid.UUID) -> Any:
     """The lines the bank returned (closed account, wrong IBAN…): each with the bank's reason. Their
     tranches go back to `approved`, to be paid again once the structure's bank details are right."""
+    back = redirect(url_for("finance.payment_run", run_id=run_id))
     chosen = list(dict.fromkeys(request.form.getlist("rejected")))
     lines = []
+    missing: dict[str, str] = {}  # each ticked line's reason field that lacks its reason, with why
     for tranche_id in chosen:
         reason = request.form.get(f"reason-{tranche_id}", "").strip()
         if _parse_uuid(tranche_id) is None:
             continue
-        if not reason or len(reason) > MAX_REJECTION_REASON:
-            flash(
-                "Rejets refusés : chaque virement rejeté doit avoir le motif donné par la banque "
-                f"({MAX_REJECTION_REASON} caractères au plus).",
-                "error",
+        if not reason:
+            missing[f"reason-{tranche_id}"] = "Recopiez le motif donné par la banque pour ce virement."
+        elif len(reason) > MAX_REJECTION_REASON:
+            missing[f"reason-{tranche_id}"] = (
+                f"Le motif donné par la banque tient en {MAX_REJECTION_REASON} caractères au plus."
             )
-            return redirect(url_for("finance.payment_run", run_id=run_id))
         lines.append({"tranche_id": tranche_id, "reason": reason})
+    if missing:
+        _refuse_fields(
+            "Rejets refusés : chaque virement rejeté doit avoir le motif donné par la banque "
+            f"({MAX_REJECTION_REASON} caractères au plus).",
+            missing,
+        )
+        return back
     if not lines:
-        flash("Rejets refusés : cochez au moins un virement rejeté par la banque.", "error")
-        return redirect(url_for("finance.payment_run", run_id=run_id))
+        flash_field_error(
+            "rejected", "Cochez au moins un virement rejeté par la banque.", intro="Rejets refusés :"
+        )
+        return back
     try:
         services().post("payments", f"/payment-runs/{run_id}/rejections", {"lines": lines})
     except ServiceError as error:
@@ -532,8 +565,19 @@ def closing_runs() -> Any:
             return redirect(url_for("finance.closing_runs"))
         start = parse_date(request.form.get("funding_ends_from"))
         end = parse_date(request.form.get("funding_ends_to"))
+        missing = {
+            field: f"La date {which} de la période est obligatoire."
+            for field, which, value in (
+                ("funding_ends_from", "de début", start),
+                ("funding_ends_to", "de fin", end),
+            )
+            if value is None
+        }
+        if len(missing) == 1:
+            flash_field_error(*next(iter(missing.items())), intro="Clôture refusée :")
+        elif missing:
+            _refuse_fields("Clôture refusée : les deux dates de la période sont obligatoires.", missing)
         if start is None or end is None:
-            flash("Clôture refusée : les deux dates de la période sont obligatoires.", "error")
             return redirect(url_for("finance.closing_runs"))
         try:
             run = services().post(
@@ -542,7 +586,11 @@ def closing_runs() -> Any:
                 {"funding_ends_from": start.isoformat(), "funding_ends_to": end.isoformat()},
             )
         except ServiceError as error:
-            flash_refusal(error, "Clôture refusée :")
+            flash_refusal(
+                error,
+                "Clôture refusée :",
+                {"funding_ends_from": "funding_ends_from", "funding_ends_to": "funding_ends_to"},
+            )
             return redirect(url_for("finance.closing_runs"))
         if run["status"] == "queued":
             flash(

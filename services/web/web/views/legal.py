@@ -10,7 +10,16 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from cnum_shared.framework.auth import Role
 from web.adapters.services import ServiceError
-from web.views.common import flash_refusal, parse_date, roles, services, stream_file, territory_filter, today
+from web.views.common import (
+    flash_field_error,
+    flash_refusal,
+    parse_date,
+    roles,
+    services,
+    stream_file,
+    territory_filter,
+    today,
+)
 from web.views.filters import french_date
 
 blp = Blueprint("legal", __name__)
@@ -57,27 +66,47 @@ def conventions() -> Any:
 #: The dates a dashboard's link may put on the list: in force that day, ending from, to.
 PERIOD_FILTERS = ("active_on", "ends_from", "ends_to")
 
+#: The fields of a new convention, as the conventions service names them and as its form does: what the
+#: service says of one of them is shown under it.
+CONVENTION_FIELDS = {
+    name: name for name in ("structure_id", "wave", "posts", "start_date", "duration_months")
+}
+
+#: Its whole-number fields, and what is said under each when it holds something else.
+WHOLE_NUMBERS = {
+    "posts": "Le nombre de postes est un nombre entier.",
+    "duration_months": "La durée est un nombre entier de mois.",
+}
+
+
+def _whole_number(value: str | None) -> int | None:
+    try:
+        return int(value or 0)
+    except ValueError:
+        return None
+
 
 @blp.route("/conventions/nouvelle", methods=["GET", "POST"])
 @roles(*WRITERS)
 def convention_new() -> Any:
     form = request.form if request.method == "POST" else request.args
     if request.method == "POST":
-        try:
+        numbers = {name: _whole_number(form.get(name)) for name in WHOLE_NUMBERS}
+        not_numbers = [name for name, number in numbers.items() if number is None]
+        for name in not_numbers:
+            flash_field_error(name, WHOLE_NUMBERS[name], intro="Convention refusée :")
+        if not not_numbers:
             body = {
                 "structure_id": form.get("structure_id", ""),
                 "wave": form.get("wave", ""),
-                "posts": int(form.get("posts") or 0),
+                "posts": numbers["posts"],
                 "start_date": form.get("start_date", ""),
-                "duration_months": int(form.get("duration_months") or 0),
+                "duration_months": numbers["duration_months"],
             }
-        except ValueError:
-            flash("Le nombre de postes et la durée sont des nombres entiers.", "error")
-        else:
             try:
                 created = services().post("conventions", "/conventions", body)
             except ServiceError as error:
-                flash_refusal(error, "Convention refusée :")
+                flash_refusal(error, "Convention refusée :", CONVENTION_FIELDS)
             else:
                 flash(
                     f"Convention {created['reference']} créée (brouillon) : vérifiez-la puis signez-la.",
@@ -114,21 +143,24 @@ def convention(convention_id: uuid.UUID) -> Any:
 @blp.post("/conventions/<uuid:convention_id>/signer")
 @roles(*WRITERS)
 def convention_sign(convention_id: uuid.UUID) -> Any:
+    back = redirect(url_for("legal.convention", convention_id=convention_id))
+    signed_on = parse_date(request.form.get("signed_on"))
+    if signed_on is None:
+        flash_field_error("signed_on", "La date de signature est obligatoire.", intro="Signature refusée :")
+        return back
     try:
         signed = services().post(
-            "conventions",
-            f"/conventions/{convention_id}/sign",
-            {"signed_on": request.form.get("signed_on", "")},
+            "conventions", f"/conventions/{convention_id}/sign", {"signed_on": signed_on.isoformat()}
         )
     except ServiceError as error:
-        flash_refusal(error, "Signature refusée :")
+        flash_refusal(error, "Signature refusée :", {"signed_on": "signed_on"})
     else:
         flash(
             f"Convention {signed['reference']} signée le {french_date(signed['signed_on'])} : "
             "la première tranche est due à cette date.",
             "success",
         )
-    return redirect(url_for("legal.convention", convention_id=convention_id))
+    return back
 
 
 @blp.post("/conventions/<uuid:convention_id>/avenants/<uuid:amendment_id>/signer")
@@ -213,7 +245,7 @@ def batches() -> Any:
                 "conventions", "/document-batches", {"format": request.form.get("format", "pdf")}
             )
         except ServiceError as error:
-            flash_refusal(error, "Édition refusée :")
+            flash_refusal(error, "Édition refusée :", {"format": "format"})
         else:
             flash(f"Édition lancée : {_documents(batch['total'])} à produire.", "success")
             return redirect(url_for("legal.batch", batch_id=batch["id"]))
