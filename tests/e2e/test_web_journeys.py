@@ -508,7 +508,7 @@ def test_a_compliance_officer_sees_overdue_obligations_first_waives_one_and_read
     browser.sign_in("helene.robert")
     browser.wait_for_text("Obligations")
     rows = browser.driver.find_elements(By.CSS_SELECTOR, "main table tbody tr")
-    assert "overdue" in rows[0].get_attribute("class")
+    assert rows[0].find_element(By.CSS_SELECTOR, ".fr-badge--error").text.lower() == "en retard"
     assert "Commune du Tampon" in rows[0].text
     browser.screenshot("compliance-1-obligations")
     rows[0].find_element(By.PARTIAL_LINK_TEXT, "Voir l'obligation").click()

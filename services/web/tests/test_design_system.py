@@ -63,3 +63,35 @@ def test_the_accessibility_statement_is_readable_without_signing_in_and_linked_f
     assert "non conforme" in text and "RGAA" in text and "Défenseur des droits" in text
     sign_in_page = client.get("/connexion").get_data(as_text=True)
     assert 'href="/accessibilite">Accessibilité : non conforme</a>' in sign_in_page
+
+
+def defined_classes(stylesheet: Path) -> set[str]:
+    """The class names a stylesheet gives rules to (`.fr-btn`, `.fr-badge--success`…)."""
+    return set(re.findall(r"\.(-?[_a-zA-Z][\w-]*)", stylesheet.read_text()))
+
+
+def test_every_class_a_page_uses_is_the_design_systems_or_one_of_the_few_it_has_no_component_for():
+    # The pages are written with the DSFR's components; cnum.css keeps only what the DSFR has no
+    # component for. A class neither defines is a mistake (a typo, or the old hand-written imitation).
+    static = WEB / "web" / "static"
+    design_system = set().union(*(defined_classes(sheet) for sheet in (static / "dsfr").rglob("*.min.css")))
+    own = defined_classes(static / "cnum.css")
+    assert len(own) <= 6, own  # the description lists, the progress bar, the charts: not a second system
+    used: dict[str, set[str]] = {}
+    for template in (WEB / "web" / "templates").rglob("*.html"):
+        for attribute in re.findall(r'class="([^"]*)"', template.read_text()):
+            # Names that Jinja completes (a badge's type) are checked where they are made.
+            for name in re.sub(r"\{[{%].*?[%}]\}", " § ", attribute).split():
+                if name != "§" and not name.endswith("-"):
+                    used.setdefault(name, set()).add(template.name)
+
+    unknown = {name: sorted(pages) for name, pages in used.items() if name not in design_system | own}
+    assert not unknown
+    assert {"fr-table", "fr-badge", "fr-btn", "fr-input", "fr-select", "fr-pagination", "fr-tag"} <= set(used)
+
+
+def test_every_status_badge_is_one_of_the_design_systems_badges():
+    from web.views.filters import BADGE_TYPES
+
+    badges = defined_classes(WEB / "web" / "static" / "dsfr" / "dsfr.min.css")
+    assert {f"fr-badge--{kind}" for kind in BADGE_TYPES.values()} <= badges

@@ -139,12 +139,17 @@ def flash_field_error(field: str, message: str, intro: str = "Formulaire refusé
     flash(message, FIELD_CATEGORY + field)
 
 
+def flashed() -> list[tuple[str, str]]:
+    """This request's flashed messages with their categories (Flask types them loosely)."""
+    return cast(list[tuple[str, str]], get_flashed_messages(with_categories=True))
+
+
 def field_errors() -> dict[str, str]:
     """The field messages of this request (see flash_field_error), by field name. Flask keeps the flashed
     messages of a request once read, so the layout's alerts and the form's fields read the same list."""
     return {
         category.removeprefix(FIELD_CATEGORY): message
-        for category, message in get_flashed_messages(with_categories=True)
+        for category, message in flashed()
         if category.startswith(FIELD_CATEGORY)
     }
 
@@ -163,7 +168,7 @@ def page_messages() -> list[PageMessage]:
     """The messages flashed for this page, as the layout shows them: field messages stay under their
     fields, and a refusal's details go in its alert."""
     shown: list[PageMessage] = []
-    for category, text in get_flashed_messages(with_categories=True):
+    for category, text in flashed():
         if category.startswith(FIELD_CATEGORY):
             continue
         if category == "error-detail" and shown:
@@ -188,6 +193,10 @@ def flash_refusal(error: ServiceError, intro: str, fields: Mapping[str, str] | N
             flash(text, FIELD_CATEGORY + form_field)
 
 
+#: The parts of a request a service names in its refusal's `errors` (webargs' locations).
+LOCATIONS = ("json", "query", "form", "files")
+
+
 def describe_errors(errors: dict[str, Any]) -> list[str]:
     """The `errors` member of a refusal as readable lines (field: message)."""
     lines: list[str] = []
@@ -195,9 +204,11 @@ def describe_errors(errors: dict[str, Any]) -> list[str]:
     def walk(value: Any, where: str) -> None:
         if isinstance(value, dict):
             for key, inner in value.items():
-                walk(
-                    inner, f"{where} › {key}" if where and key not in ("json", "query", "form") else str(key)
-                )
+                # Where the service read the field (the body, the query) says nothing to an officer.
+                if key in LOCATIONS:
+                    walk(inner, where)
+                else:
+                    walk(inner, f"{where} › {key}" if where else str(key))
         elif isinstance(value, list):
             for inner in value:
                 walk(inner, where)
