@@ -21,13 +21,27 @@ blp = Blueprint("officers", __name__, url_prefix="/officers", description="Annua
 
 _ROLES = [role.value for role in OfficerRole]
 _ROLE_HELP = {"description": "admin, legal (juridique), finance, compliance (conformité) ou auditor"}
-_NAME = validate.Length(min=1, max=200)
+# The directory's form is the administrator's: its refusals are said in French under its fields.
+_NAME = validate.Length(min=1, max=200, error="Le nom compte de 1 à 200 caractères.")
+_EMAIL = validate.Length(max=254, error="L'adresse compte au plus 254 caractères.")
+_EMAIL_MESSAGES = {
+    "invalid": "Ce n'est pas une adresse électronique valide.",
+    "required": "L'adresse est obligatoire.",
+}
+_ROLE = validate.OneOf(_ROLES, error="Le rôle est l'un de : admin, legal, finance, compliance, auditor.")
 
 
 class OfficerFieldsSchema(Schema):
-    email = fields.Email(required=True, validate=validate.Length(max=254))
-    name = fields.String(required=True, validate=_NAME)
-    role = fields.String(required=True, validate=validate.OneOf(_ROLES), metadata=_ROLE_HELP)
+    email = fields.Email(required=True, validate=_EMAIL, error_messages=_EMAIL_MESSAGES)
+    name = fields.String(
+        required=True, validate=_NAME, error_messages={"required": "Le nom est obligatoire."}
+    )
+    role = fields.String(
+        required=True,
+        validate=_ROLE,
+        metadata=_ROLE_HELP,
+        error_messages={"required": "Le rôle est obligatoire."},
+    )
     active = fields.Boolean(load_default=True)
 
 
@@ -40,9 +54,9 @@ class OfficerSchema(OfficerFieldsSchema):
 
 
 class OfficerChangesSchema(Schema):
-    email = fields.Email(validate=validate.Length(max=254))
+    email = fields.Email(validate=_EMAIL, error_messages=_EMAIL_MESSAGES)
     name = fields.String(validate=_NAME)
-    role = fields.String(validate=validate.OneOf(_ROLES), metadata=_ROLE_HELP)
+    role = fields.String(validate=_ROLE, metadata=_ROLE_HELP)
     active = fields.Boolean(metadata={"description": "false : l'agent ne peut plus se connecter"})
 
 
