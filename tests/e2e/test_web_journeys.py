@@ -341,7 +341,7 @@ def test_a_legal_officer_creates_signs_and_downloads_a_convention_then_follows_a
     assert "100 000,00" in text
     browser.driver.refresh()
     browser.wait_for_text("Journal des téléchargements")
-    log = browser.driver.find_element(By.CSS_SELECTOR, "#journal table")
+    log = browser.driver.find_element(By.CSS_SELECTOR, "table#journal")
     # The log names the officer (the services record her account id; the web front shows her name).
     assert "Claire Martin" in log.text and "PDF" in log.text
     browser.screenshot("legal-2-signed-convention")
