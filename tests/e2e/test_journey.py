@@ -150,12 +150,16 @@ def test_a_structure_from_convention_to_payment(product, journey):
             json={"due_on": "2026-06-30", "reason": "recrutement du second conseiller en cours"},
         )
 
-    # Time passes: the training obligation goes overdue and the structure gets the e-mail.
+    # Time passes: the training obligation goes overdue and the structure gets the e-mail, with the one
+    # that tells it the final statement of its 2021 convention (closed with nothing paid nor earned:
+    # nothing to settle).
     assert "1 en retard" in product.job("compliance", "scan", "2026-01-25")
-    assert "1 envoyé(s)" in product.job("compliance", "send_alerts", "2026-01-25")
+    assert "2 envoyé(s)" in product.job("compliance", "send_alerts", "2026-01-25")
     product.relay()
-    (mail,) = product.smtp.messages()
-    assert mail["To"] == DEMO_STRUCTURES[index]["email"]
+    mails = {message["Subject"].split(" ")[0]: message for message in product.smtp.messages()}
+    mail, statement = mails["Conseiller"], mails["Décompte"]
+    assert mail["To"] == statement["To"] == DEMO_STRUCTURES[index]["email"]
+    assert statement["Subject"].endswith(" : rien ne reste à régler")
     assert (
         "Faire entrer le conseiller en formation initiale : en retard"
         in mail.get_body(("plain",)).get_content()

@@ -503,7 +503,8 @@ def test_a_compliance_officer_sees_overdue_obligations_first_waives_one_and_read
     contract_signed(product, convention)
     product.relay()
     assert "1 en retard" in product.job("compliance", "scan", "2026-01-25")
-    assert "1 envoyé(s)" in product.job("compliance", "send_alerts", "2026-01-25")
+    # The digest, and the final statement of the structure's 2021 convention (nothing to settle).
+    assert "2 envoyé(s)" in product.job("compliance", "send_alerts", "2026-01-25")
 
     browser.sign_in("helene.robert")
     browser.wait_for_text("Obligations")
@@ -523,8 +524,10 @@ def test_a_compliance_officer_sees_overdue_obligations_first_waives_one_and_read
     page = browser.text()
     assert "envoyée" in page and "inclusion-numerique@letampon.example" in page
     browser.screenshot("compliance-3-alerts")
-    (mail,) = product.smtp.messages()
-    assert "inclusion-numerique@letampon.example" in mail["To"]
+    assert "décompte final" in page
+    mails = {message["Subject"].split(" ")[0]: message for message in product.smtp.messages()}
+    assert mails.keys() == {"Conseiller", "Décompte"}
+    assert "inclusion-numerique@letampon.example" in mails["Conseiller"]["To"]
 
 
 def test_a_structure_reads_its_convention_and_uploads_evidence_and_its_signed_convention(

@@ -33,7 +33,7 @@ from conventions.demo import DEMO_STRUCTURES
 from conventions.manage import MIGRATIONS_DIR as CONVENTIONS_MIGRATIONS
 from payments import create_app as create_payments
 from payments.manage import MIGRATIONS_DIR as PAYMENTS_MIGRATIONS
-from services.compliance.tests.api.test_recovery_orders import AGENCY, Programme, overpaid_convention_closed
+from services.compliance.tests.api.programme import AGENCY, Programme, overpaid_convention_closed
 
 #: Where the web front reaches each service (its HTTP client is routed into their apps).
 URLS = {

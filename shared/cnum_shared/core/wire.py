@@ -424,8 +424,9 @@ EVENT_TYPES: dict[str, EventType] = {
 #: Which service consumes which events (DESIGN §2); patterns as in `fnmatch`.
 CONSUMES: dict[str, tuple[str, ...]] = {
     "payments": ("structure.updated", "convention.*", "contract.*", "structure.standing_changed"),
-    #: `recovery.issued`: the order is e-mailed to the structure with the alerts (issue 18).
-    "compliance": ("convention.*", "candidate.*", "contract.*", "recovery.issued"),
+    #: `recovery.issued`: the order is e-mailed to the structure with the alerts (issue 18);
+    #: `final_statement.settled`: so is the final statement, unless it led to a recovery (decision 0046).
+    "compliance": ("convention.*", "candidate.*", "contract.*", "recovery.issued", "final_statement.settled"),
     #: What was settled of each tranche: the figures an avenant states (decision 0025).
     #: The final statement and the recovery orders it draws up (issue 18): payments' figures.
     "conventions": (

@@ -243,18 +243,20 @@ class Standing(Base):
 
 
 class Alert(_NamedAfterItsStructure, Base):
-    """One e-mail to a structure: its digest of a day (at most one a day), or the order of a recovery."""
+    """One e-mail to a structure: its digest of a day (at most one a day), the order of a recovery, or the
+    final statement of a closed convention."""
 
     __tablename__ = "alerts"
     __table_args__ = (
         UniqueConstraint("key"),
         CheckConstraint("status IN ('pending', 'sent')", name="status"),
-        CheckConstraint("kind IN ('digest', 'recovery_order')", name="kind"),
+        CheckConstraint("kind IN ('digest', 'recovery_order', 'final_statement')", name="kind"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     kind: Mapped[AlertKind] = mapped_column(enum_type(AlertKind, length=20))
-    #: What the e-mail is about (`alert_key`): `digest:<structure>:<day>`, `recovery_order:<recovery>`.
+    #: What the e-mail is about (`alert_key`): `digest:<structure>:<day>`, `recovery_order:<recovery>`,
+    #: `final_statement:<convention>`.
     #: Unique: whatever the replays and the concurrent runs, the same thing is never mailed twice.
     key: Mapped[str] = mapped_column(String(80))
     structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.structure_id"), index=True)
@@ -264,7 +266,8 @@ class Alert(_NamedAfterItsStructure, Base):
         select(StructureContact.name).where(StructureContact.structure_id == structure_id).scalar_subquery(),
         expire_on_flush=False,
     )
-    #: The day of a digest; the day a recovery was issued, for its order.
+    #: The day of a digest; the day a recovery was issued, for its order; the closing date, for a final
+    #: statement.
     digest_date: Mapped[date]
     recipients: Mapped[list[str]] = mapped_column(JSON)
     cc: Mapped[list[str]] = mapped_column(JSON)
@@ -333,4 +336,44 @@ class RecoveryOrder(Base):
     months_started: Mapped[int]
     earned: Mapped[Decimal | None]
     paid_per_post: Mapped[Decimal | None]
+    created_at: Mapped[datetime]
+
+
+class FinalStatement(Base):
+    """A closed convention's final statement (décompte final) as payments' `final_statement.settled` states
+    it, when closing left money to pay to the structure or nothing to settle: what its e-mail says (a
+    statement that leaves money to recover is told by the recovery's order, never here).
+
+    Payments computed every figure (decision 0030): they are stored as carried, never recomputed.
+    """
+
+    __tablename__ = "final_statements"
+    __table_args__ = (
+        UniqueConstraint("alert_id"),
+        # What closing booked: a payable line, or nothing (a recovery has its order instead).
+        CheckConstraint(
+            "(settlement_kind IS NULL AND settlement_id IS NULL AND settlement_amount IS NULL) OR "
+            "(settlement_kind = 'payment' AND settlement_id IS NOT NULL AND settlement_amount IS NOT NULL)",
+            name="settlement",
+        ),
+    )
+
+    convention_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    alert_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("alerts.id"))
+    convention_reference: Mapped[str] = mapped_column(String(40))
+    closed_on: Mapped[date]
+    as_of: Mapped[date]
+    granted: Mapped[Decimal]
+    earned: Mapped[Decimal]
+    paid: Mapped[Decimal]
+    balance: Mapped[Decimal]
+    to_pay: Mapped[Decimal]
+    to_recover: Mapped[Decimal]
+    in_payment: Mapped[Decimal]
+    claimed: Mapped[Decimal]
+    to_settle: Mapped[Decimal]
+    #: `payment` (the payable line closing booked, its id in payments, its amount) or None (nothing left).
+    settlement_kind: Mapped[str | None] = mapped_column(String(10))
+    settlement_id: Mapped[uuid.UUID | None]
+    settlement_amount: Mapped[Decimal | None]
     created_at: Mapped[datetime]

@@ -26,6 +26,7 @@ from compliance.adapters.orm import (
     ContractCopy,
     ConventionCopy,
     Evidence,
+    FinalStatement,
     Obligation,
     ObligationHistory,
     RecoveryOrder,
@@ -485,6 +486,20 @@ class AlertRepository(_Repository):
         """The recovery orders of these alerts, by alert."""
         found = self.session.scalars(select(RecoveryOrder).where(RecoveryOrder.alert_id.in_(list(alert_ids))))
         return {order.alert_id: order for order in found}
+
+    def add_statement(self, statement: FinalStatement) -> None:
+        self.session.add(statement)
+
+    def statement_of(self, alert_id: uuid.UUID) -> FinalStatement | None:
+        statement = select(FinalStatement).where(FinalStatement.alert_id == alert_id)
+        return self.session.scalars(statement).one_or_none()
+
+    def statements_of(self, alert_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, FinalStatement]:
+        """The final statements of these alerts, by alert."""
+        found = self.session.scalars(
+            select(FinalStatement).where(FinalStatement.alert_id.in_(list(alert_ids)))
+        )
+        return {statement.alert_id: statement for statement in found}
 
     def structures_told_on(self, digest_date: date) -> set[uuid.UUID]:
         """The structures that have their digest of the day (an order of a recovery is not one)."""

@@ -1,4 +1,5 @@
-"""The alerts over HTTP (digests and recovery orders): what was sent (or waits for SMTP) to whom."""
+"""The alerts over HTTP (digests, recovery orders, final statements): what was sent (or waits for SMTP) to
+whom."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ class Alerts(MethodView):
     @blp.paginate(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
     def get(self, pagination_parameters: Any) -> Any:
         """The alerts sent (or waiting for SMTP): digests with their items, recovery orders with their
-        recovery; recipients and delivery status; a structure sees its own."""
+        recovery, final statements with their figures; recipients and delivery status; a structure sees
+        its own."""
         principal = current_principal()
         with unit_of_work(read_only=True) as uow:
             page = queries.alerts(
@@ -43,13 +45,14 @@ class Alerts(MethodView):
                 "kind_label": view.kind_label,
                 "items": view.items,
                 "recovery": view.order,
+                "final_statement": view.statement,
             }
             for view in page.items
         ]
 
 
 #: The fields the view gives besides the alert's columns.
-_OF_THE_VIEW = ("kind_label", "items", "recovery")
+_OF_THE_VIEW = ("kind_label", "items", "recovery", "final_statement")
 
 
 def _alert(attribute: str) -> Any:
@@ -58,6 +61,12 @@ def _alert(attribute: str) -> Any:
 
 def _order(attribute: str) -> Any:
     return lambda view: getattr(view.order, attribute) if view.order is not None else None
+
+
+def _convention_reference(view: Any) -> str | None:
+    """The convention a recovery order or a final statement is about (none for a digest)."""
+    about = view.order or view.statement
+    return about.convention_reference if about is not None else None
 
 
 ALERT_COLUMNS = (
@@ -73,8 +82,13 @@ ALERT_COLUMNS = (
     Column("Tentatives", _alert("attempts"), Kind.INTEGER),
     Column("Envoyé le", _alert("sent_at"), Kind.DATETIME, width=17),
     Column("Dernière erreur", _alert("last_error"), width=30),
-    Column("Convention", _order("convention_reference"), width=20),
+    Column("Convention", _convention_reference, width=20),
     Column("Montant à reverser", _order("amount"), Kind.AMOUNT),
+    Column(
+        "Versement inscrit à la clôture",
+        lambda view: view.statement.settlement_amount if view.statement is not None else None,
+        Kind.AMOUNT,
+    ),
     Column("À reverser avant le", _order("pay_by"), Kind.DATE, width=12),
     Column("Référence du virement", _order("payment_reference"), width=38),
     Column("Identifiant", _alert("id"), width=38),

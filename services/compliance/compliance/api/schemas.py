@@ -180,12 +180,40 @@ class AlertRecoverySchema(Schema):
     payment_reference = fields.String()
 
 
+class AlertFinalStatementSchema(Schema):
+    """The final statement a closing's e-mail tells about, with payments' figures as it settled them."""
+
+    convention_id = fields.UUID()
+    convention_reference = fields.String()
+    closed_on = fields.Date()
+    as_of = fields.Date()
+    granted = fields.Decimal(places=2, as_string=True)
+    earned = fields.Decimal(places=2, as_string=True)
+    paid = fields.Decimal(places=2, as_string=True)
+    balance = fields.Decimal(places=2, as_string=True)
+    to_pay = fields.Decimal(places=2, as_string=True)
+    to_recover = fields.Decimal(places=2, as_string=True)
+    in_payment = fields.Decimal(places=2, as_string=True)
+    claimed = fields.Decimal(places=2, as_string=True)
+    to_settle = fields.Decimal(places=2, as_string=True)
+    settlement_kind = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "payment : la clôture a inscrit un dernier versement ; null : rien ne reste"
+        },
+    )
+    settlement_amount = fields.Decimal(places=2, as_string=True, allow_none=True)
+
+
 class AlertSchema(Schema):
     id = fields.UUID()
     kind = fields.String(
         metadata={
             "enum": [kind.value for kind in AlertKind],
-            "description": "digest (récapitulatif des obligations) ou recovery_order (ordre de reversement)",
+            "description": (
+                "digest (récapitulatif des obligations), recovery_order (ordre de reversement) ou "
+                "final_statement (décompte final)"
+            ),
         }
     )
     kind_label = fields.String(
@@ -194,10 +222,16 @@ class AlertSchema(Schema):
     structure_id = fields.UUID()
     structure_name = fields.Function(_loaded_structure_name, dump_only=True, allow_none=True)
     digest_date = fields.Date(
-        metadata={"description": "le jour du récapitulatif ; d'un ordre de reversement, son émission"}
+        metadata={
+            "description": (
+                "le jour du récapitulatif ; d'un ordre de reversement, son émission ; d'un décompte final, "
+                "la clôture"
+            )
+        }
     )
     items = fields.List(fields.Nested(AlertItemSchema))
     recovery = fields.Nested(AlertRecoverySchema, allow_none=True)
+    final_statement = fields.Nested(AlertFinalStatementSchema, allow_none=True)
     recipients = fields.List(fields.String())
     cc = fields.List(fields.String())
     subject = fields.String()

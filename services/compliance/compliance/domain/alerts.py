@@ -1,7 +1,8 @@
 """Alerts: e-mails to a structure, pending until the SMTP server accepts them, then sent (never twice).
 
-Two kinds share the machinery: the daily digest of obligations, and the order to repay a recovery
-(ordre de reversement) that payments issued.
+Three kinds share the machinery: the daily digest of obligations, the order to repay a recovery (ordre
+de reversement) that payments issued, and the final statement (décompte final) of a convention that closing
+left with money to pay to the structure or with nothing to settle.
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ class AlertKind(StrEnum):
 
     DIGEST = "digest"
     RECOVERY_ORDER = "recovery_order"
+    FINAL_STATEMENT = "final_statement"
 
 
 ALERT_KIND_LABELS = {
     AlertKind.DIGEST: "récapitulatif des obligations",
     AlertKind.RECOVERY_ORDER: "ordre de reversement",
+    AlertKind.FINAL_STATEMENT: "décompte final",
 }
 
 #: The recoveries payments issues (cnum_shared.core.wire.RECOVERY_KINDS), as the order names its reason.
@@ -42,7 +45,8 @@ RECOVERY_REASONS = {
 
 
 def alert_key(kind: AlertKind, subject: str) -> str:
-    """What makes an alert unique: a structure's digest of a day, the order of one recovery."""
+    """What makes an alert unique: a structure's digest of a day, the order of one recovery, the final
+    statement of one convention."""
     return f"{kind.value}:{subject}"
 
 

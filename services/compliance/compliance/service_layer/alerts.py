@@ -1,8 +1,9 @@
 """Alerts: e-mails to the structures, stored pending, retried while SMTP is down and never sent twice once
 the server accepted it (a unique key per alert, the same Message-ID on every attempt).
 
-Two kinds: the digest (at most one per structure per day, each (obligation, step) told once) and the order
-to repay a recovery (one per recovery, recorded by `recovery_orders`).
+Three kinds: the digest (at most one per structure per day, each (obligation, step) told once), the order
+to repay a recovery (one per recovery, recorded by `recovery_orders`) and the final statement of a closed
+convention that leaves nothing to recover (one per convention, recorded by `final_statements`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any, Protocol
 from cnum_shared.core import legal
 from cnum_shared.core.money import format_date_fr, format_eur_fr, month_name_fr
 from cnum_shared.framework.db import utcnow
-from compliance.adapters.orm import Alert, AlertItem, Obligation, RecoveryOrder
+from compliance.adapters.orm import Alert, AlertItem, FinalStatement, Obligation, RecoveryOrder
 from compliance.domain.alerts import (
     ALERTS,
     RECOVERY_REASONS,
@@ -345,6 +346,27 @@ def _order_context(uow: UnitOfWork, alert: Alert, web_base_url: str) -> dict[str
     }
 
 
+def _statement_context(uow: UnitOfWork, alert: Alert, web_base_url: str) -> dict[str, Any]:
+    """What the final statement's templates show: the figures payments carried, in French, what closing
+    booked (the last payment to the structure, or nothing), and the link to the statement's PDF."""
+    statement = uow.alerts.statement_of(alert.id)
+    assert statement is not None
+    contact = uow.structures.get(alert.structure_id)
+    return {
+        "structure_name": contact.name if contact else "",
+        "convention_reference": statement.convention_reference,
+        "closed_on": format_date_fr(statement.closed_on),
+        "as_of": format_date_fr(statement.as_of),
+        "figures": statement_lines(statement),
+        "last_payment": (
+            format_eur_fr(statement.settlement_amount) if statement.settlement_amount is not None else None
+        ),
+        "under_way": bool(statement.in_payment or statement.claimed),
+        "statement_url": final_statement_document(web_base_url, statement.convention_id),
+        "home_url": f"{web_base_url.rstrip('/')}{STRUCTURE_HOME}",
+    }
+
+
 def _grouped(iban: str) -> str:
     """An IBAN in groups of four, as a person copies it (the paper format of ISO 13616)."""
     compact = iban.replace(" ", "")
@@ -362,14 +384,13 @@ def computation_lines(order: RecoveryOrder) -> list[str]:
     if order.kind == "final_statement" and isinstance(figures, dict):
         lines = [
             f"Décompte final de la convention au {format_date_fr(date.fromisoformat(str(figures['as_of'])))}",
-            f"Subvention accordée : {_eur(figures['granted'])}",
-            f"Subvention acquise pour les mois de poste occupés : {_eur(figures['earned'])}",
-            f"Déjà versé : {_eur(figures['paid'])}",
+            *_statement_figures(
+                **{
+                    name: Decimal(str(figures[name]))
+                    for name in ("granted", "earned", "paid", "in_payment", "claimed")
+                }
+            ),
         ]
-        if Decimal(str(figures["in_payment"])):
-            lines.append(f"En cours de paiement : {_eur(figures['in_payment'])}")
-        if Decimal(str(figures["claimed"])):
-            lines.append(f"Reversements déjà demandés : {_eur(figures['claimed'])}")
     elif order.kind == "regularisation" and isinstance(figures, dict):
         settled = "versé" if figures.get("status") == "paid" else "approuvé"
         lines = [
@@ -394,6 +415,43 @@ def computation_lines(order: RecoveryOrder) -> list[str]:
     return lines
 
 
+def _statement_figures(
+    *,
+    granted: Decimal,
+    earned: Decimal,
+    paid: Decimal,
+    in_payment: Decimal,
+    claimed: Decimal,
+    balance: Decimal | None = None,
+) -> list[str]:
+    """A final statement's figures in French, as payments computed them (what is under way only when
+    something is)."""
+    lines = [
+        f"Subvention accordée : {format_eur_fr(granted)}",
+        f"Subvention acquise pour les mois de poste occupés : {format_eur_fr(earned)}",
+        f"Déjà versé : {format_eur_fr(paid)}",
+    ]
+    if balance is not None:
+        lines.append(f"Solde (subvention acquise − déjà versé) : {format_eur_fr(balance)}")
+    if in_payment:
+        lines.append(f"En cours de paiement : {format_eur_fr(in_payment)}")
+    if claimed:
+        lines.append(f"Reversements déjà demandés : {format_eur_fr(claimed)}")
+    return lines
+
+
+def statement_lines(statement: FinalStatement) -> list[str]:
+    """A closed convention's final statement in a few French lines, from the figures payments carried."""
+    return _statement_figures(
+        granted=statement.granted,
+        earned=statement.earned,
+        paid=statement.paid,
+        in_payment=statement.in_payment,
+        claimed=statement.claimed,
+        balance=statement.balance,
+    )
+
+
 def alerts_to_send(uow: UnitOfWork, *, web_base_url: str) -> list[AlertMail]:
     """Every pending alert (new ones and those SMTP refused before), ready to mail, the oldest first.
 
@@ -403,6 +461,9 @@ def alerts_to_send(uow: UnitOfWork, *, web_base_url: str) -> list[AlertMail]:
     for alert in uow.alerts.pending():
         if alert.kind == AlertKind.RECOVERY_ORDER:
             context = _order_context(uow, alert, web_base_url)
+            copy_officer = False
+        elif alert.kind == AlertKind.FINAL_STATEMENT:
+            context = _statement_context(uow, alert, web_base_url)
             copy_officer = False
         else:
             context = _context(uow, alert, web_base_url)

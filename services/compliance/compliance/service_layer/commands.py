@@ -131,6 +131,41 @@ class RecordRecoveryIssued:
     paid_per_post: Decimal | None
 
 
+@dataclass(frozen=True)
+class Settlement:
+    """What closing booked, as `final_statement.settled` says it: a payable line or a recovery."""
+
+    kind: str
+    id: uuid.UUID
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class RecordFinalStatementSettled:
+    """`final_statement.settled`: a closed convention's final statement and what closing booked, to e-mail
+    to the structure (figures as carried)."""
+
+    convention_id: uuid.UUID
+    structure_id: uuid.UUID
+    structure_name: str
+    structure_email: str
+    occurred_at: datetime
+    convention_reference: str
+    closed_on: date
+    as_of: date
+    granted: Decimal
+    earned: Decimal
+    paid: Decimal
+    balance: Decimal
+    to_pay: Decimal
+    to_recover: Decimal
+    in_payment: Decimal
+    claimed: Decimal
+    to_settle: Decimal
+    #: What closing booked: `payment` or `recovery`, its id and amount; None when nothing was left.
+    settlement: Settlement | None
+
+
 # --- From conventions' events ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Contact:

@@ -1,6 +1,6 @@
-"""How compliance reacts to the events of the conventions service (and payments' `recovery.issued`): each
-handler reads its event into a command and calls its use case, in the inbox's unit of work (the inbox
-commits, the handler never does)."""
+"""How compliance reacts to the events of the conventions service (and payments' `recovery.issued` and
+`final_statement.settled`): each handler reads its event into a command and calls its use case, in the
+inbox's unit of work (the inbox commits, the handler never does)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from cnum_shared.core.wire import Envelope
 from cnum_shared.framework.events.inbox import EventHandler
-from compliance.service_layer import conventions, recovery_orders
+from compliance.service_layer import conventions, final_statements, recovery_orders
 from compliance.service_layer.commands import (
     Account,
     Contact,
@@ -19,7 +19,9 @@ from compliance.service_layer.commands import (
     RecordConventionAmended,
     RecordConventionEnded,
     RecordConventionSigned,
+    RecordFinalStatementSettled,
     RecordRecoveryIssued,
+    Settlement,
 )
 from compliance.service_layer.unit_of_work import UnitOfWork
 
@@ -162,6 +164,38 @@ def recovery_issued(uow: UnitOfWork, event: Envelope) -> None:
     )
 
 
+def final_statement_settled(uow: UnitOfWork, event: Envelope) -> None:
+    data = event.data
+    structure, settlement = data["structure"], data["settlement"]
+    final_statements.record_final_statement_settled(
+        uow,
+        RecordFinalStatementSettled(
+            convention_id=data["convention_id"],
+            structure_id=data["structure_id"],
+            structure_name=structure["name"],
+            structure_email=structure["email"],
+            occurred_at=event.occurred_at,
+            convention_reference=data["convention_reference"],
+            closed_on=data["closed_on"],
+            as_of=data["as_of"],
+            granted=data["granted"],
+            earned=data["earned"],
+            paid=data["paid"],
+            balance=data["balance"],
+            to_pay=data["to_pay"],
+            to_recover=data["to_recover"],
+            in_payment=data["in_payment"],
+            claimed=data["claimed"],
+            to_settle=data["to_settle"],
+            settlement=(
+                None
+                if settlement is None
+                else Settlement(kind=settlement["kind"], id=settlement["id"], amount=settlement["amount"])
+            ),
+        ),
+    )
+
+
 EVENT_HANDLERS: Mapping[str, EventHandler] = {
     "convention.signed": convention_signed,
     "convention.amended": convention_amended,
@@ -172,4 +206,5 @@ EVENT_HANDLERS: Mapping[str, EventHandler] = {
     "contract.signed": contract_signed,
     "contract.ended": contract_ended,
     "recovery.issued": recovery_issued,
+    "final_statement.settled": final_statement_settled,
 }

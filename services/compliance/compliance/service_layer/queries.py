@@ -12,6 +12,7 @@ from compliance.adapters.orm import (
     Alert,
     ContractCopy,
     Evidence,
+    FinalStatement,
     Obligation,
     ObligationHistory,
     RecoveryOrder,
@@ -123,8 +124,10 @@ def standing(uow: UnitOfWork, structure_id: uuid.UUID, today: date) -> dict[str,
 class AlertView:
     alert: Alert
     items: list[dict[str, Any]]
-    #: The recovery an order tells about (None for a digest).
+    #: The recovery an order tells about (None for another kind).
     order: RecoveryOrder | None = None
+    #: The final statement a closing's e-mail tells about (None for another kind).
+    statement: FinalStatement | None = None
 
     @property
     def kind_label(self) -> str:
@@ -133,7 +136,7 @@ class AlertView:
 
 def alerts(uow: UnitOfWork, *, structure_id: uuid.UUID | None, offset: int, limit: int) -> Page:
     """The alerts sent (or waiting for SMTP), the latest first: each digest with its items, each recovery
-    order with its recovery."""
+    order with its recovery, each final statement with its figures."""
     total, found = uow.alerts.page(structure_id, offset, limit)
     ids = [alert.id for alert in found]
     by_alert: dict[uuid.UUID, list[dict[str, Any]]] = {}
@@ -141,8 +144,11 @@ def alerts(uow: UnitOfWork, *, structure_id: uuid.UUID | None, offset: int, limi
         by_alert.setdefault(alert_id, []).append(
             {"obligation_id": obligation_id, "step": step, "officer_request": officer_request}
         )
-    orders = uow.alerts.orders_of(ids)
-    views = [AlertView(alert, by_alert.get(alert.id, []), orders.get(alert.id)) for alert in found]
+    orders, statements = uow.alerts.orders_of(ids), uow.alerts.statements_of(ids)
+    views = [
+        AlertView(alert, by_alert.get(alert.id, []), orders.get(alert.id), statements.get(alert.id))
+        for alert in found
+    ]
     return Page(total, views)
 
 

@@ -1,17 +1,24 @@
-"""Helpers of the compliance API tests: the events conventions would send, a clock, a real SMTP server."""
+"""Helpers of the compliance API tests: the events conventions would send, a clock, a real SMTP server, and
+the three services together (programme.py) for what payments' events e-mail."""
 
 from __future__ import annotations
 
 import io
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from cnum_shared.core.clock import FixedClock
 from cnum_shared.framework.mailsink import MailSink
-from cnum_shared.testing import bearer, free_port, post_event, service_app
+from cnum_shared.testing import TestDatabases, bearer, free_port, post_event, service_app
 from compliance import create_app
+
+if TYPE_CHECKING:
+    from services.compliance.tests.api.programme import Programme
 
 STRUCTURE = {
     "name": "Commune du Tampon",
@@ -238,3 +245,21 @@ def feed(mailed_app):
 def feed_for():
     """`feed_for(app)`: the same helper for an app a test builds itself."""
     return Feed
+
+
+@pytest.fixture
+def smtp_port() -> int:
+    """Where the SMTP server listens once a test starts it (nothing listens there before)."""
+    return free_port()
+
+
+@pytest.fixture
+def programme(
+    db_backend: str, test_databases: TestDatabases, tmp_path: Path, smtp_port: int
+) -> Iterator[Programme]:
+    """The three services on one backend (programme.py), compliance mailing to `smtp_port`."""
+    # Imported here: programme.py reads exports with test_exports, which imports this module.
+    from services.compliance.tests.api.programme import running_programme
+
+    with running_programme(db_backend, test_databases, tmp_path, smtp_port) as running:
+        yield running

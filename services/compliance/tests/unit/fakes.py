@@ -18,6 +18,7 @@ from compliance.adapters.orm import (
     ContractCopy,
     ConventionCopy,
     Evidence,
+    FinalStatement,
     Obligation,
     RecoveryOrder,
     Standing,
@@ -296,6 +297,7 @@ class FakeAlerts:
         self.rows: dict[uuid.UUID, Alert] = {}
         self.items: list[AlertItem] = []
         self.orders: dict[uuid.UUID, RecoveryOrder] = {}
+        self.statements: dict[uuid.UUID, FinalStatement] = {}
         self._obligations = obligations
         self._contracts = contracts
 
@@ -327,6 +329,15 @@ class FakeAlerts:
 
     def orders_of(self, alert_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, RecoveryOrder]:
         return {alert_id: order for alert_id, order in self.orders.items() if alert_id in alert_ids}
+
+    def add_statement(self, statement: FinalStatement) -> None:
+        self.statements[statement.alert_id] = statement
+
+    def statement_of(self, alert_id: uuid.UUID) -> FinalStatement | None:
+        return self.statements.get(alert_id)
+
+    def statements_of(self, alert_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, FinalStatement]:
+        return {alert_id: found for alert_id, found in self.statements.items() if alert_id in alert_ids}
 
     def structures_told_on(self, digest_date: date) -> set[uuid.UUID]:
         return {
