@@ -524,7 +524,7 @@ def test_a_compliance_officer_sees_overdue_obligations_first_waives_one_and_read
     page = browser.text()
     assert "envoyée" in page and "inclusion-numerique@letampon.example" in page
     browser.screenshot("compliance-3-alerts")
-    assert "décompte final" in page
+    assert "décompte final" in page and "rien ne reste à régler" in page
     mails = {message["Subject"].split(" ")[0]: message for message in product.smtp.messages()}
     assert mails.keys() == {"Conseiller", "Décompte"}
     assert "inclusion-numerique@letampon.example" in mails["Conseiller"]["To"]

@@ -24,7 +24,7 @@ _ROLE_HELP = {"description": "admin, legal (juridique), finance, compliance (con
 # The directory's form is the administrator's: its refusals are said in French under its fields.
 _NAME = validate.Length(min=1, max=200, error="Le nom compte de 1 à 200 caractères.")
 _EMAIL = validate.Length(max=254, error="L'adresse compte au plus 254 caractères.")
-_EMAIL_MESSAGES = {
+_EMAIL_MESSAGES: dict[str, str | list[Any] | dict[Any, Any]] = {
     "invalid": "Ce n'est pas une adresse électronique valide.",
     "required": "L'adresse est obligatoire.",
 }
