@@ -159,11 +159,13 @@ def running_programme(
         yield Programme(c, p, m)
 
 
-def overpaid_convention_closed(programme: Programme) -> tuple[dict, dict]:
-    """Saint-Flour (Cantal, public), one post: tranches 1 and 2 paid, its advisor's CDD ended early,
-    the convention closed at its end. Returns the structure and the convention."""
+def closed_convention(
+    programme: Programme, *, contract_end: date, closed_on: date = END, approve_last_on: date | None = None
+) -> tuple[dict, dict]:
+    """Saint-Flour (Cantal, public), one post held by a CDD from 15 March 2021 to `contract_end` (its
+    planned end), tranches 1 and 2 paid, the last one approved on `approve_last_on` if given (then in
+    payment, not paid), the convention closed on `closed_on`. Returns the structure and the convention."""
     structure = programme.call("conventions", "POST", "/structures", 201, DEMO_STRUCTURES[0])
-    assert structure["department"] == "15"
     convention = programme.call(
         "conventions",
         "POST",
@@ -192,7 +194,6 @@ def overpaid_convention_closed(programme: Programme) -> tuple[dict, dict]:
             "structure_id": structure["id"],
         },
     )
-    # A public-law CDD from 15 March 2021 to 30 June 2022 (its planned end: no early end to report).
     programme.call(
         "conventions",
         "POST",
@@ -202,7 +203,7 @@ def overpaid_convention_closed(programme: Programme) -> tuple[dict, dict]:
             "advisor_id": advisor["id"],
             "contract_type": "cdd",
             "start_date": "2021-03-15",
-            "end_date": "2022-06-30",
+            "end_date": contract_end.isoformat(),
             "weekly_hours": "35",
             "gross_monthly_salary": "1900.00",
             "signed_on": "2021-03-10",
@@ -214,9 +215,24 @@ def overpaid_convention_closed(programme: Programme) -> tuple[dict, dict]:
     ]
     programme.pay(tranches[0], date(2021, 3, 20))
     programme.pay(tranches[1], date(2022, 3, 5))
-    programme.call("conventions", "POST", f"{path}/close", 200, {"on": END.isoformat(), "reason": "Terme"})
+    if approve_last_on is not None:
+        programme.job("payments", "mark_due", approve_last_on)
+        programme.on(approve_last_on)
+        programme.call(
+            "payments", "POST", f"/tranches/{tranches[2]['id']}/approve", 200, {}, role="finance", sub="alice"
+        )
+    programme.call(
+        "conventions", "POST", f"{path}/close", 200, {"on": closed_on.isoformat(), "reason": "Terme"}
+    )
     programme.relay()
     return structure, convention
+
+
+def overpaid_convention_closed(programme: Programme) -> tuple[dict, dict]:
+    """Saint-Flour (Cantal, public), one post: tranches 1 and 2 paid, its advisor's CDD ended on
+    30 June 2022, before the convention's end, the convention closed at its end. Returns the structure
+    and the convention."""
+    return closed_convention(programme, contract_end=date(2022, 6, 30))
 
 
 def bodies(message):

@@ -17,16 +17,13 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from cnum_shared.framework.mailsink import MailSink
-from conventions.demo import DEMO_STRUCTURES
 from services.compliance.tests.api.programme import (
     END,
     NBSP,
     NNBSP,
-    SIGNED,
-    START,
     WEB_BASE_URL,
-    Programme,
     bodies,
+    closed_convention,
     overpaid_convention_closed,
 )
 
@@ -40,76 +37,6 @@ LAST_DUE = date(2023, 3, 1)
 
 def cents(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"))
-
-
-def closed_convention(
-    programme: Programme, *, contract_end: date, closed_on: date = END, approve_last_on: date | None = None
-) -> tuple[dict, dict]:
-    """Saint-Flour (Cantal, public), one post held by a CDD from 15 March 2021 to `contract_end` (its
-    planned end), tranches 1 and 2 paid, the last one approved on `approve_last_on` if given (then in
-    payment, not paid), the convention closed on `closed_on`. Returns the structure and the convention."""
-    structure = programme.call("conventions", "POST", "/structures", 201, DEMO_STRUCTURES[0])
-    convention = programme.call(
-        "conventions",
-        "POST",
-        "/conventions",
-        201,
-        {
-            "structure_id": structure["id"],
-            "wave": "initial",
-            "posts": 1,
-            "start_date": START.isoformat(),
-            "duration_months": MONTHS,
-        },
-    )
-    path = f"/conventions/{convention['id']}"
-    programme.call("conventions", "POST", f"{path}/sign", 200, {"signed_on": SIGNED.isoformat()})
-    advisor = programme.call(
-        "conventions",
-        "POST",
-        "/advisors",
-        201,
-        {
-            "first_name": "Inès",
-            "last_name": "Payet",
-            "birth_date": "1995-06-12",
-            "email": "ines.payet@example.org",
-            "structure_id": structure["id"],
-        },
-    )
-    programme.call(
-        "conventions",
-        "POST",
-        f"{path}/contracts",
-        201,
-        {
-            "advisor_id": advisor["id"],
-            "contract_type": "cdd",
-            "start_date": "2021-03-15",
-            "end_date": contract_end.isoformat(),
-            "weekly_hours": "35",
-            "gross_monthly_salary": "1900.00",
-            "signed_on": "2021-03-10",
-        },
-    )
-    programme.relay()
-    tranches = programme.call("payments", "GET", f"/schedules/{convention['id']}", 200, role="finance")[
-        "tranches"
-    ]
-    assert [(Decimal(t["amount"]), t["due_on"]) for t in tranches][2] == (LAST, LAST_DUE.isoformat())
-    programme.pay(tranches[0], date(2021, 3, 20))
-    programme.pay(tranches[1], date(2022, 3, 5))
-    if approve_last_on is not None:
-        programme.job("payments", "mark_due", approve_last_on)
-        programme.on(approve_last_on)
-        programme.call(
-            "payments", "POST", f"/tranches/{tranches[2]['id']}/approve", 200, {}, role="finance", sub="alice"
-        )
-    programme.call(
-        "conventions", "POST", f"{path}/close", 200, {"on": closed_on.isoformat(), "reason": "Terme"}
-    )
-    programme.relay()
-    return structure, convention
 
 
 def eur(amount: Decimal) -> str:
