@@ -5,7 +5,7 @@ settled by the events that settle them. Applied in the inbox's transaction: thes
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 from cnum_shared.core import legal
 from compliance.adapters.orm import ContractCopy, ConventionCopy, Obligation, StructureContact
@@ -58,6 +58,18 @@ def update_contact(uow: UnitOfWork, contact: Contact) -> None:
 
 
 # --- Posts: each granted post is followed until a candidate is presented or a contract signed ---------
+
+
+def update_contact_from_payments(
+    uow: UnitOfWork, structure_id: uuid.UUID, name: str, email: str, occurred_at: datetime
+) -> None:
+    """The contact a payments event carries (a recovery order, a final statement): for a structure
+    compliance may not have heard of from conventions yet, until conventions' next event says it
+    (payments' events are not in conventions' order, hence no sequence)."""
+    update_contact(
+        uow,
+        Contact(structure_id=structure_id, name=name, email=email, occurred_at=occurred_at, sequence=None),
+    )
 
 
 def _post_key(number: int) -> str:

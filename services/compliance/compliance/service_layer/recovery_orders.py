@@ -9,8 +9,8 @@ from cnum_shared.framework.db import utcnow
 from compliance.adapters.orm import RecoveryOrder
 from compliance.domain.alerts import AlertKind, alert_key
 from compliance.service_layer.alerts import open_alert
-from compliance.service_layer.commands import Contact, RecordRecoveryIssued
-from compliance.service_layer.conventions import update_contact
+from compliance.service_layer.commands import RecordRecoveryIssued
+from compliance.service_layer.conventions import update_contact_from_payments
 from compliance.service_layer.unit_of_work import UnitOfWork
 
 
@@ -23,17 +23,8 @@ def record_recovery_issued(uow: UnitOfWork, command: RecordRecoveryIssued) -> bo
     (False when this recovery's order is already recorded, whatever event brought it)."""
     if uow.alerts.with_key(alert_key(AlertKind.RECOVERY_ORDER, str(command.recovery_id))) is not None:
         return False
-    # A structure compliance may not have heard of from conventions yet: its contact from this event,
-    # until conventions' next event says it (payments' order is not conventions').
-    update_contact(
-        uow,
-        Contact(
-            structure_id=command.structure_id,
-            name=command.structure_name,
-            email=command.structure_email,
-            occurred_at=command.occurred_at,
-            sequence=None,
-        ),
+    update_contact_from_payments(
+        uow, command.structure_id, command.structure_name, command.structure_email, command.occurred_at
     )
     alert = open_alert(
         uow,
