@@ -18,7 +18,7 @@ REGION_CODES = [region.code for region in all_regions()]
 Status = TypeVar("Status", bound=StrEnum)
 
 
-def statuses_field(statuses: Iterable[StrEnum], example: str) -> fields.List:
+def statuses_field(statuses: Iterable[StrEnum], example: str) -> fields.List[Any]:
     """A repeated `status`: one status, or several (`example`), for a row in any of them."""
     return fields.List(
         fields.String(validate=validate.OneOf([status.value for status in statuses])),
