@@ -29,6 +29,7 @@ blp = Blueprint("dashboard", __name__)
 #: Who manages the programme: legal and finance officers, administrators, auditors (not structures).
 VIEWERS = (Role.LEGAL, Role.FINANCE, Role.ADMIN, Role.AUDITOR)
 #: Who may open each list a figure leads to (the lists' own pages say so: finance, legal, compliance).
+#: The tranches and the recoveries are finance's lists, for the same roles (finance.READERS).
 TRANCHE_READERS = (Role.FINANCE, Role.ADMIN, Role.AUDITOR)
 CONVENTION_READERS = (Role.LEGAL, Role.ADMIN, Role.AUDITOR)
 OBLIGATION_READERS = (Role.COMPLIANCE, Role.ADMIN, Role.AUDITOR)
