@@ -494,6 +494,11 @@ def test_a_finance_officer_reads_why_a_tranche_is_blocked_approves_it_and_a_seco
     assert len(browser.driver.find_elements(By.CSS_SELECTOR, "svg.chart[role=img]")) == 4
     browser.screenshot("dashboard-1-programme")
 
+    # The recoveries « à reverser » adds up, from the menu (none: no post ended early): checked by axe-core.
+    browser.click_link("Reversements")
+    browser.wait_for_text("Aucun reversement ne correspond à ces critères.")
+    assert "Statut : provisoire" in browser.text() and "Statut : émis" in browser.text()
+
 
 def test_a_compliance_officer_sees_overdue_obligations_first_waives_one_and_reads_the_alert(
     product_with_web, browser

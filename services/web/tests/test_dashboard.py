@@ -207,6 +207,11 @@ def test_a_finance_officer_reads_the_programme_in_charts_and_tables_and_follows_
     assert ({"status": COMMITTED, "region": ["84"]}, euros("100 000,00")) in tranche_links
     assert ({"status": COMMITTED, "department": ["974"]}, euros("67 500,00")) in tranche_links
     assert ({"status": ["due", "blocked", "approved"]}, euros("0,00")) in tranche_links
+    # « À reverser » leads to the recoveries provisional or issued of the territory (none here).
+    recovery_links = [(query, text) for path, query, text in links if path == "/reversements"]
+    assert ({"status": ["provisional", "issued"], "region": ["84"]}, euros("0,00")) in recovery_links
+    assert ({"status": ["provisional", "issued"], "department": ["974"]}, euros("0,00")) in recovery_links
+    assert not [query for query, _ in tranche_links if query.get("status") in ([""], [])]
     # A finance officer may not open the conventions or the obligations: those figures are not links.
     assert not [path for path, _, _ in links if path in ("/conventions", "/obligations")]
     assert "pour votre rôle, ces nombres ne sont pas des liens" in page
@@ -237,7 +242,7 @@ def test_a_legal_officer_follows_the_posts_and_the_endings_to_the_conventions(da
     page = browser.client.get("/tableau-de-bord").get_data(as_text=True)
 
     links = links_of(page)
-    assert not [path for path, _, _ in links if path in ("/tranches", "/obligations")]
+    assert not [path for path, _, _ in links if path in ("/tranches", "/reversements", "/obligations")]
     conventions = [(query, text) for path, query, text in links if path == "/conventions"]
     assert ({"active_on": ["2022-06-10"], "region": ["84"]}, "2") in conventions
     assert (
@@ -259,7 +264,7 @@ def test_an_auditor_follows_every_figure(dashboard_web, browser_of):
     page = browser.client.get("/tableau-de-bord").get_data(as_text=True)
 
     paths = {path for path, _, _ in links_of(page)}
-    assert {"/tranches", "/conventions", "/obligations"} <= paths
+    assert {"/tranches", "/reversements", "/conventions", "/obligations"} <= paths
     late = [query for path, query, _ in links_of(page) if path == "/obligations"]
     assert {"status": ["overdue"], "kind": ["candidate_presentation"]} in late
     assert "ne sont pas des liens" not in page

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from contextlib import ExitStack
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -43,6 +44,7 @@ URLS = {
 }
 #: The web front's public address, as the e-mails name it (CNUM_WEB_BASE_URL).
 WEB_BASE_URL = "https://cnum.example.gouv.fr"
+NNBSP, NBSP = "\u202f", "\xa0"  # French thousands separator, and the space before « € »
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
 
@@ -297,3 +299,50 @@ def test_the_e_mails_lead_to_the_structures_pages_through_the_sign_in(
         assert document.status_code == 200, document.get_data(as_text=True)[:500]
         assert document.headers["Content-Type"].startswith("application/pdf")
         assert document.get_data().startswith(b"%PDF-")
+
+
+def test_the_dashboards_amount_to_pay_back_leads_to_the_recoveries_of_its_region(start_programme, web_of):
+    programme = start_programme()
+    # Saint-Flour (Cantal, region 84 Auvergne-Rhône-Alpes), one post at 50 000 € for 24 months: tranches 1
+    # and 2 paid, 40 % each = 40 000; its advisor's CDD held the post from 15 March 2021 to 30 June 2022,
+    # months 1 to 16: earned 50 000 × 16 ÷ 24; the convention closed at its end, its final statement
+    # issues the difference to pay back.
+    structure, convention = overpaid_convention_closed(programme)
+    earned = (Decimal(50_000) * 16 / 24).quantize(Decimal("0.01"))
+    to_pay_back = Decimal(40_000) - earned
+    assert to_pay_back == Decimal("6666.67")
+    written = f"6{NNBSP}666,67{NBSP}€"
+    browser = web_of(programme)
+    assert browser.sign_in("alice.durand").status_code == 302
+
+    dashboard = page_of(browser, "/tableau-de-bord")
+
+    # The region's « À reverser »: the recoveries provisional or issued of the region, on /reversements.
+    [(href, text)] = [
+        (href.replace("&amp;", "&"), text)
+        for href, text in re.findall(r'<a href="(/reversements\?[^"]+)">([^<]+)</a>', dashboard)
+        if "region=84" in href
+    ]
+    query = parse_qs(urlsplit(href).query)
+    assert query == {"status": ["provisional", "issued"], "region": ["84"]}
+    assert text.strip() == written
+    listed = page_of(browser, href)
+    assert "Territoire : région Auvergne-Rhône-Alpes" in listed
+    assert "Statut : provisoire" in listed and "Statut : émis" in listed
+    body = re.search(r"<tbody>(.*?)</tbody>", listed, re.DOTALL).group(1)
+    [row] = re.findall(r"<tr>(.*?)</tr>", body, re.DOTALL)
+    assert f"<td>{convention['reference']}</td>" in row
+    assert structure["name"] == "Commune de Saint-Flour" and f">{structure['name']}</a>" in row
+    assert f'<td class="fr-cell--right">{written}</td>' in row
+    assert "décompte final" in row and ">émis</span>" in row
+    assert f'href="/tranches?convention_id={convention["id"]}&amp;status="' in row
+    assert_no_uuid(listed)
+    # The convention's tranches, from the row's link: its three, named by its reference.
+    tranches = page_of(browser, "/tranches", convention_id=convention["id"], status="")
+    assert tranches.count(f"<td>{convention['reference']}</td>") == 3
+    # Another region: nothing to pay back there.
+    elsewhere = page_of(browser, "/reversements", status=["provisional", "issued"], region="01")
+    assert "Aucun reversement ne correspond à ces critères." in elsewhere
+    # The received ones are not among them; the nav leads to the list.
+    assert page_of(browser, "/reversements", status="received").count("<tbody>") == 0
+    assert '<a class="fr-nav__link" href="/reversements"' in dashboard

@@ -136,6 +136,14 @@ _PAGE_COLUMNS = (
 _COUNT = select(func.count()).select_from(_TRANCHES)
 
 
+def _of_departments(structure_id: Any, departments: Any) -> Any:
+    """The rows whose structure (`structure_id`, a column) is in one of `departments` (a list, or a bound
+    parameter expanded at execution): a read model's link by territory (decision 0043)."""
+    return structure_id.in_(
+        select(_STRUCTURES.c.structure_id).where(_STRUCTURES.c.department.in_(departments))
+    )
+
+
 @functools.cache
 def _list_statements(
     statuses: int, due_before: bool, structure_id: bool, convention_id: bool, departments: bool = False
@@ -156,13 +164,7 @@ def _list_statements(
     elif statuses > 1:
         conditions.append(_TRANCHES.c.status.in_(bindparam("statuses", expanding=True)))
     if departments:
-        conditions.append(
-            _TRANCHES.c.structure_id.in_(
-                select(_STRUCTURES.c.structure_id).where(
-                    _STRUCTURES.c.department.in_(bindparam("departments", expanding=True))
-                )
-            )
-        )
+        conditions.append(_of_departments(_TRANCHES.c.structure_id, bindparam("departments", expanding=True)))
     if due_before:
         conditions.append(_TRANCHES.c.due_on <= bindparam("due_before"))
     if structure_id:
@@ -568,17 +570,23 @@ class RecoveryRepository(_Repository):
     def page(
         self,
         *,
-        status: RecoveryStatus | None,
+        statuses: Sequence[RecoveryStatus],
         kind: RecoveryKind | None,
         structure_id: uuid.UUID | None,
         convention_id: uuid.UUID | None,
+        departments: Sequence[str] | None = None,
         offset: int,
         limit: int,
     ) -> tuple[Sequence[Any], int]:
-        """Recoveries, latest first, as plain rows naming the convention and the structure."""
+        """Recoveries, latest first, as plain rows naming the convention and the structure. `statuses`:
+        none for every one; `departments`: None for every one, empty for none (as the tranches' page)."""
+        if departments is not None and not departments:
+            return [], 0
         conditions: list[Any] = []
-        if status:
-            conditions.append(Recovery.status == status)
+        if statuses:
+            conditions.append(Recovery.status.in_(list(statuses)))
+        if departments:
+            conditions.append(_of_departments(Recovery.structure_id, list(departments)))
         if kind:
             conditions.append(Recovery.kind == kind)
         if structure_id:

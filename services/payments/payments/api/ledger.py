@@ -18,6 +18,7 @@ from cnum_shared.framework.web import MAX_PAGE_SIZE, PAGE_SIZE, Blueprint, curre
 from payments.api.balances import RecoverySchema
 from payments.api.context import unit_of_work
 from payments.api.idempotent import IDEMPOTENCY_KEY_HEADER, requires_idempotency_key, run_idempotently
+from payments.api.listing import TerritoryQuerySchema, departments_asked, statuses_asked, statuses_field
 from payments.domain.clawback import RECOVERIES, RECOVERY_KIND_LABELS, RecoveryKind, RecoveryStatus
 from payments.domain.payments import PAYMENTS, PaymentStatus
 from payments.service_layer import queries, recoveries
@@ -138,8 +139,8 @@ class RecoveryRowSchema(Schema):
     created_at = fields.AwareDateTime()
 
 
-class RecoveryQuerySchema(Schema):
-    status = fields.String(validate=validate.OneOf([status.value for status in RecoveryStatus]))
+class RecoveryQuerySchema(TerritoryQuerySchema):
+    status = statuses_field(RecoveryStatus, "status=provisional&status=issued")
     kind = fields.String(validate=validate.OneOf([kind.value for kind in RecoveryKind]))
     structure_id = fields.UUID()
     convention_id = fields.UUID()
@@ -150,12 +151,13 @@ class RecoveryExportQuerySchema(RecoveryQuerySchema, ExportQuerySchema):
 
 
 def _recovery_filters(query: dict[str, Any]) -> queries.RecoveryFilters:
-    status, kind = query.get("status"), query.get("kind")
+    kind = query.get("kind")
     return queries.RecoveryFilters(
-        status=RecoveryStatus(status) if status else None,
+        statuses=statuses_asked(query, RecoveryStatus),
         kind=RecoveryKind(kind) if kind else None,
         structure_id=query.get("structure_id"),
         convention_id=query.get("convention_id"),
+        departments=departments_asked(query),
     )
 
 
@@ -187,8 +189,8 @@ class Recoveries(MethodView):
     @blp.response(200, RecoveryRowSchema(many=True))
     @blp.paginate(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
     def get(self, query: dict[str, Any], pagination_parameters: Any) -> Any:
-        """Recoveries (reversements), latest first, filtered by status, kind, structure or convention
-        (every matching one as a file: /recoveries/export)."""
+        """Recoveries (reversements), latest first, filtered by status (one or several), kind, structure,
+        convention or territory (every matching one as a file: /recoveries/export)."""
         with unit_of_work(read_only=True) as uow:
             page, total = queries.list_recoveries(
                 uow,

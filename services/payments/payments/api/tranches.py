@@ -9,22 +9,18 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from cnum_shared.core.exports import Kind, column
-from cnum_shared.core.territories import all_regions, all_territories, departments_of, territory
 from cnum_shared.core.wire import legal_date, money_field
 from cnum_shared.framework.auth import READERS, Role
 from cnum_shared.framework.exports import EXPORT_DOC, ExportQuerySchema, export_response
 from cnum_shared.framework.web import MAX_PAGE_SIZE, PAGE_SIZE, Blueprint, current_principal, service_context
 from payments.api.context import unit_of_work
 from payments.api.idempotent import IDEMPOTENCY_KEY_HEADER, requires_idempotency_key, run_idempotently
+from payments.api.listing import TerritoryQuerySchema, departments_asked, statuses_asked, statuses_field
 from payments.domain.tranches import KIND_LABELS, TRANCHES, TrancheStatus
 from payments.service_layer import queries, tranches
 from payments.service_layer.commands import ApproveTranche, PayTranche
 
 blp = Blueprint("tranches", __name__, url_prefix="", description="Tranches, approbation et paiement")
-
-#: The territories a list may be filtered on (a dashboard's figure leads to its list, decision 0043).
-DEPARTMENT_CODES = [place.code for place in all_territories()]
-REGION_CODES = [region.code for region in all_regions()]
 
 
 class TrancheSchema(Schema):
@@ -59,22 +55,11 @@ class HistorySchema(Schema):
     at = fields.AwareDateTime()
 
 
-class TrancheQuerySchema(Schema):
-    status = fields.List(
-        fields.String(validate=validate.OneOf([status.value for status in TrancheStatus])),
-        metadata={"description": "un statut, ou plusieurs (status=due&status=blocked) : l'un d'eux"},
-    )
+class TrancheQuerySchema(TerritoryQuerySchema):
+    status = statuses_field(TrancheStatus, "status=due&status=blocked")
     due_before = fields.Date()
     structure_id = fields.UUID()
     convention_id = fields.UUID()
-    department = fields.String(
-        validate=validate.OneOf(DEPARTMENT_CODES, error="Code de département inconnu : {input}."),
-        metadata={"description": "les structures de ce département (code : 15, 2A, 974…)"},
-    )
-    region = fields.String(
-        validate=validate.OneOf(REGION_CODES, error="Code de région inconnu : {input}."),
-        metadata={"description": "les structures de cette région (code INSEE : 84…, ou 975… outre-mer)"},
-    )
 
 
 class ApprovalSchema(Schema):
@@ -120,18 +105,12 @@ class TrancheExportQuerySchema(TrancheQuerySchema, ExportQuerySchema):
 
 
 def _filters(query: dict[str, Any]) -> queries.TrancheFilters:
-    departments: tuple[str, ...] | None = None
-    if query.get("region"):
-        departments = departments_of(query["region"])
-    if query.get("department"):
-        department = territory(query["department"]).code
-        departments = (department,) if departments is None or department in departments else ()
     return queries.TrancheFilters(
-        statuses=tuple(dict.fromkeys(TrancheStatus(status) for status in query.get("status") or ())),
+        statuses=statuses_asked(query, TrancheStatus),
         due_before=query.get("due_before"),
         structure_id=query.get("structure_id"),
         convention_id=query.get("convention_id"),
-        departments=departments,
+        departments=departments_asked(query),
     )
 
 

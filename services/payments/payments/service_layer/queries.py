@@ -233,10 +233,13 @@ def export_payments(uow: PaymentsUnitOfWork, filters: PaymentFilters) -> Sequenc
 
 @dataclass(frozen=True)
 class RecoveryFilters:
-    status: RecoveryStatus | None = None
+    #: No status: every recovery; several: a recovery in any of them (the dashboard's « à reverser »).
+    statuses: tuple[RecoveryStatus, ...] = ()
     kind: RecoveryKind | None = None
     structure_id: uuid.UUID | None = None
     convention_id: uuid.UUID | None = None
+    #: As TrancheFilters.departments: the structures of these departments; None, every department.
+    departments: tuple[str, ...] | None = None
 
 
 def list_recoveries(
@@ -244,7 +247,8 @@ def list_recoveries(
 ) -> tuple[Sequence[Any], int]:
     """A page of recoveries (every convention's), latest first, and how many match."""
     return uow.recoveries.page(
-        status=filters.status,
+        statuses=filters.statuses,
+        departments=filters.departments,
         kind=filters.kind,
         structure_id=filters.structure_id,
         convention_id=filters.convention_id,

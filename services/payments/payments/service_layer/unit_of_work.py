@@ -140,10 +140,11 @@ class RecoveryRepository(Protocol):
     def page(
         self,
         *,
-        status: RecoveryStatus | None,
+        statuses: Sequence[RecoveryStatus],
         kind: RecoveryKind | None,
         structure_id: uuid.UUID | None,
         convention_id: uuid.UUID | None,
+        departments: Sequence[str] | None = None,
         offset: int,
         limit: int,
     ) -> tuple[Sequence[Any], int]: ...

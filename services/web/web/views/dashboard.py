@@ -29,18 +29,19 @@ blp = Blueprint("dashboard", __name__)
 #: Who manages the programme: legal and finance officers, administrators, auditors (not structures).
 VIEWERS = (Role.LEGAL, Role.FINANCE, Role.ADMIN, Role.AUDITOR)
 #: Who may open each list a figure leads to (the lists' own pages say so: finance, legal, compliance).
+#: The tranches and the recoveries are finance's lists, for the same roles (finance.READERS).
 TRANCHE_READERS = (Role.FINANCE, Role.ADMIN, Role.AUDITOR)
 CONVENTION_READERS = (Role.LEGAL, Role.ADMIN, Role.AUDITOR)
 OBLIGATION_READERS = (Role.COMPLIANCE, Role.ADMIN, Role.AUDITOR)
 
-#: The amounts payments answers, in the words of the page, and the tranches each figure is made of
-#: (payments' definitions, decision 0043). « À reverser » has no list of its own in the web front: it
-#: leads to the territory's tranches, whose pages show each convention's balance and its recoveries.
-AMOUNTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("committed", "Engagé", ("scheduled", "due", "blocked", "approved", "paid")),
-    ("paid", "Versé", ("paid",)),
-    ("due", "À verser", ("due", "blocked", "approved")),
-    ("recoverable", "À reverser", ("",)),
+#: The amounts payments answers, in the words of the page, the list each figure leads to and the statuses
+#: it is made of (payments' definitions, decision 0043): tranches, and for « À reverser » the recoveries
+#: provisional or issued (payments' RECOVERABLE), listed by the recoveries' page.
+AMOUNTS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("committed", "Engagé", "finance.tranches", ("scheduled", "due", "blocked", "approved", "paid")),
+    ("paid", "Versé", "finance.tranches", ("paid",)),
+    ("due", "À verser", "finance.tranches", ("due", "blocked", "approved")),
+    ("recoverable", "À reverser", "finance.recoveries", ("provisional", "issued")),
 )
 POSTS: tuple[tuple[str, str], ...] = (
     ("conventions", "Conventions en cours"),
@@ -76,10 +77,11 @@ def _count_axis(value: float) -> str:
     return format_decimal_fr(Decimal(round(value)))
 
 
-def _tranches_link(statuses: tuple[str, ...], territory: dict[str, Any]) -> str | None:
+def _amount_link(endpoint: str, statuses: tuple[str, ...], territory: dict[str, Any]) -> str | None:
+    """The finance list (tranches or recoveries) an amount adds up, in its statuses and territory."""
     if not _may(TRANCHE_READERS):
         return None
-    return url_for("finance.tranches", status=list(statuses), **territory)
+    return url_for(endpoint, status=list(statuses), **territory)
 
 
 def _conventions_link(**filters: Any) -> str | None:
@@ -103,9 +105,9 @@ def _amount_rows(rows: Sequence[dict[str, Any]], key: str) -> list[dict[str, Any
             "figures": [
                 {
                     "value": row.get(name),
-                    "link": _tranches_link(statuses, {key: row["code"]}) if row.get("code") else None,
+                    "link": _amount_link(endpoint, statuses, {key: row["code"]}) if row.get("code") else None,
                 }
-                for name, _, statuses in AMOUNTS
+                for name, _, endpoint, statuses in AMOUNTS
             ],
         }
         for row in rows
@@ -131,18 +133,18 @@ def _amounts(answer: dict[str, Any] | None) -> dict[str, Any] | None:
             categories=[str(row["name"]) for row in regions],
             series=[
                 Series(label, [float(Decimal(str(row.get(name) or 0))) for row in regions], COLOURS[index])
-                for index, (name, label, _) in enumerate(AMOUNTS)
+                for index, (name, label, _, _) in enumerate(AMOUNTS)
             ],
             horizontal=True,
             value_format=_euros_axis,
         )
     return {
         "chart": chart,
-        "labels": [label for _, label, _ in AMOUNTS],
+        "labels": [label for _, label, _, _ in AMOUNTS],
         "total": {
             "figures": [
-                {"value": total.get(name), "link": _tranches_link(statuses, {})}
-                for name, _, statuses in AMOUNTS
+                {"value": total.get(name), "link": _amount_link(endpoint, statuses, {})}
+                for name, _, endpoint, statuses in AMOUNTS
             ],
             "issued": total.get("recoverable_issued"),
         },

@@ -30,6 +30,14 @@ LABELS: dict[str, str] = {
     "blocked": "bloquée",
     "cancelled": "annulée",
     "confirmed": "confirmé",
+    # recoveries (reversements): their statuses (masculine: « annulé » is the view's) and kinds
+    "provisional": "provisoire",
+    "issued": "émis",
+    "received": "reçu",
+    "offset": "compensé",
+    "post_ended": "fin de poste (article 6)",
+    "regularisation": "avenant",
+    "final_statement": "décompte final",
     # obligations
     "open": "à venir",
     "due_soon": "échéance proche",
@@ -56,9 +64,14 @@ LABELS: dict[str, str] = {
 #: The DSFR's badge type for each status: its colour and icon say at a glance whether all is well
 #: (success), something waits for someone (info, warning) or went wrong (error); other codes are grey.
 BADGE_TYPES: dict[str, str] = {
-    **dict.fromkeys(("signed", "paid", "fulfilled", "sent", "done", "active", "confirmed"), "success"),
-    **dict.fromkeys(("due", "due_soon", "pending"), "warning"),
-    **dict.fromkeys(("approved", "scheduled", "draft", "open", "queued", "running", "amended"), "info"),
+    **dict.fromkeys(
+        ("signed", "paid", "fulfilled", "sent", "done", "active", "confirmed", "received", "offset"),
+        "success",
+    ),
+    **dict.fromkeys(("due", "due_soon", "pending", "issued"), "warning"),
+    **dict.fromkeys(
+        ("approved", "scheduled", "draft", "open", "queued", "running", "amended", "provisional"), "info"
+    ),
     **dict.fromkeys(("overdue", "blocked", "failed", "terminated", "rejected"), "error"),
 }
 

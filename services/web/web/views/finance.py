@@ -78,6 +78,13 @@ REASONS: dict[str, str] = {
 #: Statuses offered in the tranche filter, in the order of a tranche's life.
 TRANCHE_STATUSES = ("due", "blocked", "approved", "paid", "scheduled", "cancelled")
 
+#: Statuses offered in the recovery filter, in the order of a recovery's life; the dashboard's « à
+#: reverser » is the first two (payments' RECOVERABLE).
+RECOVERY_STATUSES = ("provisional", "issued", "received", "offset", "cancelled")
+RECOVERABLE = ["provisional", "issued"]
+#: A recovery (un reversement) is masculine: its words where LABELS has a feminine one.
+RECOVERY_LABELS: dict[str, str] = {"cancelled": "annulé"}
+
 #: A payment run and its lines are masculine ("un ordre", "un virement"): their own words.
 RUN_LABELS: dict[str, str] = {
     "draft": "en préparation",
@@ -329,6 +336,45 @@ def pay(tranche_id: uuid.UUID) -> Any:
     amount = euros(payment.get("amount")) if isinstance(payment, dict) else ""
     flash(f"Tranche payée ({amount}, référence {reference}).", "success")
     return back
+
+
+# ---------------------------------------------------------------------------------------------- recoveries
+
+
+@blp.get("/reversements")
+@roles(*READERS)
+def recoveries() -> Any:
+    """Recoveries (reversements), latest first: those still to pay back (provisional or issued) by
+    default; of one structure or convention, found by its name, SIRET or reference, or of a territory
+    (the dashboard's « à reverser », decision 0043)."""
+    chosen = [code for code in request.args.getlist("status") if code in RECOVERY_STATUSES]
+    if "status" not in request.args:
+        chosen = list(RECOVERABLE)
+    status = chosen[0] if len(chosen) == 1 else ""
+    territory = territory_filter(request.args)
+    lookup = name_filter(request.args, field_name="structure", conventions=True)
+    page_number = request.args.get("page", 1, type=int) or 1
+    page = Page(items=[], total=0, page=1, last_page=1)
+    if not lookup.unresolved:
+        page = services().page(
+            "payments",
+            "/recoveries",
+            status=chosen,
+            structure_id=lookup.structure_id or None,
+            convention_id=lookup.convention_id or None,
+            page=max(page_number, 1),
+            **territory.query,
+        )
+    return render_template(
+        "finance/recoveries.html",
+        page=page,
+        statuses=RECOVERY_STATUSES,
+        status=status,
+        several_statuses=chosen if len(chosen) > 1 else [],
+        territory=territory,
+        lookup=lookup,
+        recovery_labels=RECOVERY_LABELS,
+    )
 
 
 # ---------------------------------------------------------------------------------------------- payment runs
