@@ -144,7 +144,7 @@ def test_the_legal_pages_are_drawn_with_the_dsfr_components(claire, conventions)
         for old in ('class="card', 'class="button', 'class="filters', 'class="muted', 'class="amount'):
             assert old not in page, (path, old)
     listed = page_of(claire, "/structures?q=flour")
-    assert 'class="fr-table fr-table--bordered fr-table--no-caption"' in listed
+    assert 'class="fr-table fr-table--bordered fr-table--multiline fr-table--no-caption"' in listed
     assert ">Commune de Saint-Flour</a>" in listed
     assert '<input class="fr-input" type="search" id="q" name="q"' in listed
 
