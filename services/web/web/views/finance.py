@@ -25,6 +25,7 @@ from cnum_shared.framework.auth import Role
 from web.adapters.services import Page, ServiceError
 from web.views.common import (
     FIELD_CATEGORY,
+    TerritoryFilter,
     flash_field_error,
     flash_refusal,
     new_idempotency_key,
@@ -36,7 +37,7 @@ from web.views.common import (
     today,
 )
 from web.views.filters import euros
-from web.views.names import convention_names, name_filter, structure_names
+from web.views.names import NameFilter, convention_names, name_filter, structure_names
 
 blp = Blueprint("finance", __name__)
 
@@ -188,6 +189,24 @@ def _can_act() -> bool:
 # ---------------------------------------------------------------------------------------------- tranches
 
 
+def _filtered_page(path: str, lookup: NameFilter, territory: TerritoryFilter, **filters: Any) -> Page:
+    """A page of payments' list at `path` (tranches, recoveries) for the structure or convention the name
+    filter found and the territory, with the list's own `filters`; empty while the name names nothing or
+    several (the page then says so at the field, or offers the matches)."""
+    if lookup.unresolved:
+        return Page(items=[], total=0, page=1, last_page=1)
+    page_number = request.args.get("page", 1, type=int) or 1
+    return services().page(
+        "payments",
+        path,
+        structure_id=lookup.structure_id or None,
+        convention_id=lookup.convention_id or None,
+        page=max(page_number, 1),
+        **territory.query,
+        **filters,
+    )
+
+
 @blp.get("/tranches")
 @roles(*READERS)
 def tranches() -> Any:
@@ -204,19 +223,13 @@ def tranches() -> Any:
     if due_before_text and due_before is None:
         flash("La date « échéance avant le » n'est pas une date valide : filtre ignoré.", "warning")
     lookup = name_filter(request.args, field_name="structure", conventions=True)
-    page_number = request.args.get("page", 1, type=int) or 1
-    page = Page(items=[], total=0, page=1, last_page=1)
-    if not lookup.unresolved:
-        page = services().page(
-            "payments",
-            "/tranches",
-            status=chosen,
-            due_before=due_before.isoformat() if due_before else None,
-            structure_id=lookup.structure_id or None,
-            convention_id=lookup.convention_id or None,
-            page=max(page_number, 1),
-            **territory.query,
-        )
+    page = _filtered_page(
+        "/tranches",
+        lookup,
+        territory,
+        status=chosen,
+        due_before=due_before.isoformat() if due_before else None,
+    )
     return render_template(
         "finance/tranches.html",
         page=page,
@@ -353,18 +366,7 @@ def recoveries() -> Any:
     status = chosen[0] if len(chosen) == 1 else ""
     territory = territory_filter(request.args)
     lookup = name_filter(request.args, field_name="structure", conventions=True)
-    page_number = request.args.get("page", 1, type=int) or 1
-    page = Page(items=[], total=0, page=1, last_page=1)
-    if not lookup.unresolved:
-        page = services().page(
-            "payments",
-            "/recoveries",
-            status=chosen,
-            structure_id=lookup.structure_id or None,
-            convention_id=lookup.convention_id or None,
-            page=max(page_number, 1),
-            **territory.query,
-        )
+    page = _filtered_page("/recoveries", lookup, territory, status=chosen)
     return render_template(
         "finance/recoveries.html",
         page=page,
